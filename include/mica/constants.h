@@ -1,0 +1,59 @@
+/*
+ * mica/constants.h - sizes, limits and fixed numbers of the mica ABI.
+ *
+ * Values marked (=seL4) match seL4's 64-bit non-MCS configuration and must
+ * never change: programs written against API.md depend on them.
+ */
+#ifndef MICA_CONSTANTS_H
+#define MICA_CONSTANTS_H
+
+#define MICA_WORD_BITS          64
+#define MICA_SLOT_BITS          5   /* (=seL4) 32-byte capability slots */
+#define MICA_ENDPOINT_BITS      4   /* (=seL4) */
+#define MICA_NOTIFICATION_BITS  5   /* (=seL4) */
+#define MICA_TCB_BITS           11  /* (=seL4) */
+#define MICA_PAGE_BITS          12  /* (=seL4) 4 KiB frames */
+#define MICA_LARGE_PAGE_BITS    21  /* (=seL4) 2 MiB frames */
+#define MICA_PAGE_TABLE_BITS    12
+#define MICA_VSPACE_BITS        12
+#define MICA_MIN_UNTYPED_BITS   4   /* (=seL4) */
+#define MICA_MAX_UNTYPED_BITS   47  /* (=seL4) */
+#define MICA_IPC_BUFFER_SIZE_BITS 10 /* (=seL4) 1 KiB, 128 words */
+
+#define MICA_MSG_MAX_LENGTH     120 /* (=seL4) */
+#define MICA_MSG_MAX_EXTRA_CAPS 3   /* (=seL4) */
+#define MICA_FAST_MESSAGE_REGISTERS 4 /* MR0..MR3 travel in registers */
+
+#define MICA_MAX_PRIO           255 /* (=seL4) */
+#define MICA_MIN_PRIO           0
+#define MICA_NUM_PRIORITIES     256
+
+#define MICA_RETYPE_FAN_OUT_LIMIT 256 /* (=seL4 CONFIG_RETYPE_FAN_OUT_LIMIT) */
+#define MICA_MAX_BOOTINFO_UNTYPED_CAPS 230 /* (=seL4) */
+#define MICA_TCB_CNODE_ENTRIES  5   /* (=seL4 tcbCNodeEntries) */
+
+/* Address-space geometry: root (bits 21-29) -> page table (12-20) -> frame. */
+#define MICA_VADDR_BITS         30
+#define MICA_VSPACE_INDEX_BITS  9
+#define MICA_PAGE_TABLE_INDEX_BITS 9
+#define MICA_ROOT_FREE_VADDR    0x10000000ul
+
+/* Well-known slots of the root task's CNode (=seL4 numbering). */
+#define MICA_CAP_NULL               0
+#define MICA_CAP_INIT_TCB           1
+#define MICA_CAP_INIT_CNODE         2
+#define MICA_CAP_INIT_VSPACE        3
+#define MICA_CAP_IRQ_CONTROL        4
+#define MICA_CAP_ASID_CONTROL       5   /* null in mica: no ASIDs */
+#define MICA_CAP_INIT_ASID_POOL     6   /* null in mica */
+#define MICA_CAP_IO_PORT_CONTROL    7   /* null in mica */
+#define MICA_CAP_IO_SPACE           8   /* null in mica */
+#define MICA_CAP_BOOTINFO_FRAME     9
+#define MICA_CAP_INIT_IPC_BUFFER    10
+#define MICA_CAP_DOMAIN             11  /* null in mica */
+#define MICA_NUM_INITIAL_CAPS       16
+
+/* Simulated interrupt lines (IRQControl_Get accepts 0 .. MICA_MAX_IRQ). */
+#define MICA_MAX_IRQ                63
+
+#endif /* MICA_CONSTANTS_H */

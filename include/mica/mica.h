@@ -1,0 +1,16 @@
+/*
+ * mica/mica.h - everything a mica program includes.
+ *
+ * Task side: types, system calls, invocation stubs. Host side: mica_run and
+ * its configuration (mica/sim.h).
+ */
+#ifndef MICA_MICA_H
+#define MICA_MICA_H
+
+#include <mica/constants.h>
+#include <mica/types.h>
+#include <mica/syscalls.h>
+#include <mica/objects.h>
+#include <mica/sim.h>
+
+#endif /* MICA_MICA_H */

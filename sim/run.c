@@ -1,0 +1,145 @@
+/*
+ * run.c - mica_config_init and mica_run: build a machine, boot the kernel,
+ * run the root task until nothing can run, tear the machine down.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include "sim.h"
+
+void mica_config_init(mica_config_t *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->phys_mem_bytes = 64ul << 20;
+    cfg->cpus = 1;
+    cfg->clock = MICA_CLOCK_VIRTUAL;
+    cfg->timeslice_ticks = 5;
+    cfg->seed = 0;
+    cfg->check = MICA_CHECK_OFF;
+    cfg->trace_path = NULL;
+    cfg->log_path = NULL;
+    cfg->root_cnode_bits = 12;
+    cfg->time_limit_ticks = 0;
+    cfg->max_threads = 16384;
+}
+
+/* The root thread's entry: r0 = boot info vaddr, r1 = the run. */
+static void root_entry(mica_word_t bi_vaddr, mica_word_t run, mica_word_t r2, mica_word_t r3)
+{
+    (void)bi_vaddr; (void)r2; (void)r3;
+    struct sim_run *s = (struct sim_run *)run;
+    s->root((const mica_bootinfo_t *)kernel_bootinfo(), s->root_arg);
+}
+
+static int bad_config(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int bad_config(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "mica: bad configuration: ");
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return -EINVAL;
+}
+
+static int check_config(const mica_config_t *cfg)
+{
+    if (cfg->phys_mem_bytes < (4ul << 20))
+        return bad_config("phys_mem_bytes %zu is below the 4 MiB minimum", cfg->phys_mem_bytes);
+    if (cfg->phys_mem_bytes > (64ul << 30))
+        return bad_config("phys_mem_bytes %zu is above the 64 GiB maximum", cfg->phys_mem_bytes);
+    if (cfg->phys_mem_bytes % 4096)
+        return bad_config("phys_mem_bytes %zu is not a multiple of 4096", cfg->phys_mem_bytes);
+    if (cfg->cpus != 1)
+        return bad_config("cpus = %u: this version simulates exactly 1 CPU", cfg->cpus);
+    if (cfg->clock != MICA_CLOCK_VIRTUAL && cfg->clock != MICA_CLOCK_REAL)
+        return bad_config("clock %d is neither MICA_CLOCK_VIRTUAL nor MICA_CLOCK_REAL", (int)cfg->clock);
+    if (cfg->check > MICA_CHECK_EACH_ENTRY)
+        return bad_config("check %d is not a mica_check_t", (int)cfg->check);
+    if (cfg->root_cnode_bits < 9 || cfg->root_cnode_bits > 24)
+        return bad_config("root_cnode_bits %u is outside 9..24", cfg->root_cnode_bits);
+    if (cfg->timeslice_ticks == 0)
+        return bad_config("timeslice_ticks must be at least 1");
+    if (cfg->max_threads == 0 || cfg->max_threads > (1u << 22))
+        return bad_config("max_threads %u is outside 1..4194304", cfg->max_threads);
+    return 0;
+}
+
+static void teardown(void)
+{
+    ctx_system_destroy();
+    mmu_destroy();
+    physmem_destroy();
+    if (sim.scratch)
+        munmap(sim.scratch, sim.scratch_bytes);
+    if (sim.log && sim.log != stderr && sim.log != stdout)
+        fclose(sim.log);
+    memset(&sim, 0, sizeof sim);
+}
+
+int mica_run(const mica_config_t *cfg, mica_root_task_fn root_task, void *arg,
+             mica_run_result_t *result)
+{
+    mica_config_t defaults;
+    int err;
+
+    if (!cfg) {
+        mica_config_init(&defaults);
+        cfg = &defaults;
+    }
+    if (!root_task || !result)
+        return bad_config("mica_run needs a root task and a result");
+    if ((err = check_config(cfg)) != 0)
+        return err;
+
+    memset(&sim, 0, sizeof sim);
+    sim.cfg = cfg;
+    sim.root = root_task;
+    sim.root_arg = arg;
+    if (cfg->log_path) {
+        sim.log = strcmp(cfg->log_path, "-") == 0 ? stderr : fopen(cfg->log_path, "w");
+        if (!sim.log) {
+            fprintf(stderr, "mica: cannot open log file %s: %s\n", cfg->log_path, strerror(errno));
+            return -errno;
+        }
+    }
+    size_t total = cfg->phys_mem_bytes + SIM_DEVICE_BYTES;
+    if ((err = physmem_create(total)) != 0 || (err = mmu_init(total)) != 0 ||
+        (err = ctx_system_init(cfg->max_threads)) != 0) {
+        fprintf(stderr, "mica: the host refused %zu bytes of simulated memory: %s\n", total,
+                strerror(-err));
+        teardown();
+        return err;
+    }
+
+    hw_boot_params_t p = {
+        .phys_size = cfg->phys_mem_bytes,
+        .root_cnode_bits = cfg->root_cnode_bits,
+        .timeslice_ticks = cfg->timeslice_ticks,
+        .check = cfg->check,
+        .root_pc = (hw_word_t)root_entry,
+        .root_arg = (hw_word_t)&sim,
+        .seed = cfg->seed,
+        .time_limit = cfg->time_limit_ticks,
+    };
+    if (kernel_boot(&p) != 0) {
+        teardown();
+        return -EINVAL;
+    }
+    sim.booted = 1;
+    kernel_idle_enter();
+    sim.booted = 0;
+
+    memset(result, 0, sizeof *result);
+    kernel_summary(result);
+    result->host_allocs_after_boot = sim_allocs_after_boot;
+    fflush(stdout);
+    if (!cfg->quiet && (result->reason == MICA_STOP_DEADLOCK || result->reason == MICA_STOP_INVARIANT))
+        fprintf(stderr, "mica: stopped (%s): %s\n", mica_stop_reason_name(result->reason),
+                result->message);
+    teardown();
+    return 0;
+}

@@ -1,0 +1,46 @@
+/*
+ * sim.h - the simulated machine's internal interfaces (not the kernel's).
+ */
+#ifndef MICA_SIM_INTERNAL_H
+#define MICA_SIM_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <mica/sim.h>
+#include "../src/kernel/hw.h"
+
+/* Device memory placed after RAM, reported as device untyped. */
+#define SIM_DEVICE_BYTES (1ul << 20)
+
+/* physmem.c */
+int  physmem_create(size_t bytes);
+void physmem_destroy(void);
+int  physmem_fd(void);
+
+/* ctx.c */
+int  ctx_system_init(unsigned max_contexts);
+void ctx_system_destroy(void);
+int  ctx_current(void);
+
+/* mmu.c */
+int   mmu_init(size_t phys_bytes);
+void  mmu_destroy(void);
+void *mmu_window(hw_word_t vspace_paddr);
+
+/* hw.c: the state of one run */
+struct sim_run {
+    const mica_config_t *cfg;
+    mica_root_task_fn root;
+    void *root_arg;
+    FILE *log;                  /* text log, or NULL */
+    int booted;                 /* kernel_boot returned: allocations now count */
+    void *scratch;
+    size_t scratch_bytes;
+};
+extern struct sim_run sim;
+
+/* Counted by tests that wrap malloc: allocations the kernel made after boot. */
+extern unsigned long sim_allocs_after_boot;
+
+#endif

@@ -1,0 +1,291 @@
+/*
+ * syscall.c - the task side of the system-call interface: the simulated
+ * "syscall instruction" and the libsel4-style wrappers around it.
+ *
+ * Registers at the trap: r0 cap/badge, r1 msginfo, r2..r5 MR0..MR3,
+ * r7 syscall number. The plain forms move MR0..MR3 between the IPC buffer
+ * and the registers; the _with_mrs forms never touch the buffer.
+ */
+#include <string.h>
+#include <mica/syscalls.h>
+#include "sim.h"
+
+enum { R_CAP = 0, R_INFO = 1, R_MR0 = 2, R_SYS = 7 };
+
+static inline void trap(hw_word_t r[8])
+{
+    kernel_syscall(r);
+}
+
+mica_ipc_buffer_t *mica_get_ipc_buffer(void)
+{
+    return (mica_ipc_buffer_t *)kernel_current_ipc_buffer();
+}
+
+static void load_mrs(hw_word_t r[8], mica_msginfo_t info)
+{
+    mica_ipc_buffer_t *b = mica_get_ipc_buffer();
+    mica_word_t n = mica_msginfo_get_length(info);
+    for (unsigned i = 0; i < 4; i++)
+        r[R_MR0 + i] = (b && i < n) ? b->msg[i] : 0;
+}
+
+static void store_mrs(const hw_word_t r[8])
+{
+    mica_ipc_buffer_t *b = mica_get_ipc_buffer();
+    if (!b)
+        return;
+    for (unsigned i = 0; i < 4; i++)
+        b->msg[i] = r[R_MR0 + i];
+}
+
+static void load_regs(hw_word_t r[8], mica_word_t *m0, mica_word_t *m1, mica_word_t *m2,
+                      mica_word_t *m3)
+{
+    r[R_MR0 + 0] = m0 ? *m0 : 0;
+    r[R_MR0 + 1] = m1 ? *m1 : 0;
+    r[R_MR0 + 2] = m2 ? *m2 : 0;
+    r[R_MR0 + 3] = m3 ? *m3 : 0;
+}
+
+static void store_regs(const hw_word_t r[8], mica_word_t *m0, mica_word_t *m1, mica_word_t *m2,
+                       mica_word_t *m3)
+{
+    if (m0) *m0 = r[R_MR0 + 0];
+    if (m1) *m1 = r[R_MR0 + 1];
+    if (m2) *m2 = r[R_MR0 + 2];
+    if (m3) *m3 = r[R_MR0 + 3];
+}
+
+static void setup(hw_word_t r[8], long sys, mica_word_t cap, mica_msginfo_t info)
+{
+    memset(r, 0, 8 * sizeof *r);
+    r[R_SYS] = (hw_word_t)sys;
+    r[R_CAP] = cap;
+    r[R_INFO] = info.words[0];
+}
+
+static mica_msginfo_t info_of(const hw_word_t r[8])
+{
+    mica_msginfo_t m = { { r[R_INFO] } };
+    return m;
+}
+
+void mica_send(mica_cptr_t dest, mica_msginfo_t info)
+{
+    hw_word_t r[8];
+    setup(r, MICA_SYS_SEND, dest, info);
+    load_mrs(r, info);
+    trap(r);
+}
+
+void mica_nbsend(mica_cptr_t dest, mica_msginfo_t info)
+{
+    hw_word_t r[8];
+    setup(r, MICA_SYS_NBSEND, dest, info);
+    load_mrs(r, info);
+    trap(r);
+}
+
+mica_msginfo_t mica_call(mica_cptr_t dest, mica_msginfo_t info)
+{
+    hw_word_t r[8];
+    setup(r, MICA_SYS_CALL, dest, info);
+    load_mrs(r, info);
+    trap(r);
+    store_mrs(r);
+    return info_of(r);
+}
+
+mica_msginfo_t mica_recv(mica_cptr_t src, mica_word_t *sender_badge)
+{
+    hw_word_t r[8];
+    mica_msginfo_t none = { { 0 } };
+    setup(r, MICA_SYS_RECV, src, none);
+    trap(r);
+    store_mrs(r);
+    if (sender_badge)
+        *sender_badge = r[R_CAP];
+    return info_of(r);
+}
+
+mica_msginfo_t mica_nbrecv(mica_cptr_t src, mica_word_t *sender_badge)
+{
+    hw_word_t r[8];
+    mica_msginfo_t none = { { 0 } };
+    setup(r, MICA_SYS_NBRECV, src, none);
+    trap(r);
+    store_mrs(r);
+    if (sender_badge)
+        *sender_badge = r[R_CAP];
+    return info_of(r);
+}
+
+void mica_reply(mica_msginfo_t info)
+{
+    hw_word_t r[8];
+    setup(r, MICA_SYS_REPLY, 0, info);
+    load_mrs(r, info);
+    trap(r);
+}
+
+mica_msginfo_t mica_reply_recv(mica_cptr_t src, mica_msginfo_t info, mica_word_t *sender_badge)
+{
+    hw_word_t r[8];
+    setup(r, MICA_SYS_REPLY_RECV, src, info);
+    load_mrs(r, info);
+    trap(r);
+    store_mrs(r);
+    if (sender_badge)
+        *sender_badge = r[R_CAP];
+    return info_of(r);
+}
+
+void mica_yield(void)
+{
+    hw_word_t r[8];
+    mica_msginfo_t none = { { 0 } };
+    setup(r, MICA_SYS_YIELD, 0, none);
+    trap(r);
+}
+
+void mica_signal(mica_cptr_t dest)
+{
+    hw_word_t r[8];
+    setup(r, MICA_SYS_SEND, dest, mica_msginfo_new(0, 0, 0, 0));
+    trap(r);
+}
+
+void mica_wait(mica_cptr_t src, mica_word_t *sender_badge)
+{
+    hw_word_t r[8];
+    mica_msginfo_t none = { { 0 } };
+    setup(r, MICA_SYS_RECV, src, none);
+    trap(r);
+    if (sender_badge)
+        *sender_badge = r[R_CAP];
+}
+
+mica_msginfo_t mica_poll(mica_cptr_t src, mica_word_t *sender_badge)
+{
+    return mica_nbrecv(src, sender_badge);
+}
+
+void mica_send_with_mrs(mica_cptr_t dest, mica_msginfo_t info, mica_word_t *mr0,
+                        mica_word_t *mr1, mica_word_t *mr2, mica_word_t *mr3)
+{
+    hw_word_t r[8];
+    setup(r, MICA_SYS_SEND, dest, info);
+    load_regs(r, mr0, mr1, mr2, mr3);
+    trap(r);
+}
+
+void mica_nbsend_with_mrs(mica_cptr_t dest, mica_msginfo_t info, mica_word_t *mr0,
+                          mica_word_t *mr1, mica_word_t *mr2, mica_word_t *mr3)
+{
+    hw_word_t r[8];
+    setup(r, MICA_SYS_NBSEND, dest, info);
+    load_regs(r, mr0, mr1, mr2, mr3);
+    trap(r);
+}
+
+mica_msginfo_t mica_call_with_mrs(mica_cptr_t dest, mica_msginfo_t info, mica_word_t *mr0,
+                                  mica_word_t *mr1, mica_word_t *mr2, mica_word_t *mr3)
+{
+    hw_word_t r[8];
+    setup(r, MICA_SYS_CALL, dest, info);
+    load_regs(r, mr0, mr1, mr2, mr3);
+    trap(r);
+    store_regs(r, mr0, mr1, mr2, mr3);
+    return info_of(r);
+}
+
+mica_msginfo_t mica_recv_with_mrs(mica_cptr_t src, mica_word_t *sender_badge, mica_word_t *mr0,
+                                  mica_word_t *mr1, mica_word_t *mr2, mica_word_t *mr3)
+{
+    hw_word_t r[8];
+    mica_msginfo_t none = { { 0 } };
+    setup(r, MICA_SYS_RECV, src, none);
+    trap(r);
+    store_regs(r, mr0, mr1, mr2, mr3);
+    if (sender_badge)
+        *sender_badge = r[R_CAP];
+    return info_of(r);
+}
+
+void mica_reply_with_mrs(mica_msginfo_t info, mica_word_t *mr0, mica_word_t *mr1,
+                         mica_word_t *mr2, mica_word_t *mr3)
+{
+    hw_word_t r[8];
+    setup(r, MICA_SYS_REPLY, 0, info);
+    load_regs(r, mr0, mr1, mr2, mr3);
+    trap(r);
+}
+
+mica_msginfo_t mica_reply_recv_with_mrs(mica_cptr_t src, mica_msginfo_t info,
+                                        mica_word_t *sender_badge, mica_word_t *mr0,
+                                        mica_word_t *mr1, mica_word_t *mr2, mica_word_t *mr3)
+{
+    hw_word_t r[8];
+    setup(r, MICA_SYS_REPLY_RECV, src, info);
+    load_regs(r, mr0, mr1, mr2, mr3);
+    trap(r);
+    store_regs(r, mr0, mr1, mr2, mr3);
+    if (sender_badge)
+        *sender_badge = r[R_CAP];
+    return info_of(r);
+}
+
+void *mica_vaddr_to_ptr(mica_word_t vaddr)
+{
+    unsigned char *w = mmu_window(kernel_current_vspace());
+    if (!w || vaddr >= (1ul << MICA_VADDR_BITS))
+        return NULL;
+    return w + vaddr;
+}
+
+const mica_bootinfo_t *mica_bootinfo(void)
+{
+    return (const mica_bootinfo_t *)kernel_bootinfo();
+}
+
+void mica_debug_put_char(char c)
+{
+    hw_word_t r[8];
+    setup(r, MICA_SYS_DEBUG_PUT_CHAR, (unsigned char)c, mica_msginfo_new(0, 0, 0, 0));
+    trap(r);
+}
+
+void mica_debug_name_thread(mica_cptr_t tcb, const char *name)
+{
+    hw_word_t r[8];
+    mica_ipc_buffer_t *b = mica_get_ipc_buffer();
+    if (!b || !name)
+        return;
+    strncpy((char *)b->msg, name, 31);
+    ((char *)b->msg)[31] = 0;
+    setup(r, MICA_SYS_DEBUG_NAME_THREAD, tcb, mica_msginfo_new(0, 0, 0, 0));
+    trap(r);
+}
+
+mica_cap_type_t mica_debug_cap_identify(mica_cptr_t cap)
+{
+    hw_word_t r[8];
+    setup(r, MICA_SYS_DEBUG_CAP_IDENTIFY, cap, mica_msginfo_new(0, 0, 0, 0));
+    trap(r);
+    return (mica_cap_type_t)r[R_CAP];
+}
+
+void mica_debug_dump_scheduler(void)
+{
+    hw_word_t r[8];
+    setup(r, MICA_SYS_DEBUG_DUMP_SCHEDULER, 0, mica_msginfo_new(0, 0, 0, 0));
+    trap(r);
+}
+
+void mica_debug_halt(void)
+{
+    hw_word_t r[8];
+    setup(r, MICA_SYS_DEBUG_HALT, 0, mica_msginfo_new(0, 0, 0, 0));
+    trap(r);
+}

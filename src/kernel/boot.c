@@ -1,0 +1,196 @@
+/*
+ * boot.c - build the initial system (seL4: kernel/boot.c, arch boot code).
+ *
+ * Physical memory at boot:
+ *
+ *   0      4K                                  boot_region_end      phys_size   +device
+ *   | null | sentinel, idle TCB, root CNode,   | free RAM: untyped  | device     |
+ *   |      | root TCB, VSpace, PT, IPC buffer, | caps, power-of-two | untyped    |
+ *   |      | boot info, stack frames           | blocks             |            |
+ *
+ * Root VSpace (all below MICA_ROOT_FREE_VADDR):
+ *   0x1000 IPC buffer, 0x2000 boot info, [0x100000, 0x180000) stack,
+ *   one page table covering [0, 2 MiB).
+ */
+#include "cdt.h"
+#include "objecttype.h"
+#include "thread.h"
+#include "object/object.h"
+
+#define ROOT_IPCBUF_VADDR   0x1000ul
+#define ROOT_BOOTINFO_VADDR 0x2000ul
+#define ROOT_STACK_VADDR    0x100000ul
+#define ROOT_STACK_PAGES    128ul
+
+static paddr_t boot_cursor;
+
+static paddr_t boot_alloc(word_t bits)
+{
+    paddr_t p = ROUND_UP(boot_cursor, bits);
+    boot_cursor = p + BIT(bits);
+    return p;
+}
+
+static cte_t *root_slot(cap_t root_cnode, word_t i)
+{
+    return cap_cnode_slots(root_cnode) + i;
+}
+
+/* Split [base, end) into naturally aligned power-of-two untypeds. */
+static word_t add_untypeds(mica_bootinfo_t *bi, cap_t cnode, word_t next, paddr_t base,
+                           paddr_t end, bool device)
+{
+    word_t limit = BIT(cap_cnode_radix(cnode));
+    while (base < end && next < limit &&
+           next - bi->untyped.start < MICA_MAX_BOOTINFO_UNTYPED_CAPS) {
+        word_t bits = base ? (word_t)__builtin_ctzll(base) : 63;
+        word_t fit = 63 - (word_t)__builtin_clzll(end - base);
+        if (fit < bits)
+            bits = fit;
+        if (bits > MICA_MAX_UNTYPED_BITS)
+            bits = MICA_MAX_UNTYPED_BITS;
+        if (bits < MICA_MIN_UNTYPED_BITS)
+            break;
+        cdt_insert_root(root_slot(cnode, next), cap_untyped_new(base, (unsigned)bits, device, 0));
+        mica_untyped_desc_t *d = &bi->untyped_list[next - bi->untyped.start];
+        d->paddr = base;
+        d->size_bits = (uint8_t)bits;
+        d->is_device = device;
+        next++;
+        base += BIT(bits);
+    }
+    return next;
+}
+
+int kernel_boot(const hw_boot_params_t *p)
+{
+    memset(&ks, 0, sizeof ks);
+    ks.num_cpus = 1;
+    ks.timeslice = p->timeslice_ticks ? p->timeslice_ticks : 5;
+    ks.check = p->check;
+    ks.seed = p->seed;
+    ks.time_limit = p->time_limit;
+    boot_cursor = BIT(MICA_PAGE_BITS);  /* nothing lives at paddr 0 */
+
+    unsigned radix = p->root_cnode_bits;
+    word_t min_slots = MICA_NUM_INITIAL_CAPS + 1 + ROOT_STACK_PAGES + 8;
+    if (radix < 1 || BIT(radix) < min_slots || radix > 24) {
+        hw_log("root CNode of 2^%u slots: need between %lu slots and 2^24", radix,
+               (unsigned long)min_slots);
+        return -1;
+    }
+    word_t boot_bytes = BIT(radix + MICA_SLOT_BITS) + (ROOT_STACK_PAGES + 8) * BIT(MICA_PAGE_BITS) +
+                        4 * BIT(MICA_TCB_BITS);
+    if (p->phys_size < boot_bytes + BIT(20)) {
+        hw_log("physical memory of %lu bytes is too small: boot needs %lu bytes plus 1 MiB",
+               (unsigned long)p->phys_size, (unsigned long)boot_bytes);
+        return -1;
+    }
+
+    /* One entry per slot that could exist, for the invariant checker's sort. */
+    ks.scratch_entries = hw_phys_size / sizeof(cte_t) + 64;
+    ks.scratch = hw_scratch(ks.scratch_entries * 32);
+
+    /* The CDT sentinel. */
+    ks.mdb_head = boot_alloc(MICA_SLOT_BITS);
+
+    /* The idle thread (seL4: createIdleThread). */
+    paddr_t idle = boot_alloc(MICA_TCB_BITS);
+    tcb_init_object(idle);
+    tcb_ptr(idle)->state.type = MICA_THREAD_IDLE;
+    tcb_ptr(idle)->flags = 0;
+    memcpy(tcb_ptr(idle)->name, "idle", 5);
+    NODE.idle_thread = idle;
+    NODE.cur_thread = idle;
+    NODE.idle_ctx = 0;
+
+    /* Root objects. */
+    paddr_t cnode_p = boot_alloc(radix + MICA_SLOT_BITS);
+    paddr_t tcb_p = boot_alloc(MICA_TCB_BITS);
+    paddr_t vspace_p = boot_alloc(MICA_VSPACE_BITS);
+    paddr_t pt_p = boot_alloc(MICA_PAGE_TABLE_BITS);
+    paddr_t ipcbuf_p = boot_alloc(MICA_PAGE_BITS);
+    paddr_t bi_p = boot_alloc(MICA_PAGE_BITS);
+    paddr_t stack_p = boot_alloc(MICA_PAGE_BITS);
+    for (word_t i = 1; i < ROOT_STACK_PAGES; i++)
+        boot_alloc(MICA_PAGE_BITS);
+    ks.boot_region_end = ROUND_UP(boot_cursor, MICA_PAGE_BITS);
+
+    cap_t cnode = cap_cnode_new(cnode_p, radix, MICA_WORD_BITS - radix, 0);
+    cdt_insert_root(root_slot(cnode, MICA_CAP_INIT_CNODE), cnode);
+    tcb_init_object(tcb_p);
+    cdt_insert_root(root_slot(cnode, MICA_CAP_INIT_TCB), cap_tcb_new(tcb_p));
+    vspace_init_object(vspace_p);
+    cdt_insert_root(root_slot(cnode, MICA_CAP_INIT_VSPACE), cap_vspace_new(vspace_p));
+    cdt_insert_root(root_slot(cnode, MICA_CAP_IRQ_CONTROL), cap_irq_control_new());
+    word_t gen = hw_vspace_generation(vspace_p);
+
+    /* Page table and mappings. */
+    ((pte_t *)paddr_to_ptr(vspace_p))[0] = pt_p | PTE_TABLE;
+    cap_t pt = cap_page_table_new(pt_p);
+    pt.word = mapping_word(vspace_p, 0, gen);
+    word_t next = MICA_NUM_INITIAL_CAPS;
+    cdt_insert_root(root_slot(cnode, next++), pt);
+
+    unsigned rw = RIGHT_READ | RIGHT_WRITE;
+    cap_t f = cap_frame_new(ipcbuf_p, MICA_PAGE_BITS, rw, false);
+    f.word = mapping_word(vspace_p, ROOT_IPCBUF_VADDR, gen);
+    cdt_insert_root(root_slot(cnode, MICA_CAP_INIT_IPC_BUFFER), f);
+    vspace_boot_map(vspace_p, ROOT_IPCBUF_VADDR, ipcbuf_p, MICA_PAGE_BITS, rw);
+    f = cap_frame_new(bi_p, MICA_PAGE_BITS, rw, false);
+    f.word = mapping_word(vspace_p, ROOT_BOOTINFO_VADDR, gen);
+    cdt_insert_root(root_slot(cnode, MICA_CAP_BOOTINFO_FRAME), f);
+    vspace_boot_map(vspace_p, ROOT_BOOTINFO_VADDR, bi_p, MICA_PAGE_BITS, rw);
+
+    mica_bootinfo_t *bi = (mica_bootinfo_t *)paddr_to_ptr(bi_p);
+    bi->user_image_paging = (mica_slot_region_t){ MICA_NUM_INITIAL_CAPS, next };
+    bi->user_image_frames.start = next;
+    for (word_t i = 0; i < ROOT_STACK_PAGES; i++) {
+        paddr_t fp = stack_p + i * BIT(MICA_PAGE_BITS);
+        word_t va = ROOT_STACK_VADDR + i * BIT(MICA_PAGE_BITS);
+        f = cap_frame_new(fp, MICA_PAGE_BITS, rw, false);
+        f.word = mapping_word(vspace_p, va, gen);
+        cdt_insert_root(root_slot(cnode, next++), f);
+        vspace_boot_map(vspace_p, va, fp, MICA_PAGE_BITS, rw);
+    }
+    bi->user_image_frames.end = next;
+
+    /* Untyped caps for all free memory, then the device region. */
+    bi->untyped.start = next;
+    next = add_untypeds(bi, cnode, next, ks.boot_region_end, p->phys_size, false);
+    next = add_untypeds(bi, cnode, next, p->phys_size, hw_phys_size, true);
+    bi->untyped.end = next;
+    bi->empty = (mica_slot_region_t){ next, BIT(radix) };
+    bi->node_id = 0;
+    bi->num_nodes = 1;
+    bi->ipc_buffer = ROOT_IPCBUF_VADDR;
+    bi->init_cnode_size_bits = radix;
+    bi->stack_vaddr = ROOT_STACK_VADDR;
+    bi->stack_bytes = ROOT_STACK_PAGES * BIT(MICA_PAGE_BITS);
+    bi->bootinfo_vaddr = ROOT_BOOTINFO_VADDR;
+
+    /* The root thread (seL4: create_initial_thread). */
+    cte_t *ts = tcb_slot(tcb_p, 0);
+    cte_insert(derive_cap(root_slot(cnode, MICA_CAP_INIT_CNODE), cnode).cap,
+               root_slot(cnode, MICA_CAP_INIT_CNODE), &ts[TCB_CTABLE]);
+    cte_insert(root_slot(cnode, MICA_CAP_INIT_VSPACE)->cap, root_slot(cnode, MICA_CAP_INIT_VSPACE),
+               &ts[TCB_VTABLE]);
+    cte_t *ipc_slot = root_slot(cnode, MICA_CAP_INIT_IPC_BUFFER);
+    cte_insert(derive_cap(ipc_slot, ipc_slot->cap).cap, ipc_slot, &ts[TCB_BUFFER]);
+    setup_reply_master(tcb_p);
+    tcb_t *root = tcb_ptr(tcb_p);
+    root->priority = MICA_MAX_PRIO;
+    root->mcp = MICA_MAX_PRIO;
+    root->ipc_buffer = ROOT_IPCBUF_VADDR;
+    root->regs[REG_PC] = p->root_pc;
+    root->regs[REG_SP] = ROOT_STACK_VADDR + ROOT_STACK_PAGES * BIT(MICA_PAGE_BITS);
+    root->regs[REG_R0] = ROOT_BOOTINFO_VADDR;
+    root->regs[REG_R1] = p->root_arg;
+    memcpy(root->name, "root", 5);
+    root->state.type = MICA_THREAD_RUNNING;
+    ks.root_tcb = tcb_p;
+    ks.bootinfo = bi_p;
+    tcb_sched_enqueue(tcb_p);
+    NODE.sched_action = SCHED_CHOOSE_NEW;
+    return 0;
+}

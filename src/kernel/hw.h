@@ -1,0 +1,114 @@
+/*
+ * hw.h - THE hardware interface: every place the kernel reaches the machine.
+ *
+ * src/kernel/ calls only these hw_* functions to touch anything outside its
+ * own state; sim/ implements them on Linux, tests/ may fake them. In the
+ * other direction the machine enters the kernel only through the kernel_*
+ * entry points declared at the end. `grep hw_` lists every crossing.
+ */
+#ifndef MICA_KERNEL_HW_H
+#define MICA_KERNEL_HW_H
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stddef.h>
+
+typedef uint64_t hw_word_t;
+
+/* --- physical memory ---------------------------------------------------- */
+/* Host address of simulated physical address 0 (the memfd mapping). */
+extern unsigned char *hw_phys_base;
+/* Size of simulated physical memory in bytes. */
+extern hw_word_t hw_phys_size;
+
+/* --- execution contexts --------------------------------------------------
+ * A context is a host stack plus saved registers, named by a small integer.
+ * Context 0 of each CPU is the CPU's own idle loop (the host thread that
+ * called mica_run).
+ */
+/* Allocate a context id for a new thread; -1 when the host pool is exhausted. */
+int  hw_ctx_alloc(void);
+/* Release a context id (its thread's TCB was destroyed). */
+void hw_ctx_free(int ctx);
+/*
+ * Arrange for ctx to start at entry(r0..r3) when next switched to, on the
+ * stack whose top is vaddr sp of VSpace vspace (0 = a host stack).
+ */
+void hw_ctx_start(int ctx, hw_word_t pc, hw_word_t vspace, hw_word_t sp, const hw_word_t args[4]);
+/* Save the running context into from and resume to; returns when from is resumed. */
+void hw_ctx_switch(int from, int to);
+
+/* --- address spaces -------------------------------------------------------*/
+/*
+ * A VSpace object was created at paddr: reserve its host window.
+ * @return its generation (>= 1, distinct from earlier VSpaces at paddr), 0 on failure.
+ */
+hw_word_t hw_vspace_create(hw_word_t vspace_paddr);
+/* The generation of the live VSpace at paddr, 0 if there is none. */
+hw_word_t hw_vspace_generation(hw_word_t vspace_paddr);
+/* The VSpace at paddr was destroyed: release its window. */
+void hw_vspace_destroy(hw_word_t vspace_paddr);
+/* Map 2^size_bits bytes of physical memory at paddr to vaddr. rights: bit0 W, bit1 R. */
+int  hw_map(hw_word_t vspace_paddr, hw_word_t vaddr, hw_word_t paddr, unsigned size_bits,
+            unsigned rights);
+void hw_unmap(hw_word_t vspace_paddr, hw_word_t vaddr, unsigned size_bits);
+
+/* --- clock, console, trace ---------------------------------------------- */
+hw_word_t hw_clock_ticks(void);
+void hw_putchar(int c);
+/*
+ * Kernel messages, printf-style, no newline needed. Level HW_LOG_REPORT
+ * (hw_log) is something the user must see (a thread stopped for want of a
+ * fault handler); HW_LOG_DIAG is the reason an invocation failed, shown only
+ * when the run's log is on.
+ */
+#define HW_LOG_REPORT 0
+#define HW_LOG_DIAG   1
+void hw_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void hw_vlog(int level, const char *fmt, va_list ap);
+/* Format into buf like vsnprintf (the kernel has no stdio of its own). */
+int  hw_vformat(char *buf, size_t n, const char *fmt, va_list ap);
+/* Trace event (see sim/trace.c for kinds); cheap when tracing is off. */
+void hw_trace(int kind, hw_word_t a, hw_word_t b, hw_word_t c, hw_word_t d);
+/* A kernel assertion failed: report and abort the host process. */
+void hw_panic(const char *msg, const char *file, int line, const char *func)
+    __attribute__((noreturn));
+
+/*
+ * Scratch memory for the invariant checker (not kernel state): at least
+ * `bytes`, reserved once at boot, valid until the run ends; NULL if refused.
+ */
+void *hw_scratch(hw_word_t bytes);
+
+/* --- entry points the machine calls into the kernel --------------------- */
+typedef struct hw_boot_params {
+    hw_word_t phys_size;
+    unsigned root_cnode_bits;
+    unsigned timeslice_ticks;
+    int check;                  /* mica_check_t */
+    hw_word_t root_pc;          /* entry of the root thread */
+    hw_word_t root_arg;         /* its r1 */
+    hw_word_t seed;
+    hw_word_t time_limit;
+} hw_boot_params_t;
+
+/* Boot the kernel; 0 or -1 (and a message through hw_log). */
+int kernel_boot(const hw_boot_params_t *p);
+/*
+ * A system call from the current thread. regs[0..7] are r0..r7 at the trap
+ * (r7 = syscall number); on return they hold what the thread sees.
+ */
+void kernel_syscall(hw_word_t regs[8]);
+/* Called on the idle context: run the first/next thread. Returns when idle. */
+void kernel_idle_enter(void);
+/* Host pointer to the current thread's IPC buffer, NULL if it has none. */
+void *kernel_current_ipc_buffer(void);
+/* Physical address of the current thread's VSpace, 0 if it has none. */
+hw_word_t kernel_current_vspace(void);
+/* Host pointer to the boot info frame. */
+void *kernel_bootinfo(void);
+/* Fill a run result (mica_run_result_t) when the system has stopped. */
+struct mica_run_result;
+void kernel_summary(struct mica_run_result *r);
+
+#endif /* MICA_KERNEL_HW_H */

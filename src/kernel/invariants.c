@@ -1,0 +1,542 @@
+/*
+ * invariants.c - run-time checks of the l4v invariants (proof/invariant-abstract
+ * Invariants_AI.thy, DetSchedInvs_AI.thy), one named predicate each.
+ *
+ * kernel_check_invariants() runs them all; the first that fails stops the
+ * system with MICA_STOP_INVARIANT and a message naming the invariant and the
+ * object. The walk starts from the CDT list (every non-null cap is on it),
+ * which reaches every CNode and TCB, and from the scheduler and IPC queues.
+ */
+#include "cdt.h"
+#include "ipc.h"
+#include "objecttype.h"
+#include "thread.h"
+#include "invariants.h"
+
+#define FAIL(inv, ...) do { kernel_stop(MICA_STOP_INVARIANT, "invariant " inv " broken: " __VA_ARGS__); return false; } while (0)
+
+static word_t max_slots(void)
+{
+    return hw_phys_size / sizeof(cte_t) + 8;
+}
+
+static bool in_phys(paddr_t p, word_t bits)
+{
+    return p != 0 && bits < 64 && p + BIT(bits) <= hw_phys_size && p + BIT(bits) > p;
+}
+
+static bool slot_in_phys(paddr_t p)
+{
+    return p != 0 && IS_ALIGNED(p, MICA_SLOT_BITS) && p + sizeof(cte_t) <= hw_phys_size;
+}
+
+/* valid_dlist, no_mloop, mdb_cte_at: the CDT list is a well-linked chain of non-null caps. */
+bool inv_valid_mdb_list(void)
+{
+    cte_t *head = cte_at(ks.mdb_head);
+    if (mdb_prev(head) != 0)
+        FAIL("valid_dlist", "the CDT sentinel has a predecessor 0x%lx", (unsigned long)mdb_prev(head));
+    word_t n = 0, limit = max_slots();
+    paddr_t prev = ks.mdb_head;
+    for (paddr_t p = mdb_next(head); p; p = mdb_next(cte_at(p))) {
+        if (!slot_in_phys(p))
+            FAIL("valid_dlist", "slot 0x%lx links to 0x%lx, outside physical memory",
+                 (unsigned long)prev, (unsigned long)p);
+        cte_t *s = cte_at(p);
+        if (mdb_prev(s) != prev)
+            FAIL("valid_dlist", "slot 0x%lx: prev is 0x%lx but 0x%lx links to it",
+                 (unsigned long)p, (unsigned long)mdb_prev(s), (unsigned long)prev);
+        if (cap_is_null(s->cap))
+            FAIL("mdb_cte_at", "slot 0x%lx is on the CDT list but holds a null cap", (unsigned long)p);
+        if (++n > limit)
+            FAIL("no_mloop", "the CDT list has a loop (more than %lu nodes)", (unsigned long)limit);
+        prev = p;
+    }
+    return true;
+}
+
+/* valid_cap: each cap is well formed and its object is aligned and in memory. */
+static bool check_cap(const cte_t *s)
+{
+    cap_t c = s->cap;
+    paddr_t p = cte_paddr(s);
+    word_t bits = cap_region_bits(c);
+    if (cap_type(c) >= MICA_CAP_TYPE_COUNT)
+        FAIL("valid_cap", "slot 0x%lx holds cap type %u", (unsigned long)p, c.type);
+    if (bits) {
+        if (!in_phys(cap_region_base(c), bits))
+            FAIL("valid_cap", "slot 0x%lx: %s cap object 0x%lx/2^%lu is outside physical memory",
+                 (unsigned long)p, mica_cap_type_name(cap_type(c)),
+                 (unsigned long)cap_region_base(c), (unsigned long)bits);
+        if (!IS_ALIGNED(cap_region_base(c), bits))
+            FAIL("cap_aligned", "slot 0x%lx: %s cap object 0x%lx not aligned to 2^%lu",
+                 (unsigned long)p, mica_cap_type_name(cap_type(c)),
+                 (unsigned long)cap_region_base(c), (unsigned long)bits);
+    }
+    switch (cap_type(c)) {
+    case MICA_CAP_TYPE_UNTYPED:
+        if (cap_untyped_size_bits(c) < MICA_MIN_UNTYPED_BITS ||
+            cap_untyped_size_bits(c) > MICA_MAX_UNTYPED_BITS ||
+            cap_untyped_free_index(c) > BIT(cap_untyped_size_bits(c)))
+            FAIL("valid_cap", "slot 0x%lx: untyped 2^%u with free index %lu", (unsigned long)p,
+                 cap_untyped_size_bits(c), (unsigned long)cap_untyped_free_index(c));
+        break;
+    case MICA_CAP_TYPE_NOTIFICATION:
+        if (cap_rights(c) & (RIGHT_GRANT | RIGHT_GRANT_REPLY))
+            FAIL("valid_cap", "slot 0x%lx: notification cap with Grant rights", (unsigned long)p);
+        break;
+    case MICA_CAP_TYPE_ENDPOINT:
+        if (cap_rights(c) & ~RIGHTS_ALL)
+            FAIL("valid_cap", "slot 0x%lx: endpoint rights 0x%x", (unsigned long)p, cap_rights(c));
+        break;
+    case MICA_CAP_TYPE_CNODE:
+        if (cap_cnode_radix(c) == 0 || cap_cnode_radix(c) + cap_cnode_guard_size(c) > MICA_WORD_BITS ||
+            (cap_cnode_guard(c) & ~MASK(cap_cnode_guard_size(c))))
+            FAIL("valid_cap", "slot 0x%lx: CNode radix %u guard %lu/%u", (unsigned long)p,
+                 cap_cnode_radix(c), (unsigned long)cap_cnode_guard(c), cap_cnode_guard_size(c));
+        break;
+    case MICA_CAP_TYPE_ZOMBIE:
+        if (cap_zombie_number(c) > cap_zombie_size(c))
+            FAIL("valid_cap", "slot 0x%lx: zombie count %lu", (unsigned long)p,
+                 (unsigned long)cap_zombie_number(c));
+        break;
+    case MICA_CAP_TYPE_FRAME:
+        if ((cap_frame_size_bits(c) != MICA_PAGE_BITS && cap_frame_size_bits(c) != MICA_LARGE_PAGE_BITS) ||
+            (cap_rights(c) & ~(RIGHT_READ | RIGHT_WRITE)))
+            FAIL("valid_cap", "slot 0x%lx: frame 2^%u rights 0x%x", (unsigned long)p,
+                 cap_frame_size_bits(c), cap_rights(c));
+        break;
+    case MICA_CAP_TYPE_REPLY:
+        if (!in_phys(cap_obj(c), MICA_TCB_BITS) || !IS_ALIGNED(cap_obj(c), MICA_TCB_BITS))
+            FAIL("valid_cap", "slot 0x%lx: reply cap to 0x%lx is not a TCB address",
+                 (unsigned long)p, (unsigned long)cap_obj(c));
+        break;
+    case MICA_CAP_TYPE_IRQ_HANDLER:
+        if (cap_irq(c) > MICA_MAX_IRQ)
+            FAIL("valid_cap", "slot 0x%lx: IRQ %lu", (unsigned long)p, (unsigned long)cap_irq(c));
+        break;
+    default:
+        break;
+    }
+    return true;
+}
+
+bool inv_valid_caps(void)
+{
+    for (paddr_t p = mdb_next(cte_at(ks.mdb_head)); p; p = mdb_next(cte_at(p)))
+        if (!check_cap(cte_at(p)))
+            return false;
+    return true;
+}
+
+/* valid_nullcaps: every slot of every CNode and TCB with a null cap has a null MDB node. */
+bool inv_valid_nullcaps(void)
+{
+    for (paddr_t p = mdb_next(cte_at(ks.mdb_head)); p; p = mdb_next(cte_at(p))) {
+        cte_t *s = cte_at(p);
+        if (!mdb_revocable(s) && cap_type(s->cap) != MICA_CAP_TYPE_TCB)
+            continue;   /* visit each object once, through an original cap */
+        word_t n;
+        cte_t *slots = cap_slots(s->cap, &n);
+        for (word_t i = 0; slots && i < n; i++)
+            if (cap_is_null(slots[i].cap) && (slots[i].mdb.prev || slots[i].mdb.next))
+                FAIL("valid_nullcaps", "empty slot %lu of the %s at 0x%lx has CDT links",
+                     (unsigned long)i, mica_cap_type_name(cap_type(s->cap)),
+                     (unsigned long)cap_obj(s->cap));
+    }
+    return true;
+}
+
+/* ut_revocable, reply_master_revocable, irq_control, valid_reply_masters, valid_badges. */
+bool inv_mdb_marks(void)
+{
+    word_t irq_controls = 0;
+    for (paddr_t p = mdb_next(cte_at(ks.mdb_head)); p; p = mdb_next(cte_at(p))) {
+        cte_t *s = cte_at(p);
+        cap_t c = s->cap;
+        if (cap_type(c) == MICA_CAP_TYPE_UNTYPED && !mdb_revocable(s))
+            FAIL("ut_revocable", "untyped cap in slot 0x%lx is not original", (unsigned long)p);
+        if (cap_type(c) == MICA_CAP_TYPE_IRQ_CONTROL) {
+            irq_controls++;
+            if (!mdb_revocable(s))
+                FAIL("irq_revocable", "the IRQControl cap in slot 0x%lx is not original", (unsigned long)p);
+        }
+        if (cap_type(c) == MICA_CAP_TYPE_REPLY && cap_reply_is_master(c)) {
+            if (!mdb_revocable(s))
+                FAIL("reply_master_revocable", "master reply cap in slot 0x%lx", (unsigned long)p);
+            if (s != tcb_slot(cap_obj(c), TCB_REPLY))
+                FAIL("valid_reply_masters", "master reply cap of TCB 0x%lx sits in slot 0x%lx",
+                     (unsigned long)cap_obj(c), (unsigned long)p);
+        }
+        if (cap_type(c) == MICA_CAP_TYPE_REPLY && !cap_reply_is_master(c)) {
+            paddr_t parent = mdb_prev(s);
+            cte_t *ps = cte_at(parent);
+            if (!parent || cap_type(ps->cap) != MICA_CAP_TYPE_REPLY || !cap_reply_is_master(ps->cap) ||
+                cap_obj(ps->cap) != cap_obj(c))
+                FAIL("reply_mdb", "reply cap in slot 0x%lx does not follow its master reply cap",
+                     (unsigned long)p);
+            if (thread_state(cap_obj(c)) != MICA_THREAD_BLOCKED_ON_REPLY)
+                FAIL("valid_reply_caps", "reply cap to TCB 0x%lx but that thread is %s",
+                     (unsigned long)cap_obj(c),
+                     mica_thread_state_name((mica_thread_state_t)thread_state(cap_obj(c))));
+        }
+        paddr_t np = mdb_next(s);
+        if (np) {
+            cte_t *n = cte_at(np);
+            if ((cap_type(c) == MICA_CAP_TYPE_ENDPOINT || cap_type(c) == MICA_CAP_TYPE_NOTIFICATION) &&
+                cap_type(n->cap) == cap_type(c) && cap_obj(n->cap) == cap_obj(c) &&
+                cap_badge(n->cap) != 0 && cap_badge(n->cap) != cap_badge(c) && !mdb_first_badged(n))
+                FAIL("valid_badges", "slot 0x%lx (badge %lu) follows slot 0x%lx (badge %lu) "
+                     "without the first-badged mark", (unsigned long)np,
+                     (unsigned long)cap_badge(n->cap), (unsigned long)p, (unsigned long)cap_badge(c));
+        }
+    }
+    if (irq_controls > 1)
+        FAIL("irq_control", "%lu IRQControl caps exist", (unsigned long)irq_controls);
+    return true;
+}
+
+/* --- the sorted sweep: untyped_inc, untyped_mdb, valid_untyped, pspace_distinct, mdb_chunked */
+
+typedef struct ent {
+    paddr_t base;
+    word_t bits;
+    uint32_t idx;       /* position on the CDT list */
+    uint32_t run_end;   /* untyped: last list position of its descendants */
+    uint32_t type;
+    uint32_t obj_type;  /* what kind of object the memory is, for pspace_distinct */
+} ent_t;
+
+_Static_assert(sizeof(ent_t) <= 32, "scratch entries are 32 bytes");
+
+static bool ent_less(const ent_t *a, const ent_t *b)
+{
+    if (a->base != b->base)
+        return a->base < b->base;
+    if (a->bits != b->bits)
+        return a->bits > b->bits;   /* enclosing first */
+    return a->idx < b->idx;
+}
+
+static void sift(ent_t *e, word_t root, word_t n)
+{
+    for (;;) {
+        word_t child = 2 * root + 1;
+        if (child >= n)
+            return;
+        if (child + 1 < n && ent_less(&e[child], &e[child + 1]))
+            child++;
+        if (!ent_less(&e[root], &e[child]))
+            return;
+        ent_t t = e[root]; e[root] = e[child]; e[child] = t;
+        root = child;
+    }
+}
+
+static void heap_sort(ent_t *e, word_t n)
+{
+    for (word_t i = n / 2; i-- > 0;)
+        sift(e, i, n);
+    for (word_t i = n; i-- > 1;) {
+        ent_t t = e[0]; e[0] = e[i]; e[i] = t;
+        sift(e, 0, i);
+    }
+}
+
+static uint32_t obj_kind(cap_t c)
+{
+    if (cap_type(c) == MICA_CAP_TYPE_ZOMBIE)
+        return cap_zombie_type(c) == ZOMBIE_TCB ? MICA_CAP_TYPE_TCB : MICA_CAP_TYPE_CNODE;
+    return cap_type(c);
+}
+
+bool inv_untyped_and_pspace(void)
+{
+    ent_t *e = (ent_t *)ks.scratch;
+    word_t n = 0;
+    if (!e)
+        return true;
+    /* Collect memory caps; compute each untyped's descendant run with a stack. */
+    uint32_t stack[128];
+    word_t depth = 0, idx = 0;
+    for (paddr_t p = mdb_next(cte_at(ks.mdb_head)); p; p = mdb_next(cte_at(p)), idx++) {
+        cap_t c = cte_at(p)->cap;
+        word_t bits = cap_region_bits(c);
+        while (depth) {
+            ent_t *u = &e[stack[depth - 1]];
+            if (bits && cap_region_base(c) >= u->base &&
+                cap_region_base(c) + BIT(bits) <= u->base + BIT(u->bits))
+                break;
+            u->run_end = (uint32_t)idx - 1;
+            depth--;
+        }
+        if (!bits)
+            continue;
+        if (n >= ks.scratch_entries)
+            return true;
+        e[n] = (ent_t){ cap_region_base(c), bits, (uint32_t)idx, (uint32_t)idx, cap_type(c), obj_kind(c) };
+        if (cap_type(c) == MICA_CAP_TYPE_UNTYPED) {
+            if (depth == ARRAY_SIZE(stack))
+                return true;    /* absurdly deep nesting: skip this check */
+            stack[depth++] = (uint32_t)n;
+        }
+        n++;
+    }
+    while (depth)
+        e[stack[--depth]].run_end = (uint32_t)idx - 1;
+
+    heap_sort(e, n);
+
+    /* Sweep in address order with a stack of enclosing untypeds. */
+    word_t ut[128];
+    word_t ud = 0;
+    for (word_t i = 0; i < n; i++) {
+        ent_t *x = &e[i];
+        paddr_t xend = x->base + BIT(x->bits);
+        while (ud && x->base >= e[ut[ud - 1]].base + BIT(e[ut[ud - 1]].bits))
+            ud--;
+        if (ud) {
+            ent_t *u = &e[ut[ud - 1]];
+            paddr_t uend = u->base + BIT(u->bits);
+            if (xend > uend)
+                FAIL("untyped_inc", "%s object 0x%lx/2^%lu straddles the end of untyped 0x%lx/2^%lu",
+                     mica_cap_type_name(x->type), (unsigned long)x->base, (unsigned long)x->bits,
+                     (unsigned long)u->base, (unsigned long)u->bits);
+            if (x->idx <= u->idx || x->idx > u->run_end)
+                FAIL("untyped_mdb", "%s cap to 0x%lx lies in untyped 0x%lx/2^%lu but is not its "
+                     "CDT descendant", mica_cap_type_name(x->type), (unsigned long)x->base,
+                     (unsigned long)u->base, (unsigned long)u->bits);
+        }
+        if (x->type == MICA_CAP_TYPE_UNTYPED) {
+            if (ud == ARRAY_SIZE(ut))
+                return true;
+            ut[ud++] = i;
+            continue;
+        }
+        /* pspace_distinct: the next object must start after this one, or be the same object. */
+        for (word_t j = i + 1; j < n && e[j].base < xend; j++) {
+            if (e[j].type == MICA_CAP_TYPE_UNTYPED)
+                FAIL("pspace_distinct", "untyped 0x%lx overlaps the %s object at 0x%lx",
+                     (unsigned long)e[j].base, mica_cap_type_name(x->type), (unsigned long)x->base);
+            bool same = e[j].base == x->base && e[j].obj_type == x->obj_type &&
+                        (e[j].bits == x->bits || x->obj_type == MICA_CAP_TYPE_FRAME);
+            if (!same)
+                FAIL("pspace_distinct", "%s object 0x%lx/2^%lu overlaps %s object 0x%lx/2^%lu",
+                     mica_cap_type_name(x->type), (unsigned long)x->base, (unsigned long)x->bits,
+                     mica_cap_type_name(e[j].type), (unsigned long)e[j].base, (unsigned long)e[j].bits);
+            if (e[j].bits == x->bits)
+                break;
+        }
+    }
+    return true;
+}
+
+/* valid_untyped: every object inside an untyped lies below its watermark. */
+bool inv_valid_untyped(void)
+{
+    for (paddr_t p = mdb_next(cte_at(ks.mdb_head)); p; p = mdb_next(cte_at(p))) {
+        cte_t *u = cte_at(p);
+        if (cap_type(u->cap) != MICA_CAP_TYPE_UNTYPED)
+            continue;
+        paddr_t base = cap_obj(u->cap), mark = base + cap_untyped_free_index(u->cap);
+        for (paddr_t q = mdb_next(u); q && is_mdb_parent_of(u, cte_at(q)); q = mdb_next(cte_at(q))) {
+            cap_t c = cte_at(q)->cap;
+            if (cap_region_base(c) + BIT(cap_region_bits(c)) > mark)
+                FAIL("valid_untyped", "%s object at 0x%lx lies above the watermark 0x%lx of its "
+                     "untyped 0x%lx", mica_cap_type_name(cap_type(c)), (unsigned long)cap_region_base(c),
+                     (unsigned long)mark, (unsigned long)base);
+        }
+    }
+    return true;
+}
+
+/* --- threads and queues ------------------------------------------------------- */
+
+static bool is_tcb_address(paddr_t t)
+{
+    return in_phys(t, MICA_TCB_BITS) && IS_ALIGNED(t, MICA_TCB_BITS);
+}
+
+/* valid_queues, valid_bitmaps, ready_qs_runnable, sym_heap_sched_pointers, ct_not_in_q */
+bool inv_valid_queues(void)
+{
+    word_t limit = max_slots();
+    for (word_t p = 0; p < NUM_PRIO; p++) {
+        paddr_t prev = 0;
+        word_t n = 0;
+        for (paddr_t t = NODE.ready_head[p]; t; t = tcb_ptr(t)->sched_next) {
+            if (!is_tcb_address(t))
+                FAIL("valid_queues", "ready queue %lu holds 0x%lx, not a TCB", (unsigned long)p, (unsigned long)t);
+            tcb_t *tp = tcb_ptr(t);
+            if (tp->priority != p)
+                FAIL("valid_queues", "thread '%s' has priority %u but is in ready queue %lu",
+                     tp->name, tp->priority, (unsigned long)p);
+            if (!is_runnable(t))
+                FAIL("ready_qs_runnable", "thread '%s' is %s but in ready queue %lu", tp->name,
+                     mica_thread_state_name((mica_thread_state_t)tp->state.type), (unsigned long)p);
+            if (!(tp->flags & TCB_FLAG_QUEUED))
+                FAIL("valid_queues", "thread '%s' is in a ready queue without its queued mark", tp->name);
+            if (tp->sched_prev != prev)
+                FAIL("sym_heap_sched_pointers", "thread '%s' has prev 0x%lx, expected 0x%lx",
+                     tp->name, (unsigned long)tp->sched_prev, (unsigned long)prev);
+            if (NODE.sched_action == SCHED_RESUME_CURRENT && t == NODE.cur_thread)
+                FAIL("ct_not_in_q", "the current thread '%s' is in ready queue %lu", tp->name, (unsigned long)p);
+            if (++n > limit)
+                FAIL("valid_queues", "ready queue %lu loops", (unsigned long)p);
+            prev = t;
+        }
+        if (NODE.ready_tail[p] != prev)
+            FAIL("valid_queues", "ready queue %lu tail is 0x%lx, last element 0x%lx", (unsigned long)p,
+                 (unsigned long)NODE.ready_tail[p], (unsigned long)prev);
+        bool bit = (NODE.bitmap_l2[p >> 6] >> (p & 63)) & 1;
+        if (bit != (NODE.ready_head[p] != 0))
+            FAIL("valid_bitmaps", "bitmap bit for priority %lu is %d but the queue is %s",
+                 (unsigned long)p, bit, NODE.ready_head[p] ? "non-empty" : "empty");
+    }
+    for (word_t i = 0; i < L2_BITMAP_WORDS; i++)
+        if (((NODE.bitmap_l1 >> i) & 1) != (NODE.bitmap_l2[i] != 0))
+            FAIL("bitmapQ_no_L1_orphans", "level-1 bit %lu disagrees with level 2", (unsigned long)i);
+    return true;
+}
+
+/* One IPC queue: its members are TCBs blocked on exactly this object. */
+static bool check_ipc_queue(paddr_t obj, paddr_t head, paddr_t tail, word_t want_state,
+                            const char *what)
+{
+    paddr_t prev = 0;
+    word_t n = 0, limit = max_slots();
+    for (paddr_t t = head; t; t = tcb_ptr(t)->ep_next) {
+        if (!is_tcb_address(t))
+            FAIL("valid_ep", "%s 0x%lx queue holds 0x%lx, not a TCB", what, (unsigned long)obj, (unsigned long)t);
+        tcb_t *tp = tcb_ptr(t);
+        if (tp->state.type != want_state || tp->state.blocking_object != obj)
+            FAIL("sym_refs", "thread '%s' is queued on %s 0x%lx but is %s on 0x%lx", tp->name, what,
+                 (unsigned long)obj, mica_thread_state_name((mica_thread_state_t)tp->state.type),
+                 (unsigned long)tp->state.blocking_object);
+        if (tp->ep_prev != prev)
+            FAIL("valid_ep", "%s 0x%lx queue links are not symmetric at '%s'", what, (unsigned long)obj, tp->name);
+        if (++n > limit)
+            FAIL("valid_ep", "%s 0x%lx queue loops", what, (unsigned long)obj);
+        prev = t;
+    }
+    if (tail != prev)
+        FAIL("valid_ep", "%s 0x%lx queue tail 0x%lx is not its last element 0x%lx", what,
+             (unsigned long)obj, (unsigned long)tail, (unsigned long)prev);
+    return true;
+}
+
+/* valid_ep, valid_ntfn, sym_refs (queues and bound notifications), valid_tcb. */
+bool inv_valid_objs(void)
+{
+    for (paddr_t p = mdb_next(cte_at(ks.mdb_head)); p; p = mdb_next(cte_at(p))) {
+        cte_t *s = cte_at(p);
+        cap_t c = s->cap;
+        if (!mdb_revocable(s) && cap_type(c) != MICA_CAP_TYPE_TCB)
+            continue;
+        switch (cap_type(c)) {
+        case MICA_CAP_TYPE_ENDPOINT: {
+            endpoint_t *e = (endpoint_t *)paddr_to_ptr(cap_obj(c));
+            word_t st = e->head_state & 3;
+            paddr_t head = e->head_state & ~3ull;
+            if (st == 3 || (st == EP_IDLE) != (head == 0))
+                FAIL("valid_ep", "endpoint 0x%lx is in state %lu with queue head 0x%lx",
+                     (unsigned long)cap_obj(c), (unsigned long)st, (unsigned long)head);
+            if (head && !check_ipc_queue(cap_obj(c), head, e->tail,
+                                         st == EP_SEND ? MICA_THREAD_BLOCKED_ON_SEND
+                                                       : MICA_THREAD_BLOCKED_ON_RECEIVE, "endpoint"))
+                return false;
+            break;
+        }
+        case MICA_CAP_TYPE_NOTIFICATION: {
+            notification_t *nt = (notification_t *)paddr_to_ptr(cap_obj(c));
+            word_t st = nt->head_state & 3;
+            paddr_t head = nt->head_state & ~3ull;
+            if (st == 3 || (st == NTFN_WAITING) != (head == 0 ? false : true))
+                FAIL("valid_ntfn", "notification 0x%lx is in state %lu with queue head 0x%lx",
+                     (unsigned long)cap_obj(c), (unsigned long)st, (unsigned long)head);
+            if (head && !check_ipc_queue(cap_obj(c), head, nt->tail,
+                                         MICA_THREAD_BLOCKED_ON_NOTIFICATION, "notification"))
+                return false;
+            if (nt->bound_tcb && (!is_tcb_address(nt->bound_tcb) ||
+                                  tcb_ptr(nt->bound_tcb)->bound_notification != cap_obj(c)))
+                FAIL("sym_refs", "notification 0x%lx is bound to 0x%lx, which is not bound back",
+                     (unsigned long)cap_obj(c), (unsigned long)nt->bound_tcb);
+            break;
+        }
+        case MICA_CAP_TYPE_TCB: {
+            paddr_t t = cap_obj(c);
+            tcb_t *tp = tcb_ptr(t);
+            if (tp->state.type >= MICA_THREAD_STATE_COUNT || tp->state.type == MICA_THREAD_IDLE)
+                FAIL("valid_tcb", "TCB 0x%lx has thread state %lu", (unsigned long)t,
+                     (unsigned long)tp->state.type);
+            if (tp->bound_notification) {
+                notification_t *nt = (notification_t *)paddr_to_ptr(tp->bound_notification);
+                if (!in_phys(tp->bound_notification, MICA_NOTIFICATION_BITS) || nt->bound_tcb != t)
+                    FAIL("sym_refs", "TCB '%s' is bound to notification 0x%lx, which is not bound back",
+                         tp->name, (unsigned long)tp->bound_notification);
+            }
+            cap_t ct = tcb_slot(t, TCB_CTABLE)->cap, vt = tcb_slot(t, TCB_VTABLE)->cap;
+            cap_t bt = tcb_slot(t, TCB_BUFFER)->cap, ca = tcb_slot(t, TCB_CALLER)->cap;
+            if (!cap_is_null(vt) && cap_type(vt) != MICA_CAP_TYPE_VSPACE)
+                FAIL("valid_tcb", "TCB '%s' VTable slot holds a %s cap", tp->name, mica_cap_type_name(cap_type(vt)));
+            if (!cap_is_null(bt) && (cap_type(bt) != MICA_CAP_TYPE_FRAME || cap_frame_is_device(bt)))
+                FAIL("valid_tcb", "TCB '%s' IPC-buffer slot holds a %s cap", tp->name, mica_cap_type_name(cap_type(bt)));
+            if (!cap_is_null(ca) && cap_type(ca) != MICA_CAP_TYPE_REPLY)
+                FAIL("valid_tcb", "TCB '%s' caller slot holds a %s cap", tp->name, mica_cap_type_name(cap_type(ca)));
+            if (tp->state.type == MICA_THREAD_BLOCKED_ON_RECEIVE && !cap_is_null(ca))
+                FAIL("valid_tcb", "TCB '%s' waits to receive but still holds a caller cap", tp->name);
+            (void)ct;
+            if ((tp->flags & TCB_FLAG_QUEUED) && !is_runnable(t))
+                FAIL("ready_qs_runnable", "TCB '%s' is marked queued but is %s", tp->name,
+                     mica_thread_state_name((mica_thread_state_t)tp->state.type));
+            word_t st = tp->state.type;
+            if (st == MICA_THREAD_BLOCKED_ON_SEND || st == MICA_THREAD_BLOCKED_ON_RECEIVE ||
+                st == MICA_THREAD_BLOCKED_ON_NOTIFICATION) {
+                paddr_t o = tp->state.blocking_object;
+                paddr_t h = o && in_phys(o, 4) ? *(paddr_t *)paddr_to_ptr(o) & ~3ull : 0;
+                bool found = false;
+                for (paddr_t q = h; q && !found; q = tcb_ptr(q)->ep_next)
+                    found = q == t;
+                if (!found)
+                    FAIL("sym_refs", "TCB '%s' is %s on 0x%lx but not in its queue", tp->name,
+                         mica_thread_state_name((mica_thread_state_t)st), (unsigned long)o);
+            }
+            break;
+        }
+        default:
+            break;
+        }
+    }
+    return true;
+}
+
+/* cur_tcb, valid_idle, only_idle, valid_sched_action */
+bool inv_cur_and_idle(void)
+{
+    paddr_t cur = NODE.cur_thread, idle = NODE.idle_thread;
+    if (!is_tcb_address(cur))
+        FAIL("cur_tcb", "the current thread 0x%lx is not a TCB", (unsigned long)cur);
+    if (thread_state(idle) != MICA_THREAD_IDLE || tcb_ptr(idle)->bound_notification)
+        FAIL("valid_idle", "the idle thread is %s",
+             mica_thread_state_name((mica_thread_state_t)thread_state(idle)));
+    if (cur != idle && thread_state(cur) == MICA_THREAD_IDLE)
+        FAIL("only_idle", "thread '%s' is in the idle state", tcb_ptr(cur)->name);
+    if (NODE.sched_action > SCHED_CHOOSE_NEW && !is_runnable(NODE.sched_action))
+        FAIL("valid_sched_action", "the switch target '%s' is not runnable",
+             tcb_ptr(NODE.sched_action)->name);
+    return true;
+}
+
+static bool (*const all_invariants[])(void) = {
+    inv_valid_mdb_list, inv_valid_caps, inv_valid_nullcaps, inv_mdb_marks,
+    inv_untyped_and_pspace, inv_valid_untyped, inv_valid_queues, inv_valid_objs, inv_cur_and_idle,
+};
+
+/* Run every invariant; false (and the system stopped) at the first broken one. */
+bool kernel_check_invariants(void)
+{
+    for (word_t i = 0; i < ARRAY_SIZE(all_invariants); i++)
+        if (!all_invariants[i]())
+            return false;
+    return true;
+}

@@ -1,0 +1,89 @@
+/*
+ * object/irq.c - IRQControl and IRQHandler caps (seL4: object/interrupt.c).
+ *
+ * The simulated machine has MICA_MAX_IRQ + 1 lines; devices that raise them
+ * arrive with a later milestone, but the caps and their rules work now.
+ */
+#include "object.h"
+#include "../cdt.h"
+#include "../cspace.h"
+#include "../state.h"
+#include "../thread.h"
+
+exception_t decode_irq_control_invocation(word_t label, word_t length, cte_t *slot,
+                                          word_t *buffer)
+{
+    if (label != MICA_IRQ_ISSUE_IRQ_HANDLER) {
+        user_error("IRQControl: label %lu is not IRQControl_Get", (unsigned long)label);
+        ks.syscall_error.type = MICA_ILLEGAL_OPERATION;
+        return EXCEPTION_SYSCALL_ERROR;
+    }
+    if (length < 3 || ks.extra_caps[0] == NULL) {
+        user_error("IRQControl_Get: needs 3 words and a CNode cap");
+        ks.syscall_error.type = MICA_TRUNCATED_MESSAGE;
+        return EXCEPTION_SYSCALL_ERROR;
+    }
+    word_t irq = get_syscall_arg(0, buffer);
+    word_t index = get_syscall_arg(1, buffer);
+    word_t depth = get_syscall_arg(2, buffer);
+    cap_t root = ks.extra_caps[0]->cap;
+    if (irq > MICA_MAX_IRQ) {
+        user_error("IRQControl_Get: IRQ %lu is above %d", (unsigned long)irq, MICA_MAX_IRQ);
+        ks.syscall_error.type = MICA_RANGE_ERROR;
+        ks.syscall_error.range_min = 0;
+        ks.syscall_error.range_max = MICA_MAX_IRQ;
+        return EXCEPTION_SYSCALL_ERROR;
+    }
+    if (ks.irq_issued[irq]) {
+        user_error("IRQControl_Get: IRQ %lu already has a handler cap", (unsigned long)irq);
+        ks.syscall_error.type = MICA_REVOKE_FIRST;
+        return EXCEPTION_SYSCALL_ERROR;
+    }
+    lookup_slot_ret_t lu = lookup_target_slot(root, index, depth);
+    if (lu.status != EXCEPTION_NONE)
+        return lu.status;
+    if (ensure_empty_slot(lu.slot) != EXCEPTION_NONE) {
+        user_error("IRQControl_Get: destination slot is not empty");
+        return EXCEPTION_SYSCALL_ERROR;
+    }
+    set_thread_state(NODE.cur_thread, MICA_THREAD_RESTART);
+    ks.irq_issued[irq] = 1;
+    cte_insert(cap_irq_handler_new(irq), slot, lu.slot);
+    return EXCEPTION_NONE;
+}
+
+exception_t decode_irq_handler_invocation(word_t label, word_t irq)
+{
+    (void)irq;
+    switch (label) {
+    case MICA_IRQ_ACK_IRQ:
+    case MICA_IRQ_CLEAR_IRQ_HANDLER:
+        set_thread_state(NODE.cur_thread, MICA_THREAD_RESTART);
+        return EXCEPTION_NONE;
+    case MICA_IRQ_SET_IRQ_HANDLER: {
+        if (ks.extra_caps[0] == NULL) {
+            ks.syscall_error.type = MICA_TRUNCATED_MESSAGE;
+            return EXCEPTION_SYSCALL_ERROR;
+        }
+        cap_t n = ks.extra_caps[0]->cap;
+        if (cap_type(n) != MICA_CAP_TYPE_NOTIFICATION || !(cap_rights(n) & RIGHT_WRITE)) {
+            user_error("IRQHandler_SetNotification: needs a notification cap with Write");
+            ks.syscall_error.type = MICA_INVALID_CAPABILITY;
+            ks.syscall_error.invalid_cap_number = 0;
+            return EXCEPTION_SYSCALL_ERROR;
+        }
+        set_thread_state(NODE.cur_thread, MICA_THREAD_RESTART);
+        return EXCEPTION_NONE;
+    }
+    default:
+        user_error("IRQHandler: label %lu is not an IRQHandler operation", (unsigned long)label);
+        ks.syscall_error.type = MICA_ILLEGAL_OPERATION;
+        return EXCEPTION_SYSCALL_ERROR;
+    }
+}
+
+void deleting_irq_handler(word_t irq)
+{
+    if (irq <= MICA_MAX_IRQ)
+        ks.irq_issued[irq] = 0;
+}

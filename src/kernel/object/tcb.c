@@ -1,0 +1,443 @@
+/*
+ * object/tcb.c - thread control blocks and their invocations
+ * (seL4: object/tcb.c, kernel/thread.c suspend/restart).
+ *
+ * Registers: pc is the host entry function, so "continue where it was"
+ * and "start at pc" differ here as they cannot on hardware: writing a pc
+ * different from the current one (or resuming a thread that never ran)
+ * starts the thread afresh at pc with r0..r3 as arguments; writing other
+ * registers of a parked thread changes what its pending system call returns.
+ */
+#include "object.h"
+#include "../cdt.h"
+#include "../cspace.h"
+#include "../ipc.h"
+#include "../objecttype.h"
+#include "../thread.h"
+
+#define N_FRAME_REGS 10     /* pc, sp, r0..r7 */
+#define N_GP_REGS    1      /* tls */
+
+void tcb_init_object(paddr_t t)
+{
+    tcb_t *tp = tcb_ptr(t);
+    tp->state.type = MICA_THREAD_INACTIVE;
+    tp->time_slice = ks.timeslice;
+    tp->ctx = -1;
+    tp->flags = TCB_FLAG_START;
+    tp->affinity = 0;
+}
+
+/* The TCB's last cap is going: release what the host holds for it. */
+void tcb_destroy(paddr_t t)
+{
+    tcb_t *tp = tcb_ptr(t);
+    if (tp->ctx >= 0) {
+        hw_ctx_free(tp->ctx);
+        tp->ctx = -1;
+    }
+    tp->flags |= TCB_FLAG_START;
+}
+
+/* seL4: setupReplyMaster */
+void setup_reply_master(paddr_t t)
+{
+    cte_t *slot = tcb_slot(t, TCB_REPLY);
+    if (cap_is_null(slot->cap))
+        cdt_insert_root(slot, cap_reply_new(t, true, true));
+}
+
+/* seL4: suspend */
+void suspend(paddr_t t)
+{
+    cancel_ipc(t);
+    set_thread_state(t, MICA_THREAD_INACTIVE);
+    tcb_sched_dequeue(t);
+}
+
+static bool is_stopped(paddr_t t)
+{
+    switch (thread_state(t)) {
+    case MICA_THREAD_INACTIVE:
+    case MICA_THREAD_BLOCKED_ON_NOTIFICATION:
+    case MICA_THREAD_BLOCKED_ON_RECEIVE:
+    case MICA_THREAD_BLOCKED_ON_SEND:
+    case MICA_THREAD_BLOCKED_ON_REPLY:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* seL4: restart */
+void restart(paddr_t t)
+{
+    if (is_stopped(t)) {
+        cancel_ipc(t);
+        setup_reply_master(t);
+        set_thread_state(t, MICA_THREAD_RESTART);
+        tcb_sched_enqueue(t);
+        possible_switch_to(t);
+    }
+}
+
+static void write_user_reg(paddr_t t, unsigned r, word_t v)
+{
+    tcb_t *tp = tcb_ptr(t);
+    if (r == REG_PC && tp->regs[REG_PC] != v)
+        tp->flags |= TCB_FLAG_START;
+    tp->regs[r] = v;
+}
+
+static exception_t err(word_t type, const char *why)
+{
+    user_error("%s", why);
+    ks.syscall_error.type = type;
+    return EXCEPTION_SYSCALL_ERROR;
+}
+
+static exception_t truncated(const char *op, word_t length)
+{
+    user_error("%s: message of %lu words or its extra caps is too short", op, (unsigned long)length);
+    ks.syscall_error.type = MICA_TRUNCATED_MESSAGE;
+    return EXCEPTION_SYSCALL_ERROR;
+}
+
+/* seL4: checkPrio */
+static exception_t check_prio(word_t prio, paddr_t auth)
+{
+    word_t mcp = tcb_ptr(auth)->mcp;
+    if (prio > mcp) {
+        user_error("priority %lu is above the authority's MCP %lu", (unsigned long)prio,
+                   (unsigned long)mcp);
+        ks.syscall_error.type = MICA_RANGE_ERROR;
+        ks.syscall_error.range_min = MICA_MIN_PRIO;
+        ks.syscall_error.range_max = mcp;
+        return EXCEPTION_SYSCALL_ERROR;
+    }
+    return EXCEPTION_NONE;
+}
+
+/* seL4: checkValidIPCBuffer */
+static exception_t check_valid_ipc_buffer(word_t vaddr, cap_t cap)
+{
+    if (cap_type(cap) != MICA_CAP_TYPE_FRAME)
+        return err(MICA_ILLEGAL_OPERATION, "IPC buffer: the cap is not a frame");
+    if (cap_frame_is_device(cap))
+        return err(MICA_ILLEGAL_OPERATION, "IPC buffer: a device frame cannot be an IPC buffer");
+    if (!IS_ALIGNED(vaddr, MICA_IPC_BUFFER_SIZE_BITS))
+        return err(MICA_ALIGNMENT_ERROR, "IPC buffer: vaddr is not 1 KiB aligned");
+    return EXCEPTION_NONE;
+}
+
+#define UPDATE_SPACE  1u
+#define UPDATE_IPCBUF 2u
+
+typedef struct thread_control {
+    unsigned update;
+    cptr_t fault_ep;
+    cap_t croot;  cte_t *croot_slot;
+    cap_t vroot;  cte_t *vroot_slot;
+    word_t buffer_addr;
+    cap_t buffer; cte_t *buffer_slot;
+} thread_control_t;
+
+/* seL4: invokeTCB_ThreadControl (space and IPC-buffer parts) */
+static exception_t invoke_thread_control(paddr_t target, cte_t *slot, const thread_control_t *tc)
+{
+    cap_t tcap = cap_tcb_new(target);
+    exception_t e;
+
+    if (tc->update & UPDATE_SPACE) {
+        tcb_ptr(target)->fault_handler = tc->fault_ep;
+        cte_t *root = tcb_slot(target, TCB_CTABLE);
+        if ((e = cte_delete(root, true)) != EXCEPTION_NONE)
+            return e;
+        if (same_object_as(tc->croot, tc->croot_slot->cap) && same_object_as(tcap, slot->cap))
+            cte_insert(tc->croot, tc->croot_slot, root);
+        root = tcb_slot(target, TCB_VTABLE);
+        if ((e = cte_delete(root, true)) != EXCEPTION_NONE)
+            return e;
+        if (same_object_as(tc->vroot, tc->vroot_slot->cap) && same_object_as(tcap, slot->cap))
+            cte_insert(tc->vroot, tc->vroot_slot, root);
+    }
+    if (tc->update & UPDATE_IPCBUF) {
+        cte_t *bslot = tcb_slot(target, TCB_BUFFER);
+        if ((e = cte_delete(bslot, true)) != EXCEPTION_NONE)
+            return e;
+        tcb_ptr(target)->ipc_buffer = tc->buffer_addr;
+        if (tc->buffer_slot && same_object_as(tc->buffer, tc->buffer_slot->cap) &&
+            same_object_as(tcap, slot->cap))
+            cte_insert(tc->buffer, tc->buffer_slot, bslot);
+        if (target == NODE.cur_thread)
+            reschedule_required();
+    }
+    return EXCEPTION_NONE;
+}
+
+static exception_t decode_buffer(thread_control_t *tc, word_t addr, cte_t *slot)
+{
+    tc->buffer_addr = addr;
+    tc->buffer_slot = slot;
+    tc->buffer = slot->cap;
+    if (addr == 0) {
+        tc->buffer_slot = NULL;
+        return EXCEPTION_NONE;
+    }
+    derive_cap_ret_t d = derive_cap(slot, slot->cap);
+    if (d.status != EXCEPTION_NONE)
+        return d.status;
+    tc->buffer = d.cap;
+    return check_valid_ipc_buffer(addr, d.cap);
+}
+
+static exception_t decode_space(thread_control_t *tc, word_t croot_data, cte_t *cslot,
+                                word_t vroot_data, cte_t *vslot)
+{
+    cap_t c = cslot->cap, v = vslot->cap;
+    if (croot_data != 0)
+        c = update_cap_data(false, croot_data, c);
+    derive_cap_ret_t d = derive_cap(cslot, c);
+    if (d.status != EXCEPTION_NONE)
+        return d.status;
+    if (cap_type(d.cap) != MICA_CAP_TYPE_CNODE)
+        return err(MICA_ILLEGAL_OPERATION, "TCB: the CSpace root is not a CNode cap");
+    tc->croot = d.cap;
+    tc->croot_slot = cslot;
+    if (vroot_data != 0)
+        v = update_cap_data(false, vroot_data, v);
+    d = derive_cap(vslot, v);
+    if (d.status != EXCEPTION_NONE)
+        return d.status;
+    if (cap_type(d.cap) != MICA_CAP_TYPE_VSPACE)
+        return err(MICA_ILLEGAL_OPERATION, "TCB: the VSpace root is not a VSpace cap");
+    tc->vroot = d.cap;
+    tc->vroot_slot = vslot;
+    return EXCEPTION_NONE;
+}
+
+static exception_t auth_tcb(paddr_t *auth)
+{
+    cap_t a = ks.extra_caps[0]->cap;
+    if (cap_type(a) != MICA_CAP_TYPE_TCB) {
+        user_error("TCB: the authority is a %s cap, not a TCB", mica_cap_type_name(cap_type(a)));
+        ks.syscall_error.type = MICA_INVALID_CAPABILITY;
+        ks.syscall_error.invalid_cap_number = 1;
+        return EXCEPTION_SYSCALL_ERROR;
+    }
+    *auth = cap_obj(a);
+    return EXCEPTION_NONE;
+}
+
+/* seL4: invokeTCB_ReadRegisters */
+static void invoke_read_registers(paddr_t src, bool suspend_source, word_t n, bool call,
+                                  word_t *buffer)
+{
+    paddr_t cur = NODE.cur_thread;
+    if (suspend_source)
+        suspend(src);
+    if (!call)
+        return;
+    word_t i;
+    for (i = 0; i < n; i++)
+        set_mr(cur, buffer, i, get_register(src, (unsigned)i));
+    set_register(cur, REG_BADGE, 0);
+    set_register(cur, REG_INFO, mica_msginfo_new(0, 0, 0, i > 4 && !buffer ? 4 : i).words[0]);
+    set_thread_state(cur, MICA_THREAD_RUNNING);
+}
+
+static void copy_regs(paddr_t dest, paddr_t src, unsigned from, unsigned to)
+{
+    for (unsigned r = from; r < to; r++)
+        write_user_reg(dest, r, get_register(src, r));
+}
+
+/* seL4: decodeTCBInvocation */
+exception_t decode_tcb_invocation(word_t label, word_t length, cap_t cap, cte_t *slot,
+                                  bool call, word_t *buffer)
+{
+    paddr_t t = cap_obj(cap);
+    paddr_t cur = NODE.cur_thread;
+    const char *op = mica_invocation_name(label);
+    thread_control_t tc;
+    exception_t e;
+
+    memset(&tc, 0, sizeof tc);
+    switch (label) {
+    case MICA_TCB_READ_REGISTERS: {
+        if (length < 2)
+            return truncated(op, length);
+        word_t flags = get_syscall_arg(0, buffer), n = get_syscall_arg(1, buffer);
+        if (n < 1 || n > N_FRAME_REGS + N_GP_REGS) {
+            user_error("TCB_ReadRegisters: count %lu is outside 1..%d", (unsigned long)n,
+                       N_FRAME_REGS + N_GP_REGS);
+            ks.syscall_error.type = MICA_RANGE_ERROR;
+            ks.syscall_error.range_min = 1;
+            ks.syscall_error.range_max = N_FRAME_REGS + N_GP_REGS;
+            return EXCEPTION_SYSCALL_ERROR;
+        }
+        if (t == cur)
+            return err(MICA_ILLEGAL_OPERATION, "TCB_ReadRegisters: a thread cannot read itself");
+        set_thread_state(cur, MICA_THREAD_RESTART);
+        invoke_read_registers(t, flags & 1, n, call, buffer);
+        return EXCEPTION_NONE;
+    }
+    case MICA_TCB_WRITE_REGISTERS: {
+        if (length < 2)
+            return truncated(op, length);
+        word_t flags = get_syscall_arg(0, buffer), n = get_syscall_arg(1, buffer);
+        if (length - 2 < n)
+            return truncated(op, length);
+        if (t == cur)
+            return err(MICA_ILLEGAL_OPERATION, "TCB_WriteRegisters: a thread cannot write itself");
+        set_thread_state(cur, MICA_THREAD_RESTART);
+        if (n > N_REGS)
+            n = N_REGS;
+        for (word_t i = 0; i < n; i++)
+            write_user_reg(t, (unsigned)i, get_syscall_arg(i + 2, buffer));
+        if (flags & 1)
+            restart(t);
+        return EXCEPTION_NONE;
+    }
+    case MICA_TCB_COPY_REGISTERS: {
+        if (length < 1 || ks.extra_caps[0] == NULL)
+            return truncated(op, length);
+        word_t flags = get_syscall_arg(0, buffer);
+        cap_t src = ks.extra_caps[0]->cap;
+        if (cap_type(src) != MICA_CAP_TYPE_TCB) {
+            user_error("TCB_CopyRegisters: the source is not a TCB cap");
+            ks.syscall_error.type = MICA_INVALID_CAPABILITY;
+            ks.syscall_error.invalid_cap_number = 1;
+            return EXCEPTION_SYSCALL_ERROR;
+        }
+        set_thread_state(cur, MICA_THREAD_RESTART);
+        paddr_t s = cap_obj(src);
+        if (flags & 1)
+            suspend(s);
+        if (flags & 2)
+            restart(t);
+        if (flags & 4)
+            copy_regs(t, s, REG_PC, REG_PC + N_FRAME_REGS);
+        if (flags & 8)
+            copy_regs(t, s, REG_TLS, REG_TLS + N_GP_REGS);
+        if (t == cur)
+            reschedule_required();
+        return EXCEPTION_NONE;
+    }
+    case MICA_TCB_CONFIGURE:
+        if (length < 4 || !ks.extra_caps[0] || !ks.extra_caps[1] || !ks.extra_caps[2])
+            return truncated(op, length);
+        tc.fault_ep = get_syscall_arg(0, buffer);
+        if ((e = decode_buffer(&tc, get_syscall_arg(3, buffer), ks.extra_caps[2])) != EXCEPTION_NONE)
+            return e;
+        if ((e = decode_space(&tc, get_syscall_arg(1, buffer), ks.extra_caps[0],
+                              get_syscall_arg(2, buffer), ks.extra_caps[1])) != EXCEPTION_NONE)
+            return e;
+        tc.update = UPDATE_SPACE | UPDATE_IPCBUF;
+        set_thread_state(cur, MICA_THREAD_RESTART);
+        return invoke_thread_control(t, slot, &tc);
+    case MICA_TCB_SET_SPACE:
+        if (length < 3 || !ks.extra_caps[0] || !ks.extra_caps[1])
+            return truncated(op, length);
+        tc.fault_ep = get_syscall_arg(0, buffer);
+        if ((e = decode_space(&tc, get_syscall_arg(1, buffer), ks.extra_caps[0],
+                              get_syscall_arg(2, buffer), ks.extra_caps[1])) != EXCEPTION_NONE)
+            return e;
+        tc.update = UPDATE_SPACE;
+        set_thread_state(cur, MICA_THREAD_RESTART);
+        return invoke_thread_control(t, slot, &tc);
+    case MICA_TCB_SET_IPC_BUFFER:
+        if (length < 1 || !ks.extra_caps[0])
+            return truncated(op, length);
+        if ((e = decode_buffer(&tc, get_syscall_arg(0, buffer), ks.extra_caps[0])) != EXCEPTION_NONE)
+            return e;
+        tc.update = UPDATE_IPCBUF;
+        set_thread_state(cur, MICA_THREAD_RESTART);
+        return invoke_thread_control(t, slot, &tc);
+    case MICA_TCB_SET_PRIORITY:
+    case MICA_TCB_SET_MC_PRIORITY: {
+        if (length < 1 || !ks.extra_caps[0])
+            return truncated(op, length);
+        word_t v = get_syscall_arg(0, buffer);
+        paddr_t auth;
+        if ((e = auth_tcb(&auth)) != EXCEPTION_NONE)
+            return e;
+        if ((e = check_prio(v, auth)) != EXCEPTION_NONE)
+            return e;
+        set_thread_state(cur, MICA_THREAD_RESTART);
+        if (label == MICA_TCB_SET_PRIORITY)
+            set_priority(t, v);
+        else
+            set_mcp(t, v);
+        return EXCEPTION_NONE;
+    }
+    case MICA_TCB_SET_SCHED_PARAMS: {
+        if (length < 2 || !ks.extra_caps[0])
+            return truncated(op, length);
+        word_t mcp = get_syscall_arg(0, buffer), prio = get_syscall_arg(1, buffer);
+        paddr_t auth;
+        if ((e = auth_tcb(&auth)) != EXCEPTION_NONE)
+            return e;
+        if ((e = check_prio(mcp, auth)) != EXCEPTION_NONE)
+            return e;
+        if ((e = check_prio(prio, auth)) != EXCEPTION_NONE)
+            return e;
+        set_thread_state(cur, MICA_THREAD_RESTART);
+        set_mcp(t, mcp);
+        set_priority(t, prio);
+        return EXCEPTION_NONE;
+    }
+    case MICA_TCB_SUSPEND:
+        set_thread_state(cur, MICA_THREAD_RESTART);
+        suspend(t);
+        return EXCEPTION_NONE;
+    case MICA_TCB_RESUME:
+        set_thread_state(cur, MICA_THREAD_RESTART);
+        restart(t);
+        return EXCEPTION_NONE;
+    case MICA_TCB_BIND_NOTIFICATION: {
+        if (ks.extra_caps[0] == NULL)
+            return truncated(op, length);
+        if (tcb_ptr(t)->bound_notification)
+            return err(MICA_ILLEGAL_OPERATION, "TCB_BindNotification: the TCB is already bound");
+        cap_t nc = ks.extra_caps[0]->cap;
+        if (cap_type(nc) != MICA_CAP_TYPE_NOTIFICATION)
+            return err(MICA_ILLEGAL_OPERATION, "TCB_BindNotification: the cap is not a notification");
+        if (!(cap_rights(nc) & RIGHT_READ))
+            return err(MICA_ILLEGAL_OPERATION, "TCB_BindNotification: the notification cap lacks Read");
+        notification_t *n = (notification_t *)paddr_to_ptr(cap_obj(nc));
+        if ((n->head_state & ~3ull) != 0 || n->bound_tcb != 0)
+            return err(MICA_ILLEGAL_OPERATION,
+                       "TCB_BindNotification: the notification has waiters or is bound");
+        set_thread_state(cur, MICA_THREAD_RESTART);
+        bind_notification(t, cap_obj(nc));
+        return EXCEPTION_NONE;
+    }
+    case MICA_TCB_UNBIND_NOTIFICATION:
+        if (!tcb_ptr(t)->bound_notification)
+            return err(MICA_ILLEGAL_OPERATION, "TCB_UnbindNotification: the TCB is not bound");
+        set_thread_state(cur, MICA_THREAD_RESTART);
+        unbind_notification(t);
+        return EXCEPTION_NONE;
+    case MICA_TCB_SET_AFFINITY: {
+        if (length < 1)
+            return truncated(op, length);
+        word_t cpu = get_syscall_arg(0, buffer);
+        if (cpu >= ks.num_cpus)
+            return err(MICA_ILLEGAL_OPERATION, "TCB_SetAffinity: no such CPU");
+        set_thread_state(cur, MICA_THREAD_RESTART);
+        tcb_ptr(t)->affinity = cpu;
+        return EXCEPTION_NONE;
+    }
+    case MICA_TCB_SET_TLS_BASE:
+        if (length < 1)
+            return truncated(op, length);
+        set_thread_state(cur, MICA_THREAD_RESTART);
+        set_register(t, REG_TLS, get_syscall_arg(0, buffer));
+        return EXCEPTION_NONE;
+    default:
+        user_error("TCB: label %lu (%s) is not a TCB operation", (unsigned long)label, op);
+        ks.syscall_error.type = MICA_ILLEGAL_OPERATION;
+        return EXCEPTION_SYSCALL_ERROR;
+    }
+}

@@ -1,0 +1,237 @@
+/*
+ * sched.c - seL4's non-MCS scheduler: 256 priorities, a two-level bitmap,
+ * round-robin timeslices, and the scheduler action that lets IPC switch
+ * directly to the woken thread (seL4: kernel/thread.c).
+ *
+ *   ks_cpu.sched_action:  RESUME_CURRENT | CHOOSE_NEW | <tcb to switch to>
+ */
+#include "thread.h"
+#include "object/object.h"
+
+static inline ks_cpu_t *cpu_of(paddr_t t)
+{
+    (void)t;
+    return &NODE;
+}
+
+static void bitmap_set(ks_cpu_t *c, word_t prio)
+{
+    c->bitmap_l2[prio >> 6] |= BIT(prio & 63);
+    c->bitmap_l1 |= BIT(prio >> 6);
+}
+
+static void bitmap_clear(ks_cpu_t *c, word_t prio)
+{
+    c->bitmap_l2[prio >> 6] &= ~BIT(prio & 63);
+    if (c->bitmap_l2[prio >> 6] == 0)
+        c->bitmap_l1 &= ~BIT(prio >> 6);
+}
+
+/* The highest priority with a ready thread; only valid when bitmap_l1 != 0. */
+word_t highest_ready_prio(void)
+{
+    word_t l1 = 63 - (word_t)__builtin_clzll(NODE.bitmap_l1);
+    word_t l2 = 63 - (word_t)__builtin_clzll(NODE.bitmap_l2[l1]);
+    return (l1 << 6) | l2;
+}
+
+/* seL4: isHighestPrio */
+bool is_highest_prio(word_t prio)
+{
+    return NODE.bitmap_l1 == 0 || prio >= highest_ready_prio();
+}
+
+/* seL4: tcbSchedEnqueue - to the head of its priority queue. */
+void tcb_sched_enqueue(paddr_t t)
+{
+    tcb_t *tp = tcb_ptr(t);
+    if (tp->flags & TCB_FLAG_QUEUED)
+        return;
+    ks_cpu_t *c = cpu_of(t);
+    word_t p = tp->priority;
+    paddr_t head = c->ready_head[p];
+    tp->sched_prev = 0;
+    tp->sched_next = head;
+    if (head)
+        tcb_ptr(head)->sched_prev = t;
+    else
+        c->ready_tail[p] = t;
+    c->ready_head[p] = t;
+    bitmap_set(c, p);
+    tp->flags |= TCB_FLAG_QUEUED;
+}
+
+/* seL4: tcbSchedAppend - to the tail. */
+void tcb_sched_append(paddr_t t)
+{
+    tcb_t *tp = tcb_ptr(t);
+    if (tp->flags & TCB_FLAG_QUEUED)
+        return;
+    ks_cpu_t *c = cpu_of(t);
+    word_t p = tp->priority;
+    paddr_t tail = c->ready_tail[p];
+    tp->sched_next = 0;
+    tp->sched_prev = tail;
+    if (tail)
+        tcb_ptr(tail)->sched_next = t;
+    else
+        c->ready_head[p] = t;
+    c->ready_tail[p] = t;
+    bitmap_set(c, p);
+    tp->flags |= TCB_FLAG_QUEUED;
+}
+
+/* seL4: tcbSchedDequeue */
+void tcb_sched_dequeue(paddr_t t)
+{
+    tcb_t *tp = tcb_ptr(t);
+    if (!(tp->flags & TCB_FLAG_QUEUED))
+        return;
+    ks_cpu_t *c = cpu_of(t);
+    word_t p = tp->priority;
+    if (tp->sched_prev)
+        tcb_ptr(tp->sched_prev)->sched_next = tp->sched_next;
+    else
+        c->ready_head[p] = tp->sched_next;
+    if (tp->sched_next)
+        tcb_ptr(tp->sched_next)->sched_prev = tp->sched_prev;
+    else
+        c->ready_tail[p] = tp->sched_prev;
+    if (c->ready_head[p] == 0)
+        bitmap_clear(c, p);
+    tp->sched_next = tp->sched_prev = 0;
+    tp->flags &= ~TCB_FLAG_QUEUED;
+}
+
+/* seL4: rescheduleRequired */
+void reschedule_required(void)
+{
+    if (NODE.sched_action != SCHED_RESUME_CURRENT && NODE.sched_action != SCHED_CHOOSE_NEW)
+        tcb_sched_enqueue(NODE.sched_action);
+    NODE.sched_action = SCHED_CHOOSE_NEW;
+}
+
+/* seL4: scheduleTCB */
+void schedule_tcb(paddr_t t)
+{
+    if (t == NODE.cur_thread && NODE.sched_action == SCHED_RESUME_CURRENT && !is_runnable(t))
+        reschedule_required();
+}
+
+/* seL4: setThreadState */
+void set_thread_state(paddr_t t, word_t state)
+{
+    tcb_ptr(t)->state.type = state;
+    schedule_tcb(t);
+}
+
+/* seL4: possibleSwitchTo */
+void possible_switch_to(paddr_t t)
+{
+    if (NODE.sched_action != SCHED_RESUME_CURRENT) {
+        reschedule_required();
+        tcb_sched_enqueue(t);
+    } else {
+        NODE.sched_action = t;
+    }
+}
+
+/* seL4: switchToThread */
+void switch_to_thread(paddr_t t)
+{
+    tcb_sched_dequeue(t);
+    NODE.cur_thread = t;
+}
+
+/* seL4: switchToIdleThread */
+void switch_to_idle_thread(void)
+{
+    NODE.cur_thread = NODE.idle_thread;
+}
+
+/* seL4: chooseThread */
+void choose_thread(void)
+{
+    if (NODE.bitmap_l1 == 0) {
+        switch_to_idle_thread();
+        return;
+    }
+    word_t prio = highest_ready_prio();
+    paddr_t t = NODE.ready_head[prio];
+    kassert(t != 0);
+    kassert(is_runnable(t));
+    switch_to_thread(t);
+}
+
+/* seL4: schedule (non-MCS) */
+void schedule(void)
+{
+    if (NODE.sched_action != SCHED_RESUME_CURRENT) {
+        paddr_t cur = NODE.cur_thread;
+        bool was_runnable = cur != NODE.idle_thread && is_runnable(cur);
+        if (was_runnable)
+            tcb_sched_enqueue(cur);
+        if (NODE.sched_action == SCHED_CHOOSE_NEW) {
+            choose_thread();
+        } else {
+            paddr_t cand = NODE.sched_action;
+            bool fastfail = cur == NODE.idle_thread ||
+                            tcb_ptr(cand)->priority < tcb_ptr(cur)->priority;
+            if (fastfail && !is_highest_prio(tcb_ptr(cand)->priority)) {
+                tcb_sched_enqueue(cand);
+                NODE.sched_action = SCHED_CHOOSE_NEW;
+                choose_thread();
+            } else if (was_runnable && tcb_ptr(cand)->priority == tcb_ptr(cur)->priority) {
+                tcb_sched_append(cand);
+                NODE.sched_action = SCHED_CHOOSE_NEW;
+                choose_thread();
+            } else {
+                switch_to_thread(cand);
+            }
+        }
+    }
+    NODE.sched_action = SCHED_RESUME_CURRENT;
+}
+
+/* seL4: tcbSchedDequeue + change + tcbSchedEnqueue (setPriority, non-MCS) */
+void set_priority(paddr_t t, word_t prio)
+{
+    tcb_sched_dequeue(t);
+    tcb_ptr(t)->priority = (uint8_t)prio;
+    if (is_runnable(t)) {
+        if (t == NODE.cur_thread)
+            reschedule_required();
+        else
+            possible_switch_to(t);
+    }
+}
+
+void set_mcp(paddr_t t, word_t mcp)
+{
+    tcb_ptr(t)->mcp = (uint8_t)mcp;
+}
+
+/* seL4: timerTick (non-MCS) - one tick of the current thread's timeslice. */
+void timer_tick(void)
+{
+    paddr_t cur = NODE.cur_thread;
+    if (cur == NODE.idle_thread || thread_state(cur) != MICA_THREAD_RUNNING)
+        return;
+    tcb_t *tp = tcb_ptr(cur);
+    if (tp->time_slice > 1) {
+        tp->time_slice--;
+        return;
+    }
+    tp->time_slice = ks.timeslice;
+    tcb_sched_append(cur);
+    reschedule_required();
+}
+
+/* seL4: handleYield (non-MCS) */
+void handle_yield(void)
+{
+    paddr_t cur = NODE.cur_thread;
+    tcb_sched_dequeue(cur);
+    tcb_sched_append(cur);
+    reschedule_required();
+}

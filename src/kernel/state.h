@@ -1,0 +1,77 @@
+/*
+ * state.h - all mutable kernel state, in one place (seL4: model/statedata).
+ *
+ * The invariant checker, the DOT dumper and test fixtures walk or reset this
+ * one thing. Per-CPU fields live in ks_cpu_t so simulated SMP needs no
+ * redesign. Everything is reset by kernel_boot().
+ */
+#ifndef MICA_KERNEL_STATE_H
+#define MICA_KERNEL_STATE_H
+
+#include <mica/sim.h>
+#include "types.h"
+
+#define MAX_CPUS 8
+#define NUM_PRIO MICA_NUM_PRIORITIES
+#define L2_BITMAP_WORDS (NUM_PRIO / 64)
+
+/* seL4: ksSchedulerAction; any other value is the TCB to switch to. */
+#define SCHED_RESUME_CURRENT 0ull
+#define SCHED_CHOOSE_NEW     1ull
+
+typedef struct ks_cpu {
+    paddr_t cur_thread;                 /* seL4: ksCurThread */
+    paddr_t idle_thread;                /* seL4: ksIdleThread */
+    paddr_t sched_action;               /* seL4: ksSchedulerAction */
+    paddr_t ready_head[NUM_PRIO];       /* seL4: ksReadyQueues */
+    paddr_t ready_tail[NUM_PRIO];
+    word_t bitmap_l1;                   /* bit i: some queue in l2[i] is non-empty */
+    word_t bitmap_l2[L2_BITMAP_WORDS];
+    int idle_ctx;                       /* host context of the idle loop */
+} ks_cpu_t;
+
+typedef struct ks_counters {
+    word_t kernel_entries;
+    word_t syscalls[16];
+    word_t invocations;
+    word_t invocation_errors;
+    word_t ipcs;
+    word_t fastpath_hits;
+    word_t context_switches;
+    word_t faults;
+    word_t objects[MICA_OBJECT_TYPE_COUNT];
+} ks_counters_t;
+
+typedef struct kernel_state {
+    ks_cpu_t cpu[MAX_CPUS];
+    unsigned num_cpus;
+    paddr_t mdb_head;                   /* sentinel slot heading the CDT list */
+    syscall_error_t syscall_error;      /* seL4: current_syscall_error */
+    lookup_fault_t lookup_fault;        /* seL4: current_lookup_fault */
+    fault_t fault;                      /* seL4: current_fault */
+    cte_t *extra_caps[MICA_MSG_MAX_EXTRA_CAPS]; /* seL4: current_extra_caps */
+    word_t time;                        /* virtual ticks */
+    word_t time_limit;
+    unsigned timeslice;
+    int check;                          /* mica_check_t */
+    int stopped;                        /* a stop reason is set: leave for idle */
+    int stop_reason;                    /* mica_stop_reason_t */
+    char stop_message[512];
+    paddr_t boot_region_end;            /* [0, boot_region_end) held boot objects */
+    paddr_t root_tcb;
+    paddr_t bootinfo;                   /* the boot info frame */
+    word_t seed;
+    uint8_t irq_issued[MICA_MAX_IRQ + 1];   /* seL4: intStateIRQTable != Inactive */
+    ks_counters_t count;
+    void *scratch;                      /* invariant checker's work area (host memory) */
+    word_t scratch_entries;
+} kernel_state_t;
+
+extern kernel_state_t ks;
+
+#define NODE (ks.cpu[0])
+
+/* Stop the whole system with reason r; the message says why. */
+void kernel_stop(int reason, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif /* MICA_KERNEL_STATE_H */

@@ -1,0 +1,137 @@
+/*
+ * summary.c - what the host asks of a stopped kernel: the run result, the
+ * current thread's IPC buffer and VSpace, the boot info.
+ *
+ * A stop with nothing runnable is IDLE when only receivers wait and DEADLOCK
+ * when some thread waits in Send, Call or for a reply (API.md); the deadlock
+ * message names each such thread and what it waits on.
+ */
+#include <mica/sim.h>
+#include "cdt.h"
+#include "objecttype.h"
+#include "thread.h"
+#include "invariants.h"
+#include "object/object.h"
+
+
+void *kernel_current_ipc_buffer(void)
+{
+    if (NODE.cur_thread == NODE.idle_thread)
+        return NULL;
+    return lookup_ipc_buffer(false, NODE.cur_thread);
+}
+
+hw_word_t kernel_current_vspace(void)
+{
+    if (NODE.cur_thread == NODE.idle_thread)
+        return 0;
+    cap_t vs = tcb_slot(NODE.cur_thread, TCB_VTABLE)->cap;
+    return cap_type(vs) == MICA_CAP_TYPE_VSPACE ? cap_obj(vs) : 0;
+}
+
+void *kernel_bootinfo(void)
+{
+    return paddr_to_ptr(ks.bootinfo);
+}
+
+static const char *thread_name(paddr_t t)
+{
+    return tcb_ptr(t)->name[0] ? tcb_ptr(t)->name : "(unnamed)";
+}
+
+/* Append to the stop message. */
+static void say(char *buf, size_t n, size_t *len, const char *fmt, ...)
+{
+    va_list ap;
+    if (*len >= n)
+        return;
+    va_start(ap, fmt);
+    int k = hw_vformat(buf + *len, n - *len, fmt, ap);
+    va_end(ap);
+    if (k > 0)
+        *len += (size_t)k;
+}
+
+/* Who a blocked thread waits for, for the deadlock chain. */
+static paddr_t waits_for(paddr_t t)
+{
+    tcb_t *tp = tcb_ptr(t);
+    if (tp->state.type == MICA_THREAD_BLOCKED_ON_REPLY) {
+        /* The thread holding our reply cap must answer. */
+        paddr_t r = mdb_next(tcb_slot(t, TCB_REPLY));
+        if (r && cap_type(cte_at(r)->cap) == MICA_CAP_TYPE_REPLY)
+            return tcb_of_slot_paddr(r);
+    }
+    return 0;
+}
+
+void kernel_summary(struct mica_run_result *r)
+{
+    size_t len = 0;
+    bool deadlock = false;
+
+    r->kernel_entries = ks.count.kernel_entries;
+    r->ticks = ks.time;
+    for (unsigned i = 0; i < MICA_STATS_SYSCALLS && i < ARRAY_SIZE(ks.count.syscalls); i++)
+        r->syscalls[i] = ks.count.syscalls[i];
+    r->invocations = ks.count.invocations;
+    r->invocation_errors = ks.count.invocation_errors;
+    r->ipcs = ks.count.ipcs;
+    r->fastpath_hits = ks.count.fastpath_hits;
+    r->context_switches = ks.count.context_switches;
+    r->faults = ks.count.faults;
+    for (unsigned i = 0; i < MICA_OBJECT_TYPE_COUNT; i++)
+        r->objects[i] = ks.count.objects[i];
+
+    if (!ks.stopped && ks.check != MICA_CHECK_OFF)
+        kernel_check_invariants();
+
+    /* Threads by state, and untyped use, from one walk of the CDT. */
+    paddr_t open_base = 0, open_end = 0;   /* the top-level untyped whose descendants we are in */
+    for (paddr_t p = mdb_next(cte_at(ks.mdb_head)); p; p = mdb_next(cte_at(p))) {
+        cte_t *s = cte_at(p);
+        cap_t c = s->cap;
+        if (cap_type(c) == MICA_CAP_TYPE_UNTYPED) {
+            paddr_t b = cap_obj(c), e = b + BIT(cap_untyped_size_bits(c));
+            if (!(b >= open_base && e <= open_end)) {
+                open_base = b;
+                open_end = e;
+                if (!cap_untyped_is_device(c))
+                    r->untyped_bytes_used += cap_untyped_free_index(c);
+            }
+        }
+        if (cap_type(c) != MICA_CAP_TYPE_TCB)
+            continue;
+        paddr_t prev = mdb_prev(s);
+        if (prev && prev != ks.mdb_head && same_object_as(cte_at(prev)->cap, c))
+            continue;   /* count each TCB once: its caps are adjacent */
+        paddr_t t = cap_obj(c);
+        word_t st = thread_state(t);
+        if (st < MICA_THREAD_STATE_COUNT)
+            r->threads[st]++;
+        if (st == MICA_THREAD_BLOCKED_ON_SEND || st == MICA_THREAD_BLOCKED_ON_REPLY) {
+            if (!deadlock)
+                say(r->message, sizeof r->message, &len, "deadlock: nothing can run;");
+            deadlock = true;
+            paddr_t w = waits_for(t);
+            if (st == MICA_THREAD_BLOCKED_ON_SEND)
+                say(r->message, sizeof r->message, &len, " '%s' waits to send on endpoint 0x%lx;",
+                    thread_name(t), (unsigned long)tcb_ptr(t)->state.blocking_object);
+            else if (w)
+                say(r->message, sizeof r->message, &len, " '%s' waits for a reply from '%s' (%s);",
+                    thread_name(t), thread_name(w),
+                    mica_thread_state_name((mica_thread_state_t)thread_state(w)));
+            else
+                say(r->message, sizeof r->message, &len, " '%s' waits for a reply;", thread_name(t));
+        }
+    }
+    if (ks.stopped) {
+        r->reason = (mica_stop_reason_t)ks.stop_reason;
+        len = 0;
+        say(r->message, sizeof r->message, &len, "%s", ks.stop_message);
+    } else {
+        r->reason = deadlock ? MICA_STOP_DEADLOCK : MICA_STOP_IDLE;
+        if (!deadlock)
+            r->message[0] = 0;
+    }
+}

@@ -1,0 +1,420 @@
+/*
+ * syscall.c - kernel entry and exit (seL4: api/syscall.c, kernel/thread.c
+ * activateThread).
+ *
+ * A task traps by calling kernel_syscall() on its own host stack. The kernel
+ * runs there; when the scheduler picks another thread it switches host
+ * contexts, and this thread's call returns only when it is scheduled again.
+ * A thread left in Restart re-executes its system call, exactly as seL4
+ * rewinds the PC.
+ */
+#include "cdt.h"
+#include "cspace.h"
+#include "ipc.h"
+#include "objecttype.h"
+#include "thread.h"
+#include "invariants.h"
+#include "object/object.h"
+
+
+/* --- message registers ---------------------------------------------------- */
+
+word_t get_syscall_arg(word_t i, const word_t *buffer)
+{
+    if (i < MICA_FAST_MESSAGE_REGISTERS)
+        return get_register(NODE.cur_thread, REG_MR0 + (unsigned)i);
+    kassert(buffer != NULL);
+    return buffer[IPCBUF_MSG + i];
+}
+
+/* seL4: setMR - returns the message length so far. */
+word_t set_mr(paddr_t t, word_t *buffer, word_t offset, word_t v)
+{
+    if (offset < MICA_FAST_MESSAGE_REGISTERS) {
+        set_register(t, REG_MR0 + (unsigned)offset, v);
+        return offset + 1;
+    }
+    if (!buffer)
+        return MICA_FAST_MESSAGE_REGISTERS;
+    buffer[IPCBUF_MSG + offset] = v;
+    return offset + 1;
+}
+
+word_t get_mr(paddr_t t, const word_t *buffer, word_t i)
+{
+    if (i < MICA_FAST_MESSAGE_REGISTERS)
+        return get_register(t, REG_MR0 + (unsigned)i);
+    return buffer ? buffer[IPCBUF_MSG + i] : 0;
+}
+
+/* seL4: lookupExtraCaps */
+exception_t lookup_extra_caps(paddr_t thread, word_t *buffer, word_t info)
+{
+    mica_msginfo_t tag = { { info } };
+    word_t n = mica_msginfo_get_extra_caps(tag), i;
+    if (!buffer) {
+        ks.extra_caps[0] = NULL;
+        return EXCEPTION_NONE;
+    }
+    for (i = 0; i < n; i++) {
+        cptr_t cptr = buffer[IPCBUF_CAPS + i];
+        lookup_slot_ret_t lu = lookup_slot(thread, cptr);
+        if (lu.status != EXCEPTION_NONE) {
+            fault_cap(cptr, false);
+            return lu.status;
+        }
+        ks.extra_caps[i] = lu.slot;
+    }
+    if (i < MICA_MSG_MAX_EXTRA_CAPS)
+        ks.extra_caps[i] = NULL;
+    return EXCEPTION_NONE;
+}
+
+/* seL4: setMRs_syscall_error + replyFromKernel_error */
+static void reply_from_kernel_error(paddr_t t)
+{
+    word_t *buf = lookup_ipc_buffer(true, t);
+    syscall_error_t *e = &ks.syscall_error;
+    word_t len = 0;
+
+    switch (e->type) {
+    case MICA_INVALID_ARGUMENT:
+        len = set_mr(t, buf, 0, e->invalid_argument_number);
+        break;
+    case MICA_INVALID_CAPABILITY:
+        len = set_mr(t, buf, 0, e->invalid_cap_number);
+        break;
+    case MICA_RANGE_ERROR:
+        set_mr(t, buf, 0, e->range_min);
+        len = set_mr(t, buf, 1, e->range_max);
+        break;
+    case MICA_FAILED_LOOKUP:
+        set_mr(t, buf, 0, e->failed_lookup_was_source ? 1 : 0);
+        len = set_mrs_lookup_failure(t, buf, &ks.lookup_fault, 1);
+        break;
+    case MICA_NOT_ENOUGH_MEMORY:
+        len = set_mr(t, buf, 0, e->memory_left);
+        break;
+    default:
+        break;
+    }
+    set_register(t, REG_BADGE, 0);
+    set_register(t, REG_INFO, mica_msginfo_new(e->type, 0, 0, len).words[0]);
+}
+
+/* --- system calls ----------------------------------------------------------- */
+
+/* seL4: handleInvocation */
+static void handle_invocation(bool is_call, bool is_blocking)
+{
+    paddr_t t = NODE.cur_thread;
+    word_t info = get_register(t, REG_INFO);
+    cptr_t cptr = get_register(t, REG_CAP);
+    mica_msginfo_t tag = { { info } };
+
+    ks.count.invocations++;
+    lookup_slot_ret_t lu = lookup_slot(t, cptr);
+    if (lu.status != EXCEPTION_NONE) {
+        user_error("invocation of cptr 0x%lx: it does not resolve in the caller's CSpace",
+                   (unsigned long)cptr);
+        fault_cap(cptr, false);
+        if (is_blocking)
+            handle_fault(t);
+        return;
+    }
+    word_t *buffer = lookup_ipc_buffer(false, t);
+    if (lookup_extra_caps(t, buffer, info) != EXCEPTION_NONE) {
+        user_error("invocation of cptr 0x%lx: an extra cap does not resolve", (unsigned long)cptr);
+        if (is_blocking)
+            handle_fault(t);
+        return;
+    }
+    word_t length = mica_msginfo_get_length(tag);
+    if (length > MICA_FAST_MESSAGE_REGISTERS && !buffer)
+        length = MICA_FAST_MESSAGE_REGISTERS;
+    if (length > MICA_MSG_MAX_LENGTH)
+        length = MICA_MSG_MAX_LENGTH;
+
+    word_t label = mica_msginfo_get_label(tag);
+    memset(&ks.syscall_error, 0, sizeof ks.syscall_error);
+    exception_t status = decode_invocation(label, length, cptr, lu.slot, lu.slot->cap,
+                                           is_blocking, is_call, buffer);
+    if (status == EXCEPTION_SYSCALL_ERROR) {
+        ks.count.invocation_errors++;
+        hw_trace(14 /* invocation error */, t, cptr, label, ks.syscall_error.type);
+        if (is_call)
+            reply_from_kernel_error(t);
+        return;
+    }
+    if (thread_state(t) == MICA_THREAD_RESTART) {
+        if (is_call) {
+            set_register(t, REG_BADGE, 0);
+            set_register(t, REG_INFO, 0);
+        }
+        set_thread_state(t, MICA_THREAD_RUNNING);
+    }
+}
+
+/* seL4: handleRecv (non-MCS) */
+static void handle_recv(bool is_blocking)
+{
+    paddr_t t = NODE.cur_thread;
+    cptr_t cptr = get_register(t, REG_CAP);
+
+    lookup_slot_ret_t lu = lookup_slot(t, cptr);
+    if (lu.status != EXCEPTION_NONE) {
+        fault_cap(cptr, true);
+        handle_fault(t);
+        return;
+    }
+    cap_t cap = lu.slot->cap;
+    switch (cap_type(cap)) {
+    case MICA_CAP_TYPE_ENDPOINT:
+        if (!(cap_rights(cap) & RIGHT_READ)) {
+            user_error("receive on endpoint cptr 0x%lx without Read right", (unsigned long)cptr);
+            break;
+        }
+        delete_caller_cap(t);
+        receive_ipc(t, cap, is_blocking);
+        return;
+    case MICA_CAP_TYPE_NOTIFICATION: {
+        paddr_t bound = ((notification_t *)paddr_to_ptr(cap_obj(cap)))->bound_tcb;
+        if (!(cap_rights(cap) & RIGHT_READ) || (bound && bound != t)) {
+            user_error("wait on notification cptr 0x%lx: %s", (unsigned long)cptr,
+                       !(cap_rights(cap) & RIGHT_READ) ? "no Read right"
+                                                       : "bound to another thread");
+            break;
+        }
+        receive_signal(t, cap, is_blocking);
+        return;
+    }
+    default:
+        user_error("receive on cptr 0x%lx, a %s cap", (unsigned long)cptr,
+                   mica_cap_type_name(cap_type(cap)));
+        break;
+    }
+    lookup_fault_missing_capability(0);
+    fault_cap(cptr, true);
+    handle_fault(t);
+}
+
+/* seL4: handleReply (non-MCS) */
+static void handle_reply(void)
+{
+    paddr_t t = NODE.cur_thread;
+    cte_t *slot = tcb_slot(t, TCB_CALLER);
+    cap_t cap = slot->cap;
+    switch (cap_type(cap)) {
+    case MICA_CAP_TYPE_REPLY: {
+        if (cap_reply_is_master(cap))
+            break;
+        paddr_t caller = cap_obj(cap);
+        kassert(caller != t);
+        do_reply_transfer(t, caller, slot, cap_reply_can_grant(cap));
+        break;
+    }
+    case MICA_CAP_TYPE_NULL:
+        break;
+    default:
+        kfail("handleReply: invalid caller cap");
+    }
+}
+
+static void debug_name_thread(paddr_t t)
+{
+    lookup_slot_ret_t lu = lookup_slot(t, get_register(t, REG_CAP));
+    word_t *buf = lookup_ipc_buffer(false, t);
+    if (lu.status != EXCEPTION_NONE || cap_type(lu.slot->cap) != MICA_CAP_TYPE_TCB || !buf) {
+        user_error("mica_debug_name_thread: the cptr is not a TCB cap (or no IPC buffer)");
+        return;
+    }
+    tcb_t *target = tcb_ptr(cap_obj(lu.slot->cap));
+    const char *name = (const char *)&buf[IPCBUF_MSG];
+    size_t i;
+    for (i = 0; i + 1 < sizeof target->name && name[i]; i++)
+        target->name[i] = name[i];
+    target->name[i] = 0;
+}
+
+static void dump_scheduler(void)
+{
+    hw_log("scheduler: current '%s', ready priorities:",
+           NODE.cur_thread == NODE.idle_thread ? "idle" : tcb_ptr(NODE.cur_thread)->name);
+    for (int p = NUM_PRIO - 1; p >= 0; p--)
+        for (paddr_t t = NODE.ready_head[p]; t; t = tcb_ptr(t)->sched_next)
+            hw_log("  prio %3d: '%s' (%s)", p, tcb_ptr(t)->name,
+                   mica_thread_state_name((mica_thread_state_t)thread_state(t)));
+}
+
+/* seL4: handleUnknownSyscall, including the debug calls. */
+static void handle_unknown_syscall(word_t sysno)
+{
+    paddr_t t = NODE.cur_thread;
+    switch ((long)sysno) {
+    case MICA_SYS_DEBUG_PUT_CHAR:
+        hw_putchar((int)(get_register(t, REG_R0) & 0xff));
+        return;
+    case MICA_SYS_DEBUG_HALT:
+        kernel_stop(MICA_STOP_HALT, "thread '%s' called mica_debug_halt", tcb_ptr(t)->name);
+        return;
+    case MICA_SYS_DEBUG_CAP_IDENTIFY: {
+        lookup_slot_ret_t lu = lookup_slot(t, get_register(t, REG_R0));
+        set_register(t, REG_R0, lu.status == EXCEPTION_NONE ? cap_type(lu.slot->cap) : 0);
+        return;
+    }
+    case MICA_SYS_DEBUG_NAME_THREAD:
+        debug_name_thread(t);
+        return;
+    case MICA_SYS_DEBUG_DUMP_SCHEDULER:
+        dump_scheduler();
+        return;
+    case MICA_SYS_DEBUG_SNAPSHOT:
+        return;
+    case MICA_SYS_THREAD_EXIT:
+        tcb_ptr(t)->exits++;
+        tcb_ptr(t)->flags |= TCB_FLAG_EXITED;
+        hw_trace(15 /* thread exit */, t, 0, 0, 0);
+        suspend(t);
+        return;
+    default:
+        fault_unknown_syscall(sysno);
+        handle_fault(t);
+        return;
+    }
+}
+
+/* seL4: handleSyscall */
+static void handle_syscall(word_t sysno)
+{
+    long n = (long)sysno;
+    if (n <= -1 && n >= -15)
+        ks.count.syscalls[-n]++;
+    switch (n) {
+    case MICA_SYS_SEND:
+        handle_invocation(false, true);
+        break;
+    case MICA_SYS_NBSEND:
+        handle_invocation(false, false);
+        break;
+    case MICA_SYS_CALL:
+        handle_invocation(true, true);
+        break;
+    case MICA_SYS_RECV:
+        handle_recv(true);
+        break;
+    case MICA_SYS_NBRECV:
+        handle_recv(false);
+        break;
+    case MICA_SYS_REPLY:
+        handle_reply();
+        break;
+    case MICA_SYS_REPLY_RECV:
+        handle_reply();
+        handle_recv(true);
+        break;
+    case MICA_SYS_YIELD:
+        handle_yield();
+        break;
+    default:
+        handle_unknown_syscall(sysno);
+        break;
+    }
+}
+
+/* --- leaving the kernel ------------------------------------------------------- */
+
+static int ctx_of(paddr_t t)
+{
+    return t == NODE.idle_thread ? NODE.idle_ctx : tcb_ptr(t)->ctx;
+}
+
+/*
+ * Make NODE.cur_thread run: start it afresh if its registers say so, then
+ * switch host contexts from `from`. Returns when `from` runs again.
+ */
+static void switch_to_current(int from)
+{
+    for (;;) {
+        paddr_t n = NODE.cur_thread;
+        if (ks.stopped && n != NODE.idle_thread) {
+            NODE.cur_thread = NODE.idle_thread;
+            continue;
+        }
+        if (n != NODE.idle_thread) {
+            tcb_t *tp = tcb_ptr(n);
+            if (tp->flags & TCB_FLAG_START) {
+                if (tp->ctx < 0)
+                    tp->ctx = hw_ctx_alloc();
+                if (tp->ctx < 0 || tp->regs[REG_PC] == 0) {
+                    hw_log("thread '%s' cannot start: %s", tp->name,
+                           tp->ctx < 0 ? "the host has no execution context left" : "its pc is 0");
+                    set_thread_state(n, MICA_THREAD_INACTIVE);
+                    NODE.sched_action = SCHED_CHOOSE_NEW;
+                    schedule();
+                    continue;
+                }
+                tp->flags &= ~TCB_FLAG_START;
+                if (tp->state.type == MICA_THREAD_RESTART)
+                    tp->state.type = MICA_THREAD_RUNNING;
+                hw_word_t args[4] = { tp->regs[REG_R0], tp->regs[REG_R1], tp->regs[REG_R2],
+                                      tp->regs[REG_R3] };
+                cap_t vs = tcb_slot(n, TCB_VTABLE)->cap;
+                hw_ctx_start(tp->ctx, tp->regs[REG_PC],
+                             cap_type(vs) == MICA_CAP_TYPE_VSPACE ? cap_obj(vs) : 0,
+                             tp->regs[REG_SP], args);
+            }
+        }
+        int to = ctx_of(n);
+        if (to != from) {
+            ks.count.context_switches++;
+            hw_trace(3 /* switch */, n, 0, 0, 0);
+            hw_ctx_switch(from, to);
+        }
+        return;
+    }
+}
+
+/* Finish a kernel entry: schedule, check invariants, leave for whoever runs. */
+static void kernel_exit(int from)
+{
+    schedule();
+    if (ks.check == MICA_CHECK_EACH_ENTRY && !ks.stopped)
+        kernel_check_invariants();
+    if (ks.time_limit && ks.time >= ks.time_limit)
+        kernel_stop(MICA_STOP_TIME_LIMIT, "the time limit of %lu ticks passed",
+                    (unsigned long)ks.time_limit);
+    switch_to_current(from);
+}
+
+void kernel_syscall(hw_word_t regs[8])
+{
+    paddr_t me = NODE.cur_thread;
+    tcb_t *tp = tcb_ptr(me);
+
+    for (unsigned i = 0; i < 8; i++)
+        tp->regs[REG_R0 + i] = regs[i];
+    for (;;) {
+        ks.count.kernel_entries++;
+        ks.time++;
+        timer_tick();
+        if (NODE.sched_action == SCHED_RESUME_CURRENT)
+            handle_syscall(tp->regs[REG_SYSNO]);
+        else
+            set_thread_state(me, MICA_THREAD_RESTART);  /* preempted at entry: run it later */
+        kernel_exit(tp->ctx);
+        /* We run again: seL4's activateThread. */
+        if (tp->state.type == MICA_THREAD_RESTART) {
+            tp->state.type = MICA_THREAD_RUNNING;
+            continue;
+        }
+        break;
+    }
+    for (unsigned i = 0; i < 8; i++)
+        regs[i] = tp->regs[REG_R0 + i];
+}
+
+void kernel_idle_enter(void)
+{
+    if (!ks.stopped)
+        kernel_exit(NODE.idle_ctx);
+}
