@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Install what is needed, build mica, and run the flagship demo.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/deps.sh
+[ -d build ] || meson setup build
+ninja -C build
+./build/examples/hello

@@ -1,0 +1,63 @@
+/*
+ * harness.h - Check glue for mica's test suites.
+ *
+ * Each test file defines `Suite *<unit>_suite(void)` and ends with
+ * MICA_TEST_MAIN(<unit>_suite). Tests run in Check's fork mode, so a crash
+ * fails one test, not the run; CK_FORK=no runs them in-process for gdb.
+ *
+ * Kernel tests run a root task with mt_run(): the task itself makes the
+ * system calls and ck_assert()s their results; mt_run() then checks that
+ * the system stopped the expected way with the invariant checker on at
+ * every kernel entry.
+ */
+#ifndef MICA_TEST_HARNESS_H
+#define MICA_TEST_HARNESS_H
+
+#ifdef NDEBUG
+#error "mica's tests must be built without NDEBUG"
+#endif
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <mica/mica.h>
+
+#define CNODE MICA_CAP_INIT_CNODE
+#define DEPTH MICA_WORD_BITS
+
+typedef void (*mt_root_fn)(const mica_bootinfo_t *bi);
+
+/* A default test configuration: 16 MiB, invariants at every entry, quiet. */
+void mt_config(mica_config_t *cfg);
+/* Run fn as the root task; assert the run stops IDLE; return the result. */
+mica_run_result_t mt_run(mt_root_fn fn);
+/* Run with a given config; no assertion on the outcome. */
+mica_run_result_t mt_run_cfg(const mica_config_t *cfg, mt_root_fn fn);
+
+/* Inside a root task: the boot info, a fresh empty slot, the largest untyped. */
+const mica_bootinfo_t *mt_bi(void);
+mica_cptr_t mt_slot(void);
+mica_cptr_t mt_untyped(void);
+/* Retype one object of type/size_bits from the largest untyped into a fresh slot. */
+mica_cptr_t mt_make(mica_word_t type, mica_word_t size_bits);
+/* Index of the smallest non-device boot untyped of at least 2^bits bytes. */
+mica_cptr_t mt_untyped_at_least(unsigned bits);
+
+/* Assert an invocation's error, naming both sides on failure. */
+#define mt_assert_err(expr, want) do { \
+        mica_error_t mt_e_ = (expr); \
+        ck_assert_msg(mt_e_ == (want), "%s returned %s, expected %s", #expr, \
+                      mica_error_name(mt_e_), mica_error_name(want)); \
+    } while (0)
+
+#define MICA_TEST_MAIN(suite_fn) \
+    int main(void) \
+    { \
+        SRunner *sr = srunner_create(suite_fn()); \
+        srunner_run_all(sr, CK_NORMAL); \
+        int failed = srunner_ntests_failed(sr); \
+        srunner_free(sr); \
+        return failed ? EXIT_FAILURE : EXIT_SUCCESS; \
+    }
+
+#endif

@@ -1,0 +1,182 @@
+/*
+ * test_boot.c - the initial system: root caps, boot info, untyped coverage,
+ * repeated runs in one process, configuration errors.
+ */
+#include <errno.h>
+#include "harness.h"
+
+static void check_root_caps(const mica_bootinfo_t *bi)
+{
+    ck_assert_int_eq(mica_debug_cap_identify(MICA_CAP_NULL), MICA_CAP_TYPE_NULL);
+    ck_assert_int_eq(mica_debug_cap_identify(MICA_CAP_INIT_TCB), MICA_CAP_TYPE_TCB);
+    ck_assert_int_eq(mica_debug_cap_identify(MICA_CAP_INIT_CNODE), MICA_CAP_TYPE_CNODE);
+    ck_assert_int_eq(mica_debug_cap_identify(MICA_CAP_INIT_VSPACE), MICA_CAP_TYPE_VSPACE);
+    ck_assert_int_eq(mica_debug_cap_identify(MICA_CAP_IRQ_CONTROL), MICA_CAP_TYPE_IRQ_CONTROL);
+    ck_assert_int_eq(mica_debug_cap_identify(MICA_CAP_BOOTINFO_FRAME), MICA_CAP_TYPE_FRAME);
+    ck_assert_int_eq(mica_debug_cap_identify(MICA_CAP_INIT_IPC_BUFFER), MICA_CAP_TYPE_FRAME);
+    ck_assert_int_eq(bi->init_cnode_size_bits, 12);
+    ck_assert_uint_eq(bi->empty.end, 1u << 12);
+    ck_assert_uint_lt(bi->empty.start, bi->empty.end);
+    for (mica_word_t s = bi->untyped.start; s < bi->untyped.end; s++)
+        ck_assert_int_eq(mica_debug_cap_identify(s), MICA_CAP_TYPE_UNTYPED);
+    for (mica_word_t s = bi->empty.start; s < bi->empty.end; s++)
+        ck_assert_int_eq(mica_debug_cap_identify(s), MICA_CAP_TYPE_NULL);
+    for (mica_word_t s = bi->user_image_frames.start; s < bi->user_image_frames.end; s++)
+        ck_assert_int_eq(mica_debug_cap_identify(s), MICA_CAP_TYPE_FRAME);
+    ck_assert_int_eq(mica_debug_cap_identify(bi->user_image_paging.start), MICA_CAP_TYPE_PAGE_TABLE);
+    /* A plain slot number at depth 64 is a valid CPtr; trailing garbage is not. */
+    ck_assert_int_eq(mica_debug_cap_identify(MICA_CAP_INIT_CNODE | (1ul << 40)), MICA_CAP_TYPE_NULL);
+    ck_assert_ptr_eq(mica_bootinfo(), bi);
+}
+
+START_TEST(root_task_gets_seL4_initial_caps)
+{
+    mt_run(check_root_caps);
+}
+END_TEST
+
+static void check_untyped(const mica_bootinfo_t *bi)
+{
+    mica_word_t ram = 0, dev = 0;
+    mica_word_t prev_end = 0;
+    for (mica_word_t i = 0; i < bi->untyped.end - bi->untyped.start; i++) {
+        const mica_untyped_desc_t *u = &bi->untyped_list[i];
+        ck_assert_uint_ge(u->size_bits, MICA_MIN_UNTYPED_BITS);
+        ck_assert_uint_le(u->size_bits, MICA_MAX_UNTYPED_BITS);
+        ck_assert_uint_eq(u->paddr & ((1ul << u->size_bits) - 1), 0);  /* naturally aligned */
+        ck_assert_uint_ge(u->paddr, prev_end);                           /* disjoint */
+        prev_end = u->paddr + (1ul << u->size_bits);
+        if (u->is_device)
+            dev += 1ul << u->size_bits;
+        else
+            ram += 1ul << u->size_bits;
+    }
+    /* Everything after the boot objects is handed out: 16 MiB less under 1 MiB of boot data. */
+    ck_assert_uint_gt(ram, (16ul << 20) - (1ul << 20));
+    ck_assert_uint_lt(ram, 16ul << 20);
+    ck_assert_uint_eq(dev, 1ul << 20);
+}
+
+START_TEST(untyped_caps_cover_free_memory_in_aligned_blocks)
+{
+    mt_run(check_untyped);
+}
+END_TEST
+
+static void use_ipc_buffer_and_stack(const mica_bootinfo_t *bi)
+{
+    mica_ipc_buffer_t *b = mica_get_ipc_buffer();
+    ck_assert_ptr_nonnull(b);
+    /* The IPC buffer is the frame mapped at bi->ipc_buffer in the root VSpace. */
+    mica_ipc_buffer_t *w = mica_vaddr_to_ptr(bi->ipc_buffer);
+    ck_assert_ptr_nonnull(w);
+    b->msg[7] = 0x1234;
+    ck_assert_uint_eq(w->msg[7], 0x1234);
+    /* The root task runs on the stack mapped in its VSpace. */
+    volatile char local;
+    unsigned char *lo = mica_vaddr_to_ptr(bi->stack_vaddr);
+    ck_assert((unsigned char *)&local >= lo);
+    ck_assert((unsigned char *)&local < lo + bi->stack_bytes);
+}
+
+START_TEST(ipc_buffer_and_stack_live_in_the_root_vspace)
+{
+    mt_run(use_ipc_buffer_and_stack);
+}
+END_TEST
+
+static int runs;
+static void count_run(const mica_bootinfo_t *bi)
+{
+    (void)bi;
+    runs++;
+    mica_cptr_t ep = mt_make(MICA_ENDPOINT_OBJECT, 0);
+    ck_assert_int_eq(mica_debug_cap_identify(ep), MICA_CAP_TYPE_ENDPOINT);
+}
+
+START_TEST(mica_run_runs_again_in_the_same_process)
+{
+    for (int i = 0; i < 5; i++)
+        mt_run(count_run);
+    ck_assert_int_eq(runs, 5);
+}
+END_TEST
+
+static void halt_now(const mica_bootinfo_t *bi)
+{
+    (void)bi;
+    mica_debug_halt();
+    ck_abort_msg("mica_debug_halt returned");
+}
+
+START_TEST(debug_halt_stops_the_run)
+{
+    mica_config_t cfg;
+    mt_config(&cfg);
+    mica_run_result_t r = mt_run_cfg(&cfg, halt_now);
+    ck_assert_int_eq(r.reason, MICA_STOP_HALT);
+}
+END_TEST
+
+static void nothing(const mica_bootinfo_t *bi, void *arg)
+{
+    (void)bi;
+    (void)arg;
+}
+
+START_TEST(bad_configurations_are_refused_with_einval)
+{
+    mica_config_t cfg;
+    mica_run_result_t r;
+    mt_config(&cfg);
+    cfg.phys_mem_bytes = 1 << 20;
+    ck_assert_int_eq(mica_run(&cfg, nothing, NULL, &r), -EINVAL);
+    mt_config(&cfg);
+    cfg.phys_mem_bytes = (16ul << 20) + 100;
+    ck_assert_int_eq(mica_run(&cfg, nothing, NULL, &r), -EINVAL);
+    mt_config(&cfg);
+    cfg.root_cnode_bits = 4;
+    ck_assert_int_eq(mica_run(&cfg, nothing, NULL, &r), -EINVAL);
+    mt_config(&cfg);
+    cfg.check = 7;
+    ck_assert_int_eq(mica_run(&cfg, nothing, NULL, &r), -EINVAL);
+    mt_config(&cfg);
+    ck_assert_int_eq(mica_run(&cfg, NULL, NULL, &r), -EINVAL);
+}
+END_TEST
+
+static void small_root_cnode(const mica_bootinfo_t *bi)
+{
+    ck_assert_int_eq(bi->init_cnode_size_bits, 10);
+    ck_assert_uint_eq(bi->empty.end, 1024);
+    /* Still a plain slot number at depth 64. */
+    ck_assert_int_eq(mica_debug_cap_identify(MICA_CAP_INIT_CNODE), MICA_CAP_TYPE_CNODE);
+    mt_make(MICA_NOTIFICATION_OBJECT, 0);
+}
+
+START_TEST(root_cnode_size_follows_the_configuration)
+{
+    mica_config_t cfg;
+    mt_config(&cfg);
+    cfg.root_cnode_bits = 10;
+    mica_run_result_t r = mt_run_cfg(&cfg, small_root_cnode);
+    ck_assert_int_eq(r.reason, MICA_STOP_IDLE);
+}
+END_TEST
+
+static Suite *boot_suite(void)
+{
+    Suite *s = suite_create("boot");
+    TCase *tc = tcase_create("boot");
+    tcase_add_test(tc, root_task_gets_seL4_initial_caps);
+    tcase_add_test(tc, untyped_caps_cover_free_memory_in_aligned_blocks);
+    tcase_add_test(tc, ipc_buffer_and_stack_live_in_the_root_vspace);
+    tcase_add_test(tc, mica_run_runs_again_in_the_same_process);
+    tcase_add_test(tc, debug_halt_stops_the_run);
+    tcase_add_test(tc, bad_configurations_are_refused_with_einval);
+    tcase_add_test(tc, root_cnode_size_follows_the_configuration);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+MICA_TEST_MAIN(boot_suite)
