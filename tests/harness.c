@@ -95,3 +95,62 @@ mica_cptr_t mt_make(mica_word_t type, mica_word_t size_bits)
                   MICA_NO_ERROR);
     return slot;
 }
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ b[i]) * 0x100000001b3ull;
+    return h;
+}
+
+uint64_t mt_kernel_digest(void)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    /* Root CNode: find its object through the root TCB's CSpace slot. */
+    cte_t *root_tcb_slots = (cte_t *)(hw_phys_base + ks.root_tcb);
+    cap_t croot = root_tcb_slots[0].cap;
+    paddr_t cnode = (paddr_t)croot.obj << 4;
+    h = fnv(h, hw_phys_base + cnode, (size_t)32 << croot.f1);
+    /* The root TCB's internal CNode (caps, not registers). */
+    h = fnv(h, root_tcb_slots, 5 * sizeof(cte_t));
+    /* Everything carved from untyped. */
+    h = fnv(h, hw_phys_base + ks.boot_region_end, hw_phys_size - ks.boot_region_end);
+    /* Scheduler, CDT sentinel. */
+    h = fnv(h, &ks.cpu[0], sizeof ks.cpu[0]);
+    h = fnv(h, hw_phys_base + ks.mdb_head, sizeof(cte_t));
+    return h;
+}
+
+static void spawn_entry(mica_word_t fn, mica_word_t arg, mica_word_t r2, mica_word_t r3)
+{
+    (void)r2; (void)r3;
+    ((mt_entry_fn)fn)(arg);
+}
+
+mica_cptr_t mt_spawn_named(const char *name, mt_entry_fn entry, mica_word_t arg, mica_word_t prio)
+{
+    mica_cptr_t tcb = mt_make(MICA_TCB_OBJECT, 0);
+    mica_cptr_t buf = mt_make(MICA_FRAME_OBJECT, 0);
+    /* The IPC buffer vaddr only fixes the offset in the frame; use a free region. */
+    static mica_word_t next_vaddr = MICA_ROOT_FREE_VADDR;
+    mica_word_t vaddr = next_vaddr;
+    next_vaddr += 4096;
+    mt_assert_err(mica_tcb_configure(tcb, 0, CNODE, 0, MICA_CAP_INIT_VSPACE, 0, vaddr, buf),
+                  MICA_NO_ERROR);
+    mt_assert_err(mica_tcb_set_priority(tcb, MICA_CAP_INIT_TCB, prio), MICA_NO_ERROR);
+    if (name)
+        mica_debug_name_thread(tcb, name);
+    mica_user_context_t regs = { 0 };
+    regs.pc = (mica_word_t)spawn_entry;
+    regs.sp = 0;
+    regs.r0 = (mica_word_t)entry;
+    regs.r1 = arg;
+    mt_assert_err(mica_tcb_write_registers(tcb, true, 0, 4, &regs), MICA_NO_ERROR);
+    return tcb;
+}
+
+mica_cptr_t mt_spawn(mt_entry_fn entry, mica_word_t arg, mica_word_t prio)
+{
+    return mt_spawn_named(NULL, entry, arg, prio);
+}

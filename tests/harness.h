@@ -61,3 +61,24 @@ mica_cptr_t mt_untyped_at_least(unsigned bits);
     }
 
 #endif
+
+/*
+ * A digest of all kernel state except the calling thread's own registers,
+ * IPC buffer and stack: every CNode slot, every object carved from untyped,
+ * the scheduler. Equal before and after a failed invocation means the
+ * invocation changed nothing.
+ */
+uint64_t mt_kernel_digest(void);
+
+/*
+ * Start a thread in the root task's CSpace and VSpace at entry(arg), with its
+ * own IPC buffer frame, on a host stack, at priority prio (the root thread
+ * has 255). Returns the TCB cap. The thread's exit leaves it Inactive.
+ */
+typedef void (*mt_entry_fn)(mica_word_t arg);
+mica_cptr_t mt_spawn(mt_entry_fn entry, mica_word_t arg, mica_word_t prio);
+/* Same, but also give it a name for traces and deadlock reports. */
+mica_cptr_t mt_spawn_named(const char *name, mt_entry_fn entry, mica_word_t arg, mica_word_t prio);
+
+/* Kernel internals, for tests that inspect or corrupt kernel state. */
+#include "state.h"
