@@ -1,11 +1,19 @@
 /*
  * ctx.c - execution contexts: a host stack plus saved registers per thread.
  *
- * Context 0 is the CPU's idle loop: the host thread inside mica_run. Other
- * contexts are created with makecontext and switched with swapcontext
- * (a faster hand-written switch replaces swapcontext on the IPC path in the
- * threads/IPC milestone). A context whose thread is destroyed while it runs
- * is released after the switch away from it.
+ * Context 0 is the CPU's idle loop: the host thread inside mica_run. A
+ * context whose thread is destroyed while it runs is released after the
+ * switch away from it.
+ *
+ * Two backends. The fast one (x86_64 and AArch64) saves only the
+ * callee-saved registers and FP control words (ctx_switch_<arch>.S) and
+ * builds a new context's first frame by hand, so starting a thread costs no
+ * system call either. The portable one uses makecontext/swapcontext, which
+ * make two sigprocmask calls per switch; it is used on other architectures
+ * and under AddressSanitizer, whose stack bookkeeping understands
+ * swapcontext but not a foreign switch. A context saved by the signal path
+ * (a trap or real-clock preemption) is always resumed with the portable
+ * backend (kind CTX_UC), whatever the build.
  *
  * Stacks: a thread whose sp lies in a VSpace with a host window runs on that
  * memory (window + sp is its stack top); otherwise it gets a host stack of
@@ -23,7 +31,26 @@
 #define GUARD_BYTES      4096ul
 #define VSPACE_STACK_HINT (64ul << 10)
 
+#if defined(__SANITIZE_ADDRESS__)
+#define MICA_CTX_UCONTEXT 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define MICA_CTX_UCONTEXT 1
+#endif
+#endif
+#if !defined(__x86_64__) && !defined(__aarch64__)
+#define MICA_CTX_UCONTEXT 1
+#endif
+
+void mica_ctx_switch_asm(void **save_sp, void *load_sp);
+void mica_ctx_jump_asm(void *load_sp) __attribute__((noreturn));
+
+enum ctx_kind { CTX_ASM, CTX_UC };
+
 struct ctx {
+    enum ctx_kind kind;     /* how it resumes: asm frame at sp, or uc */
+    void *sp;               /* CTX_ASM: saved stack pointer */
+    int fresh;              /* started by hw_ctx_start and not yet run */
     ucontext_t uc;
     unsigned char *stack;   /* host stack mapping (guard + stack), kept for reuse */
     hw_word_t pc;
@@ -111,6 +138,7 @@ void hw_ctx_free(int id)
     }
 }
 
+static void trampoline(void) __attribute__((used));
 static void trampoline(void)
 {
     drain_pending();
@@ -125,19 +153,47 @@ static void trampoline(void)
     }
 }
 
+/* Build a first frame that "returns" into trampoline (see the .S layout tables). */
+static void *asm_initial_frame(unsigned char *top)
+{
+    uintptr_t t = (uintptr_t)top & ~(uintptr_t)15;
+#if defined(__x86_64__)
+    uint64_t *ret = (uint64_t *)(t - 16);   /* ret slot 16-aligned: entry sees rsp % 16 == 8 */
+    ret[1] = 0;                             /* fake return address ends backtraces */
+    ret[0] = (uint64_t)(uintptr_t)trampoline;
+    uint64_t *f = ret - 7;
+    for (int i = 1; i < 7; i++)
+        f[i] = 0;                           /* r15 r14 r13 r12 rbx rbp */
+    uint32_t *cw = (uint32_t *)f;
+    cw[0] = 0x1f80;                         /* default MXCSR */
+    cw[1] = 0x037f;                         /* default x87 control word */
+    return f;
+#elif defined(__aarch64__)
+    uint64_t *f = (uint64_t *)(t - 176);
+    for (int i = 0; i < 22; i++)
+        f[i] = 0;
+    f[11] = (uint64_t)(uintptr_t)trampoline; /* x30 */
+    return f;
+#else
+    (void)t;
+    return NULL;
+#endif
+}
+
 void hw_ctx_start(int id, hw_word_t pc, hw_word_t vspace, hw_word_t sp, const hw_word_t args[4])
 {
     struct ctx *c = &ctxs[id];
     unsigned char *window = vspace ? mmu_window(vspace) : NULL;
+    unsigned char *stack_lo;
+    size_t stack_size;
 
     c->pc = pc;
     for (int i = 0; i < 4; i++)
         c->args[i] = args[i];
-    getcontext(&c->uc);
-    c->uc.uc_link = NULL;
+    c->fresh = 1;
     if (window && sp > VSPACE_STACK_HINT && sp <= (1ul << MICA_VADDR_BITS)) {
-        c->uc.uc_stack.ss_sp = window + sp - VSPACE_STACK_HINT;
-        c->uc.uc_stack.ss_size = VSPACE_STACK_HINT;
+        stack_lo = window + sp - VSPACE_STACK_HINT;
+        stack_size = VSPACE_STACK_HINT;
     } else {
         if (!c->stack) {
             void *p = mmap(NULL, HOST_STACK_BYTES + GUARD_BYTES, PROT_READ | PROT_WRITE,
@@ -149,16 +205,51 @@ void hw_ctx_start(int id, hw_word_t pc, hw_word_t vspace, hw_word_t sp, const hw
             mprotect(p, GUARD_BYTES, PROT_NONE);
             c->stack = p;
         }
-        c->uc.uc_stack.ss_sp = c->stack + GUARD_BYTES;
-        c->uc.uc_stack.ss_size = HOST_STACK_BYTES;
+        stack_lo = c->stack + GUARD_BYTES;
+        stack_size = HOST_STACK_BYTES;
     }
+#ifndef MICA_CTX_UCONTEXT
+    c->kind = CTX_ASM;
+    c->sp = asm_initial_frame(stack_lo + stack_size);
+#else
+    c->kind = CTX_UC;
+    getcontext(&c->uc);
+    c->uc.uc_link = NULL;
+    c->uc.uc_stack.ss_sp = stack_lo;
+    c->uc.uc_stack.ss_size = stack_size;
     makecontext(&c->uc, trampoline, 0);
+#endif
 }
 
+/*
+ * Save the running context `from` and resume `to`; returns when `from` is
+ * resumed. from == to happens when a thread restarts itself at a new pc:
+ * the old frames are abandoned and the fresh context entered.
+ */
 void hw_ctx_switch(int from, int to)
 {
+    struct ctx *t = &ctxs[to];
+    if (from == to) {
+        if (!t->fresh)
+            return;
+        t->fresh = 0;
+        if (t->kind == CTX_ASM)
+            mica_ctx_jump_asm(t->sp);
+        setcontext(&t->uc);
+        abort();
+    }
+    t->fresh = 0;
     cur = to;
-    swapcontext(&ctxs[from].uc, &ctxs[to].uc);
+#ifndef MICA_CTX_UCONTEXT
+    if (t->kind == CTX_ASM) {
+        ctxs[from].kind = CTX_ASM;
+        mica_ctx_switch_asm(&ctxs[from].sp, t->sp);
+    } else
+#endif
+    {
+        ctxs[from].kind = CTX_UC;
+        swapcontext(&ctxs[from].uc, &t->uc);
+    }
     cur = from;
     drain_pending();
 }

@@ -36,6 +36,10 @@ void setup_caller_cap(paddr_t sender, paddr_t receiver, bool can_grant);
 void delete_caller_cap(paddr_t receiver);
 exception_t lookup_extra_caps(paddr_t thread, word_t *buffer, word_t info);
 
+/* fastpath.c: true when the call was handled completely */
+bool fastpath_call(paddr_t cur);
+bool fastpath_reply_recv(paddr_t cur);
+
 /* fault.c */
 void handle_fault(paddr_t t);
 word_t set_mrs_fault(paddr_t sender, paddr_t receiver, word_t *receive_buffer);

@@ -340,6 +340,7 @@ static void switch_to_current(int from)
             NODE.cur_thread = NODE.idle_thread;
             continue;
         }
+        bool started = false;
         if (n != NODE.idle_thread) {
             tcb_t *tp = tcb_ptr(n);
             if (tp->flags & TCB_FLAG_START) {
@@ -362,10 +363,11 @@ static void switch_to_current(int from)
                 hw_ctx_start(tp->ctx, tp->regs[REG_PC],
                              cap_type(vs) == MICA_CAP_TYPE_VSPACE ? cap_obj(vs) : 0,
                              tp->regs[REG_SP], args);
+                started = true;
             }
         }
         int to = ctx_of(n);
-        if (to != from) {
+        if (to != from || started) {
             ks.count.context_switches++;
             hw_trace(3 /* switch */, n, 0, 0, 0);
             hw_ctx_switch(from, to);
@@ -397,7 +399,12 @@ void kernel_syscall(hw_word_t regs[8])
         ks.count.kernel_entries++;
         ks.time++;
         timer_tick();
-        if (NODE.sched_action == SCHED_RESUME_CURRENT)
+        long sysno = (long)tp->regs[REG_SYSNO];
+        if (sysno == MICA_SYS_CALL && fastpath_call(me)) {
+            ks.count.syscalls[1]++;
+        } else if (sysno == MICA_SYS_REPLY_RECV && fastpath_reply_recv(me)) {
+            ks.count.syscalls[2]++;
+        } else if (NODE.sched_action == SCHED_RESUME_CURRENT)
             handle_syscall(tp->regs[REG_SYSNO]);
         else
             set_thread_state(me, MICA_THREAD_RESTART);  /* preempted at entry: run it later */

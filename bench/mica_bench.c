@@ -1,0 +1,515 @@
+/*
+ * mica-bench - kernel and IPC costs, with the baselines measured in the same
+ * run: mica's own context switch, glibc swapcontext, Linux pipes and futexes.
+ *
+ *   mica-bench [--quick] [--filter PATTERN] [--json FILE]
+ *
+ * Each case runs a warm-up, then `reps` repetitions of `iters` operations;
+ * the table gives the median, minimum and maximum time per operation.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <ucontext.h>
+#include <unistd.h>
+#include <mica/mica.h>
+
+#define MAX_REPS 31
+
+struct result {
+    const char *name;
+    double median_ns, min_ns, max_ns;
+    unsigned long iterations;
+    const char *note;
+};
+
+static struct result results[64];
+static int nresults;
+static int quick;
+static const char *filter;
+
+static double now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int selected(const char *name)
+{
+    return !filter || strstr(name, filter);
+}
+
+/* Record a case from per-operation samples. */
+static void record(const char *name, double *samples, int reps, unsigned long iters, const char *note)
+{
+    qsort(samples, (size_t)reps, sizeof *samples, cmp_double);
+    struct result *r = &results[nresults++];
+    r->name = name;
+    r->median_ns = samples[reps / 2];
+    r->min_ns = samples[0];
+    r->max_ns = samples[reps - 1];
+    r->iterations = iters * (unsigned long)reps;
+    r->note = note;
+    fprintf(stderr, "  %-36s %10.1f ns\n", name, r->median_ns);
+}
+
+/* Time fn(iters) `reps` times after one warm-up; fn returns elapsed ns. */
+static void measure(const char *name, double (*fn)(unsigned long), unsigned long iters, int reps,
+                    const char *note)
+{
+    double s[MAX_REPS];
+    if (!selected(name))
+        return;
+    if (quick) {
+        iters = iters / 20 + 1;
+        reps = 5;
+    }
+    fn(iters / 10 + 1);
+    for (int i = 0; i < reps; i++)
+        s[i] = fn(iters) / (double)iters;
+    record(name, s, reps, iters, note);
+}
+
+/* --- baselines ------------------------------------------------------------ */
+
+void mica_ctx_switch_asm(void **save_sp, void *load_sp);
+
+static void *bare_sp[2];
+static volatile unsigned long bare_left;
+
+#if defined(__x86_64__) || defined(__aarch64__)
+static void bare_partner(void)
+{
+    for (;;)
+        mica_ctx_switch_asm(&bare_sp[1], bare_sp[0]);
+}
+
+/* A hand-built first frame, as sim/ctx.c builds one. */
+static void *bare_frame(unsigned char *top)
+{
+    uintptr_t t = (uintptr_t)top & ~(uintptr_t)15;
+#if defined(__x86_64__)
+    uint64_t *ret = (uint64_t *)(t - 16);
+    ret[1] = 0;
+    ret[0] = (uint64_t)(uintptr_t)bare_partner;
+    uint64_t *f = ret - 7;
+    memset(f, 0, 7 * 8);
+    ((uint32_t *)f)[0] = 0x1f80;
+    ((uint32_t *)f)[1] = 0x037f;
+    return f;
+#else
+    uint64_t *f = (uint64_t *)(t - 176);
+    memset(f, 0, 176);
+    f[11] = (uint64_t)(uintptr_t)bare_partner;
+    return f;
+#endif
+}
+
+static double bench_ctx_switch(unsigned long n)
+{
+    static unsigned char *stack;
+    if (!stack) {
+        stack = malloc(64 << 10);
+        bare_sp[1] = bare_frame(stack + (64 << 10));
+    }
+    double t0 = now_ns();
+    for (unsigned long i = 0; i < n; i++)
+        mica_ctx_switch_asm(&bare_sp[0], bare_sp[1]);
+    return now_ns() - t0;
+}
+#endif
+
+static ucontext_t uc_main, uc_other;
+
+static void uc_partner(void)
+{
+    for (;;)
+        swapcontext(&uc_other, &uc_main);
+}
+
+static double bench_swapcontext(unsigned long n)
+{
+    static unsigned char *stack;
+    if (!stack) {
+        stack = malloc(64 << 10);
+        getcontext(&uc_other);
+        uc_other.uc_stack.ss_sp = stack;
+        uc_other.uc_stack.ss_size = 64 << 10;
+        makecontext(&uc_other, uc_partner, 0);
+    }
+    double t0 = now_ns();
+    for (unsigned long i = 0; i < n; i++)
+        swapcontext(&uc_main, &uc_other);
+    return now_ns() - t0;
+}
+
+static double bench_pipe(unsigned long n)
+{
+    int a[2], b[2];
+    char c = 0;
+    if (pipe(a) || pipe(b))
+        return 0;
+    pid_t pid = fork();
+    if (pid == 0) {
+        for (unsigned long i = 0; i < n; i++) {
+            if (read(a[0], &c, 1) != 1 || write(b[1], &c, 1) != 1)
+                _exit(1);
+        }
+        _exit(0);
+    }
+    double t0 = now_ns();
+    for (unsigned long i = 0; i < n; i++) {
+        if (write(a[1], &c, 1) != 1 || read(b[0], &c, 1) != 1)
+            break;
+    }
+    double t = now_ns() - t0;
+    waitpid(pid, NULL, 0);
+    close(a[0]); close(a[1]); close(b[0]); close(b[1]);
+    return t;
+}
+
+static atomic_int futex_word;
+static unsigned long futex_n;
+
+static void futex_wait(int val)
+{
+    while (atomic_load(&futex_word) == val)
+        syscall(SYS_futex, &futex_word, FUTEX_WAIT_PRIVATE, val, NULL, NULL, 0);
+}
+
+static void futex_set(int val)
+{
+    atomic_store(&futex_word, val);
+    syscall(SYS_futex, &futex_word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}
+
+static void *futex_partner(void *arg)
+{
+    (void)arg;
+    for (unsigned long i = 0; i < futex_n; i++) {
+        futex_wait(0);
+        futex_set(0);
+    }
+    return NULL;
+}
+
+static double bench_futex(unsigned long n)
+{
+    pthread_t th;
+    futex_n = n;
+    atomic_store(&futex_word, 0);
+    pthread_create(&th, NULL, futex_partner, NULL);
+    double t0 = now_ns();
+    for (unsigned long i = 0; i < n; i++) {
+        futex_set(1);
+        futex_wait(1);
+    }
+    double t = now_ns() - t0;
+    pthread_join(th, NULL);
+    return t;
+}
+
+/* --- cases inside a mica system ------------------------------------------ */
+
+/* Each in-system case is a root task that fills samples[]. */
+static double samples[MAX_REPS];
+static int sample_reps;
+static unsigned long sample_iters;
+
+static mica_cptr_t next_free;
+static const mica_bootinfo_t *boot;
+
+static mica_cptr_t slot(void)
+{
+    return next_free++;
+}
+
+static mica_cptr_t largest_untyped(void)
+{
+    mica_cptr_t best = 0;
+    unsigned bits = 0;
+    for (mica_word_t i = 0; i < boot->untyped.end - boot->untyped.start; i++)
+        if (!boot->untyped_list[i].is_device && boot->untyped_list[i].size_bits > bits) {
+            bits = boot->untyped_list[i].size_bits;
+            best = boot->untyped.start + i;
+        }
+    return best;
+}
+
+static mica_cptr_t make(mica_word_t type, mica_word_t bits)
+{
+    mica_cptr_t s = slot();
+    if (mica_untyped_retype(largest_untyped(), type, bits, MICA_CAP_INIT_CNODE, 0, 0, s, 1)) {
+        fprintf(stderr, "mica-bench: retype of %s failed\n", mica_object_type_name(type));
+        exit(1);
+    }
+    return s;
+}
+
+static void thread_entry(mica_word_t fn, mica_word_t arg, mica_word_t r2, mica_word_t r3)
+{
+    (void)r2; (void)r3;
+    ((void (*)(mica_word_t))fn)(arg);
+}
+
+static mica_cptr_t spawn(void (*fn)(mica_word_t), mica_word_t arg, mica_word_t prio)
+{
+    static mica_word_t vaddr = MICA_ROOT_FREE_VADDR;
+    mica_cptr_t tcb = make(MICA_TCB_OBJECT, 0), buf = make(MICA_FRAME_OBJECT, 0);
+    mica_tcb_configure(tcb, 0, MICA_CAP_INIT_CNODE, 0, MICA_CAP_INIT_VSPACE, 0, vaddr, buf);
+    vaddr += 4096;
+    mica_tcb_set_priority(tcb, MICA_CAP_INIT_TCB, prio);
+    mica_user_context_t r = { .pc = (mica_word_t)thread_entry, .r0 = (mica_word_t)fn, .r1 = arg };
+    mica_tcb_write_registers(tcb, true, 0, 4, &r);
+    return tcb;
+}
+
+static mica_cptr_t bench_ep;
+static mica_word_t msg_len;
+
+static void echo_server(mica_word_t arg)
+{
+    (void)arg;
+    mica_word_t badge, m0 = 0, m1 = 0, m2 = 0, m3 = 0;
+    mica_recv_with_mrs(bench_ep, &badge, &m0, &m1, &m2, &m3);
+    for (;;)
+        mica_reply_recv_with_mrs(bench_ep, mica_msginfo_new(0, 0, 0, msg_len < 4 ? msg_len : 4),
+                                 &badge, &m0, &m1, &m2, &m3);
+}
+
+static void buffer_server(mica_word_t arg)
+{
+    (void)arg;
+    mica_word_t badge;
+    mica_recv(bench_ep, &badge);
+    for (;;)
+        mica_reply_recv(bench_ep, mica_msginfo_new(0, 0, 0, msg_len), &badge);
+}
+
+static void ipc_root(const mica_bootinfo_t *bi, void *arg)
+{
+    int use_buffer = (int)(long)arg;
+    boot = bi;
+    next_free = bi->empty.start;
+    bench_ep = make(MICA_ENDPOINT_OBJECT, 0);
+    spawn(use_buffer ? buffer_server : echo_server, 0, 254);
+    mica_msginfo_t tag = mica_msginfo_new(1, 0, 0, msg_len);
+    for (int r = -1; r < sample_reps; r++) {
+        unsigned long n = r < 0 ? sample_iters / 10 + 1 : sample_iters;
+        double t0 = now_ns();
+        if (use_buffer) {
+            for (unsigned long i = 0; i < n; i++)
+                mica_call(bench_ep, tag);
+        } else {
+            mica_word_t m0 = 1, m1 = 2, m2 = 3, m3 = 4;
+            for (unsigned long i = 0; i < n; i++)
+                mica_call_with_mrs(bench_ep, tag, &m0, &m1, &m2, &m3);
+        }
+        if (r >= 0)
+            samples[r] = (now_ns() - t0) / (double)n;
+    }
+}
+
+static mica_cptr_t bench_ntfn;
+
+static void signaller(mica_word_t arg)
+{
+    (void)arg;
+    for (;;) {
+        mica_signal(bench_ntfn);
+        mica_wait(bench_ep, NULL);
+    }
+}
+
+static void signal_root(const mica_bootinfo_t *bi, void *arg)
+{
+    (void)arg;
+    boot = bi;
+    next_free = bi->empty.start;
+    bench_ntfn = make(MICA_NOTIFICATION_OBJECT, 0);
+    bench_ep = make(MICA_NOTIFICATION_OBJECT, 0);
+    spawn(signaller, 0, 254);
+    for (int r = -1; r < sample_reps; r++) {
+        unsigned long n = r < 0 ? sample_iters / 10 + 1 : sample_iters;
+        double t0 = now_ns();
+        for (unsigned long i = 0; i < n; i++) {
+            mica_wait(bench_ntfn, NULL);
+            mica_signal(bench_ep);
+        }
+        if (r >= 0)
+            samples[r] = (now_ns() - t0) / (double)n;
+    }
+}
+
+static void yielder(mica_word_t arg)
+{
+    (void)arg;
+    for (;;)
+        mica_yield();
+}
+
+static void yield_root(const mica_bootinfo_t *bi, void *arg)
+{
+    (void)arg;
+    boot = bi;
+    next_free = bi->empty.start;
+    spawn(yielder, 0, 255);
+    for (int r = -1; r < sample_reps; r++) {
+        unsigned long n = r < 0 ? sample_iters / 10 + 1 : sample_iters;
+        double t0 = now_ns();
+        for (unsigned long i = 0; i < n; i++)
+            mica_yield();
+        if (r >= 0)
+            samples[r] = (now_ns() - t0) / (double)n;
+    }
+    mica_debug_halt();
+}
+
+static void retype_root(const mica_bootinfo_t *bi, void *arg)
+{
+    mica_word_t type = (mica_word_t)arg;
+    boot = bi;
+    mica_cptr_t ut = largest_untyped();
+    mica_cptr_t base = bi->empty.start;
+    unsigned long n = sample_iters;
+    for (int r = 0; r < sample_reps; r++) {
+        double t0 = now_ns();
+        for (unsigned long i = 0; i < n; i++)
+            mica_untyped_retype(ut, type, 0, MICA_CAP_INIT_CNODE, 0, 0, base + i, 1);
+        samples[r] = (now_ns() - t0) / (double)n;
+        mica_cnode_revoke(MICA_CAP_INIT_CNODE, ut, MICA_WORD_BITS);
+    }
+}
+
+/* Run one in-system case. */
+static void measure_system(const char *name, mica_root_task_fn root, void *arg, unsigned long iters,
+                           int reps, const char *note)
+{
+    mica_config_t cfg;
+    mica_run_result_t res;
+    if (!selected(name))
+        return;
+    if (quick) {
+        iters = iters / 20 + 1;
+        reps = 5;
+    }
+    mica_config_init(&cfg);
+    cfg.phys_mem_bytes = 256ul << 20;
+    cfg.timeslice_ticks = 1u << 30;   /* no round-robin noise */
+    sample_iters = iters;
+    sample_reps = reps;
+    if (mica_run(&cfg, root, arg, &res) != 0) {
+        fprintf(stderr, "mica-bench: %s: mica_run failed\n", name);
+        exit(1);
+    }
+    record(name, samples, reps, iters, note);
+}
+
+static double find(const char *name)
+{
+    for (int i = 0; i < nresults; i++)
+        if (strcmp(results[i].name, name) == 0)
+            return results[i].median_ns;
+    return 0;
+}
+
+static void write_json(const char *path)
+{
+    FILE *f = fopen(path, "w");
+    struct utsname u;
+    if (!f) {
+        fprintf(stderr, "mica-bench: cannot write %s: %s\n", path, strerror(errno));
+        exit(1);
+    }
+    uname(&u);
+    fprintf(f, "{\"machine\": {\"sysname\": \"%s\", \"release\": \"%s\", \"machine\": \"%s\", "
+               "\"cpus\": %ld},\n \"results\": [\n", u.sysname, u.release, u.machine,
+            sysconf(_SC_NPROCESSORS_ONLN));
+    for (int i = 0; i < nresults; i++)
+        fprintf(f, "  {\"name\": \"%s\", \"median_ns\": %.2f, \"min_ns\": %.2f, \"max_ns\": %.2f, "
+                   "\"iterations\": %lu}%s\n", results[i].name, results[i].median_ns,
+                results[i].min_ns, results[i].max_ns, results[i].iterations,
+                i + 1 < nresults ? "," : "");
+    fprintf(f, " ]}\n");
+    fclose(f);
+}
+
+static void usage(FILE *to)
+{
+    fprintf(to, "usage: mica-bench [--quick] [--filter PATTERN] [--json FILE]\n");
+}
+
+int main(int argc, char **argv)
+{
+    const char *json = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--quick") == 0)
+            quick = 1;
+        else if (strcmp(argv[i], "--filter") == 0 && i + 1 < argc)
+            filter = argv[++i];
+        else if (strcmp(argv[i], "--json") == 0 && i + 1 < argc)
+            json = argv[++i];
+        else if (strcmp(argv[i], "--help") == 0) {
+            usage(stdout);
+            return 0;
+        } else {
+            fprintf(stderr, "mica-bench: unknown option '%s'\n", argv[i]);
+            usage(stderr);
+            return 64;
+        }
+    }
+    fprintf(stderr, "mica-bench: measuring%s...\n", quick ? " (quick)" : "");
+#if defined(__x86_64__) || defined(__aarch64__)
+    measure("ctx_switch_rt", bench_ctx_switch, 2000000, 15, "mica's switch A->B->A");
+#endif
+    measure("swapcontext_rt", bench_swapcontext, 200000, 15, "glibc swapcontext A->B->A");
+    measure("pipe_rt", bench_pipe, 20000, 9, "two processes, one byte each way");
+    measure("futex_rt", bench_futex, 20000, 9, "two threads, futex ping-pong");
+    msg_len = 1;
+    measure_system("ipc_call_replyrecv_rt", ipc_root, (void *)0, 500000, 15,
+                   "Call + ReplyRecv, MRs in registers");
+    msg_len = 0;
+    measure_system("ipc_rt_len_0", ipc_root, (void *)1, 300000, 9, "Call + ReplyRecv, 0 words");
+    msg_len = 4;
+    measure_system("ipc_rt_len_4", ipc_root, (void *)1, 300000, 9, "4 words");
+    msg_len = 32;
+    measure_system("ipc_rt_len_32", ipc_root, (void *)1, 300000, 9, "32 words via IPC buffer");
+    msg_len = 120;
+    measure_system("ipc_rt_len_120", ipc_root, (void *)1, 200000, 9, "120 words via IPC buffer");
+    measure_system("signal_wait_rt", signal_root, NULL, 300000, 9, "Signal+Wait each way");
+    measure_system("yield", yield_root, NULL, 500000, 9, "Yield between two threads (per yield)");
+    measure_system("retype_endpoint", retype_root, (void *)MICA_ENDPOINT_OBJECT, 2000, 9, "per object");
+    measure_system("retype_tcb", retype_root, (void *)MICA_TCB_OBJECT, 2000, 9, "per object");
+    measure_system("retype_frame", retype_root, (void *)MICA_FRAME_OBJECT, 2000, 9, "per object");
+
+    printf("%-36s %12s %12s %12s %12s\n", "case", "median ns", "min ns", "max ns", "iterations");
+    for (int i = 0; i < nresults; i++)
+        printf("%-36s %12.1f %12.1f %12.1f %12lu\n", results[i].name, results[i].median_ns,
+               results[i].min_ns, results[i].max_ns, results[i].iterations);
+    double ipc = find("ipc_call_replyrecv_rt"), sw = find("ctx_switch_rt"), pipe_ = find("pipe_rt");
+    if (ipc > 0 && sw > 0)
+        printf("\nipc_call_replyrecv_rt / ctx_switch_rt = %.2f (target <= 4)\n", ipc / sw);
+    if (ipc > 0 && pipe_ > 0)
+        printf("pipe_rt / ipc_call_replyrecv_rt = %.1f (target >= 100)\n", pipe_ / ipc);
+    if (json)
+        write_json(json);
+    return 0;
+}
