@@ -22,6 +22,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <ucontext.h>
 #include <mica/syscalls.h>
@@ -56,6 +57,7 @@ struct ctx {
     hw_word_t pc;
     hw_word_t args[4];
     int in_use;
+    int saved_by_signal;    /* uc holds an interrupted context: do not save over it */
 };
 
 static struct ctx *ctxs;
@@ -141,6 +143,7 @@ void hw_ctx_free(int id)
 static void trampoline(void) __attribute__((used));
 static void trampoline(void)
 {
+    sim_in_kernel = 0;
     drain_pending();
     struct ctx *c = &ctxs[cur];
     void (*entry)(mica_word_t, mica_word_t, mica_word_t, mica_word_t) =
@@ -153,6 +156,31 @@ static void trampoline(void)
     }
 }
 
+void ctx_save_from_signal(int id, ucontext_t *uc)
+{
+    struct ctx *c = &ctxs[id];
+    memcpy(&c->uc, uc, sizeof *uc);
+#if defined(__x86_64__)
+    /* The FP state lives in the signal frame: keep a copy with the context. */
+    if (uc->uc_mcontext.fpregs) {
+        memcpy(&c->uc.__fpregs_mem, uc->uc_mcontext.fpregs, sizeof c->uc.__fpregs_mem);
+        c->uc.uc_mcontext.fpregs = &c->uc.__fpregs_mem;
+    }
+#endif
+    c->kind = CTX_UC;
+    c->saved_by_signal = 1;
+}
+
+void ctx_resume_saved(int id)
+{
+    struct ctx *c = &ctxs[id];
+    c->saved_by_signal = 0;
+    cur = id;
+    setcontext(&c->uc);
+    abort();
+}
+
+#ifndef MICA_CTX_UCONTEXT
 /* Build a first frame that "returns" into trampoline (see the .S layout tables). */
 static void *asm_initial_frame(unsigned char *top)
 {
@@ -179,6 +207,7 @@ static void *asm_initial_frame(unsigned char *top)
     return NULL;
 #endif
 }
+#endif
 
 void hw_ctx_start(int id, hw_word_t pc, hw_word_t vspace, hw_word_t sp, const hw_word_t args[4])
 {
@@ -229,6 +258,19 @@ void hw_ctx_start(int id, hw_word_t pc, hw_word_t vspace, hw_word_t sp, const hw
 void hw_ctx_switch(int from, int to)
 {
     struct ctx *t = &ctxs[to];
+    if (ctxs[from].saved_by_signal) {
+        /* from was interrupted by the clock: its state is already saved. */
+        ctxs[from].saved_by_signal = 0;
+        ctxs[from].kind = CTX_UC;
+        if (from != to || !t->fresh) {
+            t->fresh = 0;
+            cur = to;
+            if (t->kind == CTX_ASM)
+                mica_ctx_jump_asm(t->sp);
+            setcontext(&t->uc);
+            abort();
+        }
+    }
     if (from == to) {
         if (!t->fresh)
             return;

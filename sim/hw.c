@@ -54,19 +54,10 @@ void hw_log(const char *fmt, ...)
     va_end(ap);
 }
 
-void hw_trace(int kind, hw_word_t a, hw_word_t b, hw_word_t c, hw_word_t d)
-{
-    (void)kind; (void)a; (void)b; (void)c; (void)d;
-}
-
-hw_word_t hw_clock_ticks(void)
-{
-    return 0;
-}
-
 void hw_panic(const char *msg, const char *file, int line, const char *func)
 {
     fflush(stdout);
+    trace_close();
     fprintf(stderr, "mica: kernel panic: %s at %s:%d in %s()\n", msg, file, line, func);
     abort();
 }

@@ -70,6 +70,7 @@ static int check_config(const mica_config_t *cfg)
 
 static void teardown(void)
 {
+    trace_close();
     ctx_system_destroy();
     mmu_destroy();
     physmem_destroy();
@@ -106,6 +107,10 @@ int mica_run(const mica_config_t *cfg, mica_root_task_fn root_task, void *arg,
             return -errno;
         }
     }
+    if (trace_open(cfg->trace_path, sim.log, cfg->log_filter) != 0) {
+        teardown();
+        return -EINVAL;
+    }
     size_t total = cfg->phys_mem_bytes + SIM_DEVICE_BYTES;
     if ((err = physmem_create(total)) != 0 || (err = mmu_init(total)) != 0 ||
         (err = ctx_system_init(cfg->max_threads)) != 0) {
@@ -129,9 +134,16 @@ int mica_run(const mica_config_t *cfg, mica_root_task_fn root_task, void *arg,
         teardown();
         return -EINVAL;
     }
+    if (clock_start(cfg->clock) != 0) {
+        teardown();
+        return -ENOMEM;
+    }
     sim.booted = 1;
+    sim_in_kernel = 1;
     kernel_idle_enter();
+    sim_in_kernel = 0;
     sim.booted = 0;
+    clock_stop();
 
     memset(result, 0, sizeof *result);
     kernel_summary(result);

@@ -23,6 +23,23 @@ int  ctx_system_init(unsigned max_contexts);
 void ctx_system_destroy(void);
 int  ctx_current(void);
 
+/* Save the interrupted context of ctx (from a signal handler's ucontext). */
+struct ucontext_t;
+void ctx_save_from_signal(int ctx, struct ucontext_t *uc);
+/* Resume a context saved from a signal (never returns). */
+void ctx_resume_saved(int ctx) __attribute__((noreturn));
+
+/* clock.c */
+#include <signal.h>
+extern volatile sig_atomic_t sim_in_kernel;
+int  clock_start(mica_clock_t clock);
+void clock_stop(void);
+
+/* trace.c */
+int  trace_parse_filter(const char *spec, unsigned *mask);
+int  trace_open(const char *json_path, FILE *text_sink, const char *filter);
+void trace_close(void);
+
 /* mmu.c */
 int   mmu_init(size_t phys_bytes);
 void  mmu_destroy(void);

@@ -14,7 +14,9 @@ enum { R_CAP = 0, R_INFO = 1, R_MR0 = 2, R_SYS = 7 };
 
 static inline void trap(hw_word_t r[8])
 {
+    sim_in_kernel = 1;
     kernel_syscall(r);
+    sim_in_kernel = 0;
 }
 
 mica_ipc_buffer_t *mica_get_ipc_buffer(void)

@@ -42,6 +42,7 @@ typedef struct mica_config {
     mica_check_t check;         /* invariant checking (default MICA_CHECK_OFF) */
     const char *trace_path;     /* Chrome Trace Event JSON, NULL = none */
     const char *log_path;       /* text trace, "-" = stderr, NULL = none */
+    const char *log_filter;     /* "ipc,sched,fault,cap,mem,irq,syscall" subset; NULL = all */
     unsigned root_cnode_bits;   /* root CNode radix (default 12) */
     uint64_t time_limit_ticks;  /* 0 = none */
     unsigned max_threads;       /* host execution contexts (default 16384) */

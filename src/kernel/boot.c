@@ -69,6 +69,7 @@ int kernel_boot(const hw_boot_params_t *p)
     ks.timeslice = p->timeslice_ticks ? p->timeslice_ticks : 5;
     ks.check = p->check;
     ks.seed = p->seed;
+    ks.rng = p->seed * 0x9e3779b97f4a7c15ull + 1;
     ks.time_limit = p->time_limit;
     boot_cursor = BIT(MICA_PAGE_BITS);  /* nothing lives at paddr 0 */
 
@@ -186,7 +187,7 @@ int kernel_boot(const hw_boot_params_t *p)
     root->regs[REG_SP] = ROOT_STACK_VADDR + ROOT_STACK_PAGES * BIT(MICA_PAGE_BITS);
     root->regs[REG_R0] = ROOT_BOOTINFO_VADDR;
     root->regs[REG_R1] = p->root_arg;
-    memcpy(root->name, "root", 5);
+    kformat(root->name, sizeof root->name, "root");
     root->state.type = MICA_THREAD_RUNNING;
     ks.root_tcb = tcb_p;
     ks.bootinfo = bi_p;

@@ -15,6 +15,7 @@
 #include "cspace.h"
 #include "ipc.h"
 #include "thread.h"
+#include "trace.h"
 
 /* Resolve a CPtr quickly; NULL when the slow path should decide. */
 static inline cte_t *fast_lookup(paddr_t t, cptr_t cptr)
@@ -82,7 +83,7 @@ bool fastpath_call(paddr_t cur)
     dp->regs[REG_INFO] = mica_msginfo_new(mica_msginfo_get_label(info), 0, 0, len).words[0];
     dp->state.type = MICA_THREAD_RUNNING;
     NODE.cur_thread = dest;
-    hw_trace(10 /* ipc transfer */, cur, dest, cap_badge(cap), dp->regs[REG_INFO]);
+    trace_ipc(cur, dest, cap_obj(cap), cap_badge(cap), dp->regs[REG_INFO], "message");
     return true;
 }
 
@@ -134,6 +135,6 @@ bool fastpath_reply_recv(paddr_t cur)
     kp->regs[REG_INFO] = mica_msginfo_new(mica_msginfo_get_label(info), 0, 0, len).words[0];
     kp->state.type = MICA_THREAD_RUNNING;
     NODE.cur_thread = caller;
-    hw_trace(10 /* ipc transfer */, cur, caller, 0, kp->regs[REG_INFO]);
+    trace_ipc(cur, caller, 0, 0, kp->regs[REG_INFO], "reply");
     return true;
 }

@@ -9,6 +9,7 @@
 #include "cspace.h"
 #include "ipc.h"
 #include "thread.h"
+#include "trace.h"
 #include "object/object.h"
 
 void fault_cap(cptr_t addr, bool in_recv_phase)
@@ -64,7 +65,7 @@ void handle_fault(paddr_t t)
 {
     fault_t f = ks.fault;
     ks.count.faults++;
-    hw_trace(13 /* fault raised */, t, f.type, f.w[0], f.w[1]);
+    trace_fault(t, &f);
     if (send_fault_ipc(t) != EXCEPTION_NONE) {
         tcb_t *tp = tcb_ptr(t);
         hw_log("thread '%s': %s (0x%lx) and no valid fault handler at cptr 0x%lx; thread stopped",

@@ -54,7 +54,12 @@ int  hw_map(hw_word_t vspace_paddr, hw_word_t vaddr, hw_word_t paddr, unsigned s
 void hw_unmap(hw_word_t vspace_paddr, hw_word_t vaddr, unsigned size_bits);
 
 /* --- clock, console, trace ---------------------------------------------- */
-hw_word_t hw_clock_ticks(void);
+/*
+ * Ticks that passed since the last call. The virtual clock answers 1 per
+ * kernel entry; the real clock answers how many timer interrupts arrived
+ * (0 or more) since the kernel last asked.
+ */
+hw_word_t hw_clock_take_ticks(void);
 void hw_putchar(int c);
 /*
  * Kernel messages, printf-style, no newline needed. Level HW_LOG_REPORT
@@ -68,8 +73,50 @@ void hw_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void hw_vlog(int level, const char *fmt, va_list ap);
 /* Format into buf like vsnprintf (the kernel has no stdio of its own). */
 int  hw_vformat(char *buf, size_t n, const char *fmt, va_list ap);
-/* Trace event (see sim/trace.c for kinds); cheap when tracing is off. */
-void hw_trace(int kind, hw_word_t a, hw_word_t b, hw_word_t c, hw_word_t d);
+/*
+ * Trace events. The kernel fills in names so that a sink needs no access to
+ * kernel memory; strings are valid only during the call. hw_trace_mask
+ * holds the HW_TRACE_CAT_* categories a sink wants (0 = tracing off), so
+ * the kernel builds no event nobody reads.
+ */
+enum hw_trace_kind {
+    HW_TRACE_SYSCALL,   /* a thread entered the kernel: op = syscall, object = cptr */
+    HW_TRACE_IPC,       /* a message moved: thread -> peer through object */
+    HW_TRACE_SWITCH,    /* the CPU switched from thread to peer */
+    HW_TRACE_FAULT,     /* thread faulted: op = fault kind, detail = decoded */
+    HW_TRACE_ERROR,     /* an invocation failed: op = invocation, result = error, detail = why */
+    HW_TRACE_CREATE,    /* op = object type, object = paddr */
+    HW_TRACE_DELETE,
+    HW_TRACE_SIGNAL,    /* thread signalled notification object with badge */
+    HW_TRACE_EXIT,      /* thread's entry function returned */
+    HW_TRACE_PREEMPT,   /* the real clock interrupted thread */
+    HW_TRACE_MAP,       /* object = frame, badge = vaddr, label = VSpace, length = size bits */
+    HW_TRACE_UNMAP,
+    HW_TRACE_KIND_COUNT
+};
+#define HW_TRACE_CAT_IPC     1u
+#define HW_TRACE_CAT_SCHED   2u
+#define HW_TRACE_CAT_FAULT   4u
+#define HW_TRACE_CAT_CAP     8u
+#define HW_TRACE_CAT_MEM     16u
+#define HW_TRACE_CAT_IRQ     32u
+#define HW_TRACE_CAT_SYSCALL 64u
+
+typedef struct hw_trace_event {
+    int kind;                   /* enum hw_trace_kind */
+    unsigned cpu;
+    hw_word_t time;             /* virtual ticks */
+    hw_word_t thread;           /* TCB paddr of the acting thread (0 = none) */
+    const char *thread_name;
+    hw_word_t peer;             /* other thread, 0 = none */
+    const char *peer_name;
+    hw_word_t object, badge, label, length, result;
+    const char *op;             /* short name: "Call", "CNode_Copy", "cap fault", "endpoint" */
+    const char *detail;         /* readable explanation, or NULL */
+} hw_trace_event_t;
+
+extern unsigned hw_trace_mask;
+void hw_trace(const hw_trace_event_t *ev);
 /* A kernel assertion failed: report and abort the host process. */
 void hw_panic(const char *msg, const char *file, int line, const char *func)
     __attribute__((noreturn));
@@ -99,6 +146,12 @@ int kernel_boot(const hw_boot_params_t *p);
  * (r7 = syscall number); on return they hold what the thread sees.
  */
 void kernel_syscall(hw_word_t regs[8]);
+/*
+ * The real clock interrupted the thread on context `ctx` in task code; its
+ * registers are saved (hw_ctx_switch away from ctx need not save it, and if
+ * the kernel keeps it running, hw_ctx_switch(ctx, ctx) resumes it).
+ */
+void kernel_preempt(int ctx);
 /* Called on the idle context: run the first/next thread. Returns when idle. */
 void kernel_idle_enter(void);
 /* Host pointer to the current thread's IPC buffer, NULL if it has none. */

@@ -30,6 +30,17 @@ static bool slot_in_phys(paddr_t p)
     return p != 0 && IS_ALIGNED(p, MICA_SLOT_BITS) && p + sizeof(cte_t) <= hw_phys_size;
 }
 
+/* Is slot p one of the nodes from the sentinel up to and including `last` (already walked)? */
+static bool walked_before(paddr_t p, paddr_t last)
+{
+    for (paddr_t q = ks.mdb_head;; q = mdb_next(cte_at(q))) {
+        if (q == p)
+            return true;
+        if (q == last)
+            return false;
+    }
+}
+
 /* valid_dlist, no_mloop, mdb_cte_at: the CDT list is a well-linked chain of non-null caps. */
 bool inv_valid_mdb_list(void)
 {
@@ -43,6 +54,15 @@ bool inv_valid_mdb_list(void)
             FAIL("valid_dlist", "slot 0x%lx links to 0x%lx, outside physical memory",
                  (unsigned long)prev, (unsigned long)p);
         cte_t *s = cte_at(p);
+        /*
+         * A next link back to a node already walked makes a loop. Its prev
+         * link cannot agree as well (that node's prev was checked on the way
+         * in), so test for the loop first: otherwise no_mloop could never be
+         * reported.
+         */
+        if (mdb_prev(s) != prev && walked_before(p, prev))
+            FAIL("no_mloop", "slot 0x%lx links back to slot 0x%lx: the CDT list loops",
+                 (unsigned long)prev, (unsigned long)p);
         if (mdb_prev(s) != prev)
             FAIL("valid_dlist", "slot 0x%lx: prev is 0x%lx but 0x%lx links to it",
                  (unsigned long)p, (unsigned long)mdb_prev(s), (unsigned long)prev);

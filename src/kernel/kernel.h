@@ -59,4 +59,7 @@ typedef enum exception {
  */
 void user_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* snprintf for the kernel (through hw_vformat). */
+int kformat(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 #endif /* MICA_KERNEL_KERNEL_H */

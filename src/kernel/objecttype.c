@@ -6,6 +6,7 @@
 #include "cdt.h"
 #include "state.h"
 #include "thread.h"
+#include "trace.h"
 #include "object/object.h"
 
 /* seL4: getObjectSize */
@@ -30,7 +31,8 @@ word_t object_size_bits(word_t type, word_t user_bits)
 cap_t create_object(word_t type, paddr_t p, word_t user_bits, bool device)
 {
     ks.count.objects[type]++;
-    hw_trace(1 /* object created */, type, p, user_bits, 0);
+    trace_object(true, mica_object_type_name((mica_object_type_t)type), p,
+                 object_size_bits(type, user_bits));
     switch ((mica_object_type_t)type) {
     case MICA_UNTYPED_OBJECT:
         return cap_untyped_new(p, (unsigned)user_bits, device, 0);
@@ -337,7 +339,8 @@ finalise_cap_ret_t finalise_cap(cap_t cap, bool final)
     }
     if (final && cap_type(cap) != MICA_CAP_TYPE_ZOMBIE && cap_region_bits(cap) != 0 &&
         cap_type(cap) != MICA_CAP_TYPE_UNTYPED)
-        hw_trace(2 /* object deleted */, cap_type(cap), cap_region_base(cap), 0, 0);
+        trace_object(false, mica_cap_type_name(cap_type(cap)), cap_region_base(cap),
+                     cap_region_bits(cap));
     return ret;
 }
 

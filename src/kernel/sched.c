@@ -211,6 +211,23 @@ void set_mcp(paddr_t t, word_t mcp)
     tcb_ptr(t)->mcp = (uint8_t)mcp;
 }
 
+/*
+ * The length of the next timeslice. With a seed the kernel varies it around
+ * the configured length (1 .. 2*timeslice-1 ticks, from a xorshift sequence),
+ * so the seed decides where preemption happens - deterministically.
+ */
+word_t next_timeslice(void)
+{
+    if (ks.seed == 0 || ks.timeslice < 2)
+        return ks.timeslice;
+    word_t x = ks.rng;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    ks.rng = x;
+    return 1 + x % (2 * ks.timeslice - 1);
+}
+
 /* seL4: timerTick (non-MCS) - one tick of the current thread's timeslice. */
 void timer_tick(void)
 {
@@ -222,7 +239,7 @@ void timer_tick(void)
         tp->time_slice--;
         return;
     }
-    tp->time_slice = ks.timeslice;
+    tp->time_slice = next_timeslice();
     tcb_sched_append(cur);
     reschedule_required();
 }

@@ -17,10 +17,25 @@ void kernel_stop(int reason, const char *fmt, ...)
     va_end(ap);
 }
 
+/* Keep the reason for the trace's error event, and log it if the log is on. */
 void user_error(const char *fmt, ...)
 {
     va_list ap;
+    if (hw_trace_mask) {
+        va_start(ap, fmt);
+        hw_vformat(ks.last_error, sizeof ks.last_error, fmt, ap);
+        va_end(ap);
+    }
     va_start(ap, fmt);
     hw_vlog(HW_LOG_DIAG, fmt, ap);
     va_end(ap);
+}
+
+int kformat(char *buf, size_t n, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int r = hw_vformat(buf, n, fmt, ap);
+    va_end(ap);
+    return r;
 }

@@ -57,10 +57,13 @@ typedef struct kernel_state {
     int stopped;                        /* a stop reason is set: leave for idle */
     int stop_reason;                    /* mica_stop_reason_t */
     char stop_message[512];
+    char last_error[256];               /* why the last invocation failed (user_error) */
+    word_t tcbs_made;                   /* names unnamed threads "tcbN", deterministically */
     paddr_t boot_region_end;            /* [0, boot_region_end) held boot objects */
     paddr_t root_tcb;
     paddr_t bootinfo;                   /* the boot info frame */
     word_t seed;
+    word_t rng;                         /* xorshift state for timeslice jitter */
     uint8_t irq_issued[MICA_MAX_IRQ + 1];   /* seL4: intStateIRQTable != Inactive */
     ks_counters_t count;
     void *scratch;                      /* invariant checker's work area (host memory) */

@@ -13,6 +13,7 @@
 #include "ipc.h"
 #include "objecttype.h"
 #include "thread.h"
+#include "trace.h"
 #include "invariants.h"
 #include "object/object.h"
 
@@ -141,7 +142,7 @@ static void handle_invocation(bool is_call, bool is_blocking)
                                            is_blocking, is_call, buffer);
     if (status == EXCEPTION_SYSCALL_ERROR) {
         ks.count.invocation_errors++;
-        hw_trace(14 /* invocation error */, t, cptr, label, ks.syscall_error.type);
+        trace_error(t, cptr, label, ks.syscall_error.type);
         if (is_call)
             reply_from_kernel_error(t);
         return;
@@ -273,7 +274,7 @@ static void handle_unknown_syscall(word_t sysno)
     case MICA_SYS_THREAD_EXIT:
         tcb_ptr(t)->exits++;
         tcb_ptr(t)->flags |= TCB_FLAG_EXITED;
-        hw_trace(15 /* thread exit */, t, 0, 0, 0);
+        trace_exit(t);
         suspend(t);
         return;
     default:
@@ -332,7 +333,7 @@ static int ctx_of(paddr_t t)
  * Make NODE.cur_thread run: start it afresh if its registers say so, then
  * switch host contexts from `from`. Returns when `from` runs again.
  */
-static void switch_to_current(int from)
+static void switch_to_current(paddr_t from_thread, int from)
 {
     for (;;) {
         paddr_t n = NODE.cur_thread;
@@ -369,7 +370,7 @@ static void switch_to_current(int from)
         int to = ctx_of(n);
         if (to != from || started) {
             ks.count.context_switches++;
-            hw_trace(3 /* switch */, n, 0, 0, 0);
+            trace_switch(from_thread, n);
             hw_ctx_switch(from, to);
         }
         return;
@@ -377,7 +378,7 @@ static void switch_to_current(int from)
 }
 
 /* Finish a kernel entry: schedule, check invariants, leave for whoever runs. */
-static void kernel_exit(int from)
+static void kernel_exit(paddr_t from_thread, int from)
 {
     schedule();
     if (ks.check == MICA_CHECK_EACH_ENTRY && !ks.stopped)
@@ -385,7 +386,7 @@ static void kernel_exit(int from)
     if (ks.time_limit && ks.time >= ks.time_limit)
         kernel_stop(MICA_STOP_TIME_LIMIT, "the time limit of %lu ticks passed",
                     (unsigned long)ks.time_limit);
-    switch_to_current(from);
+    switch_to_current(from_thread, from);
 }
 
 void kernel_syscall(hw_word_t regs[8])
@@ -397,9 +398,12 @@ void kernel_syscall(hw_word_t regs[8])
         tp->regs[REG_R0 + i] = regs[i];
     for (;;) {
         ks.count.kernel_entries++;
-        ks.time++;
-        timer_tick();
+        for (hw_word_t n = hw_clock_take_ticks(); n; n--) {
+            ks.time++;
+            timer_tick();
+        }
         long sysno = (long)tp->regs[REG_SYSNO];
+        trace_syscall(me, (word_t)sysno);
         if (sysno == MICA_SYS_CALL && fastpath_call(me)) {
             ks.count.syscalls[1]++;
         } else if (sysno == MICA_SYS_REPLY_RECV && fastpath_reply_recv(me)) {
@@ -408,7 +412,7 @@ void kernel_syscall(hw_word_t regs[8])
             handle_syscall(tp->regs[REG_SYSNO]);
         else
             set_thread_state(me, MICA_THREAD_RESTART);  /* preempted at entry: run it later */
-        kernel_exit(tp->ctx);
+        kernel_exit(me, tp->ctx);
         /* We run again: seL4's activateThread. */
         if (tp->state.type == MICA_THREAD_RESTART) {
             tp->state.type = MICA_THREAD_RUNNING;
@@ -420,8 +424,20 @@ void kernel_syscall(hw_word_t regs[8])
         regs[i] = tp->regs[REG_R0 + i];
 }
 
+void kernel_preempt(int ctx)
+{
+    ks.count.kernel_entries++;
+    for (hw_word_t n = hw_clock_take_ticks(); n; n--) {
+        ks.time++;
+        timer_tick();
+    }
+    paddr_t t = NODE.cur_thread;
+    trace_preempt(t);
+    kernel_exit(t, ctx);
+}
+
 void kernel_idle_enter(void)
 {
     if (!ks.stopped)
-        kernel_exit(NODE.idle_ctx);
+        kernel_exit(NODE.idle_thread, NODE.idle_ctx);
 }

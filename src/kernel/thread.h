@@ -37,6 +37,7 @@ bool is_highest_prio(word_t prio);
 void set_priority(paddr_t t, word_t prio);
 void set_mcp(paddr_t t, word_t mcp);
 void timer_tick(void);
+word_t next_timeslice(void);
 void handle_yield(void);
 word_t highest_ready_prio(void);
 

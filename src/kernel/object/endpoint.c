@@ -16,6 +16,7 @@
 #include "../ipc.h"
 #include "../objecttype.h"
 #include "../thread.h"
+#include "../trace.h"
 
 static endpoint_t *ep_ptr(paddr_t ep) { return (endpoint_t *)paddr_to_ptr(ep); }
 static word_t ep_state(const endpoint_t *e) { return e->head_state & 3; }
@@ -145,7 +146,7 @@ static void do_normal_transfer(paddr_t sender, word_t *send_buf, paddr_t ep, wor
     set_register(receiver, REG_INFO, tag.words[0]);
     set_register(receiver, REG_BADGE, badge);
     ks.count.ipcs++;
-    hw_trace(10 /* ipc transfer */, sender, receiver, badge, tag.words[0]);
+    trace_ipc(sender, receiver, ep, badge, tag.words[0], ep ? "message" : "reply");
 }
 
 /* seL4: doFaultTransfer */
@@ -155,7 +156,8 @@ static void do_fault_transfer(word_t badge, paddr_t sender, paddr_t receiver, wo
     mica_msginfo_t tag = mica_msginfo_new(tcb_ptr(sender)->fault.type, 0, 0, len);
     set_register(receiver, REG_INFO, tag.words[0]);
     set_register(receiver, REG_BADGE, badge);
-    hw_trace(11 /* fault delivered */, sender, receiver, tcb_ptr(sender)->fault.type, len);
+    ks.count.ipcs++;
+    trace_ipc(sender, receiver, 0, badge, tag.words[0], "fault message");
 }
 
 /* seL4: doIPCTransfer */

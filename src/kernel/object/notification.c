@@ -10,6 +10,7 @@
 #include "object.h"
 #include "../ipc.h"
 #include "../thread.h"
+#include "../trace.h"
 
 static notification_t *ntfn_ptr(paddr_t n) { return (notification_t *)paddr_to_ptr(n); }
 static word_t ntfn_state(const notification_t *n) { return n->head_state & 3; }
@@ -38,7 +39,7 @@ static void ntfn_set_active(notification_t *n, word_t badge)
 void send_signal(paddr_t ntfn, word_t badge)
 {
     notification_t *n = ntfn_ptr(ntfn);
-    hw_trace(12 /* signal */, NODE.cur_thread, ntfn, badge, 0);
+    trace_signal(NODE.cur_thread, ntfn, badge);
     switch (ntfn_state(n)) {
     case NTFN_IDLE: {
         paddr_t t = n->bound_tcb;

@@ -22,10 +22,11 @@ void tcb_init_object(paddr_t t)
 {
     tcb_t *tp = tcb_ptr(t);
     tp->state.type = MICA_THREAD_INACTIVE;
-    tp->time_slice = ks.timeslice;
+    tp->time_slice = next_timeslice();
     tp->ctx = -1;
     tp->flags = TCB_FLAG_START;
     tp->affinity = 0;
+    kformat(tp->name, sizeof tp->name, "tcb%lu", (unsigned long)++ks.tcbs_made);
 }
 
 /* The TCB's last cap is going: release what the host holds for it. */

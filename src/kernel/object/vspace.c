@@ -15,6 +15,7 @@
 #include "../thread.h"
 #include "../cspace.h"
 #include "../objecttype.h"
+#include "../trace.h"
 
 #define VSPACE_TOP BIT(MICA_VADDR_BITS)
 
@@ -64,7 +65,7 @@ void unmap_frame_cap(cap_t cap)
     if ((*e & PTE_FRAME) && PTE_PADDR(*e) == cap_obj(cap)) {
         *e = 0;
         hw_unmap(vs, vaddr, bits);
-        hw_trace(20 /* unmap */, vs, vaddr, cap_obj(cap), bits);
+        trace_map(false, vs, vaddr, cap_obj(cap), bits);
     }
 }
 
@@ -227,7 +228,7 @@ static exception_t decode_frame(word_t label, word_t length, cte_t *slot, cap_t 
     slot->cap.word = mapping_word(root, vaddr, hw_vspace_generation(root));
     if (hw_map(root, vaddr, cap_obj(cap), bits, rights) != 0)
         hw_log("Page_Map: the host refused the mapping at 0x%lx", (unsigned long)vaddr);
-    hw_trace(21 /* map */, root, vaddr, cap_obj(cap), bits);
+    trace_map(true, root, vaddr, cap_obj(cap), bits);
     return EXCEPTION_NONE;
 }
 

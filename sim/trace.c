@@ -1,0 +1,250 @@
+/*
+ * trace.c - trace sinks: a readable text log and Chrome Trace Event JSON.
+ *
+ * Text, one line per event (in the spirit of the Hurd's rpctrace):
+ *
+ *   [t=42] client1 -> server: message via ep 0x10f000 badge=2 label=7 len=1
+ *   [t=43] switch client1 -> server
+ *   [t=57] root: CNode_Copy on cptr 0x2 failed: DeleteFirst (destination slot 0x9f is not empty)
+ *
+ * Chrome JSON (chrome://tracing, ui.perfetto.dev): one process per CPU, one
+ * track per thread showing when it runs, IPC as flow arrows from sender to
+ * receiver, faults, errors and object events as instants with arguments.
+ * Timestamps are event sequence numbers in microseconds (virtual clock), so
+ * the picture is ordered and deterministic. The file is a JSON array that is
+ * closed whenever the run ends, also when it stops early.
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <string.h>
+#include "sim.h"
+
+unsigned hw_trace_mask;
+
+static FILE *text, *json;
+static unsigned long seq;
+static unsigned long flow_id;
+static int json_first;
+static hw_word_t running[8];    /* per CPU: the thread whose "running" slice is open */
+
+/* Names for --log-filter. */
+static const struct { const char *name; unsigned bit; } cats[] = {
+    { "ipc", HW_TRACE_CAT_IPC }, { "sched", HW_TRACE_CAT_SCHED }, { "fault", HW_TRACE_CAT_FAULT },
+    { "cap", HW_TRACE_CAT_CAP }, { "mem", HW_TRACE_CAT_MEM }, { "irq", HW_TRACE_CAT_IRQ },
+    { "syscall", HW_TRACE_CAT_SYSCALL },
+};
+
+int trace_parse_filter(const char *spec, unsigned *mask)
+{
+    unsigned m = 0;
+    char buf[256];
+    if (!spec) {
+        *mask = ~0u;
+        return 0;
+    }
+    snprintf(buf, sizeof buf, "%s", spec);
+    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        unsigned bit = 0;
+        for (size_t i = 0; i < sizeof cats / sizeof cats[0]; i++)
+            if (strcmp(tok, cats[i].name) == 0)
+                bit = cats[i].bit;
+        if (!bit) {
+            fprintf(stderr, "mica: unknown log category '%s' (known: ipc,sched,fault,cap,mem,irq,syscall)\n", tok);
+            return -1;
+        }
+        m |= bit;
+    }
+    *mask = m;
+    return 0;
+}
+
+static void json_str(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; s && *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            fprintf(f, "\\%c", c);
+        else if (c < 0x20)
+            fprintf(f, "\\u%04x", c);
+        else
+            fputc(c, f);
+    }
+    fputc('"', f);
+}
+
+static void json_begin(void)
+{
+    fputs(json_first ? "\n" : ",\n", json);
+    json_first = 0;
+}
+
+static unsigned long tid_of(hw_word_t tcb)
+{
+    return (unsigned long)(tcb >> 11);
+}
+
+static void json_name_thread(hw_word_t t, const char *name)
+{
+    json_begin();
+    fprintf(json, "{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":0,\"tid\":%lu,\"args\":{\"name\":", tid_of(t));
+    json_str(json, name);
+    fputs("}}", json);
+}
+
+static void json_event(const hw_trace_event_t *ev)
+{
+    unsigned long ts = seq;
+    switch (ev->kind) {
+    case HW_TRACE_SWITCH:
+        if (running[ev->cpu & 7]) {
+            json_begin();
+            fprintf(json, "{\"ph\":\"E\",\"pid\":0,\"tid\":%lu,\"ts\":%lu}", tid_of(running[ev->cpu & 7]), ts);
+        }
+        json_name_thread(ev->peer, ev->peer_name);
+        json_begin();
+        fprintf(json, "{\"ph\":\"B\",\"name\":\"running\",\"cat\":\"sched\",\"pid\":0,\"tid\":%lu,\"ts\":%lu}",
+                tid_of(ev->peer), ts);
+        running[ev->cpu & 7] = ev->peer;
+        return;
+    case HW_TRACE_IPC:
+        flow_id++;
+        json_begin();
+        fprintf(json, "{\"ph\":\"s\",\"name\":\"ipc\",\"cat\":\"ipc\",\"id\":%lu,\"pid\":0,\"tid\":%lu,\"ts\":%lu}",
+                flow_id, tid_of(ev->thread), ts);
+        json_begin();
+        fprintf(json, "{\"ph\":\"i\",\"s\":\"t\",\"name\":");
+        json_str(json, ev->op);
+        fprintf(json, ",\"cat\":\"ipc\",\"pid\":0,\"tid\":%lu,\"ts\":%lu,\"args\":{\"to\":", tid_of(ev->thread), ts);
+        json_str(json, ev->peer_name);
+        fprintf(json, ",\"endpoint\":\"0x%lx\",\"badge\":%lu,\"label\":%lu,\"length\":%lu}}",
+                (unsigned long)ev->object, (unsigned long)ev->badge, (unsigned long)ev->label,
+                (unsigned long)ev->length);
+        json_name_thread(ev->peer, ev->peer_name);
+        json_begin();
+        fprintf(json, "{\"ph\":\"f\",\"name\":\"ipc\",\"cat\":\"ipc\",\"id\":%lu,\"pid\":0,\"tid\":%lu,\"ts\":%lu}",
+                flow_id, tid_of(ev->peer), ts + 1);
+        return;
+    default:
+        break;
+    }
+    json_begin();
+    fprintf(json, "{\"ph\":\"i\",\"s\":\"t\",\"name\":");
+    json_str(json, ev->op);
+    fprintf(json, ",\"cat\":\"%s\",\"pid\":0,\"tid\":%lu,\"ts\":%lu,\"args\":{\"object\":\"0x%lx\"",
+            ev->kind == HW_TRACE_FAULT ? "fault" : ev->kind == HW_TRACE_ERROR ? "error" : "kernel",
+            tid_of(ev->thread), ts, (unsigned long)ev->object);
+    if (ev->kind == HW_TRACE_ERROR)
+        fprintf(json, ",\"error\":\"%s\"", mica_error_name((mica_error_t)ev->result));
+    if (ev->detail) {
+        fputs(",\"detail\":", json);
+        json_str(json, ev->detail);
+    }
+    fputs("}}", json);
+}
+
+static void text_event(const hw_trace_event_t *ev)
+{
+    FILE *f = text;
+    fprintf(f, "[t=%lu] ", (unsigned long)ev->time);
+    switch (ev->kind) {
+    case HW_TRACE_SYSCALL:
+        fprintf(f, "%s: %s cptr=0x%lx label=%lu len=%lu\n", ev->thread_name, ev->op,
+                (unsigned long)ev->object, (unsigned long)ev->label, (unsigned long)ev->length);
+        break;
+    case HW_TRACE_IPC:
+        fprintf(f, "%s -> %s: %s", ev->thread_name, ev->peer_name, ev->op);
+        if (ev->object)
+            fprintf(f, " via ep 0x%lx badge=%lu", (unsigned long)ev->object, (unsigned long)ev->badge);
+        fprintf(f, " label=%lu len=%lu\n", (unsigned long)ev->label, (unsigned long)ev->length);
+        break;
+    case HW_TRACE_SWITCH:
+        fprintf(f, "switch %s -> %s\n", ev->thread_name, ev->peer_name);
+        break;
+    case HW_TRACE_FAULT:
+        fprintf(f, "%s: %s: %s\n", ev->thread_name, ev->op, ev->detail ? ev->detail : "");
+        break;
+    case HW_TRACE_ERROR:
+        fprintf(f, "%s: %s on cptr 0x%lx failed: %s (%s)\n", ev->thread_name, ev->op,
+                (unsigned long)ev->object, mica_error_name((mica_error_t)ev->result),
+                ev->detail && ev->detail[0] ? ev->detail : "no detail");
+        break;
+    case HW_TRACE_CREATE:
+    case HW_TRACE_DELETE:
+        fprintf(f, "%s: %s %s at 0x%lx (2^%lu bytes)\n", ev->thread ? ev->thread_name : "kernel",
+                ev->kind == HW_TRACE_CREATE ? "created" : "deleted", ev->op,
+                (unsigned long)ev->object, (unsigned long)ev->length);
+        break;
+    case HW_TRACE_SIGNAL:
+        fprintf(f, "%s: Signal notification 0x%lx badge=%lu\n", ev->thread_name,
+                (unsigned long)ev->object, (unsigned long)ev->badge);
+        break;
+    case HW_TRACE_EXIT:
+        fprintf(f, "%s: entry function returned; thread is now inactive\n", ev->thread_name);
+        break;
+    case HW_TRACE_PREEMPT:
+        fprintf(f, "%s: preempted by the clock\n", ev->thread_name);
+        break;
+    case HW_TRACE_MAP:
+    case HW_TRACE_UNMAP:
+        fprintf(f, "%s: %s frame 0x%lx at vaddr 0x%lx in VSpace 0x%lx (2^%lu bytes)\n",
+                ev->thread ? ev->thread_name : "kernel", ev->op, (unsigned long)ev->object,
+                (unsigned long)ev->badge, (unsigned long)ev->label, (unsigned long)ev->length);
+        break;
+    default:
+        fprintf(f, "event %d\n", ev->kind);
+        break;
+    }
+}
+
+void hw_trace(const hw_trace_event_t *ev)
+{
+    seq += 2;
+    if (text)
+        text_event(ev);
+    if (json)
+        json_event(ev);
+}
+
+int trace_open(const char *json_path, FILE *text_sink, const char *filter)
+{
+    unsigned mask;
+    if (trace_parse_filter(filter, &mask) != 0)
+        return -1;
+    seq = 0;
+    flow_id = 0;
+    memset(running, 0, sizeof running);
+    text = text_sink;
+    json = NULL;
+    if (json_path) {
+        json = fopen(json_path, "w");
+        if (!json) {
+            fprintf(stderr, "mica: cannot write trace file %s: %m\n", json_path);
+            return -1;
+        }
+        fputs("[", json);
+        json_first = 1;
+    }
+    hw_trace_mask = (text || json) ? mask : 0;
+    if (json)
+        hw_trace_mask |= HW_TRACE_CAT_SCHED | HW_TRACE_CAT_IPC;   /* the tracks need them */
+    return 0;
+}
+
+/* Close the JSON array so the file is valid however the run ended. */
+void trace_close(void)
+{
+    if (json) {
+        for (unsigned c = 0; c < 8; c++)
+            if (running[c]) {
+                json_begin();
+                fprintf(json, "{\"ph\":\"E\",\"pid\":0,\"tid\":%lu,\"ts\":%lu}", tid_of(running[c]), seq + 2);
+            }
+        json_begin();
+        fputs("{\"ph\":\"M\",\"name\":\"process_name\",\"pid\":0,\"args\":{\"name\":\"cpu0\"}}\n]\n", json);
+        fclose(json);
+        json = NULL;
+    }
+    text = NULL;
+    hw_trace_mask = 0;
+}
