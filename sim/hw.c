@@ -11,6 +11,12 @@
 struct sim_run sim;
 unsigned long sim_allocs_after_boot;
 
+/* True between kernel boot and the end of the run (tests count allocations then). */
+int sim_booted(void)
+{
+    return sim.booted;
+}
+
 void hw_putchar(int c)
 {
     putchar(c);

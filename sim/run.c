@@ -138,6 +138,7 @@ int mica_run(const mica_config_t *cfg, mica_root_task_fn root_task, void *arg,
         teardown();
         return -ENOMEM;
     }
+    sim_allocs_after_boot = 0;
     sim.booted = 1;
     sim_in_kernel = 1;
     kernel_idle_enter();

@@ -59,5 +59,6 @@ extern struct sim_run sim;
 
 /* Counted by tests that wrap malloc: allocations the kernel made after boot. */
 extern unsigned long sim_allocs_after_boot;
+int sim_booted(void);
 
 #endif

@@ -1,0 +1,41 @@
+#!/bin/sh
+# After `meson install`, a program outside the repo builds with
+#   cc prog.c $(pkg-config --cflags --libs mica)
+# and runs a mica system. Installs into a scratch DESTDIR.
+set -eu
+build="$1"
+src="$2"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+meson install -C "$build" --destdir "$tmp/root" --no-rebuild >/dev/null
+pc=$(find "$tmp/root" -name mica.pc | head -n 1)
+[ -n "$pc" ] || { echo "mica.pc was not installed"; exit 1; }
+prefix=$(sed -n 's/^prefix=//p' "$pc")
+flags=$(PKG_CONFIG_PATH=$(dirname "$pc") pkg-config --define-variable=prefix="$tmp/root$prefix" \
+        --cflags --libs mica)
+cat > "$tmp/prog.c" <<'C'
+#include <stdio.h>
+#include <mica/mica.h>
+static void root(const mica_bootinfo_t *bi, void *arg)
+{
+    (void)arg;
+    mica_error_t e = mica_untyped_retype(bi->untyped.start + 5, MICA_ENDPOINT_OBJECT, 0,
+                                         MICA_CAP_INIT_CNODE, 0, 0, bi->empty.start, 1);
+    printf("retype: %s\n", mica_error_name(e));
+}
+int main(void)
+{
+    mica_config_t cfg;
+    mica_run_result_t r;
+    mica_config_init(&cfg);
+    if (mica_run(&cfg, root, NULL, &r) != 0)
+        return 1;
+    printf("stopped: %s\n", mica_stop_reason_name(r.reason));
+    return r.reason == MICA_STOP_IDLE ? 0 : 1;
+}
+C
+cc -std=c11 "$tmp/prog.c" $flags -o "$tmp/prog"
+out=$("$tmp/prog")
+echo "$out"
+echo "$out" | grep -q "retype: NoError" && echo "$out" | grep -q "stopped: idle"
+echo "an installed mica builds and runs a program through pkg-config"
