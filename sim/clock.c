@@ -32,7 +32,8 @@
 #define PREEMPT_STACK_BYTES (256u << 10)
 
 volatile sig_atomic_t sim_in_kernel;
-static int real_clock;
+int hw_clock_real;
+#define real_clock hw_clock_real
 static atomic_ulong pending_ticks;
 static uintptr_t text_lo, text_hi;      /* the main program's executable segment(s) */
 static unsigned char *alt_stack, *preempt_stack;

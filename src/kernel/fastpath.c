@@ -20,6 +20,12 @@
 /* Resolve a CPtr quickly; NULL when the slow path should decide. */
 static inline cte_t *fast_lookup(paddr_t t, cptr_t cptr)
 {
+    /* The common case: a single CNode whose guard and radix cover all 64 bits. */
+    cap_t root = tcb_slot(t, TCB_CTABLE)->cap;
+    unsigned radix = cap_cnode_radix(root), gs = cap_cnode_guard_size(root);
+    if (likely(cap_type(root) == MICA_CAP_TYPE_CNODE && radix + gs == MICA_WORD_BITS &&
+               (cptr >> radix) == cap_cnode_guard(root)))
+        return cap_cnode_slots(root) + (cptr & MASK(radix));
     resolve_ret_t r = resolve_address_bits(tcb_slot(t, TCB_CTABLE)->cap, cptr, MICA_WORD_BITS);
     return r.status == EXCEPTION_NONE ? r.slot : NULL;
 }

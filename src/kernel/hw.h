@@ -60,6 +60,8 @@ void hw_unmap(hw_word_t vspace_paddr, hw_word_t vaddr, unsigned size_bits);
  * (0 or more) since the kernel last asked.
  */
 hw_word_t hw_clock_take_ticks(void);
+/* Non-zero with the real clock; the kernel then asks hw_clock_take_ticks. */
+extern int hw_clock_real;
 void hw_putchar(int c);
 /*
  * Kernel messages, printf-style, no newline needed. Level HW_LOG_REPORT

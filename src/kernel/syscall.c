@@ -322,6 +322,20 @@ static void handle_syscall(word_t sysno)
     }
 }
 
+/* Advance time at a kernel entry: one tick (virtual clock) or the timer's ticks. */
+static inline void clock_tick(void)
+{
+    if (likely(!hw_clock_real)) {
+        ks.time++;
+        timer_tick();
+        return;
+    }
+    for (hw_word_t n = hw_clock_take_ticks(); n; n--) {
+        ks.time++;
+        timer_tick();
+    }
+}
+
 /* --- leaving the kernel ------------------------------------------------------- */
 
 static int ctx_of(paddr_t t)
@@ -398,10 +412,7 @@ void kernel_syscall(hw_word_t regs[8])
         tp->regs[REG_R0 + i] = regs[i];
     for (;;) {
         ks.count.kernel_entries++;
-        for (hw_word_t n = hw_clock_take_ticks(); n; n--) {
-            ks.time++;
-            timer_tick();
-        }
+        clock_tick();
         long sysno = (long)tp->regs[REG_SYSNO];
         trace_syscall(me, (word_t)sysno);
         if (sysno == MICA_SYS_CALL && fastpath_call(me)) {
@@ -427,10 +438,7 @@ void kernel_syscall(hw_word_t regs[8])
 void kernel_preempt(int ctx)
 {
     ks.count.kernel_entries++;
-    for (hw_word_t n = hw_clock_take_ticks(); n; n--) {
-        ks.time++;
-        timer_tick();
-    }
+    clock_tick();
     paddr_t t = NODE.cur_thread;
     trace_preempt(t);
     kernel_exit(t, ctx);

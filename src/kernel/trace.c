@@ -38,7 +38,7 @@ static const char *syscall_name(long n)
     return "unknown syscall";
 }
 
-void trace_syscall(paddr_t t, word_t sysno)
+void trace_syscall_(paddr_t t, word_t sysno)
 {
     if (!TRACING(HW_TRACE_CAT_SYSCALL))
         return;
@@ -62,7 +62,7 @@ void trace_syscall(paddr_t t, word_t sysno)
     emit(&ev);
 }
 
-void trace_ipc(paddr_t sender, paddr_t receiver, paddr_t ep, word_t badge, word_t info,
+void trace_ipc_(paddr_t sender, paddr_t receiver, paddr_t ep, word_t badge, word_t info,
                const char *how)
 {
     if (!TRACING(HW_TRACE_CAT_IPC))
@@ -74,7 +74,7 @@ void trace_ipc(paddr_t sender, paddr_t receiver, paddr_t ep, word_t badge, word_
     emit(&ev);
 }
 
-void trace_switch(paddr_t from, paddr_t to)
+void trace_switch_(paddr_t from, paddr_t to)
 {
     if (!TRACING(HW_TRACE_CAT_SCHED))
         return;
@@ -113,7 +113,7 @@ void describe_fault(char *buf, size_t n, const fault_t *f, const lookup_fault_t 
     kformat(buf, n, "%s", tmp);
 }
 
-void trace_fault(paddr_t t, const fault_t *f)
+void trace_fault_(paddr_t t, const fault_t *f)
 {
     static const char *const kinds[] = { "null fault", "cap fault", "unknown syscall",
                                          "user exception", "?", "VM fault" };
@@ -127,7 +127,7 @@ void trace_fault(paddr_t t, const fault_t *f)
     emit(&ev);
 }
 
-void trace_error(paddr_t t, cptr_t cptr, word_t label, word_t err)
+void trace_error_(paddr_t t, cptr_t cptr, word_t label, word_t err)
 {
     if (!TRACING(HW_TRACE_CAT_CAP))
         return;
@@ -137,7 +137,7 @@ void trace_error(paddr_t t, cptr_t cptr, word_t label, word_t err)
     emit(&ev);
 }
 
-void trace_object(bool created, const char *type, paddr_t p, word_t bits)
+void trace_object_(bool created, const char *type, paddr_t p, word_t bits)
 {
     if (!TRACING(HW_TRACE_CAT_MEM))
         return;
@@ -147,7 +147,7 @@ void trace_object(bool created, const char *type, paddr_t p, word_t bits)
     emit(&ev);
 }
 
-void trace_signal(paddr_t t, paddr_t ntfn, word_t badge)
+void trace_signal_(paddr_t t, paddr_t ntfn, word_t badge)
 {
     if (!TRACING(HW_TRACE_CAT_IPC))
         return;
@@ -156,7 +156,7 @@ void trace_signal(paddr_t t, paddr_t ntfn, word_t badge)
     emit(&ev);
 }
 
-void trace_exit(paddr_t t)
+void trace_exit_(paddr_t t)
 {
     if (!TRACING(HW_TRACE_CAT_SCHED))
         return;
@@ -164,7 +164,7 @@ void trace_exit(paddr_t t)
     emit(&ev);
 }
 
-void trace_preempt(paddr_t t)
+void trace_preempt_(paddr_t t)
 {
     if (!TRACING(HW_TRACE_CAT_SCHED))
         return;
@@ -172,7 +172,7 @@ void trace_preempt(paddr_t t)
     emit(&ev);
 }
 
-void trace_map(bool map, paddr_t vspace, word_t vaddr, paddr_t frame, unsigned bits)
+void trace_map_(bool map, paddr_t vspace, word_t vaddr, paddr_t frame, unsigned bits)
 {
     if (!TRACING(HW_TRACE_CAT_MEM))
         return;

@@ -9,17 +9,68 @@
 
 #define TRACING(cat) unlikely(hw_trace_mask & (cat))
 
-void trace_syscall(paddr_t t, word_t sysno);
-void trace_ipc(paddr_t sender, paddr_t receiver, paddr_t ep, word_t badge, word_t info,
+void trace_syscall_(paddr_t t, word_t sysno);
+static inline void trace_syscall(paddr_t t, word_t sysno)
+{
+    if (TRACING(HW_TRACE_CAT_SYSCALL))
+        trace_syscall_(t, sysno);
+}
+void trace_ipc_(paddr_t sender, paddr_t receiver, paddr_t ep, word_t badge, word_t info,
                const char *how);
-void trace_switch(paddr_t from, paddr_t to);
-void trace_fault(paddr_t t, const fault_t *f);
-void trace_error(paddr_t t, cptr_t cptr, word_t label, word_t err);
-void trace_object(bool created, const char *type, paddr_t p, word_t bits);
-void trace_signal(paddr_t t, paddr_t ntfn, word_t badge);
-void trace_exit(paddr_t t);
-void trace_preempt(paddr_t t);
-void trace_map(bool map, paddr_t vspace, word_t vaddr, paddr_t frame, unsigned bits);
+static inline void trace_ipc(paddr_t sender, paddr_t receiver, paddr_t ep, word_t badge, word_t info,
+               const char *how)
+{
+    if (TRACING(HW_TRACE_CAT_IPC))
+        trace_ipc_(sender, receiver, ep, badge, info, how);
+}
+void trace_switch_(paddr_t from, paddr_t to);
+static inline void trace_switch(paddr_t from, paddr_t to)
+{
+    if (TRACING(HW_TRACE_CAT_SCHED))
+        trace_switch_(from, to);
+}
+void trace_fault_(paddr_t t, const fault_t *f);
+static inline void trace_fault(paddr_t t, const fault_t *f)
+{
+    if (TRACING(HW_TRACE_CAT_FAULT))
+        trace_fault_(t, f);
+}
+void trace_error_(paddr_t t, cptr_t cptr, word_t label, word_t err);
+static inline void trace_error(paddr_t t, cptr_t cptr, word_t label, word_t err)
+{
+    if (TRACING(HW_TRACE_CAT_CAP))
+        trace_error_(t, cptr, label, err);
+}
+void trace_object_(bool created, const char *type, paddr_t p, word_t bits);
+static inline void trace_object(bool created, const char *type, paddr_t p, word_t bits)
+{
+    if (TRACING(HW_TRACE_CAT_MEM))
+        trace_object_(created, type, p, bits);
+}
+void trace_signal_(paddr_t t, paddr_t ntfn, word_t badge);
+static inline void trace_signal(paddr_t t, paddr_t ntfn, word_t badge)
+{
+    if (TRACING(HW_TRACE_CAT_IPC))
+        trace_signal_(t, ntfn, badge);
+}
+void trace_exit_(paddr_t t);
+static inline void trace_exit(paddr_t t)
+{
+    if (TRACING(HW_TRACE_CAT_SCHED))
+        trace_exit_(t);
+}
+void trace_preempt_(paddr_t t);
+static inline void trace_preempt(paddr_t t)
+{
+    if (TRACING(HW_TRACE_CAT_SCHED))
+        trace_preempt_(t);
+}
+void trace_map_(bool map, paddr_t vspace, word_t vaddr, paddr_t frame, unsigned bits);
+static inline void trace_map(bool map, paddr_t vspace, word_t vaddr, paddr_t frame, unsigned bits)
+{
+    if (TRACING(HW_TRACE_CAT_MEM))
+        trace_map_(map, vspace, vaddr, frame, bits);
+}
 /* A readable one-line description of a fault, for traces and reports. */
 void describe_fault(char *buf, size_t n, const fault_t *f, const lookup_fault_t *lf);
 
