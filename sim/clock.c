@@ -28,17 +28,13 @@
 #include "sim.h"
 
 #define CLOCK_TICK_US    1000
-#define ALT_STACK_BYTES  (64u << 10)
-#define PREEMPT_STACK_BYTES (256u << 10)
 
 volatile sig_atomic_t sim_in_kernel;
 int hw_clock_real;
 #define real_clock hw_clock_real
 static atomic_ulong pending_ticks;
 static uintptr_t text_lo, text_hi;      /* the main program's executable segment(s) */
-static unsigned char *alt_stack, *preempt_stack;
 static struct sigaction old_alrm;
-static stack_t old_alt;
 
 hw_word_t hw_clock_take_ticks(void)
 {
@@ -74,44 +70,17 @@ static void preempt_entry(void)
     ctx_resume_saved(ctx);
 }
 
-static uintptr_t interrupted_pc(const ucontext_t *uc)
-{
-#if defined(__x86_64__)
-    return (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
-#elif defined(__aarch64__)
-    return (uintptr_t)uc->uc_mcontext.pc;
-#else
-    (void)uc;
-    return 0;
-#endif
-}
-
-static void redirect(ucontext_t *uc, void (*fn)(void), unsigned char *stack_top)
-{
-    uintptr_t top = (uintptr_t)stack_top & ~(uintptr_t)15;
-#if defined(__x86_64__)
-    uc->uc_mcontext.gregs[REG_RIP] = (greg_t)(uintptr_t)fn;
-    uc->uc_mcontext.gregs[REG_RSP] = (greg_t)(top - 8);   /* as if called */
-#elif defined(__aarch64__)
-    uc->uc_mcontext.pc = (uintptr_t)fn;
-    uc->uc_mcontext.sp = top;
-    uc->uc_mcontext.regs[30] = 0;
-#else
-    (void)uc; (void)fn; (void)top;
-#endif
-}
-
 static void on_alarm(int sig, siginfo_t *si, void *ucv)
 {
     (void)sig; (void)si;
     ucontext_t *uc = ucv;
     atomic_fetch_add(&pending_ticks, 1);
-    uintptr_t pc = interrupted_pc(uc);
+    uintptr_t pc = trap_pc(uc);
     int ctx = ctx_current();
     if (sim_in_kernel || ctx == 0 || pc < text_lo || pc >= text_hi)
         return;     /* not safe here: the next kernel entry takes the tick */
     ctx_save_from_signal(ctx, uc);
-    redirect(uc, preempt_entry, preempt_stack + PREEMPT_STACK_BYTES);
+    trap_redirect(uc, preempt_entry);
 }
 
 int clock_start(mica_clock_t clock)
@@ -127,13 +96,6 @@ int clock_start(mica_clock_t clock)
 #endif
     text_lo = text_hi = 0;
     dl_iterate_phdr(find_text, NULL);
-    alt_stack = mmap(NULL, ALT_STACK_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    preempt_stack = mmap(NULL, PREEMPT_STACK_BYTES, PROT_READ | PROT_WRITE,
-                         MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (alt_stack == MAP_FAILED || preempt_stack == MAP_FAILED)
-        return -1;
-    stack_t ss = { .ss_sp = alt_stack, .ss_size = ALT_STACK_BYTES, .ss_flags = 0 };
-    sigaltstack(&ss, &old_alt);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_sigaction = on_alarm;
@@ -152,9 +114,5 @@ void clock_stop(void)
     struct itimerval off = { { 0, 0 }, { 0, 0 } };
     setitimer(ITIMER_REAL, &off, NULL);
     sigaction(SIGALRM, &old_alrm, NULL);
-    sigaltstack(&old_alt, NULL);
-    munmap(alt_stack, ALT_STACK_BYTES);
-    munmap(preempt_stack, PREEMPT_STACK_BYTES);
-    alt_stack = preempt_stack = NULL;
     real_clock = 0;
 }

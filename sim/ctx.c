@@ -58,7 +58,13 @@ struct ctx {
     hw_word_t args[4];
     int in_use;
     int saved_by_signal;    /* uc holds an interrupted context: do not save over it */
+    int resume_in_task;     /* it resumes in task code (saved from a signal), not in the kernel */
+    unsigned char *fpbuf;   /* FP/vector state saved from a signal frame (FPBUF_BYTES) */
+    size_t fpsize;
 };
+
+#define FPBUF_BYTES 4096ul
+static unsigned char *fpbufs;   /* nctx * FPBUF_BYTES, reserved, touched on first trap */
 
 static struct ctx *ctxs;
 static unsigned nctx;
@@ -82,6 +88,18 @@ int ctx_system_init(unsigned max_contexts)
     nfree = 0;
     for (unsigned i = nctx - 1; i >= 1; i--)
         free_ids[nfree++] = (int)i;
+    fpbufs = mmap(NULL, nctx * FPBUF_BYTES, PROT_READ | PROT_WRITE,
+                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (fpbufs == MAP_FAILED) {
+        fpbufs = NULL;
+        free(ctxs);
+        free(free_ids);
+        ctxs = NULL;
+        free_ids = NULL;
+        return -ENOMEM;
+    }
+    for (unsigned i = 0; i < nctx; i++)
+        ctxs[i].fpbuf = fpbufs + i * FPBUF_BYTES;
     ctxs[0].in_use = 1;
     cur = 0;
     pending_free = -1;
@@ -93,6 +111,9 @@ void ctx_system_destroy(void)
     for (unsigned i = 0; ctxs && i < nctx; i++)
         if (ctxs[i].stack)
             munmap(ctxs[i].stack, HOST_STACK_BYTES + GUARD_BYTES);
+    if (fpbufs)
+        munmap(fpbufs, nctx * FPBUF_BYTES);
+    fpbufs = NULL;
     free(ctxs);
     free(free_ids);
     ctxs = NULL;
@@ -156,28 +177,87 @@ static void trampoline(void)
     }
 }
 
+/*
+ * Keep a trapped context: the general registers from the signal frame, and
+ * the FP/vector state, which the frame holds in its xsave area (whose size
+ * the x86 frame announces in the software-reserved bytes of the legacy area).
+ */
 void ctx_save_from_signal(int id, ucontext_t *uc)
 {
     struct ctx *c = &ctxs[id];
     memcpy(&c->uc, uc, sizeof *uc);
 #if defined(__x86_64__)
-    /* The FP state lives in the signal frame: keep a copy with the context. */
+    c->fpsize = 0;
     if (uc->uc_mcontext.fpregs) {
-        memcpy(&c->uc.__fpregs_mem, uc->uc_mcontext.fpregs, sizeof c->uc.__fpregs_mem);
-        c->uc.uc_mcontext.fpregs = &c->uc.__fpregs_mem;
+        const unsigned char *fp = (const unsigned char *)uc->uc_mcontext.fpregs;
+        uint32_t magic1, extended;
+        memcpy(&magic1, fp + 464, 4);           /* struct _fpx_sw_bytes at offset 464 */
+        memcpy(&extended, fp + 464 + 4, 4);
+        size_t n = 512;
+        if (magic1 == 0x46505853u /* FP_XSTATE_MAGIC1 */ && extended <= FPBUF_BYTES)
+            n = extended;
+        memcpy(c->fpbuf, fp, n);
+        if (n == 512)
+            memset(c->fpbuf + 464, 0, 48);      /* no xstate beyond the legacy area */
+        c->fpsize = n;
+        c->uc.uc_mcontext.fpregs = (void *)c->fpbuf;
     }
 #endif
     c->kind = CTX_UC;
     c->saved_by_signal = 1;
+    c->resume_in_task = 1;
+}
+
+/*
+ * Resume a trapped context exactly, as returning from its signal would:
+ * build a signal frame on its own stack below the red zone and rt_sigreturn.
+ * (setcontext restores only what a function call preserves.)
+ */
+static void ctx_sigreturn(struct ctx *c) __attribute__((noreturn));
+static void ctx_sigreturn(struct ctx *c)
+{
+#if defined(__x86_64__)
+    uintptr_t sp = (uintptr_t)c->uc.uc_mcontext.gregs[REG_RSP] - 128;   /* skip the red zone */
+    size_t fpn = c->fpsize ? c->fpsize : 512;
+    uintptr_t fp = (sp - fpn) & ~(uintptr_t)63;
+    memcpy((void *)fp, c->fpbuf, fpn);
+    uintptr_t ucp = (fp - sizeof(ucontext_t) - 64) & ~(uintptr_t)15;
+    memcpy((void *)ucp, &c->uc, sizeof(ucontext_t));
+    ((ucontext_t *)ucp)->uc_mcontext.fpregs = (void *)fp;
+    /* rt_sigreturn reads the frame at rsp - 8 (pretcode) and the ucontext at rsp. */
+    __asm__ volatile("mov %0, %%rsp\n\t"
+                     "mov $15, %%eax\n\t"
+                     "syscall\n\t"
+                     "ud2"
+                     : : "r"(ucp) : "memory");
+    __builtin_unreachable();
+#else
+    /* Elsewhere setcontext: exact for the callee-saved state only. */
+    setcontext(&c->uc);
+    abort();
+#endif
 }
 
 void ctx_resume_saved(int id)
 {
     struct ctx *c = &ctxs[id];
     c->saved_by_signal = 0;
+    c->resume_in_task = 0;
     cur = id;
-    setcontext(&c->uc);
-    abort();
+    sim_in_kernel = 0;
+    ctx_sigreturn(c);
+}
+
+/* Save `from` as a function return point, then resume trapped context t exactly. */
+static void switch_to_trapped(int from, struct ctx *t)
+{
+    volatile int back = 0;
+    ctxs[from].kind = CTX_UC;
+    getcontext(&ctxs[from].uc);
+    if (back)
+        return;         /* someone switched back to `from` */
+    back = 1;
+    ctx_sigreturn(t);
 }
 
 #ifndef MICA_CTX_UCONTEXT
@@ -220,6 +300,8 @@ void hw_ctx_start(int id, hw_word_t pc, hw_word_t vspace, hw_word_t sp, const hw
     for (int i = 0; i < 4; i++)
         c->args[i] = args[i];
     c->fresh = 1;
+    c->resume_in_task = 0;
+    c->saved_by_signal = 0;
     if (window && sp > VSPACE_STACK_HINT && sp <= (1ul << MICA_VADDR_BITS)) {
         stack_lo = window + sp - VSPACE_STACK_HINT;
         stack_size = VSPACE_STACK_HINT;
@@ -265,8 +347,16 @@ void hw_ctx_switch(int from, int to)
         if (from != to || !t->fresh) {
             t->fresh = 0;
             cur = to;
+            if (t->resume_in_task) {
+                t->resume_in_task = 0;
+                t->saved_by_signal = 0;
+                sim_in_kernel = 0;
+                ctx_sigreturn(t);
+            }
+#ifndef MICA_CTX_UCONTEXT
             if (t->kind == CTX_ASM)
                 mica_ctx_jump_asm(t->sp);
+#endif
             setcontext(&t->uc);
             abort();
         }
@@ -282,6 +372,17 @@ void hw_ctx_switch(int from, int to)
     }
     t->fresh = 0;
     cur = to;
+    if (t->resume_in_task) {
+        /* It continues in task code where a trap or the clock stopped it. */
+        t->resume_in_task = 0;
+        t->saved_by_signal = 0;
+        sim_in_kernel = 0;
+        switch_to_trapped(from, t);
+        cur = from;
+        sim_in_kernel = 1;
+        drain_pending();
+        return;
+    }
 #ifndef MICA_CTX_UCONTEXT
     if (t->kind == CTX_ASM) {
         ctxs[from].kind = CTX_ASM;
@@ -293,5 +394,6 @@ void hw_ctx_switch(int from, int to)
         swapcontext(&ctxs[from].uc, &t->uc);
     }
     cur = from;
+    sim_in_kernel = 1;  /* we were resumed inside the kernel, by the kernel */
     drain_pending();
 }

@@ -71,6 +71,7 @@ static int check_config(const mica_config_t *cfg)
 static void teardown(void)
 {
     trace_close();
+    dot_close();
     ctx_system_destroy();
     mmu_destroy();
     physmem_destroy();
@@ -107,7 +108,8 @@ int mica_run(const mica_config_t *cfg, mica_root_task_fn root_task, void *arg,
             return -errno;
         }
     }
-    if (trace_open(cfg->trace_path, sim.log, cfg->log_filter) != 0) {
+    if (trace_open(cfg->trace_path, sim.log, cfg->log_filter) != 0 ||
+        dot_open(cfg->cspace_dot_path) != 0) {
         teardown();
         return -EINVAL;
     }
@@ -134,7 +136,8 @@ int mica_run(const mica_config_t *cfg, mica_root_task_fn root_task, void *arg,
         teardown();
         return -EINVAL;
     }
-    if (clock_start(cfg->clock) != 0) {
+    if (trap_init() != 0 || clock_start(cfg->clock) != 0) {
+        trap_fini();
         teardown();
         return -ENOMEM;
     }
@@ -145,9 +148,11 @@ int mica_run(const mica_config_t *cfg, mica_root_task_fn root_task, void *arg,
     sim_in_kernel = 0;
     sim.booted = 0;
     clock_stop();
+    trap_fini();
 
     memset(result, 0, sizeof *result);
     kernel_summary(result);
+    dot_write();
     result->host_allocs_after_boot = sim_allocs_after_boot;
     fflush(stdout);
     if (!cfg->quiet && (result->reason == MICA_STOP_DEADLOCK || result->reason == MICA_STOP_INVARIANT))

@@ -29,6 +29,12 @@ void ctx_save_from_signal(int ctx, struct ucontext_t *uc);
 /* Resume a context saved from a signal (never returns). */
 void ctx_resume_saved(int ctx) __attribute__((noreturn));
 
+/* trap.c: the alternate signal stack, the kernel-entry stack, fault traps */
+int  trap_init(void);
+void trap_fini(void);
+uintptr_t trap_pc(const struct ucontext_t *uc);
+void trap_redirect(struct ucontext_t *uc, void (*fn)(void));
+
 /* clock.c */
 #include <signal.h>
 extern volatile sig_atomic_t sim_in_kernel;
@@ -39,6 +45,11 @@ void clock_stop(void);
 int  trace_parse_filter(const char *spec, unsigned *mask);
 int  trace_open(const char *json_path, FILE *text_sink, const char *filter);
 void trace_close(void);
+
+/* dot.c: --cspace-dot; open at the start of a run, write at its end */
+int  dot_open(const char *path);
+void dot_write(void);
+void dot_close(void);
 
 /* mmu.c */
 int   mmu_init(size_t phys_bytes);

@@ -117,7 +117,7 @@ word_t set_mrs_fault(paddr_t sender, paddr_t receiver, word_t *buffer)
         return set_mr(receiver, buffer, MICA_UNKNOWN_SYSCALL_SYSCALL, sp->fault.w[0]);
     case MICA_FAULT_USER_EXCEPTION:
         set_mr(receiver, buffer, MICA_USER_EXCEPTION_IP, sp->fault.w[2]);
-        set_mr(receiver, buffer, MICA_USER_EXCEPTION_SP, sp->regs[REG_SP]);
+        set_mr(receiver, buffer, MICA_USER_EXCEPTION_SP, sp->fault.w[3]);
         set_mr(receiver, buffer, MICA_USER_EXCEPTION_FLAGS, 0);
         set_mr(receiver, buffer, MICA_USER_EXCEPTION_NUMBER, sp->fault.w[0]);
         return set_mr(receiver, buffer, MICA_USER_EXCEPTION_CODE, sp->fault.w[1]);

@@ -129,6 +129,12 @@ void hw_panic(const char *msg, const char *file, int line, const char *func)
  */
 void *hw_scratch(hw_word_t bytes);
 
+/*
+ * Graphviz DOT text for `--cspace-dot` (kernel_write_dot), appended piece
+ * by piece to the open DOT file; a no-op when none is open.
+ */
+void hw_dot(const char *text);
+
 /* --- entry points the machine calls into the kernel --------------------- */
 typedef struct hw_boot_params {
     hw_word_t phys_size;
@@ -154,6 +160,20 @@ void kernel_syscall(hw_word_t regs[8]);
  * the kernel keeps it running, hw_ctx_switch(ctx, ctx) resumes it).
  */
 void kernel_preempt(int ctx);
+/* A trap in task code (trap.c fills this in). */
+typedef struct hw_fault {
+    int vm;                 /* 1: VM fault at addr; 0: user exception */
+    hw_word_t addr;         /* VM: the faulting vaddr */
+    hw_word_t fsr;          /* VM: fault status (bit 1 = write) */
+    hw_word_t prefetch;     /* VM: 1 for an instruction fetch */
+    hw_word_t ip, sp;       /* where the task was */
+    unsigned signo, code;   /* the host signal and its si_code */
+} hw_fault_t;
+/*
+ * Task code on context ctx trapped; its registers are saved as for
+ * kernel_preempt. The kernel delivers the fault to the thread's handler.
+ */
+void kernel_fault(int ctx, const hw_fault_t *f);
 /* Called on the idle context: run the first/next thread. Returns when idle. */
 void kernel_idle_enter(void);
 /* Host pointer to the current thread's IPC buffer, NULL if it has none. */
@@ -165,5 +185,7 @@ void *kernel_bootinfo(void);
 /* Fill a run result (mica_run_result_t) when the system has stopped. */
 struct mica_run_result;
 void kernel_summary(struct mica_run_result *r);
+/* Describe the root CSpace and the derivation tree as DOT, through hw_dot. */
+void kernel_write_dot(void);
 
 #endif /* MICA_KERNEL_HW_H */

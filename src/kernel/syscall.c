@@ -369,7 +369,7 @@ static void switch_to_current(paddr_t from_thread, int from)
                     schedule();
                     continue;
                 }
-                tp->flags &= ~TCB_FLAG_START;
+                tp->flags &= ~(TCB_FLAG_START | TCB_FLAG_TRAPPED);
                 if (tp->state.type == MICA_THREAD_RESTART)
                     tp->state.type = MICA_THREAD_RUNNING;
                 hw_word_t args[4] = { tp->regs[REG_R0], tp->regs[REG_R1], tp->regs[REG_R2],
@@ -379,6 +379,11 @@ static void switch_to_current(paddr_t from_thread, int from)
                              cap_type(vs) == MICA_CAP_TYPE_VSPACE ? cap_obj(vs) : 0,
                              tp->regs[REG_SP], args);
                 started = true;
+            } else if (tp->flags & TCB_FLAG_TRAPPED) {
+                /* seL4's activateThread for a thread stopped by a trap: it retries. */
+                if (tp->state.type == MICA_THREAD_RESTART)
+                    tp->state.type = MICA_THREAD_RUNNING;
+                tp->flags &= ~TCB_FLAG_TRAPPED;
             }
         }
         int to = ctx_of(n);
@@ -410,9 +415,18 @@ void kernel_syscall(hw_word_t regs[8])
 
     for (unsigned i = 0; i < 8; i++)
         tp->regs[REG_R0 + i] = regs[i];
+    bool preempted = false;
     for (;;) {
         ks.count.kernel_entries++;
-        clock_tick();
+        /*
+         * A thread preempted at its last entry comes back only to run the
+         * system call it never started: the same trap, so no new tick. (With
+         * a tick here a 1-tick timeslice preempted every entry and no system
+         * call ever ran; test_sched.c the_timeslice_length_follows_the_configuration.)
+         */
+        if (!preempted)
+            clock_tick();
+        preempted = false;
         long sysno = (long)tp->regs[REG_SYSNO];
         trace_syscall(me, (word_t)sysno);
         if (sysno == MICA_SYS_CALL && fastpath_call(me)) {
@@ -421,8 +435,10 @@ void kernel_syscall(hw_word_t regs[8])
             ks.count.syscalls[2]++;
         } else if (NODE.sched_action == SCHED_RESUME_CURRENT)
             handle_syscall(tp->regs[REG_SYSNO]);
-        else
+        else {
             set_thread_state(me, MICA_THREAD_RESTART);  /* preempted at entry: run it later */
+            preempted = true;
+        }
         kernel_exit(me, tp->ctx);
         /* We run again: seL4's activateThread. */
         if (tp->state.type == MICA_THREAD_RESTART) {
@@ -441,6 +457,21 @@ void kernel_preempt(int ctx)
     clock_tick();
     paddr_t t = NODE.cur_thread;
     trace_preempt(t);
+    kernel_exit(t, ctx);
+}
+
+void kernel_fault(int ctx, const hw_fault_t *f)
+{
+    paddr_t t = NODE.cur_thread;
+    ks.count.kernel_entries++;
+    clock_tick();
+    tcb_ptr(t)->flags |= TCB_FLAG_TRAPPED;
+    if (f->vm)
+        ks.fault = (fault_t){ MICA_FAULT_VM, { f->addr, f->prefetch, f->fsr, f->ip } };
+    else
+        ks.fault = (fault_t){ MICA_FAULT_USER_EXCEPTION, { f->signo, f->code, f->ip, f->sp } };
+    memset(&ks.lookup_fault, 0, sizeof ks.lookup_fault);
+    handle_fault(t);
     kernel_exit(t, ctx);
 }
 

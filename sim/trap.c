@@ -1,0 +1,172 @@
+/*
+ * trap.c - traps from task code: crashes and memory faults become seL4
+ * faults of the thread that caused them, never a crash of the simulator.
+ *
+ *   SIGSEGV/SIGBUS at an address inside the current thread's VSpace window
+ *       -> VM fault (address = the vaddr, FSR bit 1 = write, prefetch flag)
+ *   any other SIGSEGV (NULL, a stack guard page), SIGBUS, SIGFPE, SIGILL,
+ *   SIGABRT (abort()) -> user exception with the host signal as its number
+ *
+ * The handler runs on an alternate stack shared by everything on this CPU,
+ * so it never keeps the thread there: it copies the interrupted context into
+ * the thread's saved state (ctx.c), rewrites its own return so that it
+ * continues in trap_entry on the kernel-entry stack, and returns. trap_entry
+ * enters the kernel, which delivers the fault and runs someone else. If the
+ * fault handler replies, the thread resumes at the faulting instruction with
+ * setcontext - the access is retried.
+ *
+ * A trap inside the kernel or the simulator itself is a bug: the default
+ * action (a core dump) is restored and the signal raised again.
+ */
+#define _GNU_SOURCE
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <ucontext.h>
+#include "sim.h"
+
+#define ALT_STACK_BYTES   (64u << 10)
+#define ENTRY_STACK_BYTES (256u << 10)
+
+static const int trap_signals[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT };
+#define NSIG_TRAPS (int)(sizeof trap_signals / sizeof trap_signals[0])
+
+static unsigned char *alt_stack, *entry_stack;
+static stack_t old_alt;
+static struct sigaction old_actions[NSIG_TRAPS];
+static int installed;
+static hw_fault_t pending;          /* the fault trap_entry delivers */
+
+static unsigned char *trap_entry_stack_top(void)
+{
+    return entry_stack + ENTRY_STACK_BYTES;
+}
+
+uintptr_t trap_pc(const ucontext_t *uc)
+{
+#if defined(__x86_64__)
+    return (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
+#elif defined(__aarch64__)
+    return (uintptr_t)uc->uc_mcontext.pc;
+#else
+    (void)uc;
+    return 0;
+#endif
+}
+
+static uintptr_t trap_sp(const ucontext_t *uc)
+{
+#if defined(__x86_64__)
+    return (uintptr_t)uc->uc_mcontext.gregs[REG_RSP];
+#elif defined(__aarch64__)
+    return (uintptr_t)uc->uc_mcontext.sp;
+#else
+    (void)uc;
+    return 0;
+#endif
+}
+
+void trap_redirect(ucontext_t *uc, void (*fn)(void))
+{
+    uintptr_t top = (uintptr_t)trap_entry_stack_top() & ~(uintptr_t)15;
+#if defined(__x86_64__)
+    uc->uc_mcontext.gregs[REG_RIP] = (greg_t)(uintptr_t)fn;
+    uc->uc_mcontext.gregs[REG_RSP] = (greg_t)(top - 8);     /* as if called */
+#elif defined(__aarch64__)
+    uc->uc_mcontext.pc = (uintptr_t)fn;
+    uc->uc_mcontext.sp = top;
+    uc->uc_mcontext.regs[30] = 0;
+#else
+    (void)uc; (void)fn; (void)top;
+#endif
+}
+
+static void trap_entry(void)
+{
+    sim_in_kernel = 1;
+    int ctx = ctx_current();
+    hw_fault_t f = pending;
+    kernel_fault(ctx, &f);
+    /* The kernel let the thread go on (it cannot after a fault, but be safe). */
+    sim_in_kernel = 0;
+    ctx_resume_saved(ctx);
+}
+
+static void die(int sig)
+{
+    for (int i = 0; i < NSIG_TRAPS; i++)
+        signal(trap_signals[i], SIG_DFL);
+    fflush(stdout);
+    fprintf(stderr, "mica: host signal %d inside the %s: this is a bug in mica\n", sig,
+            sim_in_kernel ? "kernel" : "simulator's idle loop");
+    raise(sig);
+    abort();
+}
+
+static void on_trap(int sig, siginfo_t *si, void *ucv)
+{
+    ucontext_t *uc = ucv;
+    int ctx = ctx_current();
+    if (sim_in_kernel || ctx == 0)
+        die(sig);
+
+    memset(&pending, 0, sizeof pending);
+    pending.ip = trap_pc(uc);
+    pending.signo = (unsigned)sig;
+    pending.code = (unsigned)si->si_code;
+    uintptr_t addr = (uintptr_t)si->si_addr;
+    unsigned char *w = mmu_window(kernel_current_vspace());
+    uintptr_t sp = trap_sp(uc);
+    pending.sp = sp;
+    if (w && sp >= (uintptr_t)w && sp < (uintptr_t)w + (1ul << MICA_VADDR_BITS))
+        pending.sp = sp - (uintptr_t)w;     /* report a VSpace stack as a vaddr */
+    if ((sig == SIGSEGV || sig == SIGBUS) && w && addr >= (uintptr_t)w &&
+        addr < (uintptr_t)w + (1ul << MICA_VADDR_BITS)) {
+        pending.vm = 1;
+        pending.addr = addr - (uintptr_t)w;
+#if defined(__x86_64__)
+        unsigned long err = (unsigned long)uc->uc_mcontext.gregs[REG_ERR];
+        pending.fsr = err;                   /* x86 page-fault error code: bit 1 = write */
+        pending.prefetch = (err >> 4) & 1;   /* bit 4 = instruction fetch */
+#elif defined(__aarch64__)
+        pending.fsr = 0;                     /* ESR is not exposed to user space portably */
+#endif
+    }
+    ctx_save_from_signal(ctx, uc);
+    trap_redirect(uc, trap_entry);
+}
+
+int trap_init(void)
+{
+    alt_stack = mmap(NULL, ALT_STACK_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    entry_stack = mmap(NULL, ENTRY_STACK_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (alt_stack == MAP_FAILED || entry_stack == MAP_FAILED) {
+        alt_stack = entry_stack = NULL;
+        return -1;
+    }
+    stack_t ss = { .ss_sp = alt_stack, .ss_size = ALT_STACK_BYTES, .ss_flags = 0 };
+    sigaltstack(&ss, &old_alt);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_trap;
+    sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
+    sigemptyset(&sa.sa_mask);
+    for (int i = 0; i < NSIG_TRAPS; i++)
+        sigaction(trap_signals[i], &sa, &old_actions[i]);
+    installed = 1;
+    return 0;
+}
+
+void trap_fini(void)
+{
+    if (!installed)
+        return;
+    for (int i = 0; i < NSIG_TRAPS; i++)
+        sigaction(trap_signals[i], &old_actions[i], NULL);
+    sigaltstack(&old_alt, NULL);
+    munmap(alt_stack, ALT_STACK_BYTES);
+    munmap(entry_stack, ENTRY_STACK_BYTES);
+    alt_stack = entry_stack = NULL;
+    installed = 0;
+}
