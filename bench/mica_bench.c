@@ -284,6 +284,8 @@ static mica_cptr_t spawn(void (*fn)(mica_word_t), mica_word_t arg, mica_word_t p
 
 static mica_cptr_t bench_ep;
 static mica_word_t msg_len;
+static size_t sim_mem;      /* physical memory for the next in-system case, 0 = default */
+static unsigned root_bits;  /* root CNode radix for the next case, 0 = default */
 
 static void echo_server(mica_word_t arg)
 {
@@ -399,6 +401,195 @@ static void retype_root(const mica_bootinfo_t *bi, void *arg)
     }
 }
 
+/* --- cross-VSpace IPC and cap transfer ----------------------------------------- */
+
+static mica_cptr_t spawn_in(void (*fn)(mica_word_t), mica_word_t arg, mica_word_t prio,
+                            mica_cptr_t vspace)
+{
+    static mica_word_t vaddr = MICA_ROOT_FREE_VADDR + (1ul << 24);
+    mica_cptr_t tcb = make(MICA_TCB_OBJECT, 0), buf = make(MICA_FRAME_OBJECT, 0);
+    mica_tcb_configure(tcb, 0, MICA_CAP_INIT_CNODE, 0, vspace, 0, vaddr, buf);
+    vaddr += 4096;
+    mica_tcb_set_priority(tcb, MICA_CAP_INIT_TCB, prio);
+    mica_user_context_t r = { .pc = (mica_word_t)thread_entry, .r0 = (mica_word_t)fn, .r1 = arg };
+    mica_tcb_write_registers(tcb, true, 0, 4, &r);
+    return tcb;
+}
+
+static void cross_root(const mica_bootinfo_t *bi, void *arg)
+{
+    (void)arg;
+    boot = bi;
+    next_free = bi->empty.start;
+    bench_ep = make(MICA_ENDPOINT_OBJECT, 0);
+    mica_cptr_t vs = make(MICA_VSPACE_OBJECT, 0);
+    msg_len = 1;
+    spawn_in(echo_server, 0, 254, vs);
+    mica_msginfo_t tag = mica_msginfo_new(1, 0, 0, 1);
+    for (int r = -1; r < sample_reps; r++) {
+        unsigned long n = r < 0 ? sample_iters / 10 + 1 : sample_iters;
+        mica_word_t m0 = 1;
+        double t0 = now_ns();
+        for (unsigned long i = 0; i < n; i++)
+            mica_call_with_mrs(bench_ep, tag, &m0, NULL, NULL, NULL);
+        if (r >= 0)
+            samples[r] = (now_ns() - t0) / (double)n;
+    }
+}
+
+static mica_cptr_t recv_slot;
+
+static void cap_server(mica_word_t arg)
+{
+    (void)arg;
+    mica_word_t badge;
+    mica_set_cap_receive_path(MICA_CAP_INIT_CNODE, recv_slot, MICA_WORD_BITS);
+    mica_recv(bench_ep, &badge);
+    for (;;) {
+        mica_cnode_delete(MICA_CAP_INIT_CNODE, recv_slot, MICA_WORD_BITS);
+        mica_set_cap_receive_path(MICA_CAP_INIT_CNODE, recv_slot, MICA_WORD_BITS);
+        mica_reply_recv(bench_ep, mica_msginfo_new(0, 0, 0, 0), &badge);
+    }
+}
+
+static void cap_root(const mica_bootinfo_t *bi, void *arg)
+{
+    (void)arg;
+    boot = bi;
+    next_free = bi->empty.start;
+    bench_ep = make(MICA_ENDPOINT_OBJECT, 0);
+    mica_cptr_t gift = make(MICA_NOTIFICATION_OBJECT, 0);
+    recv_slot = slot();
+    spawn(cap_server, 0, 254);
+    for (int r = -1; r < sample_reps; r++) {
+        unsigned long n = r < 0 ? sample_iters / 10 + 1 : sample_iters;
+        double t0 = now_ns();
+        for (unsigned long i = 0; i < n; i++) {
+            mica_set_cap(0, gift);
+            mica_call(bench_ep, mica_msginfo_new(1, 0, 1, 0));
+        }
+        if (r >= 0)
+            samples[r] = (now_ns() - t0) / (double)n;
+    }
+}
+
+/* --- revoke of a large derivation tree --------------------------------------- */
+
+static void revoke_root(const mica_bootinfo_t *bi, void *arg)
+{
+    unsigned long n = (unsigned long)arg;
+    unsigned radix = 1;
+    while ((1ul << radix) < n + 1)
+        radix++;
+    boot = bi;
+    next_free = bi->empty.start;
+    mica_cptr_t big = slot();
+    if (mica_untyped_retype(largest_untyped(), MICA_CNODE_OBJECT, radix, MICA_CAP_INIT_CNODE, 0, 0,
+                            big, 1)) {
+        fprintf(stderr, "mica-bench: cannot make a CNode of 2^%u slots\n", radix);
+        exit(1);
+    }
+    mica_cptr_t ep = make(MICA_ENDPOINT_OBJECT, 0);
+    /* Put the original in slot 0 of the big CNode, then n copies (its descendants). */
+    mica_cnode_move(big, 0, radix, MICA_CAP_INIT_CNODE, ep, MICA_WORD_BITS);
+    for (int r = 0; r < sample_reps; r++) {
+        for (unsigned long i = 1; i <= n; i++)
+            if (mica_cnode_copy(big, i, radix, big, 0, radix, MICA_ALL_RIGHTS)) {
+                fprintf(stderr, "mica-bench: copy %lu failed\n", i);
+                exit(1);
+            }
+        double t0 = now_ns();
+        mica_cnode_revoke(big, 0, radix);
+        samples[r] = (now_ns() - t0) / (double)n;
+    }
+}
+
+/* --- threads ----------------------------------------------------------------- */
+
+static mica_cptr_t park_ntfn;
+static unsigned long threads_ran;
+
+static void run_once(mica_word_t arg)
+{
+    (void)arg;
+    threads_ran++;
+}
+
+static void park(mica_word_t arg)
+{
+    (void)arg;
+    threads_ran++;
+    mica_wait(park_ntfn, NULL);
+}
+
+static mica_cptr_t bare_thread(void (*fn)(mica_word_t), mica_word_t prio)
+{
+    mica_cptr_t tcb = make(MICA_TCB_OBJECT, 0);
+    mica_tcb_configure(tcb, 0, MICA_CAP_INIT_CNODE, 0, MICA_CAP_INIT_VSPACE, 0, 0, 0);
+    mica_tcb_set_priority(tcb, MICA_CAP_INIT_TCB, prio);
+    mica_user_context_t r = { .pc = (mica_word_t)thread_entry, .r0 = (mica_word_t)fn };
+    mica_tcb_write_registers(tcb, true, 0, 4, &r);
+    return tcb;
+}
+
+static void spawn_root(const mica_bootinfo_t *bi, void *arg)
+{
+    (void)arg;
+    boot = bi;
+    next_free = bi->empty.start;
+    mica_cptr_t ut = largest_untyped();
+    mica_tcb_set_priority(MICA_CAP_INIT_TCB, MICA_CAP_INIT_TCB, 100);
+    for (int r = 0; r < sample_reps; r++) {
+        mica_cptr_t first = next_free;
+        double t0 = now_ns();
+        for (unsigned long i = 0; i < sample_iters; i++)
+            bare_thread(run_once, 200);     /* above the root: runs to its exit at once */
+        samples[r] = (now_ns() - t0) / (double)sample_iters;
+        mica_cnode_revoke(MICA_CAP_INIT_CNODE, ut, MICA_WORD_BITS);
+        next_free = first;
+    }
+}
+
+static double threads_10k_rss_mb, threads_10k_sim_mb;
+
+/* 10,000 threads alive at once (the root CNode has 2^16 slots for this case). */
+static void threads_root(const mica_bootinfo_t *bi, void *arg)
+{
+    (void)arg;
+    boot = bi;
+    next_free = bi->empty.start;
+    park_ntfn = make(MICA_NOTIFICATION_OBJECT, 0);
+    double t0 = now_ns();
+    for (unsigned long i = 0; i < sample_iters; i++)
+        bare_thread(park, 100);     /* below the root: they wait their turn */
+    /* Step below them: every thread runs once and parks on the notification. */
+    mica_tcb_set_priority(MICA_CAP_INIT_TCB, MICA_CAP_INIT_TCB, 50);
+    samples[0] = (now_ns() - t0) / (double)sample_iters;
+    if (threads_ran != sample_iters)
+        fprintf(stderr, "mica-bench: only %lu of %lu threads ran\n", threads_ran, sample_iters);
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    threads_10k_rss_mb = ru.ru_maxrss / 1024.0;
+    threads_10k_sim_mb = sample_iters * (double)(1u << MICA_TCB_BITS) / (1 << 20);
+    mica_debug_halt();
+}
+
+static void invariants_root(const mica_bootinfo_t *bi, void *arg)
+{
+    (void)arg;
+    boot = bi;
+    next_free = bi->empty.start;
+    /* A populated system: endpoints, notifications, CNodes, TCBs and copies. */
+    for (unsigned long i = 0; i < sample_iters; i++)
+        make(i % 3 == 0 ? MICA_ENDPOINT_OBJECT : i % 3 == 1 ? MICA_NOTIFICATION_OBJECT : MICA_TCB_OBJECT, 0);
+    extern _Bool kernel_check_invariants(void);
+    for (int r = 0; r < sample_reps; r++) {
+        double t0 = now_ns();
+        kernel_check_invariants();
+        samples[r] = (now_ns() - t0) / (double)sample_iters;
+    }
+}
+
 /* Run one in-system case. */
 static void measure_system(const char *name, mica_root_task_fn root, void *arg, unsigned long iters,
                            int reps, const char *note)
@@ -412,8 +603,9 @@ static void measure_system(const char *name, mica_root_task_fn root, void *arg, 
         reps = 5;
     }
     mica_config_init(&cfg);
-    cfg.phys_mem_bytes = 256ul << 20;
+    cfg.phys_mem_bytes = sim_mem ? sim_mem : 256ul << 20;
     cfg.timeslice_ticks = 1u << 30;   /* no round-robin noise */
+    cfg.root_cnode_bits = root_bits ? root_bits : 12;
     sample_iters = iters;
     sample_reps = reps;
     if (mica_run(&cfg, root, arg, &res) != 0) {
@@ -496,6 +688,28 @@ int main(int argc, char **argv)
     measure_system("ipc_rt_len_120", ipc_root, (void *)1, 200000, 9, "120 words via IPC buffer");
     measure_system("signal_wait_rt", signal_root, NULL, 300000, 9, "Signal+Wait each way");
     measure_system("yield", yield_root, NULL, 500000, 9, "Yield between two threads (per yield)");
+    msg_len = 1;
+    measure_system("ipc_call_replyrecv_rt_cross_vspace", cross_root, NULL, 300000, 9,
+                   "server in another VSpace");
+    measure_system("ipc_cap_transfer_rt", cap_root, NULL, 100000, 9,
+                   "Call carrying one cap + server deletes it + reply");
+    measure_system("revoke_per_cap_1k", revoke_root, (void *)1000ul, 1, 9, "per descendant");
+    sim_mem = 1ul << 30;
+    measure_system("revoke_per_cap_1m", revoke_root, (void *)1000000ul, 1, quick ? 1 : 3,
+                   "per descendant");
+    sim_mem = 0;
+    measure_system("spawn_thread", spawn_root, NULL, 2000, 9,
+                   "retype + configure + start + run to exit");
+    if (selected("threads_10k")) {
+        int q = quick;
+        quick = 0;
+        root_bits = 16;
+        measure_system("threads_10k", threads_root, NULL, 10000, 1, "per thread, 10,000 alive");
+        root_bits = 0;
+        quick = q;
+    }
+    measure_system("invariant_check_per_object", invariants_root, NULL, 3000, 9,
+                   "full checker run / objects");
     measure_system("retype_endpoint", retype_root, (void *)MICA_ENDPOINT_OBJECT, 2000, 9, "per object");
     measure_system("retype_tcb", retype_root, (void *)MICA_TCB_OBJECT, 2000, 9, "per object");
     measure_system("retype_frame", retype_root, (void *)MICA_FRAME_OBJECT, 2000, 9, "per object");
@@ -509,6 +723,13 @@ int main(int argc, char **argv)
         printf("\nipc_call_replyrecv_rt / ctx_switch_rt = %.2f (target <= 4)\n", ipc / sw);
     if (ipc > 0 && pipe_ > 0)
         printf("pipe_rt / ipc_call_replyrecv_rt = %.1f (target >= 100)\n", pipe_ / ipc);
+    double r1k = find("revoke_per_cap_1k"), r1m = find("revoke_per_cap_1m");
+    if (r1k > 0 && r1m > 0)
+        printf("revoke_per_cap_1m / revoke_per_cap_1k = %.2f (target <= 2); whole 1M revoke %.3f s "
+               "(target < 1 s)\n", r1m / r1k, r1m * 1e6 / 1e9);
+    if (threads_10k_rss_mb > 0)
+        printf("threads_10k: 10,000 threads alive; simulated memory for their TCBs %.1f MiB, "
+               "host peak RSS of the whole process %.1f MiB\n", threads_10k_sim_mb, threads_10k_rss_mb);
     if (json)
         write_json(json);
     return 0;
