@@ -312,6 +312,10 @@ exception_t cte_revoke(cte_t *slot)
     paddr_t next;
     while ((next = mdb_next(slot)) != 0 && !cap_is_null(slot->cap) &&
            is_mdb_parent_of(slot, cte_at(next))) {
+        /* Large trees are memory-bound: start loading the slot after this one. */
+        paddr_t after = mdb_next(cte_at(next));
+        if (after)
+            __builtin_prefetch(cte_at(after), 1);
         exception_t status = cte_delete(cte_at(next), true);
         if (status != EXCEPTION_NONE)
             return status;
