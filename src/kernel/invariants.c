@@ -14,6 +14,11 @@
 #include "invariants.h"
 
 #define FAIL(inv, ...) do { kernel_stop(MICA_STOP_INVARIANT, "invariant " inv " broken: " __VA_ARGS__); return false; } while (0)
+/* The same with the invariant's name in a variable. */
+#define FAIL_NAMED(inv, fmt, ...) do { \
+        kernel_stop(MICA_STOP_INVARIANT, "invariant %s broken: " fmt, inv, __VA_ARGS__); \
+        return false; \
+    } while (0)
 
 static word_t max_slots(void)
 {
@@ -149,13 +154,25 @@ bool inv_valid_caps(void)
     return true;
 }
 
+/*
+ * Visit each object once: through the first cap of its run on the list (caps
+ * to one object are adjacent, l4v mdb_chunked; if they were not, an object
+ * is merely visited twice). Visiting only original caps would skip an object
+ * whose original cap was deleted while copies of it live on.
+ */
+static bool first_cap_of_object(const cte_t *s)
+{
+    paddr_t prev = mdb_prev(s);
+    return prev == 0 || prev == ks.mdb_head || !same_object_as(cte_at(prev)->cap, s->cap);
+}
+
 /* valid_nullcaps: every slot of every CNode and TCB with a null cap has a null MDB node. */
 bool inv_valid_nullcaps(void)
 {
     for (paddr_t p = mdb_next(cte_at(ks.mdb_head)); p; p = mdb_next(cte_at(p))) {
         cte_t *s = cte_at(p);
-        if (!mdb_revocable(s) && cap_type(s->cap) != MICA_CAP_TYPE_TCB)
-            continue;   /* visit each object once, through an original cap */
+        if (!first_cap_of_object(s))
+            continue;
         word_t n;
         cte_t *slots = cap_slots(s->cap, &n);
         for (word_t i = 0; slots && i < n; i++)
@@ -322,6 +339,12 @@ bool inv_untyped_and_pspace(void)
                 FAIL("untyped_inc", "%s object 0x%lx/2^%lu straddles the end of untyped 0x%lx/2^%lu",
                      mica_cap_type_name(x->type), (unsigned long)x->base, (unsigned long)x->bits,
                      (unsigned long)u->base, (unsigned long)u->bits);
+            /* l4v untyped_inc: a nested untyped is a descendant of the one around it. */
+            if ((x->idx <= u->idx || x->idx > u->run_end) && x->type == MICA_CAP_TYPE_UNTYPED)
+                FAIL("untyped_inc", "untyped 0x%lx/2^%lu lies in untyped 0x%lx/2^%lu but is not its "
+                     "CDT descendant", (unsigned long)x->base, (unsigned long)x->bits,
+                     (unsigned long)u->base, (unsigned long)u->bits);
+            /* l4v untyped_mdb: so is every object cap inside an untyped. */
             if (x->idx <= u->idx || x->idx > u->run_end)
                 FAIL("untyped_mdb", "%s cap to 0x%lx lies in untyped 0x%lx/2^%lu but is not its "
                      "CDT descendant", mica_cap_type_name(x->type), (unsigned long)x->base,
@@ -420,27 +443,27 @@ bool inv_valid_queues(void)
 }
 
 /* One IPC queue: its members are TCBs blocked on exactly this object. */
-static bool check_ipc_queue(paddr_t obj, paddr_t head, paddr_t tail, word_t want_state,
-                            const char *what)
+static bool check_ipc_queue(const char *inv, paddr_t obj, paddr_t head, paddr_t tail,
+                            word_t want_state, const char *what)
 {
     paddr_t prev = 0;
     word_t n = 0, limit = max_slots();
     for (paddr_t t = head; t; t = tcb_ptr(t)->ep_next) {
         if (!is_tcb_address(t))
-            FAIL("valid_ep", "%s 0x%lx queue holds 0x%lx, not a TCB", what, (unsigned long)obj, (unsigned long)t);
+            FAIL_NAMED(inv, "%s 0x%lx queue holds 0x%lx, not a TCB", what, (unsigned long)obj, (unsigned long)t);
         tcb_t *tp = tcb_ptr(t);
         if (tp->state.type != want_state || tp->state.blocking_object != obj)
             FAIL("sym_refs", "thread '%s' is queued on %s 0x%lx but is %s on 0x%lx", tp->name, what,
                  (unsigned long)obj, mica_thread_state_name((mica_thread_state_t)tp->state.type),
                  (unsigned long)tp->state.blocking_object);
         if (tp->ep_prev != prev)
-            FAIL("valid_ep", "%s 0x%lx queue links are not symmetric at '%s'", what, (unsigned long)obj, tp->name);
+            FAIL_NAMED(inv, "%s 0x%lx queue links are not symmetric at '%s'", what, (unsigned long)obj, tp->name);
         if (++n > limit)
-            FAIL("valid_ep", "%s 0x%lx queue loops", what, (unsigned long)obj);
+            FAIL_NAMED(inv, "%s 0x%lx queue loops", what, (unsigned long)obj);
         prev = t;
     }
     if (tail != prev)
-        FAIL("valid_ep", "%s 0x%lx queue tail 0x%lx is not its last element 0x%lx", what,
+        FAIL_NAMED(inv, "%s 0x%lx queue tail 0x%lx is not its last element 0x%lx", what,
              (unsigned long)obj, (unsigned long)tail, (unsigned long)prev);
     return true;
 }
@@ -451,7 +474,7 @@ bool inv_valid_objs(void)
     for (paddr_t p = mdb_next(cte_at(ks.mdb_head)); p; p = mdb_next(cte_at(p))) {
         cte_t *s = cte_at(p);
         cap_t c = s->cap;
-        if (!mdb_revocable(s) && cap_type(c) != MICA_CAP_TYPE_TCB)
+        if (!first_cap_of_object(s))
             continue;
         switch (cap_type(c)) {
         case MICA_CAP_TYPE_ENDPOINT: {
@@ -461,7 +484,7 @@ bool inv_valid_objs(void)
             if (st == 3 || (st == EP_IDLE) != (head == 0))
                 FAIL("valid_ep", "endpoint 0x%lx is in state %lu with queue head 0x%lx",
                      (unsigned long)cap_obj(c), (unsigned long)st, (unsigned long)head);
-            if (head && !check_ipc_queue(cap_obj(c), head, e->tail,
+            if (head && !check_ipc_queue("valid_ep", cap_obj(c), head, e->tail,
                                          st == EP_SEND ? MICA_THREAD_BLOCKED_ON_SEND
                                                        : MICA_THREAD_BLOCKED_ON_RECEIVE, "endpoint"))
                 return false;
@@ -474,9 +497,13 @@ bool inv_valid_objs(void)
             if (st == 3 || (st == NTFN_WAITING) != (head == 0 ? false : true))
                 FAIL("valid_ntfn", "notification 0x%lx is in state %lu with queue head 0x%lx",
                      (unsigned long)cap_obj(c), (unsigned long)st, (unsigned long)head);
-            if (head && !check_ipc_queue(cap_obj(c), head, nt->tail,
+            if (head && !check_ipc_queue("valid_ntfn", cap_obj(c), head, nt->tail,
                                          MICA_THREAD_BLOCKED_ON_NOTIFICATION, "notification"))
                 return false;
+            /* l4v valid_ntfn: a bound notification's only possible waiter is its TCB. */
+            if (nt->bound_tcb && head && (head != nt->bound_tcb || nt->tail != head))
+                FAIL("valid_ntfn", "notification 0x%lx is bound to 0x%lx but other threads wait on it",
+                     (unsigned long)cap_obj(c), (unsigned long)nt->bound_tcb);
             if (nt->bound_tcb && (!is_tcb_address(nt->bound_tcb) ||
                                   tcb_ptr(nt->bound_tcb)->bound_notification != cap_obj(c)))
                 FAIL("sym_refs", "notification 0x%lx is bound to 0x%lx, which is not bound back",
@@ -486,9 +513,12 @@ bool inv_valid_objs(void)
         case MICA_CAP_TYPE_TCB: {
             paddr_t t = cap_obj(c);
             tcb_t *tp = tcb_ptr(t);
-            if (tp->state.type >= MICA_THREAD_STATE_COUNT || tp->state.type == MICA_THREAD_IDLE)
+            if (tp->state.type >= MICA_THREAD_STATE_COUNT)
                 FAIL("valid_tcb", "TCB 0x%lx has thread state %lu", (unsigned long)t,
                      (unsigned long)tp->state.type);
+            /* l4v: IdleThreadState is a valid state; that only the idle thread has it is only_idle. */
+            if (tp->state.type == MICA_THREAD_IDLE && t != NODE.idle_thread)
+                FAIL("only_idle", "thread '%s' (0x%lx) is in the idle state", tp->name, (unsigned long)t);
             if (tp->bound_notification) {
                 notification_t *nt = (notification_t *)paddr_to_ptr(tp->bound_notification);
                 if (!in_phys(tp->bound_notification, MICA_NOTIFICATION_BITS) || nt->bound_tcb != t)
@@ -501,6 +531,10 @@ bool inv_valid_objs(void)
                 FAIL("valid_tcb", "TCB '%s' VTable slot holds a %s cap", tp->name, mica_cap_type_name(cap_type(vt)));
             if (!cap_is_null(bt) && (cap_type(bt) != MICA_CAP_TYPE_FRAME || cap_frame_is_device(bt)))
                 FAIL("valid_tcb", "TCB '%s' IPC-buffer slot holds a %s cap", tp->name, mica_cap_type_name(cap_type(bt)));
+            cap_t rp = tcb_slot(t, TCB_REPLY)->cap;
+            if (!cap_is_null(rp) && (cap_type(rp) != MICA_CAP_TYPE_REPLY || !cap_reply_is_master(rp)))
+                FAIL("valid_tcb", "TCB '%s' reply slot holds a %s cap, not its master reply cap",
+                     tp->name, mica_cap_type_name(cap_type(rp)));
             if (!cap_is_null(ca) && cap_type(ca) != MICA_CAP_TYPE_REPLY)
                 FAIL("valid_tcb", "TCB '%s' caller slot holds a %s cap", tp->name, mica_cap_type_name(cap_type(ca)));
             if (tp->state.type == MICA_THREAD_BLOCKED_ON_RECEIVE && !cap_is_null(ca))
@@ -515,7 +549,10 @@ bool inv_valid_objs(void)
                 paddr_t o = tp->state.blocking_object;
                 paddr_t h = o && in_phys(o, 4) ? *(paddr_t *)paddr_to_ptr(o) & ~3ull : 0;
                 bool found = false;
-                for (paddr_t q = h; q && !found; q = tcb_ptr(q)->ep_next)
+                word_t n = 0, limit = max_slots();
+                /* The queue may be corrupt too: stop at a non-TCB or after too many steps. */
+                for (paddr_t q = h; q && !found && is_tcb_address(q) && n++ < limit;
+                     q = tcb_ptr(q)->ep_next)
                     found = q == t;
                 if (!found)
                     FAIL("sym_refs", "TCB '%s' is %s on 0x%lx but not in its queue", tp->name,
@@ -541,6 +578,14 @@ bool inv_cur_and_idle(void)
              mica_thread_state_name((mica_thread_state_t)thread_state(idle)));
     if (cur != idle && thread_state(cur) == MICA_THREAD_IDLE)
         FAIL("only_idle", "thread '%s' is in the idle state", tcb_ptr(cur)->name);
+    /*
+     * Every kernel exit has scheduled, so the action is ResumeCurrentThread and
+     * l4v's valid_sched_action reduces to is_activatable: the current thread
+     * is Running or Restart, or is the idle thread.
+     */
+    if (NODE.sched_action == SCHED_RESUME_CURRENT && cur != idle && !is_runnable(cur))
+        FAIL("valid_sched_action", "the current thread '%s' is %s", tcb_ptr(cur)->name,
+             mica_thread_state_name((mica_thread_state_t)thread_state(cur)));
     if (NODE.sched_action > SCHED_CHOOSE_NEW && !is_runnable(NODE.sched_action))
         FAIL("valid_sched_action", "the switch target '%s' is not runnable",
              tcb_ptr(NODE.sched_action)->name);

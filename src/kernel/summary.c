@@ -59,8 +59,20 @@ static paddr_t waits_for(paddr_t t)
     if (tp->state.type == MICA_THREAD_BLOCKED_ON_REPLY) {
         /* The thread holding our reply cap must answer. */
         paddr_t r = mdb_next(tcb_slot(t, TCB_REPLY));
-        if (r && cap_type(cte_at(r)->cap) == MICA_CAP_TYPE_REPLY)
-            return tcb_of_slot_paddr(r);
+        if (r && cap_type(cte_at(r)->cap) == MICA_CAP_TYPE_REPLY) {
+            /*
+             * Only a reply cap still in a TCB's caller slot names its holder.
+             * After SaveCaller it sits in a CNode slot, and the memory around
+             * that slot is no TCB (test_endpoint.c
+             * deadlock_report_does_not_invent_the_holder_of_a_saved_reply_cap).
+             */
+            paddr_t w = tcb_of_slot_paddr(r);
+            cap_t master = tcb_slot(w, TCB_REPLY)->cap;
+            if (r == ptr_to_paddr(tcb_slot(w, TCB_CALLER)) &&
+                cap_type(master) == MICA_CAP_TYPE_REPLY && cap_reply_is_master(master) &&
+                cap_obj(master) == w)
+                return w;
+        }
     }
     return 0;
 }
@@ -88,7 +100,14 @@ void kernel_summary(struct mica_run_result *r)
 
     /* Threads by state, and untyped use, from one walk of the CDT. */
     paddr_t open_base = 0, open_end = 0;   /* the top-level untyped whose descendants we are in */
-    for (paddr_t p = mdb_next(cte_at(ks.mdb_head)); p; p = mdb_next(cte_at(p))) {
+    /*
+     * The walk must end, and stay in memory, even on a CDT list the checker
+     * has just found broken (a loop, a wild link): without these bounds a run
+     * stopped for no_mloop never returned its result.
+     */
+    word_t budget = hw_phys_size / sizeof(cte_t);
+    for (paddr_t p = mdb_next(cte_at(ks.mdb_head));
+         p && p + sizeof(cte_t) <= hw_phys_size && budget; p = mdb_next(cte_at(p)), budget--) {
         cte_t *s = cte_at(p);
         cap_t c = s->cap;
         if (cap_type(c) == MICA_CAP_TYPE_UNTYPED) {
@@ -103,9 +122,12 @@ void kernel_summary(struct mica_run_result *r)
         if (cap_type(c) != MICA_CAP_TYPE_TCB)
             continue;
         paddr_t prev = mdb_prev(s);
-        if (prev && prev != ks.mdb_head && same_object_as(cte_at(prev)->cap, c))
+        if (prev && prev != ks.mdb_head && prev + sizeof(cte_t) <= hw_phys_size &&
+            same_object_as(cte_at(prev)->cap, c))
             continue;   /* count each TCB once: its caps are adjacent */
         paddr_t t = cap_obj(c);
+        if (t + BIT(MICA_TCB_BITS) > hw_phys_size)
+            continue;   /* a wild TCB cap (the checker has stopped the run for it) */
         word_t st = thread_state(t);
         if (st < MICA_THREAD_STATE_COUNT)
             r->threads[st]++;
