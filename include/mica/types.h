@@ -116,6 +116,14 @@ const char *mica_thread_state_name(mica_thread_state_t s);
 #define MICA_CAP_FAULT_GUARD_MISMATCH_GUARD_FOUND 5
 #define MICA_CAP_FAULT_GUARD_MISMATCH_BITS_FOUND 6
 
+/* Unknown-syscall fault: MR0..7 = r0..r7, then these (seL4 aarch64's shape). */
+#define MICA_UNKNOWN_SYSCALL_R0       0
+#define MICA_UNKNOWN_SYSCALL_FAULT_IP 8
+#define MICA_UNKNOWN_SYSCALL_SP       9
+#define MICA_UNKNOWN_SYSCALL_FLAGS    10
+#define MICA_UNKNOWN_SYSCALL_SYSCALL  11
+#define MICA_UNKNOWN_SYSCALL_LENGTH   12
+
 #define MICA_USER_EXCEPTION_IP      0
 #define MICA_USER_EXCEPTION_SP      1
 #define MICA_USER_EXCEPTION_FLAGS   2

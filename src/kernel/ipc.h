@@ -16,13 +16,6 @@
 #define IPCBUF_RECV_INDEX   126
 #define IPCBUF_RECV_DEPTH   127
 
-/* Unknown-syscall fault message (mica layout, like seL4 aarch64's). */
-#define MICA_UNKNOWN_SYSCALL_FAULT_IP 8
-#define MICA_UNKNOWN_SYSCALL_SP       9
-#define MICA_UNKNOWN_SYSCALL_FLAGS    10
-#define MICA_UNKNOWN_SYSCALL_SYSCALL  11
-#define MICA_UNKNOWN_SYSCALL_LENGTH   12
-
 /* A FIFO of TCBs threaded through tcb_t.ep_next/ep_prev. */
 typedef struct tcb_queue {
     paddr_t head, tail;
