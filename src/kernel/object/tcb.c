@@ -85,8 +85,16 @@ void restart(paddr_t t)
 static void write_user_reg(paddr_t t, unsigned r, word_t v)
 {
     tcb_t *tp = tcb_ptr(t);
-    if (r == REG_PC && tp->regs[REG_PC] != v)
+    /*
+     * A thread whose entry returned has no place to continue from: its old
+     * pc is stale, so writing any pc - even the same entry again - starts it
+     * afresh, as WriteRegisters + Resume does on seL4 (test_tcb.c
+     * an_exited_thread_restarts_when_the_same_pc_is_written_again).
+     */
+    if (r == REG_PC && (tp->regs[REG_PC] != v || (tp->flags & TCB_FLAG_EXITED))) {
         tp->flags |= TCB_FLAG_START;
+        tp->flags &= ~TCB_FLAG_EXITED;
+    }
     tp->regs[r] = v;
 }
 

@@ -1,0 +1,1640 @@
+/*
+ * test_tcb.c - every TCB invocation: success paths, each seL4 error with its
+ * code and message-register details, and that a failed invocation changes
+ * no kernel state. Also how threads start and stop (API.md "Registers and
+ * starting threads"). sel4test names are cited where a test mirrors one.
+ */
+#include <string.h>
+#include "harness.h"
+
+typedef void (*entry4_fn)(mica_word_t, mica_word_t, mica_word_t, mica_word_t);
+
+/* --- helpers ----------------------------------------------------------------- */
+
+/*
+ * A test whose body runs as the root task (priority 255, MCP 255) and whose
+ * run must end with the system idle.
+ */
+#define ROOT_TEST(name) \
+    static void name##_task(const mica_bootinfo_t *bi __attribute__((unused))); \
+    START_TEST(name) { mt_run(name##_task); } END_TEST \
+    static void name##_task(const mica_bootinfo_t *bi __attribute__((unused)))
+
+/* The invocation must fail with `want` and leave every bit of kernel state alone. */
+#define ASSERT_FAILS(expr, want) do { \
+        uint64_t d_ = mt_kernel_digest(); \
+        mt_assert_err(expr, want); \
+        ck_assert_msg(mt_kernel_digest() == d_, "failed %s changed kernel state", #expr); \
+    } while (0)
+
+/* RangeError with its bounds in MR0/MR1. */
+#define ASSERT_RANGE_ERROR(expr, lo, hi) do { \
+        ASSERT_FAILS(expr, MICA_RANGE_ERROR); \
+        ck_assert_uint_eq(mica_get_mr(0), (lo)); \
+        ck_assert_uint_eq(mica_get_mr(1), (hi)); \
+    } while (0)
+
+/* InvalidCapability naming cap number n in MR0. */
+#define ASSERT_INVALID_CAP(expr, n) do { \
+        ASSERT_FAILS(expr, MICA_INVALID_CAPABILITY); \
+        ck_assert_uint_eq(mica_get_mr(0), (n)); \
+    } while (0)
+
+/*
+ * Call cap with a hand-made message: `len` words from mr[] and `ncaps`
+ * extra caps (set beforehand with mica_set_cap). For messages the typed
+ * stubs never send, such as truncated ones. Returns the reply's message
+ * info; its MRs are in the IPC buffer.
+ */
+static mica_msginfo_t raw_call(mica_cptr_t cap, mica_word_t label, unsigned ncaps, unsigned len,
+                               const mica_word_t *mr)
+{
+    mica_ipc_buffer_t *b = mica_get_ipc_buffer();
+    mica_word_t r[4] = { 0 };
+    for (unsigned i = 0; i < len; i++) {
+        if (i < 4)
+            r[i] = mr[i];
+        else
+            b->msg[i] = mr[i];
+    }
+    mica_msginfo_t out = mica_call_with_mrs(cap, mica_msginfo_new(label, 0, ncaps, len),
+                                            &r[0], &r[1], &r[2], &r[3]);
+    for (unsigned i = 0; i < 4; i++)
+        b->msg[i] = r[i];
+    return out;
+}
+
+/* raw_call, returning the error code (the reply's label). */
+static mica_error_t raw_invoke(mica_cptr_t cap, mica_word_t label, unsigned ncaps, unsigned len,
+                               const mica_word_t *mr)
+{
+    return (mica_error_t)mica_msginfo_get_label(raw_call(cap, label, ncaps, len, mr));
+}
+
+/* Kernel internals: the root CNode slot a CPtr names, and the object behind it. */
+static cte_t *root_slot(mica_cptr_t cptr)
+{
+    cte_t *root_tcb_slots = (cte_t *)paddr_to_ptr(ks.root_tcb);
+    cte_t *cnode = (cte_t *)paddr_to_ptr((paddr_t)root_tcb_slots[TCB_CTABLE].cap.obj << 4);
+    return &cnode[cptr];
+}
+
+static paddr_t obj_of(mica_cptr_t cptr)
+{
+    return (paddr_t)root_slot(cptr)->cap.obj << 4;
+}
+
+static tcb_t *tcb_of(mica_cptr_t cptr)
+{
+    return tcb_ptr(obj_of(cptr));
+}
+
+static cte_t *tcb_cnode_slot(mica_cptr_t tcb, unsigned i)
+{
+    return tcb_slot(obj_of(tcb), i);
+}
+
+static word_t state_of(mica_cptr_t tcb)
+{
+    return tcb_of(tcb)->state.type;
+}
+
+/* IPC buffer addresses for new threads: unmapped, the kernel only uses the offset. */
+static mica_word_t next_buffer_vaddr(void)
+{
+    static mica_word_t next = 0x30000000;
+    next += 1ul << MICA_PAGE_BITS;
+    return next;
+}
+
+/* A thread in the root's CSpace and VSpace with its own IPC buffer, not started. */
+static mica_cptr_t new_thread(mica_word_t prio)
+{
+    mica_cptr_t tcb = mt_make(MICA_TCB_OBJECT, 0);
+    mica_cptr_t frame = mt_make(MICA_FRAME_OBJECT, 0);
+    mt_assert_err(mica_tcb_configure(tcb, 0, CNODE, 0, MICA_CAP_INIT_VSPACE, 0,
+                                     next_buffer_vaddr(), frame), MICA_NO_ERROR);
+    mt_assert_err(mica_tcb_set_priority(tcb, MICA_CAP_INIT_TCB, prio), MICA_NO_ERROR);
+    return tcb;
+}
+
+static mica_user_context_t regs_for(entry4_fn fn, mica_word_t a0, mica_word_t a1, mica_word_t a2,
+                                    mica_word_t a3)
+{
+    mica_user_context_t r = { 0 };
+    r.pc = (mica_word_t)fn;
+    r.r0 = a0;
+    r.r1 = a1;
+    r.r2 = a2;
+    r.r3 = a3;
+    return r;
+}
+
+/* WriteRegisters(pc = fn, r0..r3) with resume_target: the thread starts. */
+static void start(mica_cptr_t tcb, entry4_fn fn, mica_word_t a0, mica_word_t a1, mica_word_t a2,
+                  mica_word_t a3)
+{
+    mica_user_context_t r = regs_for(fn, a0, a1, a2, a3);
+    mt_assert_err(mica_tcb_write_registers(tcb, true, 0, MICA_USER_CONTEXT_WORDS, &r),
+                  MICA_NO_ERROR);
+}
+
+static void set_my_prio(mica_word_t prio)
+{
+    mt_assert_err(mica_tcb_set_priority(MICA_CAP_INIT_TCB, MICA_CAP_INIT_TCB, prio), MICA_NO_ERROR);
+}
+
+/*
+ * Let every ready thread (all above priority 0) run until it blocks or
+ * exits, then carry on at priority 255.
+ */
+static void run_others(void)
+{
+    set_my_prio(0);
+    set_my_prio(MICA_MAX_PRIO);
+}
+
+static mica_cptr_t make_device_frame(void)
+{
+    const mica_bootinfo_t *bi = mt_bi();
+    for (mica_word_t i = 0; i < bi->untyped.end - bi->untyped.start; i++) {
+        const mica_untyped_desc_t *u = &bi->untyped_list[i];
+        if (u->is_device && u->size_bits >= MICA_PAGE_BITS) {
+            mica_cptr_t slot = mt_slot();
+            mt_assert_err(mica_untyped_retype(bi->untyped.start + i, MICA_FRAME_OBJECT, 0, CNODE,
+                                              0, 0, slot, 1), MICA_NO_ERROR);
+            return slot;
+        }
+    }
+    ck_abort_msg("no device untyped to make a device frame from");
+    return 0;
+}
+
+static mica_cptr_t copy_of(mica_cptr_t src, mica_cap_rights_t rights)
+{
+    mica_cptr_t slot = mt_slot();
+    mt_assert_err(mica_cnode_copy(CNODE, slot, DEPTH, CNODE, src, DEPTH, rights), MICA_NO_ERROR);
+    return slot;
+}
+
+/* What threads observe, checked after they ran. */
+static volatile mica_word_t seen[16];
+static volatile int seen_count;
+
+static void note(mica_word_t v)
+{
+    ck_assert_int_lt(seen_count, 16);
+    seen[seen_count++] = v;
+}
+
+static void reset_seen(void)
+{
+    for (int i = 0; i < 16; i++)
+        seen[i] = 0;
+    seen_count = 0;
+}
+
+/* Record the four arguments. */
+static void record_args(mica_word_t a0, mica_word_t a1, mica_word_t a2, mica_word_t a3)
+{
+    note(a0);
+    note(a1);
+    note(a2);
+    note(a3);
+}
+
+/* Record a0 and return. */
+static void record_a0(mica_word_t a0, mica_word_t a1, mica_word_t a2, mica_word_t a3)
+{
+    (void)a1; (void)a2; (void)a3;
+    note(a0);
+}
+
+/* --- starting threads (API.md "Registers and starting threads") ------------- */
+
+static void start_and_exit_task(const mica_bootinfo_t *bi)
+{
+    (void)bi;
+    reset_seen();
+    mica_cptr_t t = new_thread(100);
+    start(t, record_args, 11, 22, 33, 44);
+    /* Lower priority than the root: it has not run yet. */
+    ck_assert_int_eq(seen_count, 0);
+    ck_assert_uint_eq(state_of(t), MICA_THREAD_RESTART);
+    run_others();
+    ck_assert_int_eq(seen_count, 4);
+    ck_assert_uint_eq(seen[0], 11);
+    ck_assert_uint_eq(seen[1], 22);
+    ck_assert_uint_eq(seen[2], 33);
+    ck_assert_uint_eq(seen[3], 44);
+    /* Its entry returned: it is Inactive, as if suspended. */
+    ck_assert_uint_eq(state_of(t), MICA_THREAD_INACTIVE);
+    ck_assert_uint_eq(tcb_of(t)->exits, 1);
+}
+
+START_TEST(write_registers_and_resume_start_entry_with_r0_to_r3)
+{
+    mica_run_result_t r = mt_run(start_and_exit_task);
+    /* The root and the helper both ended Inactive. */
+    ck_assert_uint_eq(r.threads[MICA_THREAD_INACTIVE], 2);
+}
+END_TEST
+
+static void restart_after_exit_task(const mica_bootinfo_t *bi)
+{
+    (void)bi;
+    reset_seen();
+    mica_cptr_t t = new_thread(100);
+    start(t, record_a0, 1, 0, 0, 0);
+    run_others();
+    ck_assert_int_eq(seen_count, 1);
+    ck_assert_uint_eq(state_of(t), MICA_THREAD_INACTIVE);
+
+    /* ReadRegisters still works on a thread that exited. */
+    mica_user_context_t r;
+    mt_assert_err(mica_tcb_read_registers(t, false, 0, MICA_USER_CONTEXT_WORDS, &r),
+                  MICA_NO_ERROR);
+    ck_assert_uint_eq(r.pc, (mica_word_t)record_a0);
+
+    /* A plain Resume does not run the entry again. */
+    mt_assert_err(mica_tcb_resume(t), MICA_NO_ERROR);
+    run_others();
+    ck_assert_int_eq(seen_count, 1);
+    ck_assert_uint_eq(state_of(t), MICA_THREAD_INACTIVE);
+    uint32_t exits = tcb_of(t)->exits;
+
+    /* A new pc and Resume start it again, at the new entry with the new arguments. */
+    start(t, record_args, 5, 6, 7, 8);
+    run_others();
+    ck_assert_int_eq(seen_count, 5);
+    ck_assert_uint_eq(seen[1], 5);
+    ck_assert_uint_eq(seen[4], 8);
+    ck_assert_uint_eq(state_of(t), MICA_THREAD_INACTIVE);
+    ck_assert_uint_gt(tcb_of(t)->exits, exits);
+}
+
+START_TEST(an_exited_thread_is_inactive_and_restarts_at_a_new_pc)
+{
+    mt_run(restart_after_exit_task);
+}
+END_TEST
+
+ROOT_TEST(an_exited_thread_restarts_when_the_same_pc_is_written_again)
+{
+    reset_seen();
+    mica_cptr_t t = new_thread(100);
+    start(t, record_a0, 1, 0, 0, 0);
+    run_others();
+    ck_assert_int_eq(seen_count, 1);
+    start(t, record_a0, 2, 0, 0, 0);
+    run_others();
+    ck_assert_int_eq(seen_count, 2);
+    ck_assert_uint_eq(seen[1], 2);
+}
+
+ROOT_TEST(a_thread_resumed_without_registers_never_runs)
+{
+    /* A new TCB has pc 0: on seL4 it would fault at once; here it stays stopped. */
+    mica_cptr_t t = new_thread(100);
+    mt_assert_err(mica_tcb_resume(t), MICA_NO_ERROR);
+    run_others();
+    ck_assert_uint_eq(state_of(t), MICA_THREAD_INACTIVE);
+}
+
+/* --- Configure ---------------------------------------------------------------- */
+
+static void check_own_spaces(mica_word_t cnode_slot, mica_word_t a1, mica_word_t a2,
+                             mica_word_t a3)
+{
+    (void)a1; (void)a2; (void)a3;
+    note(mica_get_ipc_buffer() != NULL);
+    note(mica_debug_cap_identify(cnode_slot));
+    note((mica_word_t)mica_get_ipc_buffer() & ((1u << MICA_PAGE_BITS) - 1));
+}
+
+ROOT_TEST(configure_gives_a_thread_its_cspace_vspace_and_ipc_buffer)
+{
+    reset_seen();
+    mica_cptr_t t = mt_make(MICA_TCB_OBJECT, 0);
+    mica_cptr_t frame = mt_make(MICA_FRAME_OBJECT, 0);
+    mt_assert_err(mica_tcb_configure(t, 0, CNODE, 0, MICA_CAP_INIT_VSPACE, 0,
+                                     0x30000c00, frame), MICA_NO_ERROR);
+    ck_assert_int_eq(tcb_cnode_slot(t, TCB_CTABLE)->cap.type, MICA_CAP_TYPE_CNODE);
+    ck_assert_int_eq(tcb_cnode_slot(t, TCB_VTABLE)->cap.type, MICA_CAP_TYPE_VSPACE);
+    ck_assert_int_eq(tcb_cnode_slot(t, TCB_BUFFER)->cap.type, MICA_CAP_TYPE_FRAME);
+    ck_assert_uint_eq(tcb_of(t)->ipc_buffer, 0x30000c00);
+    /* Configure leaves the priority alone: a new TCB has priority 0 and MCP 0. */
+    ck_assert_uint_eq(tcb_of(t)->priority, 0);
+    ck_assert_uint_eq(tcb_of(t)->mcp, 0);
+    mt_assert_err(mica_tcb_set_priority(t, MICA_CAP_INIT_TCB, 10), MICA_NO_ERROR);
+    start(t, check_own_spaces, CNODE, 0, 0, 0);
+    run_others();
+    ck_assert_int_eq(seen_count, 3);
+    ck_assert_uint_eq(seen[0], 1);
+    ck_assert_uint_eq(seen[1], MICA_CAP_TYPE_CNODE);
+    ck_assert_uint_eq(seen[2], 0xc00);
+}
+
+ROOT_TEST(configure_with_buffer_address_0_gives_no_ipc_buffer)
+{
+    reset_seen();
+    mica_cptr_t t = mt_make(MICA_TCB_OBJECT, 0);
+    /* With address 0 the buffer cap is not looked at: a null cap is fine. */
+    mt_assert_err(mica_tcb_configure(t, 0, CNODE, 0, MICA_CAP_INIT_VSPACE, 0, 0, MICA_CAP_NULL),
+                  MICA_NO_ERROR);
+    ck_assert_int_eq(tcb_cnode_slot(t, TCB_BUFFER)->cap.type, MICA_CAP_TYPE_NULL);
+    mt_assert_err(mica_tcb_set_priority(t, MICA_CAP_INIT_TCB, 10), MICA_NO_ERROR);
+    start(t, check_own_spaces, CNODE, 0, 0, 0);
+    run_others();
+    ck_assert_int_eq(seen_count, 3);
+    ck_assert_uint_eq(seen[0], 0);
+    ck_assert_uint_eq(seen[1], MICA_CAP_TYPE_CNODE);
+}
+
+/* sel4test THREADS0004: Configure with a null CSpace must fail. */
+ROOT_TEST(configure_with_a_null_cspace_fails_THREADS0004)
+{
+    mica_cptr_t t = mt_make(MICA_TCB_OBJECT, 0);
+    mica_cptr_t frame = mt_make(MICA_FRAME_OBJECT, 0);
+    ASSERT_FAILS(mica_tcb_configure(t, 0, MICA_CAP_NULL, 0, MICA_CAP_INIT_VSPACE, 0,
+                                    0x30000000, frame), MICA_ILLEGAL_OPERATION);
+    ck_assert_int_eq(tcb_cnode_slot(t, TCB_CTABLE)->cap.type, MICA_CAP_TYPE_NULL);
+    ck_assert_int_eq(tcb_cnode_slot(t, TCB_BUFFER)->cap.type, MICA_CAP_TYPE_NULL);
+}
+
+ROOT_TEST(configure_with_a_cspace_that_is_not_a_cnode_fails)
+{
+    mica_cptr_t t = mt_make(MICA_TCB_OBJECT, 0);
+    mica_cptr_t ep = mt_make(MICA_ENDPOINT_OBJECT, 0);
+    ASSERT_FAILS(mica_tcb_configure(t, 0, ep, 0, MICA_CAP_INIT_VSPACE, 0, 0, 0),
+                 MICA_ILLEGAL_OPERATION);
+    ASSERT_FAILS(mica_tcb_configure(t, 0, MICA_CAP_INIT_VSPACE, 0, MICA_CAP_INIT_VSPACE, 0, 0, 0),
+                 MICA_ILLEGAL_OPERATION);
+    ASSERT_FAILS(mica_tcb_configure(t, 0, MICA_CAP_INIT_TCB, 0, MICA_CAP_INIT_VSPACE, 0, 0, 0),
+                 MICA_ILLEGAL_OPERATION);
+}
+
+ROOT_TEST(configure_with_a_vspace_root_that_is_not_a_vspace_fails)
+{
+    mica_cptr_t t = mt_make(MICA_TCB_OBJECT, 0);
+    mica_cptr_t pt = mt_make(MICA_PAGE_TABLE_OBJECT, 0);
+    ASSERT_FAILS(mica_tcb_configure(t, 0, CNODE, 0, MICA_CAP_NULL, 0, 0, 0),
+                 MICA_ILLEGAL_OPERATION);
+    ASSERT_FAILS(mica_tcb_configure(t, 0, CNODE, 0, CNODE, 0, 0, 0), MICA_ILLEGAL_OPERATION);
+    ASSERT_FAILS(mica_tcb_configure(t, 0, CNODE, 0, pt, 0, 0, 0), MICA_ILLEGAL_OPERATION);
+}
+
+ROOT_TEST(configure_with_a_bad_ipc_buffer_fails)
+{
+    mica_cptr_t t = mt_make(MICA_TCB_OBJECT, 0);
+    mica_cptr_t frame = mt_make(MICA_FRAME_OBJECT, 0);
+    mica_cptr_t ep = mt_make(MICA_ENDPOINT_OBJECT, 0);
+    mica_cptr_t dev = make_device_frame();
+    ASSERT_FAILS(mica_tcb_configure(t, 0, CNODE, 0, MICA_CAP_INIT_VSPACE, 0, 0x30000000, ep),
+                 MICA_ILLEGAL_OPERATION);
+    ASSERT_FAILS(mica_tcb_configure(t, 0, CNODE, 0, MICA_CAP_INIT_VSPACE, 0, 0x30000000,
+                                    MICA_CAP_NULL), MICA_ILLEGAL_OPERATION);
+    /* sel4test FRAMEDIPC0001/0002: a device frame cannot be an IPC buffer. */
+    ASSERT_FAILS(mica_tcb_configure(t, 0, CNODE, 0, MICA_CAP_INIT_VSPACE, 0, 0x30000000, dev),
+                 MICA_ILLEGAL_OPERATION);
+    ASSERT_FAILS(mica_tcb_configure(t, 0, CNODE, 0, MICA_CAP_INIT_VSPACE, 0, 0x30000008, frame),
+                 MICA_ALIGNMENT_ERROR);
+}
+
+ROOT_TEST(configure_checks_the_ipc_buffer_before_the_spaces)
+{
+    mica_cptr_t t = mt_make(MICA_TCB_OBJECT, 0);
+    mica_cptr_t frame = mt_make(MICA_FRAME_OBJECT, 0);
+    /* Both the buffer and the CSpace are bad: seL4 decodes the buffer first. */
+    ASSERT_FAILS(mica_tcb_configure(t, 0, MICA_CAP_NULL, 0, MICA_CAP_INIT_VSPACE, 0,
+                                    0x30000200, frame), MICA_ALIGNMENT_ERROR);
+}
+
+static void identify_slots(mica_word_t a0, mica_word_t a1, mica_word_t a2, mica_word_t a3)
+{
+    note(mica_debug_cap_identify(a0));
+    note(mica_debug_cap_identify(a1));
+    note(mica_debug_cap_identify(a2));
+    note(mica_debug_cap_identify(a3));
+}
+
+/* A radix-6 CNode holding an endpoint in slot 5 and a notification in slot 6. */
+static mica_cptr_t small_cspace(void)
+{
+    mica_cptr_t cn = mt_make(MICA_CNODE_OBJECT, 6);
+    mica_cptr_t ep = mt_make(MICA_ENDPOINT_OBJECT, 0);
+    mica_cptr_t nt = mt_make(MICA_NOTIFICATION_OBJECT, 0);
+    mt_assert_err(mica_cnode_copy(cn, 5, 6, CNODE, ep, DEPTH, MICA_ALL_RIGHTS), MICA_NO_ERROR);
+    mt_assert_err(mica_cnode_copy(cn, 6, 6, CNODE, nt, DEPTH, MICA_ALL_RIGHTS), MICA_NO_ERROR);
+    return cn;
+}
+
+ROOT_TEST(configure_applies_cspace_root_data_as_the_cnode_guard)
+{
+    reset_seen();
+    mica_cptr_t cn = small_cspace();
+    mica_cptr_t t = mt_make(MICA_TCB_OBJECT, 0);
+    mica_cptr_t frame = mt_make(MICA_FRAME_OBJECT, 0);
+    /* Guard of 58 zero bits: a plain slot number at depth 64 names a slot. */
+    mt_assert_err(mica_tcb_configure(t, 0, cn, mica_cnode_capdata_new(0, 58),
+                                     MICA_CAP_INIT_VSPACE, 0, 0x30000000, frame), MICA_NO_ERROR);
+    ck_assert_uint_eq(tcb_cnode_slot(t, TCB_CTABLE)->cap.f2, 58);
+    mt_assert_err(mica_tcb_set_priority(t, MICA_CAP_INIT_TCB, 10), MICA_NO_ERROR);
+    start(t, identify_slots, 5, 6, 7, MICA_CAP_INIT_TCB);
+    run_others();
+    ck_assert_int_eq(seen_count, 4);
+    ck_assert_uint_eq(seen[0], MICA_CAP_TYPE_ENDPOINT);
+    ck_assert_uint_eq(seen[1], MICA_CAP_TYPE_NOTIFICATION);
+    ck_assert_uint_eq(seen[2], MICA_CAP_TYPE_NULL);
+    ck_assert_uint_eq(seen[3], MICA_CAP_TYPE_NULL);   /* the root's caps are not there */
+}
+
+ROOT_TEST(configure_with_cspace_root_data_too_wide_for_the_cnode_fails)
+{
+    mica_cptr_t cn = small_cspace();
+    mica_cptr_t t = mt_make(MICA_TCB_OBJECT, 0);
+    /* 59 guard bits + radix 6 > 64: the derived cap would be null. */
+    ASSERT_FAILS(mica_tcb_configure(t, 0, cn, mica_cnode_capdata_new(0, 59),
+                                    MICA_CAP_INIT_VSPACE, 0, 0, 0), MICA_ILLEGAL_OPERATION);
+}
+
+ROOT_TEST(configure_replaces_the_previous_spaces)
+{
+    mica_cptr_t cn = small_cspace();
+    mica_cptr_t t = new_thread(10);
+    ck_assert_uint_eq(tcb_cnode_slot(t, TCB_CTABLE)->cap.obj, root_slot(CNODE)->cap.obj);
+    mt_assert_err(mica_tcb_configure(t, 0, cn, mica_cnode_capdata_new(0, 58),
+                                     MICA_CAP_INIT_VSPACE, 0, 0, 0), MICA_NO_ERROR);
+    ck_assert_uint_eq(tcb_cnode_slot(t, TCB_CTABLE)->cap.obj, root_slot(cn)->cap.obj);
+    ck_assert_int_eq(tcb_cnode_slot(t, TCB_BUFFER)->cap.type, MICA_CAP_TYPE_NULL);
+    ck_assert_uint_eq(tcb_of(t)->ipc_buffer, 0);
+}
+
+ROOT_TEST(configure_of_the_calling_thread_with_its_own_spaces_succeeds)
+{
+    mica_ipc_buffer_t *before = mica_get_ipc_buffer();
+    mt_assert_err(mica_tcb_configure(MICA_CAP_INIT_TCB, 0, CNODE, 0, MICA_CAP_INIT_VSPACE, 0,
+                                     bi->ipc_buffer, MICA_CAP_INIT_IPC_BUFFER), MICA_NO_ERROR);
+    /* Still the same CSpace and IPC buffer. */
+    ck_assert_int_eq(mica_debug_cap_identify(MICA_CAP_INIT_VSPACE), MICA_CAP_TYPE_VSPACE);
+    ck_assert_ptr_eq(mica_get_ipc_buffer(), before);
+    mica_get_ipc_buffer()->msg[50] = 0x5a5a;
+    ck_assert_uint_eq(((mica_ipc_buffer_t *)mica_vaddr_to_ptr(bi->ipc_buffer))->msg[50], 0x5a5a);
+    mt_make(MICA_ENDPOINT_OBJECT, 0);
+}
+
+ROOT_TEST(configure_with_a_short_message_is_truncated)
+{
+    mica_cptr_t t = mt_make(MICA_TCB_OBJECT, 0);
+    mica_cptr_t frame = mt_make(MICA_FRAME_OBJECT, 0);
+    mica_word_t mr[4] = { 0, 0, 0, 0x30000000 };
+    mica_set_cap(0, CNODE);
+    mica_set_cap(1, MICA_CAP_INIT_VSPACE);
+    mica_set_cap(2, frame);
+    ASSERT_FAILS(raw_invoke(t, MICA_TCB_CONFIGURE, 3, 3, mr), MICA_TRUNCATED_MESSAGE);
+    ASSERT_FAILS(raw_invoke(t, MICA_TCB_CONFIGURE, 2, 4, mr), MICA_TRUNCATED_MESSAGE);
+    ASSERT_FAILS(raw_invoke(t, MICA_TCB_CONFIGURE, 0, 0, mr), MICA_TRUNCATED_MESSAGE);
+    mt_assert_err(raw_invoke(t, MICA_TCB_CONFIGURE, 3, 4, mr), MICA_NO_ERROR);
+}
+
+/* --- SetSpace ----------------------------------------------------------------- */
+
+static void recv_on_empty_slot(mica_word_t slot, mica_word_t a1, mica_word_t a2, mica_word_t a3)
+{
+    (void)a1; (void)a2; (void)a3;
+    note(1);
+    mica_recv(slot, NULL);      /* a cap fault, sent to the fault endpoint */
+    note(2);                    /* never: the handler suspends us */
+}
+
+ROOT_TEST(set_space_changes_the_cspace_and_the_fault_endpoint)
+{
+    reset_seen();
+    mica_cptr_t cn = small_cspace();
+    mica_cptr_t t = new_thread(100);
+    mica_word_t buffer = tcb_of(t)->ipc_buffer;
+    /* Fault endpoint: CPtr 5 in the new CSpace (the endpoint copied there). */
+    mt_assert_err(mica_tcb_set_space(t, 5, cn, mica_cnode_capdata_new(0, 58),
+                                     MICA_CAP_INIT_VSPACE, 0), MICA_NO_ERROR);
+    ck_assert_uint_eq(tcb_of(t)->fault_handler, 5);
+    ck_assert_uint_eq(tcb_cnode_slot(t, TCB_CTABLE)->cap.obj, root_slot(cn)->cap.obj);
+    /* SetSpace leaves the IPC buffer alone. */
+    ck_assert_uint_eq(tcb_of(t)->ipc_buffer, buffer);
+    ck_assert_int_eq(tcb_cnode_slot(t, TCB_BUFFER)->cap.type, MICA_CAP_TYPE_FRAME);
+
+    /* Receive the fault on the same endpoint through a root CSpace copy. */
+    mica_cptr_t ep = mt_slot();
+    mt_assert_err(mica_cnode_copy(CNODE, ep, DEPTH, cn, 5, 6, MICA_ALL_RIGHTS), MICA_NO_ERROR);
+    start(t, recv_on_empty_slot, 40, 0, 0, 0);
+    set_my_prio(50);
+    mica_msginfo_t info = mica_recv(ep, NULL);
+    ck_assert_uint_eq(mica_msginfo_get_label(info), MICA_FAULT_CAP);
+    ck_assert_uint_eq(mica_get_mr(MICA_CAP_FAULT_ADDR), 40);
+    ck_assert_uint_eq(mica_get_mr(MICA_CAP_FAULT_IN_RECV_PHASE), 1);
+    ck_assert_uint_eq(state_of(t), MICA_THREAD_BLOCKED_ON_REPLY);
+    mt_assert_err(mica_tcb_suspend(t), MICA_NO_ERROR);
+    ck_assert_int_eq(seen_count, 1);
+}
+
+/* sel4test THREADS0005: SetSpace with a null CSpace must fail. */
+ROOT_TEST(set_space_with_a_null_cspace_fails_THREADS0005)
+{
+    mica_cptr_t t = new_thread(10);
+    ASSERT_FAILS(mica_tcb_set_space(t, 0, MICA_CAP_NULL, 0, MICA_CAP_INIT_VSPACE, 0),
+                 MICA_ILLEGAL_OPERATION);
+    ck_assert_uint_eq(tcb_cnode_slot(t, TCB_CTABLE)->cap.obj, root_slot(CNODE)->cap.obj);
+}
+
+ROOT_TEST(set_space_with_a_cspace_that_is_not_a_cnode_fails)
+{
+    mica_cptr_t t = new_thread(10);
+    mica_cptr_t nt = mt_make(MICA_NOTIFICATION_OBJECT, 0);
+    ASSERT_FAILS(mica_tcb_set_space(t, 0, nt, 0, MICA_CAP_INIT_VSPACE, 0),
+                 MICA_ILLEGAL_OPERATION);
+    ASSERT_FAILS(mica_tcb_set_space(t, 0, MICA_CAP_INIT_IPC_BUFFER, 0, MICA_CAP_INIT_VSPACE, 0),
+                 MICA_ILLEGAL_OPERATION);
+    /* Cap data that leaves no valid CNode cap. */
+    ASSERT_FAILS(mica_tcb_set_space(t, 0, CNODE, mica_cnode_capdata_new(0, 53),
+                                    MICA_CAP_INIT_VSPACE, 0), MICA_ILLEGAL_OPERATION);
+}
+
+ROOT_TEST(set_space_with_a_vspace_root_that_is_not_a_vspace_fails)
+{
+    mica_cptr_t t = new_thread(10);
+    ASSERT_FAILS(mica_tcb_set_space(t, 0, CNODE, 0, MICA_CAP_NULL, 0), MICA_ILLEGAL_OPERATION);
+    ASSERT_FAILS(mica_tcb_set_space(t, 0, CNODE, 0, MICA_CAP_INIT_TCB, 0),
+                 MICA_ILLEGAL_OPERATION);
+    ASSERT_FAILS(mica_tcb_set_space(t, 0, CNODE, 0, MICA_CAP_INIT_IPC_BUFFER, 0),
+                 MICA_ILLEGAL_OPERATION);
+}
+
+ROOT_TEST(set_space_with_a_short_message_is_truncated)
+{
+    mica_cptr_t t = new_thread(10);
+    mica_word_t mr[3] = { 0, 0, 0 };
+    mica_set_cap(0, CNODE);
+    mica_set_cap(1, MICA_CAP_INIT_VSPACE);
+    ASSERT_FAILS(raw_invoke(t, MICA_TCB_SET_SPACE, 2, 2, mr), MICA_TRUNCATED_MESSAGE);
+    ASSERT_FAILS(raw_invoke(t, MICA_TCB_SET_SPACE, 1, 3, mr), MICA_TRUNCATED_MESSAGE);
+    mt_assert_err(raw_invoke(t, MICA_TCB_SET_SPACE, 2, 3, mr), MICA_NO_ERROR);
+}
+
+/* --- SetIPCBuffer --------------------------------------------------------------- */
+
+static void write_to_own_buffer(mica_word_t v, mica_word_t a1, mica_word_t a2, mica_word_t a3)
+{
+    (void)a1; (void)a2; (void)a3;
+    mica_ipc_buffer_t *b = mica_get_ipc_buffer();
+    note(b != NULL);
+    if (b)
+        b->msg[100] = v;
+}
+
+ROOT_TEST(set_ipc_buffer_moves_the_buffer_to_the_frame_at_the_vaddr_offset)
+{
+    reset_seen();
+    const mica_word_t w = 0x20000000;
+    mica_cptr_t pt = mt_make(MICA_PAGE_TABLE_OBJECT, 0);
+    mica_cptr_t frame = mt_make(MICA_FRAME_OBJECT, 0);
+    mt_assert_err(mica_page_table_map(pt, MICA_CAP_INIT_VSPACE, w, MICA_DEFAULT_VM_ATTRIBUTES),
+                  MICA_NO_ERROR);
+    mt_assert_err(mica_page_map(frame, MICA_CAP_INIT_VSPACE, w, MICA_READ_WRITE,
+                                MICA_DEFAULT_VM_ATTRIBUTES), MICA_NO_ERROR);
+    mica_cptr_t t = new_thread(10);
+    /* 1 KiB aligned, not page aligned: the buffer is the frame's second KiB. */
+    mt_assert_err(mica_tcb_set_ipc_buffer(t, w + 0x400, frame), MICA_NO_ERROR);
+    ck_assert_uint_eq(tcb_of(t)->ipc_buffer, w + 0x400);
+    ck_assert_uint_eq(tcb_cnode_slot(t, TCB_BUFFER)->cap.obj, root_slot(frame)->cap.obj);
+    start(t, write_to_own_buffer, 0xfeed, 0, 0, 0);
+    run_others();
+    ck_assert_int_eq(seen_count, 1);
+    ck_assert_uint_eq(seen[0], 1);
+    mica_ipc_buffer_t *view = mica_vaddr_to_ptr(w + 0x400);
+    ck_assert_uint_eq(view->msg[100], 0xfeed);
+}
+
+ROOT_TEST(set_ipc_buffer_to_address_0_removes_the_buffer)
+{
+    reset_seen();
+    mica_cptr_t t = new_thread(10);
+    mt_assert_err(mica_tcb_set_ipc_buffer(t, 0, MICA_CAP_NULL), MICA_NO_ERROR);
+    ck_assert_int_eq(tcb_cnode_slot(t, TCB_BUFFER)->cap.type, MICA_CAP_TYPE_NULL);
+    start(t, write_to_own_buffer, 1, 0, 0, 0);
+    run_others();
+    ck_assert_int_eq(seen_count, 1);
+    ck_assert_uint_eq(seen[0], 0);
+}
+
+ROOT_TEST(set_ipc_buffer_with_a_cap_that_is_not_a_frame_fails)
+{
+    mica_cptr_t t = new_thread(10);
+    mica_cptr_t ep = mt_make(MICA_ENDPOINT_OBJECT, 0);
+    ASSERT_FAILS(mica_tcb_set_ipc_buffer(t, 0x30000000, ep), MICA_ILLEGAL_OPERATION);
+    ASSERT_FAILS(mica_tcb_set_ipc_buffer(t, 0x30000000, MICA_CAP_NULL), MICA_ILLEGAL_OPERATION);
+    ASSERT_FAILS(mica_tcb_set_ipc_buffer(t, 0x30000000, MICA_CAP_INIT_VSPACE),
+                 MICA_ILLEGAL_OPERATION);
+    ASSERT_FAILS(mica_tcb_set_ipc_buffer(t, 0x30000000, t), MICA_ILLEGAL_OPERATION);
+}
+
+/* sel4test FRAMEDIPC0001/0002: a device frame cannot be an IPC buffer. */
+ROOT_TEST(set_ipc_buffer_with_a_device_frame_fails_FRAMEDIPC0001)
+{
+    mica_cptr_t t = new_thread(10);
+    mica_cptr_t dev = make_device_frame();
+    ASSERT_FAILS(mica_tcb_set_ipc_buffer(t, 0x30000000, dev), MICA_ILLEGAL_OPERATION);
+}
+
+ROOT_TEST(set_ipc_buffer_at_an_unaligned_address_is_an_alignment_error)
+{
+    mica_cptr_t t = new_thread(10);
+    mica_cptr_t frame = mt_make(MICA_FRAME_OBJECT, 0);
+    static const mica_word_t bad[] = { 1, 8, 0x200, 0x3f8, 0x30000001, 0x30000600 };
+    for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        ASSERT_FAILS(mica_tcb_set_ipc_buffer(t, bad[i], frame), MICA_ALIGNMENT_ERROR);
+    mt_assert_err(mica_tcb_set_ipc_buffer(t, 0x30000800, frame), MICA_NO_ERROR);
+}
+
+ROOT_TEST(set_ipc_buffer_with_a_short_message_is_truncated)
+{
+    mica_cptr_t t = new_thread(10);
+    mica_cptr_t frame = mt_make(MICA_FRAME_OBJECT, 0);
+    mica_word_t mr[1] = { 0x30000000 };
+    mica_set_cap(0, frame);
+    ASSERT_FAILS(raw_invoke(t, MICA_TCB_SET_IPC_BUFFER, 1, 0, mr), MICA_TRUNCATED_MESSAGE);
+    ASSERT_FAILS(raw_invoke(t, MICA_TCB_SET_IPC_BUFFER, 0, 1, mr), MICA_TRUNCATED_MESSAGE);
+    mt_assert_err(raw_invoke(t, MICA_TCB_SET_IPC_BUFFER, 1, 1, mr), MICA_NO_ERROR);
+}
+
+/* --- SetPriority / SetMCPriority / SetSchedParams --------------------------------- */
+
+ROOT_TEST(set_priority_changes_the_priority)
+{
+    mica_cptr_t t = new_thread(10);
+    ck_assert_uint_eq(tcb_of(t)->priority, 10);
+    /* The digest sees a successful change (so ASSERT_FAILS means something). */
+    uint64_t d = mt_kernel_digest();
+    mt_assert_err(mica_tcb_set_priority(t, MICA_CAP_INIT_TCB, 200), MICA_NO_ERROR);
+    ck_assert_uint_ne(mt_kernel_digest(), d);
+    ck_assert_uint_eq(tcb_of(t)->priority, 200);
+    mt_assert_err(mica_tcb_set_priority(t, MICA_CAP_INIT_TCB, 0), MICA_NO_ERROR);
+    ck_assert_uint_eq(tcb_of(t)->priority, 0);
+    mt_assert_err(mica_tcb_set_priority(t, MICA_CAP_INIT_TCB, MICA_MAX_PRIO), MICA_NO_ERROR);
+    ck_assert_uint_eq(tcb_of(t)->priority, MICA_MAX_PRIO);
+}
+
+ROOT_TEST(set_priority_above_the_authority_mcp_is_a_range_error)
+{
+    mica_cptr_t t = new_thread(10);
+    mica_cptr_t auth = new_thread(10);
+    mt_assert_err(mica_tcb_set_mc_priority(auth, MICA_CAP_INIT_TCB, 50), MICA_NO_ERROR);
+    ASSERT_RANGE_ERROR(mica_tcb_set_priority(t, auth, 51), 0, 50);
+    ASSERT_RANGE_ERROR(mica_tcb_set_priority(t, auth, 255), 0, 50);
+    ck_assert_uint_eq(tcb_of(t)->priority, 10);
+    mt_assert_err(mica_tcb_set_priority(t, auth, 50), MICA_NO_ERROR);
+    ck_assert_uint_eq(tcb_of(t)->priority, 50);
+    /* The root's MCP is 255: 256 is out of range. */
+    ASSERT_RANGE_ERROR(mica_tcb_set_priority(t, MICA_CAP_INIT_TCB, 256), 0, 255);
+    ASSERT_RANGE_ERROR(mica_tcb_set_priority(t, MICA_CAP_INIT_TCB, ~0ul), 0, 255);
+}
+
+ROOT_TEST(set_priority_with_an_authority_that_is_not_a_tcb_is_an_invalid_capability)
+{
+    mica_cptr_t t = new_thread(10);
+    mica_cptr_t ep = mt_make(MICA_ENDPOINT_OBJECT, 0);
+    ASSERT_INVALID_CAP(mica_tcb_set_priority(t, ep, 5), 1);
+    ASSERT_INVALID_CAP(mica_tcb_set_priority(t, MICA_CAP_NULL, 5), 1);
+    ASSERT_INVALID_CAP(mica_tcb_set_priority(t, CNODE, 5), 1);
+    /* The authority is checked before the priority. */
+    ASSERT_INVALID_CAP(mica_tcb_set_priority(t, ep, 1000), 1);
+}
+
+ROOT_TEST(set_priority_invoked_on_a_cap_that_is_not_a_tcb_fails)
+{
+    ASSERT_FAILS(mica_tcb_set_priority(CNODE, MICA_CAP_INIT_TCB, 5), MICA_ILLEGAL_OPERATION);
+    ASSERT_INVALID_CAP(mica_tcb_set_priority(MICA_CAP_NULL, MICA_CAP_INIT_TCB, 5), 0);
+}
+
+static mica_word_t auth_errors[8];
+
+static void set_prio_with_authorities(mica_word_t self, mica_word_t other, mica_word_t a2,
+                                      mica_word_t a3)
+{
+    (void)a2; (void)a3;
+    /* Any TCB cap is an authority, not only the caller's or the target's. */
+    auth_errors[0] = mica_tcb_set_priority(other, MICA_CAP_INIT_TCB, 77);
+    /* Our own MCP is 0 (a new TCB's): only priority 0 is allowed with it. */
+    auth_errors[1] = mica_tcb_set_priority(other, self, 1);
+    auth_errors[2] = mica_get_mr(0);
+    auth_errors[3] = mica_get_mr(1);
+    auth_errors[4] = mica_tcb_set_priority(self, self, 0);
+}
+
+ROOT_TEST(set_priority_accepts_any_tcb_as_authority)
+{
+    mica_cptr_t t = new_thread(100);
+    mica_cptr_t other = new_thread(10);
+    start(t, set_prio_with_authorities, t, other, 0, 0);
+    run_others();
+    ck_assert_uint_eq(auth_errors[0], MICA_NO_ERROR);
+    ck_assert_uint_eq(tcb_of(other)->priority, 77);
+    ck_assert_uint_eq(auth_errors[1], MICA_RANGE_ERROR);
+    ck_assert_uint_eq(auth_errors[2], 0);
+    ck_assert_uint_eq(auth_errors[3], 0);
+    ck_assert_uint_eq(auth_errors[4], MICA_NO_ERROR);
+    ck_assert_uint_eq(tcb_of(t)->priority, 0);
+}
+
+ROOT_TEST(set_priority_with_a_short_message_is_truncated)
+{
+    mica_cptr_t t = new_thread(10);
+    mica_word_t mr[1] = { 5 };
+    mica_set_cap(0, MICA_CAP_INIT_TCB);
+    ASSERT_FAILS(raw_invoke(t, MICA_TCB_SET_PRIORITY, 1, 0, mr), MICA_TRUNCATED_MESSAGE);
+    ASSERT_FAILS(raw_invoke(t, MICA_TCB_SET_PRIORITY, 0, 1, mr), MICA_TRUNCATED_MESSAGE);
+    mt_assert_err(raw_invoke(t, MICA_TCB_SET_PRIORITY, 1, 1, mr), MICA_NO_ERROR);
+    ck_assert_uint_eq(tcb_of(t)->priority, 5);
+}
+
+ROOT_TEST(set_mc_priority_bounds_what_the_tcb_can_grant)
+{
+    mica_cptr_t t = new_thread(10);
+    mica_cptr_t auth = mt_make(MICA_TCB_OBJECT, 0);
+    /* A new TCB has MCP 0. */
+    ASSERT_RANGE_ERROR(mica_tcb_set_priority(t, auth, 1), 0, 0);
+    mt_assert_err(mica_tcb_set_priority(t, auth, 0), MICA_NO_ERROR);
+    mt_assert_err(mica_tcb_set_mc_priority(auth, MICA_CAP_INIT_TCB, 100), MICA_NO_ERROR);
+    ck_assert_uint_eq(tcb_of(auth)->mcp, 100);
+    mt_assert_err(mica_tcb_set_priority(t, auth, 100), MICA_NO_ERROR);
+    ASSERT_RANGE_ERROR(mica_tcb_set_priority(t, auth, 101), 0, 100);
+    /* The MCP limits SetMCPriority with that authority too. */
+    ASSERT_RANGE_ERROR(mica_tcb_set_mc_priority(t, auth, 101), 0, 100);
+    mt_assert_err(mica_tcb_set_mc_priority(t, auth, 100), MICA_NO_ERROR);
+    ck_assert_uint_eq(tcb_of(t)->mcp, 100);
+}
+
+ROOT_TEST(set_mc_priority_errors)
+{
+    mica_cptr_t t = new_thread(10);
+    mica_cptr_t nt = mt_make(MICA_NOTIFICATION_OBJECT, 0);
+    ASSERT_RANGE_ERROR(mica_tcb_set_mc_priority(t, MICA_CAP_INIT_TCB, 256), 0, 255);
+    ASSERT_INVALID_CAP(mica_tcb_set_mc_priority(t, nt, 5), 1);
+    ASSERT_INVALID_CAP(mica_tcb_set_mc_priority(t, MICA_CAP_NULL, 5), 1);
+    mica_word_t mr[1] = { 5 };
+    mica_set_cap(0, MICA_CAP_INIT_TCB);
+    ASSERT_FAILS(raw_invoke(t, MICA_TCB_SET_MC_PRIORITY, 1, 0, mr), MICA_TRUNCATED_MESSAGE);
+    ASSERT_FAILS(raw_invoke(t, MICA_TCB_SET_MC_PRIORITY, 0, 1, mr), MICA_TRUNCATED_MESSAGE);
+    ck_assert_uint_eq(tcb_of(t)->mcp, 0);
+}
+
+ROOT_TEST(set_sched_params_sets_mcp_and_priority)
+{
+    mica_cptr_t t = new_thread(10);
+    mt_assert_err(mica_tcb_set_sched_params(t, MICA_CAP_INIT_TCB, 80, 60), MICA_NO_ERROR);
+    ck_assert_uint_eq(tcb_of(t)->mcp, 80);
+    ck_assert_uint_eq(tcb_of(t)->priority, 60);
+    mica_cptr_t u = new_thread(10);
+    mt_assert_err(mica_tcb_set_priority(u, t, 80), MICA_NO_ERROR);
+    ASSERT_RANGE_ERROR(mica_tcb_set_priority(u, t, 81), 0, 80);
+}
+
+ROOT_TEST(set_sched_params_errors)
+{
+    mica_cptr_t t = new_thread(10);
+    mica_cptr_t auth = new_thread(10);
+    mica_cptr_t ep = mt_make(MICA_ENDPOINT_OBJECT, 0);
+    mt_assert_err(mica_tcb_set_mc_priority(auth, MICA_CAP_INIT_TCB, 30), MICA_NO_ERROR);
+    /* Either value above the authority's MCP. */
+    ASSERT_RANGE_ERROR(mica_tcb_set_sched_params(t, auth, 31, 5), 0, 30);
+    ASSERT_RANGE_ERROR(mica_tcb_set_sched_params(t, auth, 5, 31), 0, 30);
+    ASSERT_INVALID_CAP(mica_tcb_set_sched_params(t, ep, 5, 5), 1);
+    mica_word_t mr[2] = { 5, 5 };
+    mica_set_cap(0, auth);
+    ASSERT_FAILS(raw_invoke(t, MICA_TCB_SET_SCHED_PARAMS, 1, 1, mr), MICA_TRUNCATED_MESSAGE);
+    ASSERT_FAILS(raw_invoke(t, MICA_TCB_SET_SCHED_PARAMS, 0, 2, mr), MICA_TRUNCATED_MESSAGE);
+    mt_assert_err(raw_invoke(t, MICA_TCB_SET_SCHED_PARAMS, 1, 2, mr), MICA_NO_ERROR);
+    ck_assert_uint_eq(tcb_of(t)->mcp, 5);
+    ck_assert_uint_eq(tcb_of(t)->priority, 5);
+}
+
+/* --- ReadRegisters / WriteRegisters / CopyRegisters ----------------------------------- */
+
+static mica_user_context_t sample_regs(mica_word_t base)
+{
+    mica_user_context_t r;
+    mica_word_t *w = (mica_word_t *)&r;
+    for (unsigned i = 0; i < MICA_USER_CONTEXT_WORDS; i++)
+        w[i] = base + i;
+    return r;
+}
+
+ROOT_TEST(read_registers_returns_what_write_registers_wrote)
+{
+    mica_cptr_t t = new_thread(10);
+    mica_user_context_t in = sample_regs(0x1000), out;
+    mt_assert_err(mica_tcb_write_registers(t, false, 0, MICA_USER_CONTEXT_WORDS, &in),
+                  MICA_NO_ERROR);
+    memset(&out, 0, sizeof out);
+    mt_assert_err(mica_tcb_read_registers(t, false, 0, MICA_USER_CONTEXT_WORDS, &out),
+                  MICA_NO_ERROR);
+    ck_assert_mem_eq(&in, &out, sizeof in);
+    /* Without resume_target the thread is not started. */
+    ck_assert_uint_eq(state_of(t), MICA_THREAD_INACTIVE);
+}
+
+ROOT_TEST(read_registers_returns_only_count_words)
+{
+    mica_cptr_t t = new_thread(10);
+    mica_user_context_t in = sample_regs(0x2000), out;
+    mt_assert_err(mica_tcb_write_registers(t, false, 0, MICA_USER_CONTEXT_WORDS, &in),
+                  MICA_NO_ERROR);
+    for (mica_word_t n = 1; n <= MICA_USER_CONTEXT_WORDS; n++) {
+        memset(&out, 0xab, sizeof out);
+        mt_assert_err(mica_tcb_read_registers(t, false, 0, n, &out), MICA_NO_ERROR);
+        const mica_word_t *o = (const mica_word_t *)&out, *i = (const mica_word_t *)&in;
+        for (mica_word_t k = 0; k < MICA_USER_CONTEXT_WORDS; k++)
+            ck_assert_uint_eq(o[k], k < n ? i[k] : 0xababababababababul);
+    }
+}
+
+ROOT_TEST(read_registers_of_oneself_is_illegal)
+{
+    mica_user_context_t r;
+    ASSERT_FAILS(mica_tcb_read_registers(MICA_CAP_INIT_TCB, false, 0, 1, &r),
+                 MICA_ILLEGAL_OPERATION);
+    ASSERT_FAILS(mica_tcb_read_registers(MICA_CAP_INIT_TCB, true, 0, MICA_USER_CONTEXT_WORDS, &r),
+                 MICA_ILLEGAL_OPERATION);
+}
+
+ROOT_TEST(read_registers_count_must_be_1_to_11)
+{
+    mica_cptr_t t = new_thread(10);
+    mica_user_context_t r;
+    ASSERT_RANGE_ERROR(mica_tcb_read_registers(t, false, 0, 0, &r), 1, 11);
+    ASSERT_RANGE_ERROR(mica_tcb_read_registers(t, false, 0, 12, &r), 1, 11);
+    ASSERT_RANGE_ERROR(mica_tcb_read_registers(t, true, 0, 1000, &r), 1, 11);
+    /* The count is checked before the target: reading oneself with count 0. */
+    ASSERT_RANGE_ERROR(mica_tcb_read_registers(MICA_CAP_INIT_TCB, false, 0, 0, &r), 1, 11);
+}
+
+ROOT_TEST(read_registers_with_a_short_message_is_truncated)
+{
+    mica_cptr_t t = new_thread(10);
+    mica_word_t mr[2] = { 0, 1 };
+    ASSERT_FAILS(raw_invoke(t, MICA_TCB_READ_REGISTERS, 0, 1, mr), MICA_TRUNCATED_MESSAGE);
+    ASSERT_FAILS(raw_invoke(t, MICA_TCB_READ_REGISTERS, 0, 0, mr), MICA_TRUNCATED_MESSAGE);
+}
+
+ROOT_TEST(read_registers_with_suspend_source_suspends_the_target)
+{
+    reset_seen();
+    mica_cptr_t t = new_thread(10);
+    start(t, record_a0, 1, 0, 0, 0);
+    ck_assert_uint_eq(state_of(t), MICA_THREAD_RESTART);
+    mica_user_context_t r;
+    mt_assert_err(mica_tcb_read_registers(t, true, 0, 3, &r), MICA_NO_ERROR);
+    ck_assert_uint_eq(r.pc, (mica_word_t)record_a0);
+    ck_assert_uint_eq(r.r0, 1);
+    ck_assert_uint_eq(state_of(t), MICA_THREAD_INACTIVE);
+    run_others();
+    ck_assert_int_eq(seen_count, 0);
+}
+
+ROOT_TEST(write_registers_without_resume_does_not_start_the_thread)
+{
+    reset_seen();
+    mica_cptr_t t = new_thread(10);
+    mica_user_context_t r = regs_for(record_a0, 1, 0, 0, 0);
+    mt_assert_err(mica_tcb_write_registers(t, false, 0, MICA_USER_CONTEXT_WORDS, &r),
+                  MICA_NO_ERROR);
+    run_others();
+    ck_assert_int_eq(seen_count, 0);
+    mt_assert_err(mica_tcb_resume(t), MICA_NO_ERROR);
+    run_others();
+    ck_assert_int_eq(seen_count, 1);
+    ck_assert_uint_eq(seen[0], 1);
+}
+
+ROOT_TEST(write_registers_of_oneself_is_illegal)
+{
+    mica_user_context_t r = sample_regs(0);
+    ASSERT_FAILS(mica_tcb_write_registers(MICA_CAP_INIT_TCB, false, 0, 1, &r),
+                 MICA_ILLEGAL_OPERATION);
+    ASSERT_FAILS(mica_tcb_write_registers(MICA_CAP_INIT_TCB, true, 0, MICA_USER_CONTEXT_WORDS, &r),
+                 MICA_ILLEGAL_OPERATION);
+}
+
+ROOT_TEST(write_registers_with_fewer_words_than_count_is_truncated)
+{
+    mica_cptr_t t = new_thread(10);
+    mica_word_t mr[16] = { 0, 5, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14 };
+    ASSERT_FAILS(raw_invoke(t, MICA_TCB_WRITE_REGISTERS, 0, 1, mr), MICA_TRUNCATED_MESSAGE);
+    ASSERT_FAILS(raw_invoke(t, MICA_TCB_WRITE_REGISTERS, 0, 6, mr), MICA_TRUNCATED_MESSAGE);
+    mt_assert_err(raw_invoke(t, MICA_TCB_WRITE_REGISTERS, 0, 7, mr), MICA_NO_ERROR);
+    mica_user_context_t r;
+    mt_assert_err(mica_tcb_read_registers(t, false, 0, 6, &r), MICA_NO_ERROR);
+    ck_assert_uint_eq(r.pc, 1);
+    ck_assert_uint_eq(r.r2, 5);
+    ck_assert_uint_eq(r.r3, 0);     /* beyond count: untouched */
+}
+
+ROOT_TEST(write_registers_count_beyond_the_register_file_is_clipped)
+{
+    mica_cptr_t t = new_thread(10);
+    mica_word_t mr[2 + 20];
+    mr[0] = 0;
+    mr[1] = 20;
+    for (unsigned i = 0; i < 20; i++)
+        mr[2 + i] = 0x100 + i;
+    mt_assert_err(raw_invoke(t, MICA_TCB_WRITE_REGISTERS, 0, 22, mr), MICA_NO_ERROR);
+    mica_user_context_t r;
+    mt_assert_err(mica_tcb_read_registers(t, false, 0, MICA_USER_CONTEXT_WORDS, &r),
+                  MICA_NO_ERROR);
+    const mica_word_t *w = (const mica_word_t *)&r;
+    for (unsigned i = 0; i < MICA_USER_CONTEXT_WORDS; i++)
+        ck_assert_uint_eq(w[i], 0x100 + i);
+}
+
+ROOT_TEST(copy_registers_copies_the_frame_registers_and_resumes_the_target)
+{
+    reset_seen();
+    mica_cptr_t src = new_thread(10), dst = new_thread(10);
+    mica_user_context_t in = regs_for(record_args, 9, 8, 7, 6), out;
+    in.sp = 0;
+    in.r7 = 0x77;
+    in.tls = 0x1234;
+    mt_assert_err(mica_tcb_write_registers(src, false, 0, MICA_USER_CONTEXT_WORDS, &in),
+                  MICA_NO_ERROR);
+    mt_assert_err(mica_tcb_copy_registers(dst, src, false, true, true, false, 0), MICA_NO_ERROR);
+    mt_assert_err(mica_tcb_read_registers(dst, false, 0, MICA_USER_CONTEXT_WORDS, &out),
+                  MICA_NO_ERROR);
+    ck_assert_uint_eq(out.pc, in.pc);
+    ck_assert_uint_eq(out.r0, 9);
+    ck_assert_uint_eq(out.r3, 6);
+    ck_assert_uint_eq(out.r7, 0x77);
+    ck_assert_uint_eq(out.tls, 0);      /* tls is not a frame register */
+    ck_assert_uint_eq(state_of(dst), MICA_THREAD_RESTART);
+    ck_assert_uint_eq(state_of(src), MICA_THREAD_INACTIVE);
+    run_others();
+    /* The copy started at the source's entry with its arguments; the source never ran. */
+    ck_assert_int_eq(seen_count, 4);
+    ck_assert_uint_eq(seen[0], 9);
+    ck_assert_uint_eq(seen[3], 6);
+}
+
+ROOT_TEST(copy_registers_transfer_integer_copies_only_tls)
+{
+    mica_cptr_t src = new_thread(10), dst = new_thread(10);
+    mica_user_context_t a = sample_regs(0x100), b = sample_regs(0x900), out;
+    mt_assert_err(mica_tcb_write_registers(src, false, 0, MICA_USER_CONTEXT_WORDS, &a),
+                  MICA_NO_ERROR);
+    mt_assert_err(mica_tcb_write_registers(dst, false, 0, MICA_USER_CONTEXT_WORDS, &b),
+                  MICA_NO_ERROR);
+    mt_assert_err(mica_tcb_copy_registers(dst, src, false, false, false, true, 0), MICA_NO_ERROR);
+    mt_assert_err(mica_tcb_read_registers(dst, false, 0, MICA_USER_CONTEXT_WORDS, &out),
+                  MICA_NO_ERROR);
+    ck_assert_uint_eq(out.pc, b.pc);
+    ck_assert_uint_eq(out.r7, b.r7);
+    ck_assert_uint_eq(out.tls, a.tls);
+    /* Neither flag for suspend nor resume: states unchanged. */
+    ck_assert_uint_eq(state_of(dst), MICA_THREAD_INACTIVE);
+    /* Nothing transferred: no change to the registers. */
+    mt_assert_err(mica_tcb_copy_registers(src, dst, false, false, false, false, 0), MICA_NO_ERROR);
+    mt_assert_err(mica_tcb_read_registers(src, false, 0, MICA_USER_CONTEXT_WORDS, &out),
+                  MICA_NO_ERROR);
+    ck_assert_mem_eq(&out, &a, sizeof a);
+}
+
+ROOT_TEST(copy_registers_with_suspend_source_suspends_the_source)
+{
+    reset_seen();
+    mica_cptr_t src = new_thread(10), dst = new_thread(10);
+    start(src, record_a0, 3, 0, 0, 0);
+    ck_assert_uint_eq(state_of(src), MICA_THREAD_RESTART);
+    mt_assert_err(mica_tcb_copy_registers(dst, src, true, false, true, true, 0), MICA_NO_ERROR);
+    ck_assert_uint_eq(state_of(src), MICA_THREAD_INACTIVE);
+    ck_assert_uint_eq(state_of(dst), MICA_THREAD_INACTIVE);
+    run_others();
+    ck_assert_int_eq(seen_count, 0);
+    mt_assert_err(mica_tcb_resume(dst), MICA_NO_ERROR);
+    run_others();
+    ck_assert_int_eq(seen_count, 1);
+    ck_assert_uint_eq(seen[0], 3);
+}
+
+ROOT_TEST(copy_registers_from_a_cap_that_is_not_a_tcb_is_an_invalid_capability)
+{
+    mica_cptr_t dst = new_thread(10);
+    mica_cptr_t ep = mt_make(MICA_ENDPOINT_OBJECT, 0);
+    ASSERT_INVALID_CAP(mica_tcb_copy_registers(dst, ep, true, true, true, true, 0), 1);
+    ASSERT_INVALID_CAP(mica_tcb_copy_registers(dst, MICA_CAP_NULL, false, true, true, false, 0), 1);
+}
+
+ROOT_TEST(copy_registers_with_a_short_message_is_truncated)
+{
+    mica_cptr_t src = new_thread(10), dst = new_thread(10);
+    mica_word_t mr[1] = { 4 };
+    mica_set_cap(0, src);
+    ASSERT_FAILS(raw_invoke(dst, MICA_TCB_COPY_REGISTERS, 1, 0, mr), MICA_TRUNCATED_MESSAGE);
+    ASSERT_FAILS(raw_invoke(dst, MICA_TCB_COPY_REGISTERS, 0, 1, mr), MICA_TRUNCATED_MESSAGE);
+    mt_assert_err(raw_invoke(dst, MICA_TCB_COPY_REGISTERS, 1, 1, mr), MICA_NO_ERROR);
+}
+
+/* --- Resume / Suspend -------------------------------------------------------------- */
+
+ROOT_TEST(resume_of_a_ready_thread_or_oneself_changes_nothing)
+{
+    mica_cptr_t t = new_thread(10);
+    start(t, record_a0, 0, 0, 0, 0);
+    uint64_t d = mt_kernel_digest();
+    mt_assert_err(mica_tcb_resume(t), MICA_NO_ERROR);
+    mt_assert_err(mica_tcb_resume(MICA_CAP_INIT_TCB), MICA_NO_ERROR);
+    ck_assert_uint_eq(mt_kernel_digest(), d);
+}
+
+static mica_word_t recv_count, recv_mr0;
+
+static void receive_forever(mica_word_t ep, mica_word_t a1, mica_word_t a2, mica_word_t a3)
+{
+    (void)a1; (void)a2; (void)a3;
+    for (;;) {
+        mica_word_t mr0 = 0;
+        mica_recv_with_mrs(ep, NULL, &mr0, NULL, NULL, NULL);
+        recv_mr0 = mr0;
+        recv_count++;
+    }
+}
+
+ROOT_TEST(resume_of_a_thread_blocked_in_recv_restarts_the_recv)
+{
+    recv_count = 0;
+    mica_cptr_t ep = mt_make(MICA_ENDPOINT_OBJECT, 0);
+    mica_cptr_t t = new_thread(100);
+    start(t, receive_forever, ep, 0, 0, 0);
+    set_my_prio(50);
+    ck_assert_uint_eq(state_of(t), MICA_THREAD_BLOCKED_ON_RECEIVE);
+    /* Resume cancels the IPC and restarts the system call: it waits again. */
+    mt_assert_err(mica_tcb_resume(t), MICA_NO_ERROR);
+    ck_assert_uint_eq(state_of(t), MICA_THREAD_BLOCKED_ON_RECEIVE);
+    ck_assert_uint_eq(recv_count, 0);
+    mica_word_t v = 42;
+    mica_send_with_mrs(ep, mica_msginfo_new(0, 0, 0, 1), &v, NULL, NULL, NULL);
+    ck_assert_uint_eq(recv_count, 1);
+    ck_assert_uint_eq(recv_mr0, 42);
+}
+
+ROOT_TEST(resume_of_a_suspended_thread_that_never_ran_starts_it)
+{
+    reset_seen();
+    mica_cptr_t t = new_thread(10);
+    start(t, record_a0, 5, 0, 0, 0);
+    mt_assert_err(mica_tcb_suspend(t), MICA_NO_ERROR);
+    run_others();
+    ck_assert_int_eq(seen_count, 0);
+    mt_assert_err(mica_tcb_resume(t), MICA_NO_ERROR);
+    run_others();
+    ck_assert_int_eq(seen_count, 1);
+    ck_assert_uint_eq(seen[0], 5);
+}
+
+/* Endpoint internals: queue head (TCB paddr) and state. */
+static paddr_t ep_head(mica_cptr_t ep)
+{
+    return ((endpoint_t *)paddr_to_ptr(obj_of(ep)))->head_state & ~3ull;
+}
+
+static word_t ep_state_of(mica_cptr_t ep)
+{
+    return ((endpoint_t *)paddr_to_ptr(obj_of(ep)))->head_state & 3ull;
+}
+
+static mica_word_t got[4];
+
+static void receive_once(mica_word_t ep, mica_word_t idx, mica_word_t a2, mica_word_t a3)
+{
+    (void)a2; (void)a3;
+    mica_word_t mr0 = 0;
+    mica_recv_with_mrs(ep, NULL, &mr0, NULL, NULL, NULL);
+    got[idx] = mr0;
+}
+
+ROOT_TEST(suspend_removes_a_receiver_from_the_endpoint_queue)
+{
+    got[0] = got[1] = 0;
+    mica_cptr_t ep = mt_make(MICA_ENDPOINT_OBJECT, 0);
+    mica_cptr_t r0 = new_thread(100), r1 = new_thread(100);
+    start(r0, receive_once, ep, 0, 0, 0);
+    run_others();
+    start(r1, receive_once, ep, 1, 0, 0);
+    run_others();
+    ck_assert_uint_eq(ep_state_of(ep), EP_RECV);
+    ck_assert_uint_eq(ep_head(ep), obj_of(r0));
+    mt_assert_err(mica_tcb_suspend(r0), MICA_NO_ERROR);
+    ck_assert_uint_eq(state_of(r0), MICA_THREAD_INACTIVE);
+    ck_assert_uint_eq(ep_head(ep), obj_of(r1));
+    /* The message goes to the remaining receiver. */
+    mica_word_t v = 7;
+    mica_send_with_mrs(ep, mica_msginfo_new(0, 0, 0, 1), &v, NULL, NULL, NULL);
+    run_others();
+    ck_assert_uint_eq(got[0], 0);
+    ck_assert_uint_eq(got[1], 7);
+    ck_assert_uint_eq(ep_state_of(ep), EP_IDLE);
+}
+
+ROOT_TEST(suspend_of_the_only_receiver_leaves_the_endpoint_idle)
+{
+    got[0] = 0;
+    mica_cptr_t ep = mt_make(MICA_ENDPOINT_OBJECT, 0);
+    mica_cptr_t r = new_thread(100);
+    start(r, receive_once, ep, 0, 0, 0);
+    run_others();
+    mt_assert_err(mica_tcb_suspend(r), MICA_NO_ERROR);
+    ck_assert_uint_eq(ep_state_of(ep), EP_IDLE);
+    ck_assert_uint_eq(ep_head(ep), 0);
+    /* NBSend finds no receiver: the message is dropped. */
+    mica_word_t v = 9;
+    mica_nbsend_with_mrs(ep, mica_msginfo_new(0, 0, 0, 1), &v, NULL, NULL, NULL);
+    run_others();
+    ck_assert_uint_eq(got[0], 0);
+}
+
+static void send_once(mica_word_t ep, mica_word_t v, mica_word_t a2, mica_word_t a3)
+{
+    (void)a2; (void)a3;
+    mica_send_with_mrs(ep, mica_msginfo_new(0, 0, 0, 1), &v, NULL, NULL, NULL);
+    note(v);
+}
+
+ROOT_TEST(suspend_removes_a_sender_from_the_endpoint_queue)
+{
+    reset_seen();
+    mica_cptr_t ep = mt_make(MICA_ENDPOINT_OBJECT, 0);
+    mica_cptr_t s = new_thread(100);
+    start(s, send_once, ep, 5, 0, 0);
+    run_others();
+    ck_assert_uint_eq(state_of(s), MICA_THREAD_BLOCKED_ON_SEND);
+    ck_assert_uint_eq(ep_state_of(ep), EP_SEND);
+    mt_assert_err(mica_tcb_suspend(s), MICA_NO_ERROR);
+    ck_assert_uint_eq(ep_state_of(ep), EP_IDLE);
+    mica_word_t badge = 1;
+    mica_msginfo_t info = mica_nbrecv(ep, &badge);
+    ck_assert_uint_eq(info.words[0], 0);
+    ck_assert_uint_eq(badge, 0);
+    ck_assert_int_eq(seen_count, 0);
+}
+
+static void wait_once(mica_word_t ntfn, mica_word_t a1, mica_word_t a2, mica_word_t a3)
+{
+    (void)a1; (void)a2; (void)a3;
+    mica_word_t badge = 0;
+    mica_wait(ntfn, &badge);
+    note(badge);
+}
+
+ROOT_TEST(suspend_removes_a_waiter_from_the_notification)
+{
+    reset_seen();
+    mica_cptr_t nt = mt_make(MICA_NOTIFICATION_OBJECT, 0);
+    mica_cptr_t w = new_thread(100);
+    start(w, wait_once, nt, 0, 0, 0);
+    run_others();
+    ck_assert_uint_eq(state_of(w), MICA_THREAD_BLOCKED_ON_NOTIFICATION);
+    mt_assert_err(mica_tcb_suspend(w), MICA_NO_ERROR);
+    ck_assert_uint_eq(((notification_t *)paddr_to_ptr(obj_of(nt)))->head_state & ~3ull, 0);
+    mica_cptr_t badged = mt_slot();
+    mt_assert_err(mica_cnode_mint(CNODE, badged, DEPTH, CNODE, nt, DEPTH, MICA_ALL_RIGHTS, 0x30),
+                  MICA_NO_ERROR);
+    mica_signal(badged);
+    run_others();
+    ck_assert_int_eq(seen_count, 0);
+    /* The signal stayed pending in the notification. */
+    mica_word_t badge = 0;
+    mica_poll(nt, &badge);
+    ck_assert_uint_eq(badge, 0x30);
+}
+
+static void call_once(mica_word_t ep, mica_word_t a1, mica_word_t a2, mica_word_t a3)
+{
+    (void)a1; (void)a2; (void)a3;
+    note(1);
+    mica_call(ep, mica_msginfo_new(0, 0, 0, 0));
+    note(2);
+}
+
+/* sel4test IPC0010: suspend a thread in the middle of a Call. */
+ROOT_TEST(suspend_of_a_caller_waiting_for_its_reply_cancels_the_reply_IPC0010)
+{
+    reset_seen();
+    mica_cptr_t ep = mt_make(MICA_ENDPOINT_OBJECT, 0);
+    mica_cptr_t c = new_thread(100);
+    start(c, call_once, ep, 0, 0, 0);
+    set_my_prio(50);
+    mica_recv(ep, NULL);
+    ck_assert_uint_eq(state_of(c), MICA_THREAD_BLOCKED_ON_REPLY);
+    ck_assert_int_eq(((cte_t *)paddr_to_ptr(ks.root_tcb))[TCB_CALLER].cap.type,
+                     MICA_CAP_TYPE_REPLY);
+    mt_assert_err(mica_tcb_suspend(c), MICA_NO_ERROR);
+    ck_assert_uint_eq(state_of(c), MICA_THREAD_INACTIVE);
+    /* The reply cap is gone: the reply goes nowhere. */
+    ck_assert_int_eq(((cte_t *)paddr_to_ptr(ks.root_tcb))[TCB_CALLER].cap.type,
+                     MICA_CAP_TYPE_NULL);
+    mica_reply(mica_msginfo_new(0, 0, 0, 0));
+    ck_assert_uint_eq(state_of(c), MICA_THREAD_INACTIVE);
+    ck_assert_int_eq(seen_count, 1);
+}
+
+static void suspend_self(mica_word_t self, mica_word_t a1, mica_word_t a2, mica_word_t a3)
+{
+    (void)a1; (void)a2; (void)a3;
+    note(1);
+    mica_tcb_suspend(self);
+    note(2);
+}
+
+ROOT_TEST(a_thread_can_suspend_itself)
+{
+    reset_seen();
+    mica_cptr_t t = new_thread(100);
+    start(t, suspend_self, t, 0, 0, 0);
+    run_others();
+    ck_assert_int_eq(seen_count, 1);
+    ck_assert_uint_eq(state_of(t), MICA_THREAD_INACTIVE);
+}
+
+ROOT_TEST(suspend_of_a_ready_thread_keeps_it_from_running)
+{
+    reset_seen();
+    mica_cptr_t t = new_thread(100);
+    start(t, record_a0, 1, 0, 0, 0);
+    mt_assert_err(mica_tcb_suspend(t), MICA_NO_ERROR);
+    ck_assert_uint_eq(state_of(t), MICA_THREAD_INACTIVE);
+    ck_assert(!(tcb_of(t)->flags & TCB_FLAG_QUEUED));
+    run_others();
+    ck_assert_int_eq(seen_count, 0);
+    /* Suspending an inactive thread again is harmless. */
+    mt_assert_err(mica_tcb_suspend(t), MICA_NO_ERROR);
+}
+
+/* --- BindNotification / UnbindNotification ---------------------------------------- */
+
+static void recv_badge(mica_word_t ep, mica_word_t a1, mica_word_t a2, mica_word_t a3)
+{
+    (void)a1; (void)a2; (void)a3;
+    mica_word_t badge = 0;
+    mica_recv(ep, &badge);
+    note(badge);
+}
+
+/* sel4test BIND0001 in brief: a bound thread waiting on an endpoint gets the signal. */
+ROOT_TEST(bind_notification_delivers_signals_to_a_thread_waiting_on_an_endpoint)
+{
+    reset_seen();
+    mica_cptr_t ep = mt_make(MICA_ENDPOINT_OBJECT, 0);
+    mica_cptr_t nt = mt_make(MICA_NOTIFICATION_OBJECT, 0);
+    mica_cptr_t t = new_thread(100);
+    mt_assert_err(mica_tcb_bind_notification(t, nt), MICA_NO_ERROR);
+    ck_assert_uint_eq(tcb_of(t)->bound_notification, obj_of(nt));
+    ck_assert_uint_eq(((notification_t *)paddr_to_ptr(obj_of(nt)))->bound_tcb, obj_of(t));
+    start(t, recv_badge, ep, 0, 0, 0);
+    run_others();
+    ck_assert_uint_eq(state_of(t), MICA_THREAD_BLOCKED_ON_RECEIVE);
+    mica_cptr_t badged = mt_slot();
+    mt_assert_err(mica_cnode_mint(CNODE, badged, DEPTH, CNODE, nt, DEPTH, MICA_ALL_RIGHTS, 0x5),
+                  MICA_NO_ERROR);
+    mica_signal(badged);
+    run_others();
+    ck_assert_int_eq(seen_count, 1);
+    ck_assert_uint_eq(seen[0], 0x5);
+}
+
+ROOT_TEST(bind_notification_to_a_bound_tcb_is_illegal)
+{
+    mica_cptr_t t = new_thread(10);
+    mica_cptr_t n1 = mt_make(MICA_NOTIFICATION_OBJECT, 0);
+    mica_cptr_t n2 = mt_make(MICA_NOTIFICATION_OBJECT, 0);
+    mt_assert_err(mica_tcb_bind_notification(t, n1), MICA_NO_ERROR);
+    ASSERT_FAILS(mica_tcb_bind_notification(t, n2), MICA_ILLEGAL_OPERATION);
+    ASSERT_FAILS(mica_tcb_bind_notification(t, n1), MICA_ILLEGAL_OPERATION);
+}
+
+ROOT_TEST(bind_notification_already_bound_to_another_tcb_is_illegal)
+{
+    mica_cptr_t t = new_thread(10), u = new_thread(10);
+    mica_cptr_t nt = mt_make(MICA_NOTIFICATION_OBJECT, 0);
+    mt_assert_err(mica_tcb_bind_notification(t, nt), MICA_NO_ERROR);
+    ASSERT_FAILS(mica_tcb_bind_notification(u, nt), MICA_ILLEGAL_OPERATION);
+}
+
+ROOT_TEST(bind_notification_with_waiters_is_illegal)
+{
+    reset_seen();
+    mica_cptr_t nt = mt_make(MICA_NOTIFICATION_OBJECT, 0);
+    mica_cptr_t w = new_thread(100), t = new_thread(10);
+    start(w, wait_once, nt, 0, 0, 0);
+    run_others();
+    ASSERT_FAILS(mica_tcb_bind_notification(t, nt), MICA_ILLEGAL_OPERATION);
+    mica_signal(nt);
+}
+
+ROOT_TEST(bind_notification_needs_a_notification_cap_with_read)
+{
+    mica_cptr_t t = new_thread(10);
+    mica_cptr_t nt = mt_make(MICA_NOTIFICATION_OBJECT, 0);
+    mica_cptr_t ep = mt_make(MICA_ENDPOINT_OBJECT, 0);
+    mica_cptr_t write_only = copy_of(nt, MICA_CAN_WRITE);
+    ASSERT_FAILS(mica_tcb_bind_notification(t, ep), MICA_ILLEGAL_OPERATION);
+    ASSERT_FAILS(mica_tcb_bind_notification(t, MICA_CAP_NULL), MICA_ILLEGAL_OPERATION);
+    ASSERT_FAILS(mica_tcb_bind_notification(t, write_only), MICA_ILLEGAL_OPERATION);
+    mica_cptr_t read_only = copy_of(nt, MICA_CAN_READ);
+    mt_assert_err(mica_tcb_bind_notification(t, read_only), MICA_NO_ERROR);
+}
+
+ROOT_TEST(bind_notification_without_the_cap_is_truncated)
+{
+    mica_cptr_t t = new_thread(10);
+    mica_word_t mr[1] = { 0 };
+    ASSERT_FAILS(raw_invoke(t, MICA_TCB_BIND_NOTIFICATION, 0, 0, mr), MICA_TRUNCATED_MESSAGE);
+}
+
+ROOT_TEST(unbind_notification_frees_the_notification_for_another_tcb)
+{
+    mica_cptr_t t = new_thread(10), u = new_thread(10);
+    mica_cptr_t nt = mt_make(MICA_NOTIFICATION_OBJECT, 0);
+    mt_assert_err(mica_tcb_bind_notification(t, nt), MICA_NO_ERROR);
+    mt_assert_err(mica_tcb_unbind_notification(t), MICA_NO_ERROR);
+    ck_assert_uint_eq(tcb_of(t)->bound_notification, 0);
+    ck_assert_uint_eq(((notification_t *)paddr_to_ptr(obj_of(nt)))->bound_tcb, 0);
+    mt_assert_err(mica_tcb_bind_notification(u, nt), MICA_NO_ERROR);
+    mt_assert_err(mica_tcb_bind_notification(t, mt_make(MICA_NOTIFICATION_OBJECT, 0)),
+                  MICA_NO_ERROR);
+}
+
+ROOT_TEST(unbind_notification_of_an_unbound_tcb_is_illegal)
+{
+    mica_cptr_t t = new_thread(10);
+    ASSERT_FAILS(mica_tcb_unbind_notification(t), MICA_ILLEGAL_OPERATION);
+    mica_cptr_t nt = mt_make(MICA_NOTIFICATION_OBJECT, 0);
+    mt_assert_err(mica_tcb_bind_notification(t, nt), MICA_NO_ERROR);
+    mt_assert_err(mica_tcb_unbind_notification(t), MICA_NO_ERROR);
+    ASSERT_FAILS(mica_tcb_unbind_notification(t), MICA_ILLEGAL_OPERATION);
+}
+
+/* --- SetAffinity / SetTLSBase / labels ------------------------------------------------ */
+
+ROOT_TEST(set_affinity_to_cpu_0_succeeds)
+{
+    mica_cptr_t t = new_thread(10);
+    mt_assert_err(mica_tcb_set_affinity(t, 0), MICA_NO_ERROR);
+    ck_assert_uint_eq(tcb_of(t)->affinity, 0);
+    mt_assert_err(mica_tcb_set_affinity(MICA_CAP_INIT_TCB, 0), MICA_NO_ERROR);
+}
+
+ROOT_TEST(set_affinity_to_a_cpu_that_does_not_exist_is_illegal)
+{
+    mica_cptr_t t = new_thread(10);
+    ck_assert_uint_eq(bi->num_nodes, 1);
+    ASSERT_FAILS(mica_tcb_set_affinity(t, 1), MICA_ILLEGAL_OPERATION);
+    ASSERT_FAILS(mica_tcb_set_affinity(t, 64), MICA_ILLEGAL_OPERATION);
+    ASSERT_FAILS(mica_tcb_set_affinity(t, ~0ul), MICA_ILLEGAL_OPERATION);
+}
+
+ROOT_TEST(set_affinity_with_a_short_message_is_truncated)
+{
+    mica_cptr_t t = new_thread(10);
+    mica_word_t mr[1] = { 0 };
+    ASSERT_FAILS(raw_invoke(t, MICA_TCB_SET_AFFINITY, 0, 0, mr), MICA_TRUNCATED_MESSAGE);
+}
+
+ROOT_TEST(set_tls_base_sets_the_tls_register)
+{
+    mica_cptr_t t = new_thread(10);
+    mt_assert_err(mica_tcb_set_tls_base(t, 0xabcdef), MICA_NO_ERROR);
+    mica_user_context_t r;
+    mt_assert_err(mica_tcb_read_registers(t, false, 0, MICA_USER_CONTEXT_WORDS, &r),
+                  MICA_NO_ERROR);
+    ck_assert_uint_eq(r.tls, 0xabcdef);
+    ck_assert_uint_eq(r.pc, 0);
+}
+
+static void set_own_tls(mica_word_t self, mica_word_t v, mica_word_t a2, mica_word_t a3)
+{
+    (void)a2; (void)a3;
+    note(mica_tcb_set_tls_base(self, v));
+}
+
+ROOT_TEST(a_thread_may_set_its_own_tls_base)
+{
+    reset_seen();
+    mica_cptr_t t = new_thread(10);
+    start(t, set_own_tls, t, 0x5150, 0, 0);
+    run_others();
+    ck_assert_int_eq(seen_count, 1);
+    ck_assert_uint_eq(seen[0], MICA_NO_ERROR);
+    mica_user_context_t r;
+    mt_assert_err(mica_tcb_read_registers(t, false, 0, MICA_USER_CONTEXT_WORDS, &r),
+                  MICA_NO_ERROR);
+    ck_assert_uint_eq(r.tls, 0x5150);
+}
+
+ROOT_TEST(set_tls_base_with_a_short_message_is_truncated)
+{
+    mica_cptr_t t = new_thread(10);
+    mica_word_t mr[1] = { 0 };
+    ASSERT_FAILS(raw_invoke(t, MICA_TCB_SET_TLS_BASE, 0, 0, mr), MICA_TRUNCATED_MESSAGE);
+}
+
+ROOT_TEST(a_label_that_is_not_a_tcb_operation_is_illegal)
+{
+    mica_cptr_t t = new_thread(10);
+    mica_word_t mr[6] = { 0 };
+    ASSERT_FAILS(raw_invoke(t, MICA_INVALID_INVOCATION, 0, 0, mr), MICA_ILLEGAL_OPERATION);
+    ASSERT_FAILS(raw_invoke(t, MICA_CNODE_COPY, 0, 5, mr), MICA_ILLEGAL_OPERATION);
+    ASSERT_FAILS(raw_invoke(t, MICA_UNTYPED_RETYPE, 0, 6, mr), MICA_ILLEGAL_OPERATION);
+    ASSERT_FAILS(raw_invoke(t, MICA_NUM_INVOCATION_LABELS + 7, 0, 0, mr), MICA_ILLEGAL_OPERATION);
+}
+
+/* What a reply carries, per seL4: label = error, length = the error's MR count. */
+ROOT_TEST(replies_carry_the_seL4_error_message_lengths)
+{
+    mica_cptr_t t = new_thread(10);
+    mica_cptr_t ep = mt_make(MICA_ENDPOINT_OBJECT, 0);
+    mica_msginfo_t info;
+    mica_word_t mr[4] = { 300, 0, 0, 0 };
+
+    /* RangeError: MR0 = min, MR1 = max, length 2. */
+    mica_set_cap(0, MICA_CAP_INIT_TCB);
+    info = raw_call(t, MICA_TCB_SET_PRIORITY, 1, 1, mr);
+    ck_assert_uint_eq(mica_msginfo_get_label(info), MICA_RANGE_ERROR);
+    ck_assert_uint_eq(mica_msginfo_get_length(info), 2);
+    ck_assert_uint_eq(mica_get_mr(0), 0);
+    ck_assert_uint_eq(mica_get_mr(1), 255);
+
+    /* InvalidCapability: MR0 = cap number, length 1. */
+    mica_set_cap(0, ep);
+    info = raw_call(t, MICA_TCB_SET_PRIORITY, 1, 1, mr);
+    ck_assert_uint_eq(mica_msginfo_get_label(info), MICA_INVALID_CAPABILITY);
+    ck_assert_uint_eq(mica_msginfo_get_length(info), 1);
+    ck_assert_uint_eq(mica_get_mr(0), 1);
+
+    /* IllegalOperation and TruncatedMessage: no MRs. */
+    info = raw_call(t, MICA_TCB_UNBIND_NOTIFICATION, 0, 0, mr);
+    ck_assert_uint_eq(mica_msginfo_get_label(info), MICA_ILLEGAL_OPERATION);
+    ck_assert_uint_eq(mica_msginfo_get_length(info), 0);
+    info = raw_call(t, MICA_TCB_SET_PRIORITY, 0, 1, mr);
+    ck_assert_uint_eq(mica_msginfo_get_label(info), MICA_TRUNCATED_MESSAGE);
+    ck_assert_uint_eq(mica_msginfo_get_length(info), 0);
+
+    /* Success: label 0, length 0 ... */
+    mr[0] = 20;
+    mica_set_cap(0, MICA_CAP_INIT_TCB);
+    info = raw_call(t, MICA_TCB_SET_PRIORITY, 1, 1, mr);
+    ck_assert_uint_eq(info.words[0], 0);
+    /* ... except ReadRegisters, whose reply is count registers long. */
+    mica_word_t rr[2] = { 0, 7 };
+    info = raw_call(t, MICA_TCB_READ_REGISTERS, 0, 2, rr);
+    ck_assert_uint_eq(mica_msginfo_get_label(info), 0);
+    ck_assert_uint_eq(mica_msginfo_get_length(info), 7);
+}
+
+static void send_set_priority(mica_cptr_t tcb, mica_word_t prio)
+{
+    mica_word_t mr0 = prio;
+    mica_set_cap(0, MICA_CAP_INIT_TCB);
+    mica_send_with_mrs(tcb, mica_msginfo_new(MICA_TCB_SET_PRIORITY, 0, 1, 1), &mr0, NULL, NULL,
+                       NULL);
+}
+
+/* An invocation by Send is performed but gets no reply; its errors are lost. */
+ROOT_TEST(a_tcb_invocation_by_send_gets_no_reply)
+{
+    mica_cptr_t t = new_thread(10);
+    send_set_priority(t, 33);
+    ck_assert_uint_eq(tcb_of(t)->priority, 33);
+    mica_get_ipc_buffer()->msg[0] = 0x1111;
+    mica_get_ipc_buffer()->msg[1] = 0x2222;
+    uint64_t d = mt_kernel_digest();
+    send_set_priority(t, 999);
+    ck_assert_uint_eq(mt_kernel_digest(), d);
+    ck_assert_uint_eq(tcb_of(t)->priority, 33);
+    ck_assert_uint_eq(mica_get_ipc_buffer()->msg[0], 0x1111);
+    ck_assert_uint_eq(mica_get_ipc_buffer()->msg[1], 0x2222);
+}
+
+/* --- suite ------------------------------------------------------------------------- */
+
+/* One TCase per operation. */
+static void add(Suite *s, const char *name, const TTest *tests[], size_t n)
+{
+    TCase *tc = tcase_create(name);
+    for (size_t i = 0; i < n; i++)
+        tcase_add_test(tc, tests[i]);
+    suite_add_tcase(s, tc);
+}
+
+#define ADD(s, name, ...) do { \
+        const TTest *t_[] = { __VA_ARGS__ }; \
+        add(s, name, t_, sizeof t_ / sizeof t_[0]); \
+    } while (0)
+
+static Suite *tcb_suite(void)
+{
+    Suite *s = suite_create("tcb");
+    ADD(s, "start",
+        write_registers_and_resume_start_entry_with_r0_to_r3,
+        an_exited_thread_is_inactive_and_restarts_at_a_new_pc,
+        an_exited_thread_restarts_when_the_same_pc_is_written_again,
+        a_thread_resumed_without_registers_never_runs);
+    ADD(s, "configure",
+        configure_gives_a_thread_its_cspace_vspace_and_ipc_buffer,
+        configure_with_buffer_address_0_gives_no_ipc_buffer,
+        configure_with_a_null_cspace_fails_THREADS0004,
+        configure_with_a_cspace_that_is_not_a_cnode_fails,
+        configure_with_a_vspace_root_that_is_not_a_vspace_fails,
+        configure_with_a_bad_ipc_buffer_fails,
+        configure_checks_the_ipc_buffer_before_the_spaces,
+        configure_applies_cspace_root_data_as_the_cnode_guard,
+        configure_with_cspace_root_data_too_wide_for_the_cnode_fails,
+        configure_replaces_the_previous_spaces,
+        configure_of_the_calling_thread_with_its_own_spaces_succeeds,
+        configure_with_a_short_message_is_truncated);
+    ADD(s, "set_space",
+        set_space_changes_the_cspace_and_the_fault_endpoint,
+        set_space_with_a_null_cspace_fails_THREADS0005,
+        set_space_with_a_cspace_that_is_not_a_cnode_fails,
+        set_space_with_a_vspace_root_that_is_not_a_vspace_fails,
+        set_space_with_a_short_message_is_truncated);
+    ADD(s, "set_ipc_buffer",
+        set_ipc_buffer_moves_the_buffer_to_the_frame_at_the_vaddr_offset,
+        set_ipc_buffer_to_address_0_removes_the_buffer,
+        set_ipc_buffer_with_a_cap_that_is_not_a_frame_fails,
+        set_ipc_buffer_with_a_device_frame_fails_FRAMEDIPC0001,
+        set_ipc_buffer_at_an_unaligned_address_is_an_alignment_error,
+        set_ipc_buffer_with_a_short_message_is_truncated);
+    ADD(s, "set_priority",
+        set_priority_changes_the_priority,
+        set_priority_above_the_authority_mcp_is_a_range_error,
+        set_priority_with_an_authority_that_is_not_a_tcb_is_an_invalid_capability,
+        set_priority_invoked_on_a_cap_that_is_not_a_tcb_fails,
+        set_priority_accepts_any_tcb_as_authority,
+        set_priority_with_a_short_message_is_truncated);
+    ADD(s, "set_mc_priority",
+        set_mc_priority_bounds_what_the_tcb_can_grant,
+        set_mc_priority_errors);
+    ADD(s, "set_sched_params",
+        set_sched_params_sets_mcp_and_priority,
+        set_sched_params_errors);
+    ADD(s, "read_registers",
+        read_registers_returns_what_write_registers_wrote,
+        read_registers_returns_only_count_words,
+        read_registers_of_oneself_is_illegal,
+        read_registers_count_must_be_1_to_11,
+        read_registers_with_a_short_message_is_truncated,
+        read_registers_with_suspend_source_suspends_the_target);
+    ADD(s, "write_registers",
+        write_registers_without_resume_does_not_start_the_thread,
+        write_registers_of_oneself_is_illegal,
+        write_registers_with_fewer_words_than_count_is_truncated,
+        write_registers_count_beyond_the_register_file_is_clipped);
+    ADD(s, "copy_registers",
+        copy_registers_copies_the_frame_registers_and_resumes_the_target,
+        copy_registers_transfer_integer_copies_only_tls,
+        copy_registers_with_suspend_source_suspends_the_source,
+        copy_registers_from_a_cap_that_is_not_a_tcb_is_an_invalid_capability,
+        copy_registers_with_a_short_message_is_truncated);
+    ADD(s, "resume",
+        resume_of_a_ready_thread_or_oneself_changes_nothing,
+        resume_of_a_thread_blocked_in_recv_restarts_the_recv,
+        resume_of_a_suspended_thread_that_never_ran_starts_it);
+    ADD(s, "suspend",
+        suspend_removes_a_receiver_from_the_endpoint_queue,
+        suspend_of_the_only_receiver_leaves_the_endpoint_idle,
+        suspend_removes_a_sender_from_the_endpoint_queue,
+        suspend_removes_a_waiter_from_the_notification,
+        suspend_of_a_caller_waiting_for_its_reply_cancels_the_reply_IPC0010,
+        a_thread_can_suspend_itself,
+        suspend_of_a_ready_thread_keeps_it_from_running);
+    ADD(s, "bind_notification",
+        bind_notification_delivers_signals_to_a_thread_waiting_on_an_endpoint,
+        bind_notification_to_a_bound_tcb_is_illegal,
+        bind_notification_already_bound_to_another_tcb_is_illegal,
+        bind_notification_with_waiters_is_illegal,
+        bind_notification_needs_a_notification_cap_with_read,
+        bind_notification_without_the_cap_is_truncated);
+    ADD(s, "unbind_notification",
+        unbind_notification_frees_the_notification_for_another_tcb,
+        unbind_notification_of_an_unbound_tcb_is_illegal);
+    ADD(s, "set_affinity",
+        set_affinity_to_cpu_0_succeeds,
+        set_affinity_to_a_cpu_that_does_not_exist_is_illegal,
+        set_affinity_with_a_short_message_is_truncated);
+    ADD(s, "set_tls_base",
+        set_tls_base_sets_the_tls_register,
+        a_thread_may_set_its_own_tls_base,
+        set_tls_base_with_a_short_message_is_truncated);
+    ADD(s, "labels_and_replies",
+        a_label_that_is_not_a_tcb_operation_is_illegal,
+        replies_carry_the_seL4_error_message_lengths,
+        a_tcb_invocation_by_send_gets_no_reply);
+    return s;
+}
+
+MICA_TEST_MAIN(tcb_suite)
