@@ -154,3 +154,22 @@ mica_cptr_t mt_spawn(mt_entry_fn entry, mica_word_t arg, mica_word_t prio)
 {
     return mt_spawn_named(NULL, entry, arg, prio);
 }
+
+TCase *mt_tcase(Suite *s, const char *name)
+{
+    TCase *tc = tcase_create(name);
+    tcase_set_timeout(tc, 120);
+    suite_add_tcase(s, tc);
+    return tc;
+}
+
+mica_word_t mt_thread_state(mica_cptr_t tcb)
+{
+    cte_t *root_tcb_slots = (cte_t *)(hw_phys_base + ks.root_tcb);
+    cap_t croot = root_tcb_slots[0].cap;
+    cte_t *slots = (cte_t *)(hw_phys_base + ((paddr_t)croot.obj << 4));
+    cap_t c = slots[tcb].cap;
+    ck_assert_int_eq(c.type, MICA_CAP_TYPE_TCB);
+    tcb_t *t = (tcb_t *)(hw_phys_base + ((paddr_t)c.obj << 4) + TCB_OFFSET);
+    return t->state.type;
+}

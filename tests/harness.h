@@ -43,6 +43,16 @@ mica_cptr_t mt_make(mica_word_t type, mica_word_t size_bits);
 /* Index of the smallest non-device boot untyped of at least 2^bits bytes. */
 mica_cptr_t mt_untyped_at_least(unsigned bits);
 
+/* An invocation that must fail with `want` and leave all kernel state as it was. */
+#define mt_assert_fails(expr, want) do { \
+        uint64_t mt_d_ = mt_kernel_digest(); \
+        mt_assert_err(expr, want); \
+        ck_assert_msg(mt_kernel_digest() == mt_d_, "failed %s changed kernel state", #expr); \
+    } while (0)
+
+/* Message register i of the current thread (error details after a failed call). */
+#define mt_assert_mr(i, v) ck_assert_uint_eq(mica_get_mr(i), (v))
+
 /* Assert an invocation's error, naming both sides on failure. */
 #define mt_assert_err(expr, want) do { \
         mica_error_t mt_e_ = (expr); \
@@ -79,6 +89,12 @@ typedef void (*mt_entry_fn)(mica_word_t arg);
 mica_cptr_t mt_spawn(mt_entry_fn entry, mica_word_t arg, mica_word_t prio);
 /* Same, but also give it a name for traces and deadlock reports. */
 mica_cptr_t mt_spawn_named(const char *name, mt_entry_fn entry, mica_word_t arg, mica_word_t prio);
+
+/* A TCase added to s, with a generous timeout for the sanitizer build. */
+TCase *mt_tcase(Suite *s, const char *name);
+
+/* The thread state of the TCB whose cap is in root CNode slot tcb (kernel internals). */
+mica_word_t mt_thread_state(mica_cptr_t tcb);
 
 /* Kernel internals, for tests that inspect or corrupt kernel state. */
 #include "state.h"

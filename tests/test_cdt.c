@@ -56,10 +56,6 @@ static bool cnode_memory_empty(paddr_t obj, unsigned radix)
     return true;
 }
 
-static mica_word_t thread_state_of(mica_cptr_t tcb)
-{
-    return tcb_ptr(obj_of(tcb))->state.type;
-}
 
 static endpoint_t *ep_mem(paddr_t ep)
 {
@@ -325,23 +321,23 @@ static void last_endpoint_cap(const mica_bootinfo_t *bi)
     paddr_t ep = obj_of(e);
     copy(e2, e);
     mica_cptr_t r = spawn_blocked(receiver_fn, e);
-    ck_assert_uint_eq(thread_state_of(r), MICA_THREAD_BLOCKED_ON_RECEIVE);
+    ck_assert_uint_eq(mt_thread_state(r), MICA_THREAD_BLOCKED_ON_RECEIVE);
 
     /* Not the last cap: the endpoint and its queue are untouched. */
     delete(e2);
-    ck_assert_uint_eq(thread_state_of(r), MICA_THREAD_BLOCKED_ON_RECEIVE);
+    ck_assert_uint_eq(mt_thread_state(r), MICA_THREAD_BLOCKED_ON_RECEIVE);
     ck_assert_uint_eq(ep_mem(ep)->head_state & ~3ull, obj_of(r));
 
     /* The last cap: the queue is cancelled and the receiver restarts its call. */
     delete(e);
     ck_assert_uint_eq(ep_mem(ep)->head_state, 0);
     ck_assert_uint_eq(ep_mem(ep)->tail, 0);
-    ck_assert_uint_eq(thread_state_of(r), MICA_THREAD_RESTART);
+    ck_assert_uint_eq(mt_thread_state(r), MICA_THREAD_RESTART);
     ck_assert_uint_eq(caps_to(ep), 0);
 
     /* Re-executed, its Recv finds no cap: a cap fault with no handler halts it. */
     mica_yield();
-    ck_assert_uint_eq(thread_state_of(r), MICA_THREAD_INACTIVE);
+    ck_assert_uint_eq(mt_thread_state(r), MICA_THREAD_INACTIVE);
 }
 
 START_TEST(deleting_the_last_endpoint_cap_finalises_the_endpoint)
@@ -357,13 +353,13 @@ static void last_notification_cap(const mica_bootinfo_t *bi)
     mica_cptr_t bound = mt_make(MICA_TCB_OBJECT, 0);
     mica_cptr_t w = spawn_blocked(waiter_fn, n);
     paddr_t nt = obj_of(n);
-    ck_assert_uint_eq(thread_state_of(w), MICA_THREAD_BLOCKED_ON_NOTIFICATION);
+    ck_assert_uint_eq(mt_thread_state(w), MICA_THREAD_BLOCKED_ON_NOTIFICATION);
     /* A bound notification must have no waiters: bind another one to check unbinding. */
     mt_assert_err(mica_tcb_bind_notification(bound, other), MICA_NO_ERROR);
     paddr_t ot = obj_of(other);
 
     delete(n);
-    ck_assert_uint_eq(thread_state_of(w), MICA_THREAD_RESTART);
+    ck_assert_uint_eq(mt_thread_state(w), MICA_THREAD_RESTART);
     ck_assert_uint_eq(((notification_t *)(hw_phys_base + nt))->head_state, 0);
 
     delete(other);

@@ -36,11 +36,6 @@ static void run(mt_root_fn fn)
 #define OK(expr) mt_assert_err(expr, MICA_NO_ERROR)
 
 /* An invocation that must fail with `want` and leave every kernel object as it was. */
-#define FAILS(expr, want) do { \
-        uint64_t fails_digest_ = mt_kernel_digest(); \
-        mt_assert_err(expr, want); \
-        ck_assert_msg(mt_kernel_digest() == fails_digest_, "%s changed kernel state", #expr); \
-    } while (0)
 
 #define ASSERT_MR(i, v) do { \
         mica_word_t mr_got_ = mica_get_mr(i), mr_want_ = (mica_word_t)(v); \
@@ -274,20 +269,20 @@ static void dest_depth_outside_1_64(const mica_bootinfo_t *bi)
     mica_cptr_t pivot = mt_make(MICA_FRAME_OBJECT, 0);
     mica_cptr_t dest = mt_slot();
     for (mica_word_t l = MICA_CNODE_REVOKE; l <= MICA_CNODE_SAVE_CALLER; l++) {
-        FAILS(cnode_op(l, AT(CNODE, dest, 0), ROOT_SLOT(src), ROOT_SLOT(pivot)),
+        mt_assert_fails(cnode_op(l, AT(CNODE, dest, 0), ROOT_SLOT(src), ROOT_SLOT(pivot)),
               MICA_RANGE_ERROR);
         ASSERT_RANGE(1, 64);
-        FAILS(cnode_op(l, AT(CNODE, dest, 65), ROOT_SLOT(src), ROOT_SLOT(pivot)),
+        mt_assert_fails(cnode_op(l, AT(CNODE, dest, 65), ROOT_SLOT(src), ROOT_SLOT(pivot)),
               MICA_RANGE_ERROR);
         ASSERT_RANGE(1, 64);
-        FAILS(cnode_op(l, AT(CNODE, dest, 255), ROOT_SLOT(src), ROOT_SLOT(pivot)),
+        mt_assert_fails(cnode_op(l, AT(CNODE, dest, 255), ROOT_SLOT(src), ROOT_SLOT(pivot)),
               MICA_RANGE_ERROR);
         ASSERT_RANGE(1, 64);
     }
     /* The kernel takes the whole depth word: 0x100 + 64 is no valid depth. */
     mica_set_cap(0, CNODE);
     mica_word_t w[5] = { dest, 0x100 + DEPTH, src, DEPTH, MICA_ALL_RIGHTS.words[0] };
-    FAILS(raw_call(CNODE, MICA_CNODE_COPY, 1, 5, w, 5), MICA_RANGE_ERROR);
+    mt_assert_fails(raw_call(CNODE, MICA_CNODE_COPY, 1, 5, w, 5), MICA_RANGE_ERROR);
     ASSERT_RANGE(1, 64);
     TYPE_IS(dest, MICA_CAP_TYPE_NULL);
 }
@@ -311,23 +306,23 @@ static void dest_lookup_failures(const mica_bootinfo_t *bi)
 
     for (mica_word_t l = MICA_CNODE_REVOKE; l <= MICA_CNODE_SAVE_CALLER; l++) {
         /* Depth 32 in the root CNode: its 52-bit guard does not fit. */
-        FAILS(cnode_op(l, AT(CNODE, dest, 32), ROOT_SLOT(src), ROOT_SLOT(pivot)),
+        mt_assert_fails(cnode_op(l, AT(CNODE, dest, 32), ROOT_SLOT(src), ROOT_SLOT(pivot)),
               MICA_FAILED_LOOKUP);
         ASSERT_GUARD_MISMATCH(DEST, 32, 0, ROOT_GUARD_BITS);
         /* Bits set above the slot number break the root's zero guard. */
-        FAILS(cnode_op(l, ROOT_SLOT(dest | (1ul << 40)), ROOT_SLOT(src), ROOT_SLOT(pivot)),
+        mt_assert_fails(cnode_op(l, ROOT_SLOT(dest | (1ul << 40)), ROOT_SLOT(src), ROOT_SLOT(pivot)),
               MICA_FAILED_LOOKUP);
         ASSERT_GUARD_MISMATCH(DEST, 64, 0, ROOT_GUARD_BITS);
         /* Two bits left over after the endpoint in slot 2 of the 4-bit CNode. */
-        FAILS(cnode_op(l, AT(c, 2 << 2, 6), ROOT_SLOT(src), ROOT_SLOT(pivot)),
+        mt_assert_fails(cnode_op(l, AT(c, 2 << 2, 6), ROOT_SLOT(src), ROOT_SLOT(pivot)),
               MICA_FAILED_LOOKUP);
         ASSERT_DEPTH_MISMATCH(DEST, 2, 0);
         /* ... or after an empty slot. */
-        FAILS(cnode_op(l, AT(c, 3 << 2, 6), ROOT_SLOT(src), ROOT_SLOT(pivot)),
+        mt_assert_fails(cnode_op(l, AT(c, 3 << 2, 6), ROOT_SLOT(src), ROOT_SLOT(pivot)),
               MICA_FAILED_LOOKUP);
         ASSERT_DEPTH_MISMATCH(DEST, 2, 0);
         /* Depth 2 cannot cover the CNode's 4 bits. */
-        FAILS(cnode_op(l, AT(c, 2, 2), ROOT_SLOT(src), ROOT_SLOT(pivot)), MICA_FAILED_LOOKUP);
+        mt_assert_fails(cnode_op(l, AT(c, 2, 2), ROOT_SLOT(src), ROOT_SLOT(pivot)), MICA_FAILED_LOOKUP);
         ASSERT_DEPTH_MISMATCH(DEST, 2, 4);
     }
 }
@@ -351,23 +346,23 @@ static void source_lookup_failures(const mica_bootinfo_t *bi)
     for (unsigned i = 0; i < N_TWO_SLOT_OPS; i++) {
         mica_word_t l = two_slot_ops[i];
         path_t d = ROOT_SLOT(dest), p = ROOT_SLOT(pivot);
-        FAILS(cnode_op(l, d, AT(CNODE, ep, 0), p), MICA_RANGE_ERROR);
+        mt_assert_fails(cnode_op(l, d, AT(CNODE, ep, 0), p), MICA_RANGE_ERROR);
         ASSERT_RANGE(1, 64);
-        FAILS(cnode_op(l, d, AT(CNODE, ep, 65), p), MICA_RANGE_ERROR);
+        mt_assert_fails(cnode_op(l, d, AT(CNODE, ep, 65), p), MICA_RANGE_ERROR);
         ASSERT_RANGE(1, 64);
         /* A source root that is not a CNode: an endpoint, an empty slot. */
-        FAILS(cnode_op(l, d, AT(ep, ep, DEPTH), p), MICA_FAILED_LOOKUP);
+        mt_assert_fails(cnode_op(l, d, AT(ep, ep, DEPTH), p), MICA_FAILED_LOOKUP);
         ASSERT_INVALID_ROOT(SOURCE);
-        FAILS(cnode_op(l, d, AT(empty, ep, DEPTH), p), MICA_FAILED_LOOKUP);
+        mt_assert_fails(cnode_op(l, d, AT(empty, ep, DEPTH), p), MICA_FAILED_LOOKUP);
         ASSERT_INVALID_ROOT(SOURCE);
         /* The root's type is checked before the depth. */
-        FAILS(cnode_op(l, d, AT(ep, ep, 0), p), MICA_FAILED_LOOKUP);
+        mt_assert_fails(cnode_op(l, d, AT(ep, ep, 0), p), MICA_FAILED_LOOKUP);
         ASSERT_INVALID_ROOT(SOURCE);
-        FAILS(cnode_op(l, d, AT(CNODE, ep, 32), p), MICA_FAILED_LOOKUP);
+        mt_assert_fails(cnode_op(l, d, AT(CNODE, ep, 32), p), MICA_FAILED_LOOKUP);
         ASSERT_GUARD_MISMATCH(SOURCE, 32, 0, ROOT_GUARD_BITS);
-        FAILS(cnode_op(l, d, AT(c, 2 << 2, 6), p), MICA_FAILED_LOOKUP);
+        mt_assert_fails(cnode_op(l, d, AT(c, 2 << 2, 6), p), MICA_FAILED_LOOKUP);
         ASSERT_DEPTH_MISMATCH(SOURCE, 2, 0);
-        FAILS(cnode_op(l, d, AT(c, 1, 2), p), MICA_FAILED_LOOKUP);
+        mt_assert_fails(cnode_op(l, d, AT(c, 1, 2), p), MICA_FAILED_LOOKUP);
         ASSERT_DEPTH_MISMATCH(SOURCE, 2, 4);
         TYPE_IS(dest, MICA_CAP_TYPE_NULL);
     }
@@ -385,7 +380,7 @@ static void empty_invoked_cap(const mica_bootinfo_t *bi)
     mica_cptr_t empty = mt_slot();
     mica_cptr_t src = mt_make(MICA_TCB_OBJECT, 0);
     for (mica_word_t l = MICA_CNODE_REVOKE; l <= MICA_CNODE_SAVE_CALLER; l++) {
-        FAILS(cnode_op(l, AT(empty, 1, DEPTH), ROOT_SLOT(src), ROOT_SLOT(src)),
+        mt_assert_fails(cnode_op(l, AT(empty, 1, DEPTH), ROOT_SLOT(src), ROOT_SLOT(src)),
               MICA_INVALID_CAPABILITY);
         ASSERT_MR(0, 0);
     }
@@ -411,9 +406,9 @@ static void unknown_labels(const mica_bootinfo_t *bi)
     mica_set_cap(0, CNODE);
     mica_set_cap(1, CNODE);
     for (unsigned i = 0; i < sizeof labels / sizeof labels[0]; i++) {
-        FAILS(raw_call(CNODE, labels[i], 2, 8, w, 8), MICA_ILLEGAL_OPERATION);
+        mt_assert_fails(raw_call(CNODE, labels[i], 2, 8, w, 8), MICA_ILLEGAL_OPERATION);
         /* The label is checked before the length. */
-        FAILS(raw_call(CNODE, labels[i], 0, 0, w, 0), MICA_ILLEGAL_OPERATION);
+        mt_assert_fails(raw_call(CNODE, labels[i], 0, 0, w, 0), MICA_ILLEGAL_OPERATION);
     }
     TYPE_IS(dest, MICA_CAP_TYPE_NULL);
 }
@@ -433,8 +428,8 @@ static void short_messages(const mica_bootinfo_t *bi)
     mica_set_cap(0, CNODE);
     mica_set_cap(1, CNODE);
     for (mica_word_t l = MICA_CNODE_REVOKE; l <= MICA_CNODE_SAVE_CALLER; l++) {
-        FAILS(raw_call(CNODE, l, 0, 0, w, 2), MICA_TRUNCATED_MESSAGE);
-        FAILS(raw_call(CNODE, l, 2, 1, w, 2), MICA_TRUNCATED_MESSAGE);
+        mt_assert_fails(raw_call(CNODE, l, 0, 0, w, 2), MICA_TRUNCATED_MESSAGE);
+        mt_assert_fails(raw_call(CNODE, l, 2, 1, w, 2), MICA_TRUNCATED_MESSAGE);
     }
 }
 
@@ -609,21 +604,21 @@ static void copy_occupied(const mica_bootinfo_t *bi)
     mica_cptr_t ep = mt_make(MICA_ENDPOINT_OBJECT, 0);
     mica_cptr_t dest = mt_make(MICA_NOTIFICATION_OBJECT, 0);
     mica_cptr_t empty = mt_slot();
-    FAILS(mica_cnode_copy(CNODE, dest, DEPTH, CNODE, ep, DEPTH, MICA_ALL_RIGHTS),
+    mt_assert_fails(mica_cnode_copy(CNODE, dest, DEPTH, CNODE, ep, DEPTH, MICA_ALL_RIGHTS),
           MICA_DELETE_FIRST);
     TYPE_IS(dest, MICA_CAP_TYPE_NOTIFICATION);
     TYPE_IS(ep, MICA_CAP_TYPE_ENDPOINT);
     /* The destination is checked before anything about the source. */
-    FAILS(mica_cnode_copy(CNODE, dest, DEPTH, CNODE, empty, DEPTH, MICA_ALL_RIGHTS),
+    mt_assert_fails(mica_cnode_copy(CNODE, dest, DEPTH, CNODE, empty, DEPTH, MICA_ALL_RIGHTS),
           MICA_DELETE_FIRST);
-    FAILS(mica_cnode_copy(CNODE, dest, DEPTH, ep, ep, DEPTH, MICA_ALL_RIGHTS),
+    mt_assert_fails(mica_cnode_copy(CNODE, dest, DEPTH, ep, ep, DEPTH, MICA_ALL_RIGHTS),
           MICA_DELETE_FIRST);
-    FAILS(mica_cnode_copy(CNODE, dest, DEPTH, CNODE, ep, 0, MICA_ALL_RIGHTS),
+    mt_assert_fails(mica_cnode_copy(CNODE, dest, DEPTH, CNODE, ep, 0, MICA_ALL_RIGHTS),
           MICA_DELETE_FIRST);
-    FAILS(mica_cnode_copy(CNODE, dest, DEPTH, CNODE, MICA_CAP_IRQ_CONTROL, DEPTH,
+    mt_assert_fails(mica_cnode_copy(CNODE, dest, DEPTH, CNODE, MICA_CAP_IRQ_CONTROL, DEPTH,
                           MICA_ALL_RIGHTS), MICA_DELETE_FIRST);
     /* A slot copied onto itself is full. */
-    FAILS(mica_cnode_copy(CNODE, ep, DEPTH, CNODE, ep, DEPTH, MICA_ALL_RIGHTS),
+    mt_assert_fails(mica_cnode_copy(CNODE, ep, DEPTH, CNODE, ep, DEPTH, MICA_ALL_RIGHTS),
           MICA_DELETE_FIRST);
 }
 
@@ -639,19 +634,19 @@ static void copy_empty(const mica_bootinfo_t *bi)
     (void)bi;
     mica_cptr_t empty = mt_slot();
     mica_cptr_t dest = mt_slot();
-    FAILS(mica_cnode_copy(CNODE, dest, DEPTH, CNODE, empty, DEPTH, MICA_ALL_RIGHTS),
+    mt_assert_fails(mica_cnode_copy(CNODE, dest, DEPTH, CNODE, empty, DEPTH, MICA_ALL_RIGHTS),
           MICA_FAILED_LOOKUP);
     ASSERT_MISSING_CAP(SOURCE, 64);
-    FAILS(mica_cnode_copy(CNODE, dest, DEPTH, CNODE, MICA_CAP_NULL, DEPTH, MICA_ALL_RIGHTS),
+    mt_assert_fails(mica_cnode_copy(CNODE, dest, DEPTH, CNODE, MICA_CAP_NULL, DEPTH, MICA_ALL_RIGHTS),
           MICA_FAILED_LOOKUP);
     ASSERT_MISSING_CAP(SOURCE, 64);
     /* bitsLeft is the source depth. */
     mica_cptr_t c = mt_make(MICA_CNODE_OBJECT, 4);
-    FAILS(mica_cnode_copy(CNODE, dest, DEPTH, c, 9, 4, MICA_ALL_RIGHTS), MICA_FAILED_LOOKUP);
+    mt_assert_fails(mica_cnode_copy(CNODE, dest, DEPTH, c, 9, 4, MICA_ALL_RIGHTS), MICA_FAILED_LOOKUP);
     ASSERT_MISSING_CAP(SOURCE, 4);
     TYPE_IS(dest, MICA_CAP_TYPE_NULL);
     /* An empty slot copied onto itself: the destination is empty, the source missing. */
-    FAILS(mica_cnode_copy(CNODE, empty, DEPTH, CNODE, empty, DEPTH, MICA_ALL_RIGHTS),
+    mt_assert_fails(mica_cnode_copy(CNODE, empty, DEPTH, CNODE, empty, DEPTH, MICA_ALL_RIGHTS),
           MICA_FAILED_LOOKUP);
     ASSERT_MISSING_CAP(SOURCE, 64);
 }
@@ -669,15 +664,15 @@ static void copy_rights(const mica_bootinfo_t *bi)
     mica_cptr_t ep = mt_make(MICA_ENDPOINT_OBJECT, 0);
     mica_cptr_t no_write = copy_of(ep, MICA_NO_WRITE);
     TYPE_IS(no_write, MICA_CAP_TYPE_ENDPOINT);
-    FAILS(call_cap(no_write), MICA_INVALID_CAPABILITY);
+    mt_assert_fails(call_cap(no_write), MICA_INVALID_CAPABILITY);
     ASSERT_MR(0, 0);
     /* Asking for all rights back is silently downgraded. */
     mica_cptr_t regrown = copy_of(no_write, MICA_ALL_RIGHTS);
-    FAILS(call_cap(regrown), MICA_INVALID_CAPABILITY);
+    mt_assert_fails(call_cap(regrown), MICA_INVALID_CAPABILITY);
     ASSERT_MR(0, 0);
     mica_cptr_t none = copy_of(ep, MICA_NO_RIGHTS);
     TYPE_IS(none, MICA_CAP_TYPE_ENDPOINT);
-    FAILS(call_cap(none), MICA_INVALID_CAPABILITY);
+    mt_assert_fails(call_cap(none), MICA_INVALID_CAPABILITY);
     ASSERT_MR(0, 0);
 
     /* CancelBadgedSends needs all four rights: each missing one is seen and stays missing. */
@@ -687,9 +682,9 @@ static void copy_rights(const mica_bootinfo_t *bi)
     };
     for (unsigned i = 0; i < 4; i++) {
         mica_cptr_t c = copy_of(ep, missing_one[i]);
-        FAILS(mica_cnode_cancel_badged_sends(CNODE, c, DEPTH), MICA_ILLEGAL_OPERATION);
+        mt_assert_fails(mica_cnode_cancel_badged_sends(CNODE, c, DEPTH), MICA_ILLEGAL_OPERATION);
         mica_cptr_t c2 = copy_of(c, MICA_ALL_RIGHTS);
-        FAILS(mica_cnode_cancel_badged_sends(CNODE, c2, DEPTH), MICA_ILLEGAL_OPERATION);
+        mt_assert_fails(mica_cnode_cancel_badged_sends(CNODE, c2, DEPTH), MICA_ILLEGAL_OPERATION);
     }
     OK(mica_cnode_cancel_badged_sends(CNODE, copy_of(ep, MICA_ALL_RIGHTS), DEPTH));
 
@@ -721,7 +716,7 @@ static void copy_untyped_children(const mica_bootinfo_t *bi)
     mica_cptr_t ut = mt_make(MICA_UNTYPED_OBJECT, 12);
     mica_cptr_t ep = make_from(ut, MICA_ENDPOINT_OBJECT, 0);
     mica_cptr_t dest = mt_slot();
-    FAILS(mica_cnode_copy(CNODE, dest, DEPTH, CNODE, ut, DEPTH, MICA_ALL_RIGHTS),
+    mt_assert_fails(mica_cnode_copy(CNODE, dest, DEPTH, CNODE, ut, DEPTH, MICA_ALL_RIGHTS),
           MICA_REVOKE_FIRST);
     TYPE_IS(dest, MICA_CAP_TYPE_NULL);
     TYPE_IS(ep, MICA_CAP_TYPE_ENDPOINT);
@@ -743,12 +738,12 @@ static void copy_untyped_full(const mica_bootinfo_t *bi)
     mica_cptr_t ut = mt_make(MICA_UNTYPED_OBJECT, 12);
     mica_cptr_t copy = copy_of(ut, MICA_ALL_RIGHTS);
     /* The copy takes the original's free space: the two cannot both allocate. */
-    FAILS(mica_untyped_retype(ut, MICA_ENDPOINT_OBJECT, 0, CNODE, 0, 0, mt_slot(), 1),
+    mt_assert_fails(mica_untyped_retype(ut, MICA_ENDPOINT_OBJECT, 0, CNODE, 0, 0, mt_slot(), 1),
           MICA_NOT_ENOUGH_MEMORY);
     ASSERT_MR(0, 0);
     make_from(copy, MICA_ENDPOINT_OBJECT, 0);
     /* The copy is the original's child. */
-    FAILS(mica_cnode_copy(CNODE, mt_slot(), DEPTH, CNODE, ut, DEPTH, MICA_ALL_RIGHTS),
+    mt_assert_fails(mica_cnode_copy(CNODE, mt_slot(), DEPTH, CNODE, ut, DEPTH, MICA_ALL_RIGHTS),
           MICA_REVOKE_FIRST);
     OK(mica_cnode_revoke(CNODE, ut, DEPTH));
     TYPE_IS(copy, MICA_CAP_TYPE_NULL);
@@ -765,11 +760,11 @@ static void copy_underivable(const mica_bootinfo_t *bi)
 {
     (void)bi;
     mica_cptr_t dest = mt_slot();
-    FAILS(mica_cnode_copy(CNODE, dest, DEPTH, CNODE, MICA_CAP_IRQ_CONTROL, DEPTH,
+    mt_assert_fails(mica_cnode_copy(CNODE, dest, DEPTH, CNODE, MICA_CAP_IRQ_CONTROL, DEPTH,
                           MICA_ALL_RIGHTS), MICA_ILLEGAL_OPERATION);
     /* A page table that is not mapped cannot be derived. */
     mica_cptr_t pt = mt_make(MICA_PAGE_TABLE_OBJECT, 0);
-    FAILS(mica_cnode_copy(CNODE, dest, DEPTH, CNODE, pt, DEPTH, MICA_ALL_RIGHTS),
+    mt_assert_fails(mica_cnode_copy(CNODE, dest, DEPTH, CNODE, pt, DEPTH, MICA_ALL_RIGHTS),
           MICA_ILLEGAL_OPERATION);
     TYPE_IS(dest, MICA_CAP_TYPE_NULL);
     TYPE_IS(MICA_CAP_IRQ_CONTROL, MICA_CAP_TYPE_IRQ_CONTROL);
@@ -791,17 +786,17 @@ static void copy_short(const mica_bootinfo_t *bi)
     mica_cptr_t dest = mt_slot();
     mica_word_t w[5] = { dest, DEPTH, ep, DEPTH, MICA_ALL_RIGHTS.words[0] };
     mica_set_cap(0, CNODE);
-    FAILS(raw_call(CNODE, MICA_CNODE_COPY, 1, 3, w, 5), MICA_TRUNCATED_MESSAGE);
+    mt_assert_fails(raw_call(CNODE, MICA_CNODE_COPY, 1, 3, w, 5), MICA_TRUNCATED_MESSAGE);
     /* The source root travels as an extra cap. */
-    FAILS(raw_call(CNODE, MICA_CNODE_COPY, 0, 4, w, 5), MICA_TRUNCATED_MESSAGE);
-    FAILS(raw_call(CNODE, MICA_CNODE_COPY, 0, 5, w, 5), MICA_TRUNCATED_MESSAGE);
+    mt_assert_fails(raw_call(CNODE, MICA_CNODE_COPY, 0, 4, w, 5), MICA_TRUNCATED_MESSAGE);
+    mt_assert_fails(raw_call(CNODE, MICA_CNODE_COPY, 0, 5, w, 5), MICA_TRUNCATED_MESSAGE);
     /* Without the rights word. */
-    FAILS(raw_call(CNODE, MICA_CNODE_COPY, 1, 4, w, 5), MICA_TRUNCATED_MESSAGE);
+    mt_assert_fails(raw_call(CNODE, MICA_CNODE_COPY, 1, 4, w, 5), MICA_TRUNCATED_MESSAGE);
     /* ... which is looked for only after the destination and source checks. */
     mica_word_t to_full[4] = { full, DEPTH, ep, DEPTH };
-    FAILS(raw_call(CNODE, MICA_CNODE_COPY, 1, 4, to_full, 4), MICA_DELETE_FIRST);
+    mt_assert_fails(raw_call(CNODE, MICA_CNODE_COPY, 1, 4, to_full, 4), MICA_DELETE_FIRST);
     mica_word_t from_empty[4] = { dest, DEPTH, empty, DEPTH };
-    FAILS(raw_call(CNODE, MICA_CNODE_COPY, 1, 4, from_empty, 4), MICA_FAILED_LOOKUP);
+    mt_assert_fails(raw_call(CNODE, MICA_CNODE_COPY, 1, 4, from_empty, 4), MICA_FAILED_LOOKUP);
     ASSERT_MISSING_CAP(SOURCE, 64);
     TYPE_IS(dest, MICA_CAP_TYPE_NULL);
     /* The complete message works. */
@@ -859,12 +854,12 @@ static void mint_rebadge(const mica_bootinfo_t *bi)
     mica_cptr_t dest = mt_slot();
     const mica_word_t badges[] = { 0x77, 0x66, 0x78, 0 };
     for (unsigned i = 0; i < 4; i++) {
-        FAILS(mica_cnode_mint(CNODE, dest, DEPTH, CNODE, b_ep, DEPTH, MICA_ALL_RIGHTS,
+        mt_assert_fails(mica_cnode_mint(CNODE, dest, DEPTH, CNODE, b_ep, DEPTH, MICA_ALL_RIGHTS,
                               badges[i]), MICA_ILLEGAL_OPERATION);
-        FAILS(mica_cnode_mint(CNODE, dest, DEPTH, CNODE, b_ntfn, DEPTH, MICA_ALL_RIGHTS,
+        mt_assert_fails(mica_cnode_mint(CNODE, dest, DEPTH, CNODE, b_ntfn, DEPTH, MICA_ALL_RIGHTS,
                               badges[i]), MICA_ILLEGAL_OPERATION);
         /* A copy of a badged cap is badged too. */
-        FAILS(mica_cnode_mint(CNODE, dest, DEPTH, CNODE, copy, DEPTH, MICA_ALL_RIGHTS,
+        mt_assert_fails(mica_cnode_mint(CNODE, dest, DEPTH, CNODE, copy, DEPTH, MICA_ALL_RIGHTS,
                               badges[i]), MICA_ILLEGAL_OPERATION);
     }
     TYPE_IS(dest, MICA_CAP_TYPE_NULL);
@@ -889,12 +884,12 @@ static void mint_rights(const mica_bootinfo_t *bi)
     /* An endpoint without Write refuses Calls. */
     mica_cptr_t ep = mt_make(MICA_ENDPOINT_OBJECT, 0);
     mica_cptr_t e = mint_of(ep, MICA_CAN_READ, 5);
-    FAILS(call_cap(e), MICA_INVALID_CAPABILITY);
+    mt_assert_fails(call_cap(e), MICA_INVALID_CAPABILITY);
     ASSERT_MR(0, 0);
     /* A badged endpoint cap with all rights passes CancelBadgedSends' rights check. */
     OK(mica_cnode_cancel_badged_sends(CNODE, mint_of(ep, MICA_ALL_RIGHTS, 6), DEPTH));
     mica_cptr_t rw = mint_of(ep, MICA_READ_WRITE, 7);
-    FAILS(mica_cnode_cancel_badged_sends(CNODE, rw, DEPTH), MICA_ILLEGAL_OPERATION);
+    mt_assert_fails(mica_cnode_cancel_badged_sends(CNODE, rw, DEPTH), MICA_ILLEGAL_OPERATION);
 }
 
 START_TEST(mint_masks_rights)
@@ -913,22 +908,22 @@ static void mint_guard(const mica_bootinfo_t *bi)
     TYPE_IS(g, MICA_CAP_TYPE_CNODE);
     OK(mica_cnode_copy(g, (0x5 << 4) | 3, 12, CNODE, ep, DEPTH, MICA_ALL_RIGHTS));
     /* It went to slot 3 of the CNode, as seen through the unguarded cap. */
-    FAILS(mica_cnode_copy(c, 3, 4, CNODE, ep, DEPTH, MICA_ALL_RIGHTS), MICA_DELETE_FIRST);
+    mt_assert_fails(mica_cnode_copy(c, 3, 4, CNODE, ep, DEPTH, MICA_ALL_RIGHTS), MICA_DELETE_FIRST);
     mica_cptr_t back = mt_slot();
     OK(mica_cnode_copy(CNODE, back, DEPTH, c, 3, 4, MICA_ALL_RIGHTS));
     TYPE_IS(back, MICA_CAP_TYPE_ENDPOINT);
     /* The wrong guard, as destination and as source. */
-    FAILS(mica_cnode_copy(g, (0x6 << 4) | 4, 12, CNODE, ep, DEPTH, MICA_ALL_RIGHTS),
+    mt_assert_fails(mica_cnode_copy(g, (0x6 << 4) | 4, 12, CNODE, ep, DEPTH, MICA_ALL_RIGHTS),
           MICA_FAILED_LOOKUP);
     ASSERT_GUARD_MISMATCH(DEST, 12, 0x5, 8);
-    FAILS(mica_cnode_copy(CNODE, mt_slot(), DEPTH, g, (0x6 << 4) | 3, 12, MICA_ALL_RIGHTS),
+    mt_assert_fails(mica_cnode_copy(CNODE, mt_slot(), DEPTH, g, (0x6 << 4) | 3, 12, MICA_ALL_RIGHTS),
           MICA_FAILED_LOOKUP);
     ASSERT_GUARD_MISMATCH(SOURCE, 12, 0x5, 8);
     /* The guard fits in 8 bits but the level needs 12. */
-    FAILS(mica_cnode_copy(g, 0x5, 8, CNODE, ep, DEPTH, MICA_ALL_RIGHTS), MICA_FAILED_LOOKUP);
+    mt_assert_fails(mica_cnode_copy(g, 0x5, 8, CNODE, ep, DEPTH, MICA_ALL_RIGHTS), MICA_FAILED_LOOKUP);
     ASSERT_DEPTH_MISMATCH(DEST, 8, 12);
     /* The unguarded cap reads the same 12 bits as slot 0 and 8 bits to spare. */
-    FAILS(mica_cnode_copy(c, (0x5 << 4) | 4, 12, CNODE, ep, DEPTH, MICA_ALL_RIGHTS),
+    mt_assert_fails(mica_cnode_copy(c, (0x5 << 4) | 4, 12, CNODE, ep, DEPTH, MICA_ALL_RIGHTS),
           MICA_FAILED_LOOKUP);
     ASSERT_DEPTH_MISMATCH(DEST, 8, 0);
 
@@ -939,17 +934,17 @@ static void mint_guard(const mica_bootinfo_t *bi)
     mica_cptr_t via_r = mt_slot();
     OK(mica_cnode_copy(CNODE, via_r, DEPTH, r, (1 << 12) | (0x5 << 4) | 3, 16, MICA_ALL_RIGHTS));
     TYPE_IS(via_r, MICA_CAP_TYPE_ENDPOINT);
-    FAILS(mica_cnode_copy(CNODE, mt_slot(), DEPTH, r, (1 << 12) | (0x7 << 4) | 3, 16,
+    mt_assert_fails(mica_cnode_copy(CNODE, mt_slot(), DEPTH, r, (1 << 12) | (0x7 << 4) | 3, 16,
                           MICA_ALL_RIGHTS), MICA_FAILED_LOOKUP);
     ASSERT_GUARD_MISMATCH(SOURCE, 12, 0x5, 8);
 
     /* The guard is cut to its size: 0x1ff in 4 bits is 0xf. */
     mica_cptr_t m = mint_of(c, MICA_ALL_RIGHTS, mica_cnode_capdata_new(0x1ff, 4));
-    FAILS(mica_cnode_copy(m, (0xf << 4) | 3, 8, CNODE, ep, DEPTH, MICA_ALL_RIGHTS),
+    mt_assert_fails(mica_cnode_copy(m, (0xf << 4) | 3, 8, CNODE, ep, DEPTH, MICA_ALL_RIGHTS),
           MICA_DELETE_FIRST);
     /* Guard size 60 + radix 4 = 64 is the largest that fits. */
     mica_cptr_t wide = mint_of(c, MICA_ALL_RIGHTS, mica_cnode_capdata_new(0, 60));
-    FAILS(mica_cnode_copy(wide, 3, DEPTH, CNODE, ep, DEPTH, MICA_ALL_RIGHTS), MICA_DELETE_FIRST);
+    mt_assert_fails(mica_cnode_copy(wide, 3, DEPTH, CNODE, ep, DEPTH, MICA_ALL_RIGHTS), MICA_DELETE_FIRST);
     OK(mica_cnode_copy(wide, 4, DEPTH, CNODE, ep, DEPTH, MICA_ALL_RIGHTS));
 }
 
@@ -964,12 +959,12 @@ static void mint_big_guard(const mica_bootinfo_t *bi)
     (void)bi;
     mica_cptr_t c = mt_make(MICA_CNODE_OBJECT, 4);
     mica_cptr_t dest = mt_slot();
-    FAILS(mica_cnode_mint(CNODE, dest, DEPTH, CNODE, c, DEPTH, MICA_ALL_RIGHTS,
+    mt_assert_fails(mica_cnode_mint(CNODE, dest, DEPTH, CNODE, c, DEPTH, MICA_ALL_RIGHTS,
                           mica_cnode_capdata_new(0, 61)), MICA_ILLEGAL_OPERATION);
-    FAILS(mica_cnode_mint(CNODE, dest, DEPTH, CNODE, c, DEPTH, MICA_ALL_RIGHTS,
+    mt_assert_fails(mica_cnode_mint(CNODE, dest, DEPTH, CNODE, c, DEPTH, MICA_ALL_RIGHTS,
                           mica_cnode_capdata_new(0, 63)), MICA_ILLEGAL_OPERATION);
     /* The root CNode is 12 bits wide: 53 bits of guard are too many. */
-    FAILS(mica_cnode_mint(CNODE, dest, DEPTH, CNODE, CNODE, DEPTH, MICA_ALL_RIGHTS,
+    mt_assert_fails(mica_cnode_mint(CNODE, dest, DEPTH, CNODE, CNODE, DEPTH, MICA_ALL_RIGHTS,
                           mica_cnode_capdata_new(0, 53)), MICA_ILLEGAL_OPERATION);
     TYPE_IS(dest, MICA_CAP_TYPE_NULL);
     OK(mica_cnode_mint(CNODE, dest, DEPTH, CNODE, CNODE, DEPTH, MICA_ALL_RIGHTS,
@@ -1009,11 +1004,11 @@ static void mint_occupied(const mica_bootinfo_t *bi)
     (void)bi;
     mica_cptr_t ep = mt_make(MICA_ENDPOINT_OBJECT, 0);
     mica_cptr_t full = mt_make(MICA_NOTIFICATION_OBJECT, 0);
-    FAILS(mica_cnode_mint(CNODE, full, DEPTH, CNODE, ep, DEPTH, MICA_ALL_RIGHTS, 5),
+    mt_assert_fails(mica_cnode_mint(CNODE, full, DEPTH, CNODE, ep, DEPTH, MICA_ALL_RIGHTS, 5),
           MICA_DELETE_FIRST);
-    FAILS(mica_cnode_mint(CNODE, full, DEPTH, CNODE, mt_slot(), DEPTH, MICA_ALL_RIGHTS, 5),
+    mt_assert_fails(mica_cnode_mint(CNODE, full, DEPTH, CNODE, mt_slot(), DEPTH, MICA_ALL_RIGHTS, 5),
           MICA_DELETE_FIRST);
-    FAILS(mica_cnode_mint(CNODE, ep, DEPTH, CNODE, ep, DEPTH, MICA_ALL_RIGHTS, 5),
+    mt_assert_fails(mica_cnode_mint(CNODE, ep, DEPTH, CNODE, ep, DEPTH, MICA_ALL_RIGHTS, 5),
           MICA_DELETE_FIRST);
     TYPE_IS(full, MICA_CAP_TYPE_NOTIFICATION);
 }
@@ -1028,7 +1023,7 @@ static void mint_empty(const mica_bootinfo_t *bi)
 {
     (void)bi;
     mica_cptr_t dest = mt_slot();
-    FAILS(mica_cnode_mint(CNODE, dest, DEPTH, CNODE, mt_slot(), DEPTH, MICA_ALL_RIGHTS, 5),
+    mt_assert_fails(mica_cnode_mint(CNODE, dest, DEPTH, CNODE, mt_slot(), DEPTH, MICA_ALL_RIGHTS, 5),
           MICA_FAILED_LOOKUP);
     ASSERT_MISSING_CAP(SOURCE, 64);
     TYPE_IS(dest, MICA_CAP_TYPE_NULL);
@@ -1046,12 +1041,12 @@ static void mint_underivable(const mica_bootinfo_t *bi)
     mica_cptr_t dest = mt_slot();
     mica_cptr_t ut = mt_make(MICA_UNTYPED_OBJECT, 12);
     make_from(ut, MICA_NOTIFICATION_OBJECT, 0);
-    FAILS(mica_cnode_mint(CNODE, dest, DEPTH, CNODE, ut, DEPTH, MICA_ALL_RIGHTS, 0),
+    mt_assert_fails(mica_cnode_mint(CNODE, dest, DEPTH, CNODE, ut, DEPTH, MICA_ALL_RIGHTS, 0),
           MICA_REVOKE_FIRST);
-    FAILS(mica_cnode_mint(CNODE, dest, DEPTH, CNODE, MICA_CAP_IRQ_CONTROL, DEPTH,
+    mt_assert_fails(mica_cnode_mint(CNODE, dest, DEPTH, CNODE, MICA_CAP_IRQ_CONTROL, DEPTH,
                           MICA_ALL_RIGHTS, 0), MICA_ILLEGAL_OPERATION);
     mica_cptr_t pt = mt_make(MICA_PAGE_TABLE_OBJECT, 0);
-    FAILS(mica_cnode_mint(CNODE, dest, DEPTH, CNODE, pt, DEPTH, MICA_ALL_RIGHTS, 0),
+    mt_assert_fails(mica_cnode_mint(CNODE, dest, DEPTH, CNODE, pt, DEPTH, MICA_ALL_RIGHTS, 0),
           MICA_ILLEGAL_OPERATION);
     TYPE_IS(dest, MICA_CAP_TYPE_NULL);
 }
@@ -1070,14 +1065,14 @@ static void mint_short(const mica_bootinfo_t *bi)
     mica_cptr_t dest = mt_slot();
     mica_word_t w[6] = { dest, DEPTH, ep, DEPTH, MICA_ALL_RIGHTS.words[0], 0x44 };
     mica_set_cap(0, CNODE);
-    FAILS(raw_call(CNODE, MICA_CNODE_MINT, 1, 3, w, 6), MICA_TRUNCATED_MESSAGE);
-    FAILS(raw_call(CNODE, MICA_CNODE_MINT, 0, 6, w, 6), MICA_TRUNCATED_MESSAGE);
+    mt_assert_fails(raw_call(CNODE, MICA_CNODE_MINT, 1, 3, w, 6), MICA_TRUNCATED_MESSAGE);
+    mt_assert_fails(raw_call(CNODE, MICA_CNODE_MINT, 0, 6, w, 6), MICA_TRUNCATED_MESSAGE);
     /* Without the badge word, and without rights and badge. */
-    FAILS(raw_call(CNODE, MICA_CNODE_MINT, 1, 5, w, 6), MICA_TRUNCATED_MESSAGE);
-    FAILS(raw_call(CNODE, MICA_CNODE_MINT, 1, 4, w, 6), MICA_TRUNCATED_MESSAGE);
+    mt_assert_fails(raw_call(CNODE, MICA_CNODE_MINT, 1, 5, w, 6), MICA_TRUNCATED_MESSAGE);
+    mt_assert_fails(raw_call(CNODE, MICA_CNODE_MINT, 1, 4, w, 6), MICA_TRUNCATED_MESSAGE);
     /* The destination is checked first. */
     mica_word_t to_full[6] = { full, DEPTH, ep, DEPTH, MICA_ALL_RIGHTS.words[0], 0x44 };
-    FAILS(raw_call(CNODE, MICA_CNODE_MINT, 1, 5, to_full, 6), MICA_DELETE_FIRST);
+    mt_assert_fails(raw_call(CNODE, MICA_CNODE_MINT, 1, 5, to_full, 6), MICA_DELETE_FIRST);
     TYPE_IS(dest, MICA_CAP_TYPE_NULL);
     OK(raw_call(CNODE, MICA_CNODE_MINT, 1, 6, w, 6));
     send_cap[0] = dest;
@@ -1107,7 +1102,7 @@ static void move_cap(const mica_bootinfo_t *bi)
     TYPE_IS(b, MICA_CAP_TYPE_NULL);
     TYPE_IS(dest, MICA_CAP_TYPE_NOTIFICATION);
     ck_assert_uint_eq(signal_and_poll(dest, ntfn), 0x31);
-    FAILS(mica_cnode_mint(CNODE, mt_slot(), DEPTH, CNODE, dest, DEPTH, MICA_ALL_RIGHTS, 1),
+    mt_assert_fails(mica_cnode_mint(CNODE, mt_slot(), DEPTH, CNODE, dest, DEPTH, MICA_ALL_RIGHTS, 1),
           MICA_ILLEGAL_OPERATION);
 
     /* Into another CNode and back. */
@@ -1129,7 +1124,7 @@ static void move_cap(const mica_bootinfo_t *bi)
     make_from(ut, MICA_ENDPOINT_OBJECT, 0);
     mica_cptr_t ut2 = mt_slot();
     OK(mica_cnode_move(CNODE, ut2, DEPTH, CNODE, ut, DEPTH));
-    FAILS(mica_cnode_copy(CNODE, mt_slot(), DEPTH, CNODE, ut2, DEPTH, MICA_ALL_RIGHTS),
+    mt_assert_fails(mica_cnode_copy(CNODE, mt_slot(), DEPTH, CNODE, ut2, DEPTH, MICA_ALL_RIGHTS),
           MICA_REVOKE_FIRST);
     mica_cptr_t irq = mt_slot();
     OK(mica_cnode_move(CNODE, irq, DEPTH, CNODE, MICA_CAP_IRQ_CONTROL, DEPTH));
@@ -1151,12 +1146,12 @@ static void move_occupied(const mica_bootinfo_t *bi)
     mica_cptr_t ntfn = mt_make(MICA_NOTIFICATION_OBJECT, 0);
     mica_cptr_t a = mint_of(ntfn, MICA_ALL_RIGHTS, 0xa);
     mica_cptr_t b = mint_of(ntfn, MICA_ALL_RIGHTS, 0xb);
-    FAILS(mica_cnode_move(CNODE, b, DEPTH, CNODE, a, DEPTH), MICA_DELETE_FIRST);
+    mt_assert_fails(mica_cnode_move(CNODE, b, DEPTH, CNODE, a, DEPTH), MICA_DELETE_FIRST);
     ck_assert_uint_eq(signal_and_poll(a, ntfn), 0xa);
     ck_assert_uint_eq(signal_and_poll(b, ntfn), 0xb);
     /* Before the source: an empty source still gives DeleteFirst. */
-    FAILS(mica_cnode_move(CNODE, b, DEPTH, CNODE, mt_slot(), DEPTH), MICA_DELETE_FIRST);
-    FAILS(mica_cnode_move(CNODE, b, DEPTH, a, a, DEPTH), MICA_DELETE_FIRST);
+    mt_assert_fails(mica_cnode_move(CNODE, b, DEPTH, CNODE, mt_slot(), DEPTH), MICA_DELETE_FIRST);
+    mt_assert_fails(mica_cnode_move(CNODE, b, DEPTH, a, a, DEPTH), MICA_DELETE_FIRST);
 }
 
 START_TEST(move_to_occupied_slot_fails)
@@ -1170,10 +1165,10 @@ static void move_empty(const mica_bootinfo_t *bi)
 {
     (void)bi;
     mica_cptr_t dest = mt_slot();
-    FAILS(mica_cnode_move(CNODE, dest, DEPTH, CNODE, mt_slot(), DEPTH), MICA_FAILED_LOOKUP);
+    mt_assert_fails(mica_cnode_move(CNODE, dest, DEPTH, CNODE, mt_slot(), DEPTH), MICA_FAILED_LOOKUP);
     ASSERT_MISSING_CAP(SOURCE, 64);
     mica_cptr_t c = mt_make(MICA_CNODE_OBJECT, 3);
-    FAILS(mica_cnode_move(CNODE, dest, DEPTH, c, 7, 3), MICA_FAILED_LOOKUP);
+    mt_assert_fails(mica_cnode_move(CNODE, dest, DEPTH, c, 7, 3), MICA_FAILED_LOOKUP);
     ASSERT_MISSING_CAP(SOURCE, 3);
     TYPE_IS(dest, MICA_CAP_TYPE_NULL);
 }
@@ -1190,9 +1185,9 @@ static void move_self(const mica_bootinfo_t *bi)
     (void)bi;
     mica_cptr_t full = mt_make(MICA_ENDPOINT_OBJECT, 0);
     mica_cptr_t empty = mt_slot();
-    FAILS(mica_cnode_move(CNODE, full, DEPTH, CNODE, full, DEPTH), MICA_DELETE_FIRST);
+    mt_assert_fails(mica_cnode_move(CNODE, full, DEPTH, CNODE, full, DEPTH), MICA_DELETE_FIRST);
     TYPE_IS(full, MICA_CAP_TYPE_ENDPOINT);
-    FAILS(mica_cnode_move(CNODE, empty, DEPTH, CNODE, empty, DEPTH), MICA_FAILED_LOOKUP);
+    mt_assert_fails(mica_cnode_move(CNODE, empty, DEPTH, CNODE, empty, DEPTH), MICA_FAILED_LOOKUP);
     ASSERT_MISSING_CAP(SOURCE, 64);
 }
 
@@ -1209,8 +1204,8 @@ static void move_short(const mica_bootinfo_t *bi)
     mica_cptr_t dest = mt_slot();
     mica_word_t w[4] = { dest, DEPTH, ep, DEPTH };
     mica_set_cap(0, CNODE);
-    FAILS(raw_call(CNODE, MICA_CNODE_MOVE, 1, 3, w, 4), MICA_TRUNCATED_MESSAGE);
-    FAILS(raw_call(CNODE, MICA_CNODE_MOVE, 0, 4, w, 4), MICA_TRUNCATED_MESSAGE);
+    mt_assert_fails(raw_call(CNODE, MICA_CNODE_MOVE, 1, 3, w, 4), MICA_TRUNCATED_MESSAGE);
+    mt_assert_fails(raw_call(CNODE, MICA_CNODE_MOVE, 0, 4, w, 4), MICA_TRUNCATED_MESSAGE);
     TYPE_IS(dest, MICA_CAP_TYPE_NULL);
     /* Four words and the source root are all Move needs. */
     OK(raw_call(CNODE, MICA_CNODE_MOVE, 1, 4, w, 4));
@@ -1239,14 +1234,14 @@ static void mutate_guard(const mica_bootinfo_t *bi)
     TYPE_IS(c, MICA_CAP_TYPE_NULL);
     TYPE_IS(m, MICA_CAP_TYPE_CNODE);
     OK(mica_cnode_copy(m, (0x3 << 4) | 2, 8, CNODE, ep, DEPTH, MICA_ALL_RIGHTS));
-    FAILS(mica_cnode_copy(m, (0x2 << 4) | 2, 8, CNODE, ep, DEPTH, MICA_ALL_RIGHTS),
+    mt_assert_fails(mica_cnode_copy(m, (0x2 << 4) | 2, 8, CNODE, ep, DEPTH, MICA_ALL_RIGHTS),
           MICA_FAILED_LOOKUP);
     ASSERT_GUARD_MISMATCH(DEST, 8, 0x3, 4);
     /* Data 0 takes the guard away again; slot 2 is the one filled above. */
     mica_cptr_t m2 = mt_slot();
     OK(mica_cnode_mutate(CNODE, m2, DEPTH, CNODE, m, DEPTH, 0));
     TYPE_IS(m, MICA_CAP_TYPE_NULL);
-    FAILS(mica_cnode_copy(m2, 2, 4, CNODE, ep, DEPTH, MICA_ALL_RIGHTS), MICA_DELETE_FIRST);
+    mt_assert_fails(mica_cnode_copy(m2, 2, 4, CNODE, ep, DEPTH, MICA_ALL_RIGHTS), MICA_DELETE_FIRST);
     OK(mica_cnode_copy(m2, 7, 4, CNODE, ep, DEPTH, MICA_ALL_RIGHTS));
 }
 
@@ -1268,7 +1263,7 @@ static void mutate_ep(const mica_bootinfo_t *bi)
     const mica_word_t data[] = { 0, 5, 7 };
     for (unsigned i = 0; i < 4; i++)
         for (unsigned j = 0; j < 3; j++)
-            FAILS(mica_cnode_mutate(CNODE, dest, DEPTH, CNODE, caps[i], DEPTH, data[j]),
+            mt_assert_fails(mica_cnode_mutate(CNODE, dest, DEPTH, CNODE, caps[i], DEPTH, data[j]),
                   MICA_ILLEGAL_OPERATION);
     TYPE_IS(dest, MICA_CAP_TYPE_NULL);
     TYPE_IS(ep, MICA_CAP_TYPE_ENDPOINT);
@@ -1286,7 +1281,7 @@ static void mutate_big_guard(const mica_bootinfo_t *bi)
     (void)bi;
     mica_cptr_t c = mt_make(MICA_CNODE_OBJECT, 4);
     mica_cptr_t dest = mt_slot();
-    FAILS(mica_cnode_mutate(CNODE, dest, DEPTH, CNODE, c, DEPTH, mica_cnode_capdata_new(0, 61)),
+    mt_assert_fails(mica_cnode_mutate(CNODE, dest, DEPTH, CNODE, c, DEPTH, mica_cnode_capdata_new(0, 61)),
           MICA_ILLEGAL_OPERATION);
     TYPE_IS(dest, MICA_CAP_TYPE_NULL);
     TYPE_IS(c, MICA_CAP_TYPE_CNODE);
@@ -1326,9 +1321,9 @@ static void mutate_occupied(const mica_bootinfo_t *bi)
     (void)bi;
     mica_cptr_t c = mt_make(MICA_CNODE_OBJECT, 4);
     mica_cptr_t full = mt_make(MICA_TCB_OBJECT, 0);
-    FAILS(mica_cnode_mutate(CNODE, full, DEPTH, CNODE, c, DEPTH, 0), MICA_DELETE_FIRST);
-    FAILS(mica_cnode_mutate(CNODE, full, DEPTH, CNODE, mt_slot(), DEPTH, 0), MICA_DELETE_FIRST);
-    FAILS(mica_cnode_mutate(CNODE, c, DEPTH, CNODE, c, DEPTH, 0), MICA_DELETE_FIRST);
+    mt_assert_fails(mica_cnode_mutate(CNODE, full, DEPTH, CNODE, c, DEPTH, 0), MICA_DELETE_FIRST);
+    mt_assert_fails(mica_cnode_mutate(CNODE, full, DEPTH, CNODE, mt_slot(), DEPTH, 0), MICA_DELETE_FIRST);
+    mt_assert_fails(mica_cnode_mutate(CNODE, c, DEPTH, CNODE, c, DEPTH, 0), MICA_DELETE_FIRST);
     TYPE_IS(c, MICA_CAP_TYPE_CNODE);
     TYPE_IS(full, MICA_CAP_TYPE_TCB);
 }
@@ -1343,7 +1338,7 @@ static void mutate_empty(const mica_bootinfo_t *bi)
 {
     (void)bi;
     mica_cptr_t dest = mt_slot();
-    FAILS(mica_cnode_mutate(CNODE, dest, DEPTH, CNODE, mt_slot(), DEPTH, 0), MICA_FAILED_LOOKUP);
+    mt_assert_fails(mica_cnode_mutate(CNODE, dest, DEPTH, CNODE, mt_slot(), DEPTH, 0), MICA_FAILED_LOOKUP);
     ASSERT_MISSING_CAP(SOURCE, 64);
     TYPE_IS(dest, MICA_CAP_TYPE_NULL);
 }
@@ -1362,14 +1357,14 @@ static void mutate_short(const mica_bootinfo_t *bi)
     mica_cptr_t dest = mt_slot();
     mica_word_t w[5] = { dest, DEPTH, tcb, DEPTH, 0 };
     mica_set_cap(0, CNODE);
-    FAILS(raw_call(CNODE, MICA_CNODE_MUTATE, 1, 3, w, 5), MICA_TRUNCATED_MESSAGE);
-    FAILS(raw_call(CNODE, MICA_CNODE_MUTATE, 0, 5, w, 5), MICA_TRUNCATED_MESSAGE);
+    mt_assert_fails(raw_call(CNODE, MICA_CNODE_MUTATE, 1, 3, w, 5), MICA_TRUNCATED_MESSAGE);
+    mt_assert_fails(raw_call(CNODE, MICA_CNODE_MUTATE, 0, 5, w, 5), MICA_TRUNCATED_MESSAGE);
     /* Without the data word: found only after the lookups. */
-    FAILS(raw_call(CNODE, MICA_CNODE_MUTATE, 1, 4, w, 5), MICA_TRUNCATED_MESSAGE);
+    mt_assert_fails(raw_call(CNODE, MICA_CNODE_MUTATE, 1, 4, w, 5), MICA_TRUNCATED_MESSAGE);
     mica_word_t to_full[4] = { full, DEPTH, tcb, DEPTH };
-    FAILS(raw_call(CNODE, MICA_CNODE_MUTATE, 1, 4, to_full, 4), MICA_DELETE_FIRST);
+    mt_assert_fails(raw_call(CNODE, MICA_CNODE_MUTATE, 1, 4, to_full, 4), MICA_DELETE_FIRST);
     mica_word_t from_empty[4] = { dest, DEPTH, mt_slot(), DEPTH };
-    FAILS(raw_call(CNODE, MICA_CNODE_MUTATE, 1, 4, from_empty, 4), MICA_FAILED_LOOKUP);
+    mt_assert_fails(raw_call(CNODE, MICA_CNODE_MUTATE, 1, 4, from_empty, 4), MICA_FAILED_LOOKUP);
     ASSERT_MISSING_CAP(SOURCE, 64);
     TYPE_IS(dest, MICA_CAP_TYPE_NULL);
     OK(raw_call(CNODE, MICA_CNODE_MUTATE, 1, 5, w, 5));
@@ -1412,7 +1407,7 @@ static void rotate_three(const mica_bootinfo_t *bi)
     TYPE_IS(d2, MICA_CAP_TYPE_TCB);
     TYPE_IS(pivot, MICA_CAP_TYPE_CNODE);
     TYPE_IS(dest, MICA_CAP_TYPE_NULL);
-    FAILS(mica_cnode_copy(pivot, 1, 2, CNODE, ep, DEPTH, MICA_ALL_RIGHTS), MICA_DELETE_FIRST);
+    mt_assert_fails(mica_cnode_copy(pivot, 1, 2, CNODE, ep, DEPTH, MICA_ALL_RIGHTS), MICA_DELETE_FIRST);
     mica_cptr_t d3 = mt_slot();
     OK(mica_cnode_rotate(CNODE, d3, DEPTH, mica_cnode_capdata_new(0x3, 2), CNODE, pivot, DEPTH,
                          0, CNODE, d2, DEPTH));
@@ -1420,9 +1415,9 @@ static void rotate_three(const mica_bootinfo_t *bi)
     TYPE_IS(d3, MICA_CAP_TYPE_CNODE);
     TYPE_IS(pivot, MICA_CAP_TYPE_TCB);
     TYPE_IS(d2, MICA_CAP_TYPE_NULL);
-    FAILS(mica_cnode_copy(d3, (0x3 << 2) | 1, 4, CNODE, ep, DEPTH, MICA_ALL_RIGHTS),
+    mt_assert_fails(mica_cnode_copy(d3, (0x3 << 2) | 1, 4, CNODE, ep, DEPTH, MICA_ALL_RIGHTS),
           MICA_DELETE_FIRST);
-    FAILS(mica_cnode_copy(d3, 1, 2, CNODE, ep, DEPTH, MICA_ALL_RIGHTS), MICA_FAILED_LOOKUP);
+    mt_assert_fails(mica_cnode_copy(d3, 1, 2, CNODE, ep, DEPTH, MICA_ALL_RIGHTS), MICA_FAILED_LOOKUP);
     ASSERT_GUARD_MISMATCH(DEST, 2, 0x3, 2);
 }
 
@@ -1459,7 +1454,7 @@ static void rotate_swap(const mica_bootinfo_t *bi)
     mica_cptr_t kid = copy_of(parent, MICA_ALL_RIGHTS);
     OK(mica_cnode_rotate(CNODE, parent, DEPTH, 0, CNODE, kid, DEPTH, 0, CNODE, parent, DEPTH));
     /* Now kid holds the parent: revoking it deletes the cap in the other slot. */
-    FAILS(mica_cnode_copy(CNODE, mt_slot(), DEPTH, CNODE, kid, DEPTH, MICA_ALL_RIGHTS),
+    mt_assert_fails(mica_cnode_copy(CNODE, mt_slot(), DEPTH, CNODE, kid, DEPTH, MICA_ALL_RIGHTS),
           MICA_REVOKE_FIRST);
     OK(mica_cnode_revoke(CNODE, kid, DEPTH));
     TYPE_IS(parent, MICA_CAP_TYPE_NULL);
@@ -1485,12 +1480,12 @@ static void rotate_occupied(const mica_bootinfo_t *bi)
     mica_cptr_t src = mt_make(MICA_TCB_OBJECT, 0);
     mica_cptr_t pivot = mt_make(MICA_FRAME_OBJECT, 0);
     mica_cptr_t dest = mt_make(MICA_CNODE_OBJECT, 2);
-    FAILS(mica_cnode_rotate(CNODE, dest, DEPTH, 0, CNODE, pivot, DEPTH, 0, CNODE, src, DEPTH),
+    mt_assert_fails(mica_cnode_rotate(CNODE, dest, DEPTH, 0, CNODE, pivot, DEPTH, 0, CNODE, src, DEPTH),
           MICA_DELETE_FIRST);
     /* Checked before the source and pivot are found empty. */
-    FAILS(mica_cnode_rotate(CNODE, dest, DEPTH, 0, CNODE, pivot, DEPTH, 0, CNODE, mt_slot(),
+    mt_assert_fails(mica_cnode_rotate(CNODE, dest, DEPTH, 0, CNODE, pivot, DEPTH, 0, CNODE, mt_slot(),
                             DEPTH), MICA_DELETE_FIRST);
-    FAILS(mica_cnode_rotate(CNODE, dest, DEPTH, 0, CNODE, mt_slot(), DEPTH, 0, CNODE, src,
+    mt_assert_fails(mica_cnode_rotate(CNODE, dest, DEPTH, 0, CNODE, mt_slot(), DEPTH, 0, CNODE, src,
                             DEPTH), MICA_DELETE_FIRST);
     TYPE_IS(src, MICA_CAP_TYPE_TCB);
     TYPE_IS(pivot, MICA_CAP_TYPE_FRAME);
@@ -1510,18 +1505,18 @@ static void rotate_pivot_same(const mica_bootinfo_t *bi)
     mica_cptr_t src = mt_make(MICA_TCB_OBJECT, 0);
     mica_cptr_t full = mt_make(MICA_FRAME_OBJECT, 0);
     mica_cptr_t dest = mt_slot();
-    FAILS(mica_cnode_rotate(CNODE, dest, DEPTH, 0, CNODE, src, DEPTH, 0, CNODE, src, DEPTH),
+    mt_assert_fails(mica_cnode_rotate(CNODE, dest, DEPTH, 0, CNODE, src, DEPTH, 0, CNODE, src, DEPTH),
           MICA_ILLEGAL_OPERATION);
-    FAILS(mica_cnode_rotate(CNODE, dest, DEPTH, 0, CNODE, dest, DEPTH, 0, CNODE, src, DEPTH),
+    mt_assert_fails(mica_cnode_rotate(CNODE, dest, DEPTH, 0, CNODE, dest, DEPTH, 0, CNODE, src, DEPTH),
           MICA_ILLEGAL_OPERATION);
     /* All three the same. */
-    FAILS(mica_cnode_rotate(CNODE, src, DEPTH, 0, CNODE, src, DEPTH, 0, CNODE, src, DEPTH),
+    mt_assert_fails(mica_cnode_rotate(CNODE, src, DEPTH, 0, CNODE, src, DEPTH, 0, CNODE, src, DEPTH),
           MICA_ILLEGAL_OPERATION);
     /* Checked before the destination and the emptiness of the slots. */
-    FAILS(mica_cnode_rotate(CNODE, full, DEPTH, 0, CNODE, src, DEPTH, 0, CNODE, src, DEPTH),
+    mt_assert_fails(mica_cnode_rotate(CNODE, full, DEPTH, 0, CNODE, src, DEPTH, 0, CNODE, src, DEPTH),
           MICA_ILLEGAL_OPERATION);
     mica_cptr_t empty = mt_slot();
-    FAILS(mica_cnode_rotate(CNODE, dest, DEPTH, 0, CNODE, empty, DEPTH, 0, CNODE, empty, DEPTH),
+    mt_assert_fails(mica_cnode_rotate(CNODE, dest, DEPTH, 0, CNODE, empty, DEPTH, 0, CNODE, empty, DEPTH),
           MICA_ILLEGAL_OPERATION);
     TYPE_IS(src, MICA_CAP_TYPE_TCB);
     TYPE_IS(dest, MICA_CAP_TYPE_NULL);
@@ -1540,19 +1535,19 @@ static void rotate_empty(const mica_bootinfo_t *bi)
     mica_cptr_t e1 = mt_slot(), e2 = mt_slot();
     mica_cptr_t dest = mt_slot();
     mica_cptr_t c = mt_make(MICA_CNODE_OBJECT, 3);
-    FAILS(mica_cnode_rotate(CNODE, dest, DEPTH, 0, CNODE, full, DEPTH, 0, CNODE, e1, DEPTH),
+    mt_assert_fails(mica_cnode_rotate(CNODE, dest, DEPTH, 0, CNODE, full, DEPTH, 0, CNODE, e1, DEPTH),
           MICA_FAILED_LOOKUP);
     ASSERT_MISSING_CAP(SOURCE, 64);
     /* An empty pivot is reported as "not the source". */
-    FAILS(mica_cnode_rotate(CNODE, dest, DEPTH, 0, c, 5, 3, 0, CNODE, full, DEPTH),
+    mt_assert_fails(mica_cnode_rotate(CNODE, dest, DEPTH, 0, c, 5, 3, 0, CNODE, full, DEPTH),
           MICA_FAILED_LOOKUP);
     ASSERT_MISSING_CAP(DEST, 3);
     /* Both empty: the source is checked first. */
-    FAILS(mica_cnode_rotate(CNODE, dest, DEPTH, 0, CNODE, e2, DEPTH, 0, CNODE, e1, DEPTH),
+    mt_assert_fails(mica_cnode_rotate(CNODE, dest, DEPTH, 0, CNODE, e2, DEPTH, 0, CNODE, e1, DEPTH),
           MICA_FAILED_LOOKUP);
     ASSERT_MISSING_CAP(SOURCE, 64);
     /* src == dest, both empty. */
-    FAILS(mica_cnode_rotate(CNODE, e1, DEPTH, 0, CNODE, full, DEPTH, 0, CNODE, e1, DEPTH),
+    mt_assert_fails(mica_cnode_rotate(CNODE, e1, DEPTH, 0, CNODE, full, DEPTH, 0, CNODE, e1, DEPTH),
           MICA_FAILED_LOOKUP);
     ASSERT_MISSING_CAP(SOURCE, 64);
     TYPE_IS(full, MICA_CAP_TYPE_TCB);
@@ -1572,27 +1567,27 @@ static void rotate_pivot_lookup(const mica_bootinfo_t *bi)
     mica_cptr_t ep = mt_make(MICA_ENDPOINT_OBJECT, 0);
     mica_cptr_t dest = mt_slot();
     /* The pivot lookup reports as a source lookup (seL4's lookupPivotSlot). */
-    FAILS(mica_cnode_rotate(CNODE, dest, DEPTH, 0, CNODE, pivot, 0, 0, CNODE, src, DEPTH),
+    mt_assert_fails(mica_cnode_rotate(CNODE, dest, DEPTH, 0, CNODE, pivot, 0, 0, CNODE, src, DEPTH),
           MICA_RANGE_ERROR);
     ASSERT_RANGE(1, 64);
-    FAILS(mica_cnode_rotate(CNODE, dest, DEPTH, 0, CNODE, pivot, 65, 0, CNODE, src, DEPTH),
+    mt_assert_fails(mica_cnode_rotate(CNODE, dest, DEPTH, 0, CNODE, pivot, 65, 0, CNODE, src, DEPTH),
           MICA_RANGE_ERROR);
     ASSERT_RANGE(1, 64);
-    FAILS(mica_cnode_rotate(CNODE, dest, DEPTH, 0, ep, pivot, DEPTH, 0, CNODE, src, DEPTH),
+    mt_assert_fails(mica_cnode_rotate(CNODE, dest, DEPTH, 0, ep, pivot, DEPTH, 0, CNODE, src, DEPTH),
           MICA_FAILED_LOOKUP);
     ASSERT_INVALID_ROOT(SOURCE);
-    FAILS(mica_cnode_rotate(CNODE, dest, DEPTH, 0, CNODE, pivot, 32, 0, CNODE, src, DEPTH),
+    mt_assert_fails(mica_cnode_rotate(CNODE, dest, DEPTH, 0, CNODE, pivot, 32, 0, CNODE, src, DEPTH),
           MICA_FAILED_LOOKUP);
     ASSERT_GUARD_MISMATCH(SOURCE, 32, 0, ROOT_GUARD_BITS);
     /* The source is looked up before the pivot. */
-    FAILS(mica_cnode_rotate(CNODE, dest, DEPTH, 0, CNODE, pivot, 0, 0, ep, src, DEPTH),
+    mt_assert_fails(mica_cnode_rotate(CNODE, dest, DEPTH, 0, CNODE, pivot, 0, 0, ep, src, DEPTH),
           MICA_FAILED_LOOKUP);
     ASSERT_INVALID_ROOT(SOURCE);
-    FAILS(mica_cnode_rotate(CNODE, dest, DEPTH, 0, ep, pivot, DEPTH, 0, CNODE, src, 0),
+    mt_assert_fails(mica_cnode_rotate(CNODE, dest, DEPTH, 0, ep, pivot, DEPTH, 0, CNODE, src, 0),
           MICA_RANGE_ERROR);
     ASSERT_RANGE(1, 64);
     /* ... and both after the destination. */
-    FAILS(mica_cnode_rotate(CNODE, dest, 0, 0, ep, pivot, DEPTH, 0, ep, src, DEPTH),
+    mt_assert_fails(mica_cnode_rotate(CNODE, dest, 0, 0, ep, pivot, DEPTH, 0, ep, src, DEPTH),
           MICA_RANGE_ERROR);
     ASSERT_RANGE(1, 64);
 }
@@ -1614,20 +1609,20 @@ static void rotate_badge(const mica_bootinfo_t *bi)
     /* Rotate rewrites cap data like Mutate: endpoints and notifications become null. */
     const mica_cptr_t bad[] = { ep, ntfn, mint_of(ep, MICA_ALL_RIGHTS, 3) };
     for (unsigned i = 0; i < 3; i++) {
-        FAILS(mica_cnode_rotate(CNODE, dest, DEPTH, 0, CNODE, tcb, DEPTH, 0, CNODE, bad[i],
+        mt_assert_fails(mica_cnode_rotate(CNODE, dest, DEPTH, 0, CNODE, tcb, DEPTH, 0, CNODE, bad[i],
                                 DEPTH), MICA_ILLEGAL_OPERATION);
-        FAILS(mica_cnode_rotate(CNODE, dest, DEPTH, 0, CNODE, bad[i], DEPTH, 0, CNODE, tcb,
+        mt_assert_fails(mica_cnode_rotate(CNODE, dest, DEPTH, 0, CNODE, bad[i], DEPTH, 0, CNODE, tcb,
                                 DEPTH), MICA_ILLEGAL_OPERATION);
         /* A swap too. */
-        FAILS(mica_cnode_rotate(CNODE, tcb, DEPTH, 0, CNODE, bad[i], DEPTH, 0, CNODE, tcb,
+        mt_assert_fails(mica_cnode_rotate(CNODE, tcb, DEPTH, 0, CNODE, bad[i], DEPTH, 0, CNODE, tcb,
                                 DEPTH), MICA_ILLEGAL_OPERATION);
     }
     /* A guard too large for the CNode cap, on either side. */
     mica_cptr_t c = mt_make(MICA_CNODE_OBJECT, 4);
-    FAILS(mica_cnode_rotate(CNODE, dest, DEPTH, 0, CNODE, frame, DEPTH,
+    mt_assert_fails(mica_cnode_rotate(CNODE, dest, DEPTH, 0, CNODE, frame, DEPTH,
                             mica_cnode_capdata_new(0, 61), CNODE, c, DEPTH),
           MICA_ILLEGAL_OPERATION);
-    FAILS(mica_cnode_rotate(CNODE, dest, DEPTH, mica_cnode_capdata_new(0, 61), CNODE, c, DEPTH,
+    mt_assert_fails(mica_cnode_rotate(CNODE, dest, DEPTH, mica_cnode_capdata_new(0, 61), CNODE, c, DEPTH,
                             0, CNODE, frame, DEPTH), MICA_ILLEGAL_OPERATION);
     TYPE_IS(dest, MICA_CAP_TYPE_NULL);
     TYPE_IS(c, MICA_CAP_TYPE_CNODE);
@@ -1649,10 +1644,10 @@ static void rotate_short(const mica_bootinfo_t *bi)
     mica_word_t w[8] = { dest, DEPTH, 0, pivot, DEPTH, 0, src, DEPTH };
     mica_set_cap(0, CNODE);
     mica_set_cap(1, CNODE);
-    FAILS(raw_call(CNODE, MICA_CNODE_ROTATE, 2, 7, w, 8), MICA_TRUNCATED_MESSAGE);
-    FAILS(raw_call(CNODE, MICA_CNODE_ROTATE, 2, 4, w, 8), MICA_TRUNCATED_MESSAGE);
-    FAILS(raw_call(CNODE, MICA_CNODE_ROTATE, 1, 8, w, 8), MICA_TRUNCATED_MESSAGE);
-    FAILS(raw_call(CNODE, MICA_CNODE_ROTATE, 0, 8, w, 8), MICA_TRUNCATED_MESSAGE);
+    mt_assert_fails(raw_call(CNODE, MICA_CNODE_ROTATE, 2, 7, w, 8), MICA_TRUNCATED_MESSAGE);
+    mt_assert_fails(raw_call(CNODE, MICA_CNODE_ROTATE, 2, 4, w, 8), MICA_TRUNCATED_MESSAGE);
+    mt_assert_fails(raw_call(CNODE, MICA_CNODE_ROTATE, 1, 8, w, 8), MICA_TRUNCATED_MESSAGE);
+    mt_assert_fails(raw_call(CNODE, MICA_CNODE_ROTATE, 0, 8, w, 8), MICA_TRUNCATED_MESSAGE);
     TYPE_IS(dest, MICA_CAP_TYPE_NULL);
     OK(raw_call(CNODE, MICA_CNODE_ROTATE, 2, 8, w, 8));
     TYPE_IS(dest, MICA_CAP_TYPE_FRAME);
@@ -1692,7 +1687,7 @@ static void delete_slot(const mica_bootinfo_t *bi)
     /* Through another CNode. */
     mica_cptr_t c = mt_make(MICA_CNODE_OBJECT, 3);
     OK(mica_cnode_copy(c, 6, 3, CNODE, b, DEPTH, MICA_ALL_RIGHTS));
-    FAILS(mica_cnode_copy(c, 6, 3, CNODE, b, DEPTH, MICA_ALL_RIGHTS), MICA_DELETE_FIRST);
+    mt_assert_fails(mica_cnode_copy(c, 6, 3, CNODE, b, DEPTH, MICA_ALL_RIGHTS), MICA_DELETE_FIRST);
     OK(mica_cnode_delete(c, 6, 3));
     OK(mica_cnode_copy(c, 6, 3, CNODE, b, DEPTH, MICA_ALL_RIGHTS));
 }
@@ -1737,10 +1732,10 @@ static void delete_last_ntfn(const mica_bootinfo_t *bi)
     mica_cptr_t ntfn = mt_make(MICA_NOTIFICATION_OBJECT, 0);
     mica_cptr_t other = mt_make(MICA_NOTIFICATION_OBJECT, 0);
     OK(mica_tcb_bind_notification(tcb, ntfn));
-    FAILS(mica_tcb_bind_notification(tcb, other), MICA_ILLEGAL_OPERATION);
+    mt_assert_fails(mica_tcb_bind_notification(tcb, other), MICA_ILLEGAL_OPERATION);
     /* Deleting a copy leaves the binding. */
     OK(mica_cnode_delete(CNODE, copy_of(ntfn, MICA_ALL_RIGHTS), DEPTH));
-    FAILS(mica_tcb_bind_notification(tcb, other), MICA_ILLEGAL_OPERATION);
+    mt_assert_fails(mica_tcb_bind_notification(tcb, other), MICA_ILLEGAL_OPERATION);
     /* Deleting the last cap destroys the notification, which unbinds the TCB. */
     OK(mica_cnode_delete(CNODE, ntfn, DEPTH));
     OK(mica_tcb_bind_notification(tcb, other));
@@ -1752,7 +1747,7 @@ static void delete_last_ntfn(const mica_bootinfo_t *bi)
     OK(mica_tcb_bind_notification(tcb2, n2));
     OK(mica_cnode_move(c, 9, 4, CNODE, n2, DEPTH));
     mica_cptr_t n3 = mt_make(MICA_NOTIFICATION_OBJECT, 0);
-    FAILS(mica_tcb_bind_notification(tcb2, n3), MICA_ILLEGAL_OPERATION);
+    mt_assert_fails(mica_tcb_bind_notification(tcb2, n3), MICA_ILLEGAL_OPERATION);
     OK(mica_cnode_delete(CNODE, c, DEPTH));
     TYPE_IS(c, MICA_CAP_TYPE_NULL);
     OK(mica_tcb_bind_notification(tcb2, n3));
@@ -1793,7 +1788,7 @@ static void delete_nested(const mica_bootinfo_t *bi)
      * the memory is revoked.
      */
     OK(mica_tcb_bind_notification(t0, spare0));
-    FAILS(mica_tcb_bind_notification(t5, spare5), MICA_ILLEGAL_OPERATION);
+    mt_assert_fails(mica_tcb_bind_notification(t5, spare5), MICA_ILLEGAL_OPERATION);
     /* Revoking the untyped they came from reaches them. */
     OK(mica_cnode_revoke(CNODE, ut, DEPTH));
     OK(mica_tcb_bind_notification(t5, spare5));
@@ -1813,10 +1808,10 @@ static void delete_irq_handler(const mica_bootinfo_t *bi)
     OK(mica_irq_control_get(MICA_CAP_IRQ_CONTROL, 7, CNODE, handler, DEPTH));
     mica_cptr_t copy = copy_of(handler, MICA_ALL_RIGHTS);
     mica_cptr_t again = mt_slot();
-    FAILS(mica_irq_control_get(MICA_CAP_IRQ_CONTROL, 7, CNODE, again, DEPTH), MICA_REVOKE_FIRST);
+    mt_assert_fails(mica_irq_control_get(MICA_CAP_IRQ_CONTROL, 7, CNODE, again, DEPTH), MICA_REVOKE_FIRST);
     /* A copy is not the last cap: the IRQ stays issued. */
     OK(mica_cnode_delete(CNODE, copy, DEPTH));
-    FAILS(mica_irq_control_get(MICA_CAP_IRQ_CONTROL, 7, CNODE, again, DEPTH), MICA_REVOKE_FIRST);
+    mt_assert_fails(mica_irq_control_get(MICA_CAP_IRQ_CONTROL, 7, CNODE, again, DEPTH), MICA_REVOKE_FIRST);
     /* The last handler cap frees the IRQ. */
     OK(mica_cnode_delete(CNODE, handler, DEPTH));
     OK(mica_irq_control_get(MICA_CAP_IRQ_CONTROL, 7, CNODE, again, DEPTH));
@@ -1854,7 +1849,7 @@ static void delete_short(const mica_bootinfo_t *bi)
     (void)bi;
     mica_cptr_t ep = mt_make(MICA_ENDPOINT_OBJECT, 0);
     mica_word_t w[2] = { ep, DEPTH };
-    FAILS(raw_call(CNODE, MICA_CNODE_DELETE, 0, 1, w, 2), MICA_TRUNCATED_MESSAGE);
+    mt_assert_fails(raw_call(CNODE, MICA_CNODE_DELETE, 0, 1, w, 2), MICA_TRUNCATED_MESSAGE);
     TYPE_IS(ep, MICA_CAP_TYPE_ENDPOINT);
     OK(raw_call(CNODE, MICA_CNODE_DELETE, 0, 2, w, 2));
     TYPE_IS(ep, MICA_CAP_TYPE_NULL);
@@ -2002,8 +1997,8 @@ static void revoke_short(const mica_bootinfo_t *bi)
     mica_cptr_t ep = mt_make(MICA_ENDPOINT_OBJECT, 0);
     mica_cptr_t copy = copy_of(ep, MICA_ALL_RIGHTS);
     mica_word_t w[2] = { ep, DEPTH };
-    FAILS(raw_call(CNODE, MICA_CNODE_REVOKE, 0, 1, w, 2), MICA_TRUNCATED_MESSAGE);
-    FAILS(raw_call(CNODE, MICA_CNODE_REVOKE, 0, 0, w, 2), MICA_TRUNCATED_MESSAGE);
+    mt_assert_fails(raw_call(CNODE, MICA_CNODE_REVOKE, 0, 1, w, 2), MICA_TRUNCATED_MESSAGE);
+    mt_assert_fails(raw_call(CNODE, MICA_CNODE_REVOKE, 0, 0, w, 2), MICA_TRUNCATED_MESSAGE);
     TYPE_IS(copy, MICA_CAP_TYPE_ENDPOINT);
     OK(raw_call(CNODE, MICA_CNODE_REVOKE, 0, 2, w, 2));
     TYPE_IS(copy, MICA_CAP_TYPE_NULL);
@@ -2070,15 +2065,15 @@ static void save_occupied(const mica_bootinfo_t *bi)
     mica_cptr_t ep = mt_make(MICA_ENDPOINT_OBJECT, 0);
     mica_cptr_t full = mt_make(MICA_NOTIFICATION_OBJECT, 0);
     /* Full slot, no caller: DeleteFirst all the same. */
-    FAILS(mica_cnode_save_caller(CNODE, full, DEPTH), MICA_DELETE_FIRST);
+    mt_assert_fails(mica_cnode_save_caller(CNODE, full, DEPTH), MICA_DELETE_FIRST);
     receive_a_call(ep);
-    FAILS(mica_cnode_save_caller(CNODE, full, DEPTH), MICA_DELETE_FIRST);
+    mt_assert_fails(mica_cnode_save_caller(CNODE, full, DEPTH), MICA_DELETE_FIRST);
     TYPE_IS(full, MICA_CAP_TYPE_NOTIFICATION);
     /* The reply cap stayed in the caller slot; saving it twice into one slot fails. */
     mica_cptr_t saved = mt_slot();
     OK(mica_cnode_save_caller(CNODE, saved, DEPTH));
     TYPE_IS(saved, MICA_CAP_TYPE_REPLY);
-    FAILS(mica_cnode_save_caller(CNODE, saved, DEPTH), MICA_DELETE_FIRST);
+    mt_assert_fails(mica_cnode_save_caller(CNODE, saved, DEPTH), MICA_DELETE_FIRST);
     TYPE_IS(saved, MICA_CAP_TYPE_REPLY);
     reply_through(saved);
 }
@@ -2097,9 +2092,9 @@ static void save_reply_derive(const mica_bootinfo_t *bi)
     mica_cptr_t saved = mt_slot();
     OK(mica_cnode_save_caller(CNODE, saved, DEPTH));
     mica_cptr_t dest = mt_slot();
-    FAILS(mica_cnode_copy(CNODE, dest, DEPTH, CNODE, saved, DEPTH, MICA_ALL_RIGHTS),
+    mt_assert_fails(mica_cnode_copy(CNODE, dest, DEPTH, CNODE, saved, DEPTH, MICA_ALL_RIGHTS),
           MICA_ILLEGAL_OPERATION);
-    FAILS(mica_cnode_mint(CNODE, dest, DEPTH, CNODE, saved, DEPTH, MICA_ALL_RIGHTS, 0),
+    mt_assert_fails(mica_cnode_mint(CNODE, dest, DEPTH, CNODE, saved, DEPTH, MICA_ALL_RIGHTS, 0),
           MICA_ILLEGAL_OPERATION);
     TYPE_IS(dest, MICA_CAP_TYPE_NULL);
     /* Move and Mutate do not derive. */
@@ -2122,7 +2117,7 @@ static void save_short(const mica_bootinfo_t *bi)
     (void)bi;
     mica_cptr_t dest = mt_slot();
     mica_word_t w[2] = { dest, DEPTH };
-    FAILS(raw_call(CNODE, MICA_CNODE_SAVE_CALLER, 0, 1, w, 2), MICA_TRUNCATED_MESSAGE);
+    mt_assert_fails(raw_call(CNODE, MICA_CNODE_SAVE_CALLER, 0, 1, w, 2), MICA_TRUNCATED_MESSAGE);
     OK(raw_call(CNODE, MICA_CNODE_SAVE_CALLER, 0, 2, w, 2));
 }
 
@@ -2140,8 +2135,8 @@ END_TEST
 static void cancel_empty(const mica_bootinfo_t *bi)
 {
     (void)bi;
-    FAILS(mica_cnode_cancel_badged_sends(CNODE, mt_slot(), DEPTH), MICA_ILLEGAL_OPERATION);
-    FAILS(mica_cnode_cancel_badged_sends(CNODE, MICA_CAP_NULL, DEPTH), MICA_ILLEGAL_OPERATION);
+    mt_assert_fails(mica_cnode_cancel_badged_sends(CNODE, mt_slot(), DEPTH), MICA_ILLEGAL_OPERATION);
+    mt_assert_fails(mica_cnode_cancel_badged_sends(CNODE, MICA_CAP_NULL, DEPTH), MICA_ILLEGAL_OPERATION);
 }
 
 START_TEST(cancel_badged_sends_on_empty_slot_fails)
@@ -2161,17 +2156,17 @@ static void cancel_rights(const mica_bootinfo_t *bi)
     for (unsigned i = 0; i < sizeof partial / sizeof partial[0]; i++) {
         mica_cptr_t copy = copy_of(ep, partial[i]);
         mica_cptr_t badged = mint_of(ep, partial[i], 9);
-        FAILS(mica_cnode_cancel_badged_sends(CNODE, copy, DEPTH), MICA_ILLEGAL_OPERATION);
-        FAILS(mica_cnode_cancel_badged_sends(CNODE, badged, DEPTH), MICA_ILLEGAL_OPERATION);
+        mt_assert_fails(mica_cnode_cancel_badged_sends(CNODE, copy, DEPTH), MICA_ILLEGAL_OPERATION);
+        mt_assert_fails(mica_cnode_cancel_badged_sends(CNODE, badged, DEPTH), MICA_ILLEGAL_OPERATION);
     }
     /* Only endpoint caps qualify: a notification with all its rights does not. */
     mica_cptr_t ntfn = mt_make(MICA_NOTIFICATION_OBJECT, 0);
     mica_cptr_t ntfn_badged = mint_of(ntfn, MICA_ALL_RIGHTS, 3);
-    FAILS(mica_cnode_cancel_badged_sends(CNODE, ntfn, DEPTH), MICA_ILLEGAL_OPERATION);
-    FAILS(mica_cnode_cancel_badged_sends(CNODE, ntfn_badged, DEPTH), MICA_ILLEGAL_OPERATION);
-    FAILS(mica_cnode_cancel_badged_sends(CNODE, MICA_CAP_INIT_TCB, DEPTH),
+    mt_assert_fails(mica_cnode_cancel_badged_sends(CNODE, ntfn, DEPTH), MICA_ILLEGAL_OPERATION);
+    mt_assert_fails(mica_cnode_cancel_badged_sends(CNODE, ntfn_badged, DEPTH), MICA_ILLEGAL_OPERATION);
+    mt_assert_fails(mica_cnode_cancel_badged_sends(CNODE, MICA_CAP_INIT_TCB, DEPTH),
           MICA_ILLEGAL_OPERATION);
-    FAILS(mica_cnode_cancel_badged_sends(CNODE, CNODE, DEPTH), MICA_ILLEGAL_OPERATION);
+    mt_assert_fails(mica_cnode_cancel_badged_sends(CNODE, CNODE, DEPTH), MICA_ILLEGAL_OPERATION);
     /* All rights: an unbadged cap is a no-op. */
     uint64_t d = mt_kernel_digest();
     OK(mica_cnode_cancel_badged_sends(CNODE, ep, DEPTH));
@@ -2249,7 +2244,7 @@ static void cancel_short(const mica_bootinfo_t *bi)
     (void)bi;
     mica_cptr_t ep = mt_make(MICA_ENDPOINT_OBJECT, 0);
     mica_word_t w[2] = { ep, DEPTH };
-    FAILS(raw_call(CNODE, MICA_CNODE_CANCEL_BADGED_SENDS, 0, 1, w, 2), MICA_TRUNCATED_MESSAGE);
+    mt_assert_fails(raw_call(CNODE, MICA_CNODE_CANCEL_BADGED_SENDS, 0, 1, w, 2), MICA_TRUNCATED_MESSAGE);
     OK(raw_call(CNODE, MICA_CNODE_CANCEL_BADGED_SENDS, 0, 2, w, 2));
 }
 
@@ -2261,20 +2256,13 @@ END_TEST
 
 /* ======================================================================= */
 
-static TCase *tcase(Suite *s, const char *name)
-{
-    TCase *tc = tcase_create(name);
-    tcase_set_timeout(tc, 120);
-    suite_add_tcase(s, tc);
-    return tc;
-}
 
 static Suite *cnode_suite(void)
 {
     Suite *s = suite_create("cnode");
     TCase *tc;
 
-    tc = tcase(s, "addressing");
+    tc = mt_tcase(s, "addressing");
     tcase_add_test(tc, every_operation_rejects_destination_depth_0_and_65);
     tcase_add_test(tc, every_operation_reports_destination_lookup_failures);
     tcase_add_test(tc, every_source_lookup_reports_failures_as_source);
@@ -2283,7 +2271,7 @@ static Suite *cnode_suite(void)
     tcase_add_test(tc, every_operation_needs_two_words);
     tcase_add_test(tc, error_replies_carry_exactly_their_details);
 
-    tc = tcase(s, "copy");
+    tc = mt_tcase(s, "copy");
     tcase_add_test(tc, copy_names_the_same_object);
     tcase_add_test(tc, copy_works_for_every_derivable_cap_type);
     tcase_add_test(tc, copy_of_mapped_frame_is_unmapped);
@@ -2295,7 +2283,7 @@ static Suite *cnode_suite(void)
     tcase_add_test(tc, copy_of_irq_control_or_unmapped_page_table_fails);
     tcase_add_test(tc, copy_with_short_message_fails);
 
-    tc = tcase(s, "mint");
+    tc = mt_tcase(s, "mint");
     tcase_add_test(tc, mint_badges_an_unbadged_cap);
     tcase_add_test(tc, mint_onto_badged_cap_fails);
     tcase_add_test(tc, mint_masks_rights);
@@ -2307,14 +2295,14 @@ static Suite *cnode_suite(void)
     tcase_add_test(tc, mint_of_underivable_cap_fails);
     tcase_add_test(tc, mint_with_short_message_fails);
 
-    tc = tcase(s, "move");
+    tc = mt_tcase(s, "move");
     tcase_add_test(tc, move_transfers_the_cap);
     tcase_add_test(tc, move_to_occupied_slot_fails);
     tcase_add_test(tc, move_from_empty_slot_fails);
     tcase_add_test(tc, move_of_a_slot_onto_itself_tells_full_from_empty);
     tcase_add_test(tc, move_with_short_message_fails);
 
-    tc = tcase(s, "mutate");
+    tc = mt_tcase(s, "mutate");
     tcase_add_test(tc, mutate_sets_the_guard_and_moves);
     tcase_add_test(tc, mutate_of_endpoint_or_notification_fails);
     tcase_add_test(tc, mutate_with_too_large_guard_fails);
@@ -2323,7 +2311,7 @@ static Suite *cnode_suite(void)
     tcase_add_test(tc, mutate_from_empty_slot_fails);
     tcase_add_test(tc, mutate_with_short_message_fails);
 
-    tc = tcase(s, "rotate");
+    tc = mt_tcase(s, "rotate");
     tcase_add_test(tc, rotate_moves_pivot_to_dest_and_source_to_pivot);
     tcase_add_test(tc, rotate_with_source_equal_to_dest_swaps);
     tcase_add_test(tc, rotate_to_occupied_dest_fails);
@@ -2333,7 +2321,7 @@ static Suite *cnode_suite(void)
     tcase_add_test(tc, rotate_of_endpoint_or_bad_cnode_data_fails);
     tcase_add_test(tc, rotate_with_short_message_fails);
 
-    tc = tcase(s, "delete");
+    tc = mt_tcase(s, "delete");
     tcase_add_test(tc, delete_empties_the_slot);
     tcase_add_test(tc, delete_of_last_endpoint_cap_releases_its_senders);
     tcase_add_test(tc, delete_of_last_cap_destroys_the_object);
@@ -2342,21 +2330,21 @@ static Suite *cnode_suite(void)
     tcase_add_test(tc, delete_of_last_tcb_cap_stops_the_thread);
     tcase_add_test(tc, delete_with_short_message_fails);
 
-    tc = tcase(s, "revoke");
+    tc = mt_tcase(s, "revoke");
     tcase_add_test(tc, revoke_deletes_all_descendants_but_not_the_cap);
     tcase_add_test(tc, revoke_of_badged_endpoint_removes_only_its_copies);
     tcase_add_test(tc, revoke_of_cap_without_children_does_nothing);
     tcase_add_test(tc, revoke_of_irq_control_deletes_every_handler);
     tcase_add_test(tc, revoke_with_short_message_fails);
 
-    tc = tcase(s, "save_caller");
+    tc = mt_tcase(s, "save_caller");
     tcase_add_test(tc, save_caller_without_caller_leaves_slot_empty);
     tcase_add_test(tc, save_caller_saves_the_reply_cap);
     tcase_add_test(tc, save_caller_into_full_slot_fails);
     tcase_add_test(tc, save_caller_reply_cap_cannot_be_copied_or_minted);
     tcase_add_test(tc, save_caller_with_short_message_fails);
 
-    tc = tcase(s, "cancel_badged_sends");
+    tc = mt_tcase(s, "cancel_badged_sends");
     tcase_add_test(tc, cancel_badged_sends_on_empty_slot_fails);
     tcase_add_test(tc, cancel_badged_sends_without_all_rights_fails);
     tcase_add_test(tc, cancel_badged_sends_with_other_badges_does_nothing);

@@ -10,34 +10,28 @@
 /* --- helpers ------------------------------------------------------------ */
 
 /* A failing invocation returns `want` and leaves all kernel state unchanged. */
-#define assert_fails(expr, want) do { \
-        uint64_t mt_d_ = mt_kernel_digest(); \
-        mt_assert_err(expr, want); \
-        ck_assert_msg(mt_kernel_digest() == mt_d_, "failed %s changed kernel state", #expr); \
-    } while (0)
 
-#define assert_mr(i, v) ck_assert_uint_eq(mica_get_mr(i), (v))
 
 /* FailedLookup: MR0 = 1 for a source-side lookup, MR1 = the failure type. */
 #define assert_failed_lookup(expr, source, type) do { \
-        assert_fails(expr, MICA_FAILED_LOOKUP); \
-        assert_mr(0, source); \
-        assert_mr(1, type); \
+        mt_assert_fails(expr, MICA_FAILED_LOOKUP); \
+        mt_assert_mr(0, source); \
+        mt_assert_mr(1, type); \
     } while (0)
 
 /* GuardMismatch words: bits left, the CNode's guard, its guard size. */
 #define assert_guard_mismatch(expr, source, left, guard, size) do { \
         assert_failed_lookup(expr, source, MICA_GUARD_MISMATCH); \
-        assert_mr(2, left); \
-        assert_mr(3, guard); \
-        assert_mr(4, size); \
+        mt_assert_mr(2, left); \
+        mt_assert_mr(3, guard); \
+        mt_assert_mr(4, size); \
     } while (0)
 
 /* DepthMismatch words: bits left, bits the level needed (0 after a non-CNode cap). */
 #define assert_depth_mismatch(expr, source, left, found) do { \
         assert_failed_lookup(expr, source, MICA_DEPTH_MISMATCH); \
-        assert_mr(2, left); \
-        assert_mr(3, found); \
+        mt_assert_mr(2, left); \
+        mt_assert_mr(3, found); \
     } while (0)
 
 #define MAGIC 0x5eed1234ul
@@ -167,7 +161,7 @@ static void every_depth(const mica_bootinfo_t *bi)
     mt_assert_err(mica_cnode_delete(g.l1g, L2_PATH(4), DEPTH), MICA_NO_ERROR);
     assert_failed_lookup(mica_cnode_copy(CNODE, out, DEPTH, g.l2, 4, 3, MICA_ALL_RIGHTS), 1,
                          MICA_MISSING_CAPABILITY);
-    assert_mr(2, 3);
+    mt_assert_mr(2, 3);
 #undef COPY_OUT
 #undef DROP_OUT
 }
@@ -292,16 +286,16 @@ static void depth_range(const mica_bootinfo_t *bi)
     mica_cptr_t s = mt_make(MICA_ENDPOINT_OBJECT, 0), out = mt_slot();
     const uint8_t bad[] = { 0, 65, 128, 255 };
     for (unsigned i = 0; i < sizeof bad; i++) {
-        assert_fails(mica_cnode_delete(CNODE, s, bad[i]), MICA_RANGE_ERROR);
-        assert_mr(0, 1);
-        assert_mr(1, 64);
-        assert_fails(mica_cnode_copy(CNODE, out, DEPTH, CNODE, s, bad[i], MICA_ALL_RIGHTS),
+        mt_assert_fails(mica_cnode_delete(CNODE, s, bad[i]), MICA_RANGE_ERROR);
+        mt_assert_mr(0, 1);
+        mt_assert_mr(1, 64);
+        mt_assert_fails(mica_cnode_copy(CNODE, out, DEPTH, CNODE, s, bad[i], MICA_ALL_RIGHTS),
                      MICA_RANGE_ERROR);
-        assert_mr(0, 1);
-        assert_mr(1, 64);
+        mt_assert_mr(0, 1);
+        mt_assert_mr(1, 64);
     }
     /* The destination is looked up before the source. */
-    assert_fails(mica_cnode_copy(CNODE, out, 0, CNODE, 1ul << 50, 7, MICA_ALL_RIGHTS),
+    mt_assert_fails(mica_cnode_copy(CNODE, out, 0, CNODE, 1ul << 50, 7, MICA_ALL_RIGHTS),
                  MICA_RANGE_ERROR);
     assert_failed_lookup(mica_cnode_copy(CNODE, out, DEPTH, CNODE, s, 7, MICA_ALL_RIGHTS), 1,
                          MICA_GUARD_MISMATCH);
@@ -321,13 +315,13 @@ static void missing_source(const mica_bootinfo_t *bi)
     /* The slot resolves but is empty: MissingCapability with bitsLeft = the source depth. */
     assert_failed_lookup(mica_cnode_copy(CNODE, out, DEPTH, CNODE, empty, DEPTH, MICA_ALL_RIGHTS),
                          1, MICA_MISSING_CAPABILITY);
-    assert_mr(2, 64);
+    mt_assert_mr(2, 64);
     assert_failed_lookup(mica_cnode_move(CNODE, out, DEPTH, g.l1, 7, 4), 1,
                          MICA_MISSING_CAPABILITY);
-    assert_mr(2, 4);
+    mt_assert_mr(2, 4);
     assert_failed_lookup(mica_cnode_mint(CNODE, out, DEPTH, g.l1, (1 << 8) | (G2 << 3) | 5, 12,
                                          MICA_ALL_RIGHTS, 0), 1, MICA_MISSING_CAPABILITY);
-    assert_mr(2, 12);
+    mt_assert_mr(2, 12);
 }
 
 START_TEST(empty_source_slot_is_missing_capability)
@@ -371,9 +365,9 @@ static void guard_too_big(const mica_bootinfo_t *bi)
     build_guarded();
     mica_cptr_t m = mt_slot(), out = mt_slot();
     /* Radix 3: a guard of 62 or 63 bits would make a level of more than 64 bits. */
-    assert_fails(mica_cnode_mint(CNODE, m, DEPTH, CNODE, g.l2, DEPTH, MICA_ALL_RIGHTS,
+    mt_assert_fails(mica_cnode_mint(CNODE, m, DEPTH, CNODE, g.l2, DEPTH, MICA_ALL_RIGHTS,
                                  mica_cnode_capdata_new(0, 62)), MICA_ILLEGAL_OPERATION);
-    assert_fails(mica_cnode_mint(CNODE, m, DEPTH, CNODE, g.l2, DEPTH, MICA_ALL_RIGHTS,
+    mt_assert_fails(mica_cnode_mint(CNODE, m, DEPTH, CNODE, g.l2, DEPTH, MICA_ALL_RIGHTS,
                                  mica_cnode_capdata_new(0, 63)), MICA_ILLEGAL_OPERATION);
     /* 61 + 3 = 64 is the largest level: the whole CPtr in one CNode. */
     mt_assert_err(mica_cnode_mint(CNODE, m, DEPTH, CNODE, g.l2, DEPTH, MICA_ALL_RIGHTS,
@@ -411,7 +405,7 @@ static void run_in_guarded_cspace(mt_entry_fn helper)
     ck_assert_uint_eq(mica_msginfo_get_label(info), 0);
     ck_assert_uint_eq(mica_msginfo_get_length(info), 1);
     ck_assert_uint_eq(badge, 0);
-    assert_mr(0, MAGIC);
+    mt_assert_mr(0, MAGIC);
 }
 
 static void report_done(mica_cptr_t ep)
@@ -556,10 +550,10 @@ static void root_faults(const mica_bootinfo_t *bi)
                                          MICA_CAP_INIT_VSPACE, 0), MICA_NO_ERROR);
         mica_msginfo_t info = mica_recv(g.ep, NULL);
         ck_assert_uint_eq(mica_msginfo_get_label(info), MICA_FAULT_CAP);
-        assert_mr(MICA_CAP_FAULT_ADDR, c->cptr);
-        assert_mr(MICA_CAP_FAULT_IN_RECV_PHASE, c->recv);
+        mt_assert_mr(MICA_CAP_FAULT_ADDR, c->cptr);
+        mt_assert_mr(MICA_CAP_FAULT_IN_RECV_PHASE, c->recv);
         for (unsigned w = 0; w < c->nwords; w++)
-            assert_mr(MICA_CAP_FAULT_LOOKUP_FAILURE_TYPE + w, c->words[w]);
+            mt_assert_mr(MICA_CAP_FAULT_LOOKUP_FAILURE_TYPE + w, c->words[w]);
         ck_assert_uint_eq(mica_msginfo_get_length(info),
                           MICA_CAP_FAULT_LOOKUP_FAILURE_TYPE + c->nwords);
         mt_assert_err(mica_tcb_suspend(tcb), MICA_NO_ERROR);
@@ -621,17 +615,17 @@ static void chain_depths(const mica_bootinfo_t *bi)
         /* The other slot at the last level is empty. */
         mt_assert_err(mica_cnode_copy(CNODE, out, DEPTH, chain[0], index ^ 1, (uint8_t)k,
                                       MICA_ALL_RIGHTS), MICA_FAILED_LOOKUP);
-        assert_mr(0, 1);
-        assert_mr(1, MICA_MISSING_CAPABILITY);
-        assert_mr(2, k);
+        mt_assert_mr(0, 1);
+        mt_assert_mr(1, MICA_MISSING_CAPABILITY);
+        mt_assert_mr(2, k);
         /* The other slot one level up is empty, with one bit still to go. */
         if (k >= 2) {
             mt_assert_err(mica_cnode_delete(chain[0], index ^ 2, (uint8_t)k),
                           MICA_FAILED_LOOKUP);
-            assert_mr(0, 0);
-            assert_mr(1, MICA_DEPTH_MISMATCH);
-            assert_mr(2, 1);
-            assert_mr(3, 0);
+            mt_assert_mr(0, 0);
+            mt_assert_mr(1, MICA_DEPTH_MISMATCH);
+            mt_assert_mr(2, 1);
+            mt_assert_mr(3, 0);
         }
     }
     ck_assert_msg(mt_kernel_digest() == d, "failed lookups changed kernel state");
@@ -682,13 +676,13 @@ static void sel4test_cspace0001(const mica_bootinfo_t *bi)
     mica_cptr_t tcb = mt_spawn_named("cspace0001", cspace0001_helper, 0, 100);
     mica_msginfo_t info = mica_recv(chain_ep, NULL);
     ck_assert_uint_eq(mica_msginfo_get_length(info), 1);
-    assert_mr(0, READY_MAGIC);
+    mt_assert_mr(0, READY_MAGIC);
     mt_assert_err(mica_tcb_set_space(tcb, 0, chain[0], 0, MICA_CAP_INIT_VSPACE, 0),
                   MICA_NO_ERROR);
     info = mica_recv(chain_ep, NULL);
     ck_assert_uint_eq(mica_msginfo_get_label(info), 0);
     ck_assert_uint_eq(mica_msginfo_get_length(info), 1);
-    assert_mr(0, MAGIC);
+    mt_assert_mr(0, MAGIC);
 }
 
 START_TEST(sel4test_CSPACE0001_full_cspace_resolution)

@@ -95,15 +95,6 @@ static mica_cptr_t copy(mica_cptr_t src)
     return s;
 }
 
-/* The thread state of the TCB whose cap is in root slot tcb (kernel internals). */
-static mica_word_t state_of(mica_cptr_t tcb)
-{
-    cap_t root = tcb_slot(ks.root_tcb, TCB_CTABLE)->cap;
-    cap_t c = cap_cnode_slots(root)[tcb].cap;
-    ck_assert_int_eq(cap_type(c), MICA_CAP_TYPE_TCB);
-    return thread_state(cap_obj(c));
-}
-
 static void log_msg(int who, mica_msginfo_t info, mica_word_t badge)
 {
     ck_assert_int_lt(rec.n, MAX_LOG);
@@ -247,12 +238,12 @@ static void root_send_blocks(const mica_bootinfo_t *bi)
     mica_set_mr(0, 0xabc);
     mica_send(ep, mica_msginfo_new(0x31, 0, 0, 1));
     ck_assert_int_eq(rec.w_returned[0], 0);         /* it has not run since */
-    ck_assert_uint_eq(state_of(t), MICA_THREAD_RUNNING);
+    ck_assert_uint_eq(mt_thread_state(t), MICA_THREAD_RUNNING);
     let_workers_run();
     ck_assert_int_eq(rec.w_returned[0], 1);
     ck_assert_uint_eq(LABEL(rec.w_info[0]), 0x31);
     ck_assert_uint_eq(rec.w_mr0[0], 0xabc);
-    ck_assert_uint_eq(state_of(t), MICA_THREAD_INACTIVE);   /* it exited */
+    ck_assert_uint_eq(mt_thread_state(t), MICA_THREAD_INACTIVE);   /* it exited */
     rec.done = 1;
 }
 
@@ -472,7 +463,7 @@ static void root_call_reply_recv(const mica_bootinfo_t *bi)
             ck_assert_uint_eq(mica_get_mr((int)i), ~pattern(k, i));
     }
     let_workers_run();
-    ck_assert_uint_eq(state_of(server), MICA_THREAD_BLOCKED_ON_RECEIVE);
+    ck_assert_uint_eq(mt_thread_state(server), MICA_THREAD_BLOCKED_ON_RECEIVE);
     rec.done = 1;
 }
 
@@ -1211,12 +1202,12 @@ static void root_delete_receivers(const mica_bootinfo_t *bi)
     g_cptr[0] = ep;
     mica_cptr_t t = mt_spawn(recv_slot, 0, PRIO);
     let_workers_run();
-    ck_assert_uint_eq(state_of(t), MICA_THREAD_BLOCKED_ON_RECEIVE);
+    ck_assert_uint_eq(mt_thread_state(t), MICA_THREAD_BLOCKED_ON_RECEIVE);
     mt_assert_err(mica_cnode_delete(CNODE, ep, DEPTH), MICA_NO_ERROR);
     let_workers_run();
     /* Its restarted Recv meets an empty slot: a cap fault, and it has no handler. */
     ck_assert_int_eq(rec.w_returned[0], 0);
-    ck_assert_uint_eq(state_of(t), MICA_THREAD_INACTIVE);
+    ck_assert_uint_eq(mt_thread_state(t), MICA_THREAD_INACTIVE);
     rec.done = 1;
 }
 
@@ -1287,7 +1278,7 @@ static void root_recv_needs_read(const mica_bootinfo_t *bi)
     mica_cptr_t t = mt_spawn(recv_slot, 0, PRIO);
     let_workers_run();
     ck_assert_int_eq(rec.w_returned[0], 0);
-    ck_assert_uint_eq(state_of(t), MICA_THREAD_INACTIVE);  /* faulted, no handler */
+    ck_assert_uint_eq(mt_thread_state(t), MICA_THREAD_INACTIVE);  /* faulted, no handler */
     /* It never reached the endpoint's queue. */
     mica_nbsend(ep, mica_msginfo_new(1, 0, 0, 0));
     mica_word_t badge = 0xdead;
@@ -1316,7 +1307,7 @@ static void root_call_needs_grant(const mica_bootinfo_t *bi)
     mica_msginfo_t info = mica_recv(ep, &badge);
     ck_assert_uint_eq(LABEL(info), 1);
     ck_assert_uint_eq(mica_get_mr(0), 100);             /* the message still arrives */
-    ck_assert_uint_eq(state_of(t0), MICA_THREAD_INACTIVE);
+    ck_assert_uint_eq(mt_thread_state(t0), MICA_THREAD_INACTIVE);
     mt_assert_err(mica_cnode_save_caller(CNODE, s, DEPTH), MICA_NO_ERROR);
     ck_assert_int_eq(mica_debug_cap_identify(s), MICA_CAP_TYPE_NULL);   /* no reply cap */
 
@@ -1324,10 +1315,10 @@ static void root_call_needs_grant(const mica_bootinfo_t *bi)
     g_cptr[1] = rw;
     mica_cptr_t t1 = mt_spawn(call_slot, 1, PRIO);
     let_workers_run();
-    ck_assert_uint_eq(state_of(t1), MICA_THREAD_BLOCKED_ON_SEND);
+    ck_assert_uint_eq(mt_thread_state(t1), MICA_THREAD_BLOCKED_ON_SEND);
     info = mica_recv(ep, &badge);
     ck_assert_uint_eq(LABEL(info), 2);
-    ck_assert_uint_eq(state_of(t1), MICA_THREAD_INACTIVE);
+    ck_assert_uint_eq(mt_thread_state(t1), MICA_THREAD_INACTIVE);
     mica_reply(mica_msginfo_new(0x50, 0, 0, 0));        /* nobody to answer */
 
     /* GrantReply alone, or Grant alone, is enough. */
@@ -1409,9 +1400,9 @@ static void root_suspend_in_call(const mica_bootinfo_t *bi)
     g_cptr[0] = ep;
     mica_cptr_t t0 = mt_spawn(call_slot, 0, PRIO);
     let_workers_run();
-    ck_assert_uint_eq(state_of(t0), MICA_THREAD_BLOCKED_ON_SEND);
+    ck_assert_uint_eq(mt_thread_state(t0), MICA_THREAD_BLOCKED_ON_SEND);
     mt_assert_err(mica_tcb_suspend(t0), MICA_NO_ERROR);
-    ck_assert_uint_eq(state_of(t0), MICA_THREAD_INACTIVE);
+    ck_assert_uint_eq(mt_thread_state(t0), MICA_THREAD_INACTIVE);
     ck_assert_uint_eq(mica_nbrecv(ep, &badge).words[0], 0);
     /* Resumed, it makes its Call again. */
     mt_assert_err(mica_tcb_resume(t0), MICA_NO_ERROR);
@@ -1427,9 +1418,9 @@ static void root_suspend_in_call(const mica_bootinfo_t *bi)
     mica_cptr_t t1 = mt_spawn(call_slot, 1, PRIO);
     info = mica_recv(ep, &badge);
     ck_assert_uint_eq(LABEL(info), 2);
-    ck_assert_uint_eq(state_of(t1), MICA_THREAD_BLOCKED_ON_REPLY);
+    ck_assert_uint_eq(mt_thread_state(t1), MICA_THREAD_BLOCKED_ON_REPLY);
     mt_assert_err(mica_tcb_suspend(t1), MICA_NO_ERROR);
-    ck_assert_uint_eq(state_of(t1), MICA_THREAD_INACTIVE);
+    ck_assert_uint_eq(mt_thread_state(t1), MICA_THREAD_INACTIVE);
     mica_cptr_t s = mt_slot();
     mt_assert_err(mica_cnode_save_caller(CNODE, s, DEPTH), MICA_NO_ERROR);
     ck_assert_int_eq(mica_debug_cap_identify(s), MICA_CAP_TYPE_NULL);
@@ -1646,7 +1637,7 @@ static void root_nbrecv_and_wait_vs_caller(const mica_bootinfo_t *bi)
     ck_assert_uint_eq(mica_nbrecv(ep, &badge).words[0], 0);
     mt_assert_err(mica_cnode_save_caller(CNODE, s, DEPTH), MICA_NO_ERROR);
     ck_assert_int_eq(mica_debug_cap_identify(s), MICA_CAP_TYPE_NULL);
-    ck_assert_uint_eq(state_of(t1), MICA_THREAD_BLOCKED_ON_REPLY);
+    ck_assert_uint_eq(mt_thread_state(t1), MICA_THREAD_BLOCKED_ON_REPLY);
     mt_assert_err(mica_tcb_suspend(t1), MICA_NO_ERROR);    /* it would wait forever */
     rec.done = 1;
 }
@@ -1824,19 +1815,13 @@ END_TEST
 
 /* --------------------------------------------------------------------------------- */
 
-static TCase *tcase(Suite *s, const char *name)
-{
-    TCase *tc = tcase_create(name);
-    suite_add_tcase(s, tc);
-    return tc;
-}
 
 static Suite *endpoint_suite(void)
 {
     Suite *s = suite_create("endpoint");
     TCase *tc;
 
-    tc = tcase(s, "send_recv");
+    tc = mt_tcase(s, "send_recv");
     tcase_add_test(tc, send_recv_delivers_every_length_label_and_badge);
     tcase_add_test(tc, overlong_message_is_cut_to_120_words_and_label_travels_whole);
     tcase_add_test(tc, send_blocks_until_a_receiver_takes_the_message);
@@ -1845,20 +1830,20 @@ static Suite *endpoint_suite(void)
     tcase_add_test(tc, ipc_works_across_cspaces_and_vspaces);
     tcase_add_test(tc, send_switches_to_a_higher_priority_receiver_only);
 
-    tc = tcase(s, "nbsend");
+    tc = mt_tcase(s, "nbsend");
     tcase_add_test(tc, nbsend_without_a_waiting_receiver_drops_the_message);
     tcase_add_test(tc, nbsend_reaches_a_waiting_receiver);
 
-    tc = tcase(s, "nbrecv");
+    tc = mt_tcase(s, "nbrecv");
     tcase_add_test(tc, nbrecv_with_nothing_pending_returns_badge_0_and_msginfo_0);
     tcase_add_test(tc, nbrecv_takes_a_queued_sender);
 
-    tc = tcase(s, "call_reply_recv");
+    tc = mt_tcase(s, "call_reply_recv");
     tcase_add_test(tc, call_and_reply_recv_round_trip_every_length);
     tcase_add_test(tc, calls_reach_queued_servers_in_fifo_order);
     tcase_add_test(tc, reply_grant_comes_from_the_cap_used_in_reply_recv);
 
-    tc = tcase(s, "reply");
+    tc = mt_tcase(s, "reply");
     tcase_add_test(tc, reply_then_recv_answers_calls_and_ignores_sends);
     tcase_add_test(tc, reply_cap_is_one_shot_and_a_second_reply_does_nothing);
     tcase_add_test(tc, save_caller_then_send_on_the_saved_reply_cap);
@@ -1868,12 +1853,12 @@ static Suite *endpoint_suite(void)
     tcase_add_test(tc, reply_works_after_the_endpoint_is_deleted);
     tcase_add_test(tc, deadlock_report_does_not_invent_the_holder_of_a_saved_reply_cap);
 
-    tc = tcase(s, "with_mrs");
+    tc = mt_tcase(s, "with_mrs");
     tcase_add_test(tc, send_and_recv_with_mrs_use_registers_only);
     tcase_add_test(tc, call_with_mrs_is_answered_by_reply_and_reply_recv_with_mrs);
     tcase_add_test(tc, receiver_without_ipc_buffer_gets_only_register_mrs);
 
-    tc = tcase(s, "cap_transfer");
+    tc = mt_tcase(s, "cap_transfer");
     tcase_add_test(tc, grant_transfers_a_cap_into_the_receive_slot);
     tcase_add_test(tc, only_one_cap_is_received_per_message);
     tcase_add_test(tc, no_usable_receive_slot_means_no_cap_but_the_data_arrives);
@@ -1882,22 +1867,22 @@ static Suite *endpoint_suite(void)
     tcase_add_test(tc, extra_caps_are_looked_up_when_the_message_is_transferred);
     tcase_add_test(tc, caps_that_cannot_be_derived_are_not_transferred);
 
-    tc = tcase(s, "cancel_badged_sends");
+    tc = mt_tcase(s, "cancel_badged_sends");
     tcase_add_test(tc, cancel_badged_sends_restarts_only_that_badge);
     tcase_add_test(tc, revoke_and_cancel_badged_sends_fail_exactly_that_badges_clients);
 
-    tc = tcase(s, "delete");
+    tc = mt_tcase(s, "delete");
     tcase_add_test(tc, deleting_an_endpoint_restarts_its_queued_senders);
     tcase_add_test(tc, deleting_an_endpoint_restarts_its_queued_receivers);
     tcase_add_test(tc, deleting_a_queued_senders_tcb_takes_its_message_off_the_queue);
 
-    tc = tcase(s, "rights");
+    tc = mt_tcase(s, "rights");
     tcase_add_test(tc, send_without_write_is_silently_dropped);
     tcase_add_test(tc, recv_without_read_faults_the_receiver);
     tcase_add_test(tc, call_without_grant_or_grant_reply_leaves_the_caller_inactive);
     tcase_add_test(tc, reply_carries_caps_only_if_the_servers_recv_cap_had_grant);
 
-    tc = tcase(s, "suspend");
+    tc = mt_tcase(s, "suspend");
     tcase_add_test(tc, suspending_a_thread_mid_call_cancels_the_call);
     return s;
 }

@@ -60,13 +60,6 @@ static mica_cptr_t mint(mica_cptr_t src, mica_cap_rights_t rights, mica_word_t b
     return s;
 }
 
-static mica_word_t state_of(mica_cptr_t tcb)
-{
-    cap_t root = tcb_slot(ks.root_tcb, TCB_CTABLE)->cap;
-    cap_t c = cap_cnode_slots(root)[tcb].cap;
-    ck_assert_int_eq(cap_type(c), MICA_CAP_TYPE_TCB);
-    return thread_state(cap_obj(c));
-}
 
 /* Start entry(arg) below the root with its faults going to fault_cptr. */
 static mica_cptr_t spawn_with_handler(mt_entry_fn entry, mica_word_t arg, mica_word_t prio,
@@ -171,14 +164,14 @@ static void root_call_cap_fault(const mica_bootinfo_t *bi)
         ck_assert_uint_eq(mr[MICA_CAP_FAULT_BITS_LEFT], MICA_WORD_BITS);
         ck_assert_uint_eq(mr[MICA_CAP_FAULT_GUARD_MISMATCH_GUARD_FOUND], 0);
         ck_assert_uint_eq(mr[MICA_CAP_FAULT_GUARD_MISMATCH_BITS_FOUND], guard_bits);
-        ck_assert_uint_eq(state_of(t), MICA_THREAD_BLOCKED_ON_REPLY);
+        ck_assert_uint_eq(mt_thread_state(t), MICA_THREAD_BLOCKED_ON_REPLY);
         /* Replying restarts it: nothing changed, so it faults again. */
         mica_reply(mica_msginfo_new(0, 0, 0, 0));
     }
     mica_word_t badge;
     mica_recv(fault_ep, &badge);                    /* the third time */
     mt_assert_err(mica_tcb_suspend(t), MICA_NO_ERROR);
-    ck_assert_uint_eq(state_of(t), MICA_THREAD_INACTIVE);
+    ck_assert_uint_eq(mt_thread_state(t), MICA_THREAD_INACTIVE);
     ck_assert_int_eq(rec.w_returned[0], 0);
     rec.done = 1;
 }
@@ -199,7 +192,7 @@ static void root_fix_and_restart(const mica_bootinfo_t *bi)
     g_cptr[0] = far;
     mica_cptr_t t = spawn_with_handler(call_slot, 0, PRIO, fault_ep);
     let_workers_run();                              /* the fault waits in the queue */
-    ck_assert_uint_eq(state_of(t), MICA_THREAD_BLOCKED_ON_SEND);
+    ck_assert_uint_eq(mt_thread_state(t), MICA_THREAD_BLOCKED_ON_SEND);
     mica_word_t badge = 0;
     mica_msginfo_t info = mica_recv(fault_ep, &badge);
     ck_assert_uint_eq(LABEL(info), MICA_FAULT_CAP);
@@ -284,7 +277,7 @@ static void root_recv_phase_fault(const mica_bootinfo_t *bi)
                   MICA_NO_ERROR);
     mica_reply(mica_msginfo_new(0, 0, 0, 0));
     let_workers_run();
-    ck_assert_uint_eq(state_of(t), MICA_THREAD_BLOCKED_ON_RECEIVE);
+    ck_assert_uint_eq(mt_thread_state(t), MICA_THREAD_BLOCKED_ON_RECEIVE);
     mica_send(mint(ep, MICA_ALL_RIGHTS, 0x5), mica_msginfo_new(0x44, 0, 0, 0));
     let_workers_run();
     ck_assert_int_eq(rec.w_returned[0], 1);
@@ -322,7 +315,7 @@ static void root_recv_wrong_cap(const mica_bootinfo_t *bi)
         ck_assert_uint_eq(mica_get_mr(MICA_CAP_FAULT_IN_RECV_PHASE), 1);
         ck_assert_uint_eq(mica_get_mr(MICA_CAP_FAULT_LOOKUP_FAILURE_TYPE),
                           MICA_MISSING_CAPABILITY);
-        ck_assert_uint_eq(state_of(t[w]), MICA_THREAD_BLOCKED_ON_REPLY);
+        ck_assert_uint_eq(mt_thread_state(t[w]), MICA_THREAD_BLOCKED_ON_REPLY);
         mt_assert_err(mica_tcb_suspend(t[w]), MICA_NO_ERROR);
     }
     ck_assert_int_eq(rec.w_returned[0] + rec.w_returned[1] + rec.w_returned[2], 0);
@@ -412,7 +405,7 @@ static void root_suspend_queued_fault(const mica_bootinfo_t *bi)
     mica_cptr_t t0 = spawn_with_handler(call_slot, 0, PRIO, mint(fault_ep, MICA_ALL_RIGHTS, 1));
     spawn_with_handler(call_slot, 1, PRIO - 1, mint(fault_ep, MICA_ALL_RIGHTS, 2));
     let_workers_run();                  /* both faults queue on the fault endpoint */
-    ck_assert_uint_eq(state_of(t0), MICA_THREAD_BLOCKED_ON_SEND);
+    ck_assert_uint_eq(mt_thread_state(t0), MICA_THREAD_BLOCKED_ON_SEND);
     mt_assert_err(mica_tcb_suspend(t0), MICA_NO_ERROR);
     /* The suspended thread's fault left the queue with it. */
     mica_word_t badge = 0;
@@ -470,7 +463,7 @@ static void root_reply_recv_fault(const mica_bootinfo_t *bi)
     ck_assert_uint_eq(LABEL(info), MICA_FAULT_CAP);
     ck_assert_uint_eq(mica_get_mr(MICA_CAP_FAULT_ADDR), BAD_CPTR);
     ck_assert_uint_eq(mica_get_mr(MICA_CAP_FAULT_IN_RECV_PHASE), 1);
-    ck_assert_uint_eq(state_of(t), MICA_THREAD_BLOCKED_ON_REPLY);
+    ck_assert_uint_eq(mt_thread_state(t), MICA_THREAD_BLOCKED_ON_REPLY);
     /* Restarted, the whole ReplyRecv runs again: nothing to reply to, and it faults again. */
     mica_reply(mica_msginfo_new(0, 0, 0, 0));
     info = mica_recv(fault_ep, &badge);
@@ -553,7 +546,7 @@ static void root_unknown_syscall(const mica_bootinfo_t *bi)
     ck_assert_uint_eq(mr[MICA_UNKNOWN_SYSCALL_FAULT_IP], ctx.pc);
     ck_assert_uint_eq(mr[MICA_UNKNOWN_SYSCALL_SP], ctx.sp);
     ck_assert_uint_eq(mr[MICA_UNKNOWN_SYSCALL_SYSCALL], UNKNOWN_SYSCALL);
-    ck_assert_uint_eq(state_of(t), MICA_THREAD_BLOCKED_ON_REPLY);
+    ck_assert_uint_eq(mt_thread_state(t), MICA_THREAD_BLOCKED_ON_REPLY);
     /*
      * Label 0 restarts it with the reply's registers: r0..r6 rewritten and
      * r7, the system call number, turned into a Yield that succeeds.
@@ -592,9 +585,9 @@ static void root_unknown_syscall_stop(const mica_bootinfo_t *bi)
     ck_assert_uint_eq(mica_get_mr(MICA_UNKNOWN_SYSCALL_SYSCALL), UNKNOWN_SYSCALL);
     /* Any other label leaves it inactive. */
     mica_reply(mica_msginfo_new(1, 0, 0, 0));
-    ck_assert_uint_eq(state_of(t), MICA_THREAD_INACTIVE);
+    ck_assert_uint_eq(mt_thread_state(t), MICA_THREAD_INACTIVE);
     let_workers_run();
-    ck_assert_uint_eq(state_of(t), MICA_THREAD_INACTIVE);
+    ck_assert_uint_eq(mt_thread_state(t), MICA_THREAD_INACTIVE);
     ck_assert_int_eq(rec.w_returned[0], 0);
     rec.done = 1;
 }
@@ -620,8 +613,8 @@ static void root_no_handler(const mica_bootinfo_t *bi)
     mica_word_t badge;
     mica_msginfo_t info = mica_recv(ep, &badge);
     ck_assert_uint_eq(LABEL(info), 2);
-    ck_assert_uint_eq(state_of(t0), MICA_THREAD_INACTIVE);
-    ck_assert_uint_eq(state_of(t1), MICA_THREAD_INACTIVE);
+    ck_assert_uint_eq(mt_thread_state(t0), MICA_THREAD_INACTIVE);
+    ck_assert_uint_eq(mt_thread_state(t1), MICA_THREAD_INACTIVE);
     ck_assert_int_eq(rec.w_step[0], 1);
     ck_assert_int_eq(rec.w_returned[0], 0);
     let_workers_run();
@@ -664,9 +657,9 @@ static void root_invalid_handlers(const mica_bootinfo_t *bi)
     let_workers_run();
     for (int w = 0; w < 5; w++) {
         ck_assert_int_eq(rec.w_step[w], 1);
-        ck_assert_uint_eq(state_of(t[w]), MICA_THREAD_INACTIVE);
+        ck_assert_uint_eq(mt_thread_state(t[w]), MICA_THREAD_INACTIVE);
     }
-    ck_assert_uint_eq(state_of(ok), MICA_THREAD_BLOCKED_ON_SEND);
+    ck_assert_uint_eq(mt_thread_state(ok), MICA_THREAD_BLOCKED_ON_SEND);
     mica_word_t badge = 0;
     mica_msginfo_t info = mica_recv(fault_ep, &badge);
     ck_assert_uint_eq(badge, 0x55);                     /* only the valid one arrived */
@@ -692,7 +685,7 @@ static void root_resume_after_double_fault(const mica_bootinfo_t *bi)
     g_cptr[0] = BAD_CPTR;
     mica_cptr_t t = mt_spawn(call_slot, 0, PRIO);
     let_workers_run();
-    ck_assert_uint_eq(state_of(t), MICA_THREAD_INACTIVE);
+    ck_assert_uint_eq(mt_thread_state(t), MICA_THREAD_INACTIVE);
     /* Give it a handler and resume it: the faulting Call runs again. */
     mt_assert_err(mica_tcb_set_space(t, fault_ep, CNODE, 0, MICA_CAP_INIT_VSPACE, 0),
                   MICA_NO_ERROR);
@@ -714,19 +707,13 @@ END_TEST
 
 /* ------------------------------------------------------------------------------------------- */
 
-static TCase *tcase(Suite *s, const char *name)
-{
-    TCase *tc = tcase_create(name);
-    suite_add_tcase(s, tc);
-    return tc;
-}
 
 static Suite *fault_suite(void)
 {
     Suite *s = suite_create("fault");
     TCase *tc;
 
-    tc = tcase(s, "cap_fault");
+    tc = mt_tcase(s, "cap_fault");
     tcase_add_test(tc, call_on_an_unresolvable_cptr_sends_a_cap_fault_and_reply_restarts_it);
     tcase_add_test(tc, restarted_call_succeeds_once_the_handler_fixes_the_cspace);
     tcase_add_test(tc, send_and_its_extra_caps_fault_but_nbsend_does_not);
@@ -738,11 +725,11 @@ static Suite *fault_suite(void)
     tcase_add_test(tc, reply_recv_replies_before_its_receive_phase_faults);
     tcase_add_test(tc, a_handler_thread_serves_faults_with_reply_recv);
 
-    tc = tcase(s, "unknown_syscall");
+    tc = mt_tcase(s, "unknown_syscall");
     tcase_add_test(tc, unknown_syscall_sends_its_registers_and_the_reply_rewrites_them);
     tcase_add_test(tc, unknown_syscall_reply_label_decides_restart_or_stop);
 
-    tc = tcase(s, "no_handler");
+    tc = mt_tcase(s, "no_handler");
     tcase_add_test(tc, fault_without_a_handler_stops_only_that_thread);
     tcase_add_test(tc, invalid_fault_handlers_stop_the_thread);
     tcase_add_test(tc, thread_stopped_by_a_fault_reruns_the_syscall_when_resumed);

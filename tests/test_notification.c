@@ -59,13 +59,6 @@ static mica_cptr_t mint(mica_cptr_t src, mica_cap_rights_t rights, mica_word_t b
     return s;
 }
 
-static mica_word_t state_of(mica_cptr_t tcb)
-{
-    cap_t root = tcb_slot(ks.root_tcb, TCB_CTABLE)->cap;
-    cap_t c = cap_cnode_slots(root)[tcb].cap;
-    ck_assert_int_eq(cap_type(c), MICA_CAP_TYPE_TCB);
-    return thread_state(cap_obj(c));
-}
 
 /* Make fault_cptr (a CPtr in the thread's CSpace, the root CNode) its fault endpoint. */
 static void set_fault_ep(mica_cptr_t tcb, mica_cptr_t fault_cptr)
@@ -220,7 +213,7 @@ static void root_wait_blocks(const mica_bootinfo_t *bi)
     g_cptr[0] = n;
     mica_cptr_t t = mt_spawn(wait_slot, 0, PRIO);
     let_workers_run();
-    ck_assert_uint_eq(state_of(t), MICA_THREAD_BLOCKED_ON_NOTIFICATION);
+    ck_assert_uint_eq(mt_thread_state(t), MICA_THREAD_BLOCKED_ON_NOTIFICATION);
     ck_assert_int_eq(rec.w_returned[0], 0);
     mica_signal(mint(n, MICA_ALL_RIGHTS, 0x30));
     let_workers_run();
@@ -248,9 +241,9 @@ static void root_waiters_fifo(const mica_bootinfo_t *bi)
     /* Each signal wakes the head waiter with exactly its own badge. */
     for (int w = 0; w < 3; w++) {
         mica_signal(mint(n, MICA_ALL_RIGHTS, 1ul << w));
-        ck_assert_uint_eq(state_of(t[w]), MICA_THREAD_RUNNING);
+        ck_assert_uint_eq(mt_thread_state(t[w]), MICA_THREAD_RUNNING);
         for (int v = w + 1; v < 3; v++)
-            ck_assert_uint_eq(state_of(t[v]), MICA_THREAD_BLOCKED_ON_NOTIFICATION);
+            ck_assert_uint_eq(mt_thread_state(t[v]), MICA_THREAD_BLOCKED_ON_NOTIFICATION);
     }
     /* Nobody waits any more: the next signal stays pending. */
     mica_signal(mint(n, MICA_ALL_RIGHTS, 8));
@@ -279,7 +272,7 @@ static void root_wait_needs_read(const mica_bootinfo_t *bi)
     mica_cptr_t t = mt_spawn(wait_slot, 0, PRIO);
     let_workers_run();
     ck_assert_int_eq(rec.w_returned[0], 0);
-    ck_assert_uint_eq(state_of(t), MICA_THREAD_INACTIVE);  /* cap fault, no handler */
+    ck_assert_uint_eq(mt_thread_state(t), MICA_THREAD_INACTIVE);  /* cap fault, no handler */
     rec.done = 1;
 }
 
@@ -348,9 +341,9 @@ static void root_bind_recv(const mica_bootinfo_t *bi)
     mica_cptr_t t = mt_spawn(recv_loop, 0, PRIO);
     mt_assert_err(mica_tcb_bind_notification(t, n), MICA_NO_ERROR);
     let_workers_run();
-    ck_assert_uint_eq(state_of(t), MICA_THREAD_BLOCKED_ON_RECEIVE);
+    ck_assert_uint_eq(mt_thread_state(t), MICA_THREAD_BLOCKED_ON_RECEIVE);
     mica_signal(nb);                    /* wakes it out of its endpoint Recv */
-    ck_assert_uint_eq(state_of(t), MICA_THREAD_RUNNING);
+    ck_assert_uint_eq(mt_thread_state(t), MICA_THREAD_RUNNING);
     let_workers_run();
     mica_send(eb, mica_msginfo_new(5, 0, 0, 0));
     let_workers_run();
@@ -380,7 +373,7 @@ static void root_bind_own_wait(const mica_bootinfo_t *bi)
     mica_cptr_t t = mt_spawn(wait_slot, 0, PRIO);
     mt_assert_err(mica_tcb_bind_notification(t, n), MICA_NO_ERROR);
     let_workers_run();
-    ck_assert_uint_eq(state_of(t), MICA_THREAD_BLOCKED_ON_NOTIFICATION);
+    ck_assert_uint_eq(mt_thread_state(t), MICA_THREAD_BLOCKED_ON_NOTIFICATION);
     mica_signal(mint(n, MICA_ALL_RIGHTS, 0x21));
     let_workers_run();
     ck_assert_int_eq(rec.w_returned[0], 1);
@@ -496,9 +489,9 @@ static void root_bound_in_call(const mica_bootinfo_t *bi)
     mt_assert_err(mica_tcb_bind_notification(t, n), MICA_NO_ERROR);
     mica_word_t badge;
     mica_recv(ep, &badge);
-    ck_assert_uint_eq(state_of(t), MICA_THREAD_BLOCKED_ON_REPLY);
+    ck_assert_uint_eq(mt_thread_state(t), MICA_THREAD_BLOCKED_ON_REPLY);
     mica_signal(mint(n, MICA_ALL_RIGHTS, 0x100));
-    ck_assert_uint_eq(state_of(t), MICA_THREAD_BLOCKED_ON_REPLY);  /* not woken */
+    ck_assert_uint_eq(mt_thread_state(t), MICA_THREAD_BLOCKED_ON_REPLY);  /* not woken */
     mica_reply(mica_msginfo_new(0x33, 0, 0, 0));
     let_workers_run();
     ck_assert_int_eq(rec.w_returned[0], 1);
@@ -566,7 +559,7 @@ static void root_unbind(const mica_bootinfo_t *bi)
     let_workers_run();
     mt_assert_err(mica_tcb_unbind_notification(t), MICA_NO_ERROR);
     mica_signal(mint(n, MICA_ALL_RIGHTS, 0x5));
-    ck_assert_uint_eq(state_of(t), MICA_THREAD_BLOCKED_ON_RECEIVE);
+    ck_assert_uint_eq(mt_thread_state(t), MICA_THREAD_BLOCKED_ON_RECEIVE);
     let_workers_run();
     ck_assert_int_eq(rec.n, 0);
     mica_word_t badge = 0;
@@ -650,8 +643,8 @@ static void root_wait_bound_elsewhere(const mica_bootinfo_t *bi)
             g_cptr2[0] = s;
         }
     }
-    ck_assert_uint_eq(state_of(tw), MICA_THREAD_BLOCKED_ON_REPLY);
-    ck_assert_uint_eq(state_of(tp), MICA_THREAD_BLOCKED_ON_REPLY);
+    ck_assert_uint_eq(mt_thread_state(tw), MICA_THREAD_BLOCKED_ON_REPLY);
+    ck_assert_uint_eq(mt_thread_state(tp), MICA_THREAD_BLOCKED_ON_REPLY);
     /* Once the root lets go of the notification, the restarted calls succeed. */
     mt_assert_err(mica_tcb_unbind_notification(MICA_CAP_INIT_TCB), MICA_NO_ERROR);
     mica_send(g_cptr2[0], mica_msginfo_new(0, 0, 0, 0));
@@ -659,7 +652,7 @@ static void root_wait_bound_elsewhere(const mica_bootinfo_t *bi)
     let_workers_run();
     ck_assert_int_eq(rec.w_returned[1], 1);         /* Poll: nothing pending */
     ck_assert_uint_eq(rec.w_badge[1], 0);
-    ck_assert_uint_eq(state_of(tw), MICA_THREAD_BLOCKED_ON_NOTIFICATION);
+    ck_assert_uint_eq(mt_thread_state(tw), MICA_THREAD_BLOCKED_ON_NOTIFICATION);
     mica_signal(mint(n, MICA_ALL_RIGHTS, 0x77));
     let_workers_run();
     ck_assert_int_eq(rec.w_returned[0], 1);
@@ -708,7 +701,7 @@ static void root_delete_with_waiters(const mica_bootinfo_t *bi)
         mica_send(saved[w], mica_msginfo_new(0, 0, 0, 0));
     let_workers_run();
     for (int w = 0; w < 2; w++)
-        ck_assert_uint_eq(state_of(t[w]), MICA_THREAD_BLOCKED_ON_NOTIFICATION);
+        ck_assert_uint_eq(mt_thread_state(t[w]), MICA_THREAD_BLOCKED_ON_NOTIFICATION);
     mica_signal(mint(n, MICA_ALL_RIGHTS, 0x10));
     mica_signal(mint(n, MICA_ALL_RIGHTS, 0x20));
     let_workers_run();
@@ -735,7 +728,7 @@ static void root_delete_bound(const mica_bootinfo_t *bi)
     let_workers_run();
     mt_assert_err(mica_cnode_delete(CNODE, n, DEPTH), MICA_NO_ERROR);
     /* The thread keeps waiting on its endpoint, and is free to be bound again. */
-    ck_assert_uint_eq(state_of(t), MICA_THREAD_BLOCKED_ON_RECEIVE);
+    ck_assert_uint_eq(mt_thread_state(t), MICA_THREAD_BLOCKED_ON_RECEIVE);
     mt_assert_err(mica_tcb_unbind_notification(t), MICA_ILLEGAL_OPERATION);
     mt_assert_err(mica_tcb_bind_notification(t, n2), MICA_NO_ERROR);
     mica_signal(mint(n2, MICA_ALL_RIGHTS, 0x3));
@@ -760,10 +753,10 @@ static void root_suspend_waiter(const mica_bootinfo_t *bi)
     mica_cptr_t t1 = mt_spawn(wait_slot, 1, PRIO - 1);
     let_workers_run();
     mt_assert_err(mica_tcb_suspend(t0), MICA_NO_ERROR);
-    ck_assert_uint_eq(state_of(t0), MICA_THREAD_INACTIVE);
+    ck_assert_uint_eq(mt_thread_state(t0), MICA_THREAD_INACTIVE);
     /* The next signal goes to the remaining waiter, the one after is kept. */
     mica_signal(mint(n, MICA_ALL_RIGHTS, 0x1));
-    ck_assert_uint_eq(state_of(t1), MICA_THREAD_RUNNING);
+    ck_assert_uint_eq(mt_thread_state(t1), MICA_THREAD_RUNNING);
     mica_signal(mint(n, MICA_ALL_RIGHTS, 0x2));
     let_workers_run();
     ck_assert_int_eq(rec.w_returned[0], 0);
@@ -813,34 +806,28 @@ END_TEST
 
 /* ------------------------------------------------------------------------------------------- */
 
-static TCase *tcase(Suite *s, const char *name)
-{
-    TCase *tc = tcase_create(name);
-    suite_add_tcase(s, tc);
-    return tc;
-}
 
 static Suite *notification_suite(void)
 {
     Suite *s = suite_create("notification");
     TCase *tc;
 
-    tc = tcase(s, "signal");
+    tc = mt_tcase(s, "signal");
     tcase_add_test(tc, signals_or_their_badges_into_the_word);
     tcase_add_test(tc, unbadged_signal_still_releases_the_next_wait);
     tcase_add_test(tc, signal_without_write_does_nothing);
     tcase_add_test(tc, call_and_nbsend_on_a_notification_signal_it);
 
-    tc = tcase(s, "wait");
+    tc = mt_tcase(s, "wait");
     tcase_add_test(tc, wait_blocks_until_a_signal_and_returns_its_badge);
     tcase_add_test(tc, waiters_are_woken_in_fifo_order_one_per_signal);
     tcase_add_test(tc, wait_without_read_is_a_cap_fault);
     tcase_add_test(tc, suspending_a_waiter_takes_it_off_the_queue);
 
-    tc = tcase(s, "poll");
+    tc = mt_tcase(s, "poll");
     tcase_add_test(tc, poll_returns_0_when_nothing_is_pending_and_never_blocks);
 
-    tc = tcase(s, "bind");
+    tc = mt_tcase(s, "bind");
     tcase_add_test(tc, bound_thread_in_endpoint_recv_gets_both_signals_and_messages);
     tcase_add_test(tc, bound_thread_can_wait_on_its_own_notification);
     tcase_add_test(tc, pending_signal_is_received_before_a_queued_message);
@@ -851,7 +838,7 @@ static Suite *notification_suite(void)
     tcase_add_test(tc, binding_rules_are_enforced_with_illegal_operation);
     tcase_add_test(tc, wait_on_a_notification_bound_to_another_thread_is_a_cap_fault);
 
-    tc = tcase(s, "delete");
+    tc = mt_tcase(s, "delete");
     tcase_add_test(tc, deleting_a_notification_restarts_its_waiters);
     tcase_add_test(tc, deleting_a_bound_notification_unbinds_its_thread);
     tcase_add_test(tc, deleting_a_bound_thread_frees_its_notification);

@@ -68,12 +68,6 @@ static void run_others(void)
     set_my_prio(MICA_MAX_PRIO);
 }
 
-static word_t state_of(mica_cptr_t tcb)
-{
-    cte_t *root_tcb_slots = (cte_t *)paddr_to_ptr(ks.root_tcb);
-    cte_t *cnode = (cte_t *)paddr_to_ptr((paddr_t)root_tcb_slots[TCB_CTABLE].cap.obj << 4);
-    return tcb_ptr((paddr_t)cnode[tcb].cap.obj << 4)->state.type;
-}
 
 /* Log arg and exit. */
 static void log_arg(mica_word_t arg)
@@ -328,11 +322,11 @@ ROOT_TEST(the_priority_of_a_blocked_thread_applies_when_it_wakes)
     set_my_prio(150);
     set_my_prio(50);        /* t runs and waits */
     set_my_prio(150);
-    ck_assert_uint_eq(state_of(t), MICA_THREAD_BLOCKED_ON_NOTIFICATION);
+    ck_assert_uint_eq(mt_thread_state(t), MICA_THREAD_BLOCKED_ON_NOTIFICATION);
 
     /* Raised above us while blocked: the signal switches to it at once. */
     mt_assert_err(mica_tcb_set_priority(t, MICA_CAP_INIT_TCB, 200), MICA_NO_ERROR);
-    ck_assert_uint_eq(state_of(t), MICA_THREAD_BLOCKED_ON_NOTIFICATION);
+    ck_assert_uint_eq(mt_thread_state(t), MICA_THREAD_BLOCKED_ON_NOTIFICATION);
     mica_signal(obj[0]);
     log_event(1);
 

@@ -21,22 +21,17 @@ typedef void (*entry4_fn)(mica_word_t, mica_word_t, mica_word_t, mica_word_t);
     static void name##_task(const mica_bootinfo_t *bi __attribute__((unused)))
 
 /* The invocation must fail with `want` and leave every bit of kernel state alone. */
-#define ASSERT_FAILS(expr, want) do { \
-        uint64_t d_ = mt_kernel_digest(); \
-        mt_assert_err(expr, want); \
-        ck_assert_msg(mt_kernel_digest() == d_, "failed %s changed kernel state", #expr); \
-    } while (0)
 
 /* RangeError with its bounds in MR0/MR1. */
 #define ASSERT_RANGE_ERROR(expr, lo, hi) do { \
-        ASSERT_FAILS(expr, MICA_RANGE_ERROR); \
+        mt_assert_fails(expr, MICA_RANGE_ERROR); \
         ck_assert_uint_eq(mica_get_mr(0), (lo)); \
         ck_assert_uint_eq(mica_get_mr(1), (hi)); \
     } while (0)
 
 /* InvalidCapability naming cap number n in MR0. */
 #define ASSERT_INVALID_CAP(expr, n) do { \
-        ASSERT_FAILS(expr, MICA_INVALID_CAPABILITY); \
+        mt_assert_fails(expr, MICA_INVALID_CAPABILITY); \
         ck_assert_uint_eq(mica_get_mr(0), (n)); \
     } while (0)
 
@@ -94,10 +89,6 @@ static cte_t *tcb_cnode_slot(mica_cptr_t tcb, unsigned i)
     return tcb_slot(obj_of(tcb), i);
 }
 
-static word_t state_of(mica_cptr_t tcb)
-{
-    return tcb_of(tcb)->state.type;
-}
 
 /* IPC buffer addresses for new threads: unmapped, the kernel only uses the offset. */
 static mica_word_t next_buffer_vaddr(void)
@@ -220,7 +211,7 @@ static void start_and_exit_task(const mica_bootinfo_t *bi)
     start(t, record_args, 11, 22, 33, 44);
     /* Lower priority than the root: it has not run yet. */
     ck_assert_int_eq(seen_count, 0);
-    ck_assert_uint_eq(state_of(t), MICA_THREAD_RESTART);
+    ck_assert_uint_eq(mt_thread_state(t), MICA_THREAD_RESTART);
     run_others();
     ck_assert_int_eq(seen_count, 4);
     ck_assert_uint_eq(seen[0], 11);
@@ -228,7 +219,7 @@ static void start_and_exit_task(const mica_bootinfo_t *bi)
     ck_assert_uint_eq(seen[2], 33);
     ck_assert_uint_eq(seen[3], 44);
     /* Its entry returned: it is Inactive, as if suspended. */
-    ck_assert_uint_eq(state_of(t), MICA_THREAD_INACTIVE);
+    ck_assert_uint_eq(mt_thread_state(t), MICA_THREAD_INACTIVE);
     ck_assert_uint_eq(tcb_of(t)->exits, 1);
 }
 
@@ -248,7 +239,7 @@ static void restart_after_exit_task(const mica_bootinfo_t *bi)
     start(t, record_a0, 1, 0, 0, 0);
     run_others();
     ck_assert_int_eq(seen_count, 1);
-    ck_assert_uint_eq(state_of(t), MICA_THREAD_INACTIVE);
+    ck_assert_uint_eq(mt_thread_state(t), MICA_THREAD_INACTIVE);
 
     /* ReadRegisters still works on a thread that exited. */
     mica_user_context_t r;
@@ -260,7 +251,7 @@ static void restart_after_exit_task(const mica_bootinfo_t *bi)
     mt_assert_err(mica_tcb_resume(t), MICA_NO_ERROR);
     run_others();
     ck_assert_int_eq(seen_count, 1);
-    ck_assert_uint_eq(state_of(t), MICA_THREAD_INACTIVE);
+    ck_assert_uint_eq(mt_thread_state(t), MICA_THREAD_INACTIVE);
     uint32_t exits = tcb_of(t)->exits;
 
     /* A new pc and Resume start it again, at the new entry with the new arguments. */
@@ -269,7 +260,7 @@ static void restart_after_exit_task(const mica_bootinfo_t *bi)
     ck_assert_int_eq(seen_count, 5);
     ck_assert_uint_eq(seen[1], 5);
     ck_assert_uint_eq(seen[4], 8);
-    ck_assert_uint_eq(state_of(t), MICA_THREAD_INACTIVE);
+    ck_assert_uint_eq(mt_thread_state(t), MICA_THREAD_INACTIVE);
     ck_assert_uint_gt(tcb_of(t)->exits, exits);
 }
 
@@ -298,7 +289,7 @@ ROOT_TEST(a_thread_resumed_without_registers_never_runs)
     mica_cptr_t t = new_thread(100);
     mt_assert_err(mica_tcb_resume(t), MICA_NO_ERROR);
     run_others();
-    ck_assert_uint_eq(state_of(t), MICA_THREAD_INACTIVE);
+    ck_assert_uint_eq(mt_thread_state(t), MICA_THREAD_INACTIVE);
 }
 
 /* --- Configure ---------------------------------------------------------------- */
@@ -356,7 +347,7 @@ ROOT_TEST(configure_with_a_null_cspace_fails_THREADS0004)
 {
     mica_cptr_t t = mt_make(MICA_TCB_OBJECT, 0);
     mica_cptr_t frame = mt_make(MICA_FRAME_OBJECT, 0);
-    ASSERT_FAILS(mica_tcb_configure(t, 0, MICA_CAP_NULL, 0, MICA_CAP_INIT_VSPACE, 0,
+    mt_assert_fails(mica_tcb_configure(t, 0, MICA_CAP_NULL, 0, MICA_CAP_INIT_VSPACE, 0,
                                     0x30000000, frame), MICA_ILLEGAL_OPERATION);
     ck_assert_int_eq(tcb_cnode_slot(t, TCB_CTABLE)->cap.type, MICA_CAP_TYPE_NULL);
     ck_assert_int_eq(tcb_cnode_slot(t, TCB_BUFFER)->cap.type, MICA_CAP_TYPE_NULL);
@@ -366,11 +357,11 @@ ROOT_TEST(configure_with_a_cspace_that_is_not_a_cnode_fails)
 {
     mica_cptr_t t = mt_make(MICA_TCB_OBJECT, 0);
     mica_cptr_t ep = mt_make(MICA_ENDPOINT_OBJECT, 0);
-    ASSERT_FAILS(mica_tcb_configure(t, 0, ep, 0, MICA_CAP_INIT_VSPACE, 0, 0, 0),
+    mt_assert_fails(mica_tcb_configure(t, 0, ep, 0, MICA_CAP_INIT_VSPACE, 0, 0, 0),
                  MICA_ILLEGAL_OPERATION);
-    ASSERT_FAILS(mica_tcb_configure(t, 0, MICA_CAP_INIT_VSPACE, 0, MICA_CAP_INIT_VSPACE, 0, 0, 0),
+    mt_assert_fails(mica_tcb_configure(t, 0, MICA_CAP_INIT_VSPACE, 0, MICA_CAP_INIT_VSPACE, 0, 0, 0),
                  MICA_ILLEGAL_OPERATION);
-    ASSERT_FAILS(mica_tcb_configure(t, 0, MICA_CAP_INIT_TCB, 0, MICA_CAP_INIT_VSPACE, 0, 0, 0),
+    mt_assert_fails(mica_tcb_configure(t, 0, MICA_CAP_INIT_TCB, 0, MICA_CAP_INIT_VSPACE, 0, 0, 0),
                  MICA_ILLEGAL_OPERATION);
 }
 
@@ -378,10 +369,10 @@ ROOT_TEST(configure_with_a_vspace_root_that_is_not_a_vspace_fails)
 {
     mica_cptr_t t = mt_make(MICA_TCB_OBJECT, 0);
     mica_cptr_t pt = mt_make(MICA_PAGE_TABLE_OBJECT, 0);
-    ASSERT_FAILS(mica_tcb_configure(t, 0, CNODE, 0, MICA_CAP_NULL, 0, 0, 0),
+    mt_assert_fails(mica_tcb_configure(t, 0, CNODE, 0, MICA_CAP_NULL, 0, 0, 0),
                  MICA_ILLEGAL_OPERATION);
-    ASSERT_FAILS(mica_tcb_configure(t, 0, CNODE, 0, CNODE, 0, 0, 0), MICA_ILLEGAL_OPERATION);
-    ASSERT_FAILS(mica_tcb_configure(t, 0, CNODE, 0, pt, 0, 0, 0), MICA_ILLEGAL_OPERATION);
+    mt_assert_fails(mica_tcb_configure(t, 0, CNODE, 0, CNODE, 0, 0, 0), MICA_ILLEGAL_OPERATION);
+    mt_assert_fails(mica_tcb_configure(t, 0, CNODE, 0, pt, 0, 0, 0), MICA_ILLEGAL_OPERATION);
 }
 
 ROOT_TEST(configure_with_a_bad_ipc_buffer_fails)
@@ -390,14 +381,14 @@ ROOT_TEST(configure_with_a_bad_ipc_buffer_fails)
     mica_cptr_t frame = mt_make(MICA_FRAME_OBJECT, 0);
     mica_cptr_t ep = mt_make(MICA_ENDPOINT_OBJECT, 0);
     mica_cptr_t dev = make_device_frame();
-    ASSERT_FAILS(mica_tcb_configure(t, 0, CNODE, 0, MICA_CAP_INIT_VSPACE, 0, 0x30000000, ep),
+    mt_assert_fails(mica_tcb_configure(t, 0, CNODE, 0, MICA_CAP_INIT_VSPACE, 0, 0x30000000, ep),
                  MICA_ILLEGAL_OPERATION);
-    ASSERT_FAILS(mica_tcb_configure(t, 0, CNODE, 0, MICA_CAP_INIT_VSPACE, 0, 0x30000000,
+    mt_assert_fails(mica_tcb_configure(t, 0, CNODE, 0, MICA_CAP_INIT_VSPACE, 0, 0x30000000,
                                     MICA_CAP_NULL), MICA_ILLEGAL_OPERATION);
     /* sel4test FRAMEDIPC0001/0002: a device frame cannot be an IPC buffer. */
-    ASSERT_FAILS(mica_tcb_configure(t, 0, CNODE, 0, MICA_CAP_INIT_VSPACE, 0, 0x30000000, dev),
+    mt_assert_fails(mica_tcb_configure(t, 0, CNODE, 0, MICA_CAP_INIT_VSPACE, 0, 0x30000000, dev),
                  MICA_ILLEGAL_OPERATION);
-    ASSERT_FAILS(mica_tcb_configure(t, 0, CNODE, 0, MICA_CAP_INIT_VSPACE, 0, 0x30000008, frame),
+    mt_assert_fails(mica_tcb_configure(t, 0, CNODE, 0, MICA_CAP_INIT_VSPACE, 0, 0x30000008, frame),
                  MICA_ALIGNMENT_ERROR);
 }
 
@@ -406,7 +397,7 @@ ROOT_TEST(configure_checks_the_ipc_buffer_before_the_spaces)
     mica_cptr_t t = mt_make(MICA_TCB_OBJECT, 0);
     mica_cptr_t frame = mt_make(MICA_FRAME_OBJECT, 0);
     /* Both the buffer and the CSpace are bad: seL4 decodes the buffer first. */
-    ASSERT_FAILS(mica_tcb_configure(t, 0, MICA_CAP_NULL, 0, MICA_CAP_INIT_VSPACE, 0,
+    mt_assert_fails(mica_tcb_configure(t, 0, MICA_CAP_NULL, 0, MICA_CAP_INIT_VSPACE, 0,
                                     0x30000200, frame), MICA_ALIGNMENT_ERROR);
 }
 
@@ -454,7 +445,7 @@ ROOT_TEST(configure_with_cspace_root_data_too_wide_for_the_cnode_fails)
     mica_cptr_t cn = small_cspace();
     mica_cptr_t t = mt_make(MICA_TCB_OBJECT, 0);
     /* 59 guard bits + radix 6 > 64: the derived cap would be null. */
-    ASSERT_FAILS(mica_tcb_configure(t, 0, cn, mica_cnode_capdata_new(0, 59),
+    mt_assert_fails(mica_tcb_configure(t, 0, cn, mica_cnode_capdata_new(0, 59),
                                     MICA_CAP_INIT_VSPACE, 0, 0, 0), MICA_ILLEGAL_OPERATION);
 }
 
@@ -491,9 +482,9 @@ ROOT_TEST(configure_with_a_short_message_is_truncated)
     mica_set_cap(0, CNODE);
     mica_set_cap(1, MICA_CAP_INIT_VSPACE);
     mica_set_cap(2, frame);
-    ASSERT_FAILS(raw_invoke(t, MICA_TCB_CONFIGURE, 3, 3, mr), MICA_TRUNCATED_MESSAGE);
-    ASSERT_FAILS(raw_invoke(t, MICA_TCB_CONFIGURE, 2, 4, mr), MICA_TRUNCATED_MESSAGE);
-    ASSERT_FAILS(raw_invoke(t, MICA_TCB_CONFIGURE, 0, 0, mr), MICA_TRUNCATED_MESSAGE);
+    mt_assert_fails(raw_invoke(t, MICA_TCB_CONFIGURE, 3, 3, mr), MICA_TRUNCATED_MESSAGE);
+    mt_assert_fails(raw_invoke(t, MICA_TCB_CONFIGURE, 2, 4, mr), MICA_TRUNCATED_MESSAGE);
+    mt_assert_fails(raw_invoke(t, MICA_TCB_CONFIGURE, 0, 0, mr), MICA_TRUNCATED_MESSAGE);
     mt_assert_err(raw_invoke(t, MICA_TCB_CONFIGURE, 3, 4, mr), MICA_NO_ERROR);
 }
 
@@ -531,7 +522,7 @@ ROOT_TEST(set_space_changes_the_cspace_and_the_fault_endpoint)
     ck_assert_uint_eq(mica_msginfo_get_label(info), MICA_FAULT_CAP);
     ck_assert_uint_eq(mica_get_mr(MICA_CAP_FAULT_ADDR), 40);
     ck_assert_uint_eq(mica_get_mr(MICA_CAP_FAULT_IN_RECV_PHASE), 1);
-    ck_assert_uint_eq(state_of(t), MICA_THREAD_BLOCKED_ON_REPLY);
+    ck_assert_uint_eq(mt_thread_state(t), MICA_THREAD_BLOCKED_ON_REPLY);
     mt_assert_err(mica_tcb_suspend(t), MICA_NO_ERROR);
     ck_assert_int_eq(seen_count, 1);
 }
@@ -540,7 +531,7 @@ ROOT_TEST(set_space_changes_the_cspace_and_the_fault_endpoint)
 ROOT_TEST(set_space_with_a_null_cspace_fails_THREADS0005)
 {
     mica_cptr_t t = new_thread(10);
-    ASSERT_FAILS(mica_tcb_set_space(t, 0, MICA_CAP_NULL, 0, MICA_CAP_INIT_VSPACE, 0),
+    mt_assert_fails(mica_tcb_set_space(t, 0, MICA_CAP_NULL, 0, MICA_CAP_INIT_VSPACE, 0),
                  MICA_ILLEGAL_OPERATION);
     ck_assert_uint_eq(tcb_cnode_slot(t, TCB_CTABLE)->cap.obj, root_slot(CNODE)->cap.obj);
 }
@@ -549,22 +540,22 @@ ROOT_TEST(set_space_with_a_cspace_that_is_not_a_cnode_fails)
 {
     mica_cptr_t t = new_thread(10);
     mica_cptr_t nt = mt_make(MICA_NOTIFICATION_OBJECT, 0);
-    ASSERT_FAILS(mica_tcb_set_space(t, 0, nt, 0, MICA_CAP_INIT_VSPACE, 0),
+    mt_assert_fails(mica_tcb_set_space(t, 0, nt, 0, MICA_CAP_INIT_VSPACE, 0),
                  MICA_ILLEGAL_OPERATION);
-    ASSERT_FAILS(mica_tcb_set_space(t, 0, MICA_CAP_INIT_IPC_BUFFER, 0, MICA_CAP_INIT_VSPACE, 0),
+    mt_assert_fails(mica_tcb_set_space(t, 0, MICA_CAP_INIT_IPC_BUFFER, 0, MICA_CAP_INIT_VSPACE, 0),
                  MICA_ILLEGAL_OPERATION);
     /* Cap data that leaves no valid CNode cap. */
-    ASSERT_FAILS(mica_tcb_set_space(t, 0, CNODE, mica_cnode_capdata_new(0, 53),
+    mt_assert_fails(mica_tcb_set_space(t, 0, CNODE, mica_cnode_capdata_new(0, 53),
                                     MICA_CAP_INIT_VSPACE, 0), MICA_ILLEGAL_OPERATION);
 }
 
 ROOT_TEST(set_space_with_a_vspace_root_that_is_not_a_vspace_fails)
 {
     mica_cptr_t t = new_thread(10);
-    ASSERT_FAILS(mica_tcb_set_space(t, 0, CNODE, 0, MICA_CAP_NULL, 0), MICA_ILLEGAL_OPERATION);
-    ASSERT_FAILS(mica_tcb_set_space(t, 0, CNODE, 0, MICA_CAP_INIT_TCB, 0),
+    mt_assert_fails(mica_tcb_set_space(t, 0, CNODE, 0, MICA_CAP_NULL, 0), MICA_ILLEGAL_OPERATION);
+    mt_assert_fails(mica_tcb_set_space(t, 0, CNODE, 0, MICA_CAP_INIT_TCB, 0),
                  MICA_ILLEGAL_OPERATION);
-    ASSERT_FAILS(mica_tcb_set_space(t, 0, CNODE, 0, MICA_CAP_INIT_IPC_BUFFER, 0),
+    mt_assert_fails(mica_tcb_set_space(t, 0, CNODE, 0, MICA_CAP_INIT_IPC_BUFFER, 0),
                  MICA_ILLEGAL_OPERATION);
 }
 
@@ -574,8 +565,8 @@ ROOT_TEST(set_space_with_a_short_message_is_truncated)
     mica_word_t mr[3] = { 0, 0, 0 };
     mica_set_cap(0, CNODE);
     mica_set_cap(1, MICA_CAP_INIT_VSPACE);
-    ASSERT_FAILS(raw_invoke(t, MICA_TCB_SET_SPACE, 2, 2, mr), MICA_TRUNCATED_MESSAGE);
-    ASSERT_FAILS(raw_invoke(t, MICA_TCB_SET_SPACE, 1, 3, mr), MICA_TRUNCATED_MESSAGE);
+    mt_assert_fails(raw_invoke(t, MICA_TCB_SET_SPACE, 2, 2, mr), MICA_TRUNCATED_MESSAGE);
+    mt_assert_fails(raw_invoke(t, MICA_TCB_SET_SPACE, 1, 3, mr), MICA_TRUNCATED_MESSAGE);
     mt_assert_err(raw_invoke(t, MICA_TCB_SET_SPACE, 2, 3, mr), MICA_NO_ERROR);
 }
 
@@ -629,11 +620,11 @@ ROOT_TEST(set_ipc_buffer_with_a_cap_that_is_not_a_frame_fails)
 {
     mica_cptr_t t = new_thread(10);
     mica_cptr_t ep = mt_make(MICA_ENDPOINT_OBJECT, 0);
-    ASSERT_FAILS(mica_tcb_set_ipc_buffer(t, 0x30000000, ep), MICA_ILLEGAL_OPERATION);
-    ASSERT_FAILS(mica_tcb_set_ipc_buffer(t, 0x30000000, MICA_CAP_NULL), MICA_ILLEGAL_OPERATION);
-    ASSERT_FAILS(mica_tcb_set_ipc_buffer(t, 0x30000000, MICA_CAP_INIT_VSPACE),
+    mt_assert_fails(mica_tcb_set_ipc_buffer(t, 0x30000000, ep), MICA_ILLEGAL_OPERATION);
+    mt_assert_fails(mica_tcb_set_ipc_buffer(t, 0x30000000, MICA_CAP_NULL), MICA_ILLEGAL_OPERATION);
+    mt_assert_fails(mica_tcb_set_ipc_buffer(t, 0x30000000, MICA_CAP_INIT_VSPACE),
                  MICA_ILLEGAL_OPERATION);
-    ASSERT_FAILS(mica_tcb_set_ipc_buffer(t, 0x30000000, t), MICA_ILLEGAL_OPERATION);
+    mt_assert_fails(mica_tcb_set_ipc_buffer(t, 0x30000000, t), MICA_ILLEGAL_OPERATION);
 }
 
 /* sel4test FRAMEDIPC0001/0002: a device frame cannot be an IPC buffer. */
@@ -641,7 +632,7 @@ ROOT_TEST(set_ipc_buffer_with_a_device_frame_fails_FRAMEDIPC0001)
 {
     mica_cptr_t t = new_thread(10);
     mica_cptr_t dev = make_device_frame();
-    ASSERT_FAILS(mica_tcb_set_ipc_buffer(t, 0x30000000, dev), MICA_ILLEGAL_OPERATION);
+    mt_assert_fails(mica_tcb_set_ipc_buffer(t, 0x30000000, dev), MICA_ILLEGAL_OPERATION);
 }
 
 ROOT_TEST(set_ipc_buffer_at_an_unaligned_address_is_an_alignment_error)
@@ -650,7 +641,7 @@ ROOT_TEST(set_ipc_buffer_at_an_unaligned_address_is_an_alignment_error)
     mica_cptr_t frame = mt_make(MICA_FRAME_OBJECT, 0);
     static const mica_word_t bad[] = { 1, 8, 0x200, 0x3f8, 0x30000001, 0x30000600 };
     for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++)
-        ASSERT_FAILS(mica_tcb_set_ipc_buffer(t, bad[i], frame), MICA_ALIGNMENT_ERROR);
+        mt_assert_fails(mica_tcb_set_ipc_buffer(t, bad[i], frame), MICA_ALIGNMENT_ERROR);
     mt_assert_err(mica_tcb_set_ipc_buffer(t, 0x30000800, frame), MICA_NO_ERROR);
 }
 
@@ -660,8 +651,8 @@ ROOT_TEST(set_ipc_buffer_with_a_short_message_is_truncated)
     mica_cptr_t frame = mt_make(MICA_FRAME_OBJECT, 0);
     mica_word_t mr[1] = { 0x30000000 };
     mica_set_cap(0, frame);
-    ASSERT_FAILS(raw_invoke(t, MICA_TCB_SET_IPC_BUFFER, 1, 0, mr), MICA_TRUNCATED_MESSAGE);
-    ASSERT_FAILS(raw_invoke(t, MICA_TCB_SET_IPC_BUFFER, 0, 1, mr), MICA_TRUNCATED_MESSAGE);
+    mt_assert_fails(raw_invoke(t, MICA_TCB_SET_IPC_BUFFER, 1, 0, mr), MICA_TRUNCATED_MESSAGE);
+    mt_assert_fails(raw_invoke(t, MICA_TCB_SET_IPC_BUFFER, 0, 1, mr), MICA_TRUNCATED_MESSAGE);
     mt_assert_err(raw_invoke(t, MICA_TCB_SET_IPC_BUFFER, 1, 1, mr), MICA_NO_ERROR);
 }
 
@@ -710,7 +701,7 @@ ROOT_TEST(set_priority_with_an_authority_that_is_not_a_tcb_is_an_invalid_capabil
 
 ROOT_TEST(set_priority_invoked_on_a_cap_that_is_not_a_tcb_fails)
 {
-    ASSERT_FAILS(mica_tcb_set_priority(CNODE, MICA_CAP_INIT_TCB, 5), MICA_ILLEGAL_OPERATION);
+    mt_assert_fails(mica_tcb_set_priority(CNODE, MICA_CAP_INIT_TCB, 5), MICA_ILLEGAL_OPERATION);
     ASSERT_INVALID_CAP(mica_tcb_set_priority(MICA_CAP_NULL, MICA_CAP_INIT_TCB, 5), 0);
 }
 
@@ -749,8 +740,8 @@ ROOT_TEST(set_priority_with_a_short_message_is_truncated)
     mica_cptr_t t = new_thread(10);
     mica_word_t mr[1] = { 5 };
     mica_set_cap(0, MICA_CAP_INIT_TCB);
-    ASSERT_FAILS(raw_invoke(t, MICA_TCB_SET_PRIORITY, 1, 0, mr), MICA_TRUNCATED_MESSAGE);
-    ASSERT_FAILS(raw_invoke(t, MICA_TCB_SET_PRIORITY, 0, 1, mr), MICA_TRUNCATED_MESSAGE);
+    mt_assert_fails(raw_invoke(t, MICA_TCB_SET_PRIORITY, 1, 0, mr), MICA_TRUNCATED_MESSAGE);
+    mt_assert_fails(raw_invoke(t, MICA_TCB_SET_PRIORITY, 0, 1, mr), MICA_TRUNCATED_MESSAGE);
     mt_assert_err(raw_invoke(t, MICA_TCB_SET_PRIORITY, 1, 1, mr), MICA_NO_ERROR);
     ck_assert_uint_eq(tcb_of(t)->priority, 5);
 }
@@ -781,8 +772,8 @@ ROOT_TEST(set_mc_priority_errors)
     ASSERT_INVALID_CAP(mica_tcb_set_mc_priority(t, MICA_CAP_NULL, 5), 1);
     mica_word_t mr[1] = { 5 };
     mica_set_cap(0, MICA_CAP_INIT_TCB);
-    ASSERT_FAILS(raw_invoke(t, MICA_TCB_SET_MC_PRIORITY, 1, 0, mr), MICA_TRUNCATED_MESSAGE);
-    ASSERT_FAILS(raw_invoke(t, MICA_TCB_SET_MC_PRIORITY, 0, 1, mr), MICA_TRUNCATED_MESSAGE);
+    mt_assert_fails(raw_invoke(t, MICA_TCB_SET_MC_PRIORITY, 1, 0, mr), MICA_TRUNCATED_MESSAGE);
+    mt_assert_fails(raw_invoke(t, MICA_TCB_SET_MC_PRIORITY, 0, 1, mr), MICA_TRUNCATED_MESSAGE);
     ck_assert_uint_eq(tcb_of(t)->mcp, 0);
 }
 
@@ -809,8 +800,8 @@ ROOT_TEST(set_sched_params_errors)
     ASSERT_INVALID_CAP(mica_tcb_set_sched_params(t, ep, 5, 5), 1);
     mica_word_t mr[2] = { 5, 5 };
     mica_set_cap(0, auth);
-    ASSERT_FAILS(raw_invoke(t, MICA_TCB_SET_SCHED_PARAMS, 1, 1, mr), MICA_TRUNCATED_MESSAGE);
-    ASSERT_FAILS(raw_invoke(t, MICA_TCB_SET_SCHED_PARAMS, 0, 2, mr), MICA_TRUNCATED_MESSAGE);
+    mt_assert_fails(raw_invoke(t, MICA_TCB_SET_SCHED_PARAMS, 1, 1, mr), MICA_TRUNCATED_MESSAGE);
+    mt_assert_fails(raw_invoke(t, MICA_TCB_SET_SCHED_PARAMS, 0, 2, mr), MICA_TRUNCATED_MESSAGE);
     mt_assert_err(raw_invoke(t, MICA_TCB_SET_SCHED_PARAMS, 1, 2, mr), MICA_NO_ERROR);
     ck_assert_uint_eq(tcb_of(t)->mcp, 5);
     ck_assert_uint_eq(tcb_of(t)->priority, 5);
@@ -838,7 +829,7 @@ ROOT_TEST(read_registers_returns_what_write_registers_wrote)
                   MICA_NO_ERROR);
     ck_assert_mem_eq(&in, &out, sizeof in);
     /* Without resume_target the thread is not started. */
-    ck_assert_uint_eq(state_of(t), MICA_THREAD_INACTIVE);
+    ck_assert_uint_eq(mt_thread_state(t), MICA_THREAD_INACTIVE);
 }
 
 ROOT_TEST(read_registers_returns_only_count_words)
@@ -859,9 +850,9 @@ ROOT_TEST(read_registers_returns_only_count_words)
 ROOT_TEST(read_registers_of_oneself_is_illegal)
 {
     mica_user_context_t r;
-    ASSERT_FAILS(mica_tcb_read_registers(MICA_CAP_INIT_TCB, false, 0, 1, &r),
+    mt_assert_fails(mica_tcb_read_registers(MICA_CAP_INIT_TCB, false, 0, 1, &r),
                  MICA_ILLEGAL_OPERATION);
-    ASSERT_FAILS(mica_tcb_read_registers(MICA_CAP_INIT_TCB, true, 0, MICA_USER_CONTEXT_WORDS, &r),
+    mt_assert_fails(mica_tcb_read_registers(MICA_CAP_INIT_TCB, true, 0, MICA_USER_CONTEXT_WORDS, &r),
                  MICA_ILLEGAL_OPERATION);
 }
 
@@ -880,8 +871,8 @@ ROOT_TEST(read_registers_with_a_short_message_is_truncated)
 {
     mica_cptr_t t = new_thread(10);
     mica_word_t mr[2] = { 0, 1 };
-    ASSERT_FAILS(raw_invoke(t, MICA_TCB_READ_REGISTERS, 0, 1, mr), MICA_TRUNCATED_MESSAGE);
-    ASSERT_FAILS(raw_invoke(t, MICA_TCB_READ_REGISTERS, 0, 0, mr), MICA_TRUNCATED_MESSAGE);
+    mt_assert_fails(raw_invoke(t, MICA_TCB_READ_REGISTERS, 0, 1, mr), MICA_TRUNCATED_MESSAGE);
+    mt_assert_fails(raw_invoke(t, MICA_TCB_READ_REGISTERS, 0, 0, mr), MICA_TRUNCATED_MESSAGE);
 }
 
 ROOT_TEST(read_registers_with_suspend_source_suspends_the_target)
@@ -889,12 +880,12 @@ ROOT_TEST(read_registers_with_suspend_source_suspends_the_target)
     reset_seen();
     mica_cptr_t t = new_thread(10);
     start(t, record_a0, 1, 0, 0, 0);
-    ck_assert_uint_eq(state_of(t), MICA_THREAD_RESTART);
+    ck_assert_uint_eq(mt_thread_state(t), MICA_THREAD_RESTART);
     mica_user_context_t r;
     mt_assert_err(mica_tcb_read_registers(t, true, 0, 3, &r), MICA_NO_ERROR);
     ck_assert_uint_eq(r.pc, (mica_word_t)record_a0);
     ck_assert_uint_eq(r.r0, 1);
-    ck_assert_uint_eq(state_of(t), MICA_THREAD_INACTIVE);
+    ck_assert_uint_eq(mt_thread_state(t), MICA_THREAD_INACTIVE);
     run_others();
     ck_assert_int_eq(seen_count, 0);
 }
@@ -917,9 +908,9 @@ ROOT_TEST(write_registers_without_resume_does_not_start_the_thread)
 ROOT_TEST(write_registers_of_oneself_is_illegal)
 {
     mica_user_context_t r = sample_regs(0);
-    ASSERT_FAILS(mica_tcb_write_registers(MICA_CAP_INIT_TCB, false, 0, 1, &r),
+    mt_assert_fails(mica_tcb_write_registers(MICA_CAP_INIT_TCB, false, 0, 1, &r),
                  MICA_ILLEGAL_OPERATION);
-    ASSERT_FAILS(mica_tcb_write_registers(MICA_CAP_INIT_TCB, true, 0, MICA_USER_CONTEXT_WORDS, &r),
+    mt_assert_fails(mica_tcb_write_registers(MICA_CAP_INIT_TCB, true, 0, MICA_USER_CONTEXT_WORDS, &r),
                  MICA_ILLEGAL_OPERATION);
 }
 
@@ -927,8 +918,8 @@ ROOT_TEST(write_registers_with_fewer_words_than_count_is_truncated)
 {
     mica_cptr_t t = new_thread(10);
     mica_word_t mr[16] = { 0, 5, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14 };
-    ASSERT_FAILS(raw_invoke(t, MICA_TCB_WRITE_REGISTERS, 0, 1, mr), MICA_TRUNCATED_MESSAGE);
-    ASSERT_FAILS(raw_invoke(t, MICA_TCB_WRITE_REGISTERS, 0, 6, mr), MICA_TRUNCATED_MESSAGE);
+    mt_assert_fails(raw_invoke(t, MICA_TCB_WRITE_REGISTERS, 0, 1, mr), MICA_TRUNCATED_MESSAGE);
+    mt_assert_fails(raw_invoke(t, MICA_TCB_WRITE_REGISTERS, 0, 6, mr), MICA_TRUNCATED_MESSAGE);
     mt_assert_err(raw_invoke(t, MICA_TCB_WRITE_REGISTERS, 0, 7, mr), MICA_NO_ERROR);
     mica_user_context_t r;
     mt_assert_err(mica_tcb_read_registers(t, false, 0, 6, &r), MICA_NO_ERROR);
@@ -972,8 +963,8 @@ ROOT_TEST(copy_registers_copies_the_frame_registers_and_resumes_the_target)
     ck_assert_uint_eq(out.r3, 6);
     ck_assert_uint_eq(out.r7, 0x77);
     ck_assert_uint_eq(out.tls, 0);      /* tls is not a frame register */
-    ck_assert_uint_eq(state_of(dst), MICA_THREAD_RESTART);
-    ck_assert_uint_eq(state_of(src), MICA_THREAD_INACTIVE);
+    ck_assert_uint_eq(mt_thread_state(dst), MICA_THREAD_RESTART);
+    ck_assert_uint_eq(mt_thread_state(src), MICA_THREAD_INACTIVE);
     run_others();
     /* The copy started at the source's entry with its arguments; the source never ran. */
     ck_assert_int_eq(seen_count, 4);
@@ -996,7 +987,7 @@ ROOT_TEST(copy_registers_transfer_integer_copies_only_tls)
     ck_assert_uint_eq(out.r7, b.r7);
     ck_assert_uint_eq(out.tls, a.tls);
     /* Neither flag for suspend nor resume: states unchanged. */
-    ck_assert_uint_eq(state_of(dst), MICA_THREAD_INACTIVE);
+    ck_assert_uint_eq(mt_thread_state(dst), MICA_THREAD_INACTIVE);
     /* Nothing transferred: no change to the registers. */
     mt_assert_err(mica_tcb_copy_registers(src, dst, false, false, false, false, 0), MICA_NO_ERROR);
     mt_assert_err(mica_tcb_read_registers(src, false, 0, MICA_USER_CONTEXT_WORDS, &out),
@@ -1009,10 +1000,10 @@ ROOT_TEST(copy_registers_with_suspend_source_suspends_the_source)
     reset_seen();
     mica_cptr_t src = new_thread(10), dst = new_thread(10);
     start(src, record_a0, 3, 0, 0, 0);
-    ck_assert_uint_eq(state_of(src), MICA_THREAD_RESTART);
+    ck_assert_uint_eq(mt_thread_state(src), MICA_THREAD_RESTART);
     mt_assert_err(mica_tcb_copy_registers(dst, src, true, false, true, true, 0), MICA_NO_ERROR);
-    ck_assert_uint_eq(state_of(src), MICA_THREAD_INACTIVE);
-    ck_assert_uint_eq(state_of(dst), MICA_THREAD_INACTIVE);
+    ck_assert_uint_eq(mt_thread_state(src), MICA_THREAD_INACTIVE);
+    ck_assert_uint_eq(mt_thread_state(dst), MICA_THREAD_INACTIVE);
     run_others();
     ck_assert_int_eq(seen_count, 0);
     mt_assert_err(mica_tcb_resume(dst), MICA_NO_ERROR);
@@ -1034,8 +1025,8 @@ ROOT_TEST(copy_registers_with_a_short_message_is_truncated)
     mica_cptr_t src = new_thread(10), dst = new_thread(10);
     mica_word_t mr[1] = { 4 };
     mica_set_cap(0, src);
-    ASSERT_FAILS(raw_invoke(dst, MICA_TCB_COPY_REGISTERS, 1, 0, mr), MICA_TRUNCATED_MESSAGE);
-    ASSERT_FAILS(raw_invoke(dst, MICA_TCB_COPY_REGISTERS, 0, 1, mr), MICA_TRUNCATED_MESSAGE);
+    mt_assert_fails(raw_invoke(dst, MICA_TCB_COPY_REGISTERS, 1, 0, mr), MICA_TRUNCATED_MESSAGE);
+    mt_assert_fails(raw_invoke(dst, MICA_TCB_COPY_REGISTERS, 0, 1, mr), MICA_TRUNCATED_MESSAGE);
     mt_assert_err(raw_invoke(dst, MICA_TCB_COPY_REGISTERS, 1, 1, mr), MICA_NO_ERROR);
 }
 
@@ -1071,10 +1062,10 @@ ROOT_TEST(resume_of_a_thread_blocked_in_recv_restarts_the_recv)
     mica_cptr_t t = new_thread(100);
     start(t, receive_forever, ep, 0, 0, 0);
     set_my_prio(50);
-    ck_assert_uint_eq(state_of(t), MICA_THREAD_BLOCKED_ON_RECEIVE);
+    ck_assert_uint_eq(mt_thread_state(t), MICA_THREAD_BLOCKED_ON_RECEIVE);
     /* Resume cancels the IPC and restarts the system call: it waits again. */
     mt_assert_err(mica_tcb_resume(t), MICA_NO_ERROR);
-    ck_assert_uint_eq(state_of(t), MICA_THREAD_BLOCKED_ON_RECEIVE);
+    ck_assert_uint_eq(mt_thread_state(t), MICA_THREAD_BLOCKED_ON_RECEIVE);
     ck_assert_uint_eq(recv_count, 0);
     mica_word_t v = 42;
     mica_send_with_mrs(ep, mica_msginfo_new(0, 0, 0, 1), &v, NULL, NULL, NULL);
@@ -1129,7 +1120,7 @@ ROOT_TEST(suspend_removes_a_receiver_from_the_endpoint_queue)
     ck_assert_uint_eq(ep_state_of(ep), EP_RECV);
     ck_assert_uint_eq(ep_head(ep), obj_of(r0));
     mt_assert_err(mica_tcb_suspend(r0), MICA_NO_ERROR);
-    ck_assert_uint_eq(state_of(r0), MICA_THREAD_INACTIVE);
+    ck_assert_uint_eq(mt_thread_state(r0), MICA_THREAD_INACTIVE);
     ck_assert_uint_eq(ep_head(ep), obj_of(r1));
     /* The message goes to the remaining receiver. */
     mica_word_t v = 7;
@@ -1171,7 +1162,7 @@ ROOT_TEST(suspend_removes_a_sender_from_the_endpoint_queue)
     mica_cptr_t s = new_thread(100);
     start(s, send_once, ep, 5, 0, 0);
     run_others();
-    ck_assert_uint_eq(state_of(s), MICA_THREAD_BLOCKED_ON_SEND);
+    ck_assert_uint_eq(mt_thread_state(s), MICA_THREAD_BLOCKED_ON_SEND);
     ck_assert_uint_eq(ep_state_of(ep), EP_SEND);
     mt_assert_err(mica_tcb_suspend(s), MICA_NO_ERROR);
     ck_assert_uint_eq(ep_state_of(ep), EP_IDLE);
@@ -1197,7 +1188,7 @@ ROOT_TEST(suspend_removes_a_waiter_from_the_notification)
     mica_cptr_t w = new_thread(100);
     start(w, wait_once, nt, 0, 0, 0);
     run_others();
-    ck_assert_uint_eq(state_of(w), MICA_THREAD_BLOCKED_ON_NOTIFICATION);
+    ck_assert_uint_eq(mt_thread_state(w), MICA_THREAD_BLOCKED_ON_NOTIFICATION);
     mt_assert_err(mica_tcb_suspend(w), MICA_NO_ERROR);
     ck_assert_uint_eq(((notification_t *)paddr_to_ptr(obj_of(nt)))->head_state & ~3ull, 0);
     mica_cptr_t badged = mt_slot();
@@ -1229,16 +1220,16 @@ ROOT_TEST(suspend_of_a_caller_waiting_for_its_reply_cancels_the_reply_IPC0010)
     start(c, call_once, ep, 0, 0, 0);
     set_my_prio(50);
     mica_recv(ep, NULL);
-    ck_assert_uint_eq(state_of(c), MICA_THREAD_BLOCKED_ON_REPLY);
+    ck_assert_uint_eq(mt_thread_state(c), MICA_THREAD_BLOCKED_ON_REPLY);
     ck_assert_int_eq(((cte_t *)paddr_to_ptr(ks.root_tcb))[TCB_CALLER].cap.type,
                      MICA_CAP_TYPE_REPLY);
     mt_assert_err(mica_tcb_suspend(c), MICA_NO_ERROR);
-    ck_assert_uint_eq(state_of(c), MICA_THREAD_INACTIVE);
+    ck_assert_uint_eq(mt_thread_state(c), MICA_THREAD_INACTIVE);
     /* The reply cap is gone: the reply goes nowhere. */
     ck_assert_int_eq(((cte_t *)paddr_to_ptr(ks.root_tcb))[TCB_CALLER].cap.type,
                      MICA_CAP_TYPE_NULL);
     mica_reply(mica_msginfo_new(0, 0, 0, 0));
-    ck_assert_uint_eq(state_of(c), MICA_THREAD_INACTIVE);
+    ck_assert_uint_eq(mt_thread_state(c), MICA_THREAD_INACTIVE);
     ck_assert_int_eq(seen_count, 1);
 }
 
@@ -1257,7 +1248,7 @@ ROOT_TEST(a_thread_can_suspend_itself)
     start(t, suspend_self, t, 0, 0, 0);
     run_others();
     ck_assert_int_eq(seen_count, 1);
-    ck_assert_uint_eq(state_of(t), MICA_THREAD_INACTIVE);
+    ck_assert_uint_eq(mt_thread_state(t), MICA_THREAD_INACTIVE);
 }
 
 ROOT_TEST(suspend_of_a_ready_thread_keeps_it_from_running)
@@ -1266,7 +1257,7 @@ ROOT_TEST(suspend_of_a_ready_thread_keeps_it_from_running)
     mica_cptr_t t = new_thread(100);
     start(t, record_a0, 1, 0, 0, 0);
     mt_assert_err(mica_tcb_suspend(t), MICA_NO_ERROR);
-    ck_assert_uint_eq(state_of(t), MICA_THREAD_INACTIVE);
+    ck_assert_uint_eq(mt_thread_state(t), MICA_THREAD_INACTIVE);
     ck_assert(!(tcb_of(t)->flags & TCB_FLAG_QUEUED));
     run_others();
     ck_assert_int_eq(seen_count, 0);
@@ -1296,7 +1287,7 @@ ROOT_TEST(bind_notification_delivers_signals_to_a_thread_waiting_on_an_endpoint)
     ck_assert_uint_eq(((notification_t *)paddr_to_ptr(obj_of(nt)))->bound_tcb, obj_of(t));
     start(t, recv_badge, ep, 0, 0, 0);
     run_others();
-    ck_assert_uint_eq(state_of(t), MICA_THREAD_BLOCKED_ON_RECEIVE);
+    ck_assert_uint_eq(mt_thread_state(t), MICA_THREAD_BLOCKED_ON_RECEIVE);
     mica_cptr_t badged = mt_slot();
     mt_assert_err(mica_cnode_mint(CNODE, badged, DEPTH, CNODE, nt, DEPTH, MICA_ALL_RIGHTS, 0x5),
                   MICA_NO_ERROR);
@@ -1312,8 +1303,8 @@ ROOT_TEST(bind_notification_to_a_bound_tcb_is_illegal)
     mica_cptr_t n1 = mt_make(MICA_NOTIFICATION_OBJECT, 0);
     mica_cptr_t n2 = mt_make(MICA_NOTIFICATION_OBJECT, 0);
     mt_assert_err(mica_tcb_bind_notification(t, n1), MICA_NO_ERROR);
-    ASSERT_FAILS(mica_tcb_bind_notification(t, n2), MICA_ILLEGAL_OPERATION);
-    ASSERT_FAILS(mica_tcb_bind_notification(t, n1), MICA_ILLEGAL_OPERATION);
+    mt_assert_fails(mica_tcb_bind_notification(t, n2), MICA_ILLEGAL_OPERATION);
+    mt_assert_fails(mica_tcb_bind_notification(t, n1), MICA_ILLEGAL_OPERATION);
 }
 
 ROOT_TEST(bind_notification_already_bound_to_another_tcb_is_illegal)
@@ -1321,7 +1312,7 @@ ROOT_TEST(bind_notification_already_bound_to_another_tcb_is_illegal)
     mica_cptr_t t = new_thread(10), u = new_thread(10);
     mica_cptr_t nt = mt_make(MICA_NOTIFICATION_OBJECT, 0);
     mt_assert_err(mica_tcb_bind_notification(t, nt), MICA_NO_ERROR);
-    ASSERT_FAILS(mica_tcb_bind_notification(u, nt), MICA_ILLEGAL_OPERATION);
+    mt_assert_fails(mica_tcb_bind_notification(u, nt), MICA_ILLEGAL_OPERATION);
 }
 
 ROOT_TEST(bind_notification_with_waiters_is_illegal)
@@ -1331,7 +1322,7 @@ ROOT_TEST(bind_notification_with_waiters_is_illegal)
     mica_cptr_t w = new_thread(100), t = new_thread(10);
     start(w, wait_once, nt, 0, 0, 0);
     run_others();
-    ASSERT_FAILS(mica_tcb_bind_notification(t, nt), MICA_ILLEGAL_OPERATION);
+    mt_assert_fails(mica_tcb_bind_notification(t, nt), MICA_ILLEGAL_OPERATION);
     mica_signal(nt);
 }
 
@@ -1341,9 +1332,9 @@ ROOT_TEST(bind_notification_needs_a_notification_cap_with_read)
     mica_cptr_t nt = mt_make(MICA_NOTIFICATION_OBJECT, 0);
     mica_cptr_t ep = mt_make(MICA_ENDPOINT_OBJECT, 0);
     mica_cptr_t write_only = copy_of(nt, MICA_CAN_WRITE);
-    ASSERT_FAILS(mica_tcb_bind_notification(t, ep), MICA_ILLEGAL_OPERATION);
-    ASSERT_FAILS(mica_tcb_bind_notification(t, MICA_CAP_NULL), MICA_ILLEGAL_OPERATION);
-    ASSERT_FAILS(mica_tcb_bind_notification(t, write_only), MICA_ILLEGAL_OPERATION);
+    mt_assert_fails(mica_tcb_bind_notification(t, ep), MICA_ILLEGAL_OPERATION);
+    mt_assert_fails(mica_tcb_bind_notification(t, MICA_CAP_NULL), MICA_ILLEGAL_OPERATION);
+    mt_assert_fails(mica_tcb_bind_notification(t, write_only), MICA_ILLEGAL_OPERATION);
     mica_cptr_t read_only = copy_of(nt, MICA_CAN_READ);
     mt_assert_err(mica_tcb_bind_notification(t, read_only), MICA_NO_ERROR);
 }
@@ -1352,7 +1343,7 @@ ROOT_TEST(bind_notification_without_the_cap_is_truncated)
 {
     mica_cptr_t t = new_thread(10);
     mica_word_t mr[1] = { 0 };
-    ASSERT_FAILS(raw_invoke(t, MICA_TCB_BIND_NOTIFICATION, 0, 0, mr), MICA_TRUNCATED_MESSAGE);
+    mt_assert_fails(raw_invoke(t, MICA_TCB_BIND_NOTIFICATION, 0, 0, mr), MICA_TRUNCATED_MESSAGE);
 }
 
 ROOT_TEST(unbind_notification_frees_the_notification_for_another_tcb)
@@ -1371,11 +1362,11 @@ ROOT_TEST(unbind_notification_frees_the_notification_for_another_tcb)
 ROOT_TEST(unbind_notification_of_an_unbound_tcb_is_illegal)
 {
     mica_cptr_t t = new_thread(10);
-    ASSERT_FAILS(mica_tcb_unbind_notification(t), MICA_ILLEGAL_OPERATION);
+    mt_assert_fails(mica_tcb_unbind_notification(t), MICA_ILLEGAL_OPERATION);
     mica_cptr_t nt = mt_make(MICA_NOTIFICATION_OBJECT, 0);
     mt_assert_err(mica_tcb_bind_notification(t, nt), MICA_NO_ERROR);
     mt_assert_err(mica_tcb_unbind_notification(t), MICA_NO_ERROR);
-    ASSERT_FAILS(mica_tcb_unbind_notification(t), MICA_ILLEGAL_OPERATION);
+    mt_assert_fails(mica_tcb_unbind_notification(t), MICA_ILLEGAL_OPERATION);
 }
 
 /* --- SetAffinity / SetTLSBase / labels ------------------------------------------------ */
@@ -1392,16 +1383,16 @@ ROOT_TEST(set_affinity_to_a_cpu_that_does_not_exist_is_illegal)
 {
     mica_cptr_t t = new_thread(10);
     ck_assert_uint_eq(bi->num_nodes, 1);
-    ASSERT_FAILS(mica_tcb_set_affinity(t, 1), MICA_ILLEGAL_OPERATION);
-    ASSERT_FAILS(mica_tcb_set_affinity(t, 64), MICA_ILLEGAL_OPERATION);
-    ASSERT_FAILS(mica_tcb_set_affinity(t, ~0ul), MICA_ILLEGAL_OPERATION);
+    mt_assert_fails(mica_tcb_set_affinity(t, 1), MICA_ILLEGAL_OPERATION);
+    mt_assert_fails(mica_tcb_set_affinity(t, 64), MICA_ILLEGAL_OPERATION);
+    mt_assert_fails(mica_tcb_set_affinity(t, ~0ul), MICA_ILLEGAL_OPERATION);
 }
 
 ROOT_TEST(set_affinity_with_a_short_message_is_truncated)
 {
     mica_cptr_t t = new_thread(10);
     mica_word_t mr[1] = { 0 };
-    ASSERT_FAILS(raw_invoke(t, MICA_TCB_SET_AFFINITY, 0, 0, mr), MICA_TRUNCATED_MESSAGE);
+    mt_assert_fails(raw_invoke(t, MICA_TCB_SET_AFFINITY, 0, 0, mr), MICA_TRUNCATED_MESSAGE);
 }
 
 ROOT_TEST(set_tls_base_sets_the_tls_register)
@@ -1439,17 +1430,17 @@ ROOT_TEST(set_tls_base_with_a_short_message_is_truncated)
 {
     mica_cptr_t t = new_thread(10);
     mica_word_t mr[1] = { 0 };
-    ASSERT_FAILS(raw_invoke(t, MICA_TCB_SET_TLS_BASE, 0, 0, mr), MICA_TRUNCATED_MESSAGE);
+    mt_assert_fails(raw_invoke(t, MICA_TCB_SET_TLS_BASE, 0, 0, mr), MICA_TRUNCATED_MESSAGE);
 }
 
 ROOT_TEST(a_label_that_is_not_a_tcb_operation_is_illegal)
 {
     mica_cptr_t t = new_thread(10);
     mica_word_t mr[6] = { 0 };
-    ASSERT_FAILS(raw_invoke(t, MICA_INVALID_INVOCATION, 0, 0, mr), MICA_ILLEGAL_OPERATION);
-    ASSERT_FAILS(raw_invoke(t, MICA_CNODE_COPY, 0, 5, mr), MICA_ILLEGAL_OPERATION);
-    ASSERT_FAILS(raw_invoke(t, MICA_UNTYPED_RETYPE, 0, 6, mr), MICA_ILLEGAL_OPERATION);
-    ASSERT_FAILS(raw_invoke(t, MICA_NUM_INVOCATION_LABELS + 7, 0, 0, mr), MICA_ILLEGAL_OPERATION);
+    mt_assert_fails(raw_invoke(t, MICA_INVALID_INVOCATION, 0, 0, mr), MICA_ILLEGAL_OPERATION);
+    mt_assert_fails(raw_invoke(t, MICA_CNODE_COPY, 0, 5, mr), MICA_ILLEGAL_OPERATION);
+    mt_assert_fails(raw_invoke(t, MICA_UNTYPED_RETYPE, 0, 6, mr), MICA_ILLEGAL_OPERATION);
+    mt_assert_fails(raw_invoke(t, MICA_NUM_INVOCATION_LABELS + 7, 0, 0, mr), MICA_ILLEGAL_OPERATION);
 }
 
 /* What a reply carries, per seL4: label = error, length = the error's MR count. */

@@ -14,28 +14,22 @@
 /* --- helpers ------------------------------------------------------------ */
 
 /* A failing invocation returns `want` and leaves all kernel state unchanged. */
-#define assert_fails(expr, want) do { \
-        uint64_t mt_d_ = mt_kernel_digest(); \
-        mt_assert_err(expr, want); \
-        ck_assert_msg(mt_kernel_digest() == mt_d_, "failed %s changed kernel state", #expr); \
-    } while (0)
 
-#define assert_mr(i, v) ck_assert_uint_eq(mica_get_mr(i), (v))
 
 #define assert_range_error(expr, lo, hi) do { \
-        assert_fails(expr, MICA_RANGE_ERROR); \
-        assert_mr(0, lo); \
-        assert_mr(1, hi); \
+        mt_assert_fails(expr, MICA_RANGE_ERROR); \
+        mt_assert_mr(0, lo); \
+        mt_assert_mr(1, hi); \
     } while (0)
 
 #define assert_invalid_argument(expr, n) do { \
-        assert_fails(expr, MICA_INVALID_ARGUMENT); \
-        assert_mr(0, n); \
+        mt_assert_fails(expr, MICA_INVALID_ARGUMENT); \
+        mt_assert_mr(0, n); \
     } while (0)
 
 #define assert_not_enough_memory(expr, left) do { \
-        assert_fails(expr, MICA_NOT_ENOUGH_MEMORY); \
-        assert_mr(0, left); \
+        mt_assert_fails(expr, MICA_NOT_ENOUGH_MEMORY); \
+        mt_assert_mr(0, left); \
     } while (0)
 
 #define retype(ut, type, bits, slot, n) \
@@ -86,7 +80,7 @@ static mica_word_t frame_paddr(mica_cptr_t frame)
 static mica_word_t free_bytes(mica_cptr_t ut)
 {
     mica_cptr_t s = mt_slot();
-    assert_fails(retype(ut, MICA_UNTYPED_OBJECT, MICA_MAX_UNTYPED_BITS, s, 1),
+    mt_assert_fails(retype(ut, MICA_UNTYPED_OBJECT, MICA_MAX_UNTYPED_BITS, s, 1),
                  MICA_NOT_ENOUGH_MEMORY);
     return mica_get_mr(0);
 }
@@ -431,44 +425,44 @@ static void second_level(const mica_bootinfo_t *bi)
     ck_assert_int_eq(mica_debug_cap_identify(out + 2), MICA_CAP_TYPE_TCB);
 
     /* L3 reached through its original cap in the root CNode: slot 1 is taken. */
-    assert_fails(mica_untyped_retype(ut, MICA_ENDPOINT_OBJECT, 0, CNODE, l3, DEPTH, 1, 1),
+    mt_assert_fails(mica_untyped_retype(ut, MICA_ENDPOINT_OBJECT, 0, CNODE, l3, DEPTH, 1, 1),
                  MICA_DELETE_FIRST);
 
     /* Wrong guard: 5 bits left at L2, its guard 3 of 2 bits not matched. */
-    assert_fails(mica_untyped_retype(ut, MICA_ENDPOINT_OBJECT, 0, l1, (((9 << 2) | 2) << 3) | 2,
+    mt_assert_fails(mica_untyped_retype(ut, MICA_ENDPOINT_OBJECT, 0, l1, (((9 << 2) | 2) << 3) | 2,
                                      9, 0, 1), MICA_FAILED_LOOKUP);
-    assert_mr(0, 0);
-    assert_mr(1, MICA_GUARD_MISMATCH);
-    assert_mr(2, 5);
-    assert_mr(3, 3);
-    assert_mr(4, 2);
+    mt_assert_mr(0, 0);
+    mt_assert_mr(1, MICA_GUARD_MISMATCH);
+    mt_assert_mr(2, 5);
+    mt_assert_mr(3, 3);
+    mt_assert_mr(4, 2);
     /* Only 1 bit left for a 2-bit guard. */
-    assert_fails(mica_untyped_retype(ut, MICA_ENDPOINT_OBJECT, 0, l1, (9 << 1) | 1, 5, 0, 1),
+    mt_assert_fails(mica_untyped_retype(ut, MICA_ENDPOINT_OBJECT, 0, l1, (9 << 1) | 1, 5, 0, 1),
                  MICA_FAILED_LOOKUP);
-    assert_mr(1, MICA_GUARD_MISMATCH);
-    assert_mr(2, 1);
-    assert_mr(3, 3);
-    assert_mr(4, 2);
+    mt_assert_mr(1, MICA_GUARD_MISMATCH);
+    mt_assert_mr(2, 1);
+    mt_assert_mr(3, 3);
+    mt_assert_mr(4, 2);
     /* A guard cannot be a stopping point: 2 bits cannot cover guard + radix = 5. */
-    assert_fails(mica_untyped_retype(ut, MICA_ENDPOINT_OBJECT, 0, l1, to_l2, 6, 0, 1),
+    mt_assert_fails(mica_untyped_retype(ut, MICA_ENDPOINT_OBJECT, 0, l1, to_l2, 6, 0, 1),
                  MICA_FAILED_LOOKUP);
-    assert_mr(0, 0);
-    assert_mr(1, MICA_DEPTH_MISMATCH);
-    assert_mr(2, 2);
-    assert_mr(3, 5);
+    mt_assert_mr(0, 0);
+    mt_assert_mr(1, MICA_DEPTH_MISMATCH);
+    mt_assert_mr(2, 2);
+    mt_assert_mr(3, 5);
     /* Depth 8 ends on L1 slot 3 (the TCB) with 4 bits left over. */
-    assert_fails(mica_untyped_retype(ut, MICA_ENDPOINT_OBJECT, 0, l1, 3 << 4, 8, 0, 1),
+    mt_assert_fails(mica_untyped_retype(ut, MICA_ENDPOINT_OBJECT, 0, l1, 3 << 4, 8, 0, 1),
                  MICA_FAILED_LOOKUP);
-    assert_mr(0, 0);
-    assert_mr(1, MICA_DEPTH_MISMATCH);
-    assert_mr(2, 4);
-    assert_mr(3, 0);
+    mt_assert_mr(0, 0);
+    mt_assert_mr(1, MICA_DEPTH_MISMATCH);
+    mt_assert_mr(2, 4);
+    mt_assert_mr(3, 0);
     /* A full-depth path to an empty L2 slot resolves, but the slot is no CNode. */
-    assert_fails(mica_untyped_retype(ut, MICA_ENDPOINT_OBJECT, 0, l1, (to_l2 << 3) | 1, 9, 0, 1),
+    mt_assert_fails(mica_untyped_retype(ut, MICA_ENDPOINT_OBJECT, 0, l1, (to_l2 << 3) | 1, 9, 0, 1),
                  MICA_FAILED_LOOKUP);
-    assert_mr(0, 0);
-    assert_mr(1, MICA_MISSING_CAPABILITY);
-    assert_mr(2, 9);
+    mt_assert_mr(0, 0);
+    mt_assert_mr(1, MICA_MISSING_CAPABILITY);
+    mt_assert_mr(2, 9);
 }
 
 START_TEST(retype_into_second_level_cnode_through_index_and_depth)
@@ -524,9 +518,9 @@ static void wrong_label(const mica_bootinfo_t *bi)
     const mica_word_t labels[] = { MICA_INVALID_INVOCATION, MICA_CNODE_COPY, MICA_TCB_SUSPEND,
                                    MICA_PAGE_GET_ADDRESS, MICA_NUM_INVOCATION_LABELS, 12345 };
     for (unsigned i = 0; i < sizeof labels / sizeof labels[0]; i++)
-        assert_fails(raw_retype(ut, labels[i], 6, 1, mr), MICA_ILLEGAL_OPERATION);
+        mt_assert_fails(raw_retype(ut, labels[i], 6, 1, mr), MICA_ILLEGAL_OPERATION);
     /* The label is checked before the length. */
-    assert_fails(raw_retype(ut, MICA_CNODE_REVOKE, 0, 0, mr), MICA_ILLEGAL_OPERATION);
+    mt_assert_fails(raw_retype(ut, MICA_CNODE_REVOKE, 0, 0, mr), MICA_ILLEGAL_OPERATION);
     ck_assert_int_eq(mica_debug_cap_identify(s), MICA_CAP_TYPE_NULL);
     mt_assert_err(raw_retype(ut, MICA_UNTYPED_RETYPE, 6, 1, mr), MICA_NO_ERROR);
     ck_assert_int_eq(mica_debug_cap_identify(s), MICA_CAP_TYPE_ENDPOINT);
@@ -547,10 +541,10 @@ static void not_untyped(const mica_bootinfo_t *bi)
     const mica_cptr_t caps[] = { CNODE, MICA_CAP_INIT_TCB, MICA_CAP_INIT_VSPACE,
                                  MICA_CAP_IRQ_CONTROL, frame };
     for (unsigned i = 0; i < sizeof caps / sizeof caps[0]; i++)
-        assert_fails(retype(caps[i], MICA_ENDPOINT_OBJECT, 0, s, 1), MICA_ILLEGAL_OPERATION);
+        mt_assert_fails(retype(caps[i], MICA_ENDPOINT_OBJECT, 0, s, 1), MICA_ILLEGAL_OPERATION);
     /* An empty slot is an invalid capability, number 0 (the invoked cap). */
-    assert_fails(retype(empty, MICA_ENDPOINT_OBJECT, 0, s, 1), MICA_INVALID_CAPABILITY);
-    assert_mr(0, 0);
+    mt_assert_fails(retype(empty, MICA_ENDPOINT_OBJECT, 0, s, 1), MICA_INVALID_CAPABILITY);
+    mt_assert_mr(0, 0);
 }
 
 START_TEST(retype_on_a_cap_that_is_not_untyped_fails)
@@ -566,12 +560,12 @@ static void truncated(const mica_bootinfo_t *bi)
     mica_cptr_t s = mt_slot();
     const mica_word_t mr[6] = { MICA_ENDPOINT_OBJECT, 0, 0, 0, s, 1 };
     for (mica_word_t len = 0; len < 6; len++)
-        assert_fails(raw_retype(ut, MICA_UNTYPED_RETYPE, len, 1, mr), MICA_TRUNCATED_MESSAGE);
+        mt_assert_fails(raw_retype(ut, MICA_UNTYPED_RETYPE, len, 1, mr), MICA_TRUNCATED_MESSAGE);
     /* Six words but no root CNode cap. */
-    assert_fails(raw_retype(ut, MICA_UNTYPED_RETYPE, 6, 0, mr), MICA_TRUNCATED_MESSAGE);
+    mt_assert_fails(raw_retype(ut, MICA_UNTYPED_RETYPE, 6, 0, mr), MICA_TRUNCATED_MESSAGE);
     /* Length comes before the arguments: a bad type in a short message. */
     const mica_word_t bad[6] = { 99, 64, 0, 0, ROOT_SLOTS, 0 };
-    assert_fails(raw_retype(ut, MICA_UNTYPED_RETYPE, 5, 1, bad), MICA_TRUNCATED_MESSAGE);
+    mt_assert_fails(raw_retype(ut, MICA_UNTYPED_RETYPE, 5, 1, bad), MICA_TRUNCATED_MESSAGE);
     ck_assert_int_eq(mica_debug_cap_identify(s), MICA_CAP_TYPE_NULL);
     /* Extra words beyond six are ignored. */
     mt_assert_err(raw_retype(ut, MICA_UNTYPED_RETYPE, 9, 1, mr), MICA_NO_ERROR);
@@ -679,26 +673,26 @@ static void not_a_cnode(const mica_bootinfo_t *bi)
     mica_cptr_t empty = mt_slot();
 
     /* Depth 0: the root cap itself is the destination, and it is no CNode. */
-    assert_fails(mica_untyped_retype(ut, MICA_ENDPOINT_OBJECT, 0, ep, 0, 0, 0, 1),
+    mt_assert_fails(mica_untyped_retype(ut, MICA_ENDPOINT_OBJECT, 0, ep, 0, 0, 0, 1),
                  MICA_FAILED_LOOKUP);
-    assert_mr(0, 0);
-    assert_mr(1, MICA_MISSING_CAPABILITY);
-    assert_mr(2, 0);
+    mt_assert_mr(0, 0);
+    mt_assert_mr(1, MICA_MISSING_CAPABILITY);
+    mt_assert_mr(2, 0);
     /* A slot holding an endpoint, and an empty slot, at depth 64. */
-    assert_fails(mica_untyped_retype(ut, MICA_ENDPOINT_OBJECT, 0, CNODE, ep, DEPTH, 0, 1),
+    mt_assert_fails(mica_untyped_retype(ut, MICA_ENDPOINT_OBJECT, 0, CNODE, ep, DEPTH, 0, 1),
                  MICA_FAILED_LOOKUP);
-    assert_mr(0, 0);
-    assert_mr(1, MICA_MISSING_CAPABILITY);
-    assert_mr(2, 64);
-    assert_fails(mica_untyped_retype(ut, MICA_ENDPOINT_OBJECT, 0, CNODE, empty, DEPTH, 0, 1),
+    mt_assert_mr(0, 0);
+    mt_assert_mr(1, MICA_MISSING_CAPABILITY);
+    mt_assert_mr(2, 64);
+    mt_assert_fails(mica_untyped_retype(ut, MICA_ENDPOINT_OBJECT, 0, CNODE, empty, DEPTH, 0, 1),
                  MICA_FAILED_LOOKUP);
-    assert_mr(0, 0);
-    assert_mr(1, MICA_MISSING_CAPABILITY);
-    assert_mr(2, 64);
+    mt_assert_mr(0, 0);
+    mt_assert_mr(1, MICA_MISSING_CAPABILITY);
+    mt_assert_mr(2, 64);
     /* The destination comes before the offset and count. */
-    assert_fails(mica_untyped_retype(ut, MICA_ENDPOINT_OBJECT, 0, CNODE, ep, DEPTH,
+    mt_assert_fails(mica_untyped_retype(ut, MICA_ENDPOINT_OBJECT, 0, CNODE, ep, DEPTH,
                                      ROOT_SLOTS, 0), MICA_FAILED_LOOKUP);
-    assert_mr(1, MICA_MISSING_CAPABILITY);
+    mt_assert_mr(1, MICA_MISSING_CAPABILITY);
 }
 
 START_TEST(retype_destination_not_a_cnode_is_failed_lookup)
@@ -714,25 +708,25 @@ static void unresolvable_destination(const mica_bootinfo_t *bi)
     mica_cptr_t ep = mt_make(MICA_ENDPOINT_OBJECT, 0);
 
     /* Depth > 0 with a root that is not a CNode: InvalidRoot. */
-    assert_fails(mica_untyped_retype(ut, MICA_ENDPOINT_OBJECT, 0, ep, 0, DEPTH, 0, 1),
+    mt_assert_fails(mica_untyped_retype(ut, MICA_ENDPOINT_OBJECT, 0, ep, 0, DEPTH, 0, 1),
                  MICA_FAILED_LOOKUP);
-    assert_mr(0, 0);
-    assert_mr(1, MICA_INVALID_ROOT);
+    mt_assert_mr(0, 0);
+    mt_assert_mr(1, MICA_INVALID_ROOT);
     /* The root CNode's 52-bit guard does not fit in 32 bits. */
-    assert_fails(mica_untyped_retype(ut, MICA_ENDPOINT_OBJECT, 0, CNODE, CNODE, 32, 0, 1),
+    mt_assert_fails(mica_untyped_retype(ut, MICA_ENDPOINT_OBJECT, 0, CNODE, CNODE, 32, 0, 1),
                  MICA_FAILED_LOOKUP);
-    assert_mr(0, 0);
-    assert_mr(1, MICA_GUARD_MISMATCH);
-    assert_mr(2, 32);
-    assert_mr(3, 0);
-    assert_mr(4, 52);
+    mt_assert_mr(0, 0);
+    mt_assert_mr(1, MICA_GUARD_MISMATCH);
+    mt_assert_mr(2, 32);
+    mt_assert_mr(3, 0);
+    mt_assert_mr(4, 52);
     /* Set bits in the guard part of a 64-bit CPtr. */
-    assert_fails(mica_untyped_retype(ut, MICA_ENDPOINT_OBJECT, 0, CNODE, (1ul << 40) | CNODE,
+    mt_assert_fails(mica_untyped_retype(ut, MICA_ENDPOINT_OBJECT, 0, CNODE, (1ul << 40) | CNODE,
                                      DEPTH, 0, 1), MICA_FAILED_LOOKUP);
-    assert_mr(1, MICA_GUARD_MISMATCH);
-    assert_mr(2, 64);
-    assert_mr(3, 0);
-    assert_mr(4, 52);
+    mt_assert_mr(1, MICA_GUARD_MISMATCH);
+    mt_assert_mr(2, 64);
+    mt_assert_mr(3, 0);
+    mt_assert_mr(4, 52);
     /* Depth outside 1..64. */
     assert_range_error(mica_untyped_retype(ut, MICA_ENDPOINT_OBJECT, 0, CNODE, CNODE, 65, 0, 1),
                        1, 64);
@@ -818,14 +812,14 @@ static void occupied(const mica_bootinfo_t *bi)
     mica_cptr_t ut = make_untyped(16);
     mica_cptr_t s = slots(4);
     mt_assert_err(retype(ut, MICA_NOTIFICATION_OBJECT, 0, s + 2, 1), MICA_NO_ERROR);
-    assert_fails(retype(ut, MICA_ENDPOINT_OBJECT, 0, s, 4), MICA_DELETE_FIRST);
-    assert_fails(retype(ut, MICA_ENDPOINT_OBJECT, 0, s + 2, 1), MICA_DELETE_FIRST);
+    mt_assert_fails(retype(ut, MICA_ENDPOINT_OBJECT, 0, s, 4), MICA_DELETE_FIRST);
+    mt_assert_fails(retype(ut, MICA_ENDPOINT_OBJECT, 0, s + 2, 1), MICA_DELETE_FIRST);
     /* Well-known slots are occupied too. */
-    assert_fails(retype(ut, MICA_ENDPOINT_OBJECT, 0, MICA_CAP_INIT_TCB, 1), MICA_DELETE_FIRST);
+    mt_assert_fails(retype(ut, MICA_ENDPOINT_OBJECT, 0, MICA_CAP_INIT_TCB, 1), MICA_DELETE_FIRST);
     ck_assert_int_eq(mica_debug_cap_identify(s), MICA_CAP_TYPE_NULL);
     ck_assert_int_eq(mica_debug_cap_identify(s + 1), MICA_CAP_TYPE_NULL);
     /* DeleteFirst comes before NotEnoughMemory. */
-    assert_fails(retype(ut, MICA_CNODE_OBJECT, 20, s, 4), MICA_DELETE_FIRST);
+    mt_assert_fails(retype(ut, MICA_CNODE_OBJECT, 20, s, 4), MICA_DELETE_FIRST);
     mt_assert_err(retype(ut, MICA_ENDPOINT_OBJECT, 0, s, 2), MICA_NO_ERROR);
     ck_assert_int_eq(mica_debug_cap_identify(s + 1), MICA_CAP_TYPE_ENDPOINT);
 }
@@ -876,7 +870,7 @@ static void device_kernel_objects(const mica_bootinfo_t *bi)
     /* seL4 checks memory first: a CNode too big for 1 MiB is NotEnoughMemory. */
     assert_not_enough_memory(retype(dev, MICA_CNODE_OBJECT, 16, s, 1), 1ul << 20);
     /* ... and the destination slots before either. */
-    assert_fails(retype(dev, MICA_TCB_OBJECT, 0, MICA_CAP_INIT_TCB, 1), MICA_DELETE_FIRST);
+    mt_assert_fails(retype(dev, MICA_TCB_OBJECT, 0, MICA_CAP_INIT_TCB, 1), MICA_DELETE_FIRST);
     mt_assert_err(retype(dev, MICA_FRAME_OBJECT, 0, s, 1), MICA_NO_ERROR);
 }
 
@@ -897,20 +891,20 @@ static void check_order(const mica_bootinfo_t *bi)
     mt_assert_err(retype(ut, MICA_NOTIFICATION_OBJECT, 0, s + 1, 1), MICA_NO_ERROR);
 
     const mica_word_t mr[6] = { 99, 64, 0, 0, ROOT_SLOTS, 0 };
-    assert_fails(raw_retype(ut, MICA_CNODE_COPY, 5, 0, mr), MICA_ILLEGAL_OPERATION);
-    assert_fails(raw_retype(ut, MICA_UNTYPED_RETYPE, 5, 0, mr), MICA_TRUNCATED_MESSAGE);
+    mt_assert_fails(raw_retype(ut, MICA_CNODE_COPY, 5, 0, mr), MICA_ILLEGAL_OPERATION);
+    mt_assert_fails(raw_retype(ut, MICA_UNTYPED_RETYPE, 5, 0, mr), MICA_TRUNCATED_MESSAGE);
     assert_invalid_argument(mica_untyped_retype(ut, 99, 64, ep, 0, 0, ROOT_SLOTS, 0), 0);
     assert_range_error(mica_untyped_retype(ut, MICA_CNODE_OBJECT, 64, ep, 0, 0, ROOT_SLOTS, 0),
                        0, 47);
     assert_invalid_argument(mica_untyped_retype(ut, MICA_CNODE_OBJECT, 0, ep, 0, 0, ROOT_SLOTS, 0),
                             1);
-    assert_fails(mica_untyped_retype(ut, MICA_CNODE_OBJECT, 12, ep, 0, 0, ROOT_SLOTS, 0),
+    mt_assert_fails(mica_untyped_retype(ut, MICA_CNODE_OBJECT, 12, ep, 0, 0, ROOT_SLOTS, 0),
                  MICA_FAILED_LOOKUP);
     assert_range_error(mica_untyped_retype(ut, MICA_CNODE_OBJECT, 12, CNODE, 0, 0, ROOT_SLOTS, 0),
                        0, ROOT_SLOTS - 1);
     assert_range_error(retype(ut, MICA_CNODE_OBJECT, 12, ROOT_SLOTS - 1, 0), 1, 256);
     assert_range_error(retype(ut, MICA_CNODE_OBJECT, 12, ROOT_SLOTS - 1, 2), 1, 1);
-    assert_fails(retype(ut, MICA_CNODE_OBJECT, 12, s, 2), MICA_DELETE_FIRST);
+    mt_assert_fails(retype(ut, MICA_CNODE_OBJECT, 12, s, 2), MICA_DELETE_FIRST);
     assert_not_enough_memory(retype(ut, MICA_CNODE_OBJECT, 12, s, 1), (1ul << 16) - 32);
     assert_invalid_argument(retype(dev, MICA_CNODE_OBJECT, 12, s, 1), 1);
     mt_assert_err(retype(ut, MICA_CNODE_OBJECT, 1, s, 1), MICA_NO_ERROR);
@@ -1054,11 +1048,11 @@ static void zeroed(const mica_bootinfo_t *bi)
     ck_assert(all_zero(phys(base), 1ul << 16));
     mica_cptr_t out = mt_slot();
     for (mica_word_t i = 0; i < 2048; i += 97) {
-        assert_fails(mica_cnode_copy(CNODE, out, DEPTH, cn, i, 11, MICA_ALL_RIGHTS),
+        mt_assert_fails(mica_cnode_copy(CNODE, out, DEPTH, cn, i, 11, MICA_ALL_RIGHTS),
                      MICA_FAILED_LOOKUP);
-        assert_mr(0, 1);
-        assert_mr(1, MICA_MISSING_CAPABILITY);
-        assert_mr(2, 11);
+        mt_assert_mr(0, 1);
+        mt_assert_mr(1, MICA_MISSING_CAPABILITY);
+        mt_assert_mr(2, 11);
     }
 }
 
@@ -1188,9 +1182,9 @@ static void copy_with_children(const mica_bootinfo_t *bi)
     mica_cptr_t ep = mt_slot();
     mt_assert_err(retype(ut, MICA_ENDPOINT_OBJECT, 0, ep, 1), MICA_NO_ERROR);
     mica_cptr_t c = mt_slot();
-    assert_fails(mica_cnode_copy(CNODE, c, DEPTH, CNODE, ut, DEPTH, MICA_ALL_RIGHTS),
+    mt_assert_fails(mica_cnode_copy(CNODE, c, DEPTH, CNODE, ut, DEPTH, MICA_ALL_RIGHTS),
                  MICA_REVOKE_FIRST);
-    assert_fails(mica_cnode_mint(CNODE, c, DEPTH, CNODE, ut, DEPTH, MICA_ALL_RIGHTS, 0),
+    mt_assert_fails(mica_cnode_mint(CNODE, c, DEPTH, CNODE, ut, DEPTH, MICA_ALL_RIGHTS, 0),
                  MICA_REVOKE_FIRST);
     ck_assert_int_eq(mica_debug_cap_identify(c), MICA_CAP_TYPE_NULL);
     mt_assert_err(mica_cnode_revoke(CNODE, ut, DEPTH), MICA_NO_ERROR);
@@ -1221,7 +1215,7 @@ static void copy_marks_full(const mica_bootinfo_t *bi)
     mt_assert_err(retype(c, MICA_FRAME_OBJECT, 0, f, 1), MICA_NO_ERROR);
     ck_assert_uint_eq(frame_paddr(f), base);
     ck_assert_uint_eq(free_bytes(c), (1ul << 16) - 4096);
-    assert_fails(mica_cnode_copy(CNODE, f + 1, DEPTH, CNODE, c, DEPTH, MICA_ALL_RIGHTS),
+    mt_assert_fails(mica_cnode_copy(CNODE, f + 1, DEPTH, CNODE, c, DEPTH, MICA_ALL_RIGHTS),
                  MICA_REVOKE_FIRST);
     assert_not_enough_memory(retype(ut, MICA_ENDPOINT_OBJECT, 0, f + 1, 1), 0);
 
@@ -1292,7 +1286,7 @@ static void sel4test_retype0000(const mica_bootinfo_t *bi)
         mt_assert_err(RT(i, 1), MICA_NO_ERROR);
     assert_range_error(RT(4, 2), 0, 3);
     for (mica_word_t i = 0; i < 4; i++)
-        assert_fails(RT(i, 1), MICA_DELETE_FIRST);
+        mt_assert_fails(RT(i, 1), MICA_DELETE_FIRST);
     for (mica_word_t i = 0; i < 4; i++)
         mt_assert_err(mica_cnode_delete(cn, i, 2), MICA_NO_ERROR);
     assert_range_error(RT(0, 1ul << 31), 1, 256);
@@ -1302,7 +1296,7 @@ static void sel4test_retype0000(const mica_bootinfo_t *bi)
         if (i == 3)
             mt_assert_err(RT(i, 1), MICA_NO_ERROR);
         else
-            assert_fails(RT(i, 1), MICA_DELETE_FIRST);
+            mt_assert_fails(RT(i, 1), MICA_DELETE_FIRST);
     }
     /* All 4 slots hold TCBs: half of the 2^14 untyped is used. */
     ck_assert_uint_eq(free_bytes(ut), 4ul << MICA_TCB_BITS);
@@ -1360,7 +1354,7 @@ static void sel4test_retype0002(const mica_bootinfo_t *bi)
         ck_assert_uint_eq(frame_paddr(s + i), base + i * 4096ul);
     }
     assert_range_error(retype(ut, MICA_FRAME_OBJECT, 0, s + 16, 1024 * 1024), 1, 256);
-    assert_fails(retype(ut, MICA_FRAME_OBJECT, 0, s, 8), MICA_DELETE_FIRST);
+    mt_assert_fails(retype(ut, MICA_FRAME_OBJECT, 0, s, 8), MICA_DELETE_FIRST);
     assert_not_enough_memory(retype(ut, MICA_FRAME_OBJECT, 0, s + 16, 1), 0);
 }
 
