@@ -6,30 +6,76 @@
  * memfd at window + vaddr with the mapping's protection, so two VSpaces that
  * map one frame share its bytes and an unmapped access traps. Windows are
  * found by VSpace paddr through a table indexed by paddr >> 12.
+ *
+ * A shadow remembers what hw_map/hw_unmap did to each window, so that the
+ * invariant checker can compare the host with the kernel's page tables
+ * (hw_window_probe) without asking Linux. It has the kernel's geometry:
+ *
+ *   shadow_roots[window]  512 records, one per 2 MiB (reserved, untouched
+ *                         until the window maps something)
+ *     record: 0 | paddr|rights<<2|REC_LARGE (a 2 MiB frame) | leaf<<12|REC_LEAF
+ *   leaves[leaf]          512 records of 4 KiB frames: paddr|rights<<2|REC_PAGE
+ *
+ * Leaves come from a pool with one leaf per 4 KiB of physical memory - as
+ * many as there could be page tables - so the shadow never allocates after
+ * boot and costs what the kernel's own paging structures cost.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include "sim.h"
 
 #define WINDOW_BYTES (1ul << MICA_VADDR_BITS)
+#define SHADOW_ENTRIES 512ul
+#define SHADOW_BYTES (SHADOW_ENTRIES * sizeof(hw_word_t))
+
+#define REC_PAGE  1ul
+#define REC_LARGE 2ul
+#define REC_LEAF  3ul
+#define REC_KIND(r) ((r) & 3ul)
+#define REC_RIGHTS(r) (((r) >> 2) & 3u)
+#define REC_ADDR(r) ((r) & ~0xffful)
 
 struct window {
     unsigned char *base;    /* NULL = no live VSpace here */
     hw_word_t generation;
+    hw_word_t mappings;     /* shadow records of frames (4 KiB and 2 MiB) */
+    hw_word_t nleaves;      /* shadow leaves it holds */
 };
 
 static struct window *windows;     /* indexed by vspace paddr >> 12 */
 static size_t nwindows;
 static hw_word_t next_generation;
+static hw_word_t *shadow_roots;    /* nwindows * SHADOW_ENTRIES */
+static hw_word_t *leaves;          /* nwindows * SHADOW_ENTRIES; leaf 0 is never used */
+static uint32_t *free_leaves;      /* stack of free leaf numbers */
+static size_t nfree_leaves;
+
+static void *reserve(size_t bytes)
+{
+    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                   -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
 
 int mmu_init(size_t phys_bytes)
 {
     nwindows = phys_bytes >> 12;
     windows = calloc(nwindows, sizeof *windows);
+    free_leaves = calloc(nwindows, sizeof *free_leaves);
+    shadow_roots = reserve(nwindows * SHADOW_BYTES);
+    leaves = reserve(nwindows * SHADOW_BYTES);
     next_generation = 1;
-    return windows ? 0 : -ENOMEM;
+    if (!windows || !free_leaves || !shadow_roots || !leaves) {
+        mmu_destroy();
+        return -ENOMEM;
+    }
+    nfree_leaves = 0;
+    for (size_t i = nwindows; i-- > 1;)
+        free_leaves[nfree_leaves++] = (uint32_t)i;
+    return 0;
 }
 
 void mmu_destroy(void)
@@ -37,15 +83,49 @@ void mmu_destroy(void)
     for (size_t i = 0; windows && i < nwindows; i++)
         if (windows[i].base)
             munmap(windows[i].base, WINDOW_BYTES);
+    if (shadow_roots)
+        munmap(shadow_roots, nwindows * SHADOW_BYTES);
+    if (leaves)
+        munmap(leaves, nwindows * SHADOW_BYTES);
     free(windows);
+    free(free_leaves);
     windows = NULL;
-    nwindows = 0;
+    free_leaves = NULL;
+    shadow_roots = leaves = NULL;
+    nwindows = nfree_leaves = 0;
 }
 
 static struct window *window_of(hw_word_t vspace)
 {
     size_t i = vspace >> 12;
     return windows && i < nwindows ? &windows[i] : NULL;
+}
+
+static hw_word_t *shadow_root(struct window *w)
+{
+    return shadow_roots + (size_t)(w - windows) * SHADOW_ENTRIES;
+}
+
+static hw_word_t *leaf(hw_word_t rec)
+{
+    return leaves + (REC_ADDR(rec) >> 12) * SHADOW_ENTRIES;
+}
+
+/* Forget everything the window had mapped; the memory goes back to the host. */
+static void shadow_clear(struct window *w)
+{
+    if (w->mappings == 0 && w->nleaves == 0)
+        return;     /* nothing was ever recorded: the root page is still untouched */
+    hw_word_t *root = shadow_root(w);
+    for (size_t i = 0; i < SHADOW_ENTRIES; i++) {
+        if (REC_KIND(root[i]) == REC_LEAF) {
+            madvise(leaf(root[i]), SHADOW_BYTES, MADV_DONTNEED);
+            free_leaves[nfree_leaves++] = (uint32_t)(REC_ADDR(root[i]) >> 12);
+        }
+    }
+    madvise(root, SHADOW_BYTES, MADV_DONTNEED);     /* reads as zero again */
+    w->mappings = 0;
+    w->nleaves = 0;
 }
 
 void *mmu_window(hw_word_t vspace)
@@ -61,6 +141,7 @@ hw_word_t hw_vspace_create(hw_word_t vspace)
         return 0;
     if (w->base)
         munmap(w->base, WINDOW_BYTES);
+    shadow_clear(w);
     void *p = mmap(NULL, WINDOW_BYTES, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED) {
         w->base = NULL;
@@ -83,25 +164,87 @@ void hw_vspace_destroy(hw_word_t vspace)
     if (w && w->base) {
         munmap(w->base, WINDOW_BYTES);
         w->base = NULL;
+        shadow_clear(w);
     }
+}
+
+/* Record (or with rec 0, forget) what is mapped at vaddr; false if the shadow has no room. */
+static int shadow_set(struct window *w, hw_word_t vaddr, unsigned size_bits, hw_word_t rec)
+{
+    hw_word_t *r = &shadow_root(w)[(vaddr >> 21) & (SHADOW_ENTRIES - 1)];
+    if (size_bits != 12) {
+        if (REC_KIND(*r) == REC_LEAF) {
+            /* The 2 MiB region goes: the frames under it go with it. */
+            hw_word_t *l = leaf(*r);
+            for (size_t i = 0; i < SHADOW_ENTRIES; i++)
+                w->mappings -= l[i] != 0;
+            madvise(l, SHADOW_BYTES, MADV_DONTNEED);
+            free_leaves[nfree_leaves++] = (uint32_t)(REC_ADDR(*r) >> 12);
+            w->nleaves--;
+            *r = 0;
+        }
+        w->mappings += (rec != 0) - (*r != 0);
+        *r = rec;
+        return 1;
+    }
+    if (REC_KIND(*r) != REC_LEAF) {
+        if (!rec)
+            return 1;
+        if (*r != 0 || nfree_leaves == 0)
+            return 0;
+        *r = ((hw_word_t)free_leaves[--nfree_leaves] << 12) | REC_LEAF;
+        w->nleaves++;
+    }
+    hw_word_t *e = &leaf(*r)[(vaddr >> 12) & (SHADOW_ENTRIES - 1)];
+    w->mappings += (rec != 0) - (*e != 0);
+    *e = rec;
+    return 1;
 }
 
 int hw_map(hw_word_t vspace, hw_word_t vaddr, hw_word_t paddr, unsigned size_bits, unsigned rights)
 {
     struct window *w = window_of(vspace);
-    if (!w || !w->base)
+    if (!w || !w->base || vaddr >= WINDOW_BYTES)
         return -1;
     int prot = (rights & 2 ? PROT_READ : 0) | (rights & 1 ? PROT_WRITE | PROT_READ : 0);
     void *p = mmap(w->base + vaddr, 1ul << size_bits, prot, MAP_SHARED | MAP_FIXED, physmem_fd(),
                    (off_t)paddr);
-    return p == MAP_FAILED ? -1 : 0;
+    if (p == MAP_FAILED)
+        return -1;
+    hw_word_t rec = paddr | (hw_word_t)(rights & 3u) << 2 | (size_bits == 12 ? REC_PAGE : REC_LARGE);
+    if (!shadow_set(w, vaddr, size_bits, rec)) {
+        hw_unmap(vspace, vaddr, size_bits);
+        return -1;
+    }
+    return 0;
 }
 
 void hw_unmap(hw_word_t vspace, hw_word_t vaddr, unsigned size_bits)
 {
     struct window *w = window_of(vspace);
-    if (!w || !w->base)
+    if (!w || !w->base || vaddr >= WINDOW_BYTES)
         return;
     mmap(w->base + vaddr, 1ul << size_bits, PROT_NONE,
          MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
+    shadow_set(w, vaddr, size_bits, 0);
+}
+
+int hw_window_probe(hw_word_t vspace, hw_word_t vaddr, hw_window_entry_t *e)
+{
+    struct window *w = window_of(vspace);
+    memset(e, 0, sizeof *e);
+    if (!w || !w->base)
+        return -1;
+    e->mappings = w->mappings;
+    if (vaddr >= WINDOW_BYTES || (w->mappings == 0 && w->nleaves == 0))
+        return 0;
+    hw_word_t r = shadow_root(w)[(vaddr >> 21) & (SHADOW_ENTRIES - 1)];
+    if (REC_KIND(r) == REC_LEAF)
+        r = leaf(r)[(vaddr >> 12) & (SHADOW_ENTRIES - 1)];
+    if (r == 0)
+        return 0;
+    e->size_bits = REC_KIND(r) == REC_LARGE ? 21 : 12;
+    e->paddr = REC_ADDR(r);
+    e->rights = REC_RIGHTS(r);
+    return 0;
 }

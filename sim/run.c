@@ -109,6 +109,7 @@ int mica_run(const mica_config_t *cfg, mica_root_task_fn root_task, void *arg,
         }
     }
     if (trace_open(cfg->trace_path, sim.log, cfg->log_filter) != 0 ||
+        trace_open_ring(cfg->trace_ring) != 0 ||
         dot_open(cfg->cspace_dot_path) != 0) {
         teardown();
         return -EINVAL;

@@ -45,6 +45,7 @@ void clock_stop(void);
 int  trace_parse_filter(const char *spec, unsigned *mask);
 int  trace_open(const char *json_path, FILE *text_sink, const char *filter);
 void trace_close(void);
+int  trace_open_ring(mica_trace_ring_t *ring);
 
 /* dot.c: --cspace-dot; open at the start of a run, write at its end */
 int  dot_open(const char *path);

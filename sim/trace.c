@@ -143,9 +143,8 @@ static void json_event(const hw_trace_event_t *ev)
     fputs("}}", json);
 }
 
-static void text_event(const hw_trace_event_t *ev)
+static void text_event(FILE *f, const hw_trace_event_t *ev)
 {
-    FILE *f = text;
     fprintf(f, "[t=%lu] ", (unsigned long)ev->time);
     switch (ev->kind) {
     case HW_TRACE_SYSCALL:
@@ -197,11 +196,82 @@ static void text_event(const hw_trace_event_t *ev)
     }
 }
 
+/* --- the in-memory ring (mica_config_t.trace_ring) ------------------------ */
+
+static mica_trace_ring_t *ring;
+static FILE *ring_file;     /* unbuffered stream whose writes land in the ring */
+
+static ssize_t ring_write(void *cookie, const char *buf, size_t n)
+{
+    (void)cookie;
+    if (ring && ring->size) {
+        uint64_t w = ring->written;
+        for (size_t i = 0; i < n; i++)
+            ring->data[(w + i) % ring->size] = buf[i];
+        ring->written = w + n;
+    }
+    return (ssize_t)n;
+}
+
+/*
+ * Send the text trace to r as well (NULL: stop). The stream is made once
+ * per process, before boot, and is unbuffered, so formatting an event
+ * allocates nothing and every byte is in the ring at once.
+ */
+int trace_open_ring(mica_trace_ring_t *r)
+{
+    ring = r;
+    if (!r)
+        return 0;
+    if (!ring_file) {
+        cookie_io_functions_t io = { .write = ring_write };
+        ring_file = fopencookie(NULL, "w", io);
+        if (!ring_file)
+            return -1;
+        setvbuf(ring_file, NULL, _IONBF, 0);
+    }
+    if (!hw_trace_mask)
+        trace_parse_filter(sim.cfg ? sim.cfg->log_filter : NULL, &hw_trace_mask);
+    return 0;
+}
+
+size_t mica_trace_ring_tail(const mica_trace_ring_t *r, unsigned lines, char *out, size_t n)
+{
+    if (!out || n == 0)
+        return 0;
+    out[0] = 0;
+    if (!r || !r->size)
+        return 0;
+    uint64_t end = r->written, start = end > r->size ? end - r->size : 0;
+    /* Walk back over `lines` newlines (the last byte is normally one). */
+    uint64_t p = end;
+    unsigned seen = 0;
+    while (p > start) {
+        if (r->data[(p - 1) % r->size] == '\n' && p != end && ++seen == lines)
+            break;
+        p--;
+    }
+    /* A partial first line (overwritten head) is dropped. */
+    if (p == start && start > 0) {
+        while (p < end && r->data[p % r->size] != '\n')
+            p++;
+        if (p < end)
+            p++;
+    }
+    size_t len = 0;
+    for (; p < end && len + 1 < n; p++)
+        out[len++] = r->data[p % r->size];
+    out[len] = 0;
+    return len;
+}
+
 void hw_trace(const hw_trace_event_t *ev)
 {
     seq += 2;
     if (text)
-        text_event(ev);
+        text_event(text, ev);
+    if (ring)
+        text_event(ring_file, ev);
     if (json)
         json_event(ev);
 }
@@ -246,5 +316,6 @@ void trace_close(void)
         json = NULL;
     }
     text = NULL;
+    ring = NULL;
     hw_trace_mask = 0;
 }

@@ -1,8 +1,9 @@
 /*
  * mica/mica.h - everything a mica program includes.
  *
- * Task side: types, system calls, invocation stubs. Host side: mica_run and
- * its configuration (mica/sim.h).
+ * Task side: types, system calls, invocation stubs, and the root-task
+ * helpers of mica/user.h. Host side: mica_run and its configuration, and
+ * mica_main (mica/sim.h).
  */
 #ifndef MICA_MICA_H
 #define MICA_MICA_H
@@ -12,5 +13,6 @@
 #include <mica/syscalls.h>
 #include <mica/objects.h>
 #include <mica/sim.h>
+#include <mica/user.h>
 
 #endif /* MICA_MICA_H */

@@ -47,7 +47,31 @@ typedef struct mica_config {
     uint64_t time_limit_ticks;  /* 0 = none */
     unsigned max_threads;       /* host execution contexts (default 16384) */
     int quiet;                  /* non-zero: no reports on stderr */
+    const char *cspace_dot_path; /* Graphviz DOT of the root CSpace and the CDT at the end, NULL = none */
+    struct mica_trace_ring *trace_ring; /* also keep the text trace's tail here, NULL = none */
 } mica_config_t;
+
+/*
+ * An in-memory sink for the text trace, owned by the caller: it keeps the
+ * last `size` bytes of the trace (the last events), whatever the length of
+ * the run. Placed in shared memory, it survives a crash of the process that
+ * ran the system, so a parent can print what happened last (mica-fuzz does).
+ *
+ *     mica_trace_ring_t *r = mmap(... sizeof *r + size, MAP_SHARED ...);
+ *     r->size = size;  cfg.trace_ring = r;
+ */
+typedef struct mica_trace_ring {
+    volatile uint64_t written;  /* bytes written so far; data holds the last `size` of them */
+    uint64_t size;              /* bytes in data[], set by the owner */
+    char data[];                /* byte i of the trace is data[i % size] */
+} mica_trace_ring_t;
+
+/*
+ * Copy the last `lines` complete lines kept in r into out (at most n bytes
+ * with the terminating NUL).
+ * @return the length of the copied text.
+ */
+size_t mica_trace_ring_tail(const mica_trace_ring_t *r, unsigned lines, char *out, size_t n);
 
 #define MICA_STATS_SYSCALLS 16
 
@@ -83,5 +107,27 @@ typedef void (*mica_root_task_fn)(const mica_bootinfo_t *bi, void *arg);
  */
 int mica_run(const mica_config_t *cfg, mica_root_task_fn root_task, void *arg,
              mica_run_result_t *result);
+
+/*
+ * Exit statuses of mica_main and of the `mica` command: why the system
+ * stopped, or that the command line was wrong.
+ */
+#define MICA_EXIT_OK         0  /* idle or halt */
+#define MICA_EXIT_DEADLOCK   1
+#define MICA_EXIT_INVARIANT  2
+#define MICA_EXIT_TIME_LIMIT 3
+#define MICA_EXIT_USAGE      64 /* bad option or value (sysexits' EX_USAGE) */
+#define MICA_EXIT_HOST       71 /* the host refused memory (sysexits' EX_OSERR) */
+
+/*
+ * A ready-made main for a program with its own root task:
+ *
+ *     int main(int argc, char **argv) { return mica_main(argc, argv, my_root, NULL); }
+ *
+ * Parses the runner's options (--mem, --clock, --seed, --trace, --stats,
+ * ...; --help lists them), runs root with them, reports on stderr how the
+ * system stopped and returns one of the MICA_EXIT_* statuses.
+ */
+int mica_main(int argc, char **argv, mica_root_task_fn root, void *arg);
 
 #endif /* MICA_SIM_H */

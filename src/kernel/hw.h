@@ -52,6 +52,19 @@ void hw_vspace_destroy(hw_word_t vspace_paddr);
 int  hw_map(hw_word_t vspace_paddr, hw_word_t vaddr, hw_word_t paddr, unsigned size_bits,
             unsigned rights);
 void hw_unmap(hw_word_t vspace_paddr, hw_word_t vaddr, unsigned size_bits);
+/*
+ * What the host has mapped at vaddr of a VSpace's window, as hw_map and
+ * hw_unmap left it (the sim keeps a shadow; no system call). For the
+ * invariant checker.
+ */
+typedef struct hw_window_entry {
+    hw_word_t paddr;        /* the physical address of the mapping at vaddr */
+    unsigned size_bits;     /* 12 or 21; 0 = nothing is mapped at vaddr */
+    unsigned rights;        /* as hw_map got them: bit0 W, bit1 R */
+    hw_word_t mappings;     /* how many frames the whole window maps */
+} hw_window_entry_t;
+/* Fill *e; 0, or -1 when the VSpace has no window. */
+int  hw_window_probe(hw_word_t vspace_paddr, hw_word_t vaddr, hw_window_entry_t *e);
 
 /* --- clock, console, trace ---------------------------------------------- */
 /*

@@ -465,7 +465,22 @@ void kernel_fault(int ctx, const hw_fault_t *f)
     paddr_t t = NODE.cur_thread;
     ks.count.kernel_entries++;
     clock_tick();
+    /*
+     * A tick that ended the timeslice has put the thread back on its ready
+     * queue, but the trap happened and the thread blocks for its handler
+     * now: it must leave the queue again (found by ready_qs_runnable when
+     * a pager ran below the faulting thread's timeslice).
+     */
+    tcb_sched_dequeue(t);
     tcb_ptr(t)->flags |= TCB_FLAG_TRAPPED;
+    /*
+     * Its pc is now where it trapped (seL4: the faulting instruction, as
+     * ReadRegisters and the fault message show), not the entry it started
+     * at: a supervisor that writes the entry pc again restarts it afresh
+     * instead of resuming the crash (test_vspace.c
+     * a_supervisor_restarts_a_crashed_server_and_its_clients_carry_on).
+     */
+    tcb_ptr(t)->regs[REG_PC] = f->ip;
     if (f->vm)
         ks.fault = (fault_t){ MICA_FAULT_VM, { f->addr, f->prefetch, f->fsr, f->ip } };
     else

@@ -207,6 +207,13 @@ static exception_t decode_frame(word_t label, word_t length, cte_t *slot, cap_t 
         return bad_arg0("Page_Map: the frame would end above the VSpace (2^30)");
     }
     unsigned rights = cap_rights(cap) & mask & (RIGHT_READ | RIGHT_WRITE);
+    /*
+     * seL4's maskVMRights: without Read a mapping is kernel-only, i.e.
+     * inaccessible to the task (write-only does not exist). mica mapped it
+     * read-write before, as the host has no write-only pages either.
+     */
+    if (!(rights & RIGHT_READ))
+        rights = 0;
     if (!IS_ALIGNED(vaddr, bits))
         return verr(MICA_ALIGNMENT_ERROR, "Page_Map: vaddr is not aligned to the frame size");
     pte_t *e = &table(root)[root_index(vaddr)];
@@ -222,12 +229,23 @@ static exception_t decode_frame(word_t label, word_t length, cte_t *slot, cap_t 
     }
     if (*e != 0 && !((*e & PTE_FRAME) && PTE_PADDR(*e) == cap_obj(cap) && cap_is_mapped(cap)))
         return verr(MICA_DELETE_FIRST, "Page_Map: something is already mapped there");
+    /*
+     * The host mapping first: if Linux refuses it (no window, or the
+     * process ran out of mappings, vm.max_map_count) the task gets a clean
+     * NotEnoughMemory and nothing changes, instead of a kernel entry the
+     * task cannot see - which the invariant valid_host_window would stop.
+     */
+    if (hw_map(root, vaddr, cap_obj(cap), bits, rights) != 0) {
+        user_error("Page_Map: the host refused the mapping at 0x%lx (no window or no host "
+                   "mappings left)", (unsigned long)vaddr);
+        ks.syscall_error.type = MICA_NOT_ENOUGH_MEMORY;
+        ks.syscall_error.memory_left = 0;
+        return EXCEPTION_SYSCALL_ERROR;
+    }
     set_thread_state(cur, MICA_THREAD_RESTART);
     *e = cap_obj(cap) | PTE_FRAME | (bits == MICA_LARGE_PAGE_BITS ? PTE_LARGE : 0) |
          pte_rights(rights);
     slot->cap.word = mapping_word(root, vaddr, hw_vspace_generation(root));
-    if (hw_map(root, vaddr, cap_obj(cap), bits, rights) != 0)
-        hw_log("Page_Map: the host refused the mapping at 0x%lx", (unsigned long)vaddr);
     trace_map(true, root, vaddr, cap_obj(cap), bits);
     return EXCEPTION_NONE;
 }

@@ -1,0 +1,20 @@
+/*
+ * examples.c - the table of example systems for `mica list` and `mica run`.
+ * To add one: write examples/<name>/<name>.c, declare its root in
+ * examples.h, add a line here and its name to mica_examples in the
+ * top-level meson.build.
+ */
+#include <stddef.h>
+#include "examples.h"
+
+const mica_example_t mica_examples[] = {
+    { "hello", "boot info, retyping untyped memory, minting and revoking a cap, a first thread",
+      example_hello_root },
+    { "echo", "an echo server and three clients using Call/ReplyRecv, told apart by badge",
+      example_echo_root },
+    { "notify", "producers signal a consumer through one notification; badges are OR-ed",
+      example_notify_root },
+    { "prio", "priorities, round robin among equals, and preemption by a woken thread",
+      example_prio_root },
+    { NULL, NULL, NULL },
+};

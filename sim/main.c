@@ -1,0 +1,81 @@
+/*
+ * main.c - the `mica` command: list the built-in example systems and run
+ * one of them on a simulated machine.
+ *
+ *   mica list
+ *   mica run SYSTEM [options]      (options: mica run --help)
+ *
+ * The options and the exit statuses are mica_main's (runner.c); the
+ * systems are the example root tasks of examples/ (examples.c).
+ */
+#include <stdio.h>
+#include <string.h>
+#include "runner.h"
+#include "../examples/examples.h"
+
+static void usage(FILE *f)
+{
+    fputs("Usage: mica list\n"
+          "       mica run SYSTEM [options]\n"
+          "Run an example system on mica, an seL4-style microkernel simulated in this process.\n"
+          "`mica list` names the systems.\n", f);
+}
+
+static int list(void)
+{
+    for (const mica_example_t *e = mica_examples; e->name; e++)
+        printf("%-8s  %s\n", e->name, e->summary);
+    return MICA_EXIT_OK;
+}
+
+static const mica_example_t *find(const char *name)
+{
+    for (const mica_example_t *e = mica_examples; e->name; e++)
+        if (strcmp(e->name, name) == 0)
+            return e;
+    return NULL;
+}
+
+static int run(int argc, char **argv)
+{
+    runner_opts_t o;
+    int err = runner_parse(argc, argv, &o);
+    if (err)
+        return err;
+    if (o.help) {
+        usage(stdout);
+        runner_print_options(stdout);
+        return MICA_EXIT_OK;
+    }
+    if (o.nargs == 0)
+        return runner_usage_error("run: which system? (`mica list` names them)");
+    if (o.nargs > 1)
+        return runner_usage_error("run: one system at a time ('%s' and '%s')", o.args[0],
+                                  o.args[1]);
+    const mica_example_t *e = find(o.args[0]);
+    if (!e)
+        return runner_usage_error("run: unknown system '%s' (`mica list` names them)", o.args[0]);
+    return runner_run(&o, e->root, NULL);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return MICA_EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "list") == 0) {
+        if (argc > 2)
+            return runner_usage_error("list takes no arguments");
+        return list();
+    }
+    if (strcmp(cmd, "run") == 0)
+        return run(argc - 2, argv + 2);
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+        usage(stdout);
+        runner_print_options(stdout);
+        return MICA_EXIT_OK;
+    }
+    return runner_usage_error("unknown command '%s' (use list or run; see --help)", cmd);
+}

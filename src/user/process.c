@@ -1,0 +1,136 @@
+/*
+ * process.c - a thread with its own CSpace and VSpace (include/mica/user.h),
+ * as sel4utils_configure_process does on seL4, much reduced.
+ *
+ *   its CNode (2^bits slots, guard 64 - bits: slot n is CPtr n at depth 64)
+ *     1 TCB   2 CNode   3 VSpace   4 fault endpoint   8.. mica_process_give
+ *   its VSpace
+ *     0x1000 IPC buffer, [STACK_TOP - stack, STACK_TOP) stack, one page
+ *     table for [0, 2 MiB); MICA_ROOT_FREE_VADDR and up free
+ *
+ * Code and globals are the host program's, shared with every task; what is
+ * the process's own is its capabilities, its stack and whatever it maps.
+ */
+#include <string.h>
+#include <mica/mica.h>
+#include <mica/user.h>
+
+#define PAGE (1ul << MICA_PAGE_BITS)
+#define MAX_STACK_PAGES 250ul       /* between the IPC buffer and STACK_TOP, with a guard */
+
+static mica_error_t fail(mica_env_t *env, mica_error_t err)
+{
+    env->error = err;
+    return err;
+}
+
+mica_error_t mica_process_create(mica_env_t *env, const mica_process_config_t *cfg,
+                                 mica_process_t *p)
+{
+    mica_error_t err;
+    memset(p, 0, sizeof *p);
+    p->cnode_bits = cfg->cnode_bits ? cfg->cnode_bits : MICA_PROCESS_DEFAULT_CNODE_BITS;
+    p->stack_pages = cfg->stack_pages ? cfg->stack_pages : MICA_PROCESS_DEFAULT_STACK_PAGES;
+    if (p->stack_pages > MAX_STACK_PAGES || p->cnode_bits < 4 || p->cnode_bits > 24)
+        return fail(env, MICA_INVALID_ARGUMENT);
+    uint8_t bits = (uint8_t)p->cnode_bits;
+    mica_word_t guard = mica_cnode_capdata_new(0, MICA_WORD_BITS - bits);
+
+    if (!(p->cnode = mica_env_make(env, MICA_CNODE_OBJECT, bits)) ||
+        !(p->vspace = mica_env_make(env, MICA_VSPACE_OBJECT, 0)) ||
+        !(p->page_table = mica_env_make(env, MICA_PAGE_TABLE_OBJECT, 0)) ||
+        !(p->tcb = mica_env_make(env, MICA_TCB_OBJECT, 0)) ||
+        !(p->ipc_frame = mica_env_make(env, MICA_FRAME_OBJECT, 0)) ||
+        !(p->stack_frames = mica_env_make_n(env, MICA_FRAME_OBJECT, 0, p->stack_pages)))
+        return env->error;
+
+    /* The address space: page table, IPC buffer, stack. */
+    err = mica_page_table_map(p->page_table, p->vspace, 0, MICA_DEFAULT_VM_ATTRIBUTES);
+    if (err == MICA_NO_ERROR)
+        err = mica_page_map(p->ipc_frame, p->vspace, MICA_PROCESS_IPC_BUFFER_VADDR, MICA_READ_WRITE,
+                            MICA_DEFAULT_VM_ATTRIBUTES);
+    mica_word_t stack_base = MICA_PROCESS_STACK_TOP - p->stack_pages * PAGE;
+    for (mica_word_t i = 0; err == MICA_NO_ERROR && i < p->stack_pages; i++)
+        err = mica_page_map(p->stack_frames + i, p->vspace, stack_base + i * PAGE, MICA_READ_WRITE,
+                            MICA_DEFAULT_VM_ATTRIBUTES);
+    if (err != MICA_NO_ERROR)
+        return fail(env, err);
+
+    /* Its own caps, addressed from the caller through the unguarded cap at depth bits. */
+    err = mica_cnode_copy(p->cnode, MICA_PROCESS_CAP_TCB, bits, MICA_CAP_INIT_CNODE, p->tcb,
+                          MICA_WORD_BITS, MICA_ALL_RIGHTS);
+    if (err == MICA_NO_ERROR)
+        err = mica_cnode_mint(p->cnode, MICA_PROCESS_CAP_CNODE, bits, MICA_CAP_INIT_CNODE, p->cnode,
+                              MICA_WORD_BITS, MICA_ALL_RIGHTS, guard);
+    if (err == MICA_NO_ERROR)
+        err = mica_cnode_copy(p->cnode, MICA_PROCESS_CAP_VSPACE, bits, MICA_CAP_INIT_CNODE,
+                              p->vspace, MICA_WORD_BITS, MICA_ALL_RIGHTS);
+    mica_cptr_t fault_cptr = 0;
+    if (err == MICA_NO_ERROR && cfg->fault_ep) {
+        fault_cptr = MICA_PROCESS_CAP_FAULT_EP;
+        if (cfg->fault_badge)
+            err = mica_cnode_mint(p->cnode, fault_cptr, bits, MICA_CAP_INIT_CNODE, cfg->fault_ep,
+                                  MICA_WORD_BITS, MICA_ALL_RIGHTS, cfg->fault_badge);
+        else
+            err = mica_cnode_copy(p->cnode, fault_cptr, bits, MICA_CAP_INIT_CNODE, cfg->fault_ep,
+                                  MICA_WORD_BITS, MICA_ALL_RIGHTS);
+    }
+    if (err == MICA_NO_ERROR)
+        err = mica_tcb_configure(p->tcb, fault_cptr, p->cnode, guard, p->vspace, 0,
+                                 MICA_PROCESS_IPC_BUFFER_VADDR, p->ipc_frame);
+    if (err == MICA_NO_ERROR)
+        err = mica_tcb_set_priority(p->tcb, MICA_CAP_INIT_TCB, cfg->prio);
+    if (err != MICA_NO_ERROR)
+        return fail(env, err);
+    if (cfg->name)
+        mica_debug_name_thread(p->tcb, cfg->name);
+    p->next_slot = MICA_PROCESS_FIRST_FREE;
+    return MICA_NO_ERROR;
+}
+
+mica_cptr_t mica_process_give(mica_process_t *p, mica_cptr_t cap, mica_cap_rights_t rights,
+                              mica_word_t badge)
+{
+    mica_word_t slot = p->next_slot;
+    uint8_t bits = (uint8_t)p->cnode_bits;
+    if (slot >= (1ul << bits))
+        return 0;
+    mica_error_t err = badge
+        ? mica_cnode_mint(p->cnode, slot, bits, MICA_CAP_INIT_CNODE, cap, MICA_WORD_BITS, rights,
+                          badge)
+        : mica_cnode_copy(p->cnode, slot, bits, MICA_CAP_INIT_CNODE, cap, MICA_WORD_BITS, rights);
+    if (err != MICA_NO_ERROR)
+        return 0;
+    p->next_slot++;
+    return slot;
+}
+
+mica_error_t mica_process_start(const mica_process_t *p, mica_entry_fn entry, mica_word_t r0,
+                                mica_word_t r1, mica_word_t r2, mica_word_t r3)
+{
+    mica_user_context_t regs = { 0 };
+    regs.pc = (mica_word_t)entry;
+    regs.sp = MICA_PROCESS_STACK_TOP;
+    regs.r0 = r0;
+    regs.r1 = r1;
+    regs.r2 = r2;
+    regs.r3 = r3;
+    return mica_tcb_write_registers(p->tcb, 1, 0, 6, &regs);
+}
+
+void mica_process_destroy(mica_env_t *env, mica_process_t *p)
+{
+    uint8_t bits = (uint8_t)p->cnode_bits;
+    /* Its caps to itself first (the CNode's cap to itself would keep it alive). */
+    for (mica_word_t slot = MICA_PROCESS_CAP_TCB; slot <= MICA_PROCESS_CAP_VSPACE; slot++)
+        mica_cnode_delete(p->cnode, slot, bits);
+    /* The TCB holds copies of the CNode and VSpace caps: it goes before them. */
+    mica_env_slot_free(env, p->tcb);
+    mica_env_slot_free(env, p->cnode);
+    mica_env_slot_free(env, p->vspace);
+    mica_env_slot_free(env, p->page_table);
+    mica_env_slot_free(env, p->ipc_frame);
+    for (mica_word_t i = p->stack_pages; i-- > 0;)
+        mica_env_slot_free(env, p->stack_frames + i);
+    memset(p, 0, sizeof *p);
+}

@@ -1,0 +1,60 @@
+/*
+ * vspace.c - mapping memory (include/mica/user.h): frames mapped with the
+ * page table created on demand, and ranges of fresh frames. seL4's rule
+ * that the user builds every paging level stands; these helpers just do
+ * the building (as sel4utils' vspace does).
+ */
+#include <mica/mica.h>
+#include <mica/user.h>
+
+#define PAGE (1ul << MICA_PAGE_BITS)
+#define LARGE_PAGE (1ul << MICA_LARGE_PAGE_BITS)
+
+mica_error_t mica_user_map(mica_env_t *env, mica_cptr_t vspace, mica_word_t vaddr,
+                           mica_cptr_t frame, mica_cap_rights_t rights)
+{
+    mica_error_t err = mica_page_map(frame, vspace, vaddr, rights, MICA_DEFAULT_VM_ATTRIBUTES);
+    if (err != MICA_FAILED_LOOKUP)
+        return err;
+    /* No page table covers vaddr (MR2 says 21 bits were left): make one and retry. */
+    mica_cptr_t pt = mica_env_make(env, MICA_PAGE_TABLE_OBJECT, 0);
+    if (!pt)
+        return env->error;
+    err = mica_page_table_map(pt, vspace, vaddr & ~(LARGE_PAGE - 1), MICA_DEFAULT_VM_ATTRIBUTES);
+    if (err != MICA_NO_ERROR) {
+        mica_env_slot_free(env, pt);
+        return err;
+    }
+    return mica_page_map(frame, vspace, vaddr, rights, MICA_DEFAULT_VM_ATTRIBUTES);
+}
+
+mica_error_t mica_user_map_pages(mica_env_t *env, mica_cptr_t vspace, mica_word_t vaddr,
+                                 mica_word_t npages, mica_cap_rights_t rights, mica_cptr_t *frames)
+{
+    mica_cptr_t first = mica_env_make_n(env, MICA_FRAME_OBJECT, 0, npages);
+    if (!first)
+        return env->error;
+    for (mica_word_t i = 0; i < npages; i++) {
+        mica_error_t err = mica_user_map(env, vspace, vaddr + i * PAGE, first + i, rights);
+        if (err != MICA_NO_ERROR) {
+            /* Undo: the frames go (deleting a frame cap unmaps it). */
+            for (mica_word_t j = npages; j-- > 0;)
+                mica_env_slot_free(env, first + j);
+            env->error = err;
+            return err;
+        }
+    }
+    if (frames)
+        *frames = first;
+    return MICA_NO_ERROR;
+}
+
+mica_error_t mica_user_unmap_pages(mica_cptr_t first, mica_word_t npages)
+{
+    for (mica_word_t i = 0; i < npages; i++) {
+        mica_error_t err = mica_page_unmap(first + i);
+        if (err != MICA_NO_ERROR)
+            return err;
+    }
+    return MICA_NO_ERROR;
+}

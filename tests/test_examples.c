@@ -1,0 +1,417 @@
+#define _POSIX_C_SOURCE 200809L
+/*
+ * test_examples.c - the user-facing runner: every built-in example runs to
+ * its expected outcome with the invariant checker on at every kernel entry
+ * and prints what it should; bad command lines exit 64 with one line on
+ * stderr; --stats, --log, --time-limit and --cspace-dot do their job; and
+ * mica_main reports a deadlock (exit 1) naming the waiting thread and a
+ * broken invariant (exit 2).
+ *
+ * The `mica` binary is run as a child process (its path comes from meson
+ * in MICA_BIN), so these tests see exactly what a student sees. The trace
+ * JSON is checked by tests/check_trace.py.
+ */
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "harness.h"
+
+static char out[1 << 16], err[1 << 14];
+
+static void slurp(const char *path, char *buf, size_t n)
+{
+    FILE *f = fopen(path, "rb");
+    ck_assert_msg(f != NULL, "cannot read %s", path);
+    size_t k = fread(buf, 1, n - 1, f);
+    buf[k] = 0;
+    fclose(f);
+}
+
+/* Drop the sanitizers' own lines ("==123==WARNING: ASan ...") from captured stderr. */
+static void drop_sanitizer_lines(char *buf)
+{
+    char *w = buf;
+    for (char *r = buf; *r;) {
+        char *nl = strchr(r, '\n');
+        size_t len = nl ? (size_t)(nl - r) + 1 : strlen(r);
+        if (!(r[0] == '=' && r[1] == '=')) {
+            memmove(w, r, len);
+            w += len;
+        }
+        r += len;
+    }
+    *w = 0;
+}
+
+/* Run a program with args through the shell; stdout to out[], stderr to err[]; exit status. */
+static int run_prog(const char *prog, const char *args)
+{
+    char o[] = "/tmp/mica-out-XXXXXX", e[] = "/tmp/mica-err-XXXXXX", cmd[1024];
+    close(mkstemp(o));
+    close(mkstemp(e));
+    snprintf(cmd, sizeof cmd, "'%s' %s >%s 2>%s", prog, args, o, e);
+    int st = system(cmd);
+    slurp(o, out, sizeof out);
+    slurp(e, err, sizeof err);
+    drop_sanitizer_lines(err);
+    unlink(o);
+    unlink(e);
+    ck_assert_msg(st != -1 && WIFEXITED(st), "'%s' did not exit normally", cmd);
+    return WEXITSTATUS(st);
+}
+
+static const char *mica_bin(void)
+{
+    const char *p = getenv("MICA_BIN");
+    ck_assert_msg(p && *p, "MICA_BIN is not set (meson sets it to build/sim/mica)");
+    return p;
+}
+
+static int run_mica(const char *args)
+{
+    return run_prog(mica_bin(), args);
+}
+
+#define assert_has(buf, s) \
+    ck_assert_msg(strstr((buf), (s)) != NULL, "expected \"%s\" in:\n%s", (s), (buf))
+
+static int count_lines(const char *s)
+{
+    int n = 0;
+    for (; *s; s++)
+        n += *s == '\n';
+    return n;
+}
+
+/* --- the built-in examples ----------------------------------------------- */
+
+START_TEST(list_names_every_example)
+{
+    ck_assert_int_eq(run_mica("list"), 0);
+    const char *names[] = { "hello ", "echo ", "notify ", "prio " };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        assert_has(out, names[i]);
+    ck_assert_int_eq(count_lines(out), 4);
+}
+END_TEST
+
+START_TEST(hello_runs)
+{
+    ck_assert_int_eq(run_mica("run hello --check each"), 0);
+    assert_has(out, "hello from the root task");
+    assert_has(out, "retype an endpoint into slot");
+    assert_has(out, "copy onto the occupied slot: DeleteFirst");
+    assert_has(out, "revoke the endpoint: NoError");
+    assert_has(out, "hello from thread 'greeter'");
+    assert_has(out, "the greeter signalled");
+    ck_assert_str_eq(err, "");     /* nothing from the runner without --stats */
+}
+END_TEST
+
+START_TEST(echo_server_tells_clients_apart_by_badge)
+{
+    char want[128];
+    ck_assert_int_eq(run_mica("run echo --check each"), 0);
+    for (int c = 1; c <= 3; c++) {
+        snprintf(want, sizeof want, "server: 'hello from client %d' from client %d (badge %d)", c, c, c);
+        assert_has(out, want);
+        snprintf(want, sizeof want, "server: 'goodbye from client %d' from client %d (badge %d)", c,
+                 c, c);
+        assert_has(out, want);
+        snprintf(want, sizeof want, "client%d: sent 'hello from client %d', got back 'HELLO FROM CLIENT %d'",
+                 c, c, c);
+        assert_has(out, want);
+        snprintf(want, sizeof want,
+                 "client%d: sent 'goodbye from client %d', got back 'GOODBYE FROM CLIENT %d'", c, c, c);
+        assert_has(out, want);
+    }
+}
+END_TEST
+
+START_TEST(notify_consumer_sees_ored_badges)
+{
+    ck_assert_int_eq(run_mica("run notify --check each"), 0);
+    assert_has(out, "consumer: woke up with badge 0x7 = producer1 | producer2 | producer3\n");
+    assert_has(out, "consumer: woke up with badge 0x1 = producer1\n");
+    assert_has(out, "consumer: woke up with badge 0x2 = producer2\n");
+    assert_has(out, "consumer: woke up with badge 0x4 = producer3\n");
+    /* Round 1's three signals all come before the consumer's only wake-up of that round. */
+    const char *wake = strstr(out, "badge 0x7");
+    for (int p = 1; p <= 3; p++) {
+        char want[64];
+        snprintf(want, sizeof want, "producer%d: round 1: signal", p);
+        const char *sig = strstr(out, want);
+        ck_assert_ptr_nonnull(sig);
+        ck_assert_msg(sig < wake, "%s came after the wake-up", want);
+    }
+    assert_has(out, "consumer: done");
+}
+END_TEST
+
+START_TEST(prio_shows_priorities_round_robin_and_preemption)
+{
+    ck_assert_int_eq(run_mica("run prio --check each"), 0);
+    /* A woken higher-priority thread runs at once. */
+    assert_has(out, "mid-a  signal high\n-- now high\nhigh   woke up");
+    /* Equal priorities take turns: mid-b runs between mid-a's first and last step. */
+    const char *a1 = strstr(out, "mid-a  step 1\n"), *a8 = strstr(out, "mid-a  step 8\n");
+    ck_assert_ptr_nonnull(a1);
+    ck_assert_ptr_nonnull(a8);
+    const char *b = strstr(a1, "-- now mid-b");
+    ck_assert_ptr_nonnull(b);
+    ck_assert_msg(b < a8, "mid-b never ran between mid-a steps 1 and 8:\n%s", out);
+    /* The lowest priority runs last. */
+    const char *low = strstr(out, "-- now low\n");
+    ck_assert_ptr_nonnull(low);
+    ck_assert_ptr_null(strstr(low, "mid-"));
+    ck_assert_ptr_null(strstr(low, "high"));
+}
+END_TEST
+
+/* The standalone build/examples/<name> prints what `mica run <name>` prints. */
+START_TEST(standalone_examples_match_the_runner)
+{
+    static const char *const names[] = { "hello", "echo", "notify", "prio" };
+    const char *dir = getenv("MICA_EXAMPLES_DIR");
+    static char runner_out[sizeof out];
+    char path[512];
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir ? dir : "", names[i]);
+        if (!dir || access(path, X_OK) != 0)
+            continue;       /* built with -Dexamples=false */
+        char args[64];
+        snprintf(args, sizeof args, "run %s --check each", names[i]);
+        ck_assert_int_eq(run_mica(args), 0);
+        memcpy(runner_out, out, sizeof out);
+        ck_assert_int_eq(run_prog(path, "--check each --stats"), 0);
+        ck_assert_str_eq(out, runner_out);
+        assert_has(err, "mica: stopped: idle after");
+    }
+}
+END_TEST
+
+/* --- options --------------------------------------------------------------- */
+
+START_TEST(bad_command_lines_exit_64_with_one_line)
+{
+    static const struct { const char *args, *msg; } cases[] = {
+        { "run hello --mem 12Q", "mica: --mem: '12Q' is not a size (use e.g. 8M or 1G)\n" },
+        { "run hello --mem 1K", "mica: --mem: 1K is too small" },
+        { "run hello --mem 100G", "mica: --mem: 100G is too large" },
+        { "run hello --mem 5000000", "not a multiple of 4K" },
+        { "run hello --mem", "mica: --mem needs a value" },
+        { "run hello --bogus", "mica: unknown option '--bogus'" },
+        { "run hello --clock fast", "mica: --clock: 'fast' is not a clock (use virtual or real)\n" },
+        { "run hello --check sometimes", "'sometimes' is not a check mode" },
+        { "run hello --seed x12", "mica: --seed: 'x12' is not a number" },
+        { "run hello --seed -1", "mica: --seed: '-1' is not a number" },
+        { "run hello --timeslice 0", "mica: --timeslice: '0'" },
+        { "run hello --time-limit soon", "mica: --time-limit: 'soon'" },
+        { "run hello --log-filter ipc,bogus", "unknown log category 'bogus'" },
+        { "run hello --stats=yes", "mica: --stats takes no value" },
+        { "run hello --trace ''", "mica: --trace: the file name is empty" },
+        { "run nosuch", "mica: run: unknown system 'nosuch'" },
+        { "run", "mica: run: which system?" },
+        { "run hello echo", "one system at a time" },
+        { "frobnicate", "mica: unknown command 'frobnicate'" },
+        { "list extra", "mica: list takes no arguments" },
+        { "run hello --cspace-dot /nonexistent-dir/x.dot", "cannot write DOT file" },
+        { "run hello --trace /nonexistent-dir/x.json", "cannot write trace file" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int st = run_mica(cases[i].args);
+        ck_assert_msg(st == 64, "mica %s: exit %d, expected 64", cases[i].args, st);
+        assert_has(err, cases[i].msg);
+        ck_assert_msg(count_lines(err) == 1, "mica %s: expected one line, got:\n%s", cases[i].args,
+                      err);
+        ck_assert_msg(out[0] == 0, "mica %s ran the system:\n%s", cases[i].args, out);
+    }
+    ck_assert_int_eq(run_mica(""), 64);
+    assert_has(err, "Usage: mica list");
+}
+END_TEST
+
+START_TEST(good_values_are_accepted)
+{
+    ck_assert_int_eq(run_mica("run hello --mem 8M --clock virtual --seed 0x2a --timeslice 3 "
+                              "--check end --log-filter ipc,sched"), 0);
+    assert_has(out, "hello from thread 'greeter'");
+    ck_assert_int_eq(run_mica("run hello --mem=1G --clock=real --check=off"), 0);
+    assert_has(out, "untyped cap");
+    ck_assert_int_eq(run_mica("run hello --mem 16777216"), 0);
+    ck_assert_int_eq(run_mica("run --help"), 0);
+    assert_has(out, "--cspace-dot FILE");
+    assert_has(out, "Exit status");
+}
+END_TEST
+
+START_TEST(stats_prints_the_counters)
+{
+    ck_assert_int_eq(run_mica("run echo --stats"), 0);
+    static const char *const want[] = {
+        "mica: stopped: idle after ", "ticks", "kernel entries", "syscalls", "Call ", "ReplyRecv ",
+        "invocations", "failed)", "IPCs", "fast-path hits", "context switches", "faults",
+        "objects created", "tcb 4", "endpoint 1", "frame 4", "untyped in use", "threads",
+        "BlockedOnReceive 1", "Inactive 4",
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        assert_has(err, want[i]);
+    /* Without --stats the runner says nothing about a normal stop. */
+    ck_assert_int_eq(run_mica("run echo"), 0);
+    ck_assert_str_eq(err, "");
+}
+END_TEST
+
+START_TEST(log_writes_the_text_trace)
+{
+    ck_assert_int_eq(run_mica("run echo --log - --log-filter ipc"), 0);
+    assert_has(err, "client1 -> server: message via ep");
+    assert_has(err, "server -> client1: reply");
+    ck_assert_ptr_null(strstr(err, "switch "));  /* filtered out */
+}
+END_TEST
+
+START_TEST(time_limit_exits_3)
+{
+    ck_assert_int_eq(run_mica("run prio --time-limit 30"), 3);
+    assert_has(err, "time limit");
+}
+END_TEST
+
+START_TEST(cspace_dot_renders)
+{
+    char dotf[] = "/tmp/mica-dot-XXXXXX", args[256];
+    close(mkstemp(dotf));
+    snprintf(args, sizeof args, "run echo --cspace-dot %s", dotf);
+    ck_assert_int_eq(run_mica(args), 0);
+    static char text[1 << 16];
+    slurp(dotf, text, sizeof text);
+    assert_has(text, "digraph mica {");
+    assert_has(text, "root CNode");
+    assert_has(text, "endpoint @");
+    assert_has(text, " badge 3");
+    assert_has(text, "tcb 'server'");
+    assert_has(text, "x frame");        /* the root task's stack frames, folded */
+    assert_has(text, "->");
+    ck_assert_int_eq(run_prog("dot", "-Tsvg -V"), 0);   /* graphviz is installed (scripts/deps.sh) */
+    snprintf(args, sizeof args, "-Tsvg %s", dotf);
+    int st = run_prog("dot", args);
+    ck_assert_msg(st == 0, "dot -Tsvg failed (%d): %s", st, err);
+    assert_has(out, "<svg");
+    ck_assert_str_eq(err, "");
+    unlink(dotf);
+}
+END_TEST
+
+/* --- mica_main: a user's own program ------------------------------------ */
+
+static mica_cptr_t lonely_ep;
+
+static void lonely(mica_word_t arg)
+{
+    (void)arg;
+    mica_call(lonely_ep, mica_msginfo_new(0, 0, 0, 0));    /* nobody ever receives */
+}
+
+static void deadlock_root(const mica_bootinfo_t *bi, void *arg)
+{
+    (void)arg;
+    mica_env_t env;
+    mica_env_init(&env, bi);
+    lonely_ep = mica_env_make(&env, MICA_ENDPOINT_OBJECT, 0);
+    ck_assert_uint_ne(mica_thread_spawn(&env, "lonely-client", lonely, 0, 10), 0);
+}
+
+/* Corrupt an untyped cap's watermark, then enter the kernel: the checker must notice. */
+static void corrupt_root(const mica_bootinfo_t *bi, void *arg)
+{
+    (void)arg;
+    cte_t *root_tcb_slots = (cte_t *)(hw_phys_base + ks.root_tcb);
+    cte_t *slots = (cte_t *)(hw_phys_base + ((paddr_t)root_tcb_slots[0].cap.obj << 4));
+    slots[bi->untyped.start].cap.word = ~0ull;
+    mica_yield();
+}
+
+/* mica_main with argv, stderr captured in err[]. */
+static int call_main(mica_root_task_fn root, int argc, char **argv)
+{
+    char e[] = "/tmp/mica-err-XXXXXX";
+    int fd = mkstemp(e);
+    fflush(stderr);
+    int saved = dup(2);
+    dup2(fd, 2);
+    close(fd);
+    int rc = mica_main(argc, argv, root, NULL);
+    fflush(stdout);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    slurp(e, err, sizeof err);
+    drop_sanitizer_lines(err);
+    unlink(e);
+    return rc;
+}
+
+START_TEST(mica_main_reports_a_deadlock_naming_the_thread)
+{
+    char *argv[] = { "prog", "--check", "each", NULL };
+    ck_assert_int_eq(call_main(deadlock_root, 3, argv), 1);
+    assert_has(err, "deadlock");
+    assert_has(err, "'lonely-client' waits");
+    char *argv2[] = { "prog", "--stats", NULL };
+    ck_assert_int_eq(call_main(deadlock_root, 2, argv2), 1);
+    assert_has(err, "mica: stopped: deadlock after");
+    assert_has(err, "BlockedOnSend 1");
+}
+END_TEST
+
+START_TEST(mica_main_reports_a_broken_invariant)
+{
+    char *argv[] = { "prog", "--check", "each", NULL };
+    ck_assert_int_eq(call_main(corrupt_root, 3, argv), 2);
+    assert_has(err, "invariant");
+}
+END_TEST
+
+START_TEST(mica_main_rejects_bad_arguments)
+{
+    char *argv[] = { "prog", "--seed", "abc", NULL };
+    ck_assert_int_eq(call_main(deadlock_root, 3, argv), 64);
+    ck_assert_str_eq(err, "mica: --seed: 'abc' is not a number\n");
+    char *argv2[] = { "prog", "echo", NULL };
+    ck_assert_int_eq(call_main(deadlock_root, 2, argv2), 64);
+    assert_has(err, "unexpected argument 'echo'");
+}
+END_TEST
+
+static Suite *examples_suite(void)
+{
+    Suite *s = suite_create("examples");
+    TCase *tc = tcase_create("examples");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, list_names_every_example);
+    tcase_add_test(tc, hello_runs);
+    tcase_add_test(tc, echo_server_tells_clients_apart_by_badge);
+    tcase_add_test(tc, notify_consumer_sees_ored_badges);
+    tcase_add_test(tc, prio_shows_priorities_round_robin_and_preemption);
+    tcase_add_test(tc, standalone_examples_match_the_runner);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("options");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, bad_command_lines_exit_64_with_one_line);
+    tcase_add_test(tc, good_values_are_accepted);
+    tcase_add_test(tc, stats_prints_the_counters);
+    tcase_add_test(tc, log_writes_the_text_trace);
+    tcase_add_test(tc, time_limit_exits_3);
+    tcase_add_test(tc, cspace_dot_renders);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("mica_main");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, mica_main_reports_a_deadlock_naming_the_thread);
+    tcase_add_test(tc, mica_main_reports_a_broken_invariant);
+    tcase_add_test(tc, mica_main_rejects_bad_arguments);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+MICA_TEST_MAIN(examples_suite)
