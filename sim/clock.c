@@ -66,7 +66,6 @@ static void preempt_entry(void)
     int ctx = ctx_current();
     kernel_preempt(ctx);
     /* The kernel kept this thread: resume it where it was interrupted. */
-    sim_in_kernel = 0;
     ctx_resume_saved(ctx);
 }
 
@@ -80,6 +79,9 @@ static void on_alarm(int sig, siginfo_t *si, void *ucv)
     if (sim_in_kernel || ctx == 0 || pc < text_lo || pc >= text_hi)
         return;     /* not safe here: the next kernel entry takes the tick */
     ctx_save_from_signal(ctx, uc);
+    /* From here until the thread resumes the CPU is in the kernel: a tick
+     * that lands before preempt_entry runs must not save this code as a task. */
+    sim_in_kernel = 1;
     trap_redirect(uc, preempt_entry);
 }
 

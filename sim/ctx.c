@@ -21,6 +21,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -173,6 +174,8 @@ static void trampoline(void)
     for (;;) {
         hw_word_t regs[8] = { 0 };
         regs[7] = (hw_word_t)(long)MICA_SYS_THREAD_EXIT;
+        /* Like every trap: the real clock must not preempt the kernel itself. */
+        sim_in_kernel = 1;
         kernel_syscall(regs);
     }
 }
@@ -216,6 +219,15 @@ void ctx_save_from_signal(int id, ucontext_t *uc)
 static void ctx_sigreturn(struct ctx *c) __attribute__((noreturn));
 static void ctx_sigreturn(struct ctx *c)
 {
+    /*
+     * Leave the kernel with every signal blocked: a tick between clearing
+     * sim_in_kernel and the sigreturn would otherwise save this switching
+     * code as the task. rt_sigreturn restores the task's own mask atomically.
+     */
+    sigset_t all;
+    sigfillset(&all);
+    sigprocmask(SIG_BLOCK, &all, NULL);
+    sim_in_kernel = 0;
 #if defined(__x86_64__)
     uintptr_t sp = (uintptr_t)c->uc.uc_mcontext.gregs[REG_RSP] - 128;   /* skip the red zone */
     size_t fpn = c->fpsize ? c->fpsize : 512;
@@ -244,7 +256,6 @@ void ctx_resume_saved(int id)
     c->saved_by_signal = 0;
     c->resume_in_task = 0;
     cur = id;
-    sim_in_kernel = 0;
     ctx_sigreturn(c);
 }
 
@@ -288,6 +299,27 @@ static void *asm_initial_frame(unsigned char *top)
 #endif
 }
 #endif
+
+/* Bytes below the top of a new context's stack that the first frame may use (both backends). */
+#define FIRST_FRAME_BYTES 512ul
+
+/*
+ * hw_ctx_start puts a thread whose sp lies in its VSpace window on that
+ * memory, and writes the first frame there itself, in the kernel: an
+ * unmapped or read-only stack top would crash the simulator instead of
+ * faulting the thread (found by mica-fuzz). The kernel asks first.
+ */
+int hw_ctx_stack_usable(hw_word_t vspace, hw_word_t sp)
+{
+    unsigned char *window = vspace ? mmu_window(vspace) : NULL;
+    if (!(window && sp > VSPACE_STACK_HINT && sp <= (1ul << MICA_VADDR_BITS)))
+        return 1;       /* a host stack */
+    hw_window_entry_t e;
+    for (hw_word_t a = (sp - FIRST_FRAME_BYTES) & ~0xffful; a < sp; a += 4096)
+        if (hw_window_probe(vspace, a, &e) != 0 || e.size_bits == 0 || !(e.rights & 1))
+            return 0;
+    return 1;
+}
 
 void hw_ctx_start(int id, hw_word_t pc, hw_word_t vspace, hw_word_t sp, const hw_word_t args[4])
 {
@@ -350,7 +382,6 @@ void hw_ctx_switch(int from, int to)
             if (t->resume_in_task) {
                 t->resume_in_task = 0;
                 t->saved_by_signal = 0;
-                sim_in_kernel = 0;
                 ctx_sigreturn(t);
             }
 #ifndef MICA_CTX_UCONTEXT
@@ -376,7 +407,6 @@ void hw_ctx_switch(int from, int to)
         /* It continues in task code where a trap or the clock stopped it. */
         t->resume_in_task = 0;
         t->saved_by_signal = 0;
-        sim_in_kernel = 0;
         switch_to_trapped(from, t);
         cur = from;
         sim_in_kernel = 1;

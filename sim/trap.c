@@ -89,7 +89,6 @@ static void trap_entry(void)
     hw_fault_t f = pending;
     kernel_fault(ctx, &f);
     /* The kernel let the thread go on (it cannot after a fault, but be safe). */
-    sim_in_kernel = 0;
     ctx_resume_saved(ctx);
 }
 
@@ -134,6 +133,7 @@ static void on_trap(int sig, siginfo_t *si, void *ucv)
 #endif
     }
     ctx_save_from_signal(ctx, uc);
+    sim_in_kernel = 1;      /* as in clock.c: the CPU is in the kernel until the thread resumes */
     trap_redirect(uc, trap_entry);
 }
 

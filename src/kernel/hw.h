@@ -35,6 +35,12 @@ void hw_ctx_free(int ctx);
  * stack whose top is vaddr sp of VSpace vspace (0 = a host stack).
  */
 void hw_ctx_start(int ctx, hw_word_t pc, hw_word_t vspace, hw_word_t sp, const hw_word_t args[4]);
+/*
+ * Could hw_ctx_start use the stack whose top is vaddr sp of VSpace vspace?
+ * 0 when that stack lies in the VSpace and its top is not mapped writable
+ * (the machine builds the first frame there before the thread runs).
+ */
+int  hw_ctx_stack_usable(hw_word_t vspace, hw_word_t sp);
 /* Save the running context into from and resume to; returns when from is resumed. */
 void hw_ctx_switch(int from, int to);
 

@@ -369,6 +369,28 @@ static void switch_to_current(paddr_t from_thread, int from)
                     schedule();
                     continue;
                 }
+                cap_t stack_vs = tcb_slot(n, TCB_VTABLE)->cap;
+                if (!hw_ctx_stack_usable(cap_type(stack_vs) == MICA_CAP_TYPE_VSPACE ? cap_obj(stack_vs) : 0,
+                                         tp->regs[REG_SP])) {
+                    /*
+                     * Its stack top is not mapped writable. On seL4 its first
+                     * push would fault; here the machine writes the first
+                     * frame itself, in the kernel, which crashed the
+                     * simulator (found by mica-fuzz; test_regressions.c
+                     * a_thread_started_on_an_unmapped_stack_gets_a_vm_fault).
+                     * So the kernel raises that VM fault now (a user-mode
+                     * write, x86 error code 6) and the thread stays unstarted
+                     * until its handler replies.
+                     */
+                    ks.fault = (fault_t){ MICA_FAULT_VM, { tp->regs[REG_SP] - sizeof(word_t), 0, 6,
+                                                           tp->regs[REG_PC] } };
+                    memset(&ks.lookup_fault, 0, sizeof ks.lookup_fault);
+                    tcb_sched_dequeue(n);
+                    handle_fault(n);
+                    NODE.sched_action = SCHED_CHOOSE_NEW;
+                    schedule();
+                    continue;
+                }
                 tp->flags &= ~(TCB_FLAG_START | TCB_FLAG_TRAPPED);
                 if (tp->state.type == MICA_THREAD_RESTART)
                     tp->state.type = MICA_THREAD_RUNNING;
@@ -428,16 +450,18 @@ void kernel_syscall(hw_word_t regs[8])
             clock_tick();
         preempted = false;
         long sysno = (long)tp->regs[REG_SYSNO];
-        trace_syscall(me, (word_t)sysno);
-        if (sysno == MICA_SYS_CALL && fastpath_call(me)) {
-            ks.count.syscalls[1]++;
-        } else if (sysno == MICA_SYS_REPLY_RECV && fastpath_reply_recv(me)) {
-            ks.count.syscalls[2]++;
-        } else if (NODE.sched_action == SCHED_RESUME_CURRENT)
-            handle_syscall(tp->regs[REG_SYSNO]);
-        else {
-            set_thread_state(me, MICA_THREAD_RESTART);  /* preempted at entry: run it later */
+        if (NODE.sched_action != SCHED_RESUME_CURRENT) {
+            /* The tick ended the timeslice: run the call when the thread runs again. */
+            set_thread_state(me, MICA_THREAD_RESTART);
             preempted = true;
+        } else {
+            trace_syscall(me, (word_t)sysno);
+            if (sysno == MICA_SYS_CALL && fastpath_call(me))
+                ks.count.syscalls[1]++;
+            else if (sysno == MICA_SYS_REPLY_RECV && fastpath_reply_recv(me))
+                ks.count.syscalls[2]++;
+            else
+                handle_syscall(tp->regs[REG_SYSNO]);
         }
         kernel_exit(me, tp->ctx);
         /* We run again: seL4's activateThread. */
@@ -474,13 +498,14 @@ void kernel_fault(int ctx, const hw_fault_t *f)
     tcb_sched_dequeue(t);
     tcb_ptr(t)->flags |= TCB_FLAG_TRAPPED;
     /*
-     * Its pc is now where it trapped (seL4: the faulting instruction, as
-     * ReadRegisters and the fault message show), not the entry it started
-     * at: a supervisor that writes the entry pc again restarts it afresh
-     * instead of resuming the crash (test_vspace.c
+     * Its pc and sp are now where it trapped (seL4: the faulting
+     * instruction, as ReadRegisters and the fault message show), not the
+     * entry it started at: a supervisor that writes the entry pc again
+     * restarts it afresh instead of resuming the crash (test_vspace.c
      * a_supervisor_restarts_a_crashed_server_and_its_clients_carry_on).
      */
     tcb_ptr(t)->regs[REG_PC] = f->ip;
+    tcb_ptr(t)->regs[REG_SP] = f->sp;
     if (f->vm)
         ks.fault = (fault_t){ MICA_FAULT_VM, { f->addr, f->prefetch, f->fsr, f->ip } };
     else
