@@ -5,6 +5,9 @@
 set -eu
 build="$1"
 src="$2"
+sanitize="${3:-none}"      # the build's b_sanitize: a sanitized libmica needs the runtime too
+extra=""
+[ "$sanitize" != "none" ] && extra="-fsanitize=$sanitize"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 meson install -C "$build" --destdir "$tmp/root" --no-rebuild >/dev/null
@@ -34,7 +37,7 @@ int main(void)
     return r.reason == MICA_STOP_IDLE ? 0 : 1;
 }
 C
-cc -std=c11 "$tmp/prog.c" $flags -o "$tmp/prog"
+cc -std=c11 $extra "$tmp/prog.c" $flags -o "$tmp/prog"
 out=$("$tmp/prog")
 echo "$out"
 echo "$out" | grep -q "retype: NoError" && echo "$out" | grep -q "stopped: idle"
