@@ -592,9 +592,239 @@ bool inv_cur_and_idle(void)
     return true;
 }
 
+/* --- address spaces: valid_vspace_objs, unique_table_refs, valid_vs_lookup, valid_host_window */
+
+/*
+ * The mapping records of live frame and page-table caps, sorted by where
+ * they say they are mapped. An ent_t is reused: base = VSpace paddr >> 12
+ * << 18 | vaddr >> 12 (one key per page of every VSpace), bits = the
+ * mapping's size, idx = the object's paddr >> 4 (as in cap_t), type = cap
+ * type.
+ */
+static word_t map_key(paddr_t vspace, word_t vaddr)
+{
+    return (vspace >> 12) << (MICA_VADDR_BITS - MICA_PAGE_BITS) | (vaddr >> MICA_PAGE_BITS);
+}
+
+/* Is the VSpace a mapping record names still the one it was made in? (vspace.c mapping_live) */
+static bool record_live(cap_t c)
+{
+    word_t gen = hw_vspace_generation(cap_mapped_vspace(c));
+    return cap_is_mapped(c) && gen != 0 && (gen & MASK(21)) == cap_mapped_gen(c);
+}
+
+/* The first record at key, or n. */
+static word_t find_record(const ent_t *e, word_t n, word_t key)
+{
+    word_t lo = 0, hi = n;
+    while (lo < hi) {
+        word_t mid = lo + (hi - lo) / 2;
+        if (e[mid].base < key)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* Does a record of type at (vspace, vaddr) name object obj of 2^bits bytes? */
+static bool has_record(const ent_t *e, word_t n, paddr_t vspace, word_t vaddr, uint32_t type,
+                       paddr_t obj, word_t bits)
+{
+    word_t key = map_key(vspace, vaddr);
+    for (word_t i = find_record(e, n, key); i < n && e[i].base == key; i++)
+        if (e[i].type == type && ((paddr_t)e[i].idx << 4) == obj && e[i].bits == bits)
+            return true;
+    return false;
+}
+
+/* Where a live page-table cap says table pt is mapped, if any does. */
+static const ent_t *table_record(const ent_t *e, word_t n, paddr_t pt)
+{
+    for (word_t i = 0; i < n; i++)
+        if (e[i].type == MICA_CAP_TYPE_PAGE_TABLE && ((paddr_t)e[i].idx << 4) == pt)
+            return &e[i];
+    return NULL;
+}
+
+static paddr_t record_vspace(const ent_t *r)
+{
+    return (r->base >> (MICA_VADDR_BITS - MICA_PAGE_BITS)) << 12;
+}
+
+static word_t record_vaddr(const ent_t *r)
+{
+    return (r->base & MASK(MICA_VADDR_BITS - MICA_PAGE_BITS)) << MICA_PAGE_BITS;
+}
+
+/*
+ * valid_vspace_objs (here: every entry is empty, a page table, or a frame
+ * of its level's size - so no two mappings overlap) and unique_table_refs
+ * (every page table hangs under exactly the one entry its caps record).
+ */
+static bool vspace_structure(paddr_t vs, const ent_t *e, word_t n)
+{
+    const pte_t *root = (const pte_t *)paddr_to_ptr(vs);
+    for (word_t i = 0; i < BIT(MICA_VSPACE_INDEX_BITS); i++) {
+        pte_t r = root[i];
+        word_t va = i << MICA_LARGE_PAGE_BITS;
+        if (r == 0)
+            continue;
+        if ((r & PTE_TABLE) && (r & (PTE_FRAME | PTE_LARGE)))
+            FAIL("valid_vspace_objs", "VSpace 0x%lx, vaddr 0x%lx: entry 0x%lx holds a page table "
+                 "and a 2 MiB frame at once: the mappings overlap", (unsigned long)vs,
+                 (unsigned long)va, (unsigned long)r);
+        if (r & PTE_FRAME) {
+            if (!(r & PTE_LARGE) || !IS_ALIGNED(PTE_PADDR(r), MICA_LARGE_PAGE_BITS) ||
+                !in_phys(PTE_PADDR(r), MICA_LARGE_PAGE_BITS))
+                FAIL("valid_vspace_objs", "VSpace 0x%lx, vaddr 0x%lx: entry 0x%lx is not a "
+                     "2 MiB frame in memory", (unsigned long)vs, (unsigned long)va, (unsigned long)r);
+            continue;
+        }
+        paddr_t pt = PTE_PADDR(r);
+        if (!(r & PTE_TABLE) || (r & (PTE_R | PTE_W)) || !in_phys(pt, MICA_PAGE_TABLE_BITS))
+            FAIL("valid_vspace_objs", "VSpace 0x%lx, vaddr 0x%lx: entry 0x%lx is neither a "
+                 "frame nor a page table", (unsigned long)vs, (unsigned long)va, (unsigned long)r);
+        if (!has_record(e, n, vs, va, MICA_CAP_TYPE_PAGE_TABLE, pt, MICA_LARGE_PAGE_BITS)) {
+            const ent_t *other = table_record(e, n, pt);
+            if (other)
+                FAIL("unique_table_refs", "page table 0x%lx hangs under VSpace 0x%lx vaddr 0x%lx, "
+                     "but its caps map it at VSpace 0x%lx vaddr 0x%lx", (unsigned long)pt,
+                     (unsigned long)vs, (unsigned long)va, (unsigned long)record_vspace(other),
+                     (unsigned long)record_vaddr(other));
+            FAIL("valid_vs_lookup", "page table 0x%lx hangs under VSpace 0x%lx vaddr 0x%lx, but "
+                 "no page-table cap records that mapping", (unsigned long)pt, (unsigned long)vs,
+                 (unsigned long)va);
+        }
+        const pte_t *t = (const pte_t *)paddr_to_ptr(pt);
+        for (word_t j = 0; j < BIT(MICA_PAGE_TABLE_INDEX_BITS); j++) {
+            pte_t f = t[j];
+            if (f == 0)
+                continue;
+            if (f & (PTE_LARGE | PTE_TABLE))
+                FAIL("valid_vspace_objs", "VSpace 0x%lx, vaddr 0x%lx: page-table entry 0x%lx "
+                     "holds a %s: it overlaps its neighbours' mappings", (unsigned long)vs,
+                     (unsigned long)(va | j << MICA_PAGE_BITS), (unsigned long)f,
+                     f & PTE_TABLE ? "page table" : "2 MiB frame");
+            if (!(f & PTE_FRAME) || !in_phys(PTE_PADDR(f), MICA_PAGE_BITS))
+                FAIL("valid_vspace_objs", "VSpace 0x%lx, vaddr 0x%lx: page-table entry 0x%lx is "
+                     "not a frame in memory", (unsigned long)vs,
+                     (unsigned long)(va | j << MICA_PAGE_BITS), (unsigned long)f);
+        }
+    }
+    return true;
+}
+
+/* Check one frame entry against the caps (valid_vs_lookup) and the host (valid_host_window). */
+static bool check_frame_entry(paddr_t vs, word_t va, pte_t f, word_t bits, const ent_t *e,
+                              word_t n, bool host)
+{
+    paddr_t p = PTE_PADDR(f);
+    if (!host) {
+        if (!has_record(e, n, vs, va, MICA_CAP_TYPE_FRAME, p, bits))
+            FAIL("valid_vs_lookup", "VSpace 0x%lx maps frame 0x%lx at vaddr 0x%lx, but no frame "
+                 "cap records that mapping", (unsigned long)vs, (unsigned long)p, (unsigned long)va);
+        return true;
+    }
+    hw_window_entry_t w;
+    unsigned rights = (unsigned)(f & (PTE_R | PTE_W));
+    if (hw_window_probe(vs, va, &w) != 0 || w.size_bits == 0)
+        FAIL("valid_host_window", "VSpace 0x%lx vaddr 0x%lx: the kernel maps frame 0x%lx/2^%lu, "
+             "the host window maps nothing there", (unsigned long)vs, (unsigned long)va,
+             (unsigned long)p, (unsigned long)bits);
+    if (w.size_bits != bits || w.paddr != p || w.rights != rights)
+        FAIL("valid_host_window", "VSpace 0x%lx vaddr 0x%lx: the kernel maps frame 0x%lx/2^%lu "
+             "with rights %u, the host window 0x%lx/2^%u with rights %u", (unsigned long)vs,
+             (unsigned long)va, (unsigned long)p, (unsigned long)bits, rights,
+             (unsigned long)w.paddr, w.size_bits, w.rights);
+    return true;
+}
+
+/* Every frame entry of VSpace vs; host: compare with the window, else with the caps. */
+static bool vspace_frames(paddr_t vs, const ent_t *e, word_t n, bool host)
+{
+    const pte_t *root = (const pte_t *)paddr_to_ptr(vs);
+    word_t frames = 0;
+    for (word_t i = 0; i < BIT(MICA_VSPACE_INDEX_BITS); i++) {
+        pte_t r = root[i];
+        word_t va = i << MICA_LARGE_PAGE_BITS;
+        if (r & PTE_FRAME) {
+            frames++;
+            if (!check_frame_entry(vs, va, r, MICA_LARGE_PAGE_BITS, e, n, host))
+                return false;
+            continue;
+        }
+        if (!(r & PTE_TABLE))
+            continue;
+        const pte_t *t = (const pte_t *)paddr_to_ptr(PTE_PADDR(r));
+        for (word_t j = 0; j < BIT(MICA_PAGE_TABLE_INDEX_BITS); j++) {
+            if (!t[j])
+                continue;
+            frames++;
+            if (!check_frame_entry(vs, va | j << MICA_PAGE_BITS, t[j], MICA_PAGE_BITS, e, n, host))
+                return false;
+        }
+    }
+    hw_window_entry_t w;
+    if (host && hw_window_probe(vs, 0, &w) == 0 && w.mappings != frames)
+        FAIL("valid_host_window", "the host window of VSpace 0x%lx holds %lu mappings, its page "
+             "tables %lu", (unsigned long)vs, (unsigned long)w.mappings, (unsigned long)frames);
+    return true;
+}
+
+bool inv_valid_vspaces(void)
+{
+    ent_t *e = (ent_t *)ks.scratch;
+    word_t n = 0;
+    if (!e)
+        return true;
+    for (paddr_t p = mdb_next(cte_at(ks.mdb_head)); p; p = mdb_next(cte_at(p))) {
+        cap_t c = cte_at(p)->cap;
+        if ((cap_type(c) != MICA_CAP_TYPE_FRAME && cap_type(c) != MICA_CAP_TYPE_PAGE_TABLE) ||
+            !record_live(c))
+            continue;
+        if (n >= ks.scratch_entries)
+            return true;
+        e[n++] = (ent_t){ map_key(cap_mapped_vspace(c), cap_mapped_vaddr(c)),
+                          cap_type(c) == MICA_CAP_TYPE_FRAME ? cap_frame_size_bits(c)
+                                                             : MICA_LARGE_PAGE_BITS,
+                          c.obj, 0, cap_type(c), 0 };
+    }
+    heap_sort(e, n);
+
+    /* Every page-table cap's record is backed by the entry it names (unique_table_refs). */
+    for (word_t i = 0; i < n; i++) {
+        if (e[i].type != MICA_CAP_TYPE_PAGE_TABLE)
+            continue;
+        paddr_t vs = record_vspace(&e[i]), pt = (paddr_t)e[i].idx << 4;
+        word_t va = record_vaddr(&e[i]);
+        pte_t r = ((const pte_t *)paddr_to_ptr(vs))[va >> MICA_LARGE_PAGE_BITS];
+        if (!(r & PTE_TABLE) || PTE_PADDR(r) != pt)
+            FAIL("unique_table_refs", "a cap says page table 0x%lx is mapped at VSpace 0x%lx "
+                 "vaddr 0x%lx, but that entry holds 0x%lx", (unsigned long)pt, (unsigned long)vs,
+                 (unsigned long)va, (unsigned long)r);
+    }
+    /* The live VSpaces, each through the first cap of its run on the CDT list. */
+    for (int pass = 0; pass < 3; pass++) {
+        for (paddr_t p = mdb_next(cte_at(ks.mdb_head)); p; p = mdb_next(cte_at(p))) {
+            cte_t *s = cte_at(p);
+            if (cap_type(s->cap) != MICA_CAP_TYPE_VSPACE || !first_cap_of_object(s))
+                continue;
+            paddr_t vs = cap_obj(s->cap);
+            if (hw_vspace_generation(vs) == 0)
+                continue;       /* no window was ever made: nothing in it is visible */
+            bool ok = pass == 0 ? vspace_structure(vs, e, n) : vspace_frames(vs, e, n, pass == 2);
+            if (!ok)
+                return false;
+        }
+    }
+    return true;
+}
+
 static bool (*const all_invariants[])(void) = {
     inv_valid_mdb_list, inv_valid_caps, inv_valid_nullcaps, inv_mdb_marks,
     inv_untyped_and_pspace, inv_valid_untyped, inv_valid_queues, inv_valid_objs, inv_cur_and_idle,
+    inv_valid_vspaces,
 };
 
 /* Run every invariant; false (and the system stopped) at the first broken one. */
