@@ -16,5 +16,11 @@ const mica_example_t mica_examples[] = {
       example_notify_root },
     { "prio", "priorities, round robin among equals, and preemption by a woken thread",
       example_prio_root },
+    { "pager", "demand paging: a process's VM faults go to a pager that maps frames and replies",
+      example_pager_root },
+    { "ramfs", "a file server for three processes: badged caps, requests in MRs, data in shared frames",
+      example_ramfs_root },
+    { "supervisor", "a server crashes on a poisoned request; its fault handler restarts it, clients retry",
+      example_supervisor_root },
     { NULL, NULL, NULL },
 };

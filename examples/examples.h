@@ -24,5 +24,8 @@ void example_hello_root(const mica_bootinfo_t *bi, void *arg);
 void example_echo_root(const mica_bootinfo_t *bi, void *arg);
 void example_notify_root(const mica_bootinfo_t *bi, void *arg);
 void example_prio_root(const mica_bootinfo_t *bi, void *arg);
+void example_pager_root(const mica_bootinfo_t *bi, void *arg);
+void example_ramfs_root(const mica_bootinfo_t *bi, void *arg);
+void example_supervisor_root(const mica_bootinfo_t *bi, void *arg);
 
 #endif

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install what is needed, build mica plain and with ASan+UBSan, run every
-# test suite in both builds, and end with one line: "N passed, M failed"
-# (N and M count Check's individual tests across all suites and builds).
+# test suite in both builds and a bounded fuzz campaign in the ASan build,
+# and end with one line: "N passed, M failed" (N and M count Check's
+# individual tests across all suites and builds, and each fuzz campaign).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh || exit 1
@@ -23,6 +24,33 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 run_build build-asan -Db_sanitize=address,undefined -Db_lundef=false \
     -Dc_args=-fno-sanitize-recover=all -Dbench=false || status=1
 
+# Random system-call campaigns with the invariant checker after every kernel
+# entry, in the ASan+UBSan build (README "Fuzzing"): one test per seed,
+# passed when mica-fuzz ends with 0 violations. Two at a time (2 cores).
+fuzz_campaigns() {
+    local dir=build-asan/fuzz-logs fz=build-asan/tests/fuzz/mica-fuzz seed
+    [ -f build-asan/build.ninja ] || return 1      # no build: counted as a failure below
+    rm -rf "$dir" && mkdir -p "$dir"
+    if ! ninja -C build-asan tests/fuzz/mica-fuzz >/dev/null 2>&1; then
+        echo "fuzz campaign: failed (mica-fuzz did not build)" > "$dir/summary.txt"
+        return 1
+    fi
+    echo "== fuzz campaigns in build-asan"
+    for seed in ${MICA_FUZZ_SEEDS:-1 2 3}; do
+        (
+            if "$fz" --seed "$seed" --tasks 8 --syscalls "${MICA_FUZZ_SYSCALLS:-200000}" \
+                    --check each --quiet >"$dir/seed-$seed.log" 2>&1; then r=passed; else r=failed; fi
+            echo "fuzz campaign seed $seed: $r ($(tail -n 1 "$dir/seed-$seed.log"))" >>"$dir/summary.txt"
+            [ "$r" = passed ] || grep -v '^==[0-9]*==WARNING\|^False positive\|^For details' "$dir/seed-$seed.log"
+        ) &
+        while [ "$(jobs -rp | wc -l)" -ge 2 ]; do wait -n; done
+    done
+    wait
+    cat "$dir/summary.txt"
+    ! grep -q ': failed' "$dir/summary.txt"
+}
+fuzz_campaigns || status=1
+
 # Sum Check's per-suite summaries from both builds' logs.
 python3 - <<'PY' || status=1
 import re, sys
@@ -36,6 +64,16 @@ for log in ("build/meson-logs/testlog.txt", "build-asan/meson-logs/testlog.txt")
         n, f, e = map(int, m.groups())
         passed += n - f - e
         failed += f + e
+# Each fuzz campaign counts as one test.
+try:
+    for line in open("build-asan/fuzz-logs/summary.txt", errors="replace"):
+        if line.startswith("fuzz campaign"):
+            if ": passed" in line:
+                passed += 1
+            else:
+                failed += 1
+except OSError:
+    print("missing build-asan/fuzz-logs/summary.txt"); failed += 1
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)
 PY

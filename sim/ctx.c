@@ -35,10 +35,15 @@
 
 #if defined(__SANITIZE_ADDRESS__)
 #define MICA_CTX_UCONTEXT 1
+#define MICA_CTX_ASAN 1
 #elif defined(__has_feature)
 #if __has_feature(address_sanitizer)
 #define MICA_CTX_UCONTEXT 1
+#define MICA_CTX_ASAN 1
 #endif
+#endif
+#ifdef MICA_CTX_ASAN
+#include <sanitizer/asan_interface.h>
 #endif
 #if !defined(__x86_64__) && !defined(__aarch64__)
 #define MICA_CTX_UCONTEXT 1
@@ -356,6 +361,15 @@ void hw_ctx_start(int id, hw_word_t pc, hw_word_t vspace, hw_word_t sp, const hw
         stack_lo = c->stack + GUARD_BYTES;
         stack_size = HOST_STACK_BYTES;
     }
+#ifdef MICA_CTX_ASAN
+    /*
+     * Starting afresh abandons the frames of the context's previous run (a
+     * thread restarted while blocked in the kernel never returns from it):
+     * their ASan redzones would stay poisoned under the new frames and
+     * give false stack-buffer-overflow reports (found by mica-fuzz).
+     */
+    __asan_unpoison_memory_region(stack_lo, stack_size);
+#endif
 #ifndef MICA_CTX_UCONTEXT
     c->kind = CTX_ASM;
     c->sp = asm_initial_frame(stack_lo + stack_size);

@@ -23,8 +23,12 @@ static void usage(FILE *f)
 
 static int list(void)
 {
+    int width = 0;
     for (const mica_example_t *e = mica_examples; e->name; e++)
-        printf("%-8s  %s\n", e->name, e->summary);
+        if ((int)strlen(e->name) > width)
+            width = (int)strlen(e->name);
+    for (const mica_example_t *e = mica_examples; e->name; e++)
+        printf("%-*s  %s\n", width, e->name, e->summary);
     return MICA_EXIT_OK;
 }
 

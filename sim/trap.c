@@ -26,6 +26,17 @@
 #include <ucontext.h>
 #include "sim.h"
 
+#if defined(__SANITIZE_ADDRESS__)
+#define MICA_TRAP_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define MICA_TRAP_ASAN 1
+#endif
+#endif
+#ifdef MICA_TRAP_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
+
 #define ALT_STACK_BYTES   (64u << 10)
 #define ENTRY_STACK_BYTES (256u << 10)
 
@@ -70,6 +81,14 @@ static uintptr_t trap_sp(const ucontext_t *uc)
 void trap_redirect(ucontext_t *uc, void (*fn)(void))
 {
     uintptr_t top = (uintptr_t)trap_entry_stack_top() & ~(uintptr_t)15;
+#ifdef MICA_TRAP_ASAN
+    /*
+     * The last trap_entry or preempt_entry on this stack never returned (the
+     * kernel ran someone else): its frames' ASan redzones are still poisoned
+     * and would give false stack-buffer-overflow reports under the new ones.
+     */
+    __asan_unpoison_memory_region(entry_stack, ENTRY_STACK_BYTES);
+#endif
 #if defined(__x86_64__)
     uc->uc_mcontext.gregs[REG_RIP] = (greg_t)(uintptr_t)fn;
     uc->uc_mcontext.gregs[REG_RSP] = (greg_t)(top - 8);     /* as if called */
@@ -152,6 +171,12 @@ int trap_init(void)
     sa.sa_sigaction = on_trap;
     sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
     sigemptyset(&sa.sa_mask);
+    /*
+     * No clock tick inside on_trap: a tick after ctx_save_from_signal would
+     * save on_trap itself as the thread, and the thread, resumed there after
+     * its fault was handled, would deliver the same fault a second time.
+     */
+    sigaddset(&sa.sa_mask, SIGALRM);
     for (int i = 0; i < NSIG_TRAPS; i++)
         sigaction(trap_signals[i], &sa, &old_actions[i]);
     installed = 1;

@@ -1,9 +1,13 @@
 #!/usr/bin/env python3
-"""check_trace.py MICA - run `MICA run echo --trace FILE` and check the file.
+"""check_trace.py MICA [pager] - run `MICA run echo --trace FILE` and check the file.
 
 The Chrome Trace Event JSON must parse, name the threads, and hold IPC flow
 events: a flow start ("ph":"s") on a client's track whose matching finish
 ("ph":"f", same id) is on the server's track, and the reverse for replies.
+
+With `pager`, run the pager example instead: the client's track must hold
+one "VM fault" instant per page it touched (64), each followed by a fault
+message flow to the pager and a reply flow back.
 """
 import json
 import os
@@ -12,24 +16,51 @@ import sys
 import tempfile
 
 
-def main():
-    mica = sys.argv[1]
+def load_trace(mica, system):
     fd, path = tempfile.mkstemp(prefix="mica-trace-", suffix=".json")
     os.close(fd)
     try:
-        run = subprocess.run([mica, "run", "echo", "--trace", path],
+        run = subprocess.run([mica, "run", system, "--trace", path],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         if run.returncode != 0:
-            sys.exit(f"mica run echo --trace exited {run.returncode}: {run.stderr}")
+            sys.exit(f"mica run {system} --trace exited {run.returncode}: {run.stderr}")
         with open(path) as f:
             events = json.load(f)          # raises if it is not JSON
     finally:
         os.unlink(path)
-
     if not isinstance(events, list) or not events:
         sys.exit("the trace is not a non-empty JSON array")
     names = {e["tid"]: e["args"]["name"] for e in events
              if e.get("ph") == "M" and e.get("name") == "thread_name"}
+    return events, names
+
+
+def check_pager(mica):
+    events, names = load_trace(mica, "pager")
+    client = [t for t, n in names.items() if n == "client"]
+    faults = [e for e in events if e.get("ph") == "i" and e.get("cat") == "fault"]
+    if len(faults) != 64 or any(e["tid"] not in client or e["name"] != "VM fault" for e in faults):
+        sys.exit(f"expected 64 VM fault instants on the client's track, got {len(faults)}")
+    ipc = [e for e in events if e.get("ph") == "i" and e.get("cat") == "ipc"]
+    sent = [e for e in ipc if e["name"] == "fault message" and names.get(e["tid"]) == "client"
+            and e["args"]["to"] == "pager"]
+    replies = [e for e in ipc if e["name"] == "fault reply (restart)"
+               and names.get(e["tid"]) == "pager" and e["args"]["to"] == "client"]
+    if len(sent) != 64 or len(replies) != 64:
+        sys.exit(f"expected 64 fault messages and 64 replies, got {len(sent)} and {len(replies)}")
+    starts = {e["id"] for e in events if e.get("ph") == "s"}
+    finishes = {e["id"] for e in events if e.get("ph") == "f"}
+    if starts != finishes:
+        sys.exit("flow events: every 's' needs one 'f' with the same id")
+    print(f"trace ok: {len(events)} events, {len(faults)} VM faults, {len(replies)} fault replies")
+
+
+def main():
+    mica = sys.argv[1]
+    if sys.argv[2:] == ["pager"]:
+        check_pager(mica)
+        return
+    events, names = load_trace(mica, "echo")
     for want in ("root", "server", "client1", "client2", "client3"):
         if want not in names.values():
             sys.exit(f"no thread named {want!r} in the trace (threads: {sorted(names.values())})")

@@ -88,10 +88,11 @@ static int count_lines(const char *s)
 START_TEST(list_names_every_example)
 {
     ck_assert_int_eq(run_mica("list"), 0);
-    const char *names[] = { "hello ", "echo ", "notify ", "prio " };
+    const char *names[] = { "hello ", "echo ", "notify ", "prio ", "pager ", "ramfs ",
+                            "supervisor " };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         assert_has(out, names[i]);
-    ck_assert_int_eq(count_lines(out), 4);
+    ck_assert_int_eq(count_lines(out), 7);
 }
 END_TEST
 
@@ -168,10 +169,151 @@ START_TEST(prio_shows_priorities_round_robin_and_preemption)
 }
 END_TEST
 
+static int count_of(const char *s, const char *what)
+{
+    int n = 0;
+    for (const char *p = s; (p = strstr(p, what)) != NULL; p += strlen(what))
+        n++;
+    return n;
+}
+
+/* Where s is in out[] (it must be there), to compare the order of lines. */
+static const char *at(const char *s)
+{
+    const char *p = strstr(out, s);
+    ck_assert_msg(p != NULL, "expected \"%s\" in:\n%s", s, out);
+    return p;
+}
+
+START_TEST(pager_maps_each_page_on_its_first_touch)
+{
+    char want[128];
+    ck_assert_int_eq(run_mica("run pager --check each"), 0);
+    ck_assert_int_eq(count_of(out, "pager: #"), 64);
+    for (int i = 1; i <= 64; i++) {
+        snprintf(want, sizeof want, "pager: #%-2d %-5s 0x%x -> frame", i,
+#if defined(__x86_64__)
+                 i <= 8 ? "read" : "write",
+#else
+                 "read",     /* AArch64's fault status does not say */
+#endif
+                 0x101e0000 + (i - 1) * 0x1000);
+        assert_has(out, want);
+    }
+    /* A page table for each 2 MiB the region touches, made with the first fault there. */
+    ck_assert_int_eq(count_of(out, "+ page table"), 2);
+    assert_has(out, " 0x101e0000 -> frame + page table\n");
+    assert_has(out, " 0x10200000 -> frame + page table\n");
+    assert_has(out, "client: 64 pages faulted in, none mapped by me (8 first read, 56 first written)\n");
+    assert_has(out, "client: 32768 bytes read back as zero, 262144 bytes written and checked: "
+                    "all correct\n");
+    assert_has(out, "with 64 frames and 2 page tables; stopping\n");
+    ck_assert_ptr_null(strstr(out, "not mine"));
+    ck_assert(at("root: the client is done") < at("pager: served 64 faults"));
+}
+END_TEST
+
+START_TEST(ramfs_clients_write_and_read_each_others_files)
+{
+    char want[128];
+    ck_assert_int_eq(run_mica("run ramfs --check each"), 0);
+    static const int sizes[] = { 0, 531, 1051, 1571 };
+    for (int c = 1; c <= 3; c++) {
+        int other = c % 3 + 1;
+        snprintf(want, sizeof want, "client%d: wrote client%d.txt, %d bytes in 2 writes\n", c, c,
+                 sizes[c]);
+        assert_has(out, want);
+        const char *wrote = at(want);
+        snprintf(want, sizeof want, "client%d: read client%d.txt, %d bytes in ", c, c, sizes[c]);
+        assert_has(out, want);
+        snprintf(want, sizeof want, "client%d: read client%d.txt, %d bytes in ", c, other,
+                 sizes[other]);
+        assert_has(out, want);
+        /* Nobody reads before everyone has written. */
+        ck_assert(wrote < at("root: every client has written its file"));
+        ck_assert(at("root: every client has written its file") < at(want));
+        snprintf(want, sizeof want, "client%d was here\n", c);
+        assert_has(out, want);
+        snprintf(want, sizeof want, "client%d: done\n", c);
+        assert_has(out, want);
+    }
+    ck_assert_int_eq(count_of(out, ": as written\n"), 6);
+    ck_assert_ptr_null(strstr(out, "WRONG"));
+    assert_has(out, "client1: ls: 4 files\n");
+    assert_has(out, "\nclient1.txt 531\n");
+    assert_has(out, "\nguestbook 51\n");
+    assert_has(out, "client2: the guestbook says:\n");
+    assert_has(out, "client3: open 'no-such-file': no such file\n");
+    assert_has(out, "client3: read fd 3, which is not open: bad fd\n");
+    assert_has(out, "client3: read 200 bytes into the buffer at 4000: outside the shared buffer\n");
+    assert_has(out, "ramfs: 60 requests from 3 clients (3 refused), 3204 bytes written, ");
+    assert_has(out, "; 4 files, 3204 bytes stored; stopping\n");
+    ck_assert(at("ramfs: 60 requests") < at("root: all done"));
+}
+END_TEST
+
+START_TEST(supervisor_restarts_the_server_and_every_client_finishes)
+{
+    ck_assert_int_eq(run_mica("run supervisor --check each"), 0);
+    ck_assert_int_eq(count_of(out, "supervisor: the server crashed: user exception, SIGSEGV "
+                                   "(signal 11, code 1) at square+0x"), 2);
+    ck_assert_int_eq(count_of(out, "server: ready\n"), 3);
+    /* crash, restart, retry, crash, restart, give up - in that order */
+    const char *crash = at("supervisor: the server crashed");
+    const char *restart1 = at("supervisor: restart #1 of the server: NoError\n");
+    const char *retry = at("client2: the server died while serving 13; retrying\n");
+    const char *crash2 = strstr(restart1, "supervisor: the server crashed");
+    const char *restart2 = at("supervisor: restart #2 of the server: NoError\n");
+    const char *give_up = at("client2: the server died 2 times on 13; giving up on it\n");
+    ck_assert_ptr_nonnull(crash2);
+    ck_assert(crash < restart1 && restart1 < retry && retry < crash2 && crash2 < restart2 &&
+              restart2 < give_up);
+    static const char *const answers[] = {
+        "client1: 3 squared is 9\n", "client1: 4 squared is 16\n", "client1: 5 squared is 25\n",
+        "client2: 6 squared is 36\n", "client2: 7 squared is 49\n", "client3: 8 squared is 64\n",
+        "client3: 9 squared is 81\n", "client3: 10 squared is 100\n",
+        "client1: finished\n", "client2: finished\n", "client3: finished\n",
+    };
+    for (size_t i = 0; i < sizeof answers / sizeof answers[0]; i++)
+        assert_has(out, answers[i]);
+    ck_assert_ptr_null(strstr(out, "13 squared is"));
+    ck_assert_ptr_null(strstr(out, "unexpected fault"));
+    /* A Call queued while the server was down is served by the restarted server. */
+    ck_assert_ptr_nonnull(strstr(restart1, "squared is"));
+    assert_has(out, "root: all 3 clients finished\n");
+}
+END_TEST
+
+/*
+ * The three process examples, many times on the real clock, every other run
+ * with a timeslice of one tick: ticks land anywhere, even inside a trap
+ * (a tick inside the SIGSEGV handler once made a VM fault arrive twice).
+ */
+START_TEST(process_examples_are_stable_on_the_real_clock)
+{
+    static const struct { const char *name, *last; int runs; } cases[] = {
+        { "pager", "pager: served 64 faults", 40 },
+        { "ramfs", "root: all done\n", 20 },
+        { "supervisor", "root: all 3 clients finished\n", 40 },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        for (int r = 0; r < cases[i].runs; r++) {
+            char args[64];
+            snprintf(args, sizeof args, "run %s --clock real%s", cases[i].name,
+                     r % 2 ? " --timeslice 1" : "");
+            int st = run_mica(args);
+            ck_assert_msg(st == 0, "mica %s, run %d: exit %d\n%s\n%s", args, r, st, out, err);
+            assert_has(out, cases[i].last);
+        }
+    }
+}
+END_TEST
+
 /* The standalone build/examples/<name> prints what `mica run <name>` prints. */
 START_TEST(standalone_examples_match_the_runner)
 {
-    static const char *const names[] = { "hello", "echo", "notify", "prio" };
+    static const char *const names[] = { "hello", "echo", "notify", "prio", "pager", "ramfs",
+                                         "supervisor" };
     const char *dir = getenv("MICA_EXAMPLES_DIR");
     static char runner_out[sizeof out];
     char path[512];
@@ -394,6 +536,10 @@ static Suite *examples_suite(void)
     tcase_add_test(tc, echo_server_tells_clients_apart_by_badge);
     tcase_add_test(tc, notify_consumer_sees_ored_badges);
     tcase_add_test(tc, prio_shows_priorities_round_robin_and_preemption);
+    tcase_add_test(tc, pager_maps_each_page_on_its_first_touch);
+    tcase_add_test(tc, ramfs_clients_write_and_read_each_others_files);
+    tcase_add_test(tc, supervisor_restarts_the_server_and_every_client_finishes);
+    tcase_add_test(tc, process_examples_are_stable_on_the_real_clock);
     tcase_add_test(tc, standalone_examples_match_the_runner);
     suite_add_tcase(s, tc);
     tc = tcase_create("options");

@@ -235,6 +235,7 @@ static void root_map(const mica_bootinfo_t *bi)
     mt_assert_err(mica_user_map(&env, MICA_CAP_INIT_VSPACE, VM_BASE + 2 * LARGE, big,
                                 MICA_READ_WRITE), MICA_NO_ERROR);
     ck_assert_uint_eq(page_tables_in(from, env.next_slot), 2);      /* none for a large frame */
+    ck_assert_uint_eq(env.page_tables, 2);                          /* and it counted them */
     *(volatile int *)mica_vaddr_to_ptr(VM_BASE + 5 * PAGE + 12) = 5;
     *(volatile int *)mica_vaddr_to_ptr(VM_BASE + 2 * LARGE + LARGE - 4) = 6;
     ck_assert_int_eq(*(volatile int *)mica_vaddr_to_ptr(VM_BASE + 5 * PAGE + 12), 5);
@@ -255,6 +256,7 @@ static void root_map(const mica_bootinfo_t *bi)
     mt_assert_err(mica_user_map(&env, MICA_CAP_INIT_VSPACE, 1ul << MICA_VADDR_BITS, g,
                                 MICA_READ_WRITE), MICA_INVALID_ARGUMENT);
     ck_assert_uint_eq(env.next_slot, from);
+    ck_assert_uint_eq(env.page_tables, 2);                          /* not counted either */
     rec.done = 1;
 }
 

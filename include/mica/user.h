@@ -44,6 +44,7 @@ typedef struct mica_env {
     mica_cptr_t untyped;        /* the untyped objects are carved from first */
     mica_word_t next_vaddr;     /* next free vaddr of the caller's VSpace (from MICA_ROOT_FREE_VADDR) */
     mica_error_t error;         /* why the last call that returned 0 failed */
+    mica_word_t page_tables;    /* page tables mica_user_map has made (and kept) so far */
     unsigned nfree;             /* slots given back with mica_env_slot_free */
     mica_cptr_t free_slots[MICA_ENV_FREE_SLOTS];
 } mica_env_t;
@@ -90,8 +91,8 @@ mica_word_t mica_env_vaddr(mica_env_t *env, mica_word_t pages);
 
 /*
  * Map frame at vaddr of vspace with rights, creating (and keeping) the page
- * table when none covers vaddr yet. seL4's error codes otherwise: the
- * mapping rules are Page_Map's (API.md).
+ * table when none covers vaddr yet (env->page_tables counts those). seL4's
+ * error codes otherwise: the mapping rules are Page_Map's (API.md).
  */
 mica_error_t mica_user_map(mica_env_t *env, mica_cptr_t vspace, mica_word_t vaddr,
                            mica_cptr_t frame, mica_cap_rights_t rights);

@@ -95,8 +95,20 @@ void kernel_summary(struct mica_run_result *r)
     for (unsigned i = 0; i < MICA_OBJECT_TYPE_COUNT; i++)
         r->objects[i] = ks.count.objects[i];
 
-    if (!ks.stopped && ks.check != MICA_CHECK_OFF)
-        kernel_check_invariants();
+    /*
+     * MICA_CHECK_END: check once when the system stops, whyever it stopped.
+     * A run ended by mica_debug_halt or the time limit is already
+     * `stopped`, so the checker's kernel_stop was ignored and such runs were
+     * never checked (found by mica-fuzz, whose runs end with a halt;
+     * test_regressions.c check_end_also_checks_a_halted_run). A broken
+     * invariant replaces the halt or time limit as the reason.
+     */
+    if (ks.check != MICA_CHECK_OFF && !(ks.stopped && ks.stop_reason == MICA_STOP_INVARIANT)) {
+        int stopped = ks.stopped;
+        ks.stopped = 0;
+        if (kernel_check_invariants())
+            ks.stopped = stopped;
+    }
 
     /* Threads by state, and untyped use, from one walk of the CDT. */
     paddr_t open_base = 0, open_end = 0;   /* the top-level untyped whose descendants we are in */

@@ -361,9 +361,20 @@ static void switch_to_current(paddr_t from_thread, int from)
             if (tp->flags & TCB_FLAG_START) {
                 if (tp->ctx < 0)
                     tp->ctx = hw_ctx_alloc();
-                if (tp->ctx < 0 || tp->regs[REG_PC] == 0) {
+                /*
+                 * A pc that is where some thread trapped (copied by
+                 * CopyRegisters) is the middle of a host function: started
+                 * there on a fresh stack with none of that thread's host
+                 * registers, the thread wrote through garbage pointers into
+                 * the simulator (found by mica-fuzz; test_regressions.c
+                 * copied_trap_registers_do_not_start_a_thread_mid_function).
+                 * Only the trapped thread itself can go on from there.
+                 */
+                if (tp->ctx < 0 || tp->regs[REG_PC] == 0 || (tp->flags & TCB_FLAG_TRAP_PC)) {
                     hw_log("thread '%s' cannot start: %s", tp->name,
-                           tp->ctx < 0 ? "the host has no execution context left" : "its pc is 0");
+                           tp->ctx < 0 ? "the host has no execution context left"
+                           : tp->regs[REG_PC] == 0 ? "its pc is 0"
+                           : "its pc is where a thread trapped, not an entry function");
                     set_thread_state(n, MICA_THREAD_INACTIVE);
                     NODE.sched_action = SCHED_CHOOSE_NEW;
                     schedule();
@@ -387,7 +398,7 @@ static void switch_to_current(paddr_t from_thread, int from)
                     memset(&ks.lookup_fault, 0, sizeof ks.lookup_fault);
                     tcb_sched_dequeue(n);
                     handle_fault(n);
-                    NODE.sched_action = SCHED_CHOOSE_NEW;
+                    reschedule_required();  /* keeps a switch target the fault IPC chose */
                     schedule();
                     continue;
                 }
@@ -506,6 +517,7 @@ void kernel_fault(int ctx, const hw_fault_t *f)
      */
     tcb_ptr(t)->regs[REG_PC] = f->ip;
     tcb_ptr(t)->regs[REG_SP] = f->sp;
+    tcb_ptr(t)->flags |= TCB_FLAG_TRAP_PC;
     if (f->vm)
         ks.fault = (fault_t){ MICA_FAULT_VM, { f->addr, f->prefetch, f->fsr, f->ip } };
     else

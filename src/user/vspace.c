@@ -25,6 +25,7 @@ mica_error_t mica_user_map(mica_env_t *env, mica_cptr_t vspace, mica_word_t vadd
         mica_env_slot_free(env, pt);
         return err;
     }
+    env->page_tables++;
     return mica_page_map(frame, vspace, vaddr, rights, MICA_DEFAULT_VM_ATTRIBUTES);
 }
 

@@ -299,6 +299,9 @@ void do_reply_transfer(paddr_t sender, paddr_t receiver, cte_t *slot, bool grant
     } else {
         cte_delete_one(slot);
         bool restart = handle_fault_reply(receiver, sender);
+        /* Traced like any reply, though no message reaches the faulted thread. */
+        trace_ipc(sender, receiver, 0, 0, get_register(sender, REG_INFO),
+                  restart ? "fault reply (restart)" : "fault reply (stop)");
         tcb_ptr(receiver)->fault.type = MICA_FAULT_NULL;
         if (restart) {
             set_thread_state(receiver, MICA_THREAD_RESTART);

@@ -94,6 +94,8 @@ static void write_user_reg(paddr_t t, unsigned r, word_t v)
     if (r == REG_PC && (tp->regs[REG_PC] != v || (tp->flags & TCB_FLAG_EXITED))) {
         tp->flags |= TCB_FLAG_START;
         tp->flags &= ~TCB_FLAG_EXITED;
+        if (tp->regs[REG_PC] != v)
+            tp->flags &= ~TCB_FLAG_TRAP_PC;     /* a pc of the writer's choosing */
     }
     tp->regs[r] = v;
 }
@@ -259,6 +261,10 @@ static void copy_regs(paddr_t dest, paddr_t src, unsigned from, unsigned to)
 {
     for (unsigned r = from; r < to; r++)
         write_user_reg(dest, r, get_register(src, r));
+    /* A trap address copied as the pc is still no entry function (syscall.c, TCB_FLAG_TRAP_PC). */
+    if (from == REG_PC && (tcb_ptr(src)->flags & TCB_FLAG_TRAP_PC) &&
+        tcb_ptr(dest)->regs[REG_PC] == tcb_ptr(src)->regs[REG_PC])
+        tcb_ptr(dest)->flags |= TCB_FLAG_TRAP_PC;
 }
 
 /* seL4: decodeTCBInvocation */

@@ -1,0 +1,384 @@
+/*
+ * ramfs - a file server used by three client processes at once.
+ *
+ *   server   a process with an in-memory file system: a table of up to 8
+ *            files and their data, in pages mapped in its own VSpace (no
+ *            client can reach them). It loops in mica_server_loop and
+ *            answers open/read/write/close/list (protocol: ramfs.h).
+ *   client1..3  processes, each with its own CSpace and VSpace, holding
+ *            a copy of the server's endpoint badged with its id, and one
+ *            frame it shares with the server (mapped at 0x10000000 in the
+ *            client, at 0x10100000 + id * 4 KiB in the server).
+ *
+ * A request is small - a label and up to four words in message registers
+ * - and the data goes through the shared frame: to write a file the client
+ * puts the bytes in its frame and passes their offset and length; to read,
+ * the server copies into the frame and says how many bytes it put there.
+ * The server knows whose frame to use from the badge alone.
+ *
+ * Each client writes its own file in two writes and signs a shared
+ * guestbook (an append-only file); when all have written (the root task
+ * keeps them in step with notifications), each reads back its own file and
+ * its neighbour's and checks every byte. Then client1 lists the
+ * directory, client2 prints the guestbook, and client3 shows three error
+ * replies. At the end the root asks the server to stop, and the server
+ * prints a one-line summary.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <mica/mica.h>
+#include "../examples.h"
+#include "ramfs.h"
+
+#define PAGE          (1ul << MICA_PAGE_BITS)
+#define CLIENTS       RAMFS_MAX_CLIENTS
+#define FS_VADDR      0x10000000ul      /* the server's file system */
+#define SERVER_BUFFER 0x10100000ul      /* + id * PAGE: client id's frame, in the server */
+#define CLIENT_BUFFER 0x10000000ul      /* the same frame, in the client */
+
+/* --- the server ---------------------------------------------------------------------- */
+
+struct file {
+    char name[RAMFS_NAME_MAX + 1];      /* "" = a free entry */
+    mica_word_t size;
+    unsigned char data[RAMFS_FILE_MAX];
+};
+
+/* All of the server's state; it lives at FS_VADDR in the server's VSpace. */
+struct fs {
+    struct file files[RAMFS_MAX_FILES];
+    struct { mica_word_t file, append; } fds[CLIENTS + 1][RAMFS_MAX_OPEN];  /* file: index + 1 */
+    mica_word_t requests, errors, bytes_in, bytes_out, clients_seen;
+};
+#define FS_PAGES ((sizeof(struct fs) + PAGE - 1) / PAGE)
+
+/* The part [off, off + len) of client badge's buffer, or NULL when it is not inside it. */
+static unsigned char *buffer(mica_word_t badge, mica_word_t off, mica_word_t len)
+{
+    if (badge < 1 || badge > CLIENTS || off > RAMFS_BUFFER_SIZE || len > RAMFS_BUFFER_SIZE - off)
+        return NULL;
+    return (unsigned char *)mica_vaddr_to_ptr(SERVER_BUFFER + badge * PAGE) + off;
+}
+
+/* The file client badge's fd refers to, or NULL. */
+static struct file *file_of(struct fs *fs, mica_word_t badge, mica_word_t fd, mica_word_t *append)
+{
+    if (badge < 1 || badge > CLIENTS || fd >= RAMFS_MAX_OPEN || !fs->fds[badge][fd].file)
+        return NULL;
+    *append = fs->fds[badge][fd].append;
+    return &fs->files[fs->fds[badge][fd].file - 1];
+}
+
+static mica_word_t do_open(struct fs *fs, mica_word_t badge, mica_word_t *fd_out)
+{
+    mica_word_t flags = mica_get_mr(0), words[3] = { mica_get_mr(1), mica_get_mr(2), mica_get_mr(3) };
+    char name[RAMFS_NAME_MAX + 1] = { 0 };
+    memcpy(name, words, RAMFS_NAME_MAX);
+    if (!name[0] || (flags & ~(RAMFS_CREATE | RAMFS_TRUNC | RAMFS_APPEND)) || badge < 1 ||
+        badge > CLIENTS)
+        return RAMFS_E_INVAL;
+    mica_word_t fd = 0, f, free_file = RAMFS_MAX_FILES;
+    while (fd < RAMFS_MAX_OPEN && fs->fds[badge][fd].file)
+        fd++;
+    for (f = 0; f < RAMFS_MAX_FILES && strcmp(fs->files[f].name, name) != 0; f++)
+        if (!fs->files[f].name[0] && free_file == RAMFS_MAX_FILES)
+            free_file = f;
+    if (f == RAMFS_MAX_FILES && !(flags & RAMFS_CREATE))
+        return RAMFS_E_NOENT;
+    if (fd == RAMFS_MAX_OPEN || (f == RAMFS_MAX_FILES && free_file == RAMFS_MAX_FILES))
+        return RAMFS_E_NOSPC;
+    if (f == RAMFS_MAX_FILES) {
+        f = free_file;
+        strcpy(fs->files[f].name, name);
+        fs->files[f].size = 0;
+    }
+    if (flags & RAMFS_TRUNC)
+        fs->files[f].size = 0;
+    fs->fds[badge][fd].file = f + 1;
+    fs->fds[badge][fd].append = (flags & RAMFS_APPEND) != 0;
+    *fd_out = fd;
+    return RAMFS_OK;
+}
+
+/* READ and WRITE: MR0 fd, MR1 file offset, MR2 buffer offset, MR3 length. */
+static mica_word_t do_read_write(struct fs *fs, mica_word_t badge, int write, mica_word_t *done)
+{
+    mica_word_t append, pos = mica_get_mr(1), len = mica_get_mr(3);
+    struct file *file = file_of(fs, badge, mica_get_mr(0), &append);
+    unsigned char *buf = buffer(badge, mica_get_mr(2), len);
+    if (!file)
+        return RAMFS_E_BADF;
+    if (!buf)
+        return RAMFS_E_RANGE;
+    if (!write) {
+        *done = pos >= file->size ? 0 : len < file->size - pos ? len : file->size - pos;
+        if (*done)
+            memcpy(buf, file->data + pos, *done);
+        fs->bytes_out += *done;
+        return RAMFS_OK;
+    }
+    if (append)
+        pos = file->size;
+    if (pos > RAMFS_FILE_MAX || len > RAMFS_FILE_MAX - pos)
+        return RAMFS_E_NOSPC;
+    if (pos > file->size)
+        memset(file->data + file->size, 0, pos - file->size);     /* a hole reads as zeros */
+    memcpy(file->data + pos, buf, len);
+    if (pos + len > file->size)
+        file->size = pos + len;
+    fs->bytes_in += len;
+    *done = len;
+    return RAMFS_OK;
+}
+
+/* LIST: one "name size" line per file into the buffer, as many as fit. */
+static mica_word_t do_list(struct fs *fs, mica_word_t badge, mica_word_t *bytes, mica_word_t *files)
+{
+    mica_word_t len = mica_get_mr(1);
+    char *buf = (char *)buffer(badge, mica_get_mr(0), len);
+    if (!buf)
+        return RAMFS_E_RANGE;
+    for (mica_word_t f = 0; f < RAMFS_MAX_FILES; f++) {
+        char line[64];
+        if (!fs->files[f].name[0])
+            continue;
+        int n = snprintf(line, sizeof line, "%s %lu\n", fs->files[f].name, fs->files[f].size);
+        if (*bytes + (mica_word_t)n > len)
+            break;
+        memcpy(buf + *bytes, line, (size_t)n);
+        *bytes += (mica_word_t)n;
+        (*files)++;
+    }
+    return RAMFS_OK;
+}
+
+static mica_server_action_t serve(void *ctx, mica_word_t badge, mica_msginfo_t req,
+                                  mica_msginfo_t *reply)
+{
+    struct fs *fs = ctx;
+    mica_word_t status, out[2] = { 0, 0 };
+    fs->requests++;
+    if (badge >= 1 && badge <= CLIENTS)
+        fs->clients_seen |= 1ul << badge;
+    switch (mica_msginfo_get_label(req)) {
+    case RAMFS_OPEN:  status = do_open(fs, badge, &out[0]); break;
+    case RAMFS_READ:  status = do_read_write(fs, badge, 0, &out[0]); break;
+    case RAMFS_WRITE: status = do_read_write(fs, badge, 1, &out[0]); break;
+    case RAMFS_LIST:  status = do_list(fs, badge, &out[0], &out[1]); break;
+    case RAMFS_CLOSE: {
+        mica_word_t append, fd = mica_get_mr(0);
+        status = file_of(fs, badge, fd, &append) ? RAMFS_OK : RAMFS_E_BADF;
+        if (status == RAMFS_OK)
+            fs->fds[badge][fd].file = 0;
+        break;
+    }
+    case RAMFS_STOP: {
+        mica_word_t files = 0, bytes = 0;
+        for (int f = 0; f < RAMFS_MAX_FILES; f++) {
+            files += fs->files[f].name[0] != 0;
+            bytes += fs->files[f].size;
+        }
+        printf("ramfs: %lu requests from %d clients (%lu refused), %lu bytes written, %lu bytes "
+               "read; %lu files, %lu bytes stored; stopping\n", fs->requests,
+               __builtin_popcountl(fs->clients_seen), fs->errors, fs->bytes_in, fs->bytes_out,
+               files, bytes);
+        return MICA_SERVER_STOP;        /* with an empty RAMFS_OK reply */
+    }
+    default:          status = RAMFS_E_INVAL; break;
+    }
+    if (status != RAMFS_OK) {
+        fs->errors++;
+        *reply = mica_msginfo_new(status, 0, 0, 0);
+    } else {
+        mica_set_mr(0, out[0]);
+        mica_set_mr(1, out[1]);
+        *reply = mica_msginfo_new(RAMFS_OK, 0, 0, 2);
+    }
+    return MICA_SERVER_REPLY;
+}
+
+static void server_main(mica_word_t ep, mica_word_t r1, mica_word_t r2, mica_word_t r3)
+{
+    (void)r1; (void)r2; (void)r3;
+    mica_server_loop(ep, serve, mica_vaddr_to_ptr(FS_VADDR));   /* fresh frames: all zero */
+}
+
+/* --- the clients ------------------------------------------------------------------------ */
+
+/* One request with up to four MRs; returns the reply's status, MR0 in *r0 (may be NULL). */
+static mica_word_t rpc(mica_cptr_t ep, mica_word_t label, mica_word_t a, mica_word_t b,
+                       mica_word_t c, mica_word_t d, mica_word_t *r0)
+{
+    mica_word_t in[4] = { a, b, c, d };
+    return mica_msginfo_get_label(mica_call_words(ep, label, in, 4, r0, r0 ? 1 : 0));
+}
+
+static mica_word_t open_file(mica_cptr_t ep, const char *name, mica_word_t flags, mica_word_t *fd)
+{
+    mica_word_t w[3];
+    ramfs_pack_name(name, w);
+    return rpc(ep, RAMFS_OPEN, flags, w[0], w[1], w[2], fd);
+}
+
+/* What client id's file holds: a title line and 20 * id numbered lines. */
+static size_t file_text(mica_word_t id, char *out, size_t size)
+{
+    size_t len = (size_t)snprintf(out, size, "the file of client%lu\n", id);
+    for (mica_word_t line = 1; line <= 20 * id && len < size; line++)
+        len += (size_t)snprintf(out + len, size - len, "line %lu of client%lu's file\n", line, id);
+    return len < size ? len : size - 1;
+}
+
+/* Read all of name into out, 1000 bytes per request; the number of bytes. */
+static size_t read_file(mica_cptr_t ep, const char *name, char *out, size_t size, int *reads)
+{
+    char *buf = mica_vaddr_to_ptr(CLIENT_BUFFER);
+    mica_word_t fd, n = 0;
+    size_t len = 0;
+    if (open_file(ep, name, 0, &fd) != RAMFS_OK)
+        return 0;
+    for (*reads = 0; len < size; len += n) {
+        mica_word_t want = size - len < 1000 ? size - len : 1000;
+        if (rpc(ep, RAMFS_READ, fd, len, 0, want, &n) != RAMFS_OK || n == 0)
+            break;
+        memcpy(out + len, buf, n);
+        ++*reads;
+    }
+    rpc(ep, RAMFS_CLOSE, fd, 0, 0, 0, NULL);
+    return len;
+}
+
+static void client_main(mica_word_t id, mica_word_t ep, mica_word_t to_root, mica_word_t go)
+{
+    char *buf = mica_vaddr_to_ptr(CLIENT_BUFFER);   /* shared with the server */
+    char mine[RAMFS_NAME_MAX], want[RAMFS_BUFFER_SIZE], got[RAMFS_BUFFER_SIZE];
+    mica_word_t fd, n, badge;
+
+    /* 1. My file, in two writes: put the bytes in the buffer, pass offsets and lengths. */
+    snprintf(mine, sizeof mine, "client%lu.txt", id);
+    size_t len = file_text(id, want, sizeof want), half = len / 2;
+    memcpy(buf, want, len);
+    open_file(ep, mine, RAMFS_CREATE | RAMFS_TRUNC, &fd);
+    rpc(ep, RAMFS_WRITE, fd, 0, 0, half, NULL);
+    rpc(ep, RAMFS_WRITE, fd, half, half, len - half, NULL);
+    rpc(ep, RAMFS_CLOSE, fd, 0, 0, 0, NULL);
+    printf("client%lu: wrote %s, %zu bytes in 2 writes\n", id, mine, len);
+    /* 2. The guestbook: every write through an append fd goes at the end. */
+    n = (mica_word_t)snprintf(buf, RAMFS_BUFFER_SIZE, "client%lu was here\n", id);
+    open_file(ep, "guestbook", RAMFS_CREATE | RAMFS_APPEND, &fd);
+    rpc(ep, RAMFS_WRITE, fd, 0, 0, n, NULL);
+    rpc(ep, RAMFS_CLOSE, fd, 0, 0, 0, NULL);
+
+    /* 3. Wait until every client has written its file. */
+    mica_signal(to_root);
+    mica_wait(go, &badge);
+
+    /* 4. Read back my file and my neighbour's, and check every byte. */
+    for (mica_word_t who = id, k = 0; k < 2; k++, who = id % CLIENTS + 1) {
+        char name[RAMFS_NAME_MAX];
+        int reads = 0;
+        snprintf(name, sizeof name, "client%lu.txt", who);
+        len = file_text(who, want, sizeof want);
+        size_t got_len = read_file(ep, name, got, sizeof got, &reads);
+        printf("client%lu: read %s, %zu bytes in %d reads: %s\n", id, name, got_len, reads,
+               got_len == len && memcmp(got, want, len) == 0 ? "as written" : "WRONG");
+    }
+
+    /* 5. One more thing each: list the directory, print the guestbook, make mistakes. */
+    if (id == 1) {
+        mica_word_t in[2] = { 0, RAMFS_BUFFER_SIZE }, out[2] = { 0, 0 };
+        mica_call_words(ep, RAMFS_LIST, in, 2, out, 2);       /* out: bytes, files */
+        printf("client1: ls: %lu files\n%.*s", out[1], (int)out[0], buf);
+    } else if (id == 2) {
+        int reads;
+        size_t got_len = read_file(ep, "guestbook", got, sizeof got - 1, &reads);
+        got[got_len] = 0;
+        printf("client2: the guestbook says:\n%s", got);
+    } else {
+        open_file(ep, "guestbook", 0, &fd);
+        printf("client3: open 'no-such-file': %s\n",
+               ramfs_status_name(open_file(ep, "no-such-file", 0, &n)));
+        printf("client3: read fd 3, which is not open: %s\n",
+               ramfs_status_name(rpc(ep, RAMFS_READ, 3, 0, 0, 10, NULL)));
+        printf("client3: read 200 bytes into the buffer at 4000: %s\n",
+               ramfs_status_name(rpc(ep, RAMFS_READ, fd, 0, 4000, 200, NULL)));
+        rpc(ep, RAMFS_CLOSE, fd, 0, 0, 0, NULL);
+    }
+    printf("client%lu: done\n", id);
+    mica_signal(to_root);
+}
+
+/* --- the root task --------------------------------------------------------------------- */
+
+/* Wait until all clients have signalled (each with its own badge bit). */
+static void wait_for_clients(mica_cptr_t ntfn)
+{
+    mica_word_t seen = 0, badge;
+    while (seen != (2ul << CLIENTS) - 2) {
+        mica_wait(ntfn, &badge);
+        seen |= badge;
+    }
+}
+
+void example_ramfs_root(const mica_bootinfo_t *bi, void *arg)
+{
+    (void)arg;
+    mica_env_t env;
+    mica_process_t server, client[CLIENTS + 1];
+    mica_env_init(&env, bi);
+    mica_cptr_t ep = mica_env_make(&env, MICA_ENDPOINT_OBJECT, 0);
+    mica_cptr_t to_root = mica_env_make(&env, MICA_NOTIFICATION_OBJECT, 0);
+    mica_cptr_t go = mica_env_make_n(&env, MICA_NOTIFICATION_OBJECT, 0, CLIENTS); /* one each */
+    mica_process_config_t cfg = { .name = "ramfs", .prio = 150 };
+    mica_error_t err = go ? mica_process_create(&env, &cfg, &server) : env.error;
+    /* The file system: fresh (zeroed) frames in the server's VSpace only. */
+    if (err == MICA_NO_ERROR)
+        err = mica_user_map_pages(&env, server.vspace, FS_VADDR, FS_PAGES, MICA_READ_WRITE, NULL);
+
+    for (mica_word_t id = 1; err == MICA_NO_ERROR && id <= CLIENTS; id++) {
+        char name[16];
+        snprintf(name, sizeof name, "client%lu", id);
+        mica_process_config_t ccfg = { .name = name, .prio = 100 };
+        err = mica_process_create(&env, &ccfg, &client[id]);
+        /* One frame, two caps (one mapping per cap): the client's buffer, seen by both. */
+        mica_cptr_t frame = err ? 0 : mica_env_make(&env, MICA_FRAME_OBJECT, 0);
+        mica_cptr_t copy = frame ? mica_env_mint(&env, frame, MICA_ALL_RIGHTS, 0) : 0;
+        if (!copy)
+            err = env.error;
+        if (err == MICA_NO_ERROR)
+            err = mica_user_map(&env, client[id].vspace, CLIENT_BUFFER, frame, MICA_READ_WRITE);
+        if (err == MICA_NO_ERROR)
+            err = mica_user_map(&env, server.vspace, SERVER_BUFFER + id * PAGE, copy,
+                                MICA_READ_WRITE);
+    }
+    mica_cptr_t ep_in_server = err ? 0 : mica_process_give(&server, ep, MICA_CAN_READ, 0);
+    if (!ep_in_server) {
+        printf("ramfs: cannot set up: %s\n", mica_error_name(err ? err : env.error));
+        return;
+    }
+    mica_process_start(&server, server_main, ep_in_server, 0, 0, 0);
+    for (mica_word_t id = 1; id <= CLIENTS; id++) {
+        mica_process_t *c = &client[id];
+        /* Send (Write) and be replied to (GrantReply), with the badge saying who is calling. */
+        mica_cptr_t c_ep = mica_process_give(c, ep, mica_cap_rights_new(1, 0, 0, 1), id);
+        mica_cptr_t c_to_root = mica_process_give(c, to_root, MICA_CAN_WRITE, 1ul << id);
+        mica_cptr_t c_go = mica_process_give(c, go + id - 1, MICA_CAN_READ, 0);
+        mica_process_start(c, client_main, id, c_ep, c_to_root, c_go);
+    }
+    printf("root: started the ramfs server and %d clients\n", CLIENTS);
+
+    wait_for_clients(to_root);
+    printf("root: every client has written its file; letting them read\n");
+    for (mica_word_t id = 1; id <= CLIENTS; id++)
+        mica_signal(go + id - 1);
+    wait_for_clients(to_root);
+    mica_call_words(ep, RAMFS_STOP, NULL, 0, NULL, 0);
+    printf("root: all done\n");
+}
+
+#ifndef MICA_BUILTIN_EXAMPLES
+int main(int argc, char **argv)
+{
+    return mica_main(argc, argv, example_ramfs_root, NULL);
+}
+#endif

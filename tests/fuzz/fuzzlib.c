@@ -1,0 +1,2000 @@
+/*
+ * fuzzlib.c - the random system behind mica-fuzz, the libFuzzer harness and
+ * the isolation tests (see fuzzlib.h for the picture).
+ *
+ * Threads of a run, by priority:
+ *
+ *   255  root task while it builds the system
+ *   254  "fz-fault": the fault handler (one endpoint, badge = task + 1);
+ *        B's three threads (isolation), blocked for the whole run
+ *   1..150  the tasks "fz0".."fzN" (MCP up to 200, so no task can rise
+ *        above the handler); tasks may move each other anywhere below
+ *     0  the root task again, now the watchdog
+ *
+ * Every task runs task_entry(): check the budget, count one operation,
+ * draw one operation and issue it. An operation is one system call or
+ * invocation (through the public stubs, or raw registers), or a deliberate
+ * trap: a memory access in the task's VSpace, a NULL write, a division by
+ * zero. Blocking calls are allowed; when every task is blocked the
+ * watchdog runs and starts blocked tasks afresh (Configure, priorities,
+ * WriteRegisters + Resume), so the run always reaches its budget.
+ *
+ * What tasks get: pool objects (endpoints, notifications, frames, page
+ * tables) carved from pool untypeds that are then moved into tasks' CNodes,
+ * so a task can revoke objects others wait on or map; an untyped copy of
+ * their own; copies of each other's TCBs and CNodes. Their TCBs, IPC
+ * buffers and VSpaces come from untypeds no task holds, so the fault
+ * handler and the watchdog can always put a task back in order.
+ *
+ * The generator keeps a host-side guess (`hint`) of what each slot of the
+ * tasks' CNodes holds, from the setup and from the tasks' own successful
+ * CNode operations, and picks "a cap of type X" from it most of the time;
+ * the guess may be stale, which is part of the game.
+ *
+ * Oracles besides the kernel's invariant checker: system B must stay
+ * byte-identical (isolation_check), and a failed invocation must leave the
+ * kernel state as it was (atomicity_check).
+ *
+ * Task code never keeps a pointer to its IPC buffer across a system call
+ * (another thread may change or delete the buffer meanwhile).
+ */
+#include <stdio.h>
+#include <string.h>
+#include "fuzzlib.h"
+#include "state.h"
+#include "cap.h"
+
+/* The simulated trap (sim/syscall.c does the same for the stubs). */
+#include <signal.h>
+extern volatile sig_atomic_t sim_in_kernel;
+
+#define RADIX 6                 /* every task CNode: 64 slots */
+#define SLOTS (1u << RADIX)
+#define TOP_RADIX 2             /* the top CNode of a two-level CSpace */
+#define MAX_CNODES (FZ_MAX_TASKS * 2 + 16)
+#define HINT_UNKNOWN 0xfe       /* a cap arrived by IPC: type not known */
+#define REGION(k) ((mica_word_t)(k) << MICA_LARGE_PAGE_BITS)   /* k-th 2 MiB region */
+#define NREGIONS 3              /* regions 1..3 hold page tables */
+#define SPARE_FRAMES 8
+#define SPARE_PTS 3
+
+/* --- decisions: a PRNG, or the bytes of a libFuzzer input ------------------- */
+
+typedef struct rng {
+    uint64_t s;
+    int from_input;             /* byte mode: this stream reads the input (the tasks' streams) */
+} rng_t;
+
+uint64_t fz_mix(uint64_t seed, uint64_t n)
+{
+    uint64_t z = seed + 0x9e3779b97f4a7c15ull * (n + 1);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+/* The bytes, shared by every thread of a byte-mode run. */
+static const uint8_t *in_bytes;
+static size_t in_n, in_pos;
+static int in_exhausted;
+
+static uint64_t take_bytes(unsigned k)
+{
+    uint64_t v = 0;
+    for (unsigned i = 0; i < k; i++) {
+        if (in_pos >= in_n) {
+            in_exhausted = 1;
+            return v;
+        }
+        v = (v << 8) | in_bytes[in_pos++];
+    }
+    return v;
+}
+
+static uint64_t rnd(rng_t *r)
+{
+    /* Byte mode: two input bytes make a word, so an input goes a long way. */
+    if (r->from_input)
+        return fz_mix(take_bytes(2), 0xb17e5);
+    /* xorshift64* */
+    uint64_t x = r->s;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    r->s = x;
+    return x * 0x2545f4914f6cdd1dull;
+}
+
+static uint64_t below(rng_t *r, uint64_t n)
+{
+    if (n <= 1)
+        return 0;
+    if (r->from_input)
+        return take_bytes(n <= 256 ? 1 : n <= 65536 ? 2 : 8) % n;
+    return rnd(r) % n;
+}
+
+static int chance(rng_t *r, unsigned percent)
+{
+    return below(r, 100) < percent;
+}
+
+static void seed_rng(rng_t *r, uint64_t seed)
+{
+    r->s = fz_mix(seed, 0x5eed) | 1;
+    r->from_input = 0;
+}
+
+/* Words a decoder should see: boundaries, powers of two, all ones. */
+static mica_word_t interesting(rng_t *r)
+{
+    static const mica_word_t v[] = {
+        0, 1, 2, 3, 4, 5, 6, 7, 8, 11, 12, 16, 21, 30, 31, 32, 47, 48, 56, 58, 63, 64, 65,
+        119, 120, 121, 127, 128, 255, 256, 257, 1023, 1024, 4095, 4096, 4097,
+        0x200000, 0x1fffff, 0x3ff000, 0x40000000, 0x3ffff000, 0x3fffffff,
+        0x7fffffffffffffffull, 0x8000000000000000ull, ~0ull, ~0ull - 1, 0xfffffffffffffull,
+    };
+    switch (below(r, 4)) {
+    case 0:
+        return below(r, 16);
+    case 1:
+        return rnd(r);
+    default:
+        return v[below(r, sizeof v / sizeof v[0])];
+    }
+}
+
+/* --- the system ---------------------------------------------------------------- */
+
+enum kind { FLAT, TWO_LEVEL };
+
+typedef struct cnode {
+    mica_cptr_t slot;           /* root-CNode slot of its original cap */
+    unsigned radix;
+    uint8_t hint[SLOTS];        /* mica_cap_type_t believed to be in each slot */
+} cnode_t;
+
+typedef struct task {
+    unsigned idx;
+    rng_t rng;
+    enum kind kind;
+    int main_cn, second_cn;     /* cnode_t indices; second only for two-level */
+    mica_cptr_t top;            /* two-level: root slot of the radix-2 top CNode */
+    mica_cptr_t tcb;            /* root slot of its TCB (original) */
+    mica_cptr_t vspace;         /* root slot of its VSpace */
+    mica_cptr_t untyped;        /* root slot of the untyped it gets a copy of */
+    mica_cptr_t buffer;         /* root slot of its IPC buffer frame */
+    mica_word_t buffer_vaddr;
+    mica_cptr_t fault_cptr;     /* its fault endpoint cap, in its own CSpace */
+    mica_cptr_t croot;          /* root slot of its CSpace root cap (for Configure) */
+    mica_word_t croot_data;
+    uint8_t prio, mcp;
+    int crashy;
+    int recv_cn, recv_slot;     /* where its receive path points, when known (-1: not) */
+    uint64_t calls;             /* operations it issued */
+    uint64_t calls_at_fault, calls_at_round;
+    unsigned incarnation;
+} task_t;
+
+/* Operations; the weights are parts per 1000. */
+#define FZ_OPS(X) \
+    X(SEND, 14) X(NBSEND, 30) X(CALL, 14) X(RECV, 8) X(NBRECV, 30) X(REPLY, 14) \
+    X(REPLY_RECV, 6) X(YIELD, 10) X(SIGNAL, 20) X(WAIT, 5) X(POLL, 22) \
+    X(SEND_MRS, 6) X(NBSEND_MRS, 12) X(CALL_MRS, 6) X(RECV_MRS, 3) X(REPLY_MRS, 6) \
+    X(REPLY_RECV_MRS, 3) \
+    X(CNODE_COPY, 30) X(CNODE_MINT, 30) X(CNODE_MOVE, 22) X(CNODE_MUTATE, 14) \
+    X(CNODE_ROTATE, 12) X(CNODE_DELETE, 30) X(CNODE_REVOKE, 22) X(CNODE_SAVE_CALLER, 10) \
+    X(CNODE_CANCEL_BADGED_SENDS, 10) X(CNODE_NEST, 6) \
+    X(UNTYPED_RETYPE, 60) \
+    X(TCB_CONFIGURE, 10) X(TCB_SET_PRIORITY, 14) X(TCB_SET_MC_PRIORITY, 8) \
+    X(TCB_SET_SCHED_PARAMS, 8) X(TCB_SET_SPACE, 8) X(TCB_SET_IPC_BUFFER, 8) \
+    X(TCB_RESUME, 14) X(TCB_SUSPEND, 10) X(TCB_READ_REGISTERS, 10) \
+    X(TCB_WRITE_REGISTERS, 12) X(TCB_COPY_REGISTERS, 8) X(TCB_BIND_NOTIFICATION, 10) \
+    X(TCB_UNBIND_NOTIFICATION, 6) X(TCB_SET_AFFINITY, 3) X(TCB_SET_TLS_BASE, 3) \
+    X(PAGE_TABLE_MAP, 16) X(PAGE_TABLE_UNMAP, 10) X(PAGE_MAP, 28) X(PAGE_UNMAP, 14) \
+    X(PAGE_GET_ADDRESS, 6) \
+    X(IRQ_CONTROL_GET, 4) X(IRQ_HANDLER_ACK, 2) X(IRQ_HANDLER_SET_NOTIFICATION, 3) \
+    X(IRQ_HANDLER_CLEAR, 2) \
+    X(DEBUG_PUT_CHAR, 2) X(DEBUG_NAME_THREAD, 3) X(DEBUG_CAP_IDENTIFY, 20) \
+    X(DEBUG_DUMP_SCHEDULER, 1) X(DEBUG_HALT, 1) \
+    X(RAW_SYSCALL, 30) X(RAW_INVOKE, 60) \
+    X(MEM_READ, 14) X(MEM_WRITE, 20) X(CRASH_NULL, 2) X(CRASH_DIV0, 2)
+
+enum op {
+#define X(name, w) OP_##name,
+    FZ_OPS(X)
+#undef X
+    OP_COUNT
+};
+
+static const unsigned op_weight[OP_COUNT] = {
+#define X(name, w) w,
+    FZ_OPS(X)
+#undef X
+};
+
+static const char *const op_names[OP_COUNT] = {
+#define X(name, w) #name,
+    FZ_OPS(X)
+#undef X
+};
+
+/* Everything about the current run (one system per process at a time). */
+static struct {
+    fz_config_t cfg;
+    const mica_bootinfo_t *bi;
+    mica_cptr_t next_slot;
+    unsigned ntasks;
+    task_t task[FZ_MAX_TASKS];
+    cnode_t cn[MAX_CNODES];
+    unsigned ncn;
+    /* objects the root hands out (root-CNode slots of the originals) */
+    mica_cptr_t eps[24], ntfns[16], frames[40], pts[16], vspaces[24], pools[20];
+    unsigned neps, nntfns, nframes, npts, nvspaces, npools;
+    mica_cptr_t device_ut;
+    /* infrastructure */
+    mica_cptr_t fault_ep, handler_tcb;
+    mica_cptr_t spare_frame[SPARE_FRAMES], spare_pt[SPARE_PTS];
+    unsigned next_spare, next_spare_pt;
+    rng_t handler_rng, root_rng;
+    uint64_t op_total_weight;
+    uint64_t ops[OP_COUNT];
+    fz_result_t res;
+} fz;
+
+void fz_config_init(fz_config_t *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->seed = 1;
+    cfg->tasks = 4;
+    cfg->budget = 10000;
+    cfg->crashes = 1;
+}
+
+void fz_input_config(mica_config_t *mc, fz_config_t *fc, const uint8_t *data, size_t size)
+{
+    mica_config_init(mc);
+    mc->phys_mem_bytes = 16ul << 20;
+    mc->check = MICA_CHECK_EACH_ENTRY;
+    mc->quiet = 1;
+    mc->max_threads = 64;
+    mc->time_limit_ticks = 400000;
+    fz_config_init(fc);
+    fc->bytes = data;
+    fc->nbytes = size;
+    fc->tasks = 2;
+    fc->budget = 4096;
+    fc->isolation = 1;
+    fc->atomicity = 1;
+}
+
+const fz_result_t *fz_last_result(void)
+{
+    return &fz.res;
+}
+
+unsigned fz_op_count(void)
+{
+    return OP_COUNT;
+}
+
+const char *fz_op_name(unsigned op)
+{
+    return op < OP_COUNT ? op_names[op] : "?";
+}
+
+uint64_t fz_op_runs(unsigned op)
+{
+    return op < OP_COUNT ? fz.ops[op] : 0;
+}
+
+/* The kernel state before the current operation (atomicity_check). */
+static struct {
+    int valid;
+    uint64_t entries, errors, digest;
+    unsigned op;
+} before;
+
+static void finish(int why) __attribute__((noreturn));
+static void isolation_check(void);
+static void isolation_tamper(void);
+
+/* --- root-task helpers ------------------------------------------------------ */
+
+static mica_cptr_t root_slot(void)
+{
+    if (fz.next_slot >= fz.bi->empty.end) {
+        snprintf(fz.res.setup_message, sizeof fz.res.setup_message, "the root CNode is full");
+        finish(FZ_END_SETUP);
+    }
+    return fz.next_slot++;
+}
+
+/* Retype one object into a fresh root slot from the first boot untyped that has room. */
+static mica_cptr_t make(mica_word_t type, mica_word_t bits)
+{
+    mica_cptr_t s = root_slot();
+    const mica_bootinfo_t *bi = fz.bi;
+    mica_error_t e = MICA_NOT_ENOUGH_MEMORY;
+    for (unsigned pass = 0; pass < 2 && e != MICA_NO_ERROR; pass++)
+        for (mica_word_t i = 0; i < bi->untyped.end - bi->untyped.start && e != MICA_NO_ERROR; i++) {
+            const mica_untyped_desc_t *u = &bi->untyped_list[i];
+            /* First pass: the big untypeds, so small ones stay for small objects. */
+            if (u->is_device || (pass == 0 && u->size_bits < 20))
+                continue;
+            e = mica_untyped_retype(bi->untyped.start + i, type, bits, MICA_CAP_INIT_CNODE, 0, 0, s, 1);
+        }
+    if (e != MICA_NO_ERROR) {
+        snprintf(fz.res.setup_message, sizeof fz.res.setup_message,
+                 "setup: retype of a %s (%lu bits) failed: %s", mica_object_type_name(type),
+                 (unsigned long)bits, mica_error_name(e));
+        finish(FZ_END_SETUP);
+    }
+    return s;
+}
+
+/* Retype one object from the untyped at root slot ut into a fresh root slot. */
+static mica_cptr_t make_from(mica_cptr_t ut, mica_word_t type, mica_word_t bits)
+{
+    mica_cptr_t s = root_slot();
+    mica_error_t e = mica_untyped_retype(ut, type, bits, MICA_CAP_INIT_CNODE, 0, 0, s, 1);
+    if (e != MICA_NO_ERROR) {
+        snprintf(fz.res.setup_message, sizeof fz.res.setup_message,
+                 "setup: retype of a %s from a pool failed: %s", mica_object_type_name(type),
+                 mica_error_name(e));
+        finish(FZ_END_SETUP);
+    }
+    return s;
+}
+
+static void check(mica_error_t e, const char *what)
+{
+    if (e != MICA_NO_ERROR) {
+        snprintf(fz.res.setup_message, sizeof fz.res.setup_message, "setup: %s failed: %s", what,
+                 mica_error_name(e));
+        finish(FZ_END_SETUP);
+    }
+}
+
+static int new_cnode(unsigned radix)
+{
+    int c = (int)fz.ncn++;
+    fz.cn[c].slot = make(MICA_CNODE_OBJECT, radix);
+    fz.cn[c].radix = radix;
+    memset(fz.cn[c].hint, 0, sizeof fz.cn[c].hint);
+    return c;
+}
+
+/* A random empty slot (by the hints) of CNode c, 0 if none; slots 0..2 are kept. */
+static int empty_slot(rng_t *r, int c)
+{
+    unsigned n = 1u << fz.cn[c].radix;
+    unsigned start = (unsigned)below(r, n);
+    for (unsigned k = 0; k < n; k++) {
+        unsigned j = (start + k) % n;
+        if (j > 2 && fz.cn[c].hint[j] == MICA_CAP_TYPE_NULL)
+            return (int)j;
+    }
+    return 0;
+}
+
+/* Mint the root's cap at src into slot j of CNode c, and note it in the hints. */
+static mica_error_t give(int c, unsigned j, mica_cptr_t src, mica_cap_rights_t rights,
+                         mica_word_t badge, mica_cap_type_t type)
+{
+    mica_error_t e = mica_cnode_mint(fz.cn[c].slot, j, (uint8_t)fz.cn[c].radix, MICA_CAP_INIT_CNODE,
+                                     src, MICA_WORD_BITS, rights, badge);
+    if (e == MICA_NO_ERROR)
+        fz.cn[c].hint[j] = (uint8_t)type;
+    return e;
+}
+
+static mica_cap_rights_t random_rights(rng_t *r)
+{
+    if (chance(r, 55))
+        return MICA_ALL_RIGHTS;
+    mica_cap_rights_t x = { { below(r, 16) } };
+    return x;
+}
+
+/* --- the task side: picking caps, slots and arguments ------------------------ */
+
+static task_t *task_of(mica_word_t idx)
+{
+    return &fz.task[idx % fz.ntasks];
+}
+
+/* The windows of a task's CSpace: (cptr prefix, CNode). */
+static unsigned windows(const task_t *t, mica_word_t prefix[2], int cn[2])
+{
+    prefix[0] = 0;
+    cn[0] = t->main_cn;
+    if (t->kind == FLAT)
+        return 1;
+    prefix[1] = (mica_word_t)1 << RADIX;
+    cn[1] = t->second_cn;
+    return 2;
+}
+
+/*
+ * A CPtr in t's CSpace: of the wanted cap type (by the hints) most of the
+ * time, any slot of its windows often, a nonsense word sometimes. *cn_out
+ * and *slot_out say which hint slot it is (-1 if none).
+ */
+static mica_cptr_t pick_cap_at(task_t *t, int want, int *cn_out, int *slot_out)
+{
+    rng_t *r = &t->rng;
+    mica_word_t prefix[2];
+    int cn[2];
+    unsigned nw = windows(t, prefix, cn);
+    if (cn_out)
+        *cn_out = -1;
+    unsigned roll = (unsigned)below(r, 100);
+    if (roll < 4) {
+        switch (below(r, 4)) {
+        case 0: return interesting(r);
+        case 1: return ((mica_word_t)1 << (56 + below(r, 8))) | below(r, SLOTS); /* guard bits set */
+        case 2: return (mica_word_t)below(r, 4) << RADIX | below(r, SLOTS);       /* two-level shape */
+        default: return below(r, SLOTS * 2);
+        }
+    }
+    unsigned w = (unsigned)below(r, nw);
+    unsigned j = (unsigned)below(r, SLOTS);
+    if (want >= 0 && roll < 80) {
+        /* Scan from a random point for a slot whose hint is the wanted type. */
+        for (unsigned k = 0; k < SLOTS * nw; k++) {
+            unsigned ww = (w + (j + k) / SLOTS) % nw, jj = (j + k) % SLOTS;
+            if (fz.cn[cn[ww]].hint[jj] == want) {
+                w = ww;
+                j = jj;
+                break;
+            }
+        }
+    }
+    if (cn_out)
+        *cn_out = cn[w];
+    if (slot_out)
+        *slot_out = (int)j;
+    return prefix[w] | j;
+}
+
+static mica_cptr_t pick_cap(task_t *t, int want)
+{
+    return pick_cap_at(t, want, NULL, NULL);
+}
+
+/* A depth near `natural`: 0, 1, the radix, 63, 64, 65 or anything. */
+static uint8_t pick_depth(rng_t *r, unsigned natural)
+{
+    if (chance(r, 85))
+        return (uint8_t)natural;
+    static const uint8_t d[] = { 0, 1, RADIX, RADIX - 1, RADIX + 1, 63, 64, 65, 58, 8, 2, 255 };
+    if (chance(r, 80))
+        return d[below(r, sizeof d / sizeof d[0])];
+    return (uint8_t)below(r, 256);
+}
+
+/*
+ * A slot for a CNode operation: (root cap, index, depth) naming a slot of
+ * one of t's CNodes - through its guarded CSpace-root cap (slot 1, depth
+ * 64) or its unguarded main CNode cap (slot 2, depth RADIX) - with
+ * perturbations. want_empty steers toward empty (1) or full (0) slots,
+ * -1 for either. cn and slot say which hint slot it names when known.
+ */
+static void pick_path(task_t *t, int want_empty, int want_type, mica_cptr_t *root,
+                      mica_word_t *index, uint8_t *depth, int *cn, int *slot)
+{
+    rng_t *r = &t->rng;
+    mica_word_t prefix[2];
+    int cns[2];
+    unsigned nw = windows(t, prefix, cns);
+    unsigned w = (unsigned)below(r, nw), j = (unsigned)below(r, SLOTS);
+    int cw = cns[w];
+    if (want_empty >= 0 || want_type >= 0) {
+        for (unsigned k = 0; k < SLOTS; k++) {
+            unsigned jj = (j + k) % SLOTS;
+            int h = fz.cn[cw].hint[jj];
+            if ((want_type >= 0 && h == want_type) ||
+                (want_type < 0 && want_empty == 1 && h == MICA_CAP_TYPE_NULL && jj != 0) ||
+                (want_type < 0 && want_empty == 0 && h != MICA_CAP_TYPE_NULL)) {
+                j = jj;
+                break;
+            }
+        }
+    }
+    /* Taking slot 1 or 2 away (Move, Rotate, Delete) cripples the task: rarely. */
+    if (want_empty == 0 && j >= 1 && j <= 2 && chance(r, 85))
+        j += 3 + (unsigned)below(r, SLOTS - 3);
+    j %= SLOTS;
+    *cn = cw;
+    *slot = (int)j;
+    if (w == 0 && chance(r, 40)) {
+        *root = 2;
+        *index = j;
+        *depth = pick_depth(r, RADIX);
+    } else {
+        *root = 1;
+        *index = prefix[w] | j;
+        *depth = pick_depth(r, MICA_WORD_BITS);
+    }
+    if (*depth != (*root == 2 ? RADIX : MICA_WORD_BITS))
+        *cn = -1;
+    if (chance(r, 12)) {
+        /* Through any CNode cap (one a task made, one of another task): depth = a guessed radix. */
+        unsigned radix = (unsigned)below(r, 9);
+        *root = pick_cap(t, MICA_CAP_TYPE_CNODE);
+        *index = below(r, (mica_word_t)1 << radix);
+        *depth = pick_depth(r, radix);
+        *cn = -1;
+    }
+    if (chance(r, 3)) {
+        *index = interesting(r);
+        *cn = -1;
+    }
+}
+
+static uint8_t hint_of(int cn, int slot)
+{
+    return cn >= 0 ? fz.cn[cn].hint[slot] : HINT_UNKNOWN;
+}
+
+static void set_hint(int cn, int slot, int type)
+{
+    if (cn >= 0 && slot >= 0)
+        fz.cn[cn].hint[slot] = (uint8_t)type;
+}
+
+/* A vaddr: mostly pages of the regions that hold page tables, sometimes edges. */
+static mica_word_t pick_vaddr(rng_t *r)
+{
+    unsigned roll = (unsigned)below(r, 100);
+    if (roll < 70)
+        return REGION(1 + below(r, NREGIONS)) + (below(r, 32) << MICA_PAGE_BITS);
+    if (roll < 82)
+        return REGION(below(r, 8));
+    static const mica_word_t v[] = { 0, 4096, 0x3ffff000, 0x40000000, 0x3fe00000, 0x3fffffff,
+                                     0x201000 + 8, ~0ull & ~0xfffull, 0x10000000 };
+    if (roll < 96)
+        return v[below(r, sizeof v / sizeof v[0])];
+    return rnd(r);
+}
+
+/* Entry points a task may write into another thread's pc. */
+static void task_entry(mica_word_t idx, mica_word_t seed, mica_word_t r2, mica_word_t r3);
+static void exit_entry(mica_word_t a, mica_word_t b, mica_word_t c, mica_word_t d)
+{
+    (void)a; (void)b; (void)c; (void)d;
+}
+
+static mica_word_t pick_pc(rng_t *r)
+{
+    unsigned roll = (unsigned)below(r, 100);
+    if (roll < 70)
+        return (mica_word_t)task_entry;
+    if (roll < 85)
+        return (mica_word_t)exit_entry;
+    if (roll < 95)
+        return 0;
+    return below(r, 2) ? 1 : 0x40000000;     /* not code: the thread traps on its first instruction */
+}
+
+/*
+ * A stack for a thread started afresh: a host stack (0, or a vaddr too low
+ * for a VSpace stack), or - with vspace_stacks - one inside the VSpace
+ * window, mapped or not. (The kernel runs on the calling thread's stack,
+ * so a VSpace stack whose pages are unmapped under it crashes the
+ * simulator: see README "Fuzzing", known limits.)
+ */
+static mica_word_t pick_sp(rng_t *r)
+{
+    if (chance(r, 90))
+        return 0;
+    if (fz.cfg.vspace_stacks && chance(r, 50))
+        return REGION(1 + below(r, NREGIONS)) + (below(r, 32) << MICA_PAGE_BITS);
+    return below(r, 0x10000);
+}
+
+/* Put random words in MR4.. of the current IPC buffer (if any) and caps in its cap array. */
+static void fill_buffer(task_t *t, unsigned len, unsigned ncaps)
+{
+    mica_ipc_buffer_t *b = mica_get_ipc_buffer();
+    if (!b)
+        return;
+    /* The message words come from a PRNG seeded by one draw (cheap in byte mode). */
+    rng_t words;
+    seed_rng(&words, rnd(&t->rng));
+    for (unsigned i = 0; i < len && i < MICA_MSG_MAX_LENGTH; i++)
+        b->msg[i] = interesting(&words);
+    for (unsigned i = 0; i < ncaps && i < MICA_MSG_MAX_EXTRA_CAPS; i++)
+        b->caps_or_badges[i] = pick_cap(t, chance(&t->rng, 50) ? -1 : (int)below(&t->rng, MICA_CAP_TYPE_COUNT));
+}
+
+/* A message info with a random label, length up to 127 and up to 3 extra caps. */
+static mica_msginfo_t pick_info(task_t *t)
+{
+    rng_t *r = &t->rng;
+    mica_word_t label = chance(r, 30) ? 0 : chance(r, 70) ? below(r, MICA_NUM_INVOCATION_LABELS + 4)
+                                                          : interesting(r);
+    mica_word_t len = chance(r, 55) ? below(r, 5) : chance(r, 70) ? below(r, 128)
+                                                  : (mica_word_t)(below(r, 2) ? 120 : 121 + below(r, 7));
+    mica_word_t caps = chance(r, 60) ? 0 : 1 + below(r, 3);
+    mica_word_t unwrapped = chance(r, 90) ? 0 : below(r, 8);
+    fill_buffer(t, (unsigned)len, (unsigned)caps);
+    return mica_msginfo_new(label, unwrapped, caps, len);
+}
+
+/* Sometimes choose where received caps go (and remember it, see received()). */
+static void maybe_receive_path(task_t *t)
+{
+    rng_t *r = &t->rng;
+    if (!chance(r, 30) || !mica_get_ipc_buffer())
+        return;
+    mica_cptr_t root;
+    mica_word_t index;
+    uint8_t depth;
+    pick_path(t, 1, -1, &root, &index, &depth, &t->recv_cn, &t->recv_slot);
+    mica_set_cap_receive_path(root, index, chance(r, 90) ? depth : interesting(r));
+}
+
+/* A message arrived: if it carried caps, the receive slot now holds one (of some type). */
+static void received(task_t *t, mica_msginfo_t info)
+{
+    if (mica_msginfo_get_extra_caps(info) > mica_msginfo_get_caps_unwrapped(info) &&
+        t->recv_cn >= 0 && hint_of(t->recv_cn, t->recv_slot) == MICA_CAP_TYPE_NULL)
+        set_hint(t->recv_cn, t->recv_slot, HINT_UNKNOWN);
+}
+
+static mica_word_t mr(rng_t *r)
+{
+    return interesting(r);
+}
+
+/* The raw trap: any registers, any system call number. */
+static void raw_trap(hw_word_t regs[8])
+{
+    sim_in_kernel = 1;
+    kernel_syscall(regs);
+    sim_in_kernel = 0;
+}
+
+/*
+ * Deliberate crashes, in inline assembly so that neither the compiler nor
+ * UBSan turns them into something else: a store to address 0 (SIGSEGV
+ * outside any VSpace window) and an integer division by zero (SIGFPE; on
+ * AArch64, which does not trap on it, an undefined instruction instead).
+ */
+static void crash_null(void)
+{
+#if defined(__x86_64__)
+    __asm__ volatile("movl $1, (%0)" : : "r"((void *)0) : "memory");
+#elif defined(__aarch64__)
+    __asm__ volatile("str wzr, [%0]" : : "r"((void *)0) : "memory");
+#else
+    *(volatile int *)(uintptr_t)0 = 1;
+#endif
+}
+
+static void crash_div0(void)
+{
+#if defined(__x86_64__)
+    int a = 1, zero = 0;
+    __asm__ volatile("cltd\n\tidivl %1" : "+a"(a) : "r"(zero) : "edx", "cc");
+#else
+    __builtin_trap();
+#endif
+}
+
+/* --- one operation ----------------------------------------------------------- */
+
+static void do_cnode_op(task_t *t, unsigned op)
+{
+    rng_t *r = &t->rng;
+    mica_cptr_t droot, sroot, proot;
+    mica_word_t dindex, sindex, pindex;
+    uint8_t ddepth, sdepth, pdepth;
+    int dcn, dslot, scn, sslot, pcn, pslot;
+    mica_error_t e;
+
+    switch (op) {
+    case OP_CNODE_COPY:
+    case OP_CNODE_MINT:
+    case OP_CNODE_MOVE:
+    case OP_CNODE_MUTATE: {
+        pick_path(t, 1, -1, &droot, &dindex, &ddepth, &dcn, &dslot);
+        pick_path(t, 0, -1, &sroot, &sindex, &sdepth, &scn, &sslot);
+        mica_cap_rights_t rights = random_rights(r);
+        mica_word_t badge = chance(r, 40) ? 1 + below(r, 8)
+                          : chance(r, 50) ? mica_cnode_capdata_new(below(r, 4), below(r, 60))
+                                          : interesting(r);
+        uint8_t h = hint_of(scn, sslot);
+        if (op == OP_CNODE_COPY)
+            e = mica_cnode_copy(droot, dindex, ddepth, sroot, sindex, sdepth, rights);
+        else if (op == OP_CNODE_MINT)
+            e = mica_cnode_mint(droot, dindex, ddepth, sroot, sindex, sdepth, rights, badge);
+        else if (op == OP_CNODE_MOVE)
+            e = mica_cnode_move(droot, dindex, ddepth, sroot, sindex, sdepth);
+        else
+            e = mica_cnode_mutate(droot, dindex, ddepth, sroot, sindex, sdepth, badge);
+        if (e == MICA_NO_ERROR) {
+            set_hint(dcn, dslot, h);
+            if (op == OP_CNODE_MOVE || op == OP_CNODE_MUTATE)
+                set_hint(scn, sslot, MICA_CAP_TYPE_NULL);
+        }
+        break;
+    }
+    case OP_CNODE_ROTATE: {
+        pick_path(t, below(r, 3) == 0 ? 0 : 1, -1, &droot, &dindex, &ddepth, &dcn, &dslot);
+        pick_path(t, 0, -1, &proot, &pindex, &pdepth, &pcn, &pslot);
+        pick_path(t, 0, -1, &sroot, &sindex, &sdepth, &scn, &sslot);
+        if (chance(r, 20)) {        /* a swap: source == destination */
+            sroot = droot; sindex = dindex; sdepth = ddepth; scn = dcn; sslot = dslot;
+        }
+        uint8_t hp = hint_of(pcn, pslot), hs = hint_of(scn, sslot);
+        e = mica_cnode_rotate(droot, dindex, ddepth, chance(r, 50) ? 0 : interesting(r), proot,
+                              pindex, pdepth, chance(r, 50) ? 0 : interesting(r), sroot, sindex,
+                              sdepth);
+        if (e == MICA_NO_ERROR) {
+            if (dcn == scn && dslot == sslot) {
+                set_hint(dcn, dslot, hp);
+                set_hint(pcn, pslot, hs);
+            } else {
+                set_hint(dcn, dslot, hp);
+                set_hint(pcn, pslot, hs);
+                set_hint(scn, sslot, MICA_CAP_TYPE_NULL);
+            }
+        }
+        break;
+    }
+    case OP_CNODE_DELETE:
+        pick_path(t, 0, -1, &droot, &dindex, &ddepth, &dcn, &dslot);
+        if (mica_cnode_delete(droot, dindex, ddepth) == MICA_NO_ERROR)
+            set_hint(dcn, dslot, MICA_CAP_TYPE_NULL);
+        break;
+    case OP_CNODE_REVOKE:
+        pick_path(t, 0, chance(r, 40) ? MICA_CAP_TYPE_UNTYPED : -1, &droot, &dindex, &ddepth,
+                  &dcn, &dslot);
+        mica_cnode_revoke(droot, dindex, ddepth);
+        break;
+    case OP_CNODE_SAVE_CALLER:
+        pick_path(t, 1, -1, &droot, &dindex, &ddepth, &dcn, &dslot);
+        if (mica_cnode_save_caller(droot, dindex, ddepth) == MICA_NO_ERROR &&
+            hint_of(dcn, dslot) == MICA_CAP_TYPE_NULL)
+            set_hint(dcn, dslot, MICA_CAP_TYPE_REPLY);  /* if there was a caller */
+        break;
+    case OP_CNODE_CANCEL_BADGED_SENDS:
+        pick_path(t, 0, MICA_CAP_TYPE_ENDPOINT, &droot, &dindex, &ddepth, &dcn, &dslot);
+        mica_cnode_cancel_badged_sends(droot, dindex, ddepth);
+        break;
+    default:
+        break;
+    }
+}
+
+static void tick(task_t *t);
+
+/*
+ * A compound operation (each step counts as one operation): two fresh
+ * CNodes X and Y, Y's only cap moved into X, sometimes a cap to X inside X
+ * (a cycle) and other caps, then X's cap deleted or the untyped revoked -
+ * the deletions that make zombies and need seL4's recursion breaker.
+ */
+static void do_cnode_nest(task_t *t)
+{
+    rng_t *r = &t->rng;
+    int ucn, uslot;
+    mica_cptr_t ut = pick_cap_at(t, MICA_CAP_TYPE_UNTYPED, &ucn, &uslot);
+    int sx = empty_slot(r, t->main_cn), sy;
+    if (!sx)
+        return;
+    fz.cn[t->main_cn].hint[sx] = MICA_CAP_TYPE_CNODE;   /* reserve it while picking sy */
+    sy = empty_slot(r, t->main_cn);
+    fz.cn[t->main_cn].hint[sx] = MICA_CAP_TYPE_NULL;
+    if (!sy)
+        return;
+    unsigned rx = 1 + (unsigned)below(r, 4), ry = 1 + (unsigned)below(r, 4);
+    if (mica_untyped_retype(ut, MICA_CNODE_OBJECT, rx, 2, 0, 0, (mica_word_t)sx, 1) != MICA_NO_ERROR)
+        return;
+    set_hint(t->main_cn, sx, MICA_CAP_TYPE_CNODE);
+    tick(t);
+    if (mica_untyped_retype(ut, MICA_CNODE_OBJECT, ry, 2, 0, 0, (mica_word_t)sy, 1) != MICA_NO_ERROR)
+        return;
+    set_hint(t->main_cn, sy, MICA_CAP_TYPE_CNODE);
+    /* X's cap, as a CPtr of the task's CSpace (main CNode = window 0). */
+    mica_cptr_t x = (mica_cptr_t)sx;
+    mica_word_t kmax = (mica_word_t)1 << rx;
+    tick(t);
+    if (mica_cnode_move(x, below(r, kmax), (uint8_t)rx, 2, (mica_word_t)sy, RADIX) == MICA_NO_ERROR)
+        set_hint(t->main_cn, sy, MICA_CAP_TYPE_NULL);
+    if (chance(r, 50)) {
+        tick(t);
+        mica_cnode_copy(x, below(r, kmax), (uint8_t)rx, 2, (mica_word_t)sx, RADIX, MICA_ALL_RIGHTS);
+    }
+    if (chance(r, 50)) {
+        tick(t);
+        mica_cnode_copy(x, below(r, kmax), (uint8_t)rx, 1, pick_cap(t, chance(r, 50) ?
+                        MICA_CAP_TYPE_TCB : MICA_CAP_TYPE_ENDPOINT), MICA_WORD_BITS, MICA_ALL_RIGHTS);
+    }
+    tick(t);
+    if (chance(r, 60)) {
+        if (mica_cnode_delete(2, (mica_word_t)sx, RADIX) == MICA_NO_ERROR)
+            set_hint(t->main_cn, sx, MICA_CAP_TYPE_NULL);
+    } else if (ucn == t->main_cn) {
+        if (mica_cnode_revoke(2, (mica_word_t)uslot, RADIX) == MICA_NO_ERROR) {
+            set_hint(t->main_cn, sx, MICA_CAP_TYPE_NULL);
+            set_hint(t->main_cn, sy, MICA_CAP_TYPE_NULL);
+        }
+    }
+}
+
+static mica_word_t pick_size_bits(rng_t *r, mica_word_t type)
+{
+    static const mica_word_t ut[] = { 4, 5, 8, 10, 12, 14, 16, 20, 21, 47, 48, 63, 64, 0, 3 };
+    static const mica_word_t cn[] = { 0, 1, 2, 3, 4, 6, 8, 10, 12, 26, 42, 47, 63, 64 };
+    if (chance(r, 6))
+        return interesting(r);
+    switch (type) {
+    case MICA_UNTYPED_OBJECT:
+        return chance(r, 70) ? 4 + below(r, 12) : ut[below(r, sizeof ut / sizeof ut[0])];
+    case MICA_CNODE_OBJECT:
+        return chance(r, 70) ? 1 + below(r, 8) : cn[below(r, sizeof cn / sizeof cn[0])];
+    default:
+        return chance(r, 80) ? 0 : below(r, 64);
+    }
+}
+
+static void do_retype(task_t *t)
+{
+    rng_t *r = &t->rng;
+    int ucn, uslot;
+    mica_cptr_t ut = pick_cap_at(t, MICA_CAP_TYPE_UNTYPED, &ucn, &uslot);
+    mica_word_t type = chance(r, 95) ? below(r, MICA_OBJECT_TYPE_COUNT) : interesting(r);
+    mica_word_t bits = pick_size_bits(r, type);
+    mica_cptr_t root;
+    mica_word_t index = 0, depth = 0, offset;
+    int cn = t->main_cn;
+    unsigned roll = (unsigned)below(r, 100);
+    if (roll < 45) {
+        root = 2;                   /* the main CNode itself */
+    } else if (roll < 85) {
+        root = 1;                   /* through the CSpace root: the slot holding the main CNode cap */
+        index = 2;
+        depth = MICA_WORD_BITS;
+    } else {
+        root = pick_cap(t, MICA_CAP_TYPE_CNODE);
+        index = chance(r, 50) ? 0 : pick_cap(t, MICA_CAP_TYPE_CNODE);
+        depth = pick_depth(r, chance(r, 50) ? 0 : MICA_WORD_BITS);
+        cn = -1;
+    }
+    mica_word_t n = chance(r, 70) ? 1 : chance(r, 70) ? 1 + below(r, 8)
+                  : (mica_word_t[]){ 0, 256, 257, 63, 64, 65, ~0ull }[below(r, 7)];
+    int slot = empty_slot(r, t->main_cn);
+    offset = chance(r, 90) && slot ? (mica_word_t)slot : interesting(r);
+    mica_error_t e = mica_untyped_retype(ut, type, bits, root, index, depth, offset, n);
+    if (e == MICA_INVALID_CAPABILITY && hint_of(ucn, uslot) == MICA_CAP_TYPE_UNTYPED)
+        set_hint(ucn, uslot, HINT_UNKNOWN);     /* not (or no longer) an untyped: look again */
+    if (e == MICA_NO_ERROR && cn >= 0) {
+        static const uint8_t cap_of[MICA_OBJECT_TYPE_COUNT] = {
+            MICA_CAP_TYPE_UNTYPED, MICA_CAP_TYPE_TCB, MICA_CAP_TYPE_ENDPOINT,
+            MICA_CAP_TYPE_NOTIFICATION, MICA_CAP_TYPE_CNODE, MICA_CAP_TYPE_FRAME,
+            MICA_CAP_TYPE_FRAME, MICA_CAP_TYPE_PAGE_TABLE, MICA_CAP_TYPE_VSPACE,
+        };
+        for (mica_word_t i = 0; i < n && offset + i < SLOTS; i++)
+            set_hint(cn, (int)(offset + i), type < MICA_OBJECT_TYPE_COUNT ? cap_of[type] : HINT_UNKNOWN);
+    }
+}
+
+static void do_tcb_op(task_t *t, unsigned op)
+{
+    rng_t *r = &t->rng;
+    mica_cptr_t tcb = pick_cap(t, MICA_CAP_TYPE_TCB);
+    mica_cptr_t auth = chance(r, 70) ? pick_cap(t, MICA_CAP_TYPE_TCB) : pick_cap(t, -1);
+    mica_word_t prio = chance(r, 80) ? below(r, 160) : interesting(r);
+    switch (op) {
+    case OP_TCB_CONFIGURE:
+    case OP_TCB_SET_SPACE: {
+        mica_cptr_t fep = chance(r, 60) ? t->fault_cptr : pick_cap(t, MICA_CAP_TYPE_ENDPOINT);
+        mica_cptr_t croot = pick_cap(t, MICA_CAP_TYPE_CNODE);
+        mica_word_t cdata = chance(r, 40) ? 0 : chance(r, 70) ? mica_cnode_capdata_new(0, 64 - RADIX)
+                                                              : interesting(r);
+        mica_cptr_t vroot = pick_cap(t, MICA_CAP_TYPE_VSPACE);
+        mica_word_t vdata = chance(r, 90) ? 0 : interesting(r);
+        if (op == OP_TCB_SET_SPACE) {
+            mica_tcb_set_space(tcb, fep, croot, cdata, vroot, vdata);
+        } else {
+            mica_word_t bva = chance(r, 80) ? REGION(below(r, 4)) + (below(r, 64) << 10) : interesting(r);
+            mica_tcb_configure(tcb, fep, croot, cdata, vroot, vdata, bva, pick_cap(t, MICA_CAP_TYPE_FRAME));
+        }
+        break;
+    }
+    case OP_TCB_SET_PRIORITY:
+        mica_tcb_set_priority(tcb, auth, prio);
+        break;
+    case OP_TCB_SET_MC_PRIORITY:
+        mica_tcb_set_mc_priority(tcb, auth, prio);
+        break;
+    case OP_TCB_SET_SCHED_PARAMS:
+        mica_tcb_set_sched_params(tcb, auth, chance(r, 80) ? below(r, 200) : interesting(r), prio);
+        break;
+    case OP_TCB_SET_IPC_BUFFER: {
+        mica_word_t bva = chance(r, 80) ? REGION(below(r, 4)) + (below(r, 64) << 10) : interesting(r);
+        mica_tcb_set_ipc_buffer(tcb, bva, pick_cap(t, MICA_CAP_TYPE_FRAME));
+        break;
+    }
+    case OP_TCB_RESUME:
+        mica_tcb_resume(tcb);
+        break;
+    case OP_TCB_SUSPEND:
+        mica_tcb_suspend(tcb);
+        break;
+    case OP_TCB_READ_REGISTERS: {
+        mica_user_context_t regs;
+        mica_word_t count = chance(r, 80) ? 1 + below(r, MICA_USER_CONTEXT_WORDS) : interesting(r);
+        /* The stub reads MR4.. from the IPC buffer: ask for more than 4 only with one. */
+        if (count > 4 && !mica_get_ipc_buffer())
+            count = 4;
+        if (count > MICA_USER_CONTEXT_WORDS)
+            count = MICA_USER_CONTEXT_WORDS + (count & 1);  /* stays a RangeError */
+        mica_tcb_read_registers(tcb, chance(r, 20), (uint8_t)below(r, 4), count, &regs);
+        break;
+    }
+    case OP_TCB_WRITE_REGISTERS: {
+        mica_user_context_t regs = { 0 };
+        regs.pc = pick_pc(r);
+        regs.sp = pick_sp(r);
+        regs.r0 = chance(r, 70) ? below(r, fz.ntasks) : mr(r);
+        regs.r1 = rnd(r);
+        regs.r2 = mr(r); regs.r3 = mr(r); regs.r4 = mr(r); regs.r5 = mr(r);
+        regs.r6 = mr(r); regs.r7 = mr(r); regs.tls = mr(r);
+        mica_word_t count = chance(r, 70) ? below(r, MICA_USER_CONTEXT_WORDS + 1) : interesting(r);
+        mica_tcb_write_registers(tcb, chance(r, 70), (uint8_t)below(r, 4), count, &regs);
+        break;
+    }
+    case OP_TCB_COPY_REGISTERS:
+        mica_tcb_copy_registers(tcb, pick_cap(t, MICA_CAP_TYPE_TCB), chance(r, 30), chance(r, 50),
+                                chance(r, 50), chance(r, 50), (uint8_t)below(r, 4));
+        break;
+    case OP_TCB_BIND_NOTIFICATION:
+        mica_tcb_bind_notification(tcb, pick_cap(t, MICA_CAP_TYPE_NOTIFICATION));
+        break;
+    case OP_TCB_UNBIND_NOTIFICATION:
+        mica_tcb_unbind_notification(tcb);
+        break;
+    case OP_TCB_SET_AFFINITY:
+        mica_tcb_set_affinity(tcb, chance(r, 70) ? 0 : interesting(r));
+        break;
+    case OP_TCB_SET_TLS_BASE:
+        mica_tcb_set_tls_base(tcb, mr(r));
+        break;
+    default:
+        break;
+    }
+}
+
+static void do_vspace_op(task_t *t, unsigned op)
+{
+    rng_t *r = &t->rng;
+    switch (op) {
+    case OP_PAGE_TABLE_MAP:
+        mica_page_table_map(pick_cap(t, MICA_CAP_TYPE_PAGE_TABLE), pick_cap(t, MICA_CAP_TYPE_VSPACE),
+                            pick_vaddr(r), chance(r, 90) ? 0 : mr(r));
+        break;
+    case OP_PAGE_TABLE_UNMAP:
+        mica_page_table_unmap(pick_cap(t, MICA_CAP_TYPE_PAGE_TABLE));
+        break;
+    case OP_PAGE_MAP:
+        mica_page_map(pick_cap(t, MICA_CAP_TYPE_FRAME), pick_cap(t, MICA_CAP_TYPE_VSPACE),
+                      pick_vaddr(r), random_rights(r), chance(r, 90) ? 0 : mr(r));
+        break;
+    case OP_PAGE_UNMAP:
+        mica_page_unmap(pick_cap(t, MICA_CAP_TYPE_FRAME));
+        break;
+    case OP_PAGE_GET_ADDRESS:
+        mica_page_get_address(pick_cap(t, MICA_CAP_TYPE_FRAME));
+        break;
+    default:
+        break;
+    }
+}
+
+static void do_ipc_op(task_t *t, unsigned op)
+{
+    rng_t *r = &t->rng;
+    int want = chance(r, 60) ? MICA_CAP_TYPE_ENDPOINT : chance(r, 60) ? MICA_CAP_TYPE_NOTIFICATION
+             : chance(r, 30) ? MICA_CAP_TYPE_REPLY : -1;
+    if (op == OP_SIGNAL || op == OP_WAIT || op == OP_POLL)
+        want = chance(r, 80) ? MICA_CAP_TYPE_NOTIFICATION : want;
+    mica_cptr_t cap = pick_cap(t, want);
+    mica_word_t badge, m0 = mr(r), m1 = mr(r), m2 = mr(r), m3 = mr(r);
+    mica_msginfo_t info;
+    switch (op) {
+    case OP_SEND:
+        info = pick_info(t);
+        mica_send(cap, info);
+        break;
+    case OP_NBSEND:
+        info = pick_info(t);
+        mica_nbsend(cap, info);
+        break;
+    case OP_CALL:
+        info = pick_info(t);
+        maybe_receive_path(t);
+        received(t, mica_call(cap, info));
+        break;
+    case OP_RECV:
+        maybe_receive_path(t);
+        received(t, mica_recv(cap, &badge));
+        break;
+    case OP_NBRECV:
+        maybe_receive_path(t);
+        received(t, mica_nbrecv(cap, &badge));
+        break;
+    case OP_REPLY:
+        info = pick_info(t);
+        mica_reply(info);
+        break;
+    case OP_REPLY_RECV:
+        info = pick_info(t);
+        maybe_receive_path(t);
+        received(t, mica_reply_recv(cap, info, &badge));
+        break;
+    case OP_YIELD:
+        mica_yield();
+        break;
+    case OP_SIGNAL:
+        mica_signal(cap);
+        break;
+    case OP_WAIT:
+        mica_wait(cap, &badge);
+        break;
+    case OP_POLL:
+        mica_poll(cap, &badge);
+        break;
+    case OP_SEND_MRS:
+        info = pick_info(t);
+        mica_send_with_mrs(cap, info, &m0, chance(r, 50) ? &m1 : NULL, &m2, NULL);
+        break;
+    case OP_NBSEND_MRS:
+        info = pick_info(t);
+        mica_nbsend_with_mrs(cap, info, &m0, &m1, &m2, &m3);
+        break;
+    case OP_CALL_MRS:
+        info = pick_info(t);
+        received(t, mica_call_with_mrs(cap, info, &m0, &m1, chance(r, 50) ? &m2 : NULL, &m3));
+        break;
+    case OP_RECV_MRS:
+        received(t, mica_recv_with_mrs(cap, &badge, &m0, &m1, &m2, &m3));
+        break;
+    case OP_REPLY_MRS:
+        info = pick_info(t);
+        mica_reply_with_mrs(info, &m0, &m1, &m2, &m3);
+        break;
+    case OP_REPLY_RECV_MRS:
+        info = pick_info(t);
+        received(t, mica_reply_recv_with_mrs(cap, info, &badge, &m0, NULL, &m2, &m3));
+        break;
+    default:
+        break;
+    }
+}
+
+/* An invocation with any label on any cap: every decoder sees every label. */
+static void do_raw_invoke(task_t *t)
+{
+    rng_t *r = &t->rng;
+    mica_cptr_t cap = pick_cap(t, chance(r, 80) ? (int)below(r, MICA_CAP_TYPE_COUNT) : -1);
+    mica_word_t label = chance(r, 90) ? below(r, MICA_NUM_INVOCATION_LABELS + 2) : interesting(r);
+    mica_word_t len = chance(r, 60) ? below(r, 12) : below(r, 128);
+    mica_word_t ncaps = below(r, 4);
+    mica_word_t m[4] = { mr(r), mr(r), mr(r), mr(r) };
+    fill_buffer(t, (unsigned)len, (unsigned)ncaps);
+    mica_ipc_buffer_t *b = mica_get_ipc_buffer();
+    if (label == MICA_TCB_WRITE_REGISTERS) {
+        /* MR2 is the new pc: a host function or nothing, never random code. */
+        m[2] = pick_pc(r);
+        m[3] = pick_sp(r);
+    }
+    if (b)
+        for (unsigned i = 0; i < 4; i++)
+            b->msg[i] = m[i];
+    mica_msginfo_t info = mica_msginfo_new(label, 0, ncaps, len);
+    maybe_receive_path(t);
+    switch (below(r, 4)) {
+    case 0:
+        mica_send_with_mrs(cap, info, &m[0], &m[1], &m[2], &m[3]);
+        break;
+    case 1:
+        mica_nbsend_with_mrs(cap, info, &m[0], &m[1], &m[2], &m[3]);
+        break;
+    default:
+        received(t, mica_call_with_mrs(cap, info, &m[0], &m[1], &m[2], &m[3]));
+        break;
+    }
+}
+
+/* Any registers and any system call number (never halt: that is its own operation). */
+static void do_raw_syscall(task_t *t)
+{
+    rng_t *r = &t->rng;
+    hw_word_t regs[8];
+    for (unsigned i = 0; i < 8; i++)
+        regs[i] = mr(r);
+    regs[0] = chance(r, 80) ? pick_cap(t, -1) : mr(r);
+    regs[1] = chance(r, 60) ? pick_info(t).words[0] : mr(r);
+    long sysno = chance(r, 85) ? -1 - (long)below(r, 14) : chance(r, 50) ? MICA_SYS_THREAD_EXIT
+                                                                         : (long)mr(r);
+    if (sysno == MICA_SYS_DEBUG_HALT || (sysno == MICA_SYS_DEBUG_PUT_CHAR && !fz.cfg.console))
+        sysno = MICA_SYS_YIELD;
+    if (sysno == MICA_SYS_DEBUG_NAME_THREAD && !mica_get_ipc_buffer())
+        sysno = MICA_SYS_DEBUG_CAP_IDENTIFY;
+    regs[7] = (hw_word_t)sysno;
+    mica_msginfo_t info = { { regs[1] } };
+    if (mica_msginfo_get_label(info) == MICA_TCB_WRITE_REGISTERS) {
+        regs[4] = pick_pc(r);       /* MR2 = pc */
+        regs[5] = pick_sp(r);
+    }
+    raw_trap(regs);
+}
+
+static void do_debug_op(task_t *t, unsigned op)
+{
+    rng_t *r = &t->rng;
+    int cn, slot;
+    switch (op) {
+    case OP_DEBUG_PUT_CHAR:
+        if (fz.cfg.console)
+            mica_debug_put_char((char)below(r, 256));
+        else
+            mica_yield();       /* keep stdout clean (test logs) */
+        break;
+    case OP_DEBUG_NAME_THREAD: {
+        char name[40];
+        snprintf(name, sizeof name, "fzt%lu-%lu", (unsigned long)t->idx,
+                 (unsigned long)below(r, 1000));
+        if (chance(r, 10))
+            memset(name, 'x', sizeof name - 1), name[sizeof name - 1] = 0;
+        mica_debug_name_thread(pick_cap(t, MICA_CAP_TYPE_TCB), name);
+        break;
+    }
+    case OP_DEBUG_CAP_IDENTIFY: {
+        int want = chance(r, 50) ? HINT_UNKNOWN : chance(r, 50) ? (int)below(r, MICA_CAP_TYPE_COUNT) : -1;
+        mica_cptr_t c = pick_cap_at(t, want, &cn, &slot);
+        mica_cap_type_t ty = mica_debug_cap_identify(c);
+        if (cn >= 0)
+            set_hint(cn, slot, ty);
+        break;
+    }
+    case OP_DEBUG_DUMP_SCHEDULER:
+        mica_debug_dump_scheduler();
+        break;
+    case OP_DEBUG_HALT:
+        if (fz.cfg.allow_halt_op && below(r, 1024) == 0)
+            finish(FZ_END_HALT_OP);
+        mica_debug_cap_identify(pick_cap(t, -1));
+        break;
+    default:
+        break;
+    }
+}
+
+static void do_irq_op(task_t *t, unsigned op)
+{
+    rng_t *r = &t->rng;
+    switch (op) {
+    case OP_IRQ_CONTROL_GET: {
+        mica_cptr_t root;
+        mica_word_t index;
+        uint8_t depth;
+        int cn, slot;
+        pick_path(t, 1, -1, &root, &index, &depth, &cn, &slot);
+        mica_word_t irq = chance(r, 80) ? below(r, MICA_MAX_IRQ + 1) : interesting(r);
+        if (mica_irq_control_get(pick_cap(t, MICA_CAP_TYPE_IRQ_CONTROL), irq, root, index, depth) ==
+            MICA_NO_ERROR)
+            set_hint(cn, slot, MICA_CAP_TYPE_IRQ_HANDLER);
+        break;
+    }
+    case OP_IRQ_HANDLER_ACK:
+        mica_irq_handler_ack(pick_cap(t, MICA_CAP_TYPE_IRQ_HANDLER));
+        break;
+    case OP_IRQ_HANDLER_SET_NOTIFICATION:
+        mica_irq_handler_set_notification(pick_cap(t, MICA_CAP_TYPE_IRQ_HANDLER),
+                                          pick_cap(t, MICA_CAP_TYPE_NOTIFICATION));
+        break;
+    case OP_IRQ_HANDLER_CLEAR:
+        mica_irq_handler_clear(pick_cap(t, MICA_CAP_TYPE_IRQ_HANDLER));
+        break;
+    default:
+        break;
+    }
+}
+
+static void do_mem_op(task_t *t, unsigned op)
+{
+    rng_t *r = &t->rng;
+    switch (op) {
+    case OP_MEM_READ:
+    case OP_MEM_WRITE: {
+        volatile mica_word_t *p = mica_vaddr_to_ptr(pick_vaddr(r) & ~(mica_word_t)7);
+        if (!p)
+            break;          /* no VSpace, or outside it: nothing to touch */
+        if (op == OP_MEM_WRITE)
+            *p = mr(r);
+        else
+            (void)*p;
+        break;
+    }
+    case OP_CRASH_NULL:
+        if (t->crashy && fz.cfg.crashes)
+            crash_null();
+        break;
+    case OP_CRASH_DIV0:
+        if (t->crashy && fz.cfg.crashes)
+            crash_div0();
+        break;
+    default:
+        break;
+    }
+}
+
+static unsigned pick_op(rng_t *r)
+{
+    uint64_t x = below(r, fz.op_total_weight);
+    for (unsigned op = 0; op < OP_COUNT; op++) {
+        if (x < op_weight[op])
+            return op;
+        x -= op_weight[op];
+    }
+    return OP_YIELD;
+}
+
+static void one_op(task_t *t)
+{
+    unsigned op = pick_op(&t->rng);
+    fz.ops[op]++;
+    before.op = op;
+    switch (op) {
+    case OP_SEND: case OP_NBSEND: case OP_CALL: case OP_RECV: case OP_NBRECV: case OP_REPLY:
+    case OP_REPLY_RECV: case OP_YIELD: case OP_SIGNAL: case OP_WAIT: case OP_POLL:
+    case OP_SEND_MRS: case OP_NBSEND_MRS: case OP_CALL_MRS: case OP_RECV_MRS: case OP_REPLY_MRS:
+    case OP_REPLY_RECV_MRS:
+        do_ipc_op(t, op);
+        break;
+    case OP_CNODE_COPY: case OP_CNODE_MINT: case OP_CNODE_MOVE: case OP_CNODE_MUTATE:
+    case OP_CNODE_ROTATE: case OP_CNODE_DELETE: case OP_CNODE_REVOKE: case OP_CNODE_SAVE_CALLER:
+    case OP_CNODE_CANCEL_BADGED_SENDS:
+        do_cnode_op(t, op);
+        break;
+    case OP_CNODE_NEST:
+        do_cnode_nest(t);
+        break;
+    case OP_UNTYPED_RETYPE:
+        do_retype(t);
+        break;
+    case OP_TCB_CONFIGURE: case OP_TCB_SET_PRIORITY: case OP_TCB_SET_MC_PRIORITY:
+    case OP_TCB_SET_SCHED_PARAMS: case OP_TCB_SET_SPACE: case OP_TCB_SET_IPC_BUFFER:
+    case OP_TCB_RESUME: case OP_TCB_SUSPEND: case OP_TCB_READ_REGISTERS:
+    case OP_TCB_WRITE_REGISTERS: case OP_TCB_COPY_REGISTERS: case OP_TCB_BIND_NOTIFICATION:
+    case OP_TCB_UNBIND_NOTIFICATION: case OP_TCB_SET_AFFINITY: case OP_TCB_SET_TLS_BASE:
+        do_tcb_op(t, op);
+        break;
+    case OP_PAGE_TABLE_MAP: case OP_PAGE_TABLE_UNMAP: case OP_PAGE_MAP: case OP_PAGE_UNMAP:
+    case OP_PAGE_GET_ADDRESS:
+        do_vspace_op(t, op);
+        break;
+    case OP_IRQ_CONTROL_GET: case OP_IRQ_HANDLER_ACK: case OP_IRQ_HANDLER_SET_NOTIFICATION:
+    case OP_IRQ_HANDLER_CLEAR:
+        do_irq_op(t, op);
+        break;
+    case OP_DEBUG_PUT_CHAR: case OP_DEBUG_NAME_THREAD: case OP_DEBUG_CAP_IDENTIFY:
+    case OP_DEBUG_DUMP_SCHEDULER: case OP_DEBUG_HALT:
+        do_debug_op(t, op);
+        break;
+    case OP_RAW_SYSCALL:
+        do_raw_syscall(t);
+        break;
+    case OP_RAW_INVOKE:
+        do_raw_invoke(t);
+        break;
+    case OP_MEM_READ: case OP_MEM_WRITE: case OP_CRASH_NULL: case OP_CRASH_DIV0:
+        do_mem_op(t, op);
+        break;
+    default:
+        break;
+    }
+}
+
+/* Account for one operation; end the run when the budget (or the input) is spent. */
+/* --- a failed invocation changes nothing --------------------------------------- */
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ b[i]) * 0x100000001b3ull;
+    return h;
+}
+
+/*
+ * A digest of the kernel state a failed invocation must leave alone: every
+ * capability slot on the CDT list (cap and links), the endpoints,
+ * notifications and TCBs they name - except the calling thread's TCB, whose
+ * registers receive the error - and the ready queues.
+ */
+static uint64_t state_digest(void)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    word_t limit = hw_phys_size / sizeof(cte_t);
+    for (paddr_t p = mdb_next(cte_at(ks.mdb_head)); p && limit; p = mdb_next(cte_at(p)), limit--) {
+        const cte_t *sl = cte_at(p);
+        h = fnv(h, sl, sizeof *sl);
+        cap_t c = sl->cap;
+        switch (cap_type(c)) {
+        case MICA_CAP_TYPE_ENDPOINT:
+            h = fnv(h, paddr_to_ptr(cap_obj(c)), sizeof(endpoint_t));
+            break;
+        case MICA_CAP_TYPE_NOTIFICATION:
+            h = fnv(h, paddr_to_ptr(cap_obj(c)), sizeof(notification_t));
+            break;
+        case MICA_CAP_TYPE_TCB:
+            if (cap_obj(c) != NODE.cur_thread)
+                h = fnv(h, tcb_ptr(cap_obj(c)), sizeof(tcb_t));
+            break;
+        default:
+            break;
+        }
+    }
+    h = fnv(h, NODE.ready_head, sizeof NODE.ready_head);
+    h = fnv(h, NODE.ready_tail, sizeof NODE.ready_tail);
+    h = fnv(h, &NODE.bitmap_l1, sizeof NODE.bitmap_l1);
+    return fnv(h, NODE.bitmap_l2, sizeof NODE.bitmap_l2);
+}
+
+
+/*
+ * Called before every operation. If the previous operation was one kernel
+ * entry (nothing else ran) and that entry was a failed invocation, the
+ * state must be what it was before it (STYLE.md: decode does every check,
+ * a failed call changes no state).
+ */
+static void atomicity_check(void)
+{
+    if (before.valid && ks.count.kernel_entries == before.entries + 1 &&
+        ks.count.invocation_errors == before.errors + 1) {
+        fz.res.atomicity_checks++;
+        /* The self-test: look as if the call had changed the root's MCP. */
+        int tamper = fz.cfg.tamper_state_at && fz.res.atomicity_checks == fz.cfg.tamper_state_at;
+        tcb_ptr(ks.root_tcb)->mcp ^= (uint8_t)tamper;
+        uint64_t now = state_digest();
+        tcb_ptr(ks.root_tcb)->mcp ^= (uint8_t)tamper;
+        if (now != before.digest && !fz.res.atomicity_broken++)
+            snprintf(fz.res.atomicity_message, sizeof fz.res.atomicity_message,
+                     "a failed %s invocation changed kernel state (%s; operation %lu, kernel "
+                     "entry %lu)", op_names[before.op], ks.last_error[0] ? ks.last_error : "no reason",
+                     (unsigned long)fz.res.done, (unsigned long)ks.count.kernel_entries);
+    }
+    before.valid = 1;
+    before.entries = ks.count.kernel_entries;
+    before.errors = ks.count.invocation_errors;
+    before.digest = state_digest();
+}
+
+static void tick(task_t *t)
+{
+    if (fz.res.done >= fz.cfg.budget)
+        finish(FZ_END_BUDGET);
+    if (in_bytes && in_exhausted)
+        finish(FZ_END_BYTES);
+    fz.res.done++;
+    t->calls++;
+    if (fz.cfg.progress) {
+        fz.cfg.progress->done = fz.res.done;
+        fz.cfg.progress->kernel_entries = ks.count.kernel_entries;
+    }
+    if (fz.cfg.isolation && fz.cfg.tamper_at && fz.res.done == fz.cfg.tamper_at)
+        isolation_tamper();
+    if (fz.cfg.isolation && (fz.res.done & 4095) == 0)
+        isolation_check();
+    if (fz.cfg.atomicity)
+        atomicity_check();
+}
+
+/* A task: r0 = its index, r1 = the seed of this incarnation. */
+static void task_entry(mica_word_t idx, mica_word_t seed, mica_word_t r2, mica_word_t r3)
+{
+    (void)r2; (void)r3;
+    task_t *t = task_of(idx);
+    seed_rng(&t->rng, seed ^ fz_mix(fz.cfg.seed, t->idx));
+    /* Byte mode: the system is fixed (PRNG); what the tasks do is the input. */
+    t->rng.from_input = in_bytes != NULL;
+    t->crashy = chance(&t->rng, 40);
+    t->recv_cn = -1;
+    for (;;) {
+        tick(t);
+        one_op(t);
+    }
+}
+
+/* --- the fault handler and the watchdog (infrastructure, not fuzzed) --------- */
+
+/* Start task t afresh at task_entry: a new pc (0, then the entry) makes WriteRegisters restart it. */
+static void restart_task(task_t *t, rng_t *r)
+{
+    mica_user_context_t regs = { 0 };
+    mica_tcb_write_registers(t->tcb, false, 0, 1, &regs);
+    regs.pc = (mica_word_t)task_entry;
+    regs.r0 = t->idx;
+    regs.r1 = rnd(r) ^ ++t->incarnation;
+    mica_tcb_write_registers(t->tcb, true, 0, 4, &regs);
+    fz.res.restarts++;
+}
+
+/* Map a spare frame at vaddr in t's VSpace (a pager's job), reusing the spares in turn. */
+static void map_spare(task_t *t, mica_word_t vaddr)
+{
+    vaddr &= ~(mica_word_t)(BIT(MICA_PAGE_BITS) - 1);
+    if (vaddr >= BIT(MICA_VADDR_BITS))
+        return;
+    mica_cptr_t pt = fz.spare_pt[fz.next_spare_pt];
+    mica_error_t e = mica_page_table_map(pt, t->vspace, vaddr, 0);
+    if (e == MICA_ILLEGAL_OPERATION) {      /* mapped elsewhere: move it here */
+        mica_page_table_unmap(pt);
+        mica_page_table_map(pt, t->vspace, vaddr, 0);
+    }
+    fz.next_spare_pt = (fz.next_spare_pt + 1) % SPARE_PTS;
+    mica_cptr_t f = fz.spare_frame[fz.next_spare];
+    fz.next_spare = (fz.next_spare + 1) % SPARE_FRAMES;
+    mica_page_unmap(f);
+    mica_page_map(f, t->vspace, vaddr, MICA_READ_WRITE, 0);
+}
+
+/*
+ * The fault handler: every task's fault endpoint is a badged copy of one
+ * endpoint. For each fault it restarts the task afresh, lets it retry (a
+ * VM fault after mapping a frame there), stops it (a reply with a non-zero
+ * label), or leaves it blocked; a thread that faults again without having
+ * done anything in between is restarted, so no fault loops for ever.
+ */
+static void handler_entry(mica_word_t a, mica_word_t b, mica_word_t c, mica_word_t d)
+{
+    (void)a; (void)b; (void)c; (void)d;
+    rng_t *r = &fz.handler_rng;
+    mica_word_t badge = 0, m0 = 0, m1 = 0, m2 = 0, m3 = 0;
+    mica_msginfo_t info = mica_recv_with_mrs(fz.fault_ep, &badge, &m0, &m1, &m2, &m3);
+    for (;;) {
+        fz.res.faults++;
+        task_t *t = task_of(badge ? badge - 1 : below(r, fz.ntasks));
+        mica_word_t label = mica_msginfo_get_label(info);
+        int progressed = t->calls != t->calls_at_fault;
+        t->calls_at_fault = t->calls;
+        unsigned roll = (unsigned)below(r, 100);
+        mica_msginfo_t reply = mica_msginfo_new(0, 0, 0, 0);
+        int answer = 0;
+        if (label == MICA_FAULT_VM && roll < 40 && progressed) {
+            map_spare(t, m1);
+            answer = 1;
+        } else if (!progressed || roll < 50) {
+            restart_task(t, r);
+        } else if (roll < 75) {
+            answer = 1;                             /* retry / resume where it was */
+        } else if (roll < 85) {
+            reply = mica_msginfo_new(1, 0, 0, 0);   /* a crash: leave it stopped */
+            answer = 1;
+        }                                           /* else: leave it blocked on its reply */
+        if (answer)
+            info = mica_reply_recv_with_mrs(fz.fault_ep, reply, &badge, &m0, &m1, &m2, &m3);
+        else
+            info = mica_recv_with_mrs(fz.fault_ep, &badge, &m0, &m1, &m2, &m3);
+    }
+}
+
+/* Put task t back in order and start it afresh (the watchdog's repair). */
+static void revive(task_t *t, rng_t *r)
+{
+    if (chance(r, 30)) {
+        /* Its CSpace root and main CNode caps, which tasks move and delete. */
+        cnode_t *mc = &fz.cn[t->main_cn];
+        mica_cnode_delete(mc->slot, 1, RADIX);
+        mica_cnode_delete(mc->slot, 2, RADIX);
+        give(t->main_cn, 1, t->croot, MICA_ALL_RIGHTS, t->croot_data, MICA_CAP_TYPE_CNODE);
+        give(t->main_cn, 2, mc->slot, MICA_ALL_RIGHTS, 0, MICA_CAP_TYPE_CNODE);
+    }
+    if (chance(r, 15)) {
+        /* A fresh untyped: revoking the old one's copy destroys what the task made from it. */
+        int j = empty_slot(r, t->main_cn);
+        mica_cnode_revoke(MICA_CAP_INIT_CNODE, t->untyped, MICA_WORD_BITS);
+        if (j)
+            give(t->main_cn, (unsigned)j, t->untyped, MICA_ALL_RIGHTS, 0, MICA_CAP_TYPE_UNTYPED);
+    }
+    if (chance(r, 30))
+        mica_tcb_configure(t->tcb, t->fault_cptr, t->croot, t->croot_data, t->vspace, 0,
+                           t->buffer_vaddr, t->buffer);
+    mica_tcb_set_sched_params(t->tcb, MICA_CAP_INIT_TCB, t->mcp, t->prio);
+    restart_task(t, r);
+}
+
+/*
+ * The watchdog: the root task at priority 0 runs only when every task
+ * above it is blocked or stopped. It revives the tasks that made no
+ * progress since its last round, and ends the run when the budget is
+ * spent or when nothing moves for many rounds.
+ */
+static void watchdog(void)
+{
+    rng_t *r = &fz.root_rng;
+    uint64_t last = fz.res.done;
+    unsigned idle_rounds = 0;
+    for (;;) {
+        if (fz.res.done >= fz.cfg.budget)
+            finish(FZ_END_BUDGET);
+        if (in_bytes && in_exhausted)
+            finish(FZ_END_BYTES);
+        if (fz.res.done == last) {
+            if (++idle_rounds > 32)
+                finish(FZ_END_STUCK);
+        } else {
+            idle_rounds = 0;
+            last = fz.res.done;
+        }
+        fz.res.watchdog_rounds++;
+        for (unsigned i = 0; i < fz.ntasks; i++) {
+            task_t *t = &fz.task[i];
+            if (t->calls == t->calls_at_round || idle_rounds > 1)
+                revive(t, r);
+            t->calls_at_round = t->calls;
+        }
+        mica_yield();
+    }
+}
+
+/* --- system B: isolation ------------------------------------------------------- */
+
+#define B_OBJECTS 16
+static struct {
+    unsigned n;
+    struct {
+        paddr_t paddr;
+        size_t bytes;
+        int slots;              /* compare as capability slots: caps and MDB flags, not links */
+        const char *what;
+    } obj[B_OBJECTS];
+    unsigned char *copy;        /* the snapshot */
+    size_t copy_bytes;
+} iso;
+
+static unsigned char iso_copy[B_OBJECTS * 4096 + 4096];
+
+static paddr_t root_cap_paddr(mica_cptr_t s)
+{
+    cte_t *tslots = (cte_t *)(hw_phys_base + ks.root_tcb);
+    cte_t *root = (cte_t *)(hw_phys_base + cap_obj(tslots[TCB_CTABLE].cap));
+    return cap_obj(root[s].cap);
+}
+
+static void iso_add(mica_cptr_t s, size_t bytes, int slots, const char *what)
+{
+    iso.obj[iso.n].paddr = root_cap_paddr(s);
+    iso.obj[iso.n].bytes = bytes;
+    iso.obj[iso.n].slots = slots;
+    iso.obj[iso.n].what = what;
+    iso.n++;
+}
+
+/* Copy B's objects; slot arrays without their MDB links (those follow the global list). */
+static size_t iso_take(unsigned char *out)
+{
+    size_t n = 0;
+    for (unsigned i = 0; i < iso.n; i++) {
+        const unsigned char *p = hw_phys_base + iso.obj[i].paddr;
+        if (iso.obj[i].slots) {
+            for (size_t s = 0; s < iso.obj[i].bytes / sizeof(cte_t); s++) {
+                const cte_t *c = (const cte_t *)p + s;
+                memcpy(out + n, &c->cap, sizeof c->cap);
+                n += sizeof c->cap;
+                out[n++] = (unsigned char)(c->mdb.prev & MDB_FLAGS);
+            }
+        } else {
+            memcpy(out + n, p, iso.obj[i].bytes);
+            n += iso.obj[i].bytes;
+        }
+    }
+    return n;
+}
+
+static void isolation_check(void)
+{
+    static unsigned char now[sizeof iso_copy];
+    if (!iso.n)
+        return;
+    fz.res.isolation_checks++;
+    size_t n = iso_take(now);
+    if (n == iso.copy_bytes && memcmp(now, iso.copy, n) == 0)
+        return;
+    fz.res.isolation_broken++;
+    /* Name the first object that changed. */
+    size_t off = 0;
+    for (unsigned i = 0; i < iso.n; i++) {
+        size_t len = iso.obj[i].slots ? iso.obj[i].bytes / sizeof(cte_t) * (sizeof(cap_t) + 1)
+                                      : iso.obj[i].bytes;
+        if (memcmp(now + off, iso.copy + off, len) != 0) {
+            size_t k = 0;
+            while (now[off + k] == iso.copy[off + k])
+                k++;
+            snprintf(fz.res.isolation_message, sizeof fz.res.isolation_message,
+                     "system B's %s at paddr 0x%lx changed (byte %zu of the snapshot) after %lu "
+                     "operations", iso.obj[i].what, (unsigned long)iso.obj[i].paddr, k,
+                     (unsigned long)fz.res.done);
+            break;
+        }
+        off += len;
+    }
+    memcpy(iso.copy, now, n);   /* report each change once */
+}
+
+/* The self-test (fz_config_t.tamper_at): change one byte of B's data frame. */
+static void isolation_tamper(void)
+{
+    if (iso.n > 3)
+        hw_phys_base[iso.obj[3].paddr + 100] ^= 0x5a;
+}
+
+#define B_EP 1
+#define B_NTFN 2
+#define B_FRAME 3
+
+static void b_entry(mica_word_t which, mica_word_t b, mica_word_t c, mica_word_t d)
+{
+    (void)b; (void)c; (void)d;
+    for (;;) {
+        if (which == 2)
+            mica_wait(B_NTFN, NULL);
+        else
+            mica_recv(B_EP, NULL);
+    }
+}
+
+/* Build B from its own untyped: nothing of it is ever given to a task. */
+static void build_isolated(void)
+{
+    mica_cptr_t ut = make(MICA_UNTYPED_OBJECT, 18);
+    mica_cptr_t base = fz.next_slot;
+    for (unsigned i = 0; i < 16; i++)
+        root_slot();
+    enum { CN, EP, NT, FR, VS, PT, T0, T1, T2, B0, B1, B2 };
+    static const mica_word_t type[] = { MICA_CNODE_OBJECT, MICA_ENDPOINT_OBJECT,
+        MICA_NOTIFICATION_OBJECT, MICA_FRAME_OBJECT, MICA_VSPACE_OBJECT, MICA_PAGE_TABLE_OBJECT,
+        MICA_TCB_OBJECT, MICA_TCB_OBJECT, MICA_TCB_OBJECT, MICA_FRAME_OBJECT, MICA_FRAME_OBJECT,
+        MICA_FRAME_OBJECT };
+    for (unsigned i = 0; i < sizeof type / sizeof type[0]; i++)
+        check(mica_untyped_retype(ut, type[i], type[i] == MICA_CNODE_OBJECT ? 4 : 0,
+                                  MICA_CAP_INIT_CNODE, 0, 0, base + i, 1), "isolation retype");
+    mica_cptr_t cn = base + CN;
+    check(mica_cnode_copy(cn, B_EP, 4, MICA_CAP_INIT_CNODE, base + EP, 64, MICA_ALL_RIGHTS), "B ep");
+    check(mica_cnode_copy(cn, B_NTFN, 4, MICA_CAP_INIT_CNODE, base + NT, 64, MICA_ALL_RIGHTS), "B ntfn");
+    check(mica_cnode_copy(cn, B_FRAME, 4, MICA_CAP_INIT_CNODE, base + FR, 64, MICA_ALL_RIGHTS), "B frame");
+    check(mica_cnode_copy(cn, 4, 4, MICA_CAP_INIT_CNODE, base + T0, 64, MICA_ALL_RIGHTS), "B tcb");
+    check(mica_page_table_map(base + PT, base + VS, REGION(1), 0), "B page table");
+    check(mica_page_map(base + FR, base + VS, REGION(1), MICA_READ_WRITE, 0), "B page");
+    /* A known pattern in the data frame, through the kernel window. */
+    mica_page_get_address_t a = mica_page_get_address(base + FR);
+    check(a.error, "B frame address");
+    for (unsigned i = 0; i < 4096; i++)
+        hw_phys_base[a.paddr + i] = (unsigned char)(i * 7 + 3);
+    for (unsigned i = 0; i < 3; i++) {
+        mica_cptr_t tcb = base + T0 + i;
+        check(mica_tcb_configure(tcb, 0, cn, mica_cnode_capdata_new(0, 60), base + VS, 0,
+                                 MICA_ROOT_FREE_VADDR, base + B0 + i), "B configure");
+        check(mica_tcb_set_priority(tcb, MICA_CAP_INIT_TCB, 254), "B priority");
+        mica_debug_name_thread(tcb, i == 0 ? "B0" : i == 1 ? "B1" : "B2");
+        mica_user_context_t regs = { .pc = (mica_word_t)b_entry, .r0 = i };
+        check(mica_tcb_write_registers(tcb, true, 0, 4, &regs), "B start");
+    }
+    memset(&iso, 0, sizeof iso);
+    iso_add(cn, 16 * sizeof(cte_t), 1, "CNode");
+    iso_add(base + EP, 16, 0, "endpoint");
+    iso_add(base + NT, 32, 0, "notification");
+    iso_add(base + FR, 4096, 0, "data frame");
+    iso_add(base + VS, 4096, 0, "VSpace");
+    iso_add(base + PT, 4096, 0, "page table");
+    for (unsigned i = 0; i < 3; i++) {
+        static const char *const tn[] = { "TCB B0", "TCB B1", "TCB B2" };
+        iso_add(base + T0 + i, MICA_TCB_CNODE_ENTRIES * sizeof(cte_t), 1, tn[i]);
+        iso_add(base + B0 + i, 4096, 0, "IPC buffer frame");
+    }
+    /* The TCBs themselves (state, registers, queue links), after their slots. */
+    for (unsigned i = 0; i < 3 && iso.n < B_OBJECTS; i++) {
+        static const char *const tn[] = { "tcb_t of B0", "tcb_t of B1", "tcb_t of B2" };
+        iso.obj[iso.n].paddr = root_cap_paddr(base + T0 + i) + TCB_OFFSET;
+        iso.obj[iso.n].bytes = sizeof(tcb_t);
+        iso.obj[iso.n].slots = 0;
+        iso.obj[iso.n].what = tn[i];
+        iso.n++;
+    }
+}
+
+/* Once B's threads have blocked (the first operation of any task): take the snapshot. */
+static void isolation_snapshot(void)
+{
+    iso.copy = iso_copy;
+    iso.copy_bytes = iso_take(iso.copy);
+}
+
+/* --- building the system --------------------------------------------------------- */
+
+static void end_of_setup(void);
+
+static void finish(int why)
+{
+    if (fz.res.end == FZ_END_NONE)
+        fz.res.end = why;
+    if (fz.cfg.isolation && why != FZ_END_SETUP)
+        isolation_check();
+    for (;;)
+        mica_debug_halt();
+}
+
+/* Give task t K random caps from the pools, in random empty slots of its main CNode. */
+static void hand_out(task_t *t, rng_t *r)
+{
+    unsigned k = 6 + (unsigned)below(r, 11);
+    for (unsigned n = 0; n < k; n++) {
+        int c = t->kind == TWO_LEVEL && chance(r, 30) ? t->second_cn : t->main_cn;
+        if (chance(r, 10))
+            c = (int)below(r, 1 + fz.ntasks / 3);    /* a shared CNode: whoever uses it sees it */
+        int j = empty_slot(r, c);
+        if (!j)
+            return;
+        mica_cap_rights_t rights = random_rights(r);
+        mica_word_t badge = 0;
+        unsigned roll = (unsigned)below(r, 100);
+        if (roll < 22) {
+            if (chance(r, 50))
+                badge = 1 + below(r, 6);
+            give(c, (unsigned)j, fz.eps[below(r, fz.neps)], rights, badge, MICA_CAP_TYPE_ENDPOINT);
+        } else if (roll < 34) {
+            if (chance(r, 40))
+                badge = (mica_word_t)1 << below(r, 8);
+            give(c, (unsigned)j, fz.ntfns[below(r, fz.nntfns)], rights, badge,
+                 MICA_CAP_TYPE_NOTIFICATION);
+        } else if (roll < 46) {
+            give(c, (unsigned)j, fz.frames[below(r, fz.nframes)], rights, 0, MICA_CAP_TYPE_FRAME);
+        } else if (roll < 52) {
+            give(c, (unsigned)j, fz.pts[below(r, fz.npts)], rights, 0, MICA_CAP_TYPE_PAGE_TABLE);
+        } else if (roll < 57) {
+            give(c, (unsigned)j, fz.vspaces[below(r, fz.nvspaces)], rights, 0, MICA_CAP_TYPE_VSPACE);
+        } else if (roll < 65) {
+            /* A copy of another task's untyped: fails (RevokeFirst) once it has a copy. */
+            give(c, (unsigned)j, fz.task[below(r, fz.ntasks)].untyped, rights, 0,
+                 MICA_CAP_TYPE_UNTYPED);
+        } else if (roll < 79) {
+            give(c, (unsigned)j, fz.task[below(r, fz.ntasks)].tcb, rights, 0, MICA_CAP_TYPE_TCB);
+        } else if (roll < 87) {
+            /* A CNode of someone else (shared, or another task's main), maybe guarded. */
+            int other = (int)below(r, fz.ncn);
+            mica_word_t data = chance(r, 50) ? 0 : mica_cnode_capdata_new(0, below(r, 64 - RADIX));
+            give(c, (unsigned)j, fz.cn[other].slot, rights, data, MICA_CAP_TYPE_CNODE);
+        } else if (roll < 90 && fz.device_ut) {
+            give(c, (unsigned)j, fz.device_ut, rights, 0, MICA_CAP_TYPE_UNTYPED);
+        } else if (roll < 95) {
+            give(c, (unsigned)j, fz.fault_ep, MICA_ALL_RIGHTS, 1 + below(r, fz.ntasks),
+                 MICA_CAP_TYPE_ENDPOINT);
+        } else {
+            give(c, (unsigned)j, t->tcb, rights, 0, MICA_CAP_TYPE_TCB);
+        }
+    }
+}
+
+static void build(void)
+{
+    rng_t *r = &fz.root_rng;
+    unsigned T = fz.ntasks;
+
+    /*
+     * Pools: endpoints, notifications, frames and page tables carved from
+     * pool untypeds, which are later moved into tasks' CNodes - so a task
+     * can revoke one and destroy objects others block on or map. The
+     * tasks' VSpaces, TCBs and IPC buffers and the handler's objects come
+     * from the boot untypeds, which no task ever holds.
+     */
+    fz.neps = 2 + T / 2 > 24 ? 24 : 2 + T / 2;
+    fz.nntfns = 2 + T / 4 > 16 ? 16 : 2 + T / 4;
+    fz.nframes = 4 + T / 2 > 40 ? 40 : 4 + T / 2;
+    fz.npts = 2 + T / 4 > 16 ? 16 : 2 + T / 4;
+    fz.nvspaces = 1 + T / 3 > 24 ? 24 : 1 + T / 3;
+    fz.npools = 1 + T / 4 > 20 ? 20 : 1 + T / 4;
+    /* Pool 0 has room for 2 MiB frames too. */
+    for (unsigned i = 0; i < fz.npools; i++)
+        fz.pools[i] = make(MICA_UNTYPED_OBJECT, i == 0 ? 22 : 17);
+    for (unsigned i = 0; i < fz.neps; i++)
+        fz.eps[i] = make_from(fz.pools[i % fz.npools], MICA_ENDPOINT_OBJECT, 0);
+    for (unsigned i = 0; i < fz.nntfns; i++)
+        fz.ntfns[i] = make_from(fz.pools[i % fz.npools], MICA_NOTIFICATION_OBJECT, 0);
+    for (unsigned i = 0; i < fz.nframes; i++)
+        fz.frames[i] = make_from(fz.pools[i % fz.npools], MICA_FRAME_OBJECT, 0);
+    for (unsigned i = 0; i < fz.npts; i++)
+        fz.pts[i] = make_from(fz.pools[i % fz.npools], MICA_PAGE_TABLE_OBJECT, 0);
+    for (unsigned i = 0; i < fz.nvspaces; i++)
+        fz.vspaces[i] = make(MICA_VSPACE_OBJECT, 0);
+    /* The boot device untyped, if any, as an untyped a task may get a copy of. */
+    fz.device_ut = 0;
+    for (mica_word_t i = 0; i < fz.bi->untyped.end - fz.bi->untyped.start; i++)
+        if (fz.bi->untyped_list[i].is_device)
+            fz.device_ut = fz.bi->untyped.start + i;
+
+    /* Page tables in regions 1..3 of every VSpace, and a few frames mapped there. */
+    for (unsigned v = 0; v < fz.nvspaces; v++)
+        for (unsigned k = 1; k <= NREGIONS; k++) {
+            mica_cptr_t pt = make(MICA_PAGE_TABLE_OBJECT, 0);
+            check(mica_page_table_map(pt, fz.vspaces[v], REGION(k), 0), "page table map");
+            for (unsigned p = 0; p < 4; p++) {
+                /* Two picks of one page: the second fails with DeleteFirst, which is fine. */
+                mica_cptr_t f = make(MICA_FRAME_OBJECT, 0);
+                mica_page_map(f, fz.vspaces[v], REGION(k) + (below(r, 32) << MICA_PAGE_BITS),
+                              MICA_READ_WRITE, 0);
+            }
+        }
+
+    /* Infrastructure: the fault endpoint and the handler's spare frames and page tables. */
+    fz.fault_ep = make(MICA_ENDPOINT_OBJECT, 0);
+    for (unsigned i = 0; i < SPARE_FRAMES; i++)
+        fz.spare_frame[i] = make(MICA_FRAME_OBJECT, 0);
+    for (unsigned i = 0; i < SPARE_PTS; i++)
+        fz.spare_pt[i] = make(MICA_PAGE_TABLE_OBJECT, 0);
+
+    /* CNodes: shared ones first, then each task's. */
+    unsigned nshared = 1 + T / 3;
+    for (unsigned i = 0; i < nshared; i++)
+        new_cnode(RADIX);
+    for (unsigned i = 0; i < T; i++) {
+        task_t *t = &fz.task[i];
+        memset(t, 0, sizeof *t);
+        t->idx = i;
+        t->kind = chance(r, 25) ? TWO_LEVEL : FLAT;
+        if (t->kind == FLAT && chance(r, 35)) {
+            t->main_cn = (int)(i % nshared);
+        } else {
+            t->main_cn = new_cnode(RADIX);
+        }
+        t->second_cn = (int)((i + 1) % nshared);
+        t->tcb = make(MICA_TCB_OBJECT, 0);
+        t->buffer = make(MICA_FRAME_OBJECT, 0);
+        t->buffer_vaddr = REGION(4) + ((mica_word_t)i << 10);
+        t->vspace = fz.vspaces[below(r, fz.nvspaces)];
+        t->prio = (uint8_t)(1 + below(r, 150));
+        t->mcp = (uint8_t)(t->prio + below(r, 201 - t->prio));
+        t->crashy = chance(r, 30);
+        cnode_t *mc = &fz.cn[t->main_cn];
+        if (t->kind == FLAT) {
+            t->croot = mc->slot;
+            t->croot_data = mica_cnode_capdata_new(0, 64 - RADIX);
+        } else {
+            t->top = make(MICA_CNODE_OBJECT, TOP_RADIX);
+            t->croot = t->top;
+            t->croot_data = mica_cnode_capdata_new(0, 64 - TOP_RADIX - RADIX);
+            check(mica_cnode_copy(t->top, 0, TOP_RADIX, MICA_CAP_INIT_CNODE, mc->slot, 64,
+                                  MICA_ALL_RIGHTS), "top slot 0");
+            check(mica_cnode_copy(t->top, 1, TOP_RADIX, MICA_CAP_INIT_CNODE,
+                                  fz.cn[t->second_cn].slot, 64, MICA_ALL_RIGHTS), "top slot 1");
+            check(mica_cnode_copy(t->top, 2, TOP_RADIX, MICA_CAP_INIT_CNODE, t->top, 64,
+                                  MICA_ALL_RIGHTS), "top slot 2");
+        }
+        /* Slot 1: the CSpace root, guarded to 64 bits; slot 2: the main CNode, unguarded. */
+        if (mc->hint[1] == MICA_CAP_TYPE_NULL) {
+            check(give(t->main_cn, 1, t->croot, MICA_ALL_RIGHTS, t->croot_data, MICA_CAP_TYPE_CNODE),
+                  "slot 1");
+            check(give(t->main_cn, 2, mc->slot, MICA_ALL_RIGHTS, 0, MICA_CAP_TYPE_CNODE), "slot 2");
+        }
+        /* Its own TCB, VSpace, buffer and (badged) fault endpoint somewhere in it. */
+        int j = empty_slot(r, t->main_cn);
+        if (j)
+            give(t->main_cn, (unsigned)j, t->tcb, MICA_ALL_RIGHTS, 0, MICA_CAP_TYPE_TCB);
+        if ((j = empty_slot(r, t->main_cn)) != 0)
+            give(t->main_cn, (unsigned)j, t->vspace, MICA_ALL_RIGHTS, 0, MICA_CAP_TYPE_VSPACE);
+        if ((j = empty_slot(r, t->main_cn)) != 0)
+            give(t->main_cn, (unsigned)j, t->buffer, MICA_ALL_RIGHTS, 0, MICA_CAP_TYPE_FRAME);
+        if ((j = empty_slot(r, t->main_cn)) != 0 &&
+            give(t->main_cn, (unsigned)j, fz.fault_ep, MICA_ALL_RIGHTS, i + 1,
+                 MICA_CAP_TYPE_ENDPOINT) == MICA_NO_ERROR)
+            t->fault_cptr = (mica_word_t)j;
+        /* An untyped of its own to retype from (a copy: the original's watermark goes to full). */
+        t->untyped = make(MICA_UNTYPED_OBJECT, 13 + below(r, 5));
+        if ((j = empty_slot(r, t->main_cn)) != 0)
+            give(t->main_cn, (unsigned)j, t->untyped, MICA_ALL_RIGHTS, 0, MICA_CAP_TYPE_UNTYPED);
+    }
+    /* The IRQ control cap cannot be copied: move it to task 0. */
+    int j = empty_slot(r, fz.task[0].main_cn);
+    if (j && mica_cnode_move(fz.cn[fz.task[0].main_cn].slot, (mica_word_t)j, RADIX,
+                             MICA_CAP_INIT_CNODE, MICA_CAP_IRQ_CONTROL, 64) == MICA_NO_ERROR)
+        fz.cn[fz.task[0].main_cn].hint[j] = MICA_CAP_TYPE_IRQ_CONTROL;
+    for (unsigned i = 0; i < T; i++)
+        hand_out(&fz.task[i], r);
+    /*
+     * The pool untypeds go to tasks, original and all: Revoke on one
+     * destroys endpoints, notifications, frames and page tables that
+     * others hold, wait on and map. Some endpoint and notification
+     * originals go too, so that a task may delete the last cap.
+     */
+    for (unsigned i = 0; i < fz.npools; i++) {
+        int c = fz.task[below(r, T)].main_cn;
+        int jj = empty_slot(r, c);
+        if (jj && mica_cnode_move(fz.cn[c].slot, (mica_word_t)jj, RADIX, MICA_CAP_INIT_CNODE,
+                                  fz.pools[i], 64) == MICA_NO_ERROR)
+            fz.cn[c].hint[jj] = MICA_CAP_TYPE_UNTYPED;
+    }
+    for (unsigned i = 0; i < fz.neps + fz.nntfns; i++) {
+        if (!chance(r, 30))
+            continue;
+        int c = fz.task[below(r, T)].main_cn;
+        int jj = empty_slot(r, c);
+        mica_cptr_t src = i < fz.neps ? fz.eps[i] : fz.ntfns[i - fz.neps];
+        if (jj && mica_cnode_move(fz.cn[c].slot, (mica_word_t)jj, RADIX, MICA_CAP_INIT_CNODE,
+                                  src, 64) == MICA_NO_ERROR)
+            fz.cn[c].hint[jj] = i < fz.neps ? MICA_CAP_TYPE_ENDPOINT : MICA_CAP_TYPE_NOTIFICATION;
+    }
+
+    /* Threads: configure every task, then the handler; start them all. */
+    for (unsigned i = 0; i < T; i++) {
+        task_t *t = &fz.task[i];
+        char name[16];
+        check(mica_tcb_configure(t->tcb, t->fault_cptr, t->croot, t->croot_data, t->vspace, 0,
+                                 t->buffer_vaddr, t->buffer), "task configure");
+        check(mica_tcb_set_sched_params(t->tcb, MICA_CAP_INIT_TCB, t->mcp, t->prio), "task priority");
+        snprintf(name, sizeof name, "fz%u", i);
+        mica_debug_name_thread(t->tcb, name);
+    }
+    mica_cptr_t hbuf = make(MICA_FRAME_OBJECT, 0);
+    fz.handler_tcb = make(MICA_TCB_OBJECT, 0);
+    check(mica_tcb_configure(fz.handler_tcb, 0, MICA_CAP_INIT_CNODE, 0, MICA_CAP_INIT_VSPACE, 0,
+                             MICA_ROOT_FREE_VADDR, hbuf), "handler configure");
+    check(mica_tcb_set_priority(fz.handler_tcb, MICA_CAP_INIT_TCB, 254), "handler priority");
+    mica_debug_name_thread(fz.handler_tcb, "fz-fault");
+    mica_user_context_t regs = { .pc = (mica_word_t)handler_entry };
+    check(mica_tcb_write_registers(fz.handler_tcb, true, 0, 1, &regs), "handler start");
+    if (fz.cfg.isolation)
+        build_isolated();
+    for (unsigned i = 0; i < T; i++) {
+        task_t *t = &fz.task[i];
+        mica_user_context_t tr = { .pc = (mica_word_t)task_entry, .r0 = i, .r1 = rnd(r) };
+        check(mica_tcb_write_registers(t->tcb, true, 0, 4, &tr), "task start");
+    }
+    end_of_setup();
+}
+
+static void end_of_setup(void)
+{
+    /* Let the handler and B's threads (priority 254) block first, then snapshot B. */
+    check(mica_tcb_set_priority(MICA_CAP_INIT_TCB, MICA_CAP_INIT_TCB, 253), "root priority");
+    if (fz.cfg.isolation)
+        isolation_snapshot();
+    /* Step down below every task: the root is now the watchdog. */
+    check(mica_tcb_set_priority(MICA_CAP_INIT_TCB, MICA_CAP_INIT_TCB, 0), "root priority");
+    watchdog();
+}
+
+void fz_root(const mica_bootinfo_t *bi, void *arg)
+{
+    const fz_config_t *cfg = arg;
+    memset(&fz.res, 0, sizeof fz.res);
+    memset(fz.ops, 0, sizeof fz.ops);
+    fz.cfg = *cfg;
+    if (fz.cfg.tasks < 1)
+        fz.cfg.tasks = 1;
+    if (fz.cfg.tasks > FZ_MAX_TASKS)
+        fz.cfg.tasks = FZ_MAX_TASKS;
+    fz.bi = bi;
+    fz.next_slot = bi->empty.start;
+    fz.ntasks = fz.cfg.tasks;
+    fz.ncn = 0;
+    fz.next_spare = fz.next_spare_pt = 0;
+    in_bytes = cfg->bytes;
+    in_n = cfg->nbytes;
+    in_pos = 0;
+    in_exhausted = 0;
+    memset(&iso, 0, sizeof iso);
+    memset(&before, 0, sizeof before);
+    fz.op_total_weight = 0;
+    for (unsigned op = 0; op < OP_COUNT; op++)
+        fz.op_total_weight += op_weight[op];
+    seed_rng(&fz.root_rng, fz_mix(cfg->seed, 1));
+    seed_rng(&fz.handler_rng, fz_mix(cfg->seed, 2));
+    mica_debug_name_thread(MICA_CAP_INIT_TCB, "fz-root");
+    build();
+}
