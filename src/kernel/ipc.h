@@ -23,6 +23,7 @@ typedef struct tcb_queue {
 
 void queue_append(tcb_queue_t *q, paddr_t t);
 void queue_remove(tcb_queue_t *q, paddr_t t);
+void restart_queue(paddr_t head);
 
 void do_ipc_transfer(paddr_t sender, paddr_t ep, word_t badge, bool grant, paddr_t receiver);
 void setup_caller_cap(paddr_t sender, paddr_t receiver, bool can_grant);

@@ -46,6 +46,22 @@ void queue_append(tcb_queue_t *q, paddr_t t)
     q->tail = t;
 }
 
+/*
+ * Every thread of a detached queue (head t) re-executes its system call:
+ * seL4's cancelAllIPC / cancelAllSignals loop.
+ */
+void restart_queue(paddr_t t)
+{
+    while (t) {
+        paddr_t next = tcb_ptr(t)->ep_next;
+        tcb_ptr(t)->ep_next = tcb_ptr(t)->ep_prev = 0;
+        set_thread_state(t, MICA_THREAD_RESTART);
+        tcb_sched_enqueue(t);
+        t = next;
+    }
+    reschedule_required();
+}
+
 void queue_remove(tcb_queue_t *q, paddr_t t)
 {
     tcb_t *tp = tcb_ptr(t);
@@ -352,14 +368,7 @@ void cancel_all_ipc(paddr_t ep)
     paddr_t t = ep_queue(e).head;
     e->head_state = 0;
     e->tail = 0;
-    while (t) {
-        paddr_t next = tcb_ptr(t)->ep_next;
-        tcb_ptr(t)->ep_next = tcb_ptr(t)->ep_prev = 0;
-        set_thread_state(t, MICA_THREAD_RESTART);
-        tcb_sched_enqueue(t);
-        t = next;
-    }
-    reschedule_required();
+    restart_queue(t);
 }
 
 /* seL4: cancelBadgedSends - restart the senders that used one badge. */

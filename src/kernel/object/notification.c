@@ -139,14 +139,7 @@ void cancel_all_signals(paddr_t ntfn)
     paddr_t t = ntfn_queue(n).head;
     n->head_state = NTFN_IDLE;
     n->tail = 0;
-    while (t) {
-        paddr_t next = tcb_ptr(t)->ep_next;
-        tcb_ptr(t)->ep_next = tcb_ptr(t)->ep_prev = 0;
-        set_thread_state(t, MICA_THREAD_RESTART);
-        tcb_sched_enqueue(t);
-        t = next;
-    }
-    reschedule_required();
+    restart_queue(t);
 }
 
 void bind_notification(paddr_t tcb, paddr_t ntfn)
