@@ -67,6 +67,8 @@ struct ctx {
     int resume_in_task;     /* it resumes in task code (saved from a signal), not in the kernel */
     unsigned char *fpbuf;   /* FP/vector state saved from a signal frame (FPBUF_BYTES) */
     size_t fpsize;
+    unsigned char *stack_lo;    /* the stack of its last start (host or in a VSpace window) */
+    size_t stack_size;
 };
 
 #define FPBUF_BYTES 4096ul
@@ -114,6 +116,18 @@ int ctx_system_init(unsigned max_contexts)
 
 void ctx_system_destroy(void)
 {
+#ifdef MICA_CTX_ASAN
+    /*
+     * Threads abandoned in a stopped system leave their frames' redzones in
+     * ASan's shadow, and munmap does not clear it: a later mapping at these
+     * addresses (the next run's signal stack, physical memory, a VSpace
+     * window) would inherit them and give false reports (found by the fuzz
+     * tests, which run several systems per process).
+     */
+    for (unsigned i = 0; ctxs && i < nctx; i++)
+        if (ctxs[i].stack_lo)
+            __asan_unpoison_memory_region(ctxs[i].stack_lo, ctxs[i].stack_size);
+#endif
     for (unsigned i = 0; ctxs && i < nctx; i++)
         if (ctxs[i].stack)
             munmap(ctxs[i].stack, HOST_STACK_BYTES + GUARD_BYTES);
@@ -361,6 +375,8 @@ void hw_ctx_start(int id, hw_word_t pc, hw_word_t vspace, hw_word_t sp, const hw
         stack_lo = c->stack + GUARD_BYTES;
         stack_size = HOST_STACK_BYTES;
     }
+    c->stack_lo = stack_lo;
+    c->stack_size = stack_size;
 #ifdef MICA_CTX_ASAN
     /*
      * Starting afresh abandons the frames of the context's previous run (a

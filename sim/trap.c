@@ -164,6 +164,17 @@ int trap_init(void)
         alt_stack = entry_stack = NULL;
         return -1;
     }
+#ifdef MICA_TRAP_ASAN
+    /*
+     * Fresh pages, but ASan's shadow for these addresses may still hold the
+     * redzones of stack frames that lived there in an earlier run of this
+     * process (munmap leaves the shadow as it was): ctx_save_from_signal's
+     * copy of the signal frame then read as a stack-buffer-underflow (found
+     * by the fuzz tests, which run several systems per process).
+     */
+    __asan_unpoison_memory_region(alt_stack, ALT_STACK_BYTES);
+    __asan_unpoison_memory_region(entry_stack, ENTRY_STACK_BYTES);
+#endif
     stack_t ss = { .ss_sp = alt_stack, .ss_size = ALT_STACK_BYTES, .ss_flags = 0 };
     sigaltstack(&ss, &old_alt);
     struct sigaction sa;
@@ -190,6 +201,10 @@ void trap_fini(void)
     for (int i = 0; i < NSIG_TRAPS; i++)
         sigaction(trap_signals[i], &old_actions[i], NULL);
     sigaltstack(&old_alt, NULL);
+#ifdef MICA_TRAP_ASAN
+    __asan_unpoison_memory_region(alt_stack, ALT_STACK_BYTES);     /* as in trap_init */
+    __asan_unpoison_memory_region(entry_stack, ENTRY_STACK_BYTES);
+#endif
     munmap(alt_stack, ALT_STACK_BYTES);
     munmap(entry_stack, ENTRY_STACK_BYTES);
     alt_stack = entry_stack = NULL;
