@@ -15,6 +15,11 @@
  * A tick that arrives in the kernel, on the idle loop, or in code outside
  * the main program's text (the C library may hold a lock another task
  * needs) is only counted; the next kernel entry takes it.
+ *
+ * Several CPUs: each CPU's host thread has its own timer (timer_create,
+ * delivered to that thread) and its own count of ticks. An IPI
+ * (SIM_IPI_SIGNAL, cpu.c) preempts task code the same way, with either
+ * clock, so that a CPU running task code enters the kernel soon.
  */
 #define _GNU_SOURCE
 #include <link.h>
@@ -23,24 +28,28 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <ucontext.h>
+#include <unistd.h>
 #include "sim.h"
 
 #define CLOCK_TICK_US    1000
 
-volatile sig_atomic_t sim_in_kernel;
+__thread volatile sig_atomic_t sim_in_kernel __attribute__((tls_model("initial-exec")));
 int hw_clock_real;
 #define real_clock hw_clock_real
-static atomic_ulong pending_ticks;
 static uintptr_t text_lo, text_hi;      /* the main program's executable segment(s) */
-static struct sigaction old_alrm;
+static struct sigaction old_alrm, old_ipi;
+static int ipi_installed;
+static timer_t timers[SIM_MAX_CPUS];      /* each CPU's real-clock timer */
+static int has_timer[SIM_MAX_CPUS];
 
 hw_word_t hw_clock_take_ticks(void)
 {
     if (!real_clock)
         return 1;
-    return atomic_exchange(&pending_ticks, 0);
+    return __atomic_exchange_n(&sim_self()->ticks, 0, __ATOMIC_RELAXED);
 }
 
 static int find_text(struct dl_phdr_info *info, size_t size, void *data)
@@ -63,20 +72,19 @@ static int find_text(struct dl_phdr_info *info, size_t size, void *data)
 static void preempt_entry(void)
 {
     sim_in_kernel = 1;
+    sim_kernel_lock();
     int ctx = ctx_current();
     kernel_preempt(ctx);
     /* The kernel kept this thread: resume it where it was interrupted. */
     ctx_resume_saved(ctx);
 }
 
-static void on_alarm(int sig, siginfo_t *si, void *ucv)
+/* Preempt the task code this signal interrupted, if that is safe here. */
+static void preempt(ucontext_t *uc)
 {
-    (void)sig; (void)si;
-    ucontext_t *uc = ucv;
-    atomic_fetch_add(&pending_ticks, 1);
     uintptr_t pc = trap_pc(uc);
     int ctx = ctx_current();
-    if (sim_in_kernel || ctx == 0 || pc < text_lo || pc >= text_hi)
+    if (sim_in_kernel || ctx < (int)sim_ncpus || pc < text_lo || pc >= text_hi)
         return;     /* not safe here: the next kernel entry takes the tick */
     ctx_save_from_signal(ctx, uc);
     /* From here until the thread resumes the CPU is in the kernel: a tick
@@ -85,36 +93,89 @@ static void on_alarm(int sig, siginfo_t *si, void *ucv)
     trap_redirect(uc, preempt_entry);
 }
 
+static void on_alarm(int sig, siginfo_t *si, void *ucv)
+{
+    (void)sig; (void)si;
+    __atomic_fetch_add(&sim_self()->ticks, 1, __ATOMIC_RELAXED);
+    preempt(ucv);
+}
+
+static void on_ipi(int sig, siginfo_t *si, void *ucv)
+{
+    (void)sig; (void)si;
+    preempt(ucv);
+}
+
+/* This CPU's timer, delivering SIGALRM to this host thread (run on it). */
+int clock_cpu_start(struct sim_cpu *c)
+{
+    c->ticks = 0;
+    if (!real_clock)
+        return 0;
+    struct sigevent ev;
+    memset(&ev, 0, sizeof ev);
+    ev.sigev_notify = SIGEV_THREAD_ID;
+    ev.sigev_signo = SIGALRM;
+    ev._sigev_un._tid = (pid_t)syscall(SYS_gettid);
+    if (timer_create(CLOCK_MONOTONIC, &ev, &timers[c->id]) != 0)
+        return -1;
+    has_timer[c->id] = 1;
+    struct itimerspec it = { { 0, CLOCK_TICK_US * 1000 }, { 0, CLOCK_TICK_US * 1000 } };
+    timer_settime(timers[c->id], 0, &it, NULL);
+    return 0;
+}
+
+void clock_cpu_stop(struct sim_cpu *c)
+{
+    if (has_timer[c->id]) {
+        timer_delete(timers[c->id]);
+        has_timer[c->id] = 0;
+    }
+}
+
 int clock_start(mica_clock_t clock)
 {
     real_clock = clock == MICA_CLOCK_REAL;
-    atomic_store(&pending_ticks, 0);
     sim_in_kernel = 0;
-    if (!real_clock)
+    if (!real_clock && !sim_smp)
         return 0;
 #if !defined(__x86_64__) && !defined(__aarch64__)
-    fprintf(stderr, "mica: the real clock is not supported on this architecture\n");
+    fprintf(stderr, "mica: the real clock and several CPUs are not supported on this architecture\n");
     return -1;
 #endif
     text_lo = text_hi = 0;
     dl_iterate_phdr(find_text, NULL);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
-    sa.sa_sigaction = on_alarm;
     sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
     sigemptyset(&sa.sa_mask);
-    sigaction(SIGALRM, &sa, &old_alrm);
-    struct itimerval it = { { 0, CLOCK_TICK_US }, { 0, CLOCK_TICK_US } };
-    setitimer(ITIMER_REAL, &it, NULL);
+    sigaddset(&sa.sa_mask, SIGALRM);
+    sigaddset(&sa.sa_mask, SIM_IPI_SIGNAL);
+    if (sim_smp) {
+        sa.sa_sigaction = on_ipi;
+        sigaction(SIM_IPI_SIGNAL, &sa, &old_ipi);
+        ipi_installed = 1;
+    }
+    if (real_clock) {
+        sa.sa_sigaction = on_alarm;
+        sigaction(SIGALRM, &sa, &old_alrm);
+        if (clock_cpu_start(&sim_cpus[0]) != 0) {
+            fprintf(stderr, "mica: the host refused a timer for the real clock\n");
+            return -1;
+        }
+    }
     return 0;
 }
 
 void clock_stop(void)
 {
-    if (!real_clock)
-        return;
-    struct itimerval off = { { 0, 0 }, { 0, 0 } };
-    setitimer(ITIMER_REAL, &off, NULL);
-    sigaction(SIGALRM, &old_alrm, NULL);
+    if (real_clock) {
+        clock_cpu_stop(&sim_cpus[0]);
+        sigaction(SIGALRM, &old_alrm, NULL);
+    }
+    if (ipi_installed) {
+        sigaction(SIM_IPI_SIGNAL, &old_ipi, NULL);
+        ipi_installed = 0;
+    }
     real_clock = 0;
 }

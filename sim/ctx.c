@@ -78,12 +78,17 @@ static struct ctx *ctxs;
 static unsigned nctx;
 static int *free_ids;
 static unsigned nfree;
-static int cur;
-static int pending_free = -1;
+/*
+ * Which context each CPU runs, and the one it must release once it has
+ * switched away, are per CPU (struct sim_cpu cur, pending_free). Code that
+ * has switched contexts may continue on another CPU's host thread, so it
+ * asks sim_self() again after every switch.
+ */
+#define CUR (sim_self()->cur)
 
 int ctx_system_init(unsigned max_contexts)
 {
-    nctx = max_contexts + 1;
+    nctx = max_contexts + sim_ncpus;
     ctxs = calloc(nctx, sizeof *ctxs);
     free_ids = calloc(nctx, sizeof *free_ids);
     if (!ctxs || !free_ids) {
@@ -94,7 +99,7 @@ int ctx_system_init(unsigned max_contexts)
         return -ENOMEM;
     }
     nfree = 0;
-    for (unsigned i = nctx - 1; i >= 1; i--)
+    for (unsigned i = nctx - 1; i >= sim_ncpus; i--)
         free_ids[nfree++] = (int)i;
     fpbufs = mmap(NULL, nctx * FPBUF_BYTES, PROT_READ | PROT_WRITE,
                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -108,9 +113,11 @@ int ctx_system_init(unsigned max_contexts)
     }
     for (unsigned i = 0; i < nctx; i++)
         ctxs[i].fpbuf = fpbufs + i * FPBUF_BYTES;
-    ctxs[0].in_use = 1;
-    cur = 0;
-    pending_free = -1;
+    for (unsigned i = 0; i < sim_ncpus; i++) {
+        ctxs[i].in_use = 1;         /* CPU i's idle loop */
+        sim_cpus[i].cur = (int)i;
+        sim_cpus[i].pending_free = -1;
+    }
     return 0;
 }
 
@@ -143,7 +150,12 @@ void ctx_system_destroy(void)
 
 int ctx_current(void)
 {
-    return cur;
+    return CUR;
+}
+
+int hw_ctx_current(void)
+{
+    return CUR;
 }
 
 static void release(int id)
@@ -154,9 +166,10 @@ static void release(int id)
 
 static void drain_pending(void)
 {
-    if (pending_free >= 0 && pending_free != cur) {
-        release(pending_free);
-        pending_free = -1;
+    struct sim_cpu *c = sim_self();
+    if (c->pending_free >= 0 && c->pending_free != c->cur) {
+        release(c->pending_free);
+        c->pending_free = -1;
     }
 }
 
@@ -171,22 +184,28 @@ int hw_ctx_alloc(void)
 
 void hw_ctx_free(int id)
 {
-    if (id <= 0 || (unsigned)id >= nctx || !ctxs[id].in_use)
+    if (id < (int)sim_ncpus || (unsigned)id >= nctx || !ctxs[id].in_use)
         return;
-    if (id == cur) {
-        drain_pending();
-        pending_free = id;
-    } else {
-        release(id);
+    /* A context some CPU is running (this one, or another running a stalled thread) goes later. */
+    for (unsigned k = 0; k < sim_ncpus; k++) {
+        struct sim_cpu *c = &sim_cpus[k];
+        if (c->cur != id)
+            continue;
+        if (c->pending_free >= 0 && c->pending_free != id)
+            release(c->pending_free);
+        c->pending_free = id;
+        return;
     }
+    release(id);
 }
 
 static void trampoline(void) __attribute__((used));
 static void trampoline(void)
 {
-    sim_in_kernel = 0;
     drain_pending();
-    struct ctx *c = &ctxs[cur];
+    struct ctx *c = &ctxs[CUR];
+    sim_kernel_unlock();
+    sim_in_kernel = 0;
     void (*entry)(mica_word_t, mica_word_t, mica_word_t, mica_word_t) =
         (void (*)(mica_word_t, mica_word_t, mica_word_t, mica_word_t))c->pc;
     entry(c->args[0], c->args[1], c->args[2], c->args[3]);
@@ -195,6 +214,7 @@ static void trampoline(void)
         regs[7] = (hw_word_t)(long)MICA_SYS_THREAD_EXIT;
         /* Like every trap: the real clock must not preempt the kernel itself. */
         sim_in_kernel = 1;
+        sim_kernel_lock();
         kernel_syscall(regs);
     }
 }
@@ -251,6 +271,7 @@ static void ctx_sigreturn(struct ctx *c)
     sigset_t all;
     sigfillset(&all);
     sigprocmask(SIG_BLOCK, &all, NULL);
+    sim_kernel_unlock();
     sim_in_kernel = 0;
 #if defined(__x86_64__)
     uintptr_t sp = (uintptr_t)c->uc.uc_mcontext.gregs[REG_RSP] - 128;   /* skip the red zone */
@@ -260,6 +281,16 @@ static void ctx_sigreturn(struct ctx *c)
     uintptr_t ucp = (fp - sizeof(ucontext_t) - 64) & ~(uintptr_t)15;
     memcpy((void *)ucp, &c->uc, sizeof(ucontext_t));
     ((ucontext_t *)ucp)->uc_mcontext.fpregs = (void *)fp;
+    /*
+     * rt_sigreturn also installs the frame's alternate signal stack. The
+     * context may have trapped on another CPU: keep this CPU's own (two
+     * CPUs on one signal stack, or one on a stack its CPU has unmapped,
+     * crashed the process on the next signal).
+     */
+    struct sim_cpu *self = sim_self();
+    ((ucontext_t *)ucp)->uc_stack.ss_sp = self->alt_stack;
+    ((ucontext_t *)ucp)->uc_stack.ss_size = self->alt_size;
+    ((ucontext_t *)ucp)->uc_stack.ss_flags = 0;
     /* rt_sigreturn reads the frame at rsp - 8 (pretcode) and the ucontext at rsp. */
     __asm__ volatile("mov %0, %%rsp\n\t"
                      "mov $15, %%eax\n\t"
@@ -279,7 +310,7 @@ void ctx_resume_saved(int id)
     struct ctx *c = &ctxs[id];
     c->saved_by_signal = 0;
     c->resume_in_task = 0;
-    cur = id;
+    CUR = id;
     ctx_sigreturn(c);
 }
 
@@ -413,7 +444,7 @@ void hw_ctx_switch(int from, int to)
         ctxs[from].kind = CTX_UC;
         if (from != to || !t->fresh) {
             t->fresh = 0;
-            cur = to;
+            CUR = to;
             if (t->resume_in_task) {
                 t->resume_in_task = 0;
                 t->saved_by_signal = 0;
@@ -437,13 +468,13 @@ void hw_ctx_switch(int from, int to)
         abort();
     }
     t->fresh = 0;
-    cur = to;
+    CUR = to;
     if (t->resume_in_task) {
         /* It continues in task code where a trap or the clock stopped it. */
         t->resume_in_task = 0;
         t->saved_by_signal = 0;
         switch_to_trapped(from, t);
-        cur = from;
+        CUR = from;
         sim_in_kernel = 1;
         drain_pending();
         return;
@@ -458,7 +489,7 @@ void hw_ctx_switch(int from, int to)
         ctxs[from].kind = CTX_UC;
         swapcontext(&ctxs[from].uc, &t->uc);
     }
-    cur = from;
+    CUR = from;         /* on whichever CPU resumed us */
     sim_in_kernel = 1;  /* we were resumed inside the kernel, by the kernel */
     drain_pending();
 }

@@ -53,8 +53,8 @@ static int check_config(const mica_config_t *cfg)
         return bad_config("phys_mem_bytes %zu is above the 64 GiB maximum", cfg->phys_mem_bytes);
     if (cfg->phys_mem_bytes % 4096)
         return bad_config("phys_mem_bytes %zu is not a multiple of 4096", cfg->phys_mem_bytes);
-    if (cfg->cpus != 1)
-        return bad_config("cpus = %u: this version simulates exactly 1 CPU", cfg->cpus);
+    if (cfg->cpus < 1 || cfg->cpus > SIM_MAX_CPUS)
+        return bad_config("cpus = %u is outside 1..%d", cfg->cpus, SIM_MAX_CPUS);
     if (cfg->clock != MICA_CLOCK_VIRTUAL && cfg->clock != MICA_CLOCK_REAL)
         return bad_config("clock %d is neither MICA_CLOCK_VIRTUAL nor MICA_CLOCK_REAL", (int)cfg->clock);
     if (cfg->check > MICA_CHECK_EACH_ENTRY)
@@ -73,6 +73,7 @@ static void teardown(void)
     trace_close();
     dot_close();
     ctx_system_destroy();
+    sim_cpus_fini();
     mmu_destroy();
     physmem_destroy();
     if (sim.scratch)
@@ -115,6 +116,7 @@ int mica_run(const mica_config_t *cfg, mica_root_task_fn root_task, void *arg,
         return -EINVAL;
     }
     size_t total = cfg->phys_mem_bytes + SIM_DEVICE_BYTES;
+    sim_cpus_init(cfg->cpus);
     if ((err = physmem_create(total)) != 0 || (err = mmu_init(total)) != 0 ||
         (err = ctx_system_init(cfg->max_threads)) != 0) {
         fprintf(stderr, "mica: the host refused %zu bytes of simulated memory: %s\n", total,
@@ -132,6 +134,7 @@ int mica_run(const mica_config_t *cfg, mica_root_task_fn root_task, void *arg,
         .root_arg = (hw_word_t)&sim,
         .seed = cfg->seed,
         .time_limit = cfg->time_limit_ticks,
+        .cpus = cfg->cpus,
     };
     if (kernel_boot(&p) != 0) {
         teardown();
@@ -144,9 +147,20 @@ int mica_run(const mica_config_t *cfg, mica_root_task_fn root_task, void *arg,
     }
     sim_allocs_after_boot = 0;
     sim.booted = 1;
+    if (sim_cpus_start() != 0) {
+        sim_cpus_join();
+        clock_stop();
+        trap_fini();
+        teardown();
+        return -ENOMEM;
+    }
+    /* CPU 0 is this host thread; its idle loop returns when the run is over. */
     sim_in_kernel = 1;
+    sim_kernel_lock();
     kernel_idle_enter();
+    sim_kernel_unlock();
     sim_in_kernel = 0;
+    sim_cpus_join();
     sim.booted = 0;
     clock_stop();
     trap_fini();

@@ -34,6 +34,8 @@ void runner_print_options(FILE *f)
           "                        (e.g. 8M, 1G; 4M to 64G, a multiple of 4K; default 64M)\n"
           "  --clock virtual|real  virtual (default): time is kernel entries, runs are\n"
           "                        deterministic; real: a host timer preempts tasks anywhere\n"
+          "  --cpus N              simulated CPUs, 1 to 8 (default 1); more than one runs\n"
+          "                        task code in parallel on the host's cores (not deterministic)\n"
           "  --seed N              move the virtual clock's preemption points (default 0)\n"
           "  --timeslice TICKS     round-robin timeslice (default 5)\n"
           "  --time-limit TICKS    stop after this much virtual time (default: none)\n"
@@ -94,12 +96,13 @@ static int parse_number(const char *s, uint64_t *out)
 
 /* The options, and whether each takes a value. */
 enum opt_id {
-    OPT_MEM, OPT_CLOCK, OPT_SEED, OPT_TIMESLICE, OPT_TIME_LIMIT, OPT_CHECK, OPT_TRACE, OPT_LOG,
+    OPT_MEM, OPT_CLOCK, OPT_CPUS, OPT_SEED, OPT_TIMESLICE, OPT_TIME_LIMIT, OPT_CHECK, OPT_TRACE, OPT_LOG,
     OPT_LOG_FILTER, OPT_CSPACE_DOT, OPT_STATS, OPT_HELP,
 };
 static const struct { const char *name; enum opt_id id; int has_value; } options[] = {
     { "--mem", OPT_MEM, 1 },
     { "--clock", OPT_CLOCK, 1 },
+    { "--cpus", OPT_CPUS, 1 },
     { "--seed", OPT_SEED, 1 },
     { "--timeslice", OPT_TIMESLICE, 1 },
     { "--time-limit", OPT_TIME_LIMIT, 1 },
@@ -137,6 +140,12 @@ static int set_option(runner_opts_t *o, const char *name, enum opt_id id, const 
             cfg->clock = MICA_CLOCK_REAL;
         else
             return runner_usage_error("%s: '%s' is not a clock (use virtual or real)", name, v);
+        return 0;
+    case OPT_CPUS:
+        if (parse_number(v, &n) != 0 || n < 1 || n > MICA_MAX_CPUS)
+            return runner_usage_error("%s: '%s' is not a number of CPUs from 1 to %d", name, v,
+                                      MICA_MAX_CPUS);
+        cfg->cpus = (unsigned)n;
         return 0;
     case OPT_SEED:
         if (parse_number(v, &n) != 0)
@@ -273,6 +282,10 @@ static void print_stats(const mica_run_result_t *r)
     fprintf(f, "  %-18s %" PRIu64 "\n", "fast-path hits", r->fastpath_hits);
     fprintf(f, "  %-18s %" PRIu64 "\n", "context switches", r->context_switches);
     fprintf(f, "  %-18s %" PRIu64 "\n", "faults", r->faults);
+    for (unsigned c = 0; r->cpus > 1 && c < r->cpus && c < MICA_MAX_CPUS; c++)
+        fprintf(f, "  cpu%-15u %" PRIu64 " entries, %" PRIu64 " switches, %" PRIu64
+                " IPIs, %" PRIu64 " idle waits\n", c, r->cpu[c].kernel_entries,
+                r->cpu[c].context_switches, r->cpu[c].ipis, r->cpu[c].idle_waits);
     total = 0;
     n = 0;
     for (unsigned i = 0; i < MICA_OBJECT_TYPE_COUNT; i++)

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <pthread.h>
+#include <signal.h>
 #include <mica/sim.h>
 #include "../src/kernel/hw.h"
 
@@ -17,6 +19,44 @@
 int  physmem_create(size_t bytes);
 void physmem_destroy(void);
 int  physmem_fd(void);
+
+/*
+ * cpu.c: simulated CPUs. CPU 0 is the host thread inside mica_run; CPUs
+ * 1..n-1 are POSIX threads it starts. Each runs its own idle loop (host
+ * context i) and, in turn, the threads the kernel gives it. Everything a
+ * CPU needs of its own lives here, found through a thread-local pointer.
+ */
+#define SIM_MAX_CPUS MICA_MAX_CPUS
+struct sim_cpu {
+    unsigned id;
+    pthread_t thread;
+    int started;
+    int cur;                        /* ctx.c: the context this CPU runs */
+    int pending_free;               /* ctx.c: a context to release once switched away from */
+    unsigned char *alt_stack;       /* trap.c: signal stack */
+    size_t alt_size;
+    unsigned char *entry_stack;     /* trap.c: where trap and preemption handlers enter the kernel */
+    hw_fault_t pending;             /* trap.c: the fault trap_entry delivers */
+    unsigned long ticks;            /* clock.c: real-clock ticks not yet taken (atomic) */
+    pthread_mutex_t wait_lock;      /* hw_cpu_wait / hw_ipi */
+    pthread_cond_t wait_cond;
+    int ipi;
+};
+extern struct sim_cpu sim_cpus[SIM_MAX_CPUS];
+extern unsigned sim_ncpus;
+extern int sim_smp;                 /* more than one CPU: the kernel lock is real */
+/* The calling host thread's CPU (re-read after every context switch: contexts move between CPUs). */
+struct sim_cpu *sim_self(void);
+/* The big kernel lock, around every kernel entry (no-ops with one CPU). */
+void sim_kernel_lock(void);
+void sim_kernel_unlock(void);
+/* Start CPUs 1..n-1 (after boot) and wait for them to leave their idle loops. */
+int  sim_cpus_init(unsigned n);
+int  sim_cpus_start(void);
+void sim_cpus_join(void);
+void sim_cpus_fini(void);
+/* The signal an IPI sends to a CPU running task code. */
+#define SIM_IPI_SIGNAL (SIGRTMIN + 2)
 
 /* ctx.c */
 int  ctx_system_init(unsigned max_contexts);
@@ -32,14 +72,22 @@ void ctx_resume_saved(int ctx) __attribute__((noreturn));
 /* trap.c: the alternate signal stack, the kernel-entry stack, fault traps */
 int  trap_init(void);
 void trap_fini(void);
+int  trap_cpu_init(struct sim_cpu *c);     /* on each CPU's host thread */
+void trap_cpu_fini(struct sim_cpu *c);
 uintptr_t trap_pc(const struct ucontext_t *uc);
 void trap_redirect(struct ucontext_t *uc, void (*fn)(void));
 
-/* clock.c */
-#include <signal.h>
-extern volatile sig_atomic_t sim_in_kernel;
+/*
+ * clock.c. sim_in_kernel is per CPU (thread-local): the CPU is in the kernel
+ * or on its way in or out, and a tick or IPI must not preempt it.
+ * Initial-exec TLS is addressed through %fs afresh at every access, so code
+ * that resumes on another CPU's host thread sees that CPU's flag.
+ */
+extern __thread volatile sig_atomic_t sim_in_kernel __attribute__((tls_model("initial-exec")));
 int  clock_start(mica_clock_t clock);
 void clock_stop(void);
+int  clock_cpu_start(struct sim_cpu *c);   /* on each CPU's host thread */
+void clock_cpu_stop(struct sim_cpu *c);
 
 /* trace.c */
 int  trace_parse_filter(const char *spec, unsigned *mask);

@@ -12,16 +12,31 @@
 
 enum { R_CAP = 0, R_INFO = 1, R_MR0 = 2, R_SYS = 7 };
 
+/*
+ * The trap. The kernel lock is taken and dropped by the same host thread,
+ * though kernel_syscall may return on another CPU's: that CPU's host
+ * thread took the lock when it entered the kernel and switched to us.
+ */
 static inline void trap(hw_word_t r[8])
 {
     sim_in_kernel = 1;
+    sim_kernel_lock();
     kernel_syscall(r);
+    sim_kernel_unlock();
     sim_in_kernel = 0;
 }
 
+/* With several CPUs, questions about the running thread read kernel state: under the lock. */
 mica_ipc_buffer_t *mica_get_ipc_buffer(void)
 {
-    return (mica_ipc_buffer_t *)kernel_current_ipc_buffer();
+    if (!sim_smp)
+        return (mica_ipc_buffer_t *)kernel_current_ipc_buffer();
+    sim_in_kernel = 1;
+    sim_kernel_lock();
+    void *b = kernel_current_ipc_buffer();
+    sim_kernel_unlock();
+    sim_in_kernel = 0;
+    return b;
 }
 
 static void load_mrs(hw_word_t r[8], mica_msginfo_t info)
@@ -240,7 +255,17 @@ mica_msginfo_t mica_reply_recv_with_mrs(mica_cptr_t src, mica_msginfo_t info,
 
 void *mica_vaddr_to_ptr(mica_word_t vaddr)
 {
-    unsigned char *w = mmu_window(kernel_current_vspace());
+    hw_word_t vs;
+    if (sim_smp) {
+        sim_in_kernel = 1;
+        sim_kernel_lock();
+        vs = kernel_current_vspace();
+        sim_kernel_unlock();
+        sim_in_kernel = 0;
+    } else {
+        vs = kernel_current_vspace();
+    }
+    unsigned char *w = mmu_window(vs);
     if (!w || vaddr >= (1ul << MICA_VADDR_BITS))
         return NULL;
     return w + vaddr;

@@ -43,16 +43,10 @@
 static const int trap_signals[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT };
 #define NSIG_TRAPS (int)(sizeof trap_signals / sizeof trap_signals[0])
 
-static unsigned char *alt_stack, *entry_stack;
-static stack_t old_alt;
+/* Each CPU has its own signal stack, entry stack and pending fault (struct sim_cpu). */
 static struct sigaction old_actions[NSIG_TRAPS];
+static stack_t old_alt[SIM_MAX_CPUS];
 static int installed;
-static hw_fault_t pending;          /* the fault trap_entry delivers */
-
-static unsigned char *trap_entry_stack_top(void)
-{
-    return entry_stack + ENTRY_STACK_BYTES;
-}
 
 uintptr_t trap_pc(const ucontext_t *uc)
 {
@@ -80,7 +74,8 @@ static uintptr_t trap_sp(const ucontext_t *uc)
 
 void trap_redirect(ucontext_t *uc, void (*fn)(void))
 {
-    uintptr_t top = (uintptr_t)trap_entry_stack_top() & ~(uintptr_t)15;
+    unsigned char *entry_stack = sim_self()->entry_stack;
+    uintptr_t top = (uintptr_t)(entry_stack + ENTRY_STACK_BYTES) & ~(uintptr_t)15;
 #ifdef MICA_TRAP_ASAN
     /*
      * The last trap_entry or preempt_entry on this stack never returned (the
@@ -104,8 +99,9 @@ void trap_redirect(ucontext_t *uc, void (*fn)(void))
 static void trap_entry(void)
 {
     sim_in_kernel = 1;
+    sim_kernel_lock();
     int ctx = ctx_current();
-    hw_fault_t f = pending;
+    hw_fault_t f = sim_self()->pending;
     kernel_fault(ctx, &f);
     /* The kernel let the thread go on (it cannot after a fault, but be safe). */
     ctx_resume_saved(ctx);
@@ -126,15 +122,18 @@ static void on_trap(int sig, siginfo_t *si, void *ucv)
 {
     ucontext_t *uc = ucv;
     int ctx = ctx_current();
-    if (sim_in_kernel || ctx == 0)
+    if (sim_in_kernel || ctx < (int)sim_ncpus)
         die(sig);
 
+    hw_fault_t pending;
     memset(&pending, 0, sizeof pending);
     pending.ip = trap_pc(uc);
     pending.signo = (unsigned)sig;
     pending.code = (unsigned)si->si_code;
     uintptr_t addr = (uintptr_t)si->si_addr;
+    sim_kernel_lock();      /* kernel state: another CPU may be changing it */
     unsigned char *w = mmu_window(kernel_current_vspace());
+    sim_kernel_unlock();
     uintptr_t sp = trap_sp(uc);
     pending.sp = sp;
     if (w && sp >= (uintptr_t)w && sp < (uintptr_t)w + (1ul << MICA_VADDR_BITS))
@@ -151,17 +150,23 @@ static void on_trap(int sig, siginfo_t *si, void *ucv)
         pending.fsr = 0;                     /* ESR is not exposed to user space portably */
 #endif
     }
+    sim_self()->pending = pending;
     ctx_save_from_signal(ctx, uc);
     sim_in_kernel = 1;      /* as in clock.c: the CPU is in the kernel until the thread resumes */
     trap_redirect(uc, trap_entry);
 }
 
-int trap_init(void)
+/* This CPU's signal and entry stacks (run on the CPU's host thread). */
+int trap_cpu_init(struct sim_cpu *c)
 {
-    alt_stack = mmap(NULL, ALT_STACK_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    entry_stack = mmap(NULL, ENTRY_STACK_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (alt_stack == MAP_FAILED || entry_stack == MAP_FAILED) {
-        alt_stack = entry_stack = NULL;
+    c->alt_stack = mmap(NULL, ALT_STACK_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    c->entry_stack = mmap(NULL, ENTRY_STACK_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (c->alt_stack == MAP_FAILED || c->entry_stack == MAP_FAILED) {
+        if (c->alt_stack != MAP_FAILED)
+            munmap(c->alt_stack, ALT_STACK_BYTES);
+        if (c->entry_stack != MAP_FAILED)
+            munmap(c->entry_stack, ENTRY_STACK_BYTES);
+        c->alt_stack = c->entry_stack = NULL;
         return -1;
     }
 #ifdef MICA_TRAP_ASAN
@@ -172,22 +177,46 @@ int trap_init(void)
      * copy of the signal frame then read as a stack-buffer-underflow (found
      * by the fuzz tests, which run several systems per process).
      */
-    __asan_unpoison_memory_region(alt_stack, ALT_STACK_BYTES);
-    __asan_unpoison_memory_region(entry_stack, ENTRY_STACK_BYTES);
+    __asan_unpoison_memory_region(c->alt_stack, ALT_STACK_BYTES);
+    __asan_unpoison_memory_region(c->entry_stack, ENTRY_STACK_BYTES);
 #endif
-    stack_t ss = { .ss_sp = alt_stack, .ss_size = ALT_STACK_BYTES, .ss_flags = 0 };
-    sigaltstack(&ss, &old_alt);
+    c->alt_size = ALT_STACK_BYTES;
+    stack_t ss = { .ss_sp = c->alt_stack, .ss_size = ALT_STACK_BYTES, .ss_flags = 0 };
+    sigaltstack(&ss, &old_alt[c->id]);
+    return 0;
+}
+
+void trap_cpu_fini(struct sim_cpu *c)
+{
+    if (!c->alt_stack)
+        return;
+    sigaltstack(&old_alt[c->id], NULL);
+#ifdef MICA_TRAP_ASAN
+    __asan_unpoison_memory_region(c->alt_stack, ALT_STACK_BYTES);     /* as in trap_cpu_init */
+    __asan_unpoison_memory_region(c->entry_stack, ENTRY_STACK_BYTES);
+#endif
+    munmap(c->alt_stack, ALT_STACK_BYTES);
+    munmap(c->entry_stack, ENTRY_STACK_BYTES);
+    c->alt_stack = c->entry_stack = NULL;
+}
+
+/* The handlers (process-wide) and CPU 0's stacks; call on CPU 0's host thread. */
+int trap_init(void)
+{
+    if (trap_cpu_init(&sim_cpus[0]) != 0)
+        return -1;
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_sigaction = on_trap;
     sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
     sigemptyset(&sa.sa_mask);
     /*
-     * No clock tick inside on_trap: a tick after ctx_save_from_signal would
-     * save on_trap itself as the thread, and the thread, resumed there after
-     * its fault was handled, would deliver the same fault a second time.
+     * No clock tick or IPI inside on_trap: one after ctx_save_from_signal
+     * would save on_trap itself as the thread, and the thread, resumed there
+     * after its fault was handled, would deliver the same fault a second time.
      */
     sigaddset(&sa.sa_mask, SIGALRM);
+    sigaddset(&sa.sa_mask, SIM_IPI_SIGNAL);
     for (int i = 0; i < NSIG_TRAPS; i++)
         sigaction(trap_signals[i], &sa, &old_actions[i]);
     installed = 1;
@@ -200,13 +229,6 @@ void trap_fini(void)
         return;
     for (int i = 0; i < NSIG_TRAPS; i++)
         sigaction(trap_signals[i], &old_actions[i], NULL);
-    sigaltstack(&old_alt, NULL);
-#ifdef MICA_TRAP_ASAN
-    __asan_unpoison_memory_region(alt_stack, ALT_STACK_BYTES);     /* as in trap_init */
-    __asan_unpoison_memory_region(entry_stack, ENTRY_STACK_BYTES);
-#endif
-    munmap(alt_stack, ALT_STACK_BYTES);
-    munmap(entry_stack, ENTRY_STACK_BYTES);
-    alt_stack = entry_stack = NULL;
+    trap_cpu_fini(&sim_cpus[0]);
     installed = 0;
 }

@@ -24,7 +24,7 @@ void __wrap_free(void *p);
 
 extern unsigned long sim_allocs_after_boot;
 int sim_booted(void);
-extern volatile sig_atomic_t sim_in_kernel;
+extern __thread volatile sig_atomic_t sim_in_kernel __attribute__((tls_model("initial-exec")));
 
 static unsigned long calls;
 

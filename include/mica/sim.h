@@ -74,6 +74,7 @@ typedef struct mica_trace_ring {
 size_t mica_trace_ring_tail(const mica_trace_ring_t *r, unsigned lines, char *out, size_t n);
 
 #define MICA_STATS_SYSCALLS 16
+#define MICA_MAX_CPUS 8                 /* mica_config_t.cpus is 1 .. MICA_MAX_CPUS */
 
 typedef struct mica_run_result {
     mica_stop_reason_t reason;
@@ -91,10 +92,24 @@ typedef struct mica_run_result {
     uint64_t untyped_bytes_used;
     uint64_t host_allocs_after_boot;    /* host allocations the kernel made after boot */
     char message[512];              /* why it stopped, for INVARIANT and DEADLOCK */
+    unsigned cpus;                  /* simulated CPUs in the run */
+    struct mica_cpu_stats {         /* per CPU */
+        uint64_t kernel_entries;    /* entries on this CPU */
+        uint64_t context_switches;
+        uint64_t ipis;              /* reschedule IPIs it was sent */
+        uint64_t idle_waits;        /* times it waited for work */
+    } cpu[MICA_MAX_CPUS];
 } mica_run_result_t;
 
 /* Fill *cfg with the defaults. */
 void mica_config_init(mica_config_t *cfg);
+
+/*
+ * The simulated CPU the calling task code runs on (0 with one CPU). A
+ * thread can move between CPUs at any kernel entry (mica_tcb_set_affinity),
+ * so the answer is only as fresh as the caller's last system call.
+ */
+unsigned mica_sim_cpu(void);
 
 typedef void (*mica_root_task_fn)(const mica_bootinfo_t *bi, void *arg);
 

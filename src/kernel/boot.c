@@ -65,7 +65,7 @@ static word_t add_untypeds(mica_bootinfo_t *bi, cap_t cnode, word_t next, paddr_
 int kernel_boot(const hw_boot_params_t *p)
 {
     memset(&ks, 0, sizeof ks);
-    ks.num_cpus = 1;
+    ks.num_cpus = p->cpus >= 1 && p->cpus <= MAX_CPUS ? p->cpus : 1;
     ks.timeslice = p->timeslice_ticks ? p->timeslice_ticks : 5;
     ks.check = p->check;
     ks.seed = p->seed;
@@ -95,15 +95,23 @@ int kernel_boot(const hw_boot_params_t *p)
     /* The CDT sentinel. */
     ks.mdb_head = boot_alloc(MICA_SLOT_BITS);
 
-    /* The idle thread (seL4: createIdleThread). */
-    paddr_t idle = boot_alloc(MICA_TCB_BITS);
-    tcb_init_object(idle);
-    tcb_ptr(idle)->state.type = MICA_THREAD_IDLE;
-    tcb_ptr(idle)->flags = 0;
-    memcpy(tcb_ptr(idle)->name, "idle", 5);
-    NODE.idle_thread = idle;
-    NODE.cur_thread = idle;
-    NODE.idle_ctx = 0;
+    /* One idle thread per CPU (seL4: createIdleThread); CPU i idles on host context i. */
+    for (unsigned c = 0; c < ks.num_cpus; c++) {
+        paddr_t idle = boot_alloc(MICA_TCB_BITS);
+        tcb_init_object(idle);
+        tcb_ptr(idle)->state.type = MICA_THREAD_IDLE;
+        tcb_ptr(idle)->flags = 0;
+        tcb_ptr(idle)->affinity = c;
+        if (c == 0)
+            memcpy(tcb_ptr(idle)->name, "idle", 5);
+        else
+            kformat(tcb_ptr(idle)->name, sizeof tcb_ptr(idle)->name, "idle%u", c);
+        ks.cpu[c].idle_thread = idle;
+        ks.cpu[c].cur_thread = idle;
+        ks.cpu[c].idle_ctx = (int)c;
+        ks.cpu[c].stalled_ctx = -1;
+    }
+    ks.cur_cpu = 0;     /* the root thread starts on CPU 0 */
 
     /* Root objects. */
     paddr_t cnode_p = boot_alloc(radix + MICA_SLOT_BITS);

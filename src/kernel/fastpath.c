@@ -74,6 +74,8 @@ bool fastpath_call(paddr_t cur)
     tcb_t *dp = tcb_ptr(dest);
     if (dp->priority < cp->priority && !is_highest_prio(dp->priority))
         return false;
+    if (dp->affinity != ks.cur_cpu)     /* seL4: SMP fast path only on the same core */
+        return false;
     cte_t *reply = tcb_slot(cur, TCB_REPLY), *caller = tcb_slot(dest, TCB_CALLER);
     if (cap_type(reply->cap) != MICA_CAP_TYPE_REPLY || !cap_is_null(caller->cap))
         return false;
@@ -122,7 +124,7 @@ bool fastpath_reply_recv(paddr_t cur)
     paddr_t caller = cap_obj(rc);
     tcb_t *kp = tcb_ptr(caller);
     if (kp->state.type != MICA_THREAD_BLOCKED_ON_REPLY || kp->fault.type != MICA_FAULT_NULL ||
-        !is_highest_prio(kp->priority))
+        !is_highest_prio(kp->priority) || kp->affinity != ks.cur_cpu)
         return false;
 
     /* Commit. */

@@ -43,6 +43,25 @@ void hw_ctx_start(int ctx, hw_word_t pc, hw_word_t vspace, hw_word_t sp, const h
 int  hw_ctx_stack_usable(hw_word_t vspace, hw_word_t sp);
 /* Save the running context into from and resume to; returns when from is resumed. */
 void hw_ctx_switch(int from, int to);
+/* The context the calling CPU runs (in the kernel: the one that entered it). */
+int  hw_ctx_current(void);
+
+/* --- CPUs -----------------------------------------------------------------
+ * Each simulated CPU is a host thread. The simulator holds the big kernel
+ * lock around every kernel_* entry, so the kernel runs on one CPU at a time.
+ */
+/* The CPU the caller runs on (0 .. cpus-1). */
+unsigned hw_cpu_id(void);
+/*
+ * Interrupt CPU cpu (a reschedule IPI): wake it if it waits in hw_cpu_wait,
+ * or make it enter the kernel soon if it runs task code. Asynchronous.
+ */
+void hw_ipi(unsigned cpu);
+/*
+ * The calling CPU has nothing to run: release the kernel lock, wait for an
+ * IPI (one sent before the call is not lost), take the lock again.
+ */
+void hw_cpu_wait(void);
 
 /* --- address spaces -------------------------------------------------------*/
 /*
@@ -164,6 +183,7 @@ typedef struct hw_boot_params {
     hw_word_t root_arg;         /* its r1 */
     hw_word_t seed;
     hw_word_t time_limit;
+    unsigned cpus;              /* simulated CPUs, 1 .. 8 */
 } hw_boot_params_t;
 
 /* Boot the kernel; 0 or -1 (and a message through hw_log). */
@@ -193,7 +213,10 @@ typedef struct hw_fault {
  * kernel_preempt. The kernel delivers the fault to the thread's handler.
  */
 void kernel_fault(int ctx, const hw_fault_t *f);
-/* Called on the idle context: run the first/next thread. Returns when idle. */
+/*
+ * Called on each CPU's idle context: run threads. Returns when the system
+ * has stopped or every CPU is idle at once (the run is over).
+ */
 void kernel_idle_enter(void);
 /* Host pointer to the current thread's IPC buffer, NULL if it has none. */
 void *kernel_current_ipc_buffer(void);

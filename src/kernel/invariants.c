@@ -400,17 +400,31 @@ static bool is_tcb_address(paddr_t t)
     return in_phys(t, MICA_TCB_BITS) && IS_ALIGNED(t, MICA_TCB_BITS);
 }
 
-/* valid_queues, valid_bitmaps, ready_qs_runnable, sym_heap_sched_pointers, ct_not_in_q */
-bool inv_valid_queues(void)
+static bool is_idle_thread(paddr_t t)
 {
+    for (unsigned c = 0; c < ks.num_cpus; c++)
+        if (ks.cpu[c].idle_thread == t)
+            return true;
+    return false;
+}
+
+/* valid_queues, valid_bitmaps, ready_qs_runnable, sym_heap_sched_pointers, ct_not_in_q (one CPU's queues) */
+static bool cpu_valid_queues(unsigned cpu)
+{
+    ks_cpu_t *k = &ks.cpu[cpu];
     word_t limit = max_slots();
     for (word_t p = 0; p < NUM_PRIO; p++) {
         paddr_t prev = 0;
         word_t n = 0;
-        for (paddr_t t = NODE.ready_head[p]; t; t = tcb_ptr(t)->sched_next) {
+        for (paddr_t t = k->ready_head[p]; t; t = tcb_ptr(t)->sched_next) {
             if (!is_tcb_address(t))
                 FAIL("valid_queues", "ready queue %lu holds 0x%lx, not a TCB", (unsigned long)p, (unsigned long)t);
             tcb_t *tp = tcb_ptr(t);
+            if (tp->affinity != cpu)
+                FAIL("valid_queues", "thread '%s' has affinity %lu but is in CPU %u's ready queue %lu",
+                     tp->name, (unsigned long)tp->affinity, cpu, (unsigned long)p);
+            if (tp->flags & TCB_FLAG_STALLED)
+                FAIL("valid_queues", "thread '%s' is stalled but in a ready queue", tp->name);
             if (tp->priority != p)
                 FAIL("valid_queues", "thread '%s' has priority %u but is in ready queue %lu",
                      tp->name, tp->priority, (unsigned long)p);
@@ -422,23 +436,34 @@ bool inv_valid_queues(void)
             if (tp->sched_prev != prev)
                 FAIL("sym_heap_sched_pointers", "thread '%s' has prev 0x%lx, expected 0x%lx",
                      tp->name, (unsigned long)tp->sched_prev, (unsigned long)prev);
-            if (NODE.sched_action == SCHED_RESUME_CURRENT && t == NODE.cur_thread)
-                FAIL("ct_not_in_q", "the current thread '%s' is in ready queue %lu", tp->name, (unsigned long)p);
+            for (unsigned c = 0; c < ks.num_cpus; c++)
+                if (ks.cpu[c].sched_action == SCHED_RESUME_CURRENT && t == ks.cpu[c].cur_thread)
+                    FAIL("ct_not_in_q", "the current thread '%s' of CPU %u is in ready queue %lu",
+                         tp->name, c, (unsigned long)p);
             if (++n > limit)
                 FAIL("valid_queues", "ready queue %lu loops", (unsigned long)p);
             prev = t;
         }
-        if (NODE.ready_tail[p] != prev)
+        if (k->ready_tail[p] != prev)
             FAIL("valid_queues", "ready queue %lu tail is 0x%lx, last element 0x%lx", (unsigned long)p,
-                 (unsigned long)NODE.ready_tail[p], (unsigned long)prev);
-        bool bit = (NODE.bitmap_l2[p >> 6] >> (p & 63)) & 1;
-        if (bit != (NODE.ready_head[p] != 0))
+                 (unsigned long)k->ready_tail[p], (unsigned long)prev);
+        bool bit = (k->bitmap_l2[p >> 6] >> (p & 63)) & 1;
+        if (bit != (k->ready_head[p] != 0))
             FAIL("valid_bitmaps", "bitmap bit for priority %lu is %d but the queue is %s",
-                 (unsigned long)p, bit, NODE.ready_head[p] ? "non-empty" : "empty");
+                 (unsigned long)p, bit, k->ready_head[p] ? "non-empty" : "empty");
     }
     for (word_t i = 0; i < L2_BITMAP_WORDS; i++)
-        if (((NODE.bitmap_l1 >> i) & 1) != (NODE.bitmap_l2[i] != 0))
+        if (((k->bitmap_l1 >> i) & 1) != (k->bitmap_l2[i] != 0))
             FAIL("bitmapQ_no_L1_orphans", "level-1 bit %lu disagrees with level 2", (unsigned long)i);
+    return true;
+}
+
+/* The same for every CPU. */
+bool inv_valid_queues(void)
+{
+    for (unsigned c = 0; c < ks.num_cpus; c++)
+        if (!cpu_valid_queues(c))
+            return false;
     return true;
 }
 
@@ -517,7 +542,7 @@ bool inv_valid_objs(void)
                 FAIL("valid_tcb", "TCB 0x%lx has thread state %lu", (unsigned long)t,
                      (unsigned long)tp->state.type);
             /* l4v: IdleThreadState is a valid state; that only the idle thread has it is only_idle. */
-            if (tp->state.type == MICA_THREAD_IDLE && t != NODE.idle_thread)
+            if (tp->state.type == MICA_THREAD_IDLE && !is_idle_thread(t))
                 FAIL("only_idle", "thread '%s' (0x%lx) is in the idle state", tp->name, (unsigned long)t);
             if (tp->bound_notification) {
                 notification_t *nt = (notification_t *)paddr_to_ptr(tp->bound_notification);
@@ -567,10 +592,11 @@ bool inv_valid_objs(void)
     return true;
 }
 
-/* cur_tcb, valid_idle, only_idle, valid_sched_action */
-bool inv_cur_and_idle(void)
+/* cur_tcb, valid_idle, only_idle, valid_sched_action (one CPU) */
+static bool cpu_cur_and_idle(unsigned cpu)
 {
-    paddr_t cur = NODE.cur_thread, idle = NODE.idle_thread;
+    ks_cpu_t *k = &ks.cpu[cpu];
+    paddr_t cur = k->cur_thread, idle = k->idle_thread;
     if (!is_tcb_address(cur))
         FAIL("cur_tcb", "the current thread 0x%lx is not a TCB", (unsigned long)cur);
     if (thread_state(idle) != MICA_THREAD_IDLE || tcb_ptr(idle)->bound_notification)
@@ -583,12 +609,32 @@ bool inv_cur_and_idle(void)
      * l4v's valid_sched_action reduces to is_activatable: the current thread
      * is Running or Restart, or is the idle thread.
      */
-    if (NODE.sched_action == SCHED_RESUME_CURRENT && cur != idle && !is_runnable(cur))
+    if (k->sched_action == SCHED_RESUME_CURRENT && cur != idle && !is_runnable(cur))
         FAIL("valid_sched_action", "the current thread '%s' is %s", tcb_ptr(cur)->name,
              mica_thread_state_name((mica_thread_state_t)thread_state(cur)));
-    if (NODE.sched_action > SCHED_CHOOSE_NEW && !is_runnable(NODE.sched_action))
+    if (k->sched_action > SCHED_CHOOSE_NEW && !is_runnable(k->sched_action))
         FAIL("valid_sched_action", "the switch target '%s' is not runnable",
-             tcb_ptr(NODE.sched_action)->name);
+             tcb_ptr(k->sched_action)->name);
+    if (cur != idle && tcb_ptr(cur)->affinity != cpu)
+        FAIL("cur_tcb", "CPU %u runs thread '%s', whose affinity is CPU %lu", cpu,
+             tcb_ptr(cur)->name, (unsigned long)tcb_ptr(cur)->affinity);
+    if (cur != idle && (tcb_ptr(cur)->flags & TCB_FLAG_STALLED))
+        FAIL("cur_tcb", "CPU %u runs thread '%s', which is stalled", cpu, tcb_ptr(cur)->name);
+    for (unsigned c = 0; c < cpu; c++)
+        if (cur != idle && ks.cpu[c].cur_thread == cur)
+            FAIL("cur_tcb", "thread '%s' is current on CPUs %u and %u", tcb_ptr(cur)->name, c, cpu);
+    if (k->stalled && k->orphan && !(tcb_ptr(k->orphan)->flags & TCB_FLAG_STALLED))
+        FAIL("cur_tcb", "CPU %u parks thread '%s', which is not marked stalled", cpu,
+             tcb_ptr(k->orphan)->name);
+    return true;
+}
+
+/* cur_tcb, valid_idle, only_idle, valid_sched_action on every CPU */
+bool inv_cur_and_idle(void)
+{
+    for (unsigned c = 0; c < ks.num_cpus; c++)
+        if (!cpu_cur_and_idle(c))
+            return false;
     return true;
 }
 

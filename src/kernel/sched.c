@@ -4,14 +4,31 @@
  * directly to the woken thread (seL4: kernel/thread.c).
  *
  *   ks_cpu.sched_action:  RESUME_CURRENT | CHOOSE_NEW | <tcb to switch to>
+ *
+ * SMP as seL4 does it: each CPU has its own ready queues and a thread sits
+ * in those of its affinity CPU. Queueing a thread on another CPU sends that
+ * CPU a reschedule IPI at this kernel exit when the thread should preempt
+ * what it runs (seL4: remoteQueueUpdate); a thread another CPU is running
+ * is taken from it first (seL4: remoteTCBStall, here asynchronous - see
+ * remote_tcb_stall).
  */
 #include "thread.h"
 #include "object/object.h"
 
 static inline ks_cpu_t *cpu_of(paddr_t t)
 {
-    (void)t;
-    return &NODE;
+    return &ks.cpu[tcb_ptr(t)->affinity];
+}
+
+/* seL4: remoteQueueUpdate - t was queued on another CPU: interrupt it if t should run now. */
+static void remote_queue_update(paddr_t t)
+{
+    word_t c = tcb_ptr(t)->affinity;
+    if (c == ks.cur_cpu)
+        return;
+    ks_cpu_t *k = &ks.cpu[c];
+    if (k->cur_thread == k->idle_thread || tcb_ptr(t)->priority > tcb_ptr(k->cur_thread)->priority)
+        ks.ipi_pending |= BIT(c);
 }
 
 static void bitmap_set(ks_cpu_t *c, word_t prio)
@@ -45,8 +62,8 @@ bool is_highest_prio(word_t prio)
 void tcb_sched_enqueue(paddr_t t)
 {
     tcb_t *tp = tcb_ptr(t);
-    if (tp->flags & TCB_FLAG_QUEUED)
-        return;
+    if (tp->flags & (TCB_FLAG_QUEUED | TCB_FLAG_STALLED))
+        return;     /* a stalled thread is queued when its CPU parks it */
     ks_cpu_t *c = cpu_of(t);
     word_t p = tp->priority;
     paddr_t head = c->ready_head[p];
@@ -59,13 +76,15 @@ void tcb_sched_enqueue(paddr_t t)
     c->ready_head[p] = t;
     bitmap_set(c, p);
     tp->flags |= TCB_FLAG_QUEUED;
+    if (unlikely(ks.num_cpus > 1))
+        remote_queue_update(t);
 }
 
 /* seL4: tcbSchedAppend - to the tail. */
 void tcb_sched_append(paddr_t t)
 {
     tcb_t *tp = tcb_ptr(t);
-    if (tp->flags & TCB_FLAG_QUEUED)
+    if (tp->flags & (TCB_FLAG_QUEUED | TCB_FLAG_STALLED))
         return;
     ks_cpu_t *c = cpu_of(t);
     word_t p = tp->priority;
@@ -79,6 +98,8 @@ void tcb_sched_append(paddr_t t)
     c->ready_tail[p] = t;
     bitmap_set(c, p);
     tp->flags |= TCB_FLAG_QUEUED;
+    if (unlikely(ks.num_cpus > 1))
+        remote_queue_update(t);
 }
 
 /* seL4: tcbSchedDequeue */
@@ -128,6 +149,14 @@ void set_thread_state(paddr_t t, word_t state)
 /* seL4: possibleSwitchTo */
 void possible_switch_to(paddr_t t)
 {
+    if (unlikely(ks.num_cpus > 1)) {
+        if (tcb_ptr(t)->flags & TCB_FLAG_STALLED)
+            return;                 /* queued when its CPU parks it */
+        if (tcb_ptr(t)->affinity != ks.cur_cpu) {
+            tcb_sched_enqueue(t);   /* SMP: another core's thread is only queued there */
+            return;
+        }
+    }
     if (NODE.sched_action != SCHED_RESUME_CURRENT) {
         reschedule_required();
         tcb_sched_enqueue(t);
@@ -193,9 +222,50 @@ void schedule(void)
     NODE.sched_action = SCHED_RESUME_CURRENT;
 }
 
+/*
+ * seL4: remoteTCBStall. t is the running thread of another CPU: take it
+ * from that CPU before changing it. On seL4 the other core stops at once;
+ * here its host thread is running t's task code, which cannot be stopped
+ * from outside, so the CPU's current thread becomes its idle thread now,
+ * t is marked stalled (no CPU may run it; it joins no ready queue) and an
+ * IPI makes that CPU enter the kernel soon, where t's context is parked
+ * (syscall.c park_stalled) and t queued again if it is still runnable.
+ * Until then t may run a little more task code - never kernel code.
+ */
+void remote_tcb_stall(paddr_t t)
+{
+    if (likely(ks.num_cpus == 1))
+        return;
+    for (unsigned c = 0; c < ks.num_cpus; c++) {
+        ks_cpu_t *k = &ks.cpu[c];
+        if (c == ks.cur_cpu || k->cur_thread != t || t == k->idle_thread)
+            continue;
+        k->cur_thread = k->idle_thread;
+        k->sched_action = SCHED_CHOOSE_NEW;
+        k->stalled = 1;
+        k->orphan = t;
+        k->stalled_ctx = tcb_ptr(t)->ctx;
+        tcb_ptr(t)->flags |= TCB_FLAG_STALLED;
+        ks.ipi_pending |= BIT(c);
+    }
+}
+
+/* seL4: migrateTCB + the SetAffinity invocation (non-MCS) */
+void set_affinity(paddr_t t, word_t cpu)
+{
+    remote_tcb_stall(t);
+    tcb_sched_dequeue(t);
+    tcb_ptr(t)->affinity = cpu;
+    if (is_runnable(t) && t != NODE.cur_thread)
+        tcb_sched_enqueue(t);
+    if (t == NODE.cur_thread)
+        reschedule_required();
+}
+
 /* seL4: tcbSchedDequeue + change + tcbSchedEnqueue (setPriority, non-MCS) */
 void set_priority(paddr_t t, word_t prio)
 {
+    remote_tcb_stall(t);
     tcb_sched_dequeue(t);
     tcb_ptr(t)->priority = (uint8_t)prio;
     if (is_runnable(t)) {

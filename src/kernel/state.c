@@ -12,6 +12,8 @@ void kernel_stop(int reason, const char *fmt, ...)
         return;             /* the first reason wins */
     ks.stopped = 1;
     ks.stop_reason = reason;
+    if (ks.num_cpus > 1)
+        ks.ipi_pending |= BIT(ks.num_cpus) - 1;     /* every CPU leaves for its idle loop */
     va_start(ap, fmt);
     hw_vformat(ks.stop_message, sizeof ks.stop_message, fmt, ap);
     va_end(ap);

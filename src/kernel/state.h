@@ -11,7 +11,7 @@
 #include <mica/sim.h>
 #include "types.h"
 
-#define MAX_CPUS 8
+#define MAX_CPUS MICA_MAX_CPUS
 #define NUM_PRIO MICA_NUM_PRIORITIES
 #define L2_BITMAP_WORDS (NUM_PRIO / 64)
 
@@ -28,6 +28,23 @@ typedef struct ks_cpu {
     word_t bitmap_l1;                   /* bit i: some queue in l2[i] is non-empty */
     word_t bitmap_l2[L2_BITMAP_WORDS];
     int idle_ctx;                       /* host context of the idle loop */
+    /*
+     * SMP (seL4: remoteTCBStall). Another CPU took this CPU's running thread
+     * away (suspend, delete, migration, priority change): cur_thread became
+     * the idle thread at once, but the host is still executing that thread's
+     * task code until its next kernel entry, which parks it (stalled_ctx).
+     * orphan is the thread, or 0 once it has been deleted.
+     */
+    int stalled;
+    int stalled_ctx;
+    paddr_t orphan;
+    int resched;                        /* a reschedule IPI arrived (seL4: ipiReschedulePending) */
+    int idle_waiting;                   /* waiting in hw_cpu_wait */
+    /* Per-CPU counters (the run result reports them). */
+    word_t entries;
+    word_t switches;
+    word_t ipis;
+    word_t idle_waits;
 } ks_cpu_t;
 
 typedef struct ks_counters {
@@ -45,6 +62,10 @@ typedef struct ks_counters {
 typedef struct kernel_state {
     ks_cpu_t cpu[MAX_CPUS];
     unsigned num_cpus;
+    unsigned cur_cpu;                   /* the CPU in the kernel (it holds the big kernel lock) */
+    word_t ipi_pending;                 /* CPUs to interrupt at this kernel exit (bit per CPU) */
+    word_t idle_mask;                   /* CPUs with nothing to run, waiting for an IPI */
+    int all_idle;                       /* every CPU went idle at once: the run is over */
     paddr_t mdb_head;                   /* sentinel slot heading the CDT list */
     syscall_error_t syscall_error;      /* seL4: current_syscall_error */
     lookup_fault_t lookup_fault;        /* seL4: current_lookup_fault */
@@ -72,7 +93,12 @@ typedef struct kernel_state {
 
 extern kernel_state_t ks;
 
-#define NODE (ks.cpu[0])
+/*
+ * The CPU now in the kernel. Only one CPU is ever in the kernel (the big
+ * kernel lock, held by the simulator around every kernel entry), and every
+ * entry sets ks.cur_cpu first, so kernel code needs no thread-local state.
+ */
+#define NODE (ks.cpu[ks.cur_cpu])
 
 /* Stop the whole system with reason r; the message says why. */
 void kernel_stop(int reason, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -14,18 +14,32 @@
 #include "object/object.h"
 
 
+/*
+ * The thread whose task code runs on the calling CPU: its current thread,
+ * or the stalled one its host still runs (sched.c remote_tcb_stall).
+ * Called from task code (with the kernel lock held when there are several
+ * CPUs), so it asks the machine which CPU that is.
+ */
+static paddr_t running_thread(void)
+{
+    ks_cpu_t *c = &ks.cpu[ks.num_cpus > 1 ? hw_cpu_id() : 0];
+    if (c->stalled)
+        return c->orphan;
+    return c->cur_thread == c->idle_thread ? 0 : c->cur_thread;
+}
+
 void *kernel_current_ipc_buffer(void)
 {
-    if (NODE.cur_thread == NODE.idle_thread)
-        return NULL;
-    return lookup_ipc_buffer(false, NODE.cur_thread);
+    paddr_t t = running_thread();
+    return t ? lookup_ipc_buffer(false, t) : NULL;
 }
 
 hw_word_t kernel_current_vspace(void)
 {
-    if (NODE.cur_thread == NODE.idle_thread)
+    paddr_t t = running_thread();
+    if (!t)
         return 0;
-    cap_t vs = tcb_slot(NODE.cur_thread, TCB_VTABLE)->cap;
+    cap_t vs = tcb_slot(t, TCB_VTABLE)->cap;
     return cap_type(vs) == MICA_CAP_TYPE_VSPACE ? cap_obj(vs) : 0;
 }
 
@@ -83,6 +97,13 @@ void kernel_summary(struct mica_run_result *r)
     bool deadlock = false;
 
     r->kernel_entries = ks.count.kernel_entries;
+    r->cpus = ks.num_cpus;
+    for (unsigned c = 0; c < ks.num_cpus && c < MICA_MAX_CPUS; c++) {
+        r->cpu[c].kernel_entries = ks.num_cpus > 1 ? ks.cpu[c].entries : ks.count.kernel_entries;
+        r->cpu[c].context_switches = ks.num_cpus > 1 ? ks.cpu[c].switches : ks.count.context_switches;
+        r->cpu[c].ipis = ks.cpu[c].ipis;
+        r->cpu[c].idle_waits = ks.cpu[c].idle_waits;
+    }
     r->ticks = ks.time;
     for (unsigned i = 0; i < MICA_STATS_SYSCALLS && i < ARRAY_SIZE(ks.count.syscalls); i++)
         r->syscalls[i] = ks.count.syscalls[i];

@@ -322,9 +322,19 @@ static void handle_syscall(word_t sysno)
     }
 }
 
+/* A reschedule IPI from another CPU (seL4: handleIPI -> rescheduleRequired). */
+static inline void take_ipi(void)
+{
+    if (unlikely(NODE.resched)) {
+        NODE.resched = 0;
+        reschedule_required();
+    }
+}
+
 /* Advance time at a kernel entry: one tick (virtual clock) or the timer's ticks. */
 static inline void clock_tick(void)
 {
+    take_ipi();
     if (likely(!hw_clock_real)) {
         ks.time++;
         timer_tick();
@@ -422,10 +432,26 @@ static void switch_to_current(paddr_t from_thread, int from)
         int to = ctx_of(n);
         if (to != from || started) {
             ks.count.context_switches++;
+            NODE.switches++;
             trace_switch(from_thread, n);
             hw_ctx_switch(from, to);
         }
         return;
+    }
+}
+
+/* Interrupt the CPUs this kernel entry asked to reschedule (seL4: doMaskReschedule). */
+static void send_ipis(void)
+{
+    word_t m = ks.ipi_pending;
+    ks.ipi_pending = 0;
+    for (unsigned c = 0; c < ks.num_cpus; c++) {
+        if (!(m & BIT(c)) || c == ks.cur_cpu)
+            continue;
+        ks.cpu[c].resched = 1;
+        ks.cpu[c].ipis++;
+        ks.idle_mask &= ~BIT(c);    /* it has work now, even before it wakes */
+        hw_ipi(c);
     }
 }
 
@@ -438,11 +464,58 @@ static void kernel_exit(paddr_t from_thread, int from)
     if (ks.time_limit && ks.time >= ks.time_limit)
         kernel_stop(MICA_STOP_TIME_LIMIT, "the time limit of %lu ticks passed",
                     (unsigned long)ks.time_limit);
+    if (unlikely(ks.ipi_pending))
+        send_ipis();
     switch_to_current(from_thread, from);
+}
+
+/*
+ * SMP: the context entering the kernel on this CPU belongs to a thread
+ * another CPU took away (sched.c remote_tcb_stall). Park it here, as if it
+ * had been preempted just before this entry: queue its thread again if it
+ * is still runnable, and run whatever this CPU should run. Returns when
+ * the thread is scheduled again (with the kernel on that CPU), or never if
+ * it was deleted. regs: the system call it was making, NULL for a trap.
+ */
+static void park_stalled(const hw_word_t *regs)
+{
+    paddr_t t = NODE.orphan;
+    int ctx = NODE.stalled_ctx;
+    NODE.stalled = 0;
+    NODE.orphan = 0;
+    NODE.stalled_ctx = -1;
+    if (t) {
+        tcb_t *tp = tcb_ptr(t);
+        tp->flags &= ~TCB_FLAG_STALLED;
+        if (regs)
+            for (unsigned i = 0; i < 8; i++)
+                tp->regs[REG_R0 + i] = regs[i];
+        if (is_runnable(t))
+            possible_switch_to(t);
+    }
+    kernel_exit(NODE.idle_thread, ctx);
+}
+
+/* Every entry: which CPU holds the lock; a stalled thread's context parks first. */
+static inline bool smp_entry(const hw_word_t *regs)
+{
+    ks.cur_cpu = hw_cpu_id();
+    NODE.entries++;
+    if (likely(!NODE.stalled))
+        return false;
+    ks.count.kernel_entries++;
+    park_stalled(regs);
+    return true;
 }
 
 void kernel_syscall(hw_word_t regs[8])
 {
+    if (unlikely(ks.num_cpus > 1) && smp_entry(regs)) {
+        /* Parked and now scheduled again: make the system call it was making. */
+        tcb_t *tp = tcb_ptr(NODE.cur_thread);
+        if (tp->state.type == MICA_THREAD_RESTART)
+            tp->state.type = MICA_THREAD_RUNNING;
+    }
     paddr_t me = NODE.cur_thread;
     tcb_t *tp = tcb_ptr(me);
 
@@ -488,6 +561,8 @@ void kernel_syscall(hw_word_t regs[8])
 
 void kernel_preempt(int ctx)
 {
+    if (unlikely(ks.num_cpus > 1) && smp_entry(NULL))
+        return;         /* parked; it resumes where it was interrupted */
     ks.count.kernel_entries++;
     clock_tick();
     paddr_t t = NODE.cur_thread;
@@ -497,6 +572,9 @@ void kernel_preempt(int ctx)
 
 void kernel_fault(int ctx, const hw_fault_t *f)
 {
+    /* A stalled thread is parked before its trap: it traps again when it resumes. */
+    if (unlikely(ks.num_cpus > 1) && smp_entry(NULL))
+        return;
     paddr_t t = NODE.cur_thread;
     ks.count.kernel_entries++;
     clock_tick();
@@ -529,6 +607,41 @@ void kernel_fault(int ctx, const hw_fault_t *f)
 
 void kernel_idle_enter(void)
 {
-    if (!ks.stopped)
-        kernel_exit(NODE.idle_thread, NODE.idle_ctx);
+    if (ks.num_cpus == 1) {
+        /* One CPU: when it is idle, nothing can run any more. */
+        if (!ks.stopped)
+            kernel_exit(NODE.idle_thread, NODE.idle_ctx);
+        return;
+    }
+    ks.cur_cpu = hw_cpu_id();
+    for (;;) {
+        if (!ks.stopped && !ks.all_idle)
+            kernel_exit(NODE.idle_thread, NODE.idle_ctx);
+        if (ks.stopped || ks.all_idle)
+            break;
+        /* This CPU is idle. Work queued for it meanwhile runs first. */
+        if (NODE.resched || NODE.bitmap_l1) {
+            NODE.resched = 0;
+            NODE.sched_action = SCHED_CHOOSE_NEW;
+            continue;
+        }
+        ks.idle_mask |= BIT(ks.cur_cpu);
+        bool all = ks.idle_mask == BIT(ks.num_cpus) - 1;
+        for (unsigned c = 0; all && c < ks.num_cpus; c++)
+            all = ks.cpu[c].bitmap_l1 == 0 && !ks.cpu[c].stalled;
+        if (all) {
+            /* Every CPU is idle at once with nothing queued: the run is over. */
+            ks.all_idle = 1;
+            break;
+        }
+        NODE.idle_waits++;
+        NODE.idle_waiting = 1;
+        hw_cpu_wait();
+        ks.cur_cpu = hw_cpu_id();
+        NODE.idle_waiting = 0;
+        ks.idle_mask &= ~BIT(ks.cur_cpu);
+    }
+    /* Leaving: the other CPUs must notice the end too. */
+    ks.ipi_pending = BIT(ks.num_cpus) - 1;
+    send_ipis();
 }

@@ -35,6 +35,8 @@ void switch_to_thread(paddr_t t);
 void switch_to_idle_thread(void);
 bool is_highest_prio(word_t prio);
 void set_priority(paddr_t t, word_t prio);
+void set_affinity(paddr_t t, word_t cpu);
+void remote_tcb_stall(paddr_t t);
 void set_mcp(paddr_t t, word_t mcp);
 void timer_tick(void);
 word_t next_timeslice(void);

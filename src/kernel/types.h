@@ -108,6 +108,7 @@ enum { TCB_CTABLE = 0, TCB_VTABLE = 1, TCB_REPLY = 2, TCB_CALLER = 3, TCB_BUFFER
 #define TCB_FLAG_EXITED     4u  /* its entry function returned */
 #define TCB_FLAG_TRAPPED    8u  /* stopped by a trap in task code: resumes at the trap */
 #define TCB_FLAG_TRAP_PC    16u /* regs[REG_PC] is where it trapped: resume there, never start there */
+#define TCB_FLAG_STALLED    32u /* SMP: taken from a CPU whose host still runs its task code (state.h) */
 
 typedef struct tcb {
     thread_state_t state;

@@ -46,7 +46,7 @@
 
 /* The simulated trap (sim/syscall.c does the same for the stubs). */
 #include <signal.h>
-extern volatile sig_atomic_t sim_in_kernel;
+extern __thread volatile sig_atomic_t sim_in_kernel __attribute__((tls_model("initial-exec")));
 
 #define RADIX 6                 /* every task CNode: 64 slots */
 #define SLOTS (1u << RADIX)

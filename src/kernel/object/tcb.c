@@ -33,6 +33,11 @@ void tcb_init_object(paddr_t t)
 void tcb_destroy(paddr_t t)
 {
     tcb_t *tp = tcb_ptr(t);
+    remote_tcb_stall(t);
+    for (unsigned c = 0; c < ks.num_cpus; c++)
+        if (ks.cpu[c].stalled && ks.cpu[c].orphan == t)
+            ks.cpu[c].orphan = 0;   /* its CPU drops the context when it parks it */
+    tp->flags &= ~TCB_FLAG_STALLED;
     if (tp->ctx >= 0) {
         hw_ctx_free(tp->ctx);
         tp->ctx = -1;
@@ -51,6 +56,7 @@ void setup_reply_master(paddr_t t)
 /* seL4: suspend */
 void suspend(paddr_t t)
 {
+    remote_tcb_stall(t);
     cancel_ipc(t);
     set_thread_state(t, MICA_THREAD_INACTIVE);
     tcb_sched_dequeue(t);
@@ -294,6 +300,7 @@ exception_t decode_tcb_invocation(word_t label, word_t length, cap_t cap, cte_t 
         if (t == cur)
             return err(MICA_ILLEGAL_OPERATION, "TCB_ReadRegisters: a thread cannot read itself");
         set_thread_state(cur, MICA_THREAD_RESTART);
+        remote_tcb_stall(t);    /* SMP: its registers are whole only when it is parked */
         invoke_read_registers(t, flags & 1, n, call, buffer);
         return EXCEPTION_NONE;
     }
@@ -306,6 +313,7 @@ exception_t decode_tcb_invocation(word_t label, word_t length, cap_t cap, cte_t 
         if (t == cur)
             return err(MICA_ILLEGAL_OPERATION, "TCB_WriteRegisters: a thread cannot write itself");
         set_thread_state(cur, MICA_THREAD_RESTART);
+        remote_tcb_stall(t);
         if (n > N_REGS)
             n = N_REGS;
         for (word_t i = 0; i < n; i++)
@@ -327,6 +335,8 @@ exception_t decode_tcb_invocation(word_t label, word_t length, cap_t cap, cte_t 
         }
         set_thread_state(cur, MICA_THREAD_RESTART);
         paddr_t s = cap_obj(src);
+        remote_tcb_stall(s);
+        remote_tcb_stall(t);
         if (flags & 1)
             suspend(s);
         if (flags & 2)
@@ -441,7 +451,7 @@ exception_t decode_tcb_invocation(word_t label, word_t length, cap_t cap, cte_t 
         if (cpu >= ks.num_cpus)
             return err(MICA_ILLEGAL_OPERATION, "TCB_SetAffinity: no such CPU");
         set_thread_state(cur, MICA_THREAD_RESTART);
-        tcb_ptr(t)->affinity = cpu;
+        set_affinity(t, cpu);
         return EXCEPTION_NONE;
     }
     case MICA_TCB_SET_TLS_BASE:

@@ -1,0 +1,173 @@
+/*
+ * cpu.c - simulated CPUs: host threads, the big kernel lock, IPIs.
+ *
+ * seL4's SMP kernel serialises every kernel entry on one big lock; so does
+ * mica. The simulator takes sim_kernel_lock wherever a CPU sets
+ * sim_in_kernel and enters the kernel (a system call, a trap, a preemption,
+ * the idle loop) and drops it where the CPU leaves for task code, so task
+ * code runs truly in parallel and kernel code never does. A lock taken by a
+ * host thread is always dropped by the same host thread: contexts move
+ * between CPUs only inside the kernel, under the lock.
+ *
+ * With one CPU there is no lock and no thread: the run is exactly the
+ * single-CPU machine (and deterministic).
+ *
+ * An IPI (hw_ipi) wakes a CPU waiting in its idle loop, and sends its host
+ * thread SIM_IPI_SIGNAL so that task code running there is preempted into
+ * the kernel (clock.c on_ipi) - the kernel itself records what the IPI is
+ * for, under the lock.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "sim.h"
+
+struct sim_cpu sim_cpus[SIM_MAX_CPUS];
+unsigned sim_ncpus = 1;
+int sim_smp;
+static pthread_mutex_t bkl = PTHREAD_MUTEX_INITIALIZER;
+static __thread struct sim_cpu *self_tls __attribute__((tls_model("initial-exec")));
+
+/*
+ * Not inlined, and opaque to the optimiser: a caller that switched contexts
+ * (and so may now run on another CPU's host thread) gets the new CPU, never
+ * a copy of the old thread pointer kept in a register.
+ */
+__attribute__((noinline)) struct sim_cpu *sim_self(void)
+{
+    struct sim_cpu *c = self_tls;
+    __asm__ volatile("" : "+r"(c));
+    return c ? c : &sim_cpus[0];
+}
+
+unsigned hw_cpu_id(void)
+{
+    return sim_self()->id;
+}
+
+unsigned mica_sim_cpu(void)
+{
+    return sim_smp ? sim_self()->id : 0;
+}
+
+void sim_kernel_lock(void)
+{
+    if (sim_smp)
+        pthread_mutex_lock(&bkl);
+}
+
+void sim_kernel_unlock(void)
+{
+    if (sim_smp)
+        pthread_mutex_unlock(&bkl);
+}
+
+void hw_ipi(unsigned cpu)
+{
+    if (cpu >= sim_ncpus)
+        return;
+    struct sim_cpu *c = &sim_cpus[cpu];
+    pthread_mutex_lock(&c->wait_lock);
+    c->ipi = 1;
+    pthread_cond_signal(&c->wait_cond);
+    pthread_mutex_unlock(&c->wait_lock);
+    if (c->started)
+        pthread_kill(c->thread, SIM_IPI_SIGNAL);
+}
+
+void hw_cpu_wait(void)
+{
+    struct sim_cpu *c = sim_self();
+    sim_kernel_unlock();
+    pthread_mutex_lock(&c->wait_lock);
+    while (!c->ipi)
+        pthread_cond_wait(&c->wait_cond, &c->wait_lock);
+    c->ipi = 0;
+    pthread_mutex_unlock(&c->wait_lock);
+    sim_kernel_lock();
+}
+
+int sim_cpus_init(unsigned n)
+{
+    sim_ncpus = n;
+    sim_smp = n > 1;
+    for (unsigned i = 0; i < SIM_MAX_CPUS; i++) {
+        struct sim_cpu *c = &sim_cpus[i];
+        memset(c, 0, sizeof *c);
+        c->id = i;
+        c->cur = (int)i;            /* CPU i idles on context i */
+        c->pending_free = -1;
+        pthread_mutex_init(&c->wait_lock, NULL);
+        pthread_cond_init(&c->wait_cond, NULL);
+    }
+    self_tls = &sim_cpus[0];
+    sim_cpus[0].thread = pthread_self();
+    return 0;
+}
+
+/* A CPU's host thread: set up its signal stacks and timer, run its idle loop. */
+static void *cpu_main(void *arg)
+{
+    struct sim_cpu *c = arg;
+    self_tls = c;
+    sigset_t none;
+    sigemptyset(&none);
+    pthread_sigmask(SIG_SETMASK, &none, NULL);
+    if (trap_cpu_init(c) != 0 || clock_cpu_start(c) != 0) {
+        fprintf(stderr, "mica: CPU %u: the host refused its signal stacks or timer\n", c->id);
+        abort();
+    }
+    sim_in_kernel = 1;
+    sim_kernel_lock();
+    kernel_idle_enter();
+    sim_kernel_unlock();
+    sim_in_kernel = 0;
+    clock_cpu_stop(c);
+    trap_cpu_fini(c);
+    return NULL;
+}
+
+int sim_cpus_start(void)
+{
+    /* The CPU threads begin with every signal blocked; cpu_main opens them. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
+    int err = 0;
+    for (unsigned i = 1; i < sim_ncpus && !err; i++) {
+        pthread_attr_t a;
+        pthread_attr_init(&a);
+        pthread_attr_setstacksize(&a, 1u << 20);
+        err = pthread_create(&sim_cpus[i].thread, &a, cpu_main, &sim_cpus[i]);
+        pthread_attr_destroy(&a);
+        if (!err)
+            sim_cpus[i].started = 1;
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (sim_smp)
+        sim_cpus[0].started = 1;    /* IPIs to CPU 0 signal this thread too */
+    if (err)
+        fprintf(stderr, "mica: the host refused a thread for a CPU: %s\n", strerror(err));
+    return err ? -1 : 0;
+}
+
+void sim_cpus_join(void)
+{
+    for (unsigned i = 1; i < sim_ncpus; i++)
+        if (sim_cpus[i].started) {
+            pthread_join(sim_cpus[i].thread, NULL);
+            sim_cpus[i].started = 0;
+        }
+    sim_cpus[0].started = 0;
+}
+
+void sim_cpus_fini(void)
+{
+    for (unsigned i = 0; i < SIM_MAX_CPUS; i++) {
+        pthread_mutex_destroy(&sim_cpus[i].wait_lock);
+        pthread_cond_destroy(&sim_cpus[i].wait_cond);
+    }
+    sim_ncpus = 1;
+    sim_smp = 0;
+}

@@ -1,0 +1,480 @@
+/*
+ * test_smp.c - several simulated CPUs: host threads under one big kernel
+ * lock, per-CPU ready queues, affinity, IPIs, cross-CPU IPC, and taking a
+ * running thread from another CPU (suspend, delete, migrate). Names follow
+ * sel4test's MULTICORE00xx where a test mirrors one.
+ *
+ * Task code on different CPUs really runs in parallel here, so threads
+ * share plain variables only through __atomic operations, and checks that
+ * depend on another CPU having reacted wait for it (bounded).
+ * Every run checks the kernel invariants after every kernel entry.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+#include "harness.h"
+
+#define LOAD(x)      __atomic_load_n(&(x), __ATOMIC_SEQ_CST)
+#define STORE(x, v)  __atomic_store_n(&(x), (v), __ATOMIC_SEQ_CST)
+#define ADD(x, v)    __atomic_add_fetch(&(x), (v), __ATOMIC_SEQ_CST)
+
+static unsigned ncpus_run;
+
+static void smp_config(mica_config_t *cfg, unsigned cpus)
+{
+    mt_config(cfg);
+    cfg->cpus = cpus;
+    cfg->max_threads = 512;
+}
+
+static mica_run_result_t run_on(unsigned cpus, mt_root_fn fn)
+{
+    mica_config_t cfg;
+    smp_config(&cfg, cpus);
+    ncpus_run = cpus;
+    mica_run_result_t r = mt_run_cfg(&cfg, fn);
+    ck_assert_msg(r.reason == MICA_STOP_IDLE, "run stopped with %s: %s",
+                  mica_stop_reason_name(r.reason), r.message);
+    ck_assert_uint_eq(r.cpus, cpus);
+    return r;
+}
+
+/* A thread at prio on CPU cpu (it starts queued on CPU 0 and is moved before it runs). */
+static mica_cptr_t spawn_on(unsigned cpu, const char *name, mt_entry_fn fn, mica_word_t arg,
+                            mica_word_t prio)
+{
+    mica_cptr_t t = mt_spawn_named(name, fn, arg, prio);
+    if (cpu)
+        mt_assert_err(mica_tcb_set_affinity(t, cpu), MICA_NO_ERROR);
+    return t;
+}
+
+/* Wait on the host clock (task code may sleep; the CPU stays ours). */
+static void sleep_ms(unsigned ms)
+{
+    struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
+/* Spin until *p != 0 or about 10 s pass; the value. */
+static unsigned long wait_nonzero(unsigned long *p)
+{
+    for (int i = 0; i < 10000; i++) {
+        unsigned long v = LOAD(*p);
+        if (v)
+            return v;
+        sleep_ms(1);
+    }
+    return 0;
+}
+
+/* --- every CPU runs threads ------------------------------------------------------- */
+
+static unsigned long seen_cpu[MICA_MAX_CPUS];
+static mica_cptr_t done_ntfn;
+
+static void record_cpu(mica_word_t i)
+{
+    STORE(seen_cpu[i], (unsigned long)mica_sim_cpu() + 1);
+    mica_signal(done_ntfn);
+}
+
+static void every_cpu_task(const mica_bootinfo_t *bi)
+{
+    (void)bi;
+    done_ntfn = mt_make(MICA_NOTIFICATION_OBJECT, 0);
+    memset(seen_cpu, 0, sizeof seen_cpu);
+    ck_assert_uint_eq(mica_sim_cpu(), 0);           /* the root task starts on CPU 0 */
+    for (unsigned c = 0; c < ncpus_run; c++)
+        spawn_on(c, "worker", record_cpu, c, 100);
+    for (unsigned n = 0; n < ncpus_run; ) {
+        mica_word_t badge;
+        mica_wait(done_ntfn, &badge);
+        n = 0;
+        for (unsigned c = 0; c < ncpus_run; c++)
+            n += LOAD(seen_cpu[c]) != 0;
+    }
+    for (unsigned c = 0; c < ncpus_run; c++)
+        ck_assert_msg(LOAD(seen_cpu[c]) == c + 1, "the thread for CPU %u ran on CPU %lu", c,
+                      LOAD(seen_cpu[c]) - 1);
+}
+
+START_TEST(a_thread_runs_on_each_cpu_it_is_given_MULTICORE0001)
+{
+    mica_run_result_t r = run_on(2, every_cpu_task);
+    ck_assert_uint_gt(r.cpu[1].kernel_entries, 0);
+    r = run_on(4, every_cpu_task);
+    for (unsigned c = 0; c < 4; c++)
+        ck_assert_uint_gt(r.cpu[c].kernel_entries, 0);
+}
+END_TEST
+
+/* --- task code runs in parallel ---------------------------------------------------- */
+
+static unsigned long go, started_flag, spins;
+
+static void wait_for_go(mica_word_t arg)
+{
+    (void)arg;
+    STORE(started_flag, 1);
+    while (!LOAD(go))       /* on one CPU this would never end: the root never blocks */
+        ADD(spins, 1);
+}
+
+static void parallel_task(const mica_bootinfo_t *bi)
+{
+    (void)bi;
+    STORE(go, 0);
+    STORE(started_flag, 0);
+    spawn_on(1, "spinner", wait_for_go, 0, 100);
+    /* The root (priority 255, CPU 0) never blocks while the spinner starts on CPU 1. */
+    ck_assert_msg(wait_nonzero(&started_flag), "the thread on CPU 1 never ran");
+    STORE(go, 1);
+}
+
+START_TEST(task_code_on_two_cpus_runs_at_the_same_time)
+{
+    run_on(2, parallel_task);
+}
+END_TEST
+
+/* --- taking a running thread from another CPU ---------------------------------- */
+
+static unsigned long counter;
+
+static void count_forever(mica_word_t arg)
+{
+    (void)arg;
+    for (;;)
+        ADD(counter, 1);
+}
+
+/* The counter stops moving (within a bounded wait): its thread is not running. */
+static int counter_stopped(void)
+{
+    for (int tries = 0; tries < 200; tries++) {
+        unsigned long a = LOAD(counter);
+        sleep_ms(5);
+        if (LOAD(counter) == a)
+            return 1;
+    }
+    return 0;
+}
+
+static void suspend_remote_task(const mica_bootinfo_t *bi)
+{
+    (void)bi;
+    STORE(counter, 0);
+    mica_cptr_t t = spawn_on(1, "counter", count_forever, 0, 100);
+    ck_assert(wait_nonzero(&counter));
+    mt_assert_err(mica_tcb_suspend(t), MICA_NO_ERROR);
+    ck_assert_uint_eq(mt_thread_state(t), MICA_THREAD_INACTIVE);
+    ck_assert_msg(counter_stopped(), "the suspended thread kept running on CPU 1");
+    unsigned long before = LOAD(counter);
+    sleep_ms(20);
+    ck_assert_uint_eq(LOAD(counter), before);
+    /* Resumed, it goes on counting where it stopped. */
+    mt_assert_err(mica_tcb_resume(t), MICA_NO_ERROR);
+    for (int i = 0; i < 2000 && LOAD(counter) == before; i++)
+        sleep_ms(1);
+    ck_assert_uint_gt(LOAD(counter), before);
+    /* Suspended for good: the run can end. */
+    mt_assert_err(mica_tcb_suspend(t), MICA_NO_ERROR);
+    ck_assert(counter_stopped());
+}
+
+START_TEST(suspend_and_resume_of_a_thread_running_on_another_cpu_MULTICORE0002)
+{
+    mica_run_result_t r = run_on(2, suspend_remote_task);
+    ck_assert_uint_gt(r.cpu[1].ipis, 0);
+}
+END_TEST
+
+static unsigned long after_delete;
+
+static void note_and_exit(mica_word_t arg)
+{
+    (void)arg;
+    STORE(after_delete, (unsigned long)mica_sim_cpu() + 1);
+    mica_signal(done_ntfn);
+}
+
+static void delete_remote_task(const mica_bootinfo_t *bi)
+{
+    (void)bi;
+    STORE(counter, 0);
+    STORE(after_delete, 0);
+    done_ntfn = mt_make(MICA_NOTIFICATION_OBJECT, 0);
+    mica_cptr_t t = spawn_on(1, "victim", count_forever, 0, 100);
+    ck_assert(wait_nonzero(&counter));
+    mt_assert_err(mica_cnode_delete(CNODE, t, DEPTH), MICA_NO_ERROR);
+    ck_assert_msg(counter_stopped(), "the deleted thread kept running on CPU 1");
+    /* CPU 1 goes on with other threads, and its memory can be used again. */
+    spawn_on(1, "next", note_and_exit, 0, 100);
+    mica_word_t badge;
+    mica_wait(done_ntfn, &badge);
+    ck_assert_uint_eq(LOAD(after_delete), 2);
+}
+
+START_TEST(delete_of_a_thread_running_on_another_cpu_MULTICORE0003)
+{
+    run_on(2, delete_remote_task);
+}
+END_TEST
+
+/* --- migrating a running thread ---------------------------------------------------- */
+
+static unsigned long where;
+
+static void report_where(mica_word_t arg)
+{
+    (void)arg;
+    /* Spin on CPU 1 until the thread finds itself on CPU 0. */
+    for (;;) {
+        unsigned c = mica_sim_cpu();
+        STORE(where, (unsigned long)c + 1);
+        if (c == 0)
+            break;
+    }
+    mica_signal(done_ntfn);
+}
+
+static void migrate_task(const mica_bootinfo_t *bi)
+{
+    (void)bi;
+    STORE(where, 0);
+    done_ntfn = mt_make(MICA_NOTIFICATION_OBJECT, 0);
+    mica_cptr_t t = spawn_on(1, "mover", report_where, 0, 100);
+    while (wait_nonzero(&where) != 2)
+        ;
+    mt_assert_err(mica_tcb_set_affinity(t, 0), MICA_NO_ERROR);
+    mica_word_t badge;
+    mica_wait(done_ntfn, &badge);       /* lets it run here, on CPU 0 */
+    ck_assert_uint_eq(LOAD(where), 1);
+}
+
+START_TEST(set_affinity_moves_a_running_thread_to_another_cpu)
+{
+    run_on(2, migrate_task);
+}
+END_TEST
+
+static void affinity_errors_task(const mica_bootinfo_t *bi)
+{
+    (void)bi;
+    mica_cptr_t t = mt_spawn(record_cpu, 0, 0);
+    mt_assert_err(mica_tcb_set_affinity(t, 2), MICA_ILLEGAL_OPERATION);
+    mt_assert_err(mica_tcb_set_affinity(t, ~0ul), MICA_ILLEGAL_OPERATION);
+    mt_assert_err(mica_tcb_set_affinity(t, 1), MICA_NO_ERROR);
+    mt_assert_err(mica_tcb_suspend(t), MICA_NO_ERROR);
+}
+
+START_TEST(set_affinity_to_a_cpu_beyond_the_configured_ones_is_illegal)
+{
+    run_on(2, affinity_errors_task);
+}
+END_TEST
+
+/* --- IPC across CPUs --------------------------------------------------------------- */
+
+static mica_cptr_t ep;
+
+/* Answer x with x + 1 for ever. */
+static void increment_server(mica_word_t arg)
+{
+    (void)arg;
+    mica_word_t badge, m0 = 0;
+    mica_msginfo_t info = mica_recv_with_mrs(ep, &badge, &m0, NULL, NULL, NULL);
+    for (;;) {
+        m0 += 1 + badge * 1000000;
+        info = mica_reply_recv_with_mrs(ep, mica_msginfo_new(0, 0, 0, 1), &badge, &m0, NULL,
+                                        NULL, NULL);
+        (void)info;
+    }
+}
+
+static unsigned long calls_done[16];
+static mica_cptr_t client_ep[16];
+
+static void client(mica_word_t i)
+{
+    for (mica_word_t k = 0; k < 300; k++) {
+        mica_word_t m0 = k;
+        mica_call_with_mrs(client_ep[i], mica_msginfo_new(0, 0, 0, 1), &m0, NULL, NULL, NULL);
+        ck_assert_uint_eq(m0, k + 1 + i * 1000000);
+        ADD(calls_done[i], 1);
+    }
+    mica_signal(done_ntfn);
+}
+
+static void cross_cpu_call_task(const mica_bootinfo_t *bi)
+{
+    (void)bi;
+    ep = mt_make(MICA_ENDPOINT_OBJECT, 0);
+    mica_cptr_t server = spawn_on(1, "server", increment_server, 0, 200);
+    for (mica_word_t k = 0; k < 1000; k++) {
+        mica_word_t m0 = k;
+        mica_call_with_mrs(ep, mica_msginfo_new(0, 0, 0, 1), &m0, NULL, NULL, NULL);
+        ck_assert_uint_eq(m0, k + 1);
+    }
+    mt_assert_err(mica_tcb_suspend(server), MICA_NO_ERROR);
+}
+
+START_TEST(call_and_reply_recv_between_two_cpus)
+{
+    mica_run_result_t r = run_on(2, cross_cpu_call_task);
+    ck_assert_uint_ge(r.ipcs, 2000);
+    ck_assert_uint_gt(r.cpu[1].context_switches, 0);
+}
+END_TEST
+
+/* Many clients on two CPUs, one server; root moves threads between CPUs meanwhile. */
+static void stress_task_common(int move)
+{
+    ep = mt_make(MICA_ENDPOINT_OBJECT, 0);
+    done_ntfn = mt_make(MICA_NOTIFICATION_OBJECT, 0);
+    mica_cptr_t server = spawn_on(1, "server", increment_server, 0, 150);
+    const unsigned n = 8;
+    mica_cptr_t clients[16];
+    memset(calls_done, 0, sizeof calls_done);
+    for (unsigned i = 0; i < n; i++) {
+        client_ep[i] = mt_slot();
+        mt_assert_err(mica_cnode_mint(CNODE, client_ep[i], DEPTH, CNODE, ep, DEPTH,
+                                      MICA_ALL_RIGHTS, i), MICA_NO_ERROR);
+        clients[i] = spawn_on(i % 2, "client", client, i, 100);
+    }
+    unsigned finished = 0, round = 0;
+    /* Below the clients, the root runs on CPU 0 only when they leave it free. */
+    if (move)
+        mt_assert_err(mica_tcb_set_priority(MICA_CAP_INIT_TCB, MICA_CAP_INIT_TCB, 50), MICA_NO_ERROR);
+    while (finished < n) {
+        if (move) {
+            /* Migrate the server and a client under load. */
+            mt_assert_err(mica_tcb_set_affinity(server, round % 2), MICA_NO_ERROR);
+            mt_assert_err(mica_tcb_set_affinity(clients[round % n], (round / 2) % 2), MICA_NO_ERROR);
+            round++;
+            sleep_ms(1);
+        } else {
+            mica_word_t badge;
+            mica_wait(done_ntfn, &badge);
+        }
+        finished = 0;
+        for (unsigned i = 0; i < n; i++)
+            finished += LOAD(calls_done[i]) == 300;
+    }
+    mt_assert_err(mica_tcb_suspend(server), MICA_NO_ERROR);
+    if (move)
+        ck_assert_uint_gt(round, 0);
+}
+
+static void stress_task(const mica_bootinfo_t *bi)
+{
+    (void)bi;
+    stress_task_common(0);
+}
+
+static void move_task(const mica_bootinfo_t *bi)
+{
+    (void)bi;
+    stress_task_common(1);
+}
+
+START_TEST(many_clients_on_two_cpus_against_one_server_MULTICORE0004)
+{
+    mica_run_result_t r = run_on(2, stress_task);
+    ck_assert_uint_ge(r.ipcs, 8 * 300 * 2);
+}
+END_TEST
+
+START_TEST(affinity_moves_under_ipc_load_MULTICORE0005)
+{
+    run_on(2, move_task);
+}
+END_TEST
+
+/* --- the real clock: each CPU has its own timer ----------------------------------- */
+
+static unsigned long progress[2];
+
+static void spin_and_count(mica_word_t i)
+{
+    while (!LOAD(go))
+        ADD(progress[i], 1);
+}
+
+static void real_clock_task(const mica_bootinfo_t *bi)
+{
+    (void)bi;
+    STORE(go, 0);
+    memset(progress, 0, sizeof progress);
+    /* Two busy threads of one priority on CPU 1: only its timer lets both run. */
+    mica_cptr_t a = spawn_on(1, "spin-a", spin_and_count, 0, 100);
+    mica_cptr_t b = spawn_on(1, "spin-b", spin_and_count, 1, 100);
+    ck_assert(wait_nonzero(&progress[0]));
+    ck_assert(wait_nonzero(&progress[1]));
+    STORE(go, 1);
+    (void)a; (void)b;
+}
+
+START_TEST(the_real_clock_preempts_busy_threads_on_each_cpu)
+{
+    mica_config_t cfg;
+    smp_config(&cfg, 2);
+    cfg.clock = MICA_CLOCK_REAL;
+    ncpus_run = 2;
+    mica_run_result_t r = mt_run_cfg(&cfg, real_clock_task);
+    ck_assert_msg(r.reason == MICA_STOP_IDLE, "%s", r.message);
+}
+END_TEST
+
+/* --- configuration ------------------------------------------------------------------ */
+
+static void never(const mica_bootinfo_t *bi, void *arg)
+{
+    (void)bi; (void)arg;
+    ck_abort_msg("a bad configuration ran");
+}
+
+START_TEST(cpus_outside_1_to_8_are_a_bad_configuration)
+{
+    mica_config_t cfg;
+    mica_run_result_t r;
+    smp_config(&cfg, 0);
+    ck_assert_int_eq(mica_run(&cfg, never, NULL, &r), -EINVAL);
+    cfg.cpus = MICA_MAX_CPUS + 1;
+    ck_assert_int_eq(mica_run(&cfg, never, NULL, &r), -EINVAL);
+}
+END_TEST
+
+/* A run with 1 CPU after runs with several is the plain deterministic machine again. */
+START_TEST(one_cpu_after_several_is_the_single_cpu_machine)
+{
+    run_on(2, every_cpu_task);
+    mica_run_result_t r = run_on(1, every_cpu_task);
+    ck_assert_uint_eq(r.cpu[0].ipis, 0);
+}
+END_TEST
+
+static Suite *smp_suite(void)
+{
+    Suite *s = suite_create("smp");
+    /* One TCase per test: CK_RUN_CASE=<test name> runs one. */
+#define SMP_TEST(t) tcase_add_test(mt_tcase(s, #t), t)
+    SMP_TEST(a_thread_runs_on_each_cpu_it_is_given_MULTICORE0001);
+    SMP_TEST(task_code_on_two_cpus_runs_at_the_same_time);
+    SMP_TEST(suspend_and_resume_of_a_thread_running_on_another_cpu_MULTICORE0002);
+    SMP_TEST(delete_of_a_thread_running_on_another_cpu_MULTICORE0003);
+    SMP_TEST(set_affinity_moves_a_running_thread_to_another_cpu);
+    SMP_TEST(set_affinity_to_a_cpu_beyond_the_configured_ones_is_illegal);
+    SMP_TEST(call_and_reply_recv_between_two_cpus);
+    SMP_TEST(many_clients_on_two_cpus_against_one_server_MULTICORE0004);
+    SMP_TEST(affinity_moves_under_ipc_load_MULTICORE0005);
+    SMP_TEST(the_real_clock_preempts_busy_threads_on_each_cpu);
+    SMP_TEST(cpus_outside_1_to_8_are_a_bad_configuration);
+    SMP_TEST(one_cpu_after_several_is_the_single_cpu_machine);
+    return s;
+}
+
+MICA_TEST_MAIN(smp_suite)
