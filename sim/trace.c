@@ -84,10 +84,14 @@ static unsigned long tid_of(hw_word_t tcb)
     return (unsigned long)(tcb >> 11);
 }
 
+/* With several CPUs each CPU is a process of the trace; threads appear under the CPU they ran on. */
+static unsigned pid;
+static unsigned cpus_seen;      /* bit per CPU that had an event: each gets its process name */
+
 static void json_name_thread(hw_word_t t, const char *name)
 {
     json_begin();
-    fprintf(json, "{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":0,\"tid\":%lu,\"args\":{\"name\":", tid_of(t));
+    fprintf(json, "{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":%u,\"tid\":%lu,\"args\":{\"name\":", pid, tid_of(t));
     json_str(json, name);
     fputs("}}", json);
 }
@@ -95,35 +99,37 @@ static void json_name_thread(hw_word_t t, const char *name)
 static void json_event(const hw_trace_event_t *ev)
 {
     unsigned long ts = seq;
+    pid = ev->cpu & 7;
+    cpus_seen |= 1u << pid;
     switch (ev->kind) {
     case HW_TRACE_SWITCH:
         if (running[ev->cpu & 7]) {
             json_begin();
-            fprintf(json, "{\"ph\":\"E\",\"pid\":0,\"tid\":%lu,\"ts\":%lu}", tid_of(running[ev->cpu & 7]), ts);
+            fprintf(json, "{\"ph\":\"E\",\"pid\":%u,\"tid\":%lu,\"ts\":%lu}", pid, tid_of(running[ev->cpu & 7]), ts);
         }
         json_name_thread(ev->peer, ev->peer_name);
         json_begin();
-        fprintf(json, "{\"ph\":\"B\",\"name\":\"running\",\"cat\":\"sched\",\"pid\":0,\"tid\":%lu,\"ts\":%lu}",
-                tid_of(ev->peer), ts);
+        fprintf(json, "{\"ph\":\"B\",\"name\":\"running\",\"cat\":\"sched\",\"pid\":%u,\"tid\":%lu,\"ts\":%lu}",
+                pid, tid_of(ev->peer), ts);
         running[ev->cpu & 7] = ev->peer;
         return;
     case HW_TRACE_IPC:
         flow_id++;
         json_begin();
-        fprintf(json, "{\"ph\":\"s\",\"name\":\"ipc\",\"cat\":\"ipc\",\"id\":%lu,\"pid\":0,\"tid\":%lu,\"ts\":%lu}",
-                flow_id, tid_of(ev->thread), ts);
+        fprintf(json, "{\"ph\":\"s\",\"name\":\"ipc\",\"cat\":\"ipc\",\"id\":%lu,\"pid\":%u,\"tid\":%lu,\"ts\":%lu}",
+                flow_id, pid, tid_of(ev->thread), ts);
         json_begin();
         fprintf(json, "{\"ph\":\"i\",\"s\":\"t\",\"name\":");
         json_str(json, ev->op);
-        fprintf(json, ",\"cat\":\"ipc\",\"pid\":0,\"tid\":%lu,\"ts\":%lu,\"args\":{\"to\":", tid_of(ev->thread), ts);
+        fprintf(json, ",\"cat\":\"ipc\",\"pid\":%u,\"tid\":%lu,\"ts\":%lu,\"args\":{\"cpu\":%u,\"to\":", pid, tid_of(ev->thread), ts, pid);
         json_str(json, ev->peer_name);
         fprintf(json, ",\"endpoint\":\"0x%lx\",\"badge\":%lu,\"label\":%lu,\"length\":%lu}}",
                 (unsigned long)ev->object, (unsigned long)ev->badge, (unsigned long)ev->label,
                 (unsigned long)ev->length);
         json_name_thread(ev->peer, ev->peer_name);
         json_begin();
-        fprintf(json, "{\"ph\":\"f\",\"name\":\"ipc\",\"cat\":\"ipc\",\"id\":%lu,\"pid\":0,\"tid\":%lu,\"ts\":%lu}",
-                flow_id, tid_of(ev->peer), ts + 1);
+        fprintf(json, "{\"ph\":\"f\",\"name\":\"ipc\",\"cat\":\"ipc\",\"id\":%lu,\"pid\":%u,\"tid\":%lu,\"ts\":%lu}",
+                flow_id, pid, tid_of(ev->peer), ts + 1);
         return;
     default:
         break;
@@ -131,9 +137,9 @@ static void json_event(const hw_trace_event_t *ev)
     json_begin();
     fprintf(json, "{\"ph\":\"i\",\"s\":\"t\",\"name\":");
     json_str(json, ev->op);
-    fprintf(json, ",\"cat\":\"%s\",\"pid\":0,\"tid\":%lu,\"ts\":%lu,\"args\":{\"object\":\"0x%lx\"",
+    fprintf(json, ",\"cat\":\"%s\",\"pid\":%u,\"tid\":%lu,\"ts\":%lu,\"args\":{\"cpu\":%u,\"object\":\"0x%lx\"",
             ev->kind == HW_TRACE_FAULT ? "fault" : ev->kind == HW_TRACE_ERROR ? "error" : "kernel",
-            tid_of(ev->thread), ts, (unsigned long)ev->object);
+            pid, tid_of(ev->thread), ts, pid, (unsigned long)ev->object);
     if (ev->kind == HW_TRACE_ERROR)
         fprintf(json, ",\"error\":\"%s\"", mica_error_name((mica_error_t)ev->result));
     if (ev->detail) {
@@ -145,7 +151,10 @@ static void json_event(const hw_trace_event_t *ev)
 
 static void text_event(FILE *f, const hw_trace_event_t *ev)
 {
-    fprintf(f, "[t=%lu] ", (unsigned long)ev->time);
+    if (sim_smp)
+        fprintf(f, "[t=%lu cpu%u] ", (unsigned long)ev->time, ev->cpu);
+    else
+        fprintf(f, "[t=%lu] ", (unsigned long)ev->time);
     switch (ev->kind) {
     case HW_TRACE_SYSCALL:
         fprintf(f, "%s: %s cptr=0x%lx label=%lu len=%lu\n", ev->thread_name, ev->op,
@@ -308,10 +317,16 @@ void trace_close(void)
         for (unsigned c = 0; c < 8; c++)
             if (running[c]) {
                 json_begin();
-                fprintf(json, "{\"ph\":\"E\",\"pid\":0,\"tid\":%lu,\"ts\":%lu}", tid_of(running[c]), seq + 2);
+                fprintf(json, "{\"ph\":\"E\",\"pid\":%u,\"tid\":%lu,\"ts\":%lu}", c, tid_of(running[c]), seq + 2);
             }
-        json_begin();
-        fputs("{\"ph\":\"M\",\"name\":\"process_name\",\"pid\":0,\"args\":{\"name\":\"cpu0\"}}\n]\n", json);
+        for (unsigned c = 0; c < 8; c++)
+            if (c == 0 || (cpus_seen & (1u << c))) {
+                json_begin();
+                fprintf(json, "{\"ph\":\"M\",\"name\":\"process_name\",\"pid\":%u,\"args\":{\"name\":\"cpu%u\"}}",
+                        c, c);
+            }
+        fputs("\n]\n", json);
+        cpus_seen = 0;
         fclose(json);
         json = NULL;
     }

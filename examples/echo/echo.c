@@ -12,6 +12,7 @@
  * length in bytes, the words follow. The server echoes it in capitals.
  *
  *   mica run echo --trace echo.json     then open echo.json in ui.perfetto.dev
+ *   mica run echo --cpus 2 --trace echo.json   clients on both CPUs, one track group per CPU
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -106,8 +107,12 @@ void example_echo_root(const mica_bootinfo_t *bi, void *arg)
     for (mica_word_t b = 1; b <= CLIENTS; b++) {
         char name[16];
         snprintf(name, sizeof name, "client%lu", (unsigned long)b);
-        if (!client_ep[b] || !mica_thread_spawn(&env, name, client, b, 100))
+        mica_cptr_t tcb = client_ep[b] ? mica_thread_spawn(&env, name, client, b, 100) : 0;
+        if (!tcb)
             printf("echo: cannot start %s: %s\n", name, mica_error_name(env.error));
+        /* With several CPUs (mica run echo --cpus 2) the clients are spread over them. */
+        else if (bi->num_nodes > 1)
+            mica_tcb_set_affinity(tcb, b % bi->num_nodes);
     }
     printf("root: started a server and %d clients; the root task is done\n", CLIENTS);
 }

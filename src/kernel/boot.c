@@ -171,7 +171,7 @@ int kernel_boot(const hw_boot_params_t *p)
     bi->untyped.end = next;
     bi->empty = (mica_slot_region_t){ next, BIT(radix) };
     bi->node_id = 0;
-    bi->num_nodes = 1;
+    bi->num_nodes = ks.num_cpus;     /* seL4: numNodes, the CPUs */
     bi->ipc_buffer = ROOT_IPCBUF_VADDR;
     bi->init_cnode_size_bits = radix;
     bi->stack_vaddr = ROOT_STACK_VADDR;

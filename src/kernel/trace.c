@@ -16,7 +16,7 @@ static const char *name_of(paddr_t t)
 static void emit(hw_trace_event_t *ev)
 {
     ev->time = ks.time;
-    ev->cpu = 0;
+    ev->cpu = ks.cur_cpu;
     if (ev->thread)
         ev->thread_name = name_of(ev->thread);
     if (ev->peer)
