@@ -330,6 +330,98 @@ static void ipc_root(const mica_bootinfo_t *bi, void *arg)
     }
 }
 
+/* The server of ipc_root on CPU 1, the client (the root) on CPU 0. */
+static void cross_cpu_root(const mica_bootinfo_t *bi, void *arg)
+{
+    (void)arg;
+    boot = bi;
+    next_free = bi->empty.start;
+    bench_ep = make(MICA_ENDPOINT_OBJECT, 0);
+    mica_cptr_t server = spawn(echo_server, 0, 254);
+    mica_tcb_set_affinity(server, 1);
+    mica_msginfo_t tag = mica_msginfo_new(1, 0, 0, 1);
+    for (int r = -1; r < sample_reps; r++) {
+        unsigned long n = r < 0 ? sample_iters / 10 + 1 : sample_iters;
+        double t0 = now_ns();
+        mica_word_t m0 = 1;
+        for (unsigned long i = 0; i < n; i++)
+            mica_call_with_mrs(bench_ep, tag, &m0, NULL, NULL, NULL);
+        if (r >= 0)
+            samples[r] = (now_ns() - t0) / (double)n;
+    }
+    mica_tcb_suspend(server);
+}
+
+/*
+ * Two independent client/server pairs; per round trip of both together.
+ * arg = CPUs: with 2 the second pair runs on CPU 1, so the pairs can run
+ * at the same time on two host cores.
+ */
+static mica_cptr_t par_ep[2], par_start[2], par_done;
+static unsigned long par_n, par_finished;
+
+/* Some work per request (about half a microsecond here), as a real server does. */
+static mica_word_t serve(mica_word_t x)
+{
+    for (int k = 0; k < 256; k++)
+        x = x * 6364136223846793005ull + 1442695040888963407ull;
+    return x;
+}
+
+static void par_server(mica_word_t i)
+{
+    mica_word_t badge, m0 = 0;
+    mica_recv_with_mrs(par_ep[i], &badge, &m0, NULL, NULL, NULL);
+    for (;;) {
+        m0 = serve(m0);
+        mica_reply_recv_with_mrs(par_ep[i], mica_msginfo_new(0, 0, 0, 1), &badge, &m0, NULL, NULL, NULL);
+    }
+}
+
+static void par_client(mica_word_t i)
+{
+    mica_msginfo_t tag = mica_msginfo_new(1, 0, 0, 1);
+    for (;;) {
+        mica_wait(par_start[i], NULL);
+        unsigned long n = __atomic_load_n(&par_n, __ATOMIC_SEQ_CST);
+        mica_word_t m0 = 1;
+        for (unsigned long k = 0; k < n; k++)
+            mica_call_with_mrs(par_ep[i], tag, &m0, NULL, NULL, NULL);
+        __atomic_add_fetch(&par_finished, 1, __ATOMIC_SEQ_CST);
+        mica_signal(par_done);
+    }
+}
+
+static void parallel_root(const mica_bootinfo_t *bi, void *arg)
+{
+    unsigned cpus = (unsigned)(long)arg;
+    boot = bi;
+    next_free = bi->empty.start;
+    par_done = make(MICA_NOTIFICATION_OBJECT, 0);
+    for (int i = 0; i < 2; i++) {
+        par_ep[i] = make(MICA_ENDPOINT_OBJECT, 0);
+        par_start[i] = make(MICA_NOTIFICATION_OBJECT, 0);
+        mica_cptr_t s = spawn(par_server, (mica_word_t)i, 200);
+        mica_cptr_t c = spawn(par_client, (mica_word_t)i, 100);
+        if (cpus > 1 && i == 1) {
+            mica_tcb_set_affinity(s, 1);
+            mica_tcb_set_affinity(c, 1);
+        }
+    }
+    for (int r = -1; r < sample_reps; r++) {
+        unsigned long n = r < 0 ? sample_iters / 10 + 1 : sample_iters;
+        __atomic_store_n(&par_n, n, __ATOMIC_SEQ_CST);
+        __atomic_store_n(&par_finished, 0, __ATOMIC_SEQ_CST);
+        double t0 = now_ns();
+        mica_signal(par_start[0]);
+        mica_signal(par_start[1]);
+        while (__atomic_load_n(&par_finished, __ATOMIC_SEQ_CST) < 2)
+            mica_wait(par_done, NULL);
+        if (r >= 0)
+            samples[r] = (now_ns() - t0) / (double)(2 * n);
+    }
+}
+
 static mica_cptr_t bench_ntfn;
 
 static void signaller(mica_word_t arg)
@@ -591,6 +683,8 @@ static void invariants_root(const mica_bootinfo_t *bi, void *arg)
 }
 
 /* Run one in-system case. */
+static unsigned bench_cpus;     /* CPUs for the next in-system case, 0 = 1 */
+
 static void measure_system(const char *name, mica_root_task_fn root, void *arg, unsigned long iters,
                            int reps, const char *note)
 {
@@ -606,6 +700,7 @@ static void measure_system(const char *name, mica_root_task_fn root, void *arg, 
     cfg.phys_mem_bytes = sim_mem ? sim_mem : 256ul << 20;
     cfg.timeslice_ticks = 1u << 30;   /* no round-robin noise */
     cfg.root_cnode_bits = root_bits ? root_bits : 12;
+    cfg.cpus = bench_cpus ? bench_cpus : 1;
     sample_iters = iters;
     sample_reps = reps;
     if (mica_run(&cfg, root, arg, &res) != 0) {
@@ -693,6 +788,14 @@ int main(int argc, char **argv)
                    "server in another VSpace");
     measure_system("ipc_cap_transfer_rt", cap_root, NULL, 100000, 9,
                    "Call carrying one cap + server deletes it + reply");
+    bench_cpus = 2;
+    measure_system("ipc_call_replyrecv_rt_cross_cpu", cross_cpu_root, NULL, 20000, 9,
+                   "client on CPU 0, server on CPU 1 (IPI each way)");
+    measure_system("ipc_parallel_rt_2cpus", parallel_root, (void *)2l, 200000, 9,
+                   "two client/server pairs with work, one per CPU");
+    bench_cpus = 0;
+    measure_system("ipc_parallel_rt_1cpu", parallel_root, (void *)1l, 200000, 9,
+                   "the same two pairs on one CPU");
     measure_system("revoke_per_cap_1k", revoke_root, (void *)1000ul, 1, 9, "per descendant");
     sim_mem = 1ul << 30;
     measure_system("revoke_per_cap_1m", revoke_root, (void *)1000000ul, 1, quick ? 1 : 3,
@@ -723,6 +826,9 @@ int main(int argc, char **argv)
         printf("\nipc_call_replyrecv_rt / ctx_switch_rt = %.2f (target <= 4)\n", ipc / sw);
     if (ipc > 0 && pipe_ > 0)
         printf("pipe_rt / ipc_call_replyrecv_rt = %.1f (target >= 100)\n", pipe_ / ipc);
+    double p1 = find("ipc_parallel_rt_1cpu"), p2 = find("ipc_parallel_rt_2cpus");
+    if (p1 > 0 && p2 > 0)
+        printf("two independent IPC pairs: 2 CPUs vs 1 CPU throughput speedup = %.2f\n", p1 / p2);
     double r1k = find("revoke_per_cap_1k"), r1m = find("revoke_per_cap_1m");
     if (r1k > 0 && r1m > 0)
         printf("revoke_per_cap_1m / revoke_per_cap_1k = %.2f (target <= 2); whole 1M revoke %.3f s "

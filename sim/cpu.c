@@ -26,7 +26,6 @@
 struct sim_cpu sim_cpus[SIM_MAX_CPUS];
 unsigned sim_ncpus = 1;
 int sim_smp;
-static pthread_mutex_t bkl = PTHREAD_MUTEX_INITIALIZER;
 static __thread struct sim_cpu *self_tls __attribute__((tls_model("initial-exec")));
 
 /*
@@ -51,16 +50,63 @@ unsigned mica_sim_cpu(void)
     return sim_smp ? sim_self()->id : 0;
 }
 
+/*
+ * ThreadSanitizer follows contexts as fibers and would call a mutex locked
+ * by one context and unlocked by the next "unlocked by a wrong thread"; its
+ * builds use a lock made of atomics, which it reasons about by their
+ * acquire/release order instead.
+ */
+#if defined(__SANITIZE_THREAD__)
+#define MICA_CPU_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define MICA_CPU_TSAN 1
+#endif
+#endif
+#ifdef MICA_CPU_TSAN
+#include <sched.h>
+static int bkl_word;
+#else
+static pthread_mutex_t bkl = PTHREAD_MUTEX_INITIALIZER;
+#endif
+
 void sim_kernel_lock(void)
 {
-    if (sim_smp)
-        pthread_mutex_lock(&bkl);
+    if (!sim_smp)
+        return;
+#ifdef MICA_CPU_TSAN
+    while (__atomic_exchange_n(&bkl_word, 1, __ATOMIC_ACQUIRE))
+        sched_yield();
+#else
+    pthread_mutex_lock(&bkl);
+#endif
 }
 
 void sim_kernel_unlock(void)
 {
-    if (sim_smp)
-        pthread_mutex_unlock(&bkl);
+    if (!sim_smp)
+        return;
+#ifdef MICA_CPU_TSAN
+    __atomic_store_n(&bkl_word, 0, __ATOMIC_RELEASE);
+#else
+    pthread_mutex_unlock(&bkl);
+#endif
+}
+
+/*
+ * An idle CPU spins this many rounds for an IPI before it sleeps: waking a
+ * sleeping host thread costs tens of microseconds, which a cross-CPU Call
+ * would pay twice per round trip (bench: ipc_call_replyrecv_rt_cross_cpu).
+ */
+#define IDLE_SPIN_ROUNDS 20000
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__)
+    __asm__ volatile("pause");
+#elif defined(__aarch64__)
+    __asm__ volatile("yield");
+#endif
 }
 
 void hw_ipi(unsigned cpu)
@@ -69,21 +115,30 @@ void hw_ipi(unsigned cpu)
         return;
     struct sim_cpu *c = &sim_cpus[cpu];
     pthread_mutex_lock(&c->wait_lock);
-    c->ipi = 1;
-    pthread_cond_signal(&c->wait_cond);
+    __atomic_store_n(&c->ipi, 1, __ATOMIC_RELEASE);
+    int waiting = c->waiting;
+    if (waiting)
+        pthread_cond_signal(&c->wait_cond);
     pthread_mutex_unlock(&c->wait_lock);
-    if (c->started)
+    /* Not idle: it runs task code (or is on its way into the kernel) - interrupt it. */
+    if (!waiting && __atomic_load_n(&c->started, __ATOMIC_ACQUIRE))
         pthread_kill(c->thread, SIM_IPI_SIGNAL);
 }
 
 void hw_cpu_wait(void)
 {
     struct sim_cpu *c = sim_self();
+    pthread_mutex_lock(&c->wait_lock);
+    c->waiting = 1;
+    pthread_mutex_unlock(&c->wait_lock);
     sim_kernel_unlock();
+    for (int i = 0; i < IDLE_SPIN_ROUNDS && !__atomic_load_n(&c->ipi, __ATOMIC_ACQUIRE); i++)
+        cpu_relax();
     pthread_mutex_lock(&c->wait_lock);
     while (!c->ipi)
         pthread_cond_wait(&c->wait_cond, &c->wait_lock);
     c->ipi = 0;
+    c->waiting = 0;
     pthread_mutex_unlock(&c->wait_lock);
     sim_kernel_lock();
 }
@@ -111,6 +166,7 @@ static void *cpu_main(void *arg)
 {
     struct sim_cpu *c = arg;
     self_tls = c;
+    ctx_cpu_attach(c->id);
     sigset_t none;
     sigemptyset(&none);
     pthread_sigmask(SIG_SETMASK, &none, NULL);
@@ -142,11 +198,11 @@ int sim_cpus_start(void)
         err = pthread_create(&sim_cpus[i].thread, &a, cpu_main, &sim_cpus[i]);
         pthread_attr_destroy(&a);
         if (!err)
-            sim_cpus[i].started = 1;
+            __atomic_store_n(&sim_cpus[i].started, 1, __ATOMIC_RELEASE);
     }
     pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (sim_smp)
-        sim_cpus[0].started = 1;    /* IPIs to CPU 0 signal this thread too */
+    if (sim_smp)    /* IPIs to CPU 0 signal this thread too */
+        __atomic_store_n(&sim_cpus[0].started, 1, __ATOMIC_RELEASE);
     if (err)
         fprintf(stderr, "mica: the host refused a thread for a CPU: %s\n", strerror(err));
     return err ? -1 : 0;
@@ -157,9 +213,9 @@ void sim_cpus_join(void)
     for (unsigned i = 1; i < sim_ncpus; i++)
         if (sim_cpus[i].started) {
             pthread_join(sim_cpus[i].thread, NULL);
-            sim_cpus[i].started = 0;
+            __atomic_store_n(&sim_cpus[i].started, 0, __ATOMIC_RELEASE);
         }
-    sim_cpus[0].started = 0;
+    __atomic_store_n(&sim_cpus[0].started, 0, __ATOMIC_RELEASE);
 }
 
 void sim_cpus_fini(void)

@@ -49,6 +49,21 @@
 #define MICA_CTX_UCONTEXT 1
 #endif
 
+/*
+ * ThreadSanitizer follows each context as a fiber: it must be told before
+ * every switch which stack the host thread is about to run on.
+ */
+#if defined(__SANITIZE_THREAD__)
+#define MICA_CTX_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define MICA_CTX_TSAN 1
+#endif
+#endif
+#ifdef MICA_CTX_TSAN
+#include <sanitizer/tsan_interface.h>
+#endif
+
 void mica_ctx_switch_asm(void **save_sp, void *load_sp);
 void mica_ctx_jump_asm(void *load_sp) __attribute__((noreturn));
 
@@ -69,6 +84,8 @@ struct ctx {
     size_t fpsize;
     unsigned char *stack_lo;    /* the stack of its last start (host or in a VSpace window) */
     size_t stack_size;
+    void *fiber;            /* ThreadSanitizer's fiber for it (MICA_CTX_TSAN) */
+    int own_fiber;          /* created here (not a CPU thread's own) */
 };
 
 #define FPBUF_BYTES 4096ul
@@ -113,6 +130,7 @@ int ctx_system_init(unsigned max_contexts)
     }
     for (unsigned i = 0; i < nctx; i++)
         ctxs[i].fpbuf = fpbufs + i * FPBUF_BYTES;
+    ctx_cpu_attach(0);              /* called on CPU 0's host thread */
     for (unsigned i = 0; i < sim_ncpus; i++) {
         ctxs[i].in_use = 1;         /* CPU i's idle loop */
         sim_cpus[i].cur = (int)i;
@@ -138,6 +156,11 @@ void ctx_system_destroy(void)
     for (unsigned i = 0; ctxs && i < nctx; i++)
         if (ctxs[i].stack)
             munmap(ctxs[i].stack, HOST_STACK_BYTES + GUARD_BYTES);
+#ifdef MICA_CTX_TSAN
+    for (unsigned i = 0; ctxs && i < nctx; i++)
+        if (ctxs[i].own_fiber)
+            __tsan_destroy_fiber(ctxs[i].fiber);
+#endif
     if (fpbufs)
         munmap(fpbufs, nctx * FPBUF_BYTES);
     fpbufs = NULL;
@@ -146,6 +169,32 @@ void ctx_system_destroy(void)
     ctxs = NULL;
     free_ids = NULL;
     nctx = nfree = 0;
+}
+
+/* Tell ThreadSanitizer the calling host thread now runs context `to`. */
+static inline void fiber_to(int to)
+{
+#ifdef MICA_CTX_TSAN
+    struct ctx *t = &ctxs[to];
+    if (!t->fiber) {
+        t->fiber = __tsan_create_fiber(0);
+        t->own_fiber = 1;
+    }
+    __tsan_switch_to_fiber(t->fiber, 0);
+#else
+    (void)to;
+#endif
+}
+
+/* CPU i's host thread runs its idle loop on context i (call on that thread). */
+void ctx_cpu_attach(unsigned i)
+{
+#ifdef MICA_CTX_TSAN
+    ctxs[i].fiber = __tsan_get_current_fiber();
+    ctxs[i].own_fiber = 0;
+#else
+    (void)i;
+#endif
 }
 
 int ctx_current(void)
@@ -311,6 +360,7 @@ void ctx_resume_saved(int id)
     c->saved_by_signal = 0;
     c->resume_in_task = 0;
     CUR = id;
+    fiber_to(id);
     ctx_sigreturn(c);
 }
 
@@ -323,6 +373,7 @@ static void switch_to_trapped(int from, struct ctx *t)
     if (back)
         return;         /* someone switched back to `from` */
     back = 1;
+    fiber_to((int)(t - ctxs));
     ctx_sigreturn(t);
 }
 
@@ -445,6 +496,7 @@ void hw_ctx_switch(int from, int to)
         if (from != to || !t->fresh) {
             t->fresh = 0;
             CUR = to;
+            fiber_to(to);
             if (t->resume_in_task) {
                 t->resume_in_task = 0;
                 t->saved_by_signal = 0;
@@ -479,6 +531,7 @@ void hw_ctx_switch(int from, int to)
         drain_pending();
         return;
     }
+    fiber_to(to);
 #ifndef MICA_CTX_UCONTEXT
     if (t->kind == CTX_ASM) {
         ctxs[from].kind = CTX_ASM;

@@ -40,7 +40,8 @@ struct sim_cpu {
     unsigned long ticks;            /* clock.c: real-clock ticks not yet taken (atomic) */
     pthread_mutex_t wait_lock;      /* hw_cpu_wait / hw_ipi */
     pthread_cond_t wait_cond;
-    int ipi;
+    int ipi;                        /* an IPI arrived (hw_ipi sets, hw_cpu_wait takes) */
+    int waiting;                    /* in hw_cpu_wait: an IPI needs no signal */
 };
 extern struct sim_cpu sim_cpus[SIM_MAX_CPUS];
 extern unsigned sim_ncpus;
@@ -62,6 +63,7 @@ void sim_cpus_fini(void);
 int  ctx_system_init(unsigned max_contexts);
 void ctx_system_destroy(void);
 int  ctx_current(void);
+void ctx_cpu_attach(unsigned cpu);
 
 /* Save the interrupted context of ctx (from a signal handler's ucontext). */
 struct ucontext_t;

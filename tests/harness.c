@@ -163,7 +163,25 @@ TCase *mt_tcase(Suite *s, const char *name)
     return tc;
 }
 
+static mica_word_t mt_thread_state_unlocked(mica_cptr_t tcb);
+
+/* The simulator's big kernel lock (sim/cpu.c): task code reading kernel state takes it. */
+void sim_kernel_lock(void);
+void sim_kernel_unlock(void);
+#include <signal.h>
+extern __thread volatile sig_atomic_t sim_in_kernel __attribute__((tls_model("initial-exec")));
+
 mica_word_t mt_thread_state(mica_cptr_t tcb)
+{
+    sim_in_kernel = 1;      /* no preemption while this thread holds the lock */
+    sim_kernel_lock();
+    mica_word_t st = mt_thread_state_unlocked(tcb);
+    sim_kernel_unlock();
+    sim_in_kernel = 0;
+    return st;
+}
+
+static mica_word_t mt_thread_state_unlocked(mica_cptr_t tcb)
 {
     cte_t *root_tcb_slots = (cte_t *)(hw_phys_base + ks.root_tcb);
     cap_t croot = root_tcb_slots[0].cap;
