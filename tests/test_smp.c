@@ -480,12 +480,18 @@ static Suite *smp_suite(void)
     SMP_TEST(task_code_on_two_cpus_runs_at_the_same_time);
 #ifndef MICA_TEST_TSAN
     SMP_TEST(suspend_and_resume_of_a_thread_running_on_another_cpu_MULTICORE0002);
+#else
+    (void)suspend_and_resume_of_a_thread_running_on_another_cpu_MULTICORE0002;
 #endif
 #ifndef MICA_TEST_TSAN
     SMP_TEST(delete_of_a_thread_running_on_another_cpu_MULTICORE0003);
+#else
+    (void)delete_of_a_thread_running_on_another_cpu_MULTICORE0003;
 #endif
 #ifndef MICA_TEST_TSAN
     SMP_TEST(set_affinity_moves_a_running_thread_to_another_cpu);
+#else
+    (void)set_affinity_moves_a_running_thread_to_another_cpu;
 #endif
     SMP_TEST(set_affinity_to_a_cpu_beyond_the_configured_ones_is_illegal);
     SMP_TEST(call_and_reply_recv_between_two_cpus);
@@ -493,6 +499,8 @@ static Suite *smp_suite(void)
     SMP_TEST(affinity_moves_under_ipc_load_MULTICORE0005);
 #ifndef MICA_TEST_TSAN
     SMP_TEST(the_real_clock_preempts_busy_threads_on_each_cpu);
+#else
+    (void)the_real_clock_preempts_busy_threads_on_each_cpu;
 #endif
     SMP_TEST(cpus_outside_1_to_8_are_a_bad_configuration);
     SMP_TEST(one_cpu_after_several_is_the_single_cpu_machine);
