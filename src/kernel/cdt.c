@@ -312,7 +312,11 @@ exception_t cte_revoke(cte_t *slot)
     paddr_t next;
     while ((next = mdb_next(slot)) != 0 && !cap_is_null(slot->cap) &&
            is_mdb_parent_of(slot, cte_at(next))) {
-        /* Large trees are memory-bound: start loading the slot after this one. */
+        /*
+         * Large trees are memory-bound: start loading the slot after this one.
+         * Looking further ahead does not help: the list is followed link by
+         * link, so a walk ahead waits for the same misses one at a time.
+         */
         paddr_t after = mdb_next(cte_at(next));
         if (after)
             __builtin_prefetch(cte_at(after), 1);

@@ -28,6 +28,7 @@ typedef word_t cptr_t;
 #define likely(x)   __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
 #define UNUSED      __attribute__((unused))
+#define ALWAYS_INLINE inline __attribute__((always_inline))
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 #define kassert(e) \

@@ -125,62 +125,6 @@ cte_t *cap_slots(cap_t c, word_t *n)
     }
 }
 
-/* seL4: sameRegionAs */
-bool same_region_as(cap_t a, cap_t b)
-{
-    switch (cap_type(a)) {
-    case MICA_CAP_TYPE_UNTYPED: {
-        word_t bbits = cap_region_bits(b);
-        if (bbits == 0)
-            return false;
-        paddr_t a_base = cap_obj(a), b_base = cap_region_base(b);
-        paddr_t a_top = a_base + MASK(cap_untyped_size_bits(a));
-        paddr_t b_top = b_base + MASK(bbits);
-        return a_base <= b_base && b_top <= a_top && b_base <= b_top;
-    }
-    case MICA_CAP_TYPE_ENDPOINT:
-    case MICA_CAP_TYPE_NOTIFICATION:
-    case MICA_CAP_TYPE_TCB:
-    case MICA_CAP_TYPE_REPLY:
-    case MICA_CAP_TYPE_PAGE_TABLE:
-    case MICA_CAP_TYPE_VSPACE:
-        return cap_type(b) == cap_type(a) && cap_obj(a) == cap_obj(b);
-    case MICA_CAP_TYPE_CNODE:
-        return cap_type(b) == MICA_CAP_TYPE_CNODE && cap_obj(a) == cap_obj(b) &&
-               cap_cnode_radix(a) == cap_cnode_radix(b);
-    case MICA_CAP_TYPE_IRQ_CONTROL:
-        return cap_type(b) == MICA_CAP_TYPE_IRQ_CONTROL || cap_type(b) == MICA_CAP_TYPE_IRQ_HANDLER;
-    case MICA_CAP_TYPE_IRQ_HANDLER:
-        return cap_type(b) == MICA_CAP_TYPE_IRQ_HANDLER && cap_irq(a) == cap_irq(b);
-    case MICA_CAP_TYPE_FRAME: {
-        if (cap_type(b) != MICA_CAP_TYPE_FRAME)
-            return false;
-        paddr_t a_base = cap_obj(a), b_base = cap_obj(b);
-        paddr_t a_top = a_base + MASK(cap_frame_size_bits(a));
-        paddr_t b_top = b_base + MASK(cap_frame_size_bits(b));
-        return a_base <= b_base && b_top <= a_top && b_base <= b_top;
-    }
-    case MICA_CAP_TYPE_NULL:
-    case MICA_CAP_TYPE_ZOMBIE:
-    case MICA_CAP_TYPE_COUNT:
-        break;
-    }
-    return false;
-}
-
-/* seL4: sameObjectAs */
-bool same_object_as(cap_t a, cap_t b)
-{
-    if (cap_type(a) == MICA_CAP_TYPE_UNTYPED)
-        return false;
-    if (cap_type(a) == MICA_CAP_TYPE_IRQ_CONTROL && cap_type(b) == MICA_CAP_TYPE_IRQ_HANDLER)
-        return false;
-    if (cap_type(a) == MICA_CAP_TYPE_FRAME && cap_type(b) == MICA_CAP_TYPE_FRAME)
-        return cap_obj(a) == cap_obj(b) && cap_frame_size_bits(a) == cap_frame_size_bits(b) &&
-               cap_frame_is_device(a) == cap_frame_is_device(b);
-    return same_region_as(a, b);
-}
-
 /* seL4: isCapRevocable */
 bool is_cap_revocable(cap_t derived, cap_t src)
 {
