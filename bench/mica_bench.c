@@ -322,13 +322,8 @@ static void buffer_server(mica_word_t arg)
         mica_reply_recv(bench_ep, mica_msginfo_new(0, 0, 0, msg_len), &badge);
 }
 
-static void ipc_root(const mica_bootinfo_t *bi, void *arg)
+static void call_loop(int use_buffer)
 {
-    int use_buffer = (int)(long)arg;
-    boot = bi;
-    next_free = bi->empty.start;
-    bench_ep = make(MICA_ENDPOINT_OBJECT, 0);
-    spawn(use_buffer ? buffer_server : echo_server, 0, 254);
     mica_msginfo_t tag = mica_msginfo_new(1, 0, 0, msg_len);
     for (int r = -1; r < sample_reps; r++) {
         unsigned long n = r < 0 ? sample_iters / 10 + 1 : sample_iters;
@@ -344,6 +339,39 @@ static void ipc_root(const mica_bootinfo_t *bi, void *arg)
         if (r >= 0)
             samples[r] = (now_ns() - t0) / (double)n;
     }
+}
+
+/* The client is the root task, whose stack is in its VSpace: it enters the kernel on a kernel stack. */
+static void ipc_root(const mica_bootinfo_t *bi, void *arg)
+{
+    int use_buffer = (int)(long)arg;
+    boot = bi;
+    next_free = bi->empty.start;
+    bench_ep = make(MICA_ENDPOINT_OBJECT, 0);
+    spawn(use_buffer ? buffer_server : echo_server, 0, 254);
+    call_loop(use_buffer);
+}
+
+static mica_cptr_t bench_done;
+
+static void host_stack_client(mica_word_t arg)
+{
+    (void)arg;
+    call_loop(0);
+    mica_signal(bench_done);
+}
+
+/* The same with both threads on host stacks, which call the kernel directly. */
+static void ipc_host_stacks_root(const mica_bootinfo_t *bi, void *arg)
+{
+    (void)arg;
+    boot = bi;
+    next_free = bi->empty.start;
+    bench_ep = make(MICA_ENDPOINT_OBJECT, 0);
+    bench_done = make(MICA_NOTIFICATION_OBJECT, 0);
+    spawn(echo_server, 0, 254);
+    spawn(host_stack_client, 0, 253);
+    mica_wait(bench_done, NULL);
 }
 
 /* The server of ipc_root on CPU 1, the client (the root) on CPU 0. */
@@ -800,6 +828,8 @@ int main(int argc, char **argv)
     msg_len = 1;
     measure_system("ipc_call_replyrecv_rt", ipc_root, (void *)0, 500000, 15,
                    "Call + ReplyRecv, MRs in registers");
+    measure_system("ipc_call_replyrecv_rt_host_stacks", ipc_host_stacks_root, NULL, 500000, 15,
+                   "the same, the client on a host stack too");
     msg_len = 0;
     measure_system("ipc_rt_len_0", ipc_root, (void *)1, 300000, 9, "Call + ReplyRecv, 0 words");
     msg_len = 4;

@@ -30,6 +30,8 @@ run_build build-asan -Db_sanitize=address,undefined -Db_lundef=false \
 # Random system-call campaigns with the invariant checker after every kernel
 # entry, in the ASan+UBSan build (README "Fuzzing"): one test per seed,
 # passed when mica-fuzz ends with 0 violations. Two at a time (2 cores).
+# The seeds in MICA_FUZZ_VSPACE_SEEDS also start threads on stacks in their
+# VSpace, which the tasks unmap and overwrite under them.
 fuzz_campaigns() {
     local dir=build-asan/fuzz-logs fz=build-asan/tests/fuzz/mica-fuzz seed
     [ -f build-asan/build.ninja ] || return 1      # no build: counted as a failure below
@@ -41,9 +43,11 @@ fuzz_campaigns() {
     echo "== fuzz campaigns in build-asan"
     for seed in ${MICA_FUZZ_SEEDS:-1 2 3}; do
         (
+            extra=
+            case " ${MICA_FUZZ_VSPACE_SEEDS-3} " in *" $seed "*) extra=--vspace-stacks ;; esac
             if "$fz" --seed "$seed" --tasks 8 --syscalls "${MICA_FUZZ_SYSCALLS:-200000}" \
-                    --check each --quiet >"$dir/seed-$seed.log" 2>&1; then r=passed; else r=failed; fi
-            echo "fuzz campaign seed $seed: $r ($(tail -n 1 "$dir/seed-$seed.log"))" >>"$dir/summary.txt"
+                    --check each --quiet $extra >"$dir/seed-$seed.log" 2>&1; then r=passed; else r=failed; fi
+            echo "fuzz campaign seed $seed${extra:+ $extra}: $r ($(tail -n 1 "$dir/seed-$seed.log"))" >>"$dir/summary.txt"
             [ "$r" = passed ] || grep -v '^==[0-9]*==WARNING\|^False positive\|^For details' "$dir/seed-$seed.log"
         ) &
         while [ "$(jobs -rp | wc -l)" -ge 2 ]; do wait -n; done

@@ -15,9 +15,18 @@
  * (a trap or real-clock preemption) is always resumed with the portable
  * backend (kind CTX_UC), whatever the build.
  *
- * Stacks: a thread whose sp lies in a VSpace with a host window runs on that
- * memory (window + sp is its stack top); otherwise it gets a host stack of
- * HOST_STACK_BYTES with a PROT_NONE guard page below it.
+ * Stacks: a thread whose sp lies in a VSpace with a host window runs its
+ * task code on that memory (window + sp is its stack top); otherwise on a
+ * host stack of HOST_STACK_BYTES with a PROT_NONE guard page below it.
+ * Every context has such a host stack, and for a thread on a VSpace stack it
+ * is the thread's kernel stack: trampoline starts there and calls the entry
+ * on the VSpace stack (mica_call_on_stack), and each system call switches
+ * back to it (ctx_syscall_on_kernel_stack). Kernel frames, those of a thread
+ * parked in the kernel included, never live in memory a task can unmap or
+ * write: with the kernel on the VSpace stack, another task unmapping those
+ * pages while the thread was blocked in Recv crashed the simulator (found by
+ * mica-fuzz --vspace-stacks; test_regressions.c
+ * a_thread_parked_in_the_kernel_survives_its_stack_being_unmapped).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -47,6 +56,18 @@
 #endif
 #if !defined(__x86_64__) && !defined(__aarch64__)
 #define MICA_CTX_UCONTEXT 1
+/*
+ * No stack-switch helper for this architecture: the kernel and task code
+ * share the VSpace stack, as before there were kernel stacks (the stack may
+ * then not be unmapped under a thread parked in the kernel).
+ */
+void mica_call_on_stack(void (*fn)(void *), void *arg, void *stack_top, void **save_sp)
+{
+    (void)stack_top;
+    if (save_sp)
+        *save_sp = NULL;
+    fn(arg);
+}
 #endif
 
 /*
@@ -66,6 +87,8 @@
 
 void mica_ctx_switch_asm(void **save_sp, void *load_sp);
 void mica_ctx_jump_asm(void *load_sp) __attribute__((noreturn));
+/* Both backends: fn(arg) on the stack whose top is stack_top (ctx_switch_<arch>.S). */
+void mica_call_on_stack(void (*fn)(void *), void *arg, void *stack_top, void **save_sp);
 
 enum ctx_kind { CTX_ASM, CTX_UC };
 
@@ -86,6 +109,9 @@ struct ctx {
     size_t stack_size;
     void *fiber;            /* ThreadSanitizer's fiber for it (MICA_CTX_TSAN) */
     int own_fiber;          /* created here (not a CPU thread's own) */
+    unsigned char *task_top;    /* window + sp of a VSpace stack; NULL: task code on the host stack */
+    void *ksp;                  /* with task_top: host stack in use above this while in task code */
+    hw_word_t kregs[8];         /* with task_top: the registers of a system call in progress */
 };
 
 #define FPBUF_BYTES 4096ul
@@ -149,9 +175,12 @@ void ctx_system_destroy(void)
      * window) would inherit them and give false reports (found by the fuzz
      * tests, which run several systems per process).
      */
-    for (unsigned i = 0; ctxs && i < nctx; i++)
+    for (unsigned i = 0; ctxs && i < nctx; i++) {
         if (ctxs[i].stack_lo)
             __asan_unpoison_memory_region(ctxs[i].stack_lo, ctxs[i].stack_size);
+        if (ctxs[i].stack)
+            __asan_unpoison_memory_region(ctxs[i].stack, HOST_STACK_BYTES + GUARD_BYTES);
+    }
 #endif
     for (unsigned i = 0; ctxs && i < nctx; i++)
         if (ctxs[i].stack)
@@ -248,24 +277,76 @@ void hw_ctx_free(int id)
     release(id);
 }
 
-static void trampoline(void) __attribute__((used));
-static void trampoline(void)
+int ctx_on_vspace_stack(void)
 {
-    drain_pending();
-    struct ctx *c = &ctxs[CUR];
+    return ctxs[CUR].task_top != NULL;
+}
+
+/* The kernel half of ctx_syscall_on_kernel_stack, on the kernel stack. */
+static void syscall_on_kernel_stack(void *arg)
+{
+    struct ctx *c = arg;
+    sim_in_kernel = 1;
+    sim_kernel_lock();
+    kernel_syscall(c->kregs);
     sim_kernel_unlock();
+    /* Task mode again before the switch back: a fault on the task stack is the thread's. */
     sim_in_kernel = 0;
+}
+
+/*
+ * A system call from task code on a VSpace stack: the registers go through
+ * kregs, the kernel runs on the host stack below trampoline's frames. Both
+ * copies run in task mode, on the task's side: if the task stack was
+ * unmapped while the thread was parked in the kernel, the first access after
+ * the switch back is a VM fault to its handler, retried when it replies.
+ */
+void ctx_syscall_on_kernel_stack(hw_word_t r[8])
+{
+    struct ctx *c = &ctxs[CUR];
+    memcpy(c->kregs, r, sizeof c->kregs);
+    mica_call_on_stack(syscall_on_kernel_stack, c,
+                       (void *)(((uintptr_t)c->ksp - 64) & ~(uintptr_t)15), NULL);
+    memcpy(r, c->kregs, sizeof c->kregs);     /* the same context, perhaps on another CPU now */
+}
+
+/* Task code: the thread's entry function, then its exit. */
+static void run_task(void *arg)
+{
+    struct ctx *c = arg;
     void (*entry)(mica_word_t, mica_word_t, mica_word_t, mica_word_t) =
         (void (*)(mica_word_t, mica_word_t, mica_word_t, mica_word_t))c->pc;
     entry(c->args[0], c->args[1], c->args[2], c->args[3]);
     for (;;) {
         hw_word_t regs[8] = { 0 };
         regs[7] = (hw_word_t)(long)MICA_SYS_THREAD_EXIT;
+        if (ctx_on_vspace_stack()) {
+            ctx_syscall_on_kernel_stack(regs);
+            continue;
+        }
         /* Like every trap: the real clock must not preempt the kernel itself. */
         sim_in_kernel = 1;
         sim_kernel_lock();
         kernel_syscall(regs);
     }
+}
+
+/*
+ * Every context starts here, on its host stack. Not instrumented by ASan:
+ * run_task never returns, so ASan would call __asan_handle_no_return first,
+ * which, on a stack it does not know, prints a warning into every run.
+ */
+static void trampoline(void) __attribute__((used, no_sanitize("address")));
+static void trampoline(void)
+{
+    drain_pending();
+    struct ctx *c = &ctxs[CUR];
+    sim_kernel_unlock();
+    sim_in_kernel = 0;
+    if (c->task_top)
+        mica_call_on_stack(run_task, c, c->task_top, &c->ksp);     /* never comes back */
+    else
+        run_task(c);
 }
 
 /*
@@ -323,7 +404,16 @@ static void ctx_sigreturn(struct ctx *c)
     sim_kernel_unlock();
     sim_in_kernel = 0;
 #if defined(__x86_64__)
-    uintptr_t sp = (uintptr_t)c->uc.uc_mcontext.gregs[REG_RSP] - 128;   /* skip the red zone */
+    uintptr_t sp = (uintptr_t)c->uc.uc_mcontext.gregs[REG_RSP];
+    /*
+     * Task code on a VSpace stack: build the frame on the kernel stack,
+     * below trampoline's frames. The VSpace stack may be unmapped (the
+     * thread faulted on it and its handler replied without mapping it).
+     */
+    if (c->task_top && c->ksp &&
+        !(sp > (uintptr_t)c->stack + GUARD_BYTES && sp <= (uintptr_t)c->stack + GUARD_BYTES + HOST_STACK_BYTES))
+        sp = (uintptr_t)c->ksp;
+    sp -= 128;                                                          /* skip the red zone */
     size_t fpn = c->fpsize ? c->fpsize : 512;
     uintptr_t fp = (sp - fpn) & ~(uintptr_t)63;
     memcpy((void *)fp, c->fpbuf, fpn);
@@ -410,10 +500,12 @@ static void *asm_initial_frame(unsigned char *top)
 #define FIRST_FRAME_BYTES 512ul
 
 /*
- * hw_ctx_start puts a thread whose sp lies in its VSpace window on that
- * memory, and writes the first frame there itself, in the kernel: an
- * unmapped or read-only stack top would crash the simulator instead of
- * faulting the thread (found by mica-fuzz). The kernel asks first.
+ * A thread whose sp lies in its VSpace window runs its task code on that
+ * memory. Its first frame is on its host stack, but the kernel asks first
+ * anyway, so that a stack top that is not mapped writable gives the VM
+ * fault of the thread's first push before it starts (with the first frame
+ * written there by the kernel, such a stack crashed the simulator: found by
+ * mica-fuzz).
  */
 int hw_ctx_stack_usable(hw_word_t vspace, hw_word_t sp)
 {
@@ -440,22 +532,25 @@ void hw_ctx_start(int id, hw_word_t pc, hw_word_t vspace, hw_word_t sp, const hw
     c->fresh = 1;
     c->resume_in_task = 0;
     c->saved_by_signal = 0;
+    if (!c->stack) {
+        void *p = mmap(NULL, HOST_STACK_BYTES + GUARD_BYTES, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+        if (p == MAP_FAILED) {
+            fprintf(stderr, "mica: the host refused a thread stack\n");
+            abort();
+        }
+        mprotect(p, GUARD_BYTES, PROT_NONE);
+        c->stack = p;
+    }
+    c->ksp = NULL;
     if (window && sp > VSPACE_STACK_HINT && sp <= (1ul << MICA_VADDR_BITS)) {
         stack_lo = window + sp - VSPACE_STACK_HINT;
         stack_size = VSPACE_STACK_HINT;
+        c->task_top = window + sp;
     } else {
-        if (!c->stack) {
-            void *p = mmap(NULL, HOST_STACK_BYTES + GUARD_BYTES, PROT_READ | PROT_WRITE,
-                           MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
-            if (p == MAP_FAILED) {
-                fprintf(stderr, "mica: the host refused a thread stack\n");
-                abort();
-            }
-            mprotect(p, GUARD_BYTES, PROT_NONE);
-            c->stack = p;
-        }
         stack_lo = c->stack + GUARD_BYTES;
         stack_size = HOST_STACK_BYTES;
+        c->task_top = NULL;
     }
     c->stack_lo = stack_lo;
     c->stack_size = stack_size;
@@ -467,16 +562,19 @@ void hw_ctx_start(int id, hw_word_t pc, hw_word_t vspace, hw_word_t sp, const hw
      * give false stack-buffer-overflow reports (found by mica-fuzz).
      */
     __asan_unpoison_memory_region(stack_lo, stack_size);
+    if (c->task_top)    /* and the kernel stack's, from a thread restarted while parked */
+        __asan_unpoison_memory_region(c->stack + GUARD_BYTES, HOST_STACK_BYTES);
 #endif
+    /* The first frame: on the host stack, whichever stack the task code uses. */
 #ifndef MICA_CTX_UCONTEXT
     c->kind = CTX_ASM;
-    c->sp = asm_initial_frame(stack_lo + stack_size);
+    c->sp = asm_initial_frame(c->stack + GUARD_BYTES + HOST_STACK_BYTES);
 #else
     c->kind = CTX_UC;
     getcontext(&c->uc);
     c->uc.uc_link = NULL;
-    c->uc.uc_stack.ss_sp = stack_lo;
-    c->uc.uc_stack.ss_size = stack_size;
+    c->uc.uc_stack.ss_sp = c->stack + GUARD_BYTES;
+    c->uc.uc_stack.ss_size = HOST_STACK_BYTES;
     makecontext(&c->uc, trampoline, 0);
 #endif
 }

@@ -63,4 +63,40 @@ mica_ctx_jump_asm:
     .cfi_endproc
     .size   mica_ctx_jump_asm, .-mica_ctx_jump_asm
 
+/*
+ * void mica_call_on_stack(void (*fn)(void *), void *arg, void *stack_top, void **save_sp)
+ *
+ * Call fn(arg) with sp at stack_top (16-byte aligned), then come back to the
+ * caller's stack; *save_sp (if save_sp is not NULL) gets the caller's sp at
+ * the switch. As on x86_64 (see ctx_switch_x86_64.S): only x29/x30 live on
+ * the caller's stack, reloaded after the switch back.
+ */
+    .globl  mica_call_on_stack
+    .type   mica_call_on_stack, %function
+    .p2align 4
+mica_call_on_stack:
+    .cfi_startproc
+    stp     x29, x30, [sp, #-16]!   /* frame record on the caller's stack */
+    .cfi_def_cfa_offset 16
+    .cfi_offset x29, -16
+    .cfi_offset x30, -8
+    mov     x29, sp             /* x29 (callee-saved) remembers the caller's stack */
+    .cfi_def_cfa_register x29
+    cbz     x3, 1f
+    mov     x9, sp
+    str     x9, [x3]            /* *save_sp = the caller's stack pointer */
+1:  mov     sp, x2              /* the other stack */
+    mov     x9, x0
+    mov     x0, x1
+    blr     x9                  /* fn(arg) */
+    mov     sp, x29             /* back to the caller's stack */
+    .cfi_def_cfa_register sp
+    ldp     x29, x30, [sp], #16
+    .cfi_def_cfa_offset 0
+    .cfi_restore x29
+    .cfi_restore x30
+    ret
+    .cfi_endproc
+    .size   mica_call_on_stack, .-mica_call_on_stack
+
     .section .note.GNU-stack,"",%progbits

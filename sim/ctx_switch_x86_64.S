@@ -75,4 +75,42 @@ mica_ctx_jump_asm:
     .cfi_endproc
     .size   mica_ctx_jump_asm, .-mica_ctx_jump_asm
 
+/*
+ * void mica_call_on_stack(void (*fn)(void *), void *arg, void *stack_top, void **save_sp)
+ *
+ * Call fn(arg) with the stack pointer at stack_top (16-byte aligned), then
+ * come back to the caller's stack. If save_sp is not NULL, *save_sp is the
+ * caller's stack pointer at the switch: nothing at or above it may be
+ * reused while fn runs. Used to run task code on a VSpace stack and the
+ * kernel on the thread's host kernel stack (ctx.c). Only the pushed rbp and
+ * return address live on the caller's stack: if that is a VSpace stack
+ * unmapped meanwhile, the pop after the switch back is the first access to
+ * it, an ordinary VM fault of task code, retried with every register restored.
+ */
+    .globl  mica_call_on_stack
+    .type   mica_call_on_stack, @function
+    .p2align 4
+mica_call_on_stack:
+    .cfi_startproc
+    pushq   %rbp                /* the caller's frame pointer, on the caller's stack */
+    .cfi_adjust_cfa_offset 8
+    .cfi_rel_offset %rbp, 0
+    movq    %rsp, %rbp          /* rbp (callee-saved) remembers the caller's stack */
+    .cfi_def_cfa_register %rbp
+    testq   %rcx, %rcx
+    jz      1f
+    movq    %rsp, (%rcx)        /* *save_sp = the caller's stack pointer */
+1:  movq    %rdx, %rsp          /* the other stack */
+    movq    %rdi, %rax
+    movq    %rsi, %rdi
+    callq   *%rax               /* fn(arg) */
+    movq    %rbp, %rsp          /* back to the caller's stack */
+    .cfi_def_cfa_register %rsp
+    popq    %rbp
+    .cfi_adjust_cfa_offset -8
+    .cfi_restore %rbp
+    ret
+    .cfi_endproc
+    .size   mica_call_on_stack, .-mica_call_on_stack
+
     .section .note.GNU-stack,"",@progbits

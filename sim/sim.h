@@ -70,6 +70,13 @@ struct ucontext_t;
 void ctx_save_from_signal(int ctx, struct ucontext_t *uc);
 /* Resume a context saved from a signal (never returns). */
 void ctx_resume_saved(int ctx) __attribute__((noreturn));
+/* Does the current thread run task code on a VSpace stack? Then it enters
+ * the kernel with ctx_syscall_on_kernel_stack, on its host kernel stack. */
+int  ctx_on_vspace_stack(void);
+void ctx_syscall_on_kernel_stack(hw_word_t regs[8]);
+
+/* syscall.c: the simulated trap instruction (tests declare it themselves) */
+void sim_trap(hw_word_t regs[8]);
 
 /* trap.c: the alternate signal stack, the kernel-entry stack, fault traps */
 int  trap_init(void);

@@ -19,11 +19,21 @@ enum { R_CAP = 0, R_INFO = 1, R_MR0 = 2, R_SYS = 7 };
  */
 static inline void trap(hw_word_t r[8])
 {
+    if (ctx_on_vspace_stack()) {
+        ctx_syscall_on_kernel_stack(r);     /* the kernel must not run on task memory */
+        return;
+    }
     sim_in_kernel = 1;
     sim_kernel_lock();
     kernel_syscall(r);
     sim_kernel_unlock();
     sim_in_kernel = 0;
+}
+
+/* The trap with raw registers, for tests that make malformed system calls. */
+void sim_trap(hw_word_t r[8])
+{
+    trap(r);
 }
 
 /* With several CPUs, questions about the running thread read kernel state: under the lock. */

@@ -119,6 +119,147 @@ START_TEST(a_thread_started_on_an_unmapped_stack_gets_a_vm_fault)
 }
 END_TEST
 
+/* --- the kernel ran on a VSpace stack that was unmapped under it ----------- */
+
+static mica_cptr_t g_fault_ep, g_stack_frames[STACK_PAGES];
+static volatile mica_word_t g_got_label, g_got_mr0;
+
+/* Blocks in Recv on g_ep, parked in the kernel; reports the message it gets. */
+static void parked_receiver(mica_word_t a, mica_word_t b, mica_word_t c, mica_word_t d)
+{
+    (void)a; (void)b; (void)c; (void)d;
+    mica_word_t m0 = 0;
+    mica_msginfo_t info = mica_recv_with_mrs(g_ep, NULL, &m0, NULL, NULL, NULL);
+    g_got_label = mica_msginfo_get_label(info);
+    g_got_mr0 = m0;
+    mica_signal(g_ntfn);
+}
+
+/*
+ * A thread in VSpace vs on STACK_PAGES frames below STACK_TOP, fault
+ * endpoint g_fault_ep, priority 100, left blocked in Recv on g_ep.
+ */
+static mica_cptr_t park_thread_on_vspace_stack(mica_cptr_t *vs_out)
+{
+    g_ep = mt_make(MICA_ENDPOINT_OBJECT, 0);
+    g_ntfn = mt_make(MICA_NOTIFICATION_OBJECT, 0);
+    g_fault_ep = mt_make(MICA_ENDPOINT_OBJECT, 0);
+    mica_cptr_t vs = mt_make(MICA_VSPACE_OBJECT, 0), pt = mt_make(MICA_PAGE_TABLE_OBJECT, 0);
+    mica_cptr_t tcb = mt_make(MICA_TCB_OBJECT, 0), buf = mt_make(MICA_FRAME_OBJECT, 0);
+    mt_assert_err(mica_page_table_map(pt, vs, STACK_REGION, 0), MICA_NO_ERROR);
+    for (unsigned i = 0; i < STACK_PAGES; i++) {
+        g_stack_frames[i] = mt_make(MICA_FRAME_OBJECT, 0);
+        mt_assert_err(mica_page_map(g_stack_frames[i], vs, STACK_TOP - (i + 1) * 4096ul,
+                                    MICA_READ_WRITE, 0), MICA_NO_ERROR);
+    }
+    mt_assert_err(mica_tcb_configure(tcb, g_fault_ep, CNODE, 0, vs, 0, MICA_ROOT_FREE_VADDR, buf),
+                  MICA_NO_ERROR);
+    mt_assert_err(mica_tcb_set_priority(tcb, MICA_CAP_INIT_TCB, 100), MICA_NO_ERROR);
+    mica_user_context_t regs = { .pc = (mica_word_t)parked_receiver, .sp = STACK_TOP };
+    mt_assert_err(mica_tcb_write_registers(tcb, true, 0, 2, &regs), MICA_NO_ERROR);
+    /* Below the thread for a moment: it runs and blocks. */
+    mt_assert_err(mica_tcb_set_priority(MICA_CAP_INIT_TCB, MICA_CAP_INIT_TCB, 50), MICA_NO_ERROR);
+    mt_assert_err(mica_tcb_set_priority(MICA_CAP_INIT_TCB, MICA_CAP_INIT_TCB, 255), MICA_NO_ERROR);
+    ck_assert_uint_eq(mt_thread_state(tcb), MICA_THREAD_BLOCKED_ON_RECEIVE);
+    *vs_out = vs;
+    return tcb;
+}
+
+/* Wake the parked thread with label 42, MR0 0x5eed; it runs once we block. */
+static void wake_parked_thread(void)
+{
+    mica_word_t m0 = 0x5eed;
+    mica_send_with_mrs(g_ep, mica_msginfo_new(42, 0, 0, 1), &m0, NULL, NULL, NULL);
+}
+
+static void ck_assert_stack_vm_fault(mica_msginfo_t info)
+{
+    ck_assert_uint_eq(mica_msginfo_get_label(info), MICA_FAULT_VM);
+    mica_word_t addr = mica_get_mr(MICA_VM_FAULT_ADDR);
+    ck_assert_msg(addr >= STACK_TOP - STACK_PAGES * 4096ul && addr < STACK_TOP,
+                  "VM fault at 0x%lx, not on the stack", (unsigned long)addr);
+}
+
+static void unmap_parked_stack(const mica_bootinfo_t *bi)
+{
+    (void)bi;
+    mica_cptr_t vs;
+    mica_cptr_t tcb = park_thread_on_vspace_stack(&vs);
+    for (unsigned i = 0; i < STACK_PAGES; i++)
+        mt_assert_err(mica_page_unmap(g_stack_frames[i]), MICA_NO_ERROR);
+    wake_parked_thread();
+
+    /* Back from the kernel, its first touch of its stack faults, in task mode. */
+    mica_msginfo_t info = mica_recv(g_fault_ep, NULL);
+    ck_assert_stack_vm_fault(info);
+    mica_word_t addr = mica_get_mr(MICA_VM_FAULT_ADDR);
+
+    /* Restarted with the stack still unmapped, it faults again at the same place. */
+    info = mica_reply_recv(g_fault_ep, mica_msginfo_new(0, 0, 0, 0), NULL);
+    ck_assert_stack_vm_fault(info);
+    ck_assert_uint_eq(mica_get_mr(MICA_VM_FAULT_ADDR), addr);
+
+    /* The same frames back: it runs on, with the message it received. */
+    for (unsigned i = 0; i < STACK_PAGES; i++)
+        mt_assert_err(mica_page_map(g_stack_frames[i], vs, STACK_TOP - (i + 1) * 4096ul,
+                                    MICA_READ_WRITE, 0), MICA_NO_ERROR);
+    mica_reply(mica_msginfo_new(0, 0, 0, 0));
+    mica_wait(g_ntfn, NULL);
+    ck_assert_uint_eq(g_got_label, 42);
+    ck_assert_uint_eq(g_got_mr0, 0x5eed);
+
+    /* Its entry returns: the exit, from the VSpace stack, leaves it Inactive. */
+    mt_assert_err(mica_tcb_set_priority(MICA_CAP_INIT_TCB, MICA_CAP_INIT_TCB, 50), MICA_NO_ERROR);
+    mt_assert_err(mica_tcb_set_priority(MICA_CAP_INIT_TCB, MICA_CAP_INIT_TCB, 255), MICA_NO_ERROR);
+    ck_assert_uint_eq(mt_thread_state(tcb), MICA_THREAD_INACTIVE);
+}
+
+/*
+ * The kernel ran on the calling thread's stack, so a thread blocked in Recv
+ * on a VSpace stack had its kernel frames there: unmapping those pages
+ * crashed the simulator when the thread was woken (found by mica-fuzz
+ * --vspace-stacks). Now such threads enter the kernel on a host kernel
+ * stack (sim/ctx.c) and the unmapped stack is an ordinary VM fault.
+ */
+START_TEST(a_thread_parked_in_the_kernel_survives_its_stack_being_unmapped)
+{
+    g_got_label = g_got_mr0 = 0;
+    mt_run(unmap_parked_stack);
+}
+END_TEST
+
+static void overwrite_parked_stack(const mica_bootinfo_t *bi)
+{
+    (void)bi;
+    mica_cptr_t vs;
+    mica_cptr_t tcb = park_thread_on_vspace_stack(&vs);
+    /* Other frames, all zeros, where its stack was. */
+    for (unsigned i = 0; i < STACK_PAGES; i++) {
+        mt_assert_err(mica_page_unmap(g_stack_frames[i]), MICA_NO_ERROR);
+        mica_cptr_t f = mt_make(MICA_FRAME_OBJECT, 0);
+        mt_assert_err(mica_page_map(f, vs, STACK_TOP - (i + 1) * 4096ul, MICA_READ_WRITE, 0),
+                      MICA_NO_ERROR);
+    }
+    wake_parked_thread();
+
+    /* Its task frames are gone: it crashes in task code, a fault of its own. */
+    mica_msginfo_t info = mica_recv(g_fault_ep, NULL);
+    mica_word_t label = mica_msginfo_get_label(info);
+    ck_assert_msg(label == MICA_FAULT_USER_EXCEPTION || label == MICA_FAULT_VM,
+                  "fault label %lu", (unsigned long)label);
+    ck_assert_uint_eq(mt_thread_state(tcb), MICA_THREAD_BLOCKED_ON_REPLY);
+    ck_assert_uint_eq(g_got_label, 0);
+    mt_assert_err(mica_tcb_suspend(tcb), MICA_NO_ERROR);     /* no reply: it is beyond repair */
+}
+
+/* ...and a stack overwritten meanwhile crashes the thread, not the simulator. */
+START_TEST(a_thread_parked_in_the_kernel_survives_its_stack_being_overwritten)
+{
+    g_got_label = g_got_mr0 = 0;
+    mt_run(overwrite_parked_stack);
+}
+END_TEST
+
 /* --- CopyRegisters from a crashed thread started another one mid-function ----- */
 
 static void crash_now(mica_word_t a, mica_word_t b, mica_word_t c, mica_word_t d)
@@ -206,6 +347,8 @@ static Suite *regressions_suite(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("vspace_stack");
     tcase_add_test(tc, a_thread_started_on_an_unmapped_stack_gets_a_vm_fault);
+    tcase_add_test(tc, a_thread_parked_in_the_kernel_survives_its_stack_being_unmapped);
+    tcase_add_test(tc, a_thread_parked_in_the_kernel_survives_its_stack_being_overwritten);
     suite_add_tcase(s, tc);
     tc = tcase_create("copy_registers");
     tcase_add_test(tc, copied_trap_registers_do_not_start_a_thread_mid_function);

@@ -2,9 +2,11 @@
  * syscall.c - kernel entry and exit (seL4: api/syscall.c, kernel/thread.c
  * activateThread).
  *
- * A task traps by calling kernel_syscall() on its own host stack. The kernel
- * runs there; when the scheduler picks another thread it switches host
- * contexts, and this thread's call returns only when it is scheduled again.
+ * A task traps by calling kernel_syscall() on its own host stack (a thread
+ * whose stack is in its VSpace first switches to its host kernel stack,
+ * sim/ctx.c). The kernel runs there; when the scheduler picks another
+ * thread it switches host contexts, and this thread's call returns only
+ * when it is scheduled again.
  * A thread left in Restart re-executes its system call, exactly as seL4
  * rewinds the PC.
  */

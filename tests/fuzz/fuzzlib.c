@@ -44,9 +44,8 @@
 #include "state.h"
 #include "cap.h"
 
-/* The simulated trap (sim/syscall.c does the same for the stubs). */
-#include <signal.h>
-extern __thread volatile sig_atomic_t sim_in_kernel __attribute__((tls_model("initial-exec")));
+/* The simulated trap instruction (sim/syscall.c), which the stubs use too. */
+void sim_trap(hw_word_t regs[8]);
 
 #define RADIX 6                 /* every task CNode: 64 slots */
 #define SLOTS (1u << RADIX)
@@ -581,9 +580,8 @@ static mica_word_t pick_pc(rng_t *r)
 /*
  * A stack for a thread started afresh: a host stack (0, or a vaddr too low
  * for a VSpace stack), or - with vspace_stacks - one inside the VSpace
- * window, mapped or not. (The kernel runs on the calling thread's stack,
- * so a VSpace stack whose pages are unmapped under it crashes the
- * simulator: see README "Fuzzing", known limits.)
+ * window, mapped or not, that the tasks may unmap and remap under it (its
+ * kernel entries run on a host kernel stack: README "Fuzzing").
  */
 static mica_word_t pick_sp(rng_t *r)
 {
@@ -652,9 +650,7 @@ static mica_word_t mr(rng_t *r)
 /* The raw trap: any registers, any system call number. */
 static void raw_trap(hw_word_t regs[8])
 {
-    sim_in_kernel = 1;
-    kernel_syscall(regs);
-    sim_in_kernel = 0;
+    sim_trap(regs);
 }
 
 /*
