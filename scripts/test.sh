@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install what is needed, build mica plain and with ASan+UBSan, run every
-# test suite in both builds and a bounded fuzz campaign in the ASan build,
+# test suite in both builds, the multiprocessor suite under ThreadSanitizer,
+# and bounded fuzz campaigns in the ASan build,
 # and end with one line: "N passed, M failed" (N and M count Check's
 # individual tests across all suites and builds, and each fuzz campaign).
 set -uo pipefail
@@ -26,6 +27,23 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:abort_on_error=1:detect_stack
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 run_build build-asan -Db_sanitize=address,undefined -Db_lundef=false \
     -Dc_args='-fno-sanitize-recover=all -fno-sanitize-address-use-after-scope' -Dbench=false || status=1
+
+# ThreadSanitizer on the multiprocessor suite (the other suites run one CPU,
+# one host thread at a time). Contexts are followed as TSan fibers; the
+# suppressions and the tests TSan cannot run are explained in
+# tests/tsan.supp and README "Testing".
+run_tsan() {
+    local dir=build-tsan
+    if [ ! -d "$dir" ]; then
+        meson setup "$dir" -Db_sanitize=thread -Db_lundef=false -Dbench=false >/dev/null ||
+            { echo "meson setup $dir failed"; return 1; }
+    fi
+    ninja -C "$dir" tests/test_smp >/dev/null || { ninja -C "$dir" tests/test_smp; echo "build in $dir failed"; return 1; }
+    echo "== tests in $dir (suite smp)"
+    TSAN_OPTIONS="halt_on_error=1:suppressions=$PWD/tests/tsan.supp" \
+        meson test -C "$dir" --no-rebuild --suite smp --print-errorlogs || return 1
+}
+run_tsan || status=1
 
 # Random system-call campaigns with the invariant checker after every kernel
 # entry, in the ASan+UBSan build (README "Fuzzing"): one test per seed,
@@ -62,7 +80,8 @@ fuzz_campaigns || status=1
 python3 - <<'PY' || status=1
 import re, sys
 passed = failed = 0
-for log in ("build/meson-logs/testlog.txt", "build-asan/meson-logs/testlog.txt"):
+for log in ("build/meson-logs/testlog.txt", "build-asan/meson-logs/testlog.txt",
+            "build-tsan/meson-logs/testlog.txt"):
     try:
         text = open(log, errors="replace").read()
     except OSError:
