@@ -50,56 +50,6 @@ unsigned mica_sim_cpu(void)
     return sim_smp ? sim_self()->id : 0;
 }
 
-/*
- * ThreadSanitizer follows contexts as fibers and would call a mutex locked
- * by one context and unlocked by the next "unlocked by a wrong thread"; its
- * builds use a lock made of atomics, which it reasons about by their
- * acquire/release order instead.
- */
-#if defined(__SANITIZE_THREAD__)
-#define MICA_CPU_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define MICA_CPU_TSAN 1
-#endif
-#endif
-#ifdef MICA_CPU_TSAN
-#include <sched.h>
-static int bkl_word;
-#else
-static pthread_mutex_t bkl = PTHREAD_MUTEX_INITIALIZER;
-#endif
-
-void sim_kernel_lock(void)
-{
-    if (!sim_smp)
-        return;
-#ifdef MICA_CPU_TSAN
-    while (__atomic_exchange_n(&bkl_word, 1, __ATOMIC_ACQUIRE))
-        sched_yield();
-#else
-    pthread_mutex_lock(&bkl);
-#endif
-}
-
-void sim_kernel_unlock(void)
-{
-    if (!sim_smp)
-        return;
-#ifdef MICA_CPU_TSAN
-    __atomic_store_n(&bkl_word, 0, __ATOMIC_RELEASE);
-#else
-    pthread_mutex_unlock(&bkl);
-#endif
-}
-
-/*
- * An idle CPU spins this many rounds for an IPI before it sleeps: waking a
- * sleeping host thread costs tens of microseconds, which a cross-CPU Call
- * would pay twice per round trip (bench: ipc_call_replyrecv_rt_cross_cpu).
- */
-#define IDLE_SPIN_ROUNDS 20000
-
 static inline void cpu_relax(void)
 {
 #if defined(__x86_64__)
@@ -108,6 +58,45 @@ static inline void cpu_relax(void)
     __asm__ volatile("yield");
 #endif
 }
+
+/*
+ * The big kernel lock is a ticket lock, as seL4's is fair among cores (its
+ * CLH lock): CPUs enter the kernel in the order they asked. Kernel entries
+ * are short (a Call is ~100 ns), so a waiter spins; after a while it also
+ * yields the host CPU, for when there are more simulated CPUs than host
+ * cores and the holder's host thread is not running. (A pthread mutex was
+ * tried first: with two CPUs doing IPC most entries paid a futex sleep and
+ * wake-up.) Built from atomics, it also suits ThreadSanitizer, which would
+ * call a mutex locked by one context and unlocked by the next on the same
+ * host thread "unlocked by a wrong thread".
+ */
+#include <sched.h>
+static unsigned bkl_next, bkl_owner;   /* tickets handed out; the ticket now served */
+
+void sim_kernel_lock_smp(void)
+{
+    unsigned me = __atomic_fetch_add(&bkl_next, 1, __ATOMIC_RELAXED);
+    unsigned spins = 0;
+    while (__atomic_load_n(&bkl_owner, __ATOMIC_ACQUIRE) != me) {
+        cpu_relax();
+        if (++spins == 4000) {
+            spins = 0;
+            sched_yield();
+        }
+    }
+}
+
+void sim_kernel_unlock_smp(void)
+{
+    __atomic_store_n(&bkl_owner, bkl_owner + 1, __ATOMIC_RELEASE);
+}
+
+/*
+ * An idle CPU spins this many rounds for an IPI before it sleeps: waking a
+ * sleeping host thread costs tens of microseconds, which a cross-CPU Call
+ * would pay twice per round trip (bench: ipc_call_replyrecv_rt_cross_cpu).
+ */
+#define IDLE_SPIN_ROUNDS 20000
 
 void hw_ipi(unsigned cpu)
 {

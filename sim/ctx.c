@@ -127,7 +127,13 @@ static unsigned nfree;
  * has switched contexts may continue on another CPU's host thread, so it
  * asks sim_self() again after every switch.
  */
-#define CUR (sim_self()->cur)
+#define CUR (sim_cpu_here()->cur)
+/* Make id this CPU's context; trap() reads cur_vspace_stack on every system call. */
+#define SET_CUR(id) do { \
+        struct sim_cpu *c_ = sim_cpu_here(); \
+        c_->cur = (id); \
+        c_->cur_vspace_stack = ctxs[c_->cur].task_top != NULL; \
+    } while (0)
 
 int ctx_system_init(unsigned max_contexts)
 {
@@ -244,7 +250,7 @@ static void release(int id)
 
 static void drain_pending(void)
 {
-    struct sim_cpu *c = sim_self();
+    struct sim_cpu *c = sim_cpu_here();
     if (c->pending_free >= 0 && c->pending_free != c->cur) {
         release(c->pending_free);
         c->pending_free = -1;
@@ -277,10 +283,6 @@ void hw_ctx_free(int id)
     release(id);
 }
 
-int ctx_on_vspace_stack(void)
-{
-    return ctxs[CUR].task_top != NULL;
-}
 
 /* The kernel half of ctx_syscall_on_kernel_stack, on the kernel stack. */
 static void syscall_on_kernel_stack(void *arg)
@@ -341,6 +343,7 @@ static void trampoline(void)
 {
     drain_pending();
     struct ctx *c = &ctxs[CUR];
+    sim_cpu_here()->cur_vspace_stack = c->task_top != NULL;    /* this start's stack */
     sim_kernel_unlock();
     sim_in_kernel = 0;
     if (c->task_top)
@@ -449,7 +452,7 @@ void ctx_resume_saved(int id)
     struct ctx *c = &ctxs[id];
     c->saved_by_signal = 0;
     c->resume_in_task = 0;
-    CUR = id;
+    SET_CUR(id);
     fiber_to(id);
     ctx_sigreturn(c);
 }
@@ -593,7 +596,7 @@ void hw_ctx_switch(int from, int to)
         ctxs[from].kind = CTX_UC;
         if (from != to || !t->fresh) {
             t->fresh = 0;
-            CUR = to;
+            SET_CUR(to);
             fiber_to(to);
             if (t->resume_in_task) {
                 t->resume_in_task = 0;
@@ -618,13 +621,13 @@ void hw_ctx_switch(int from, int to)
         abort();
     }
     t->fresh = 0;
-    CUR = to;
+    SET_CUR(to);
     if (t->resume_in_task) {
         /* It continues in task code where a trap or the clock stopped it. */
         t->resume_in_task = 0;
         t->saved_by_signal = 0;
         switch_to_trapped(from, t);
-        CUR = from;
+        SET_CUR(from);
         sim_in_kernel = 1;
         drain_pending();
         return;
@@ -640,7 +643,13 @@ void hw_ctx_switch(int from, int to)
         ctxs[from].kind = CTX_UC;
         swapcontext(&ctxs[from].uc, &t->uc);
     }
-    CUR = from;         /* on whichever CPU resumed us */
-    sim_in_kernel = 1;  /* we were resumed inside the kernel, by the kernel */
-    drain_pending();
+    /* We run again, on whichever CPU resumed us (inside the kernel, by the kernel). */
+    struct sim_cpu *me = sim_cpu_here();
+    me->cur = from;
+    me->cur_vspace_stack = ctxs[from].task_top != NULL;
+    sim_in_kernel = 1;
+    if (me->pending_free >= 0 && me->pending_free != from) {
+        release(me->pending_free);
+        me->pending_free = -1;
+    }
 }

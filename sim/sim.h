@@ -32,6 +32,7 @@ struct sim_cpu {
     pthread_t thread;
     int started;
     int cur;                        /* ctx.c: the context this CPU runs */
+    int cur_vspace_stack;           /* ctx.c: it runs task code on a VSpace stack */
     int pending_free;               /* ctx.c: a context to release once switched away from */
     unsigned char *alt_stack;       /* trap.c: signal stack */
     size_t alt_size;
@@ -48,9 +49,24 @@ extern unsigned sim_ncpus;
 extern int sim_smp;                 /* more than one CPU: the kernel lock is real */
 /* The calling host thread's CPU (re-read after every context switch: contexts move between CPUs). */
 struct sim_cpu *sim_self(void);
+/* sim_self() without the call when there is only one CPU (the common, benchmarked case). */
+static inline struct sim_cpu *sim_cpu_here(void)
+{
+    return sim_smp ? sim_self() : &sim_cpus[0];
+}
 /* The big kernel lock, around every kernel entry (no-ops with one CPU). */
-void sim_kernel_lock(void);
-void sim_kernel_unlock(void);
+void sim_kernel_lock_smp(void);
+void sim_kernel_unlock_smp(void);
+static inline void sim_kernel_lock(void)
+{
+    if (sim_smp)
+        sim_kernel_lock_smp();
+}
+static inline void sim_kernel_unlock(void)
+{
+    if (sim_smp)
+        sim_kernel_unlock_smp();
+}
 /* Start CPUs 1..n-1 (after boot) and wait for them to leave their idle loops. */
 int  sim_cpus_init(unsigned n);
 int  sim_cpus_start(void);
@@ -72,7 +88,11 @@ void ctx_save_from_signal(int ctx, struct ucontext_t *uc);
 void ctx_resume_saved(int ctx) __attribute__((noreturn));
 /* Does the current thread run task code on a VSpace stack? Then it enters
  * the kernel with ctx_syscall_on_kernel_stack, on its host kernel stack. */
-int  ctx_on_vspace_stack(void);
+/* The running context's task code is on a VSpace stack (it enters the kernel on its kernel stack). */
+static inline int ctx_on_vspace_stack(void)
+{
+    return sim_cpu_here()->cur_vspace_stack;
+}
 void ctx_syscall_on_kernel_stack(hw_word_t regs[8]);
 
 /* syscall.c: the simulated trap instruction (tests declare it themselves) */

@@ -166,17 +166,20 @@ TCase *mt_tcase(Suite *s, const char *name)
 static mica_word_t mt_thread_state_unlocked(mica_cptr_t tcb);
 
 /* The simulator's big kernel lock (sim/cpu.c): task code reading kernel state takes it. */
-void sim_kernel_lock(void);
-void sim_kernel_unlock(void);
+void sim_kernel_lock_smp(void);
+void sim_kernel_unlock_smp(void);
+extern int sim_smp;
 #include <signal.h>
 extern __thread volatile sig_atomic_t sim_in_kernel __attribute__((tls_model("initial-exec")));
 
 mica_word_t mt_thread_state(mica_cptr_t tcb)
 {
     sim_in_kernel = 1;      /* no preemption while this thread holds the lock */
-    sim_kernel_lock();
+    if (sim_smp)
+        sim_kernel_lock_smp();
     mica_word_t st = mt_thread_state_unlocked(tcb);
-    sim_kernel_unlock();
+    if (sim_smp)
+        sim_kernel_unlock_smp();
     sim_in_kernel = 0;
     return st;
 }

@@ -53,12 +53,13 @@ static inline void ep_remove_head(endpoint_t *e, paddr_t dest, tcb_t *dp)
 /* seL4: fastpath_call. true when handled. */
 bool fastpath_call(paddr_t cur)
 {
+    ks_cpu_t *nd = &NODE;     /* this CPU (one per kernel entry) */
     tcb_t *cp = tcb_ptr(cur);
     mica_msginfo_t info = { { cp->regs[REG_INFO] } };
     word_t len = mica_msginfo_get_length(info);
 
     if (len > MICA_FAST_MESSAGE_REGISTERS || mica_msginfo_get_extra_caps(info) != 0 ||
-        NODE.sched_action != SCHED_RESUME_CURRENT)
+        nd->sched_action != SCHED_RESUME_CURRENT)
         return false;
     cte_t *slot = fast_lookup(cur, cp->regs[REG_CAP]);
     if (!slot)
@@ -90,7 +91,7 @@ bool fastpath_call(paddr_t cur)
     dp->regs[REG_BADGE] = cap_badge(cap);
     dp->regs[REG_INFO] = mica_msginfo_new(mica_msginfo_get_label(info), 0, 0, len).words[0];
     dp->state.type = MICA_THREAD_RUNNING;
-    NODE.cur_thread = dest;
+    nd->cur_thread = dest;
     trace_ipc(cur, dest, cap_obj(cap), cap_badge(cap), dp->regs[REG_INFO], "message");
     return true;
 }
@@ -98,12 +99,13 @@ bool fastpath_call(paddr_t cur)
 /* seL4: fastpath_reply_recv. true when handled. */
 bool fastpath_reply_recv(paddr_t cur)
 {
+    ks_cpu_t *nd = &NODE;     /* this CPU (one per kernel entry) */
     tcb_t *cp = tcb_ptr(cur);
     mica_msginfo_t info = { { cp->regs[REG_INFO] } };
     word_t len = mica_msginfo_get_length(info);
 
     if (len > MICA_FAST_MESSAGE_REGISTERS || mica_msginfo_get_extra_caps(info) != 0 ||
-        NODE.sched_action != SCHED_RESUME_CURRENT)
+        nd->sched_action != SCHED_RESUME_CURRENT)
         return false;
     cte_t *slot = fast_lookup(cur, cp->regs[REG_CAP]);
     if (!slot)
@@ -142,7 +144,7 @@ bool fastpath_reply_recv(paddr_t cur)
     kp->regs[REG_BADGE] = 0;
     kp->regs[REG_INFO] = mica_msginfo_new(mica_msginfo_get_label(info), 0, 0, len).words[0];
     kp->state.type = MICA_THREAD_RUNNING;
-    NODE.cur_thread = caller;
+    nd->cur_thread = caller;
     trace_ipc(cur, caller, 0, 0, kp->regs[REG_INFO], "reply");
     return true;
 }

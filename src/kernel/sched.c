@@ -47,15 +47,17 @@ static void bitmap_clear(ks_cpu_t *c, word_t prio)
 /* The highest priority with a ready thread; only valid when bitmap_l1 != 0. */
 word_t highest_ready_prio(void)
 {
-    word_t l1 = 63 - (word_t)__builtin_clzll(NODE.bitmap_l1);
-    word_t l2 = 63 - (word_t)__builtin_clzll(NODE.bitmap_l2[l1]);
+    ks_cpu_t *nd = &NODE;     /* this CPU (one per kernel entry) */
+    word_t l1 = 63 - (word_t)__builtin_clzll(nd->bitmap_l1);
+    word_t l2 = 63 - (word_t)__builtin_clzll(nd->bitmap_l2[l1]);
     return (l1 << 6) | l2;
 }
 
 /* seL4: isHighestPrio */
 bool is_highest_prio(word_t prio)
 {
-    return NODE.bitmap_l1 == 0 || prio >= highest_ready_prio();
+    ks_cpu_t *nd = &NODE;     /* this CPU (one per kernel entry) */
+    return nd->bitmap_l1 == 0 || prio >= highest_ready_prio();
 }
 
 /* seL4: tcbSchedEnqueue - to the head of its priority queue. */
@@ -127,15 +129,17 @@ void tcb_sched_dequeue(paddr_t t)
 /* seL4: rescheduleRequired */
 void reschedule_required(void)
 {
-    if (NODE.sched_action != SCHED_RESUME_CURRENT && NODE.sched_action != SCHED_CHOOSE_NEW)
-        tcb_sched_enqueue(NODE.sched_action);
-    NODE.sched_action = SCHED_CHOOSE_NEW;
+    ks_cpu_t *nd = &NODE;     /* this CPU (one per kernel entry) */
+    if (nd->sched_action != SCHED_RESUME_CURRENT && nd->sched_action != SCHED_CHOOSE_NEW)
+        tcb_sched_enqueue(nd->sched_action);
+    nd->sched_action = SCHED_CHOOSE_NEW;
 }
 
 /* seL4: scheduleTCB */
 void schedule_tcb(paddr_t t)
 {
-    if (t == NODE.cur_thread && NODE.sched_action == SCHED_RESUME_CURRENT && !is_runnable(t))
+    ks_cpu_t *nd = &NODE;     /* this CPU (one per kernel entry) */
+    if (t == nd->cur_thread && nd->sched_action == SCHED_RESUME_CURRENT && !is_runnable(t))
         reschedule_required();
 }
 
@@ -168,25 +172,28 @@ void possible_switch_to(paddr_t t)
 /* seL4: switchToThread */
 void switch_to_thread(paddr_t t)
 {
+    ks_cpu_t *nd = &NODE;     /* this CPU (one per kernel entry) */
     tcb_sched_dequeue(t);
-    NODE.cur_thread = t;
+    nd->cur_thread = t;
 }
 
 /* seL4: switchToIdleThread */
 void switch_to_idle_thread(void)
 {
-    NODE.cur_thread = NODE.idle_thread;
+    ks_cpu_t *nd = &NODE;     /* this CPU (one per kernel entry) */
+    nd->cur_thread = nd->idle_thread;
 }
 
 /* seL4: chooseThread */
 void choose_thread(void)
 {
-    if (NODE.bitmap_l1 == 0) {
+    ks_cpu_t *nd = &NODE;     /* this CPU (one per kernel entry) */
+    if (nd->bitmap_l1 == 0) {
         switch_to_idle_thread();
         return;
     }
     word_t prio = highest_ready_prio();
-    paddr_t t = NODE.ready_head[prio];
+    paddr_t t = nd->ready_head[prio];
     kassert(t != 0);
     kassert(is_runnable(t));
     switch_to_thread(t);
@@ -195,31 +202,32 @@ void choose_thread(void)
 /* seL4: schedule (non-MCS) */
 void schedule(void)
 {
-    if (NODE.sched_action != SCHED_RESUME_CURRENT) {
-        paddr_t cur = NODE.cur_thread;
-        bool was_runnable = cur != NODE.idle_thread && is_runnable(cur);
+    ks_cpu_t *nd = &NODE;     /* this CPU (one per kernel entry) */
+    if (nd->sched_action != SCHED_RESUME_CURRENT) {
+        paddr_t cur = nd->cur_thread;
+        bool was_runnable = cur != nd->idle_thread && is_runnable(cur);
         if (was_runnable)
             tcb_sched_enqueue(cur);
-        if (NODE.sched_action == SCHED_CHOOSE_NEW) {
+        if (nd->sched_action == SCHED_CHOOSE_NEW) {
             choose_thread();
         } else {
-            paddr_t cand = NODE.sched_action;
-            bool fastfail = cur == NODE.idle_thread ||
+            paddr_t cand = nd->sched_action;
+            bool fastfail = cur == nd->idle_thread ||
                             tcb_ptr(cand)->priority < tcb_ptr(cur)->priority;
             if (fastfail && !is_highest_prio(tcb_ptr(cand)->priority)) {
                 tcb_sched_enqueue(cand);
-                NODE.sched_action = SCHED_CHOOSE_NEW;
+                nd->sched_action = SCHED_CHOOSE_NEW;
                 choose_thread();
             } else if (was_runnable && tcb_ptr(cand)->priority == tcb_ptr(cur)->priority) {
                 tcb_sched_append(cand);
-                NODE.sched_action = SCHED_CHOOSE_NEW;
+                nd->sched_action = SCHED_CHOOSE_NEW;
                 choose_thread();
             } else {
                 switch_to_thread(cand);
             }
         }
     }
-    NODE.sched_action = SCHED_RESUME_CURRENT;
+    nd->sched_action = SCHED_RESUME_CURRENT;
 }
 
 /*
@@ -301,8 +309,9 @@ word_t next_timeslice(void)
 /* seL4: timerTick (non-MCS) - one tick of the current thread's timeslice. */
 void timer_tick(void)
 {
-    paddr_t cur = NODE.cur_thread;
-    if (cur == NODE.idle_thread || thread_state(cur) != MICA_THREAD_RUNNING)
+    ks_cpu_t *nd = &NODE;     /* this CPU (one per kernel entry) */
+    paddr_t cur = nd->cur_thread;
+    if (cur == nd->idle_thread || thread_state(cur) != MICA_THREAD_RUNNING)
         return;
     tcb_t *tp = tcb_ptr(cur);
     if (tp->time_slice > 1) {
@@ -317,7 +326,8 @@ void timer_tick(void)
 /* seL4: handleYield (non-MCS) */
 void handle_yield(void)
 {
-    paddr_t cur = NODE.cur_thread;
+    ks_cpu_t *nd = &NODE;     /* this CPU (one per kernel entry) */
+    paddr_t cur = nd->cur_thread;
     tcb_sched_dequeue(cur);
     tcb_sched_append(cur);
     reschedule_required();

@@ -98,7 +98,17 @@ extern kernel_state_t ks;
  * kernel lock, held by the simulator around every kernel entry), and every
  * entry sets ks.cur_cpu first, so kernel code needs no thread-local state.
  */
-#define NODE (ks.cpu[ks.cur_cpu])
+#define NODE (*ks_node)
+extern ks_cpu_t *ks_node;       /* &ks.cpu[ks.cur_cpu] (one load, not an index, per use) */
+
+/* A CPU has taken the kernel lock and entered the kernel. */
+static inline void set_cur_cpu(unsigned c)
+{
+    if (ks.cur_cpu != c) {      /* no write when it is the same CPU: it is shared by all */
+        ks.cur_cpu = c;
+        ks_node = &ks.cpu[c];
+    }
+}
 
 /* Stop the whole system with reason r; the message says why. */
 void kernel_stop(int reason, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -361,14 +361,15 @@ static int ctx_of(paddr_t t)
  */
 static void switch_to_current(paddr_t from_thread, int from)
 {
+    ks_cpu_t *nd = &NODE;     /* this CPU, until the switch at the end */
     for (;;) {
-        paddr_t n = NODE.cur_thread;
-        if (ks.stopped && n != NODE.idle_thread) {
-            NODE.cur_thread = NODE.idle_thread;
+        paddr_t n = nd->cur_thread;
+        if (ks.stopped && n != nd->idle_thread) {
+            nd->cur_thread = nd->idle_thread;
             continue;
         }
         bool started = false;
-        if (n != NODE.idle_thread) {
+        if (n != nd->idle_thread) {
             tcb_t *tp = tcb_ptr(n);
             if (tp->flags & TCB_FLAG_START) {
                 if (tp->ctx < 0)
@@ -388,7 +389,7 @@ static void switch_to_current(paddr_t from_thread, int from)
                            : tp->regs[REG_PC] == 0 ? "its pc is 0"
                            : "its pc is where a thread trapped, not an entry function");
                     set_thread_state(n, MICA_THREAD_INACTIVE);
-                    NODE.sched_action = SCHED_CHOOSE_NEW;
+                    nd->sched_action = SCHED_CHOOSE_NEW;
                     schedule();
                     continue;
                 }
@@ -434,7 +435,7 @@ static void switch_to_current(paddr_t from_thread, int from)
         int to = ctx_of(n);
         if (to != from || started) {
             ks.count.context_switches++;
-            NODE.switches++;
+            nd->switches++;
             trace_switch(from_thread, n);
             hw_ctx_switch(from, to);
         }
@@ -501,7 +502,7 @@ static void park_stalled(const hw_word_t *regs)
 /* Every entry: which CPU holds the lock; a stalled thread's context parks first. */
 static inline bool smp_entry(const hw_word_t *regs)
 {
-    ks.cur_cpu = hw_cpu_id();
+    set_cur_cpu(hw_cpu_id());
     NODE.entries++;
     if (likely(!NODE.stalled))
         return false;
@@ -518,7 +519,8 @@ void kernel_syscall(hw_word_t regs[8])
         if (tp->state.type == MICA_THREAD_RESTART)
             tp->state.type = MICA_THREAD_RUNNING;
     }
-    paddr_t me = NODE.cur_thread;
+    ks_cpu_t *nd = &NODE;     /* the CPU we entered on; again after each exit */
+    paddr_t me = nd->cur_thread;
     tcb_t *tp = tcb_ptr(me);
 
     for (unsigned i = 0; i < 8; i++)
@@ -536,7 +538,7 @@ void kernel_syscall(hw_word_t regs[8])
             clock_tick();
         preempted = false;
         long sysno = (long)tp->regs[REG_SYSNO];
-        if (NODE.sched_action != SCHED_RESUME_CURRENT) {
+        if (nd->sched_action != SCHED_RESUME_CURRENT) {
             /* The tick ended the timeslice: run the call when the thread runs again. */
             set_thread_state(me, MICA_THREAD_RESTART);
             preempted = true;
@@ -550,6 +552,7 @@ void kernel_syscall(hw_word_t regs[8])
                 handle_syscall(tp->regs[REG_SYSNO]);
         }
         kernel_exit(me, tp->ctx);
+        nd = &NODE;
         /* We run again: seL4's activateThread. */
         if (tp->state.type == MICA_THREAD_RESTART) {
             tp->state.type = MICA_THREAD_RUNNING;
@@ -615,7 +618,7 @@ void kernel_idle_enter(void)
             kernel_exit(NODE.idle_thread, NODE.idle_ctx);
         return;
     }
-    ks.cur_cpu = hw_cpu_id();
+    set_cur_cpu(hw_cpu_id());
     for (;;) {
         if (!ks.stopped && !ks.all_idle)
             kernel_exit(NODE.idle_thread, NODE.idle_ctx);
@@ -639,7 +642,7 @@ void kernel_idle_enter(void)
         NODE.idle_waits++;
         NODE.idle_waiting = 1;
         hw_cpu_wait();
-        ks.cur_cpu = hw_cpu_id();
+        set_cur_cpu(hw_cpu_id());
         NODE.idle_waiting = 0;
         ks.idle_mask &= ~BIT(ks.cur_cpu);
     }
