@@ -621,7 +621,9 @@ void hw_ctx_switch(int from, int to)
         abort();
     }
     t->fresh = 0;
-    SET_CUR(to);
+    struct sim_cpu *here = sim_cpu_here();
+    here->cur = to;
+    here->cur_vspace_stack = t->task_top != NULL;
     if (t->resume_in_task) {
         /* It continues in task code where a trap or the clock stopped it. */
         t->resume_in_task = 0;

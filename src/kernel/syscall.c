@@ -491,8 +491,7 @@ static void park_stalled(const hw_word_t *regs)
         tcb_t *tp = tcb_ptr(t);
         tp->flags &= ~TCB_FLAG_STALLED;
         if (regs)
-            for (unsigned i = 0; i < 8; i++)
-                tp->regs[REG_R0 + i] = regs[i];
+            memcpy(&tp->regs[REG_R0], regs, 8 * sizeof(word_t));
         if (is_runnable(t))
             possible_switch_to(t);
     }
@@ -523,8 +522,7 @@ void kernel_syscall(hw_word_t regs[8])
     paddr_t me = nd->cur_thread;
     tcb_t *tp = tcb_ptr(me);
 
-    for (unsigned i = 0; i < 8; i++)
-        tp->regs[REG_R0 + i] = regs[i];
+    memcpy(&tp->regs[REG_R0], regs, 8 * sizeof(word_t));   /* r0..r7 (a loop was not vectorised) */
     bool preempted = false;
     for (;;) {
         ks.count.kernel_entries++;
@@ -560,8 +558,7 @@ void kernel_syscall(hw_word_t regs[8])
         }
         break;
     }
-    for (unsigned i = 0; i < 8; i++)
-        regs[i] = tp->regs[REG_R0 + i];
+    memcpy(regs, &tp->regs[REG_R0], 8 * sizeof(word_t));
 }
 
 void kernel_preempt(int ctx)
