@@ -306,10 +306,13 @@ static void syscall_on_kernel_stack(void *arg)
 void ctx_syscall_on_kernel_stack(hw_word_t r[8])
 {
     struct ctx *c = &ctxs[CUR];
-    memcpy(c->kregs, r, sizeof c->kregs);
+    /* Word by word: 16-byte copies of words just stored stall on store forwarding. */
+    for (unsigned i = 0; i < 8; i++)
+        c->kregs[i] = r[i];
     mica_call_on_stack(syscall_on_kernel_stack, c,
                        (void *)(((uintptr_t)c->ksp - 64) & ~(uintptr_t)15), NULL);
-    memcpy(r, c->kregs, sizeof c->kregs);     /* the same context, perhaps on another CPU now */
+    for (unsigned i = 0; i < 8; i++)       /* the same context, perhaps on another CPU now */
+        r[i] = c->kregs[i];
 }
 
 /* Task code: the thread's entry function, then its exit. */
