@@ -41,7 +41,7 @@ run_tsan() {
     ninja -C "$dir" tests/test_smp >/dev/null || { ninja -C "$dir" tests/test_smp; echo "build in $dir failed"; return 1; }
     echo "== tests in $dir (suite smp)"
     TSAN_OPTIONS="halt_on_error=1:suppressions=$PWD/tests/tsan.supp" \
-        meson test -C "$dir" --no-rebuild --suite smp --print-errorlogs || return 1
+        meson test -C "$dir" --no-rebuild --print-errorlogs smp || return 1
 }
 run_tsan || status=1
 

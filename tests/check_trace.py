@@ -5,6 +5,9 @@ The Chrome Trace Event JSON must parse, name the threads, and hold IPC flow
 events: a flow start ("ph":"s") on a client's track whose matching finish
 ("ph":"f", same id) is on the server's track, and the reverse for replies.
 
+With `cpus`, run echo on two CPUs (its clients are spread over them): the
+trace must name a process per CPU and show threads running on CPU 1.
+
 With `pager`, run the pager example instead: the client's track must hold
 one "VM fault" instant per page it touched (64), each followed by a fault
 message flow to the pager and a reply flow back.
@@ -16,11 +19,11 @@ import sys
 import tempfile
 
 
-def load_trace(mica, system):
+def load_trace(mica, system, extra=()):
     fd, path = tempfile.mkstemp(prefix="mica-trace-", suffix=".json")
     os.close(fd)
     try:
-        run = subprocess.run([mica, "run", system, "--trace", path],
+        run = subprocess.run([mica, "run", system, "--trace", path, *extra],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         if run.returncode != 0:
             sys.exit(f"mica run {system} --trace exited {run.returncode}: {run.stderr}")
@@ -55,8 +58,32 @@ def check_pager(mica):
     print(f"trace ok: {len(events)} events, {len(faults)} VM faults, {len(replies)} fault replies")
 
 
+def check_cpus(mica):
+    events, names = load_trace(mica, "echo", ("--cpus", "2", "--check", "each"))
+    procs = {e["pid"]: e["args"]["name"] for e in events
+             if e.get("ph") == "M" and e.get("name") == "process_name"}
+    if procs.get(0) != "cpu0" or procs.get(1) != "cpu1":
+        sys.exit(f"expected processes cpu0 and cpu1, got {procs}")
+    on1 = {names.get(e["tid"]) for e in events
+           if e.get("ph") == "B" and e.get("name") == "running" and e.get("pid") == 1}
+    if "client1" not in on1:
+        sys.exit(f"client1 (affinity 1) never ran on CPU 1; threads that did: {sorted(map(str, on1))}")
+    opened = {}
+    for e in events:                   # every running slice closes on the CPU it opened on
+        if e.get("ph") == "B":
+            opened[(e["pid"], e["tid"])] = opened.get((e["pid"], e["tid"]), 0) + 1
+        elif e.get("ph") == "E":
+            opened[(e["pid"], e["tid"])] = opened.get((e["pid"], e["tid"]), 0) - 1
+    if any(v != 0 for v in opened.values()):
+        sys.exit(f"unbalanced running slices per CPU: {opened}")
+    print(f"trace ok: {len(events)} events on {len(procs)} CPUs; on CPU 1: {sorted(map(str, on1))}")
+
+
 def main():
     mica = sys.argv[1]
+    if sys.argv[2:] == ["cpus"]:
+        check_cpus(mica)
+        return
     if sys.argv[2:] == ["pager"]:
         check_pager(mica)
         return

@@ -613,6 +613,46 @@ START_TEST(ready_qs_runnable_catches_a_queued_thread_that_cannot_run)
 }
 END_TEST
 
+/* Several CPUs: a thread is queued only on its affinity CPU, and never while stalled. */
+static int smp_case;
+
+static void corrupt_queued_thread_cpu(const mica_bootinfo_t *bi)
+{
+    mica_cptr_t t = mt_spawn(idle_thread_fn, 0, QPRIO);
+    (void)bi;
+    arm();
+    if (smp_case == 0)
+        tcb_mem(t)->affinity = 1;               /* in CPU 0's queue, says CPU 1 */
+    else
+        tcb_mem(t)->flags |= TCB_FLAG_STALLED;  /* queued while another CPU still runs it */
+    trigger();
+}
+
+START_TEST(valid_queues_catches_a_thread_queued_on_the_wrong_cpu_or_while_stalled)
+{
+    for (smp_case = 0; smp_case <= 1; smp_case++)
+        expect_invariant(corrupt_queued_thread_cpu, "valid_queues");
+}
+END_TEST
+
+static void corrupt_current_thread_cpu(const mica_bootinfo_t *bi)
+{
+    (void)bi;
+    arm();
+    if (smp_case == 0)
+        tcb_ptr(NODE.cur_thread)->affinity = 1;     /* CPU 0 runs a thread of CPU 1 */
+    else
+        tcb_ptr(NODE.cur_thread)->flags |= TCB_FLAG_STALLED;
+    trigger();
+}
+
+START_TEST(cur_tcb_catches_a_cpu_running_another_cpus_or_a_stalled_thread)
+{
+    for (smp_case = 0; smp_case <= 1; smp_case++)
+        expect_invariant(corrupt_current_thread_cpu, "cur_tcb");
+}
+END_TEST
+
 static void corrupt_sched_prev(const mica_bootinfo_t *bi)
 {
     mt_spawn(idle_thread_fn, 0, QPRIO);
@@ -1158,6 +1198,8 @@ static Suite *invariants_suite(void)
     tcase_add_test(tc, ready_qs_runnable_catches_a_queued_thread_that_cannot_run);
     tcase_add_test(tc, sym_heap_sched_pointers_catches_asymmetric_queue_links);
     tcase_add_test(tc, ct_not_in_q_catches_the_running_thread_in_a_ready_queue);
+    tcase_add_test(tc, valid_queues_catches_a_thread_queued_on_the_wrong_cpu_or_while_stalled);
+    tcase_add_test(tc, cur_tcb_catches_a_cpu_running_another_cpus_or_a_stalled_thread);
     tcase_add_test(tc, valid_bitmaps_catches_bitmap_bits_that_disagree_with_queues);
     tcase_add_test(tc, bitmapQ_no_L1_orphans_catches_an_orphan_level_one_bit);
     suite_add_tcase(s, tc);
