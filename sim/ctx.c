@@ -128,11 +128,19 @@ static unsigned nfree;
  * asks sim_self() again after every switch.
  */
 #define CUR (sim_cpu_here()->cur)
+/* What trap() needs of the context a CPU runs, without a call into this file. */
+static inline void note_cur(struct sim_cpu *cpu, struct ctx *c)
+{
+    cpu->cur_vspace_stack = c->task_top != NULL;
+    cpu->cur_kregs = c->kregs;
+    cpu->cur_ksp = &c->ksp;
+}
+
 /* Make id this CPU's context; trap() reads cur_vspace_stack on every system call. */
 #define SET_CUR(id) do { \
         struct sim_cpu *c_ = sim_cpu_here(); \
         c_->cur = (id); \
-        c_->cur_vspace_stack = ctxs[c_->cur].task_top != NULL; \
+        note_cur(c_, &ctxs[c_->cur]); \
     } while (0)
 
 int ctx_system_init(unsigned max_contexts)
@@ -285,12 +293,12 @@ void hw_ctx_free(int id)
 
 
 /* The kernel half of ctx_syscall_on_kernel_stack, on the kernel stack. */
-static void syscall_on_kernel_stack(void *arg)
+void ctx_kernel_entry(void *arg)
 {
-    struct ctx *c = arg;
+    hw_word_t *kregs = arg;
     sim_in_kernel = 1;
     sim_kernel_lock();
-    kernel_syscall(c->kregs);
+    kernel_syscall(kregs);
     sim_kernel_unlock();
     /* Task mode again before the switch back: a fault on the task stack is the thread's. */
     sim_in_kernel = 0;
@@ -309,7 +317,7 @@ void ctx_syscall_on_kernel_stack(hw_word_t r[8])
     /* Word by word: 16-byte copies of words just stored stall on store forwarding. */
     for (unsigned i = 0; i < 8; i++)
         c->kregs[i] = r[i];
-    mica_call_on_stack(syscall_on_kernel_stack, c,
+    mica_call_on_stack(ctx_kernel_entry, c->kregs,
                        (void *)(((uintptr_t)c->ksp - 64) & ~(uintptr_t)15), NULL);
     for (unsigned i = 0; i < 8; i++)       /* the same context, perhaps on another CPU now */
         r[i] = c->kregs[i];
@@ -346,7 +354,7 @@ static void trampoline(void)
 {
     drain_pending();
     struct ctx *c = &ctxs[CUR];
-    sim_cpu_here()->cur_vspace_stack = c->task_top != NULL;    /* this start's stack */
+    note_cur(sim_cpu_here(), c);    /* this start's stack */
     sim_kernel_unlock();
     sim_in_kernel = 0;
     if (c->task_top)
@@ -626,7 +634,7 @@ void hw_ctx_switch(int from, int to)
     t->fresh = 0;
     struct sim_cpu *here = sim_cpu_here();
     here->cur = to;
-    here->cur_vspace_stack = t->task_top != NULL;
+    note_cur(here, t);
     if (t->resume_in_task) {
         /* It continues in task code where a trap or the clock stopped it. */
         t->resume_in_task = 0;
@@ -651,7 +659,7 @@ void hw_ctx_switch(int from, int to)
     /* We run again, on whichever CPU resumed us (inside the kernel, by the kernel). */
     struct sim_cpu *me = sim_cpu_here();
     me->cur = from;
-    me->cur_vspace_stack = ctxs[from].task_top != NULL;
+    note_cur(me, &ctxs[from]);
     sim_in_kernel = 1;
     if (me->pending_free >= 0 && me->pending_free != from) {
         release(me->pending_free);

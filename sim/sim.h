@@ -33,6 +33,8 @@ struct sim_cpu {
     int started;
     int cur;                        /* ctx.c: the context this CPU runs */
     int cur_vspace_stack;           /* ctx.c: it runs task code on a VSpace stack */
+    hw_word_t *cur_kregs;           /* ctx.c: then its kernel-entry registers, on the host side */
+    void **cur_ksp;                 /* ctx.c: and where its kernel stack begins */
     int pending_free;               /* ctx.c: a context to release once switched away from */
     unsigned char *alt_stack;       /* trap.c: signal stack */
     size_t alt_size;
@@ -88,6 +90,10 @@ void ctx_save_from_signal(int ctx, struct ucontext_t *uc);
 void ctx_resume_saved(int ctx) __attribute__((noreturn));
 /* Does the current thread run task code on a VSpace stack? Then it enters
  * the kernel with ctx_syscall_on_kernel_stack, on its host kernel stack. */
+/* ctx.c: the kernel entry on a kernel stack (kregs = r0..r7); the stack-switch helper (.S). */
+void ctx_kernel_entry(void *kregs);
+void mica_call_on_stack(void (*fn)(void *), void *arg, void *stack_top, void **save_sp);
+
 /* The running context's task code is on a VSpace stack (it enters the kernel on its kernel stack). */
 static inline int ctx_on_vspace_stack(void)
 {

@@ -19,8 +19,21 @@ enum { R_CAP = 0, R_INFO = 1, R_MR0 = 2, R_SYS = 7 };
  */
 static inline void trap(hw_word_t r[8])
 {
-    if (ctx_on_vspace_stack()) {
-        ctx_syscall_on_kernel_stack(r);     /* the kernel must not run on task memory */
+    struct sim_cpu *me = sim_cpu_here();
+    if (me->cur_vspace_stack) {
+        /*
+         * The kernel must not run on task memory: r0..r7 go to the host side
+         * and the kernel runs on the thread's kernel stack (as
+         * ctx_syscall_on_kernel_stack, inlined here: every frame between a
+         * context switch and task code costs a mispredicted return).
+         */
+        hw_word_t *k = me->cur_kregs;
+        for (unsigned i = 0; i < 8; i++)
+            k[i] = r[i];
+        mica_call_on_stack(ctx_kernel_entry, k,
+                           (void *)(((uintptr_t)*me->cur_ksp - 64) & ~(uintptr_t)15), NULL);
+        for (unsigned i = 0; i < 8; i++)    /* the same context's, perhaps on another CPU now */
+            r[i] = k[i];
         return;
     }
     sim_in_kernel = 1;

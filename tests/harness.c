@@ -118,6 +118,7 @@ uint64_t mt_kernel_digest(void)
     h = fnv(h, hw_phys_base + ks.boot_region_end, hw_phys_size - ks.boot_region_end);
     /* Scheduler, CDT sentinel. */
     h = fnv(h, &ks.cpu[0], sizeof ks.cpu[0]);
+    h = fnv(h, &ks.rq[0], sizeof ks.rq[0]);
     h = fnv(h, hw_phys_base + ks.mdb_head, sizeof(cte_t));
     return h;
 }

@@ -579,13 +579,13 @@ static void corrupt_ready_queue(const mica_bootinfo_t *bi)
 {
     mica_cptr_t t = mt_spawn(idle_thread_fn, 0, QPRIO);
     (void)bi;
-    ck_assert_uint_eq(NODE.ready_head[QPRIO], obj_of(t));
+    ck_assert_uint_eq(NODE_RQ.ready_head[QPRIO], obj_of(t));
     arm();
     switch (queue_case) {
     case 0: tcb_mem(t)->priority = QPRIO + 1; break;           /* in the wrong queue */
     case 1: tcb_mem(t)->flags &= ~TCB_FLAG_QUEUED; break;     /* queued, unmarked */
-    case 2: NODE.ready_tail[QPRIO] = 0; break;                 /* tail lost */
-    case 3: NODE.ready_head[QPRIO] = obj_of(t) + 16; break;    /* head not a TCB */
+    case 2: NODE_RQ.ready_tail[QPRIO] = 0; break;                 /* tail lost */
+    case 3: NODE_RQ.ready_head[QPRIO] = obj_of(t) + 16; break;    /* head not a TCB */
     default: break;
     }
     trigger();
@@ -658,7 +658,7 @@ static void corrupt_sched_prev(const mica_bootinfo_t *bi)
     mt_spawn(idle_thread_fn, 0, QPRIO);
     mt_spawn(idle_thread_fn, 0, QPRIO);
     (void)bi;
-    paddr_t second = tcb_ptr(NODE.ready_head[QPRIO])->sched_next;
+    paddr_t second = tcb_ptr(NODE_RQ.ready_head[QPRIO])->sched_next;
     ck_assert_uint_ne(second, 0);
     arm();
     tcb_ptr(second)->sched_prev = 0;

@@ -111,8 +111,7 @@ int kernel_boot(const hw_boot_params_t *p)
         ks.cpu[c].idle_ctx = (int)c;
         ks.cpu[c].stalled_ctx = -1;
     }
-    ks.cur_cpu = 0;     /* the root thread starts on CPU 0 */
-    ks_node = &ks.cpu[0];
+    ks.cur_cpu = 0;     /* the root thread starts on CPU 0 (every CPU in its own slot) */
 
     /* Root objects. */
     paddr_t cnode_p = boot_alloc(radix + MICA_SLOT_BITS);

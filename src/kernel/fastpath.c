@@ -75,7 +75,7 @@ bool fastpath_call(paddr_t cur)
     tcb_t *dp = tcb_ptr(dest);
     if (dp->priority < cp->priority && !is_highest_prio(dp->priority))
         return false;
-    if (dp->affinity != ks.cur_cpu)     /* seL4: SMP fast path only on the same core */
+    if (unlikely(ks.num_cpus > 1) && dp->affinity != ks.cur_cpu)  /* seL4: SMP, same core only */
         return false;
     cte_t *reply = tcb_slot(cur, TCB_REPLY), *caller = tcb_slot(dest, TCB_CALLER);
     if (cap_type(reply->cap) != MICA_CAP_TYPE_REPLY || !cap_is_null(caller->cap))
@@ -126,7 +126,8 @@ bool fastpath_reply_recv(paddr_t cur)
     paddr_t caller = cap_obj(rc);
     tcb_t *kp = tcb_ptr(caller);
     if (kp->state.type != MICA_THREAD_BLOCKED_ON_REPLY || kp->fault.type != MICA_FAULT_NULL ||
-        !is_highest_prio(kp->priority) || kp->affinity != ks.cur_cpu)
+        !is_highest_prio(kp->priority) ||
+        (unlikely(ks.num_cpus > 1) && kp->affinity != ks.cur_cpu))
         return false;
 
     /* Commit. */

@@ -403,7 +403,7 @@ static bool is_tcb_address(paddr_t t)
 static bool is_idle_thread(paddr_t t)
 {
     for (unsigned c = 0; c < ks.num_cpus; c++)
-        if (ks.cpu[c].idle_thread == t)
+        if (cpu_state(c)->idle_thread == t)
             return true;
     return false;
 }
@@ -411,12 +411,13 @@ static bool is_idle_thread(paddr_t t)
 /* valid_queues, valid_bitmaps, ready_qs_runnable, sym_heap_sched_pointers, ct_not_in_q (one CPU's queues) */
 static bool cpu_valid_queues(unsigned cpu)
 {
-    ks_cpu_t *k = &ks.cpu[cpu];
+    ks_cpu_t *k = cpu_state(cpu);
+    ks_rq_t *q = &ks.rq[cpu];
     word_t limit = max_slots();
     for (word_t p = 0; p < NUM_PRIO; p++) {
         paddr_t prev = 0;
         word_t n = 0;
-        for (paddr_t t = k->ready_head[p]; t; t = tcb_ptr(t)->sched_next) {
+        for (paddr_t t = q->ready_head[p]; t; t = tcb_ptr(t)->sched_next) {
             if (!is_tcb_address(t))
                 FAIL("valid_queues", "ready queue %lu holds 0x%lx, not a TCB", (unsigned long)p, (unsigned long)t);
             tcb_t *tp = tcb_ptr(t);
@@ -437,20 +438,20 @@ static bool cpu_valid_queues(unsigned cpu)
                 FAIL("sym_heap_sched_pointers", "thread '%s' has prev 0x%lx, expected 0x%lx",
                      tp->name, (unsigned long)tp->sched_prev, (unsigned long)prev);
             for (unsigned c = 0; c < ks.num_cpus; c++)
-                if (ks.cpu[c].sched_action == SCHED_RESUME_CURRENT && t == ks.cpu[c].cur_thread)
+                if (cpu_state(c)->sched_action == SCHED_RESUME_CURRENT && t == cpu_state(c)->cur_thread)
                     FAIL("ct_not_in_q", "the current thread '%s' of CPU %u is in ready queue %lu",
                          tp->name, c, (unsigned long)p);
             if (++n > limit)
                 FAIL("valid_queues", "ready queue %lu loops", (unsigned long)p);
             prev = t;
         }
-        if (k->ready_tail[p] != prev)
+        if (q->ready_tail[p] != prev)
             FAIL("valid_queues", "ready queue %lu tail is 0x%lx, last element 0x%lx", (unsigned long)p,
-                 (unsigned long)k->ready_tail[p], (unsigned long)prev);
+                 (unsigned long)q->ready_tail[p], (unsigned long)prev);
         bool bit = (k->bitmap_l2[p >> 6] >> (p & 63)) & 1;
-        if (bit != (k->ready_head[p] != 0))
+        if (bit != (q->ready_head[p] != 0))
             FAIL("valid_bitmaps", "bitmap bit for priority %lu is %d but the queue is %s",
-                 (unsigned long)p, bit, k->ready_head[p] ? "non-empty" : "empty");
+                 (unsigned long)p, bit, q->ready_head[p] ? "non-empty" : "empty");
     }
     for (word_t i = 0; i < L2_BITMAP_WORDS; i++)
         if (((k->bitmap_l1 >> i) & 1) != (k->bitmap_l2[i] != 0))
@@ -595,7 +596,7 @@ bool inv_valid_objs(void)
 /* cur_tcb, valid_idle, only_idle, valid_sched_action (one CPU) */
 static bool cpu_cur_and_idle(unsigned cpu)
 {
-    ks_cpu_t *k = &ks.cpu[cpu];
+    ks_cpu_t *k = cpu_state(cpu);
     paddr_t cur = k->cur_thread, idle = k->idle_thread;
     if (!is_tcb_address(cur))
         FAIL("cur_tcb", "the current thread 0x%lx is not a TCB", (unsigned long)cur);
@@ -621,7 +622,7 @@ static bool cpu_cur_and_idle(unsigned cpu)
     if (cur != idle && (tcb_ptr(cur)->flags & TCB_FLAG_STALLED))
         FAIL("cur_tcb", "CPU %u runs thread '%s', which is stalled", cpu, tcb_ptr(cur)->name);
     for (unsigned c = 0; c < cpu; c++)
-        if (cur != idle && ks.cpu[c].cur_thread == cur)
+        if (cur != idle && cpu_state(c)->cur_thread == cur)
             FAIL("cur_tcb", "thread '%s' is current on CPUs %u and %u", tcb_ptr(cur)->name, c, cpu);
     if (k->stalled && k->orphan && !(tcb_ptr(k->orphan)->flags & TCB_FLAG_STALLED))
         FAIL("cur_tcb", "CPU %u parks thread '%s', which is not marked stalled", cpu,

@@ -15,9 +15,15 @@
 #include "thread.h"
 #include "object/object.h"
 
+/* The scheduler words and the ready queues of t's CPU. */
 static inline ks_cpu_t *cpu_of(paddr_t t)
 {
-    return &ks.cpu[tcb_ptr(t)->affinity];
+    return cpu_state((unsigned)tcb_ptr(t)->affinity);
+}
+
+static inline ks_rq_t *rq_of(paddr_t t)
+{
+    return &ks.rq[tcb_ptr(t)->affinity];
 }
 
 /* seL4: remoteQueueUpdate - t was queued on another CPU: interrupt it if t should run now. */
@@ -26,7 +32,7 @@ static void remote_queue_update(paddr_t t)
     word_t c = tcb_ptr(t)->affinity;
     if (c == ks.cur_cpu)
         return;
-    ks_cpu_t *k = &ks.cpu[c];
+    ks_cpu_t *k = cpu_state((unsigned)c);
     if (k->cur_thread == k->idle_thread || tcb_ptr(t)->priority > tcb_ptr(k->cur_thread)->priority)
         ks.ipi_pending |= BIT(c);
 }
@@ -67,15 +73,16 @@ void tcb_sched_enqueue(paddr_t t)
     if (tp->flags & (TCB_FLAG_QUEUED | TCB_FLAG_STALLED))
         return;     /* a stalled thread is queued when its CPU parks it */
     ks_cpu_t *c = cpu_of(t);
+    ks_rq_t *q = rq_of(t);
     word_t p = tp->priority;
-    paddr_t head = c->ready_head[p];
+    paddr_t head = q->ready_head[p];
     tp->sched_prev = 0;
     tp->sched_next = head;
     if (head)
         tcb_ptr(head)->sched_prev = t;
     else
-        c->ready_tail[p] = t;
-    c->ready_head[p] = t;
+        q->ready_tail[p] = t;
+    q->ready_head[p] = t;
     bitmap_set(c, p);
     tp->flags |= TCB_FLAG_QUEUED;
     if (unlikely(ks.num_cpus > 1))
@@ -89,15 +96,16 @@ void tcb_sched_append(paddr_t t)
     if (tp->flags & (TCB_FLAG_QUEUED | TCB_FLAG_STALLED))
         return;
     ks_cpu_t *c = cpu_of(t);
+    ks_rq_t *q = rq_of(t);
     word_t p = tp->priority;
-    paddr_t tail = c->ready_tail[p];
+    paddr_t tail = q->ready_tail[p];
     tp->sched_next = 0;
     tp->sched_prev = tail;
     if (tail)
         tcb_ptr(tail)->sched_next = t;
     else
-        c->ready_head[p] = t;
-    c->ready_tail[p] = t;
+        q->ready_head[p] = t;
+    q->ready_tail[p] = t;
     bitmap_set(c, p);
     tp->flags |= TCB_FLAG_QUEUED;
     if (unlikely(ks.num_cpus > 1))
@@ -111,16 +119,17 @@ void tcb_sched_dequeue(paddr_t t)
     if (!(tp->flags & TCB_FLAG_QUEUED))
         return;
     ks_cpu_t *c = cpu_of(t);
+    ks_rq_t *q = rq_of(t);
     word_t p = tp->priority;
     if (tp->sched_prev)
         tcb_ptr(tp->sched_prev)->sched_next = tp->sched_next;
     else
-        c->ready_head[p] = tp->sched_next;
+        q->ready_head[p] = tp->sched_next;
     if (tp->sched_next)
         tcb_ptr(tp->sched_next)->sched_prev = tp->sched_prev;
     else
-        c->ready_tail[p] = tp->sched_prev;
-    if (c->ready_head[p] == 0)
+        q->ready_tail[p] = tp->sched_prev;
+    if (q->ready_head[p] == 0)
         bitmap_clear(c, p);
     tp->sched_next = tp->sched_prev = 0;
     tp->flags &= ~TCB_FLAG_QUEUED;
@@ -193,7 +202,7 @@ void choose_thread(void)
         return;
     }
     word_t prio = highest_ready_prio();
-    paddr_t t = nd->ready_head[prio];
+    paddr_t t = NODE_RQ.ready_head[prio];
     kassert(t != 0);
     kassert(is_runnable(t));
     switch_to_thread(t);
@@ -245,7 +254,7 @@ void remote_tcb_stall(paddr_t t)
     if (likely(ks.num_cpus == 1))
         return;
     for (unsigned c = 0; c < ks.num_cpus; c++) {
-        ks_cpu_t *k = &ks.cpu[c];
+        ks_cpu_t *k = cpu_state(c);
         if (c == ks.cur_cpu || k->cur_thread != t || t == k->idle_thread)
             continue;
         k->cur_thread = k->idle_thread;

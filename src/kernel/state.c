@@ -4,7 +4,6 @@
 #include "state.h"
 
 kernel_state_t ks;
-ks_cpu_t *ks_node = &ks.cpu[0];
 
 void kernel_stop(int reason, const char *fmt, ...)
 {

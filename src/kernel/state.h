@@ -19,12 +19,20 @@
 #define SCHED_RESUME_CURRENT 0ull
 #define SCHED_CHOOSE_NEW     1ull
 
+/* A CPU's ready queues (seL4: ksReadyQueues), in ks.rq[cpu]. */
+typedef struct ks_rq {
+    paddr_t ready_head[NUM_PRIO];
+    paddr_t ready_tail[NUM_PRIO];
+} ks_rq_t;
+
+/*
+ * A CPU's scheduler words. The CPU in the kernel finds its own in ks.cpu[0]
+ * (see NODE below); cpu_state(c) finds any CPU's.
+ */
 typedef struct ks_cpu {
     paddr_t cur_thread;                 /* seL4: ksCurThread */
     paddr_t idle_thread;                /* seL4: ksIdleThread */
     paddr_t sched_action;               /* seL4: ksSchedulerAction */
-    paddr_t ready_head[NUM_PRIO];       /* seL4: ksReadyQueues */
-    paddr_t ready_tail[NUM_PRIO];
     word_t bitmap_l1;                   /* bit i: some queue in l2[i] is non-empty */
     word_t bitmap_l2[L2_BITMAP_WORDS];
     int idle_ctx;                       /* host context of the idle loop */
@@ -60,7 +68,8 @@ typedef struct ks_counters {
 } ks_counters_t;
 
 typedef struct kernel_state {
-    ks_cpu_t cpu[MAX_CPUS];
+    ks_cpu_t cpu[MAX_CPUS];             /* slot 0: the CPU in the kernel (cpu_state) */
+    ks_rq_t rq[MAX_CPUS];               /* by CPU number */
     unsigned num_cpus;
     unsigned cur_cpu;                   /* the CPU in the kernel (it holds the big kernel lock) */
     word_t ipi_pending;                 /* CPUs to interrupt at this kernel exit (bit per CPU) */
@@ -96,17 +105,39 @@ extern kernel_state_t ks;
 /*
  * The CPU now in the kernel. Only one CPU is ever in the kernel (the big
  * kernel lock, held by the simulator around every kernel entry), and every
- * entry sets ks.cur_cpu first, so kernel code needs no thread-local state.
+ * entry calls set_cur_cpu first, so kernel code needs no thread-local state.
+ *
+ * That CPU's scheduler words are always in ks.cpu[0]: NODE is a fixed
+ * address, as on a single-CPU kernel, which the IPC fast path measurably
+ * prefers to a pointer or an index (README "Performance"). When another
+ * CPU enters, set_cur_cpu swaps the two CPUs' words (about 130 bytes); the
+ * ready queues stay put in ks.rq[cpu].
  */
-#define NODE (*ks_node)
-extern ks_cpu_t *ks_node;       /* &ks.cpu[ks.cur_cpu] (one load, not an index, per use) */
+#define NODE (ks.cpu[0])
+#define NODE_RQ (ks.rq[ks.cur_cpu])
+
+/* The slot of CPU c's scheduler words: slot 0 and slot cur_cpu trade places. */
+static inline ks_cpu_t *cpu_state(unsigned c)
+{
+    return &ks.cpu[c == ks.cur_cpu ? 0 : c == 0 ? ks.cur_cpu : c];
+}
+
+static inline void swap_cpu_slots(unsigned a)
+{
+    ks_cpu_t t = ks.cpu[0];
+    ks.cpu[0] = ks.cpu[a];
+    ks.cpu[a] = t;
+}
 
 /* A CPU has taken the kernel lock and entered the kernel. */
 static inline void set_cur_cpu(unsigned c)
 {
-    if (ks.cur_cpu != c) {      /* no write when it is the same CPU: it is shared by all */
+    if (ks.cur_cpu != c) {
+        if (ks.cur_cpu != 0)
+            swap_cpu_slots(ks.cur_cpu);     /* back to CPU i in slot i */
+        if (c != 0)
+            swap_cpu_slots(c);
         ks.cur_cpu = c;
-        ks_node = &ks.cpu[c];
     }
 }
 

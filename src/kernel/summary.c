@@ -22,7 +22,7 @@
  */
 static paddr_t running_thread(void)
 {
-    ks_cpu_t *c = &ks.cpu[ks.num_cpus > 1 ? hw_cpu_id() : 0];
+    ks_cpu_t *c = cpu_state(ks.num_cpus > 1 ? hw_cpu_id() : 0);
     if (c->stalled)
         return c->orphan;
     return c->cur_thread == c->idle_thread ? 0 : c->cur_thread;
@@ -99,10 +99,10 @@ void kernel_summary(struct mica_run_result *r)
     r->kernel_entries = ks.count.kernel_entries;
     r->cpus = ks.num_cpus;
     for (unsigned c = 0; c < ks.num_cpus && c < MICA_MAX_CPUS; c++) {
-        r->cpu[c].kernel_entries = ks.num_cpus > 1 ? ks.cpu[c].entries : ks.count.kernel_entries;
-        r->cpu[c].context_switches = ks.num_cpus > 1 ? ks.cpu[c].switches : ks.count.context_switches;
-        r->cpu[c].ipis = ks.cpu[c].ipis;
-        r->cpu[c].idle_waits = ks.cpu[c].idle_waits;
+        r->cpu[c].kernel_entries = ks.num_cpus > 1 ? cpu_state(c)->entries : ks.count.kernel_entries;
+        r->cpu[c].context_switches = ks.num_cpus > 1 ? cpu_state(c)->switches : ks.count.context_switches;
+        r->cpu[c].ipis = cpu_state(c)->ipis;
+        r->cpu[c].idle_waits = cpu_state(c)->idle_waits;
     }
     r->ticks = ks.time;
     for (unsigned i = 0; i < MICA_STATS_SYSCALLS && i < ARRAY_SIZE(ks.count.syscalls); i++)

@@ -244,7 +244,7 @@ static void dump_scheduler(void)
     hw_log("scheduler: current '%s', ready priorities:",
            NODE.cur_thread == NODE.idle_thread ? "idle" : tcb_ptr(NODE.cur_thread)->name);
     for (int p = NUM_PRIO - 1; p >= 0; p--)
-        for (paddr_t t = NODE.ready_head[p]; t; t = tcb_ptr(t)->sched_next)
+        for (paddr_t t = NODE_RQ.ready_head[p]; t; t = tcb_ptr(t)->sched_next)
             hw_log("  prio %3d: '%s' (%s)", p, tcb_ptr(t)->name,
                    mica_thread_state_name((mica_thread_state_t)thread_state(t)));
 }
@@ -327,7 +327,7 @@ static void handle_syscall(word_t sysno)
 /* A reschedule IPI from another CPU (seL4: handleIPI -> rescheduleRequired). */
 static inline void take_ipi(void)
 {
-    if (unlikely(NODE.resched)) {
+    if (unlikely(ks.num_cpus > 1) && unlikely(NODE.resched)) {
         NODE.resched = 0;
         reschedule_required();
     }
@@ -435,7 +435,8 @@ static void switch_to_current(paddr_t from_thread, int from)
         int to = ctx_of(n);
         if (to != from || started) {
             ks.count.context_switches++;
-            nd->switches++;
+            if (unlikely(ks.num_cpus > 1))
+                nd->switches++;    /* one CPU: ks.count has it */
             trace_switch(from_thread, n);
             hw_ctx_switch(from, to);
         }
@@ -451,8 +452,8 @@ static void send_ipis(void)
     for (unsigned c = 0; c < ks.num_cpus; c++) {
         if (!(m & BIT(c)) || c == ks.cur_cpu)
             continue;
-        ks.cpu[c].resched = 1;
-        ks.cpu[c].ipis++;
+        cpu_state(c)->resched = 1;
+        cpu_state(c)->ipis++;
         ks.idle_mask &= ~BIT(c);    /* it has work now, even before it wakes */
         hw_ipi(c);
     }
@@ -638,7 +639,7 @@ void kernel_idle_enter(void)
         ks.idle_mask |= BIT(ks.cur_cpu);
         bool all = ks.idle_mask == BIT(ks.num_cpus) - 1;
         for (unsigned c = 0; all && c < ks.num_cpus; c++)
-            all = ks.cpu[c].bitmap_l1 == 0 && !ks.cpu[c].stalled;
+            all = cpu_state(c)->bitmap_l1 == 0 && !cpu_state(c)->stalled;
         if (all) {
             /* Every CPU is idle at once with nothing queued: the run is over. */
             ks.all_idle = 1;

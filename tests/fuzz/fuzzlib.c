@@ -1338,8 +1338,8 @@ static uint64_t state_digest(void)
             break;
         }
     }
-    h = fnv(h, NODE.ready_head, sizeof NODE.ready_head);
-    h = fnv(h, NODE.ready_tail, sizeof NODE.ready_tail);
+    h = fnv(h, NODE_RQ.ready_head, sizeof NODE_RQ.ready_head);
+    h = fnv(h, NODE_RQ.ready_tail, sizeof NODE_RQ.ready_tail);
     h = fnv(h, &NODE.bitmap_l1, sizeof NODE.bitmap_l1);
     return fnv(h, NODE.bitmap_l2, sizeof NODE.bitmap_l2);
 }

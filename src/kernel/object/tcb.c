@@ -35,8 +35,8 @@ void tcb_destroy(paddr_t t)
     tcb_t *tp = tcb_ptr(t);
     remote_tcb_stall(t);
     for (unsigned c = 0; c < ks.num_cpus; c++)
-        if (ks.cpu[c].stalled && ks.cpu[c].orphan == t)
-            ks.cpu[c].orphan = 0;   /* its CPU drops the context when it parks it */
+        if (cpu_state(c)->stalled && cpu_state(c)->orphan == t)
+            cpu_state(c)->orphan = 0;   /* its CPU drops the context when it parks it */
     tp->flags &= ~TCB_FLAG_STALLED;
     if (tp->ctx >= 0) {
         hw_ctx_free(tp->ctx);
