@@ -71,8 +71,7 @@ static int find_text(struct dl_phdr_info *info, size_t size, void *data)
 
 static void preempt_entry(void)
 {
-    sim_in_kernel = 1;
-    sim_kernel_lock();
+    sim_kernel_enter();
     int ctx = ctx_current();
     kernel_preempt(ctx);
     /* The kernel kept this thread: resume it where it was interrupted. */

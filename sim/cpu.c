@@ -139,9 +139,7 @@ int sim_cpus_init(unsigned n)
     for (unsigned i = 0; i < SIM_MAX_CPUS; i++) {
         struct sim_cpu *c = &sim_cpus[i];
         memset(c, 0, sizeof *c);
-        c->id = i;
-        c->cur = (int)i;            /* CPU i idles on context i */
-        c->pending_free = -1;
+        c->id = i;      /* cur and pending_free: ctx_system_init */
         pthread_mutex_init(&c->wait_lock, NULL);
         pthread_cond_init(&c->wait_cond, NULL);
     }
@@ -163,11 +161,9 @@ static void *cpu_main(void *arg)
         fprintf(stderr, "mica: CPU %u: the host refused its signal stacks or timer\n", c->id);
         abort();
     }
-    sim_in_kernel = 1;
-    sim_kernel_lock();
+    sim_kernel_enter();
     kernel_idle_enter();
-    sim_kernel_unlock();
-    sim_in_kernel = 0;
+    sim_kernel_leave();
     clock_cpu_stop(c);
     trap_cpu_fini(c);
     return NULL;

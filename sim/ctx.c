@@ -21,7 +21,7 @@
  * Every context has such a host stack, and for a thread on a VSpace stack it
  * is the thread's kernel stack: trampoline starts there and calls the entry
  * on the VSpace stack (mica_call_on_stack), and each system call switches
- * back to it (ctx_syscall_on_kernel_stack). Kernel frames, those of a thread
+ * back to it (syscall.c trap(), ctx_kernel_entry). Kernel frames, those of a thread
  * parked in the kernel included, never live in memory a task can unmap or
  * write: with the kernel on the VSpace stack, another task unmapping those
  * pages while the thread was blocked in Recv crashed the simulator (found by
@@ -128,20 +128,19 @@ static unsigned nfree;
  * asks sim_self() again after every switch.
  */
 #define CUR (sim_cpu_here()->cur)
-/* What trap() needs of the context a CPU runs, without a call into this file. */
-static inline void note_cur(struct sim_cpu *cpu, struct ctx *c)
+/*
+ * Make id the context CPU cpu runs, with what trap() needs of it on every
+ * system call (whether it is on a VSpace stack, its kernel-entry registers
+ * and kernel stack) so that trap() makes no call into this file.
+ */
+static inline void set_cur(struct sim_cpu *cpu, int id)
 {
+    struct ctx *c = &ctxs[id];
+    cpu->cur = id;
     cpu->cur_vspace_stack = c->task_top != NULL;
     cpu->cur_kregs = c->kregs;
     cpu->cur_ksp = &c->ksp;
 }
-
-/* Make id this CPU's context; trap() reads cur_vspace_stack on every system call. */
-#define SET_CUR(id) do { \
-        struct sim_cpu *c_ = sim_cpu_here(); \
-        c_->cur = (id); \
-        note_cur(c_, &ctxs[c_->cur]); \
-    } while (0)
 
 int ctx_system_init(unsigned max_contexts)
 {
@@ -173,7 +172,7 @@ int ctx_system_init(unsigned max_contexts)
     ctx_cpu_attach(0);              /* called on CPU 0's host thread */
     for (unsigned i = 0; i < sim_ncpus; i++) {
         ctxs[i].in_use = 1;         /* CPU i's idle loop */
-        sim_cpus[i].cur = (int)i;
+        set_cur(&sim_cpus[i], (int)i);   /* CPU i idles on context i */
         sim_cpus[i].pending_free = -1;
     }
     return 0;
@@ -245,11 +244,6 @@ int ctx_current(void)
     return CUR;
 }
 
-int hw_ctx_current(void)
-{
-    return CUR;
-}
-
 static void release(int id)
 {
     ctxs[id].in_use = 0;
@@ -292,35 +286,17 @@ void hw_ctx_free(int id)
 }
 
 
-/* The kernel half of ctx_syscall_on_kernel_stack, on the kernel stack. */
+/*
+ * The kernel half of a system call from task code on a VSpace stack, on the
+ * thread's kernel stack below trampoline's frames (sim/syscall.c trap()).
+ */
 void ctx_kernel_entry(void *arg)
 {
     hw_word_t *kregs = arg;
-    sim_in_kernel = 1;
-    sim_kernel_lock();
+    sim_kernel_enter();
     kernel_syscall(kregs);
-    sim_kernel_unlock();
     /* Task mode again before the switch back: a fault on the task stack is the thread's. */
-    sim_in_kernel = 0;
-}
-
-/*
- * A system call from task code on a VSpace stack: the registers go through
- * kregs, the kernel runs on the host stack below trampoline's frames. Both
- * copies run in task mode, on the task's side: if the task stack was
- * unmapped while the thread was parked in the kernel, the first access after
- * the switch back is a VM fault to its handler, retried when it replies.
- */
-void ctx_syscall_on_kernel_stack(hw_word_t r[8])
-{
-    struct ctx *c = &ctxs[CUR];
-    /* Word by word: 16-byte copies of words just stored stall on store forwarding. */
-    for (unsigned i = 0; i < 8; i++)
-        c->kregs[i] = r[i];
-    mica_call_on_stack(ctx_kernel_entry, c->kregs,
-                       (void *)(((uintptr_t)c->ksp - 64) & ~(uintptr_t)15), NULL);
-    for (unsigned i = 0; i < 8; i++)       /* the same context, perhaps on another CPU now */
-        r[i] = c->kregs[i];
+    sim_kernel_leave();
 }
 
 /* Task code: the thread's entry function, then its exit. */
@@ -333,14 +309,7 @@ static void run_task(void *arg)
     for (;;) {
         hw_word_t regs[8] = { 0 };
         regs[7] = (hw_word_t)(long)MICA_SYS_THREAD_EXIT;
-        if (ctx_on_vspace_stack()) {
-            ctx_syscall_on_kernel_stack(regs);
-            continue;
-        }
-        /* Like every trap: the real clock must not preempt the kernel itself. */
-        sim_in_kernel = 1;
-        sim_kernel_lock();
-        kernel_syscall(regs);
+        sim_trap(regs);     /* the same trap as every system call, on a kernel stack if need be */
     }
 }
 
@@ -354,9 +323,8 @@ static void trampoline(void)
 {
     drain_pending();
     struct ctx *c = &ctxs[CUR];
-    note_cur(sim_cpu_here(), c);    /* this start's stack */
-    sim_kernel_unlock();
-    sim_in_kernel = 0;
+    set_cur(sim_cpu_here(), (int)(c - ctxs));     /* this start's stack */
+    sim_kernel_leave();
     if (c->task_top)
         mica_call_on_stack(run_task, c, c->task_top, &c->ksp);     /* never comes back */
     else
@@ -415,8 +383,7 @@ static void ctx_sigreturn(struct ctx *c)
     sigset_t all;
     sigfillset(&all);
     sigprocmask(SIG_BLOCK, &all, NULL);
-    sim_kernel_unlock();
-    sim_in_kernel = 0;
+    sim_kernel_leave();
 #if defined(__x86_64__)
     uintptr_t sp = (uintptr_t)c->uc.uc_mcontext.gregs[REG_RSP];
     /*
@@ -463,7 +430,7 @@ void ctx_resume_saved(int id)
     struct ctx *c = &ctxs[id];
     c->saved_by_signal = 0;
     c->resume_in_task = 0;
-    SET_CUR(id);
+    set_cur(sim_cpu_here(), id);
     fiber_to(id);
     ctx_sigreturn(c);
 }
@@ -607,7 +574,7 @@ void hw_ctx_switch(int from, int to)
         ctxs[from].kind = CTX_UC;
         if (from != to || !t->fresh) {
             t->fresh = 0;
-            SET_CUR(to);
+            set_cur(sim_cpu_here(), to);
             fiber_to(to);
             if (t->resume_in_task) {
                 t->resume_in_task = 0;
@@ -632,15 +599,13 @@ void hw_ctx_switch(int from, int to)
         abort();
     }
     t->fresh = 0;
-    struct sim_cpu *here = sim_cpu_here();
-    here->cur = to;
-    note_cur(here, t);
+    set_cur(sim_cpu_here(), to);
     if (t->resume_in_task) {
         /* It continues in task code where a trap or the clock stopped it. */
         t->resume_in_task = 0;
         t->saved_by_signal = 0;
         switch_to_trapped(from, t);
-        SET_CUR(from);
+        set_cur(sim_cpu_here(), from);
         sim_in_kernel = 1;
         drain_pending();
         return;
@@ -657,12 +622,7 @@ void hw_ctx_switch(int from, int to)
         swapcontext(&ctxs[from].uc, &t->uc);
     }
     /* We run again, on whichever CPU resumed us (inside the kernel, by the kernel). */
-    struct sim_cpu *me = sim_cpu_here();
-    me->cur = from;
-    note_cur(me, &ctxs[from]);
+    set_cur(sim_cpu_here(), from);
     sim_in_kernel = 1;
-    if (me->pending_free >= 0 && me->pending_free != from) {
-        release(me->pending_free);
-        me->pending_free = -1;
-    }
+    drain_pending();
 }

@@ -155,11 +155,9 @@ int mica_run(const mica_config_t *cfg, mica_root_task_fn root_task, void *arg,
         return -ENOMEM;
     }
     /* CPU 0 is this host thread; its idle loop returns when the run is over. */
-    sim_in_kernel = 1;
-    sim_kernel_lock();
+    sim_kernel_enter();
     kernel_idle_enter();
-    sim_kernel_unlock();
-    sim_in_kernel = 0;
+    sim_kernel_leave();
     sim_cpus_join();
     sim.booted = 0;
     clock_stop();

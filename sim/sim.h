@@ -88,20 +88,15 @@ struct ucontext_t;
 void ctx_save_from_signal(int ctx, struct ucontext_t *uc);
 /* Resume a context saved from a signal (never returns). */
 void ctx_resume_saved(int ctx) __attribute__((noreturn));
-/* Does the current thread run task code on a VSpace stack? Then it enters
- * the kernel with ctx_syscall_on_kernel_stack, on its host kernel stack. */
-/* ctx.c: the kernel entry on a kernel stack (kregs = r0..r7); the stack-switch helper (.S). */
+/*
+ * ctx.c: the kernel entry on a thread's kernel stack (kregs = r0..r7), for
+ * task code on a VSpace stack; sim_trap switches there with the helper of
+ * ctx_switch_<arch>.S.
+ */
 void ctx_kernel_entry(void *kregs);
 void mica_call_on_stack(void (*fn)(void *), void *arg, void *stack_top, void **save_sp);
 
-/* The running context's task code is on a VSpace stack (it enters the kernel on its kernel stack). */
-static inline int ctx_on_vspace_stack(void)
-{
-    return sim_cpu_here()->cur_vspace_stack;
-}
-void ctx_syscall_on_kernel_stack(hw_word_t regs[8]);
-
-/* syscall.c: the simulated trap instruction (tests declare it themselves) */
+/* syscall.c: the simulated trap instruction, for every system call (tests declare it themselves) */
 void sim_trap(hw_word_t regs[8]);
 
 /* trap.c: the alternate signal stack, the kernel-entry stack, fault traps */
@@ -121,6 +116,23 @@ void trap_redirect(struct ucontext_t *uc, void (*fn)(void));
 extern __thread volatile sig_atomic_t sim_in_kernel __attribute__((tls_model("initial-exec")));
 int  clock_start(mica_clock_t clock);
 void clock_stop(void);
+
+/*
+ * A CPU enters the kernel: no preemption first (sim_in_kernel), then the
+ * kernel lock; leaving, the reverse. A tick or IPI in between is only
+ * counted, so a CPU never preempts itself while it holds the lock.
+ */
+static inline void sim_kernel_enter(void)
+{
+    sim_in_kernel = 1;
+    sim_kernel_lock();
+}
+
+static inline void sim_kernel_leave(void)
+{
+    sim_kernel_unlock();
+    sim_in_kernel = 0;
+}
 int  clock_cpu_start(struct sim_cpu *c);   /* on each CPU's host thread */
 void clock_cpu_stop(struct sim_cpu *c);
 

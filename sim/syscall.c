@@ -23,9 +23,12 @@ static inline void trap(hw_word_t r[8])
     if (me->cur_vspace_stack) {
         /*
          * The kernel must not run on task memory: r0..r7 go to the host side
-         * and the kernel runs on the thread's kernel stack (as
-         * ctx_syscall_on_kernel_stack, inlined here: every frame between a
-         * context switch and task code costs a mispredicted return).
+         * and the kernel runs on the thread's kernel stack. Done here, not in
+         * a function of ctx.c: every frame between a context switch and task
+         * code costs a mispredicted return. Both copies run in task mode: if
+         * the task stack was unmapped while the thread was parked in the
+         * kernel, the first touch after the switch back is a VM fault to its
+         * handler, retried when it replies.
          */
         hw_word_t *k = me->cur_kregs;
         for (unsigned i = 0; i < 8; i++)
@@ -36,11 +39,9 @@ static inline void trap(hw_word_t r[8])
             r[i] = k[i];
         return;
     }
-    sim_in_kernel = 1;
-    sim_kernel_lock();
+    sim_kernel_enter();
     kernel_syscall(r);
-    sim_kernel_unlock();
-    sim_in_kernel = 0;
+    sim_kernel_leave();
 }
 
 /* The trap with raw registers, for tests that make malformed system calls. */
@@ -54,11 +55,9 @@ mica_ipc_buffer_t *mica_get_ipc_buffer(void)
 {
     if (!sim_smp)
         return (mica_ipc_buffer_t *)kernel_current_ipc_buffer();
-    sim_in_kernel = 1;
-    sim_kernel_lock();
+    sim_kernel_enter();
     void *b = kernel_current_ipc_buffer();
-    sim_kernel_unlock();
-    sim_in_kernel = 0;
+    sim_kernel_leave();
     return b;
 }
 
@@ -280,11 +279,9 @@ void *mica_vaddr_to_ptr(mica_word_t vaddr)
 {
     hw_word_t vs;
     if (sim_smp) {
-        sim_in_kernel = 1;
-        sim_kernel_lock();
+        sim_kernel_enter();
         vs = kernel_current_vspace();
-        sim_kernel_unlock();
-        sim_in_kernel = 0;
+        sim_kernel_leave();
     } else {
         vs = kernel_current_vspace();
     }

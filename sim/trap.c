@@ -98,8 +98,7 @@ void trap_redirect(ucontext_t *uc, void (*fn)(void))
 
 static void trap_entry(void)
 {
-    sim_in_kernel = 1;
-    sim_kernel_lock();
+    sim_kernel_enter();
     int ctx = ctx_current();
     hw_fault_t f = sim_self()->pending;
     kernel_fault(ctx, &f);

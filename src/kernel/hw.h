@@ -43,8 +43,6 @@ void hw_ctx_start(int ctx, hw_word_t pc, hw_word_t vspace, hw_word_t sp, const h
 int  hw_ctx_stack_usable(hw_word_t vspace, hw_word_t sp);
 /* Save the running context into from and resume to; returns when from is resumed. */
 void hw_ctx_switch(int from, int to);
-/* The context the calling CPU runs (in the kernel: the one that entered it). */
-int  hw_ctx_current(void);
 
 /* --- CPUs -----------------------------------------------------------------
  * Each simulated CPU is a host thread. The simulator holds the big kernel

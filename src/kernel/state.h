@@ -47,7 +47,6 @@ typedef struct ks_cpu {
     int stalled_ctx;
     paddr_t orphan;
     int resched;                        /* a reschedule IPI arrived (seL4: ipiReschedulePending) */
-    int idle_waiting;                   /* waiting in hw_cpu_wait */
     /* Per-CPU counters (the run result reports them). */
     word_t entries;
     word_t switches;

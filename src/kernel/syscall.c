@@ -646,10 +646,8 @@ void kernel_idle_enter(void)
             break;
         }
         NODE.idle_waits++;
-        NODE.idle_waiting = 1;
         hw_cpu_wait();
         set_cur_cpu(hw_cpu_id());
-        NODE.idle_waiting = 0;
         ks.idle_mask &= ~BIT(ks.cur_cpu);
     }
     /* Leaving: the other CPUs must notice the end too. */
