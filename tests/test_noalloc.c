@@ -4,42 +4,17 @@
  *
  * This program is linked with --wrap for malloc, calloc, realloc and free,
  * which redirects every call made from the statically linked object files
- * (mica, and Check's own) through the counters below; a call counts when it
- * happens after boot while the CPU is in the kernel (sim_in_kernel), which
- * covers the kernel and the machine code it calls. The root task's own
- * calls (Check's assertions allocate) are task code and do not count.
+ * (mica, and Check's own) through the counter of alloc_count.c; a call
+ * counts when it happens after boot while the CPU is in the kernel
+ * (sim_in_kernel), which covers the kernel and the machine code it calls.
+ * The root task's own calls (Check's assertions allocate) are task code and
+ * do not count.
  */
 #include <signal.h>
-#include <stddef.h>
 #include "harness.h"
+#include "alloc_count.h"
 
-void *__real_malloc(size_t n);
-void *__real_calloc(size_t n, size_t m);
-void *__real_realloc(void *p, size_t n);
-void __real_free(void *p);
-void *__wrap_malloc(size_t n);
-void *__wrap_calloc(size_t n, size_t m);
-void *__wrap_realloc(void *p, size_t n);
-void __wrap_free(void *p);
-
-extern unsigned long sim_allocs_after_boot;
-int sim_booted(void);
 extern __thread volatile sig_atomic_t sim_in_kernel __attribute__((tls_model("initial-exec")));
-
-static unsigned long calls;
-
-static void count(void)
-{
-    if (sim_booted() && sim_in_kernel) {
-        calls++;
-        sim_allocs_after_boot++;
-    }
-}
-
-void *__wrap_malloc(size_t n) { count(); return __real_malloc(n); }
-void *__wrap_calloc(size_t n, size_t m) { count(); return __real_calloc(n, m); }
-void *__wrap_realloc(void *p, size_t n) { count(); return __real_realloc(p, n); }
-void __wrap_free(void *p) { count(); __real_free(p); }
 
 static mica_cptr_t ep, ntfn;
 
@@ -97,11 +72,11 @@ START_TEST(kernel_allocates_nothing_after_boot)
 {
     mica_config_t cfg;
     mt_config(&cfg);
-    calls = 0;
+    alloc_calls_in_kernel = 0;
     mica_run_result_t r = mt_run_cfg(&cfg, workload);
     ck_assert_int_eq(r.reason, MICA_STOP_IDLE);
     ck_assert_uint_gt(r.kernel_entries, 1000);
-    ck_assert_uint_eq(calls, 0);
+    ck_assert_uint_eq(alloc_calls_in_kernel, 0);
     ck_assert_uint_eq(r.host_allocs_after_boot, 0);
 }
 END_TEST
@@ -120,9 +95,9 @@ START_TEST(the_counter_sees_allocations)
 {
     mica_config_t cfg;
     mt_config(&cfg);
-    calls = 0;
+    alloc_calls_in_kernel = 0;
     mica_run_result_t r = mt_run_cfg(&cfg, allocate_once);
-    ck_assert_uint_eq(calls, 2);
+    ck_assert_uint_eq(alloc_calls_in_kernel, 2);
     ck_assert_uint_eq(r.host_allocs_after_boot, 2);
 }
 END_TEST

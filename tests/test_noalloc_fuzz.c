@@ -5,42 +5,13 @@
  * invariant checker and the text trace on) makes the kernel and the
  * simulated machine allocate nothing.
  *
- * Linked with --wrap for malloc, calloc, realloc and free, as
+ * Linked with alloc_count.c and --wrap for malloc, calloc, realloc and free, as
  * test_noalloc.c is: a call counts when it happens after boot while the
  * CPU is in the kernel (sim_in_kernel).
  */
-#include <signal.h>
-#include <stddef.h>
 #include "harness.h"
 #include "fuzzlib.h"
-
-void *__real_malloc(size_t n);
-void *__real_calloc(size_t n, size_t m);
-void *__real_realloc(void *p, size_t n);
-void __real_free(void *p);
-void *__wrap_malloc(size_t n);
-void *__wrap_calloc(size_t n, size_t m);
-void *__wrap_realloc(void *p, size_t n);
-void __wrap_free(void *p);
-
-extern unsigned long sim_allocs_after_boot;
-int sim_booted(void);
-extern __thread volatile sig_atomic_t sim_in_kernel __attribute__((tls_model("initial-exec")));
-
-static unsigned long calls;
-
-static void count(void)
-{
-    if (sim_booted() && sim_in_kernel) {
-        calls++;
-        sim_allocs_after_boot++;
-    }
-}
-
-void *__wrap_malloc(size_t n) { count(); return __real_malloc(n); }
-void *__wrap_calloc(size_t n, size_t m) { count(); return __real_calloc(n, m); }
-void *__wrap_realloc(void *p, size_t n) { count(); return __real_realloc(p, n); }
-void __wrap_free(void *p) { count(); __real_free(p); }
+#include "alloc_count.h"
 
 static void campaign(uint64_t seed, unsigned tasks, uint64_t budget, int trace)
 {
@@ -64,14 +35,14 @@ static void campaign(uint64_t seed, unsigned tasks, uint64_t budget, int trace)
     fc.tasks = tasks;
     fc.budget = budget;
     fc.isolation = 1;
-    calls = 0;
+    alloc_calls_in_kernel = 0;
     mica_run_result_t r;
     ck_assert_int_eq(mica_run(&cfg, fz_root, &fc, &r), 0);
     ck_assert_msg(r.reason == MICA_STOP_HALT, "stopped with %s: %s", mica_stop_reason_name(r.reason),
                   r.message);
     ck_assert_uint_eq(fz_last_result()->done, budget);
     ck_assert_uint_gt(r.kernel_entries, budget);
-    ck_assert_uint_eq(calls, 0);
+    ck_assert_uint_eq(alloc_calls_in_kernel, 0);
     ck_assert_uint_eq(r.host_allocs_after_boot, 0);
     if (trace)
         ck_assert_uint_gt(ring->written, 100000);
