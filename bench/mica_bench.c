@@ -374,7 +374,7 @@ static void ipc_host_stacks_root(const mica_bootinfo_t *bi, void *arg)
     mica_wait(bench_done, NULL);
 }
 
-/* The server of ipc_root on CPU 1, the client (the root) on CPU 0. */
+/* ipc_root with its server on CPU 1 and the client (the root) on CPU 0. */
 static void cross_cpu_root(const mica_bootinfo_t *bi, void *arg)
 {
     (void)arg;
@@ -383,16 +383,7 @@ static void cross_cpu_root(const mica_bootinfo_t *bi, void *arg)
     bench_ep = make(MICA_ENDPOINT_OBJECT, 0);
     mica_cptr_t server = spawn(echo_server, 0, 254);
     mica_tcb_set_affinity(server, 1);
-    mica_msginfo_t tag = mica_msginfo_new(1, 0, 0, 1);
-    for (int r = -1; r < sample_reps; r++) {
-        unsigned long n = r < 0 ? sample_iters / 10 + 1 : sample_iters;
-        double t0 = now_ns();
-        mica_word_t m0 = 1;
-        for (unsigned long i = 0; i < n; i++)
-            mica_call_with_mrs(bench_ep, tag, &m0, NULL, NULL, NULL);
-        if (r >= 0)
-            samples[r] = (now_ns() - t0) / (double)n;
-    }
+    call_loop(0);
     mica_tcb_suspend(server);
 }
 
@@ -565,16 +556,7 @@ static void cross_root(const mica_bootinfo_t *bi, void *arg)
     mica_cptr_t vs = make(MICA_VSPACE_OBJECT, 0);
     msg_len = 1;
     spawn_in(echo_server, 0, 254, vs);
-    mica_msginfo_t tag = mica_msginfo_new(1, 0, 0, 1);
-    for (int r = -1; r < sample_reps; r++) {
-        unsigned long n = r < 0 ? sample_iters / 10 + 1 : sample_iters;
-        mica_word_t m0 = 1;
-        double t0 = now_ns();
-        for (unsigned long i = 0; i < n; i++)
-            mica_call_with_mrs(bench_ep, tag, &m0, NULL, NULL, NULL);
-        if (r >= 0)
-            samples[r] = (now_ns() - t0) / (double)n;
-    }
+    call_loop(0);
 }
 
 static mica_cptr_t recv_slot;
