@@ -1,0 +1,41 @@
+/*
+ * buggy.c - mica-buggy's main: find the named misbehaving root task and run
+ * it with the runner's options (buggy.h).
+ */
+#include <stdio.h>
+#include <string.h>
+#include "buggy.h"
+
+static const buggy_t *const *tables(void)
+{
+    static const buggy_t *t[8];
+    unsigned n = 0;
+    const buggy_t *all[] = { buggy_spin, buggy_crash, buggy_escape, buggy_stack, buggy_limits,
+                             buggy_runner };
+    for (unsigned i = 0; i < sizeof all / sizeof all[0]; i++)
+        if (all[i])
+            t[n++] = all[i];
+    t[n] = NULL;
+    return t;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: mica-buggy NAME [runner options] | mica-buggy list\n");
+        return MICA_EXIT_USAGE;
+    }
+    const buggy_t *const *t = tables();
+    if (strcmp(argv[1], "list") == 0) {
+        for (unsigned i = 0; t[i]; i++)
+            for (const buggy_t *b = t[i]; b->name; b++)
+                printf("%-28s %s\n", b->name, b->what);
+        return 0;
+    }
+    for (unsigned i = 0; t[i]; i++)
+        for (const buggy_t *b = t[i]; b->name; b++)
+            if (strcmp(b->name, argv[1]) == 0)
+                return mica_main(argc - 1, argv + 1, b->root, NULL);
+    fprintf(stderr, "mica-buggy: no program '%s' (mica-buggy list)\n", argv[1]);
+    return MICA_EXIT_USAGE;
+}
