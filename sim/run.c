@@ -23,6 +23,7 @@ void mica_config_init(mica_config_t *cfg)
     cfg->root_cnode_bits = 12;
     cfg->time_limit_ticks = 0;
     cfg->max_threads = 16384;
+    cfg->watchdog_ms = 2000;
 }
 
 /* The root thread's entry: r0 = boot info vaddr, r1 = the run. */

@@ -339,6 +339,8 @@ int runner_run(const runner_opts_t *o, mica_root_task_fn root, void *arg)
         return MICA_EXIT_INVARIANT;
     case MICA_STOP_TIME_LIMIT:
         return MICA_EXIT_TIME_LIMIT;
+    case MICA_STOP_STALLED:
+        return MICA_EXIT_STALLED;
     case MICA_STOP_REASON_COUNT:
         break;
     }

@@ -28,6 +28,8 @@ typedef enum mica_stop_reason {
     MICA_STOP_HALT = 2,         /* mica_debug_halt */
     MICA_STOP_INVARIANT = 3,    /* the invariant checker found a broken invariant */
     MICA_STOP_TIME_LIMIT = 4,   /* the configured time limit passed */
+    MICA_STOP_STALLED = 5,      /* virtual clock: task code ran watchdog_ms of host time
+                                   without entering the kernel */
     MICA_STOP_REASON_COUNT
 } mica_stop_reason_t;
 
@@ -49,6 +51,8 @@ typedef struct mica_config {
     int quiet;                  /* non-zero: no reports on stderr */
     const char *cspace_dot_path; /* Graphviz DOT of the root CSpace and the CDT at the end, NULL = none */
     struct mica_trace_ring *trace_ring; /* also keep the text trace's tail here, NULL = none */
+    unsigned watchdog_ms;       /* virtual clock: stop a thread that runs this long in host
+                                   time without a kernel entry (default 2000, 0 = off) */
 } mica_config_t;
 
 /*
@@ -91,7 +95,8 @@ typedef struct mica_run_result {
     uint64_t objects[MICA_OBJECT_TYPE_COUNT];   /* objects created, by type */
     uint64_t untyped_bytes_used;
     uint64_t host_allocs_after_boot;    /* host allocations the kernel made after boot */
-    char message[512];              /* why it stopped, for INVARIANT and DEADLOCK */
+    char message[512];              /* why it stopped, for INVARIANT, DEADLOCK and STALLED */
+    unsigned faulted_threads;       /* threads stopped by a fault that no handler took */
     unsigned cpus;                  /* simulated CPUs in the run */
     struct mica_cpu_stats {         /* per CPU */
         uint64_t kernel_entries;    /* entries on this CPU */
@@ -131,8 +136,13 @@ int mica_run(const mica_config_t *cfg, mica_root_task_fn root_task, void *arg,
 #define MICA_EXIT_DEADLOCK   1
 #define MICA_EXIT_INVARIANT  2
 #define MICA_EXIT_TIME_LIMIT 3
+#define MICA_EXIT_STALLED    4  /* the watchdog stopped spinning task code */
+#define MICA_EXIT_FAULTED    5  /* idle or halt, but threads were stopped by unhandled faults */
 #define MICA_EXIT_USAGE      64 /* bad option or value (sysexits' EX_USAGE) */
+#define MICA_EXIT_INTERNAL   70 /* a bug in mica itself (sysexits' EX_SOFTWARE) */
 #define MICA_EXIT_HOST       71 /* the host refused memory (sysexits' EX_OSERR) */
+#define MICA_EXIT_CANTCREAT  73 /* an output file cannot be created (sysexits' EX_CANTCREAT) */
+#define MICA_EXIT_IOERR      74 /* writing an output file failed (sysexits' EX_IOERR) */
 
 /*
  * A ready-made main for a program with its own root task:

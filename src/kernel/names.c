@@ -63,7 +63,8 @@ const char *mica_invocation_name(mica_word_t label)
 
 const char *mica_stop_reason_name(mica_stop_reason_t r)
 {
-    static const char *const t[] = { "idle", "deadlock", "halt", "invariant", "time_limit" };
+    static const char *const t[] = { "idle", "deadlock", "halt", "invariant", "time_limit",
+                                     "stalled" };
     _Static_assert(sizeof t / sizeof t[0] == MICA_STOP_REASON_COUNT, "stop reason names");
     return NAME(t, r);
 }
