@@ -100,6 +100,7 @@ int mica_run(const mica_config_t *cfg, mica_root_task_fn root_task, void *arg,
         return err;
 
     memset(&sim, 0, sizeof sim);
+    report_reset();
     sim.cfg = cfg;
     sim.root = root_task;
     sim.root_arg = arg;
@@ -168,6 +169,7 @@ int mica_run(const mica_config_t *cfg, mica_root_task_fn root_task, void *arg,
     kernel_summary(result);
     dot_write();
     result->host_allocs_after_boot = sim_allocs_after_boot;
+    result->faulted_threads = report_faulted_threads();
     fflush(stdout);
     if (!cfg->quiet && (result->reason == MICA_STOP_DEADLOCK || result->reason == MICA_STOP_INVARIANT))
         fprintf(stderr, "mica: stopped (%s): %s\n", mica_stop_reason_name(result->reason),

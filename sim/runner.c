@@ -281,7 +281,8 @@ static void print_stats(const mica_run_result_t *r)
     fprintf(f, "  %-18s %" PRIu64 "\n", "IPCs", r->ipcs);
     fprintf(f, "  %-18s %" PRIu64 "\n", "fast-path hits", r->fastpath_hits);
     fprintf(f, "  %-18s %" PRIu64 "\n", "context switches", r->context_switches);
-    fprintf(f, "  %-18s %" PRIu64 "\n", "faults", r->faults);
+    fprintf(f, "  %-18s %" PRIu64 " (%u threads stopped for want of a handler)\n", "faults",
+            r->faults, r->faulted_threads);
     for (unsigned c = 0; r->cpus > 1 && c < r->cpus && c < MICA_MAX_CPUS; c++)
         fprintf(f, "  cpu%-15u %" PRIu64 " entries, %" PRIu64 " switches, %" PRIu64
                 " IPIs, %" PRIu64 " idle waits\n", c, r->cpu[c].kernel_entries,
@@ -319,7 +320,7 @@ int runner_run(const runner_opts_t *o, mica_root_task_fn root, void *arg)
         return MICA_EXIT_HOST;
     fflush(stdout);
 
-    /* mica_run has already reported a deadlock or a broken invariant. */
+    /* mica_run has already reported a deadlock, a broken invariant or a stall. */
     if (o->stats)
         fprintf(stderr, "mica: stopped: %s after %" PRIu64 " kernel entries\n",
                 mica_stop_reason_name(r.reason), r.kernel_entries);
@@ -328,11 +329,17 @@ int runner_run(const runner_opts_t *o, mica_root_task_fn root, void *arg)
                 o->cfg.time_limit_ticks);
     if (o->stats)
         print_stats(&r);
+    /* Threads that crashed with nobody to handle it: listed, whatever else happened. */
+    if (r.faulted_threads) {
+        fprintf(stderr, "mica: %u thread%s stopped by a fault that no handler took:\n",
+                r.faulted_threads, r.faulted_threads == 1 ? " was" : "s were");
+        report_print_faulted(stderr);
+    }
 
     switch (r.reason) {
     case MICA_STOP_IDLE:
     case MICA_STOP_HALT:
-        return MICA_EXIT_OK;
+        return r.faulted_threads ? MICA_EXIT_FAULTED : MICA_EXIT_OK;
     case MICA_STOP_DEADLOCK:
         return MICA_EXIT_DEADLOCK;
     case MICA_STOP_INVARIANT:
@@ -344,7 +351,7 @@ int runner_run(const runner_opts_t *o, mica_root_task_fn root, void *arg)
     case MICA_STOP_REASON_COUNT:
         break;
     }
-    return MICA_EXIT_INVARIANT;
+    return MICA_EXIT_INTERNAL;
 }
 
 int mica_main(int argc, char **argv, mica_root_task_fn root, void *arg)

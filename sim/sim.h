@@ -152,6 +152,18 @@ int   mmu_init(size_t phys_bytes);
 void  mmu_destroy(void);
 void *mmu_window(hw_word_t vspace_paddr);
 
+/*
+ * report.c: reports of misbehaving task code. sim_symbolize writes a pc as
+ * "function+0x1c (file.c:12)"; sim_describe_signal a host signal as
+ * "SIGSEGV: write to address 0x0 (a NULL pointer)". Neither allocates.
+ */
+size_t sim_symbolize(uintptr_t pc, char *buf, size_t n);
+size_t sim_describe_signal(unsigned signo, unsigned code, uintptr_t addr, int write, char *buf,
+                           size_t n);
+void report_reset(void);
+unsigned report_faulted_threads(void);
+void report_print_faulted(FILE *f);
+
 /* hw.c: the state of one run */
 struct sim_run {
     const mica_config_t *cfg;

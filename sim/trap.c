@@ -130,6 +130,11 @@ static void on_trap(int sig, siginfo_t *si, void *ucv)
     pending.signo = (unsigned)sig;
     pending.code = (unsigned)si->si_code;
     uintptr_t addr = (uintptr_t)si->si_addr;
+    pending.host_addr = addr;
+#if defined(__x86_64__)
+    if (sig == SIGSEGV)
+        pending.write = (uc->uc_mcontext.gregs[REG_ERR] & 2) != 0;
+#endif
     sim_kernel_lock();      /* kernel state: another CPU may be changing it */
     unsigned char *w = mmu_window(kernel_current_vspace());
     sim_kernel_unlock();

@@ -22,19 +22,8 @@ void fault_unknown_syscall(word_t number)
     ks.fault = (fault_t){ MICA_FAULT_UNKNOWN_SYSCALL, { number, 0, 0, 0 } };
 }
 
-static const char *fault_name(word_t type)
-{
-    switch (type) {
-    case MICA_FAULT_CAP:             return "cap fault";
-    case MICA_FAULT_UNKNOWN_SYSCALL: return "unknown syscall";
-    case MICA_FAULT_USER_EXCEPTION:  return "user exception";
-    case MICA_FAULT_VM:              return "VM fault";
-    default:                         return "fault";
-    }
-}
-
-/* seL4: sendFaultIPC */
-static exception_t send_fault_ipc(paddr_t t)
+/* seL4: sendFaultIPC. On failure *why says what was wrong with the handler cap. */
+static exception_t send_fault_ipc(paddr_t t, const char **why)
 {
     tcb_t *tp = tcb_ptr(t);
     lookup_fault_t original_lookup = ks.lookup_fault;
@@ -43,6 +32,7 @@ static exception_t send_fault_ipc(paddr_t t)
 
     lookup_slot_ret_t lu = lookup_slot(t, handler);
     if (lu.status != EXCEPTION_NONE) {
+        *why = "its fault handler cptr does not resolve to a slot";
         fault_cap(handler, false);
         return EXCEPTION_FAULT;
     }
@@ -55,6 +45,9 @@ static exception_t send_fault_ipc(paddr_t t)
         send_ipc(true, true, cap_badge(h), (cap_rights(h) & RIGHT_GRANT) != 0, true, t, cap_obj(h));
         return EXCEPTION_NONE;
     }
+    *why = cap_type(h) == MICA_CAP_TYPE_NULL ? "no fault endpoint is set"
+         : cap_type(h) != MICA_CAP_TYPE_ENDPOINT ? "its fault handler cap is not an endpoint"
+         : "its fault endpoint cap lacks Write and Grant or GrantReply";
     fault_cap(handler, false);
     lookup_fault_missing_capability(0);
     return EXCEPTION_FAULT;
@@ -64,13 +57,14 @@ static exception_t send_fault_ipc(paddr_t t)
 void handle_fault(paddr_t t)
 {
     fault_t f = ks.fault;
+    const char *why = "";
     ks.count.faults++;
     trace_fault(t, &f);
-    if (send_fault_ipc(t) != EXCEPTION_NONE) {
+    if (send_fault_ipc(t, &why) != EXCEPTION_NONE) {
         tcb_t *tp = tcb_ptr(t);
-        hw_log("thread '%s': %s (0x%lx) and no valid fault handler at cptr 0x%lx; thread stopped",
-               tp->name[0] ? tp->name : "?", fault_name(f.type), (unsigned long)f.w[0],
-               (unsigned long)tp->fault_handler);
+        /* The machine reports it (symbolising the pc of a trap) and counts it. */
+        hw_thread_faulted(tp->name[0] ? tp->name : "?", (unsigned long)f.type, f.w,
+                          tp->fault_handler, why);
         set_thread_state(t, MICA_THREAD_INACTIVE);
     }
 }

@@ -155,6 +155,15 @@ typedef struct hw_trace_event {
 
 extern unsigned hw_trace_mask;
 void hw_trace(const hw_trace_event_t *ev);
+/*
+ * Thread `thread` stopped for want of a fault handler (seL4: the fault is
+ * dropped and the thread left Inactive): the machine reports it - the
+ * fault in words, the pc of a trap symbolised - and counts it in the run
+ * result's faulted_threads. type and w are the fault's (MICA_FAULT_*, the
+ * words of the fault message); why says what was wrong with the handler.
+ */
+void hw_thread_faulted(const char *thread, unsigned long type, const hw_word_t w[4],
+                       hw_word_t handler, const char *why);
 /* A kernel assertion failed: report and abort the host process. */
 void hw_panic(const char *msg, const char *file, int line, const char *func)
     __attribute__((noreturn));
@@ -205,6 +214,8 @@ typedef struct hw_fault {
     hw_word_t prefetch;     /* VM: 1 for an instruction fetch */
     hw_word_t ip, sp;       /* where the task was */
     unsigned signo, code;   /* the host signal and its si_code */
+    hw_word_t host_addr;    /* the host's fault address (for the report only) */
+    int write;              /* the access was a write, where the host says (report only) */
 } hw_fault_t;
 /*
  * Task code on context ctx trapped; its registers are saved as for

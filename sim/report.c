@@ -1,0 +1,333 @@
+/*
+ * report.c - what the user reads when task code misbehaves: a pc as
+ * function+offset (file:line), a host signal in words, and the list of
+ * threads stopped by faults that no handler took.
+ *
+ * Symbolising reads the ELF symbol table of the object that holds the pc
+ * (the main program or a shared library, found with dladdr) straight from
+ * its file, so static functions have names too; file:line comes from
+ * `addr2line` when it is installed (binutils, which gcc brings) and the
+ * object has debug information. Nothing here calls malloc: the tests count
+ * the host allocations made during a run, and a report may come from a
+ * signal's aftermath.
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <link.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "sim.h"
+
+extern char **environ;
+
+/* Append to buf (length *len, capacity n) printf-style, never past the end. */
+static void add(char *buf, size_t n, size_t *len, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void add(char *buf, size_t n, size_t *len, const char *fmt, ...)
+{
+    if (*len + 1 >= n)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int k = vsnprintf(buf + *len, n - *len, fmt, ap);
+    va_end(ap);
+    if (k > 0)
+        *len = *len + (size_t)k < n ? *len + (size_t)k : n - 1;
+}
+
+/*
+ * The function of `file` whose code holds file offset `off` (an address as
+ * the ELF file has it): its name and start, from .symtab, else .dynsym.
+ */
+static int elf_function(const char *file, uintptr_t off, char *name, size_t n, uintptr_t *start)
+{
+    int fd = open(file, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    struct stat st;
+    if (fstat(fd, &st) != 0 || st.st_size < (off_t)sizeof(ElfW(Ehdr))) {
+        close(fd);
+        return -1;
+    }
+    size_t size = (size_t)st.st_size;
+    const unsigned char *m = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+    close(fd);
+    if (m == MAP_FAILED)
+        return -1;
+    int found = -1;
+    const ElfW(Ehdr) *eh = (const ElfW(Ehdr) *)m;
+    if (memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0 || eh->e_shoff == 0 ||
+        eh->e_shoff + (size_t)eh->e_shnum * sizeof(ElfW(Shdr)) > size)
+        goto out;
+    const ElfW(Shdr) *sh = (const ElfW(Shdr) *)(m + eh->e_shoff);
+    for (int pass = 0; pass < 2 && found < 0; pass++) {
+        unsigned want = pass == 0 ? SHT_SYMTAB : SHT_DYNSYM;
+        for (unsigned i = 0; i < eh->e_shnum && found < 0; i++) {
+            if (sh[i].sh_type != want || sh[i].sh_link >= eh->e_shnum ||
+                sh[i].sh_offset + sh[i].sh_size > size)
+                continue;
+            const ElfW(Shdr) *strs = &sh[sh[i].sh_link];
+            if (strs->sh_offset + strs->sh_size > size)
+                continue;
+            const ElfW(Sym) *sym = (const ElfW(Sym) *)(m + sh[i].sh_offset);
+            size_t count = sh[i].sh_size / sizeof *sym;
+            const ElfW(Sym) *best = NULL;
+            for (size_t k = 0; k < count; k++) {
+                if (ELF64_ST_TYPE(sym[k].st_info) != STT_FUNC || sym[k].st_value == 0 ||
+                    sym[k].st_name >= strs->sh_size)
+                    continue;
+                uintptr_t lo = sym[k].st_value, hi = lo + (sym[k].st_size ? sym[k].st_size : 1);
+                if (off >= lo && off < hi && (!best || sym[k].st_size < best->st_size))
+                    best = &sym[k];
+            }
+            if (best) {
+                const char *s = (const char *)(m + strs->sh_offset + best->st_name);
+                size_t max = strs->sh_size - best->st_name;
+                size_t l = strnlen(s, max);
+                if (l >= n)
+                    l = n - 1;
+                memcpy(name, s, l);
+                name[l] = 0;
+                *start = best->st_value;
+                found = 0;
+            }
+        }
+    }
+out:
+    munmap((void *)m, size);
+    return found;
+}
+
+/* file:line of file offset `off` in `file` through addr2line; -1 when unknown. */
+static int addr2line(const char *file, uintptr_t off, char *out, size_t n)
+{
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) != 0)
+        return -1;
+    char addr[32];
+    snprintf(addr, sizeof addr, "0x%lx", (unsigned long)off);
+    char *const argv[] = { "addr2line", "-e", (char *)file, addr, NULL };
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, p[1], 1);
+    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+    /* Its own signal mask, free of whatever the simulator blocks on this thread. */
+    posix_spawnattr_t at;
+    posix_spawnattr_init(&at);
+    sigset_t none;
+    sigemptyset(&none);
+    posix_spawnattr_setsigmask(&at, &none);
+    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK);
+    pid_t pid;
+    int err = posix_spawnp(&pid, "addr2line", &fa, &at, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&at);
+    close(p[1]);
+    if (err) {
+        close(p[0]);
+        return -1;
+    }
+    char buf[160];
+    size_t len = 0;
+    for (;;) {
+        ssize_t k = read(p[0], buf + len, sizeof buf - 1 - len);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            break;
+        len += (size_t)k;
+        if (len == sizeof buf - 1)
+            break;
+    }
+    close(p[0]);
+    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+    buf[len] = 0;
+    char *nl = strchr(buf, '\n');
+    if (nl)
+        *nl = 0;
+    char *disc = strstr(buf, " (discriminator");
+    if (disc)
+        *disc = 0;
+    if (!buf[0] || buf[0] == '?' || strstr(buf, ":?") || strstr(buf, ":0") == buf + strlen(buf) - 2)
+        return -1;
+    const char *base = strrchr(buf, '/');
+    snprintf(out, n, "%s", base ? base + 1 : buf);
+    return 0;
+}
+
+size_t sim_symbolize(uintptr_t pc, char *buf, size_t n)
+{
+    size_t len = 0;
+    buf[0] = 0;
+    Dl_info di;
+    struct link_map *lm = NULL;
+    if (!pc || !dladdr1((void *)pc, &di, (void **)&lm, RTLD_DL_LINKMAP) || !lm) {
+        add(buf, n, &len, "0x%lx", (unsigned long)pc);
+        return len;
+    }
+    /*
+     * The main program's link map has an empty name (or, under ASan,
+     * "/proc/self/exe"): addr2line, another process, needs the real path.
+     */
+    char exe[512];
+    const char *file = lm->l_name;
+    if (!file || !file[0] || strncmp(file, "/proc/self/", 11) == 0) {
+        ssize_t k = readlink("/proc/self/exe", exe, sizeof exe - 1);
+        exe[k > 0 ? k : 0] = 0;
+        file = k > 0 ? exe : "/proc/self/exe";
+    }
+    uintptr_t off = pc - (uintptr_t)lm->l_addr;    /* as the ELF file numbers it */
+    char name[128];
+    uintptr_t start;
+    if (elf_function(file, off, name, sizeof name, &start) == 0)
+        add(buf, n, &len, "%s+0x%lx", name, (unsigned long)(off - start));
+    else if (di.dli_sname)
+        add(buf, n, &len, "%s+0x%lx", di.dli_sname, (unsigned long)(pc - (uintptr_t)di.dli_saddr));
+    else
+        add(buf, n, &len, "0x%lx", (unsigned long)pc);
+    char line[160];
+    if (addr2line(file, off, line, sizeof line) == 0)
+        add(buf, n, &len, " (%s)", line);
+    return len;
+}
+
+/* "SIGSEGV: write to address 0x0" - a host signal from task code in words. */
+size_t sim_describe_signal(unsigned signo, unsigned code, uintptr_t addr, int write, char *buf,
+                           size_t n)
+{
+    size_t len = 0;
+    buf[0] = 0;
+    const char *sname = sigabbrev_np((int)signo);
+    add(buf, n, &len, "SIG%s: ", sname ? sname : "?");
+    switch (signo) {
+    case SIGSEGV:
+        add(buf, n, &len, "%s address 0x%lx", write ? "write to" : "read from or jump to",
+            (unsigned long)addr);
+        if (addr < 4096)
+            add(buf, n, &len, " (a NULL pointer)");
+        else if (code == SEGV_ACCERR)
+            add(buf, n, &len, " (not permitted there)");
+        else if (code == SEGV_MAPERR)
+            add(buf, n, &len, " (nothing mapped there)");
+        break;
+    case SIGBUS:
+        add(buf, n, &len, "bus error at address 0x%lx%s", (unsigned long)addr,
+            code == BUS_ADRALN ? " (misaligned)" : code == BUS_OBJERR ? " (beyond the mapped object)" : "");
+        break;
+    case SIGFPE:
+        add(buf, n, &len, "%s", code == FPE_INTDIV ? "integer division by zero"
+                                : code == FPE_INTOVF ? "integer overflow"
+                                : code == FPE_FLTDIV ? "floating-point division by zero"
+                                : "arithmetic exception");
+        break;
+    case SIGILL:
+        add(buf, n, &len, "illegal instruction (or __builtin_trap) at 0x%lx", (unsigned long)addr);
+        break;
+    case SIGABRT:
+        add(buf, n, &len, "abort() was called (a failed assert, or the C library found corruption)");
+        break;
+    case SIGTRAP:
+        add(buf, n, &len, "breakpoint trap");
+        break;
+    default:
+        add(buf, n, &len, "%s", strsignal((int)signo));
+        break;
+    }
+    return len;
+}
+
+/* --- threads stopped by faults that no handler took ---------------------- */
+
+#define FAULTED_KEPT 16
+static struct {
+    unsigned count;
+    char line[FAULTED_KEPT][224];   /* "'name': what, at where" for the end report */
+} faulted;
+
+void report_reset(void)
+{
+    memset(&faulted, 0, sizeof faulted);
+}
+
+unsigned report_faulted_threads(void)
+{
+    return faulted.count;
+}
+
+/* What a fault of type `type` with words w (fault_t's) was, in words (no "where"). */
+static void fault_words(unsigned long type, const hw_word_t w[4], int *is_trap, uintptr_t *pc,
+                        char *buf, size_t n)
+{
+    size_t len = 0;
+    buf[0] = 0;
+    *is_trap = 0;
+    *pc = 0;
+    switch (type) {
+    case MICA_FAULT_CAP:
+        add(buf, n, &len, "cap fault: no usable capability at cptr 0x%lx%s", (unsigned long)w[0],
+            w[1] ? " (receive phase)" : "");
+        break;
+    case MICA_FAULT_UNKNOWN_SYSCALL:
+        add(buf, n, &len, "unknown system call %ld", (long)w[0]);
+        break;
+    case MICA_FAULT_USER_EXCEPTION: {
+        *is_trap = 1;
+        *pc = w[2];
+        hw_fault_t p = sim_self()->pending;     /* the trap that raised it, if it is this one */
+        uintptr_t addr = p.ip == w[2] && p.signo == w[0] ? p.host_addr : 0;
+        int write = p.ip == w[2] && p.signo == w[0] ? p.write : 0;
+        sim_describe_signal((unsigned)w[0], (unsigned)w[1], addr, write, buf, n);
+        break;
+    }
+    case MICA_FAULT_VM:
+        *is_trap = 1;
+        *pc = w[3];
+        add(buf, n, &len, "VM fault: %s vaddr 0x%lx, which its VSpace does not map %s",
+            w[1] ? "instruction fetch at" : (w[2] & 2) ? "write to" : "read from",
+            (unsigned long)w[0], (w[2] & 1) ? "with those rights" : "");
+        break;
+    default:
+        add(buf, n, &len, "fault type %lu", type);
+        break;
+    }
+}
+
+void hw_thread_faulted(const char *thread, unsigned long type, const hw_word_t w[4],
+                       hw_word_t handler, const char *why)
+{
+    char what[192], where[192] = "", msg[640];
+    int is_trap;
+    uintptr_t pc;
+    faulted.count++;
+    fault_words(type, w, &is_trap, &pc, what, sizeof what);
+    /* Symbolising runs a program: only when someone will read the result. */
+    int shown = !sim.cfg || !sim.cfg->quiet || sim.log;
+    if (is_trap && pc && shown)
+        sim_symbolize(pc, where, sizeof where);
+    snprintf(msg, sizeof msg, "thread '%s' stopped: %s%s%s; no fault handler took it (%s, cptr 0x%lx)",
+             thread, what, where[0] ? ", at " : "", where, why, (unsigned long)handler);
+    hw_log("%s", msg);
+    if (faulted.count <= FAULTED_KEPT)
+        snprintf(faulted.line[faulted.count - 1], sizeof faulted.line[0], "'%s': %s%s%s", thread,
+                 what, where[0] ? ", at " : "", where);
+}
+
+/* The end report's list of faulted threads (runner.c), to f. */
+void report_print_faulted(FILE *f)
+{
+    unsigned kept = faulted.count < FAULTED_KEPT ? faulted.count : FAULTED_KEPT;
+    for (unsigned i = 0; i < kept; i++)
+        fprintf(f, "  faulted: %s\n", faulted.line[i]);
+    if (faulted.count > kept)
+        fprintf(f, "  faulted: ... and %u more\n", faulted.count - kept);
+}
