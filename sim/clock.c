@@ -69,6 +69,14 @@ static int find_text(struct dl_phdr_info *info, size_t size, void *data)
     return 1;
 }
 
+void sim_main_text(uintptr_t *lo, uintptr_t *hi)
+{
+    if (!text_hi)
+        dl_iterate_phdr(find_text, NULL);
+    *lo = text_lo;
+    *hi = text_hi;
+}
+
 static void preempt_entry(void)
 {
     sim_kernel_enter();

@@ -76,6 +76,7 @@ static unsigned bkl_next, bkl_owner;   /* tickets handed out; the ticket now ser
 void sim_kernel_lock_smp(void)
 {
     unsigned me = __atomic_fetch_add(&bkl_next, 1, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&sim_self()->entries, 1, __ATOMIC_RELAXED);     /* progress, for the watchdog */
     unsigned spins = 0;
     while (__atomic_load_n(&bkl_owner, __ATOMIC_ACQUIRE) != me) {
         cpu_relax();

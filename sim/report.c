@@ -193,10 +193,14 @@ size_t sim_symbolize(uintptr_t pc, char *buf, size_t n)
         add(buf, n, &len, "%s+0x%lx", name, (unsigned long)(off - start));
     else if (di.dli_sname)
         add(buf, n, &len, "%s+0x%lx", di.dli_sname, (unsigned long)(pc - (uintptr_t)di.dli_saddr));
-    else
-        add(buf, n, &len, "0x%lx", (unsigned long)pc);
+    else {
+        const char *base = strrchr(file, '/');
+        add(buf, n, &len, "%s+0x%lx", base ? base + 1 : file, (unsigned long)off);
+    }
+    /* file:line for the program's own code; the system's libraries would only be slow. */
+    int system_lib = strncmp(file, "/lib", 4) == 0 || strncmp(file, "/usr/lib", 8) == 0;
     char line[160];
-    if (addr2line(file, off, line, sizeof line) == 0)
+    if (!system_lib && addr2line(file, off, line, sizeof line) == 0)
         add(buf, n, &len, " (%s)", line);
     return len;
 }

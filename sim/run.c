@@ -147,10 +147,18 @@ int mica_run(const mica_config_t *cfg, mica_root_task_fn root_task, void *arg,
         teardown();
         return -ENOMEM;
     }
+    /* Before the allocation count starts: creating its thread allocates. */
+    if (watchdog_start(cfg->watchdog_ms, cfg->clock) != 0) {
+        clock_stop();
+        trap_fini();
+        teardown();
+        return -ENOMEM;
+    }
     sim_allocs_after_boot = 0;
     sim.booted = 1;
     if (sim_cpus_start() != 0) {
         sim_cpus_join();
+        watchdog_stop();
         clock_stop();
         trap_fini();
         teardown();
@@ -161,6 +169,7 @@ int mica_run(const mica_config_t *cfg, mica_root_task_fn root_task, void *arg,
     kernel_idle_enter();
     sim_kernel_leave();
     sim_cpus_join();
+    watchdog_stop();
     sim.booted = 0;
     clock_stop();
     trap_fini();
@@ -171,7 +180,8 @@ int mica_run(const mica_config_t *cfg, mica_root_task_fn root_task, void *arg,
     result->host_allocs_after_boot = sim_allocs_after_boot;
     result->faulted_threads = report_faulted_threads();
     fflush(stdout);
-    if (!cfg->quiet && (result->reason == MICA_STOP_DEADLOCK || result->reason == MICA_STOP_INVARIANT))
+    if (!cfg->quiet && (result->reason == MICA_STOP_DEADLOCK || result->reason == MICA_STOP_INVARIANT ||
+                        result->reason == MICA_STOP_STALLED))
         fprintf(stderr, "mica: stopped (%s): %s\n", mica_stop_reason_name(result->reason),
                 result->message);
     teardown();

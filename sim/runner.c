@@ -39,6 +39,9 @@ void runner_print_options(FILE *f)
           "  --seed N              move the virtual clock's preemption points (default 0)\n"
           "  --timeslice TICKS     round-robin timeslice (default 5)\n"
           "  --time-limit TICKS    stop after this much virtual time (default: none)\n"
+          "  --watchdog SECONDS    stop the run when task code stays out of the kernel this\n"
+          "                        long: spinning, or blocked in the host while other\n"
+          "                        threads wait (default 2, 0 = off; e.g. 0.5)\n"
           "  --check off|end|each  run the kernel invariant checker never (default), when\n"
           "                        the system stops, or after every kernel entry\n"
           "  --trace FILE          write a Chrome Trace Event JSON file (open it in\n"
@@ -97,7 +100,7 @@ static int parse_number(const char *s, uint64_t *out)
 /* The options, and whether each takes a value. */
 enum opt_id {
     OPT_MEM, OPT_CLOCK, OPT_CPUS, OPT_SEED, OPT_TIMESLICE, OPT_TIME_LIMIT, OPT_CHECK, OPT_TRACE, OPT_LOG,
-    OPT_LOG_FILTER, OPT_CSPACE_DOT, OPT_STATS, OPT_HELP,
+    OPT_LOG_FILTER, OPT_CSPACE_DOT, OPT_STATS, OPT_HELP, OPT_WATCHDOG,
 };
 static const struct { const char *name; enum opt_id id; int has_value; } options[] = {
     { "--mem", OPT_MEM, 1 },
@@ -112,6 +115,7 @@ static const struct { const char *name; enum opt_id id; int has_value; } options
     { "--log-filter", OPT_LOG_FILTER, 1 },
     { "--cspace-dot", OPT_CSPACE_DOT, 1 },
     { "--stats", OPT_STATS, 0 },
+    { "--watchdog", OPT_WATCHDOG, 1 },
     { "--help", OPT_HELP, 0 },
     { "-h", OPT_HELP, 0 },
 };
@@ -197,6 +201,33 @@ static int set_option(runner_opts_t *o, const char *name, enum opt_id id, const 
     case OPT_STATS:
         o->stats = 1;
         return 0;
+    case OPT_WATCHDOG: {
+        /* Seconds, with up to three decimals: "2", "0.5", "10.25". */
+        const char *p = v;
+        uint64_t ms = 0;
+        unsigned frac = 0;
+        int digits = 0, dot = 0;
+        for (; *p; p++) {
+            if (*p == '.' && !dot) {
+                dot = 1;
+                continue;
+            }
+            if (*p < '0' || *p > '9' || (dot && frac == 3) || ms > 100000000ull)
+                break;
+            ms = ms * 10 + (uint64_t)(*p - '0');
+            frac += dot;
+            digits++;
+        }
+        if (*p || !digits)
+            return runner_usage_error("%s: '%s' is not a number of seconds (e.g. 2 or 0.5; 0 = off)",
+                                      name, v);
+        while (frac++ < 3)
+            ms *= 10;
+        if (ms > UINT32_MAX)
+            return runner_usage_error("%s: '%s' is too long", name, v);
+        cfg->watchdog_ms = (unsigned)ms;
+        return 0;
+    }
     case OPT_HELP:
         o->help = 1;
         return 0;

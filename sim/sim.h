@@ -45,6 +45,15 @@ struct sim_cpu {
     pthread_cond_t wait_cond;
     int ipi;                        /* an IPI arrived (hw_ipi sets, hw_cpu_wait takes) */
     int waiting;                    /* in hw_cpu_wait: an IPI needs no signal */
+    pid_t tid;                      /* its host thread's id (for the watchdog) */
+    volatile sig_atomic_t *in_kernel_flag;  /* its host thread's sim_in_kernel (for the watchdog) */
+    unsigned long entries;          /* kernel lock acquisitions with several CPUs (atomic; watchdog) */
+    /* watchdog.c: what the stall signal found */
+    uintptr_t stall_pc;
+    void *stall_frames[24];
+    int stall_nframes;
+    int stall_blocked;              /* blocked in the host, not spinning */
+    double stall_secs;
 };
 extern struct sim_cpu sim_cpus[SIM_MAX_CPUS];
 extern unsigned sim_ncpus;
@@ -135,6 +144,17 @@ static inline void sim_kernel_leave(void)
 }
 int  clock_cpu_start(struct sim_cpu *c);   /* on each CPU's host thread */
 void clock_cpu_stop(struct sim_cpu *c);
+
+/*
+ * watchdog.c: a host thread that watches every CPU for task code that stays
+ * out of the kernel too long (spinning, or blocked in the host while other
+ * threads are ready) and stops the run with MICA_STOP_STALLED.
+ */
+#define SIM_STALL_SIGNAL (SIGRTMIN + 3)
+int  watchdog_start(unsigned ms, mica_clock_t clock);
+void watchdog_stop(void);
+/* The main program's executable segment(s) (clock.c). */
+void sim_main_text(uintptr_t *lo, uintptr_t *hi);
 
 /* trace.c */
 int  trace_parse_filter(const char *spec, unsigned *mask);

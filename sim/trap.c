@@ -24,6 +24,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <ucontext.h>
+#include <unistd.h>
 #include "sim.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -185,6 +186,8 @@ int trap_cpu_init(struct sim_cpu *c)
     __asan_unpoison_memory_region(c->entry_stack, ENTRY_STACK_BYTES);
 #endif
     c->alt_size = ALT_STACK_BYTES;
+    c->in_kernel_flag = &sim_in_kernel;     /* this host thread's flag */
+    c->tid = gettid();
     stack_t ss = { .ss_sp = c->alt_stack, .ss_size = ALT_STACK_BYTES, .ss_flags = 0 };
     sigaltstack(&ss, &old_alt[c->id]);
     return 0;
@@ -194,6 +197,7 @@ void trap_cpu_fini(struct sim_cpu *c)
 {
     if (!c->alt_stack)
         return;
+    __atomic_store_n(&c->in_kernel_flag, NULL, __ATOMIC_RELEASE);  /* the thread's TLS goes away */
     sigaltstack(&old_alt[c->id], NULL);
 #ifdef MICA_TRAP_ASAN
     __asan_unpoison_memory_region(c->alt_stack, ALT_STACK_BYTES);     /* as in trap_cpu_init */

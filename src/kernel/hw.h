@@ -223,6 +223,19 @@ typedef struct hw_fault {
  */
 void kernel_fault(int ctx, const hw_fault_t *f);
 /*
+ * The watchdog stopped the task code of ctx, saved as for kernel_preempt:
+ * it ran too long without a kernel entry (what: the machine's description
+ * of it), or sat blocked in the host (blocked = 1). Stops the system with
+ * MICA_STOP_STALLED and never returns; or returns 0 when it is no stall (a
+ * thread blocked in the host with nothing else ready on its CPU), and the
+ * machine resumes it.
+ */
+_Bool kernel_stall(int ctx, const char *what, int blocked);
+/* Kernel entries so far (read without the lock, by the watchdog: approximate). */
+hw_word_t kernel_entry_count(void);
+/* The name of the thread CPU cpu runs (read without the lock, for a last report). */
+const char *kernel_cpu_thread_name(unsigned cpu);
+/*
  * Called on each CPU's idle context: run threads. Returns when the system
  * has stopped or every CPU is idle at once (the run is over).
  */

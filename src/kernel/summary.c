@@ -43,6 +43,23 @@ hw_word_t kernel_current_vspace(void)
     return cap_type(vs) == MICA_CAP_TYPE_VSPACE ? cap_obj(vs) : 0;
 }
 
+static const char *thread_name(paddr_t t);
+
+hw_word_t kernel_entry_count(void)
+{
+    return __atomic_load_n(&ks.count.kernel_entries, __ATOMIC_RELAXED);
+}
+
+const char *kernel_cpu_thread_name(unsigned cpu)
+{
+    if (cpu >= ks.num_cpus)
+        return "?";
+    paddr_t t = cpu_state(cpu)->cur_thread;
+    if (!t || t == cpu_state(cpu)->idle_thread)
+        return "(idle)";
+    return thread_name(t);
+}
+
 void *kernel_bootinfo(void)
 {
     return paddr_to_ptr(ks.bootinfo);

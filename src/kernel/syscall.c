@@ -581,6 +581,26 @@ void kernel_preempt(int ctx)
     kernel_exit(t, ctx);
 }
 
+/*
+ * The watchdog found the current thread of this CPU in task code for too
+ * long (sim/watchdog.c). Spinning, or blocked in the host while other
+ * threads are ready here, stops the system; blocked with nothing else to
+ * run, it is no stall: return false and it goes on.
+ */
+bool kernel_stall(int ctx, const char *what, int blocked)
+{
+    if (unlikely(ks.num_cpus > 1) && smp_entry(NULL))
+        return false;   /* parked: it was not running here after all */
+    ks.count.kernel_entries++;
+    paddr_t t = NODE.cur_thread;
+    if (t == NODE.idle_thread || (blocked && NODE.bitmap_l1 == 0))
+        return false;
+    kernel_stop(MICA_STOP_STALLED, "thread '%s' %s", tcb_ptr(t)->name[0] ? tcb_ptr(t)->name : "?",
+                what);
+    kernel_exit(t, ctx);    /* to the idle loop: the system has stopped */
+    return true;
+}
+
 void kernel_fault(int ctx, const hw_fault_t *f)
 {
     /* A stalled thread is parked before its trap: it traps again when it resumes. */
