@@ -4,8 +4,13 @@
  * user's own program the same command line as `mica run SYSTEM`.
  *
  * Exit statuses (mica/sim.h): 0 idle or halt, 1 deadlock, 2 invariant
- * broken, 3 time limit, 64 usage error. Everything the runner says goes to
- * stderr, so that stdout carries only what the tasks print.
+ * broken, 3 time limit, 4 stalled (the watchdog), 5 idle or halt with
+ * threads stopped by unhandled faults, 64 usage error, 70 a bug in mica,
+ * 71 the host refused memory, 73 an output file (--trace, --log,
+ * --cspace-dot) cannot be created - found before the system boots - and 74
+ * a write to one failed (the run completes; 74 wins over 0..5 because the
+ * file is incomplete). Everything the runner says goes to stderr, so that
+ * stdout carries only what the tasks print.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -49,8 +54,19 @@ void runner_print_options(FILE *f)
           "                        derivation tree as they are at the end (dot -Tsvg FILE)\n"
           "  --stats               print the kernel's counters when the system stops\n"
           "  -h, --help            print this help\n"
-          "Exit status: 0 idle or halted, 1 deadlock, 2 invariant broken, 3 time limit,\n"
-          "64 bad command line.\n", f);
+          "Exit status:\n"
+          "   0  the system went idle or halted\n"
+          "   1  deadlock: threads wait for each other and nothing can run\n"
+          "   2  the kernel invariant checker found a broken invariant\n"
+          "   3  the --time-limit passed\n"
+          "   4  stalled: task code ran too long in host time without entering the kernel\n"
+          "   5  idle or halted, but threads were stopped by faults no handler took\n"
+          "  64  bad command line\n"
+          "  70  a bug in mica itself\n"
+          "  71  the host refused memory\n"
+          "  73  an output file (--trace, --log, --cspace-dot) cannot be created\n"
+          "  74  writing an output file failed (e.g. the disk is full); this status wins\n"
+          "      over 0 to 5, as the file is incomplete\n", f);
 }
 
 /* "8M", "1G", "65536", "512k", "2MiB" -> bytes; -1 if it is not a size. */
@@ -312,9 +328,18 @@ static void print_stats(const mica_run_result_t *r)
 int runner_run(const runner_opts_t *o, mica_root_task_fn root, void *arg)
 {
     mica_run_result_t r;
+    /* A file that cannot be created is reported by the option that named it. */
+    const char *settings[SIM_OUT_COUNT];
+    memcpy(settings, sim_out_setting, sizeof settings);
+    sim_out_setting[SIM_OUT_TRACE] = "--trace";
+    sim_out_setting[SIM_OUT_LOG] = "--log";
+    sim_out_setting[SIM_OUT_DOT] = "--cspace-dot";
     int rc = mica_run(&o->cfg, root, arg, &r);
+    memcpy(sim_out_setting, settings, sizeof settings);
     if (rc == -EINVAL)
         return MICA_EXIT_USAGE;     /* mica_run said why */
+    if (rc == -EACCES)
+        return MICA_EXIT_CANTCREAT; /* it named the file, the option and the reason */
     if (rc != 0)
         return MICA_EXIT_HOST;
     fflush(stdout);
@@ -329,6 +354,9 @@ int runner_run(const runner_opts_t *o, mica_root_task_fn root, void *arg)
     if (o->stats)
         print_stats(&r);
 
+    /* Whatever the stop, an incomplete output file must not pass (mica_run said which). */
+    if (r.output_error)
+        return MICA_EXIT_IOERR;
     switch (r.reason) {
     case MICA_STOP_IDLE:
     case MICA_STOP_HALT:
