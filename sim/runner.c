@@ -11,8 +11,12 @@
  * a write to one failed (the run completes; 74 wins over 0..5 because the
  * file is incomplete). Everything the runner says goes to stderr, so that
  * stdout carries only what the tasks print.
+ *
+ * Numbers on the command line are decimal, or hex after 0x; a leading 0
+ * is still decimal.
  */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -54,6 +58,7 @@ void runner_print_options(FILE *f)
           "                        derivation tree as they are at the end (dot -Tsvg FILE)\n"
           "  --stats               print the kernel's counters when the system stops\n"
           "  -h, --help            print this help\n"
+          "Numbers are decimal (a leading 0 does not make them octal) or hexadecimal with 0x.\n"
           "Exit status:\n"
           "   0  the system went idle or halted\n"
           "   1  deadlock: threads wait for each other and nothing can run\n"
@@ -69,15 +74,34 @@ void runner_print_options(FILE *f)
           "      over 0 to 5, as the file is incomplete\n", f);
 }
 
-/* "8M", "1G", "65536", "512k", "2MiB" -> bytes; -1 if it is not a size. */
+/*
+ * The digits at the start of s as a number: decimal, or hexadecimal after
+ * 0x. A leading 0 is decimal ("010" is ten): octal would surprise, and a
+ * seed or a size is never meant in octal. No sign and no space.
+ * @return 0 with *v and *end set; -1 if s does not start with a number.
+ */
+static int parse_digits(const char *s, uint64_t *v, char **end)
+{
+    int base = 10;
+    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+        base = 16;
+        s += 2;
+        if (!isxdigit((unsigned char)*s))
+            return -1;
+    } else if (!isdigit((unsigned char)*s)) {
+        return -1;
+    }
+    errno = 0;
+    *v = strtoull(s, end, base);
+    return errno ? -1 : 0;
+}
+
+/* "8M", "1G", "65536", "512k", "2MiB", "0x100000" -> bytes; -1 if it is not a size. */
 static int parse_size(const char *s, uint64_t *out)
 {
     char *end;
-    if (!*s || *s == '-' || *s == '+')
-        return -1;
-    errno = 0;
-    uint64_t v = strtoull(s, &end, 0);
-    if (errno || end == s)
+    uint64_t v;
+    if (parse_digits(s, &v, &end) != 0)
         return -1;
     unsigned shift = 0;
     switch (*end) {
@@ -100,11 +124,8 @@ static int parse_size(const char *s, uint64_t *out)
 static int parse_number(const char *s, uint64_t *out)
 {
     char *end;
-    if (!*s || *s == '-' || *s == '+')
-        return -1;
-    errno = 0;
-    uint64_t v = strtoull(s, &end, 0);
-    if (errno || end == s || *end)
+    uint64_t v;
+    if (parse_digits(s, &v, &end) != 0 || *end)
         return -1;
     *out = v;
     return 0;
