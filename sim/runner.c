@@ -13,15 +13,18 @@
  * stdout carries only what the tasks print.
  *
  * Numbers on the command line are decimal, or hex after 0x; a leading 0
- * is still decimal.
+ * is still decimal. Two output options naming one file are refused.
  */
 #define _GNU_SOURCE
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include "runner.h"
 #include "sim.h"
 
@@ -59,6 +62,7 @@ void runner_print_options(FILE *f)
           "  --stats               print the kernel's counters when the system stops\n"
           "  -h, --help            print this help\n"
           "Numbers are decimal (a leading 0 does not make them octal) or hexadecimal with 0x.\n"
+          "--trace, --log and --cspace-dot each need a file of their own.\n"
           "Exit status:\n"
           "   0  the system went idle or halted\n"
           "   1  deadlock: threads wait for each other and nothing can run\n"
@@ -241,6 +245,105 @@ static int set_option(runner_opts_t *o, const char *name, enum opt_id id, const 
     return runner_usage_error("%s: not handled", name);
 }
 
+/* --- two output options naming one file ----------------------------------- */
+
+/*
+ * The absolute form of a path that does not exist (yet): symbolic links
+ * at its end followed, its directory resolved by realpath when it exists,
+ * else "." and ".." folded by spelling alone.
+ */
+static void normalize_missing(const char *path, char *out, size_t n)
+{
+    char cur[PATH_MAX], link[PATH_MAX], next[2 * PATH_MAX + 2], dir[PATH_MAX], rdir[PATH_MAX];
+    snprintf(cur, sizeof cur, "%s", path);
+    for (int hops = 0; hops < 16; hops++) {        /* a dangling link: where it points */
+        ssize_t k = readlink(cur, link, sizeof link - 1);
+        if (k < 0)
+            break;
+        link[k] = 0;
+        const char *slash = strrchr(cur, '/');
+        if (link[0] == '/' || !slash)
+            snprintf(next, sizeof next, "%s", link);
+        else
+            snprintf(next, sizeof next, "%.*s/%s", (int)(slash - cur), cur, link);
+        if (strlen(next) >= sizeof cur)
+            break;
+        memcpy(cur, next, strlen(next) + 1);
+    }
+    const char *slash = strrchr(cur, '/');
+    const char *base = slash ? slash + 1 : cur;
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else if (slash == cur)
+        snprintf(dir, sizeof dir, "/");
+    else
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - cur), cur);
+    if (realpath(dir, rdir)) {
+        snprintf(out, n, "%s/%s", strcmp(rdir, "/") == 0 ? "" : rdir, base);
+        return;
+    }
+    /* The directory is missing too (creating the file will fail): fold the spelling. */
+    char abs[2 * PATH_MAX + 2];
+    char cwd[PATH_MAX] = "";
+    if (cur[0] != '/' && !getcwd(cwd, sizeof cwd))
+        cwd[0] = 0;
+    snprintf(abs, sizeof abs, "%s/%s", cwd, cur);
+    size_t len = 0;
+    out[0] = 0;
+    for (char *save = NULL, *c = strtok_r(abs, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+        if (strcmp(c, ".") == 0)
+            continue;
+        if (strcmp(c, "..") == 0) {
+            while (len > 0 && out[len - 1] != '/')
+                len--;
+            if (len > 0)
+                len--;
+            out[len] = 0;
+            continue;
+        }
+        len += (size_t)snprintf(out + len, len < n ? n - len : 0, "/%s", c);
+        if (len >= n)
+            len = n - 1;
+    }
+}
+
+/*
+ * Whether two output paths name the same regular file, or the same file
+ * still to be made ("-" is stderr). Two streams opened on one file would
+ * overwrite each other's bytes; a terminal or /dev/null can be shared.
+ */
+static int same_output_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    int ea = strcmp(a, "-") == 0 ? fstat(STDERR_FILENO, &sa) : stat(a, &sa);
+    int eb = strcmp(b, "-") == 0 ? fstat(STDERR_FILENO, &sb) : stat(b, &sb);
+    if (ea == 0 && eb == 0)
+        return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino && S_ISREG(sa.st_mode);
+    if (ea == 0 || eb == 0 || strcmp(a, "-") == 0 || strcmp(b, "-") == 0)
+        return 0;           /* one exists and the other does not: two files */
+    char na[2 * PATH_MAX + 2], nb[2 * PATH_MAX + 2];
+    normalize_missing(a, na, sizeof na);
+    normalize_missing(b, nb, sizeof nb);
+    return strcmp(na, nb) == 0;
+}
+
+/* --trace, --log and --cspace-dot each need a file of their own. */
+static int check_output_files(const mica_config_t *cfg)
+{
+    const struct { const char *option, *path; } out[] = {
+        { "--trace", cfg->trace_path }, { "--log", cfg->log_path },
+        { "--cspace-dot", cfg->cspace_dot_path },
+    };
+    for (unsigned i = 0; i < 3; i++)
+        for (unsigned j = i + 1; j < 3; j++)
+            if (out[i].path && out[j].path && same_output_file(out[i].path, out[j].path))
+                return runner_usage_error("%s %s and %s %s are the same file; give each its own",
+                                          out[i].option, out[i].path, out[j].option,
+                                          strcmp(out[j].path, "-") == 0 ? "- (stderr)"
+                                                                        : out[j].path);
+    return 0;
+}
+
 int runner_parse(int argc, char **argv, runner_opts_t *o)
 {
     memset(o, 0, sizeof *o);
@@ -277,7 +380,7 @@ int runner_parse(int argc, char **argv, runner_opts_t *o)
         if (err)
             return err;
     }
-    return 0;
+    return check_output_files(&o->cfg);
 }
 
 /* -syscall number -> name, for --stats (Signal and Wait count as Send and Recv, as on seL4). */
