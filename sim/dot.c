@@ -12,37 +12,29 @@
 #include <string.h>
 #include "sim.h"
 
-static FILE *dot_file;
+static sim_out_t dot;
 
 void hw_dot(const char *text)
 {
-    if (dot_file)
-        fputs(text, dot_file);
+    if (dot.f) {
+        fputs(text, dot.f);
+        sim_out_check(&dot);
+    }
 }
 
+/* @return 0, or -EACCES if path cannot be created (reported on stderr). */
 int dot_open(const char *path)
 {
-    dot_file = NULL;
-    if (!path)
-        return 0;
-    dot_file = fopen(path, "w");
-    if (!dot_file) {
-        int err = errno;
-        fprintf(stderr, "mica: cannot write DOT file %s: %s\n", path, strerror(err));
-        return -err;
-    }
-    return 0;
+    return sim_out_open(&dot, SIM_OUT_DOT, path, 0);
 }
 
 void dot_write(void)
 {
-    if (dot_file)
+    if (dot.f)
         kernel_write_dot();
 }
 
-void dot_close(void)
+int dot_close(void)
 {
-    if (dot_file)
-        fclose(dot_file);
-    dot_file = NULL;
+    return sim_out_close(&dot);
 }

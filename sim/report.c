@@ -315,7 +315,7 @@ void hw_thread_faulted(const char *thread, unsigned long type, const hw_word_t w
     faulted.count++;
     fault_words(type, w, &is_trap, &pc, what, sizeof what);
     /* Symbolising runs a program: only when someone will read the result. */
-    int shown = !sim.cfg || !sim.cfg->quiet || sim.log;
+    int shown = !sim.cfg || !sim.cfg->quiet || sim.log.f;
     if (is_trap && pc && shown)
         sim_symbolize(pc, where, sizeof where);
     snprintf(msg, sizeof msg, "thread '%s' stopped: %s%s%s; no fault handler took it (%s, cptr 0x%lx)",

@@ -66,21 +66,64 @@ static int check_config(const mica_config_t *cfg)
         return bad_config("timeslice_ticks must be at least 1");
     if (cfg->max_threads == 0 || cfg->max_threads > (1u << 22))
         return bad_config("max_threads %u is outside 1..4194304", cfg->max_threads);
+    unsigned mask;
+    if (trace_parse_filter(cfg->log_filter, &mask) != 0)    /* it says which word is wrong */
+        return -EINVAL;
     return 0;
+}
+
+/*
+ * Close the trace, the log and the DOT file, and report a failed write:
+ * on stderr (unless quiet) and in result->output_error, the first one.
+ */
+static void close_outputs(const mica_config_t *cfg, mica_run_result_t *result)
+{
+    int err[SIM_OUT_COUNT];
+    const char *path[SIM_OUT_COUNT];
+    err[SIM_OUT_TRACE] = trace_close();
+    path[SIM_OUT_TRACE] = cfg->trace_path;
+    err[SIM_OUT_DOT] = dot_close();
+    path[SIM_OUT_DOT] = cfg->cspace_dot_path;
+    err[SIM_OUT_LOG] = sim_out_close(&sim.log);
+    path[SIM_OUT_LOG] = cfg->log_path;
+    for (unsigned k = 0; k < SIM_OUT_COUNT; k++) {
+        if (!err[k])
+            continue;
+        if (!result->output_error) {
+            result->output_error = err[k];
+            result->output_path = path[k];
+        }
+        if (!cfg->quiet)
+            fprintf(stderr, "mica: writing %s to %s failed: %s\n", sim_out_what(k), path[k],
+                    strerror(err[k]));
+    }
+}
+
+/*
+ * The process is about to end in the middle of a run (the watchdog gave
+ * up, task code called exit): what was printed and traced so far reaches
+ * its files, each complete in its format.
+ */
+void sim_outputs_emergency(void)
+{
+    fflush(stdout);
+    trace_close();
+    dot_close();
+    sim_out_close(&sim.log);
+    fflush(stderr);
 }
 
 static void teardown(void)
 {
     trace_close();
     dot_close();
+    sim_out_close(&sim.log);
     ctx_system_destroy();
     sim_cpus_fini();
     mmu_destroy();
     physmem_destroy();
     if (sim.scratch)
         munmap(sim.scratch, sim.scratch_bytes);
-    if (sim.log && sim.log != stderr && sim.log != stdout)
-        fclose(sim.log);
     memset(&sim, 0, sizeof sim);
 }
 
@@ -104,18 +147,17 @@ int mica_run(const mica_config_t *cfg, mica_root_task_fn root_task, void *arg,
     sim.cfg = cfg;
     sim.root = root_task;
     sim.root_arg = arg;
-    if (cfg->log_path) {
-        sim.log = strcmp(cfg->log_path, "-") == 0 ? stderr : fopen(cfg->log_path, "w");
-        if (!sim.log) {
-            fprintf(stderr, "mica: cannot open log file %s: %s\n", cfg->log_path, strerror(errno));
-            return -errno;
-        }
-    }
-    if (trace_open(cfg->trace_path, sim.log, cfg->log_filter) != 0 ||
-        trace_open_ring(cfg->trace_ring) != 0 ||
-        dot_open(cfg->cspace_dot_path) != 0) {
+    /* The output files first: one that cannot be created stops the run before it starts. */
+    if ((err = sim_out_open(&sim.log, SIM_OUT_LOG, cfg->log_path, 1)) != 0 ||
+        (err = trace_open(cfg->trace_path, &sim.log, cfg->log_filter)) != 0 ||
+        (err = dot_open(cfg->cspace_dot_path)) != 0) {
         teardown();
-        return -EINVAL;
+        return err;
+    }
+    if (trace_open_ring(cfg->trace_ring) != 0) {
+        fprintf(stderr, "mica: cannot make the stream for the trace ring: %s\n", strerror(errno));
+        teardown();
+        return -ENOMEM;
     }
     size_t total = cfg->phys_mem_bytes + SIM_DEVICE_BYTES;
     sim_cpus_init(cfg->cpus);
@@ -184,6 +226,7 @@ int mica_run(const mica_config_t *cfg, mica_root_task_fn root_task, void *arg,
                         result->reason == MICA_STOP_STALLED))
         fprintf(stderr, "mica: stopped (%s): %s\n", mica_stop_reason_name(result->reason),
                 result->message);
+    close_outputs(cfg, result);
     teardown();
     return 0;
 }

@@ -4,15 +4,27 @@
  * user's own program the same command line as `mica run SYSTEM`.
  *
  * Exit statuses (mica/sim.h): 0 idle or halt, 1 deadlock, 2 invariant
- * broken, 3 time limit, 64 usage error. Everything the runner says goes to
- * stderr, so that stdout carries only what the tasks print.
+ * broken, 3 time limit, 4 stalled (the watchdog), 5 idle or halt with
+ * threads stopped by unhandled faults, 64 usage error, 70 a bug in mica,
+ * 71 the host refused memory, 73 an output file (--trace, --log,
+ * --cspace-dot) cannot be created - found before the system boots - and 74
+ * a write to one failed (the run completes; 74 wins over 0..5 because the
+ * file is incomplete). Everything the runner says goes to stderr, so that
+ * stdout carries only what the tasks print.
+ *
+ * Numbers on the command line are decimal, or hex after 0x; a leading 0
+ * is still decimal. Two output options naming one file are refused.
  */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include "runner.h"
 #include "sim.h"
 
@@ -52,19 +64,51 @@ void runner_print_options(FILE *f)
           "                        derivation tree as they are at the end (dot -Tsvg FILE)\n"
           "  --stats               print the kernel's counters when the system stops\n"
           "  -h, --help            print this help\n"
-          "Exit status: 0 idle or halted, 1 deadlock, 2 invariant broken, 3 time limit,\n"
-          "64 bad command line.\n", f);
+          "Numbers are decimal (a leading 0 does not make them octal) or hexadecimal with 0x.\n"
+          "--trace, --log and --cspace-dot each need a file of their own.\n"
+          "Exit status:\n"
+          "   0  the system went idle or halted\n"
+          "   1  deadlock: threads wait for each other and nothing can run\n"
+          "   2  the kernel invariant checker found a broken invariant\n"
+          "   3  the --time-limit passed\n"
+          "   4  stalled: task code ran too long in host time without entering the kernel\n"
+          "   5  idle or halted, but threads were stopped by faults no handler took\n"
+          "  64  bad command line\n"
+          "  70  a bug in mica itself\n"
+          "  71  the host refused memory\n"
+          "  73  an output file (--trace, --log, --cspace-dot) cannot be created\n"
+          "  74  writing an output file failed (e.g. the disk is full); this status wins\n"
+          "      over 0 to 5, as the file is incomplete\n", f);
 }
 
-/* "8M", "1G", "65536", "512k", "2MiB" -> bytes; -1 if it is not a size. */
+/*
+ * The digits at the start of s as a number: decimal, or hexadecimal after
+ * 0x. A leading 0 is decimal ("010" is ten): octal would surprise, and a
+ * seed or a size is never meant in octal. No sign and no space.
+ * @return 0 with *v and *end set; -1 if s does not start with a number.
+ */
+static int parse_digits(const char *s, uint64_t *v, char **end)
+{
+    int base = 10;
+    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+        base = 16;
+        s += 2;
+        if (!isxdigit((unsigned char)*s))
+            return -1;
+    } else if (!isdigit((unsigned char)*s)) {
+        return -1;
+    }
+    errno = 0;
+    *v = strtoull(s, end, base);
+    return errno ? -1 : 0;
+}
+
+/* "8M", "1G", "65536", "512k", "2MiB", "0x100000" -> bytes; -1 if it is not a size. */
 static int parse_size(const char *s, uint64_t *out)
 {
     char *end;
-    if (!*s || *s == '-' || *s == '+')
-        return -1;
-    errno = 0;
-    uint64_t v = strtoull(s, &end, 0);
-    if (errno || end == s)
+    uint64_t v;
+    if (parse_digits(s, &v, &end) != 0)
         return -1;
     unsigned shift = 0;
     switch (*end) {
@@ -87,11 +131,8 @@ static int parse_size(const char *s, uint64_t *out)
 static int parse_number(const char *s, uint64_t *out)
 {
     char *end;
-    if (!*s || *s == '-' || *s == '+')
-        return -1;
-    errno = 0;
-    uint64_t v = strtoull(s, &end, 0);
-    if (errno || end == s || *end)
+    uint64_t v;
+    if (parse_digits(s, &v, &end) != 0 || *end)
         return -1;
     *out = v;
     return 0;
@@ -235,6 +276,105 @@ static int set_option(runner_opts_t *o, const char *name, enum opt_id id, const 
     return runner_usage_error("%s: not handled", name);
 }
 
+/* --- two output options naming one file ----------------------------------- */
+
+/*
+ * The absolute form of a path that does not exist (yet): symbolic links
+ * at its end followed, its directory resolved by realpath when it exists,
+ * else "." and ".." folded by spelling alone.
+ */
+static void normalize_missing(const char *path, char *out, size_t n)
+{
+    char cur[PATH_MAX], link[PATH_MAX], next[2 * PATH_MAX + 2], dir[PATH_MAX], rdir[PATH_MAX];
+    snprintf(cur, sizeof cur, "%s", path);
+    for (int hops = 0; hops < 16; hops++) {        /* a dangling link: where it points */
+        ssize_t k = readlink(cur, link, sizeof link - 1);
+        if (k < 0)
+            break;
+        link[k] = 0;
+        const char *slash = strrchr(cur, '/');
+        if (link[0] == '/' || !slash)
+            snprintf(next, sizeof next, "%s", link);
+        else
+            snprintf(next, sizeof next, "%.*s/%s", (int)(slash - cur), cur, link);
+        if (strlen(next) >= sizeof cur)
+            break;
+        memcpy(cur, next, strlen(next) + 1);
+    }
+    const char *slash = strrchr(cur, '/');
+    const char *base = slash ? slash + 1 : cur;
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else if (slash == cur)
+        snprintf(dir, sizeof dir, "/");
+    else
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - cur), cur);
+    if (realpath(dir, rdir)) {
+        snprintf(out, n, "%s/%s", strcmp(rdir, "/") == 0 ? "" : rdir, base);
+        return;
+    }
+    /* The directory is missing too (creating the file will fail): fold the spelling. */
+    char abs[2 * PATH_MAX + 2];
+    char cwd[PATH_MAX] = "";
+    if (cur[0] != '/' && !getcwd(cwd, sizeof cwd))
+        cwd[0] = 0;
+    snprintf(abs, sizeof abs, "%s/%s", cwd, cur);
+    size_t len = 0;
+    out[0] = 0;
+    for (char *save = NULL, *c = strtok_r(abs, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+        if (strcmp(c, ".") == 0)
+            continue;
+        if (strcmp(c, "..") == 0) {
+            while (len > 0 && out[len - 1] != '/')
+                len--;
+            if (len > 0)
+                len--;
+            out[len] = 0;
+            continue;
+        }
+        len += (size_t)snprintf(out + len, len < n ? n - len : 0, "/%s", c);
+        if (len >= n)
+            len = n - 1;
+    }
+}
+
+/*
+ * Whether two output paths name the same regular file, or the same file
+ * still to be made ("-" is stderr). Two streams opened on one file would
+ * overwrite each other's bytes; a terminal or /dev/null can be shared.
+ */
+static int same_output_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    int ea = strcmp(a, "-") == 0 ? fstat(STDERR_FILENO, &sa) : stat(a, &sa);
+    int eb = strcmp(b, "-") == 0 ? fstat(STDERR_FILENO, &sb) : stat(b, &sb);
+    if (ea == 0 && eb == 0)
+        return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino && S_ISREG(sa.st_mode);
+    if (ea == 0 || eb == 0 || strcmp(a, "-") == 0 || strcmp(b, "-") == 0)
+        return 0;           /* one exists and the other does not: two files */
+    char na[2 * PATH_MAX + 2], nb[2 * PATH_MAX + 2];
+    normalize_missing(a, na, sizeof na);
+    normalize_missing(b, nb, sizeof nb);
+    return strcmp(na, nb) == 0;
+}
+
+/* --trace, --log and --cspace-dot each need a file of their own. */
+static int check_output_files(const mica_config_t *cfg)
+{
+    const struct { const char *option, *path; } out[] = {
+        { "--trace", cfg->trace_path }, { "--log", cfg->log_path },
+        { "--cspace-dot", cfg->cspace_dot_path },
+    };
+    for (unsigned i = 0; i < 3; i++)
+        for (unsigned j = i + 1; j < 3; j++)
+            if (out[i].path && out[j].path && same_output_file(out[i].path, out[j].path))
+                return runner_usage_error("%s %s and %s %s are the same file; give each its own",
+                                          out[i].option, out[i].path, out[j].option,
+                                          strcmp(out[j].path, "-") == 0 ? "- (stderr)"
+                                                                        : out[j].path);
+    return 0;
+}
+
 int runner_parse(int argc, char **argv, runner_opts_t *o)
 {
     memset(o, 0, sizeof *o);
@@ -271,7 +411,7 @@ int runner_parse(int argc, char **argv, runner_opts_t *o)
         if (err)
             return err;
     }
-    return 0;
+    return check_output_files(&o->cfg);
 }
 
 /* -syscall number -> name, for --stats (Signal and Wait count as Send and Recv, as on seL4). */
@@ -344,9 +484,18 @@ static void print_stats(const mica_run_result_t *r)
 int runner_run(const runner_opts_t *o, mica_root_task_fn root, void *arg)
 {
     mica_run_result_t r;
+    /* A file that cannot be created is reported by the option that named it. */
+    const char *settings[SIM_OUT_COUNT];
+    memcpy(settings, sim_out_setting, sizeof settings);
+    sim_out_setting[SIM_OUT_TRACE] = "--trace";
+    sim_out_setting[SIM_OUT_LOG] = "--log";
+    sim_out_setting[SIM_OUT_DOT] = "--cspace-dot";
     int rc = mica_run(&o->cfg, root, arg, &r);
+    memcpy(sim_out_setting, settings, sizeof settings);
     if (rc == -EINVAL)
         return MICA_EXIT_USAGE;     /* mica_run said why */
+    if (rc == -EACCES)
+        return MICA_EXIT_CANTCREAT; /* it named the file, the option and the reason */
     if (rc != 0)
         return MICA_EXIT_HOST;
     fflush(stdout);
@@ -367,6 +516,9 @@ int runner_run(const runner_opts_t *o, mica_root_task_fn root, void *arg)
         report_print_faulted(stderr);
     }
 
+    /* Whatever the stop, an incomplete output file must not pass (mica_run said which). */
+    if (r.output_error)
+        return MICA_EXIT_IOERR;
     switch (r.reason) {
     case MICA_STOP_IDLE:
     case MICA_STOP_HALT:

@@ -156,16 +156,55 @@ void watchdog_stop(void);
 /* The main program's executable segment(s) (clock.c). */
 void sim_main_text(uintptr_t *lo, uintptr_t *hi);
 
+/*
+ * hw.c: the run's output files (the trace, the log, the DOT file). Each is
+ * opened before boot, so a path that cannot be created fails the run
+ * before it starts, and remembers the errno of its first failed write
+ * (a full disk): it is written no more after that, and mica_run reports
+ * the failure in mica_run_result_t.output_error when it closes the file.
+ */
+enum sim_out_kind { SIM_OUT_TRACE, SIM_OUT_LOG, SIM_OUT_DOT, SIM_OUT_COUNT };
+typedef struct sim_out {
+    FILE *f;                    /* where to write; NULL: nothing to write, or a write failed */
+    FILE *opened;               /* the stream to close and check (NULL for stderr) */
+    const char *path;
+    enum sim_out_kind kind;
+    int err;                    /* errno of the first failed write or close, 0 = none */
+} sim_out_t;
+/*
+ * How reports name each output's setting: mica_config_t's field by default
+ * ("trace_path"); the runner puts its options there ("--trace").
+ */
+extern const char *sim_out_setting[SIM_OUT_COUNT];
+/* Open path for writing ("-" = stderr if allow_stderr); -EACCES, reported on stderr, if it cannot be. */
+int  sim_out_open(sim_out_t *o, enum sim_out_kind kind, const char *path, int allow_stderr);
+void sim_out_failed(sim_out_t *o);
+/* After writing to o->f: note a failed write (the caller keeps errno intact around it). */
+static inline void sim_out_check(sim_out_t *o)
+{
+    if (o->opened && ferror(o->opened))
+        sim_out_failed(o);
+}
+/*
+ * Flush and close, and forget o. @return errno of its first failed write
+ * or of the close, 0 = all written (and 0 for an o already closed).
+ */
+int  sim_out_close(sim_out_t *o);
+/* "the trace", "the log", "the DOT file" */
+const char *sim_out_what(enum sim_out_kind kind);
+
 /* trace.c */
 int  trace_parse_filter(const char *spec, unsigned *mask);
-int  trace_open(const char *json_path, FILE *text_sink, const char *filter);
-void trace_close(void);
+int  trace_open(const char *json_path, sim_out_t *text_sink, const char *filter);
+/* Close the JSON trace; @return errno of its first failed write, 0 = none. */
+int  trace_close(void);
 int  trace_open_ring(mica_trace_ring_t *ring);
 
 /* dot.c: --cspace-dot; open at the start of a run, write at its end */
 int  dot_open(const char *path);
 void dot_write(void);
-void dot_close(void);
+/* @return errno of the first failed write, 0 = none. */
+int  dot_close(void);
 
 /* mmu.c */
 int   mmu_init(size_t phys_bytes);
@@ -184,12 +223,15 @@ void report_reset(void);
 unsigned report_faulted_threads(void);
 void report_print_faulted(FILE *f);
 
+/* run.c: flush stdout and complete the trace, log and DOT files before an early process exit. */
+void sim_outputs_emergency(void);
+
 /* hw.c: the state of one run */
 struct sim_run {
     const mica_config_t *cfg;
     mica_root_task_fn root;
     void *root_arg;
-    FILE *log;                  /* text log, or NULL */
+    sim_out_t log;              /* text log (log.f NULL: none) */
     int booted;                 /* kernel_boot returned: allocations now count */
     void *scratch;
     size_t scratch_bytes;

@@ -15,13 +15,16 @@
  * closed whenever the run ends, also when it stops early.
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include "sim.h"
 
 unsigned hw_trace_mask;
 
-static FILE *text, *json;
+static sim_out_t *text;        /* the log's sink (sim.log), or NULL */
+static sim_out_t json_out;      /* the JSON file */
+static FILE *json;              /* json_out.f while the JSON is written */
 static unsigned long seq;
 static unsigned long flow_id;
 static int json_first;
@@ -276,31 +279,41 @@ size_t mica_trace_ring_tail(const mica_trace_ring_t *r, unsigned lines, char *ou
 
 void hw_trace(const hw_trace_event_t *ev)
 {
+    int saved = errno;          /* the task's; a failed write would change it */
     seq += 2;
-    if (text)
-        text_event(text, ev);
+    if (text && text->f) {
+        text_event(text->f, ev);
+        sim_out_check(text);
+    }
     if (ring)
         text_event(ring_file, ev);
-    if (json)
+    if (json) {
         json_event(ev);
+        sim_out_check(&json_out);
+        json = json_out.f;      /* NULL once a write failed */
+    }
+    errno = saved;
 }
 
-int trace_open(const char *json_path, FILE *text_sink, const char *filter)
+/*
+ * @return 0; -EINVAL for a bad filter, -EACCES if json_path cannot be
+ * created (both reported on stderr).
+ */
+int trace_open(const char *json_path, sim_out_t *text_sink, const char *filter)
 {
     unsigned mask;
     if (trace_parse_filter(filter, &mask) != 0)
-        return -1;
+        return -EINVAL;
     seq = 0;
     flow_id = 0;
     memset(running, 0, sizeof running);
-    text = text_sink;
+    text = text_sink && text_sink->f ? text_sink : NULL;
     json = NULL;
-    if (json_path) {
-        json = fopen(json_path, "w");
-        if (!json) {
-            fprintf(stderr, "mica: cannot write trace file %s: %m\n", json_path);
-            return -1;
-        }
+    int err = sim_out_open(&json_out, SIM_OUT_TRACE, json_path, 0);
+    if (err)
+        return err;
+    json = json_out.f;
+    if (json) {
         fputs("[", json);
         json_first = 1;
     }
@@ -311,7 +324,7 @@ int trace_open(const char *json_path, FILE *text_sink, const char *filter)
 }
 
 /* Close the JSON array so the file is valid however the run ended. */
-void trace_close(void)
+int trace_close(void)
 {
     if (json) {
         for (unsigned c = 0; c < 8; c++)
@@ -326,11 +339,11 @@ void trace_close(void)
                         c, c);
             }
         fputs("\n]\n", json);
-        cpus_seen = 0;
-        fclose(json);
-        json = NULL;
     }
+    cpus_seen = 0;
+    json = NULL;
     text = NULL;
     ring = NULL;
     hw_trace_mask = 0;
+    return sim_out_close(&json_out);
 }

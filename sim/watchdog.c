@@ -181,10 +181,7 @@ static void give_up(unsigned cpu, const char *why)
             "take the CPU back (task code blocked the watchdog's signal, or sits where nothing "
             "can interrupt it), so the process ends here\n",
             kernel_cpu_thread_name(cpu), cpu, why);
-    trace_close();
-    if (sim.log && sim.log != stderr && sim.log != stdout)
-        fflush(sim.log);
-    fflush(stderr);
+    sim_outputs_emergency();
     _exit(MICA_EXIT_STALLED);
 }
 

@@ -104,6 +104,10 @@ typedef struct mica_run_result {
         uint64_t ipis;              /* reschedule IPIs it was sent */
         uint64_t idle_waits;        /* times it waited for work */
     } cpu[MICA_MAX_CPUS];
+    int output_error;               /* errno (e.g. ENOSPC) of the first failed write to the
+                                       trace, log or DOT file, 0 = all written; the run itself
+                                       is unaffected, but that file is incomplete */
+    const char *output_path;        /* the file output_error is about (cfg's string), or NULL */
 } mica_run_result_t;
 
 /* Fill *cfg with the defaults. */
@@ -122,8 +126,16 @@ typedef void (*mica_root_task_fn)(const mica_bootinfo_t *bi, void *arg);
  * Boot the kernel on a fresh simulated machine, run root_task as the
  * initial thread, and return when the system can make no more progress.
  * May be called again after it returns.
+ *
+ * The output files (trace_path, log_path, cspace_dot_path) are created
+ * before the system boots. A write to one that fails later (a full disk)
+ * does not stop the run: result->output_error says so, and it is printed
+ * on stderr ("mica: writing the trace to PATH failed: REASON") unless quiet.
  * @return 0 with *result filled; -EINVAL for a bad configuration (the
- *         reason is printed on stderr); -ENOMEM if the host refused memory.
+ *         reason is printed on stderr); -EACCES if an output file cannot be
+ *         created, whatever the reason (no such directory, no permission,
+ *         a directory: the file, its setting and the reason are printed on
+ *         stderr); -ENOMEM if the host refused memory.
  */
 int mica_run(const mica_config_t *cfg, mica_root_task_fn root_task, void *arg,
              mica_run_result_t *result);
