@@ -25,7 +25,7 @@
  * array crashed the simulator when that thread resumed). Task code built
  * with -fstack-clash-protection probes a frame page by page, so it faults
  * in the gap whatever the frame's size. A fault there is the thread's user
- * exception.
+ * exception, reported as a stack overflow (ctx_in_guard, trap.c).
  * Every context has such a host stack, and for a thread on a VSpace stack it
  * is the thread's kernel stack: trampoline starts there and calls the entry
  * on the VSpace stack (mica_call_on_stack), and each system call switches
@@ -463,6 +463,23 @@ static void ctx_sigreturn(struct ctx *c)
     setcontext(&c->uc);
     abort();
 #endif
+}
+
+/*
+ * The size of the host stack of context id when addr lies in the guard gap
+ * below it and the context's task code runs on that stack (it overflowed
+ * it); 0 otherwise.
+ */
+size_t ctx_in_guard(int id, uintptr_t addr)
+{
+    if (id < (int)sim_ncpus || (unsigned)id >= nctx)
+        return 0;
+    const struct ctx *c = &ctxs[id];
+    if (!c->stack || c->task_top)
+        return 0;
+    if (addr < (uintptr_t)c->stack || addr >= (uintptr_t)c->stack + GUARD_BYTES)
+        return 0;
+    return HOST_STACK_BYTES;
 }
 
 void ctx_resume_saved(int id)

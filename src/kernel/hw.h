@@ -205,6 +205,8 @@ typedef struct hw_fault {
     hw_word_t prefetch;     /* VM: 1 for an instruction fetch */
     hw_word_t ip, sp;       /* where the task was */
     unsigned signo, code;   /* the host signal and its si_code */
+    hw_word_t stack_overflow;   /* user exception: the size of the host stack the task
+                                   code ran past the bottom of (into its guard gap), or 0 */
 } hw_fault_t;
 /*
  * Task code on context ctx trapped; its registers are saved as for
