@@ -17,7 +17,15 @@
  *
  * Stacks: a thread whose sp lies in a VSpace with a host window runs its
  * task code on that memory (window + sp is its stack top); otherwise on a
- * host stack of HOST_STACK_BYTES with a PROT_NONE guard page below it.
+ * host stack of HOST_STACK_BYTES with a guard gap of GUARD_BYTES below it:
+ * address space reserved PROT_NONE, larger than the stack, so that a big
+ * frame (a large local array) faults there instead of jumping into the
+ * mapping below, another thread's stack with its parked kernel frames
+ * (found by mica-buggy stack-big-array: with a 4 KiB guard page, a 300 KiB
+ * array crashed the simulator when that thread resumed). Task code built
+ * with -fstack-clash-protection probes a frame page by page, so it faults
+ * in the gap whatever the frame's size. A fault there is the thread's user
+ * exception, reported as a stack overflow (ctx_in_guard, trap.c).
  * Every context has such a host stack, and for a thread on a VSpace stack it
  * is the thread's kernel stack: trampoline starts there and calls the entry
  * on the VSpace stack (mica_call_on_stack), and each system call switches
@@ -39,7 +47,13 @@
 #include "sim.h"
 
 #define HOST_STACK_BYTES (256ul << 10)
-#define GUARD_BYTES      4096ul
+/*
+ * Reserved, never backed: it costs address space only. One mapping per
+ * stack, the gap's part made PROT_NONE, so each stack is two VMAs as with
+ * a guard page, and 16384 contexts reserve 20 GiB of the 128 TiB.
+ */
+#define GUARD_BYTES      (1ul << 20)
+#define HOST_MAP_BYTES   (GUARD_BYTES + HOST_STACK_BYTES)
 #define VSPACE_STACK_HINT (64ul << 10)
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -112,6 +126,7 @@ struct ctx {
     unsigned char *task_top;    /* window + sp of a VSpace stack; NULL: task code on the host stack */
     void *ksp;                  /* with task_top: host stack in use above this while in task code */
     hw_word_t kregs[8];         /* with task_top: the registers of a system call in progress */
+    int gap_used;               /* trapped with its sp in the guard gap (ASan: shadow to clear) */
 };
 
 #define FPBUF_BYTES 4096ul
@@ -192,12 +207,13 @@ void ctx_system_destroy(void)
         if (ctxs[i].stack_lo)
             __asan_unpoison_memory_region(ctxs[i].stack_lo, ctxs[i].stack_size);
         if (ctxs[i].stack)
-            __asan_unpoison_memory_region(ctxs[i].stack, HOST_STACK_BYTES + GUARD_BYTES);
+            __asan_unpoison_memory_region(ctxs[i].stack + (ctxs[i].gap_used ? 0 : GUARD_BYTES),
+                                          HOST_MAP_BYTES - (ctxs[i].gap_used ? 0 : GUARD_BYTES));
     }
 #endif
     for (unsigned i = 0; ctxs && i < nctx; i++)
         if (ctxs[i].stack)
-            munmap(ctxs[i].stack, HOST_STACK_BYTES + GUARD_BYTES);
+            munmap(ctxs[i].stack, HOST_MAP_BYTES);
 #ifdef MICA_CTX_TSAN
     for (unsigned i = 0; ctxs && i < nctx; i++)
         if (ctxs[i].own_fiber)
@@ -341,6 +357,16 @@ void ctx_save_from_signal(int id, ucontext_t *uc)
     struct ctx *c = &ctxs[id];
     memcpy(&c->uc, uc, sizeof *uc);
 #if defined(__x86_64__)
+    uintptr_t sp = (uintptr_t)uc->uc_mcontext.gregs[REG_RSP];
+#elif defined(__aarch64__)
+    uintptr_t sp = (uintptr_t)uc->uc_mcontext.sp;
+#else
+    uintptr_t sp = UINTPTR_MAX;
+#endif
+    /* Task code on the host stack below its bottom: ASan may have poisoned the gap's shadow. */
+    if (c->stack && !c->task_top && sp < (uintptr_t)c->stack + GUARD_BYTES)
+        c->gap_used = 1;
+#if defined(__x86_64__)
     c->fpsize = 0;
     if (uc->uc_mcontext.fpregs) {
         const unsigned char *fp = (const unsigned char *)uc->uc_mcontext.fpregs;
@@ -386,14 +412,28 @@ static void ctx_sigreturn(struct ctx *c)
     sim_kernel_leave();
 #if defined(__x86_64__)
     uintptr_t sp = (uintptr_t)c->uc.uc_mcontext.gregs[REG_RSP];
+    int on_host_stack = sp > (uintptr_t)c->stack + GUARD_BYTES &&
+                        sp <= (uintptr_t)c->stack + HOST_MAP_BYTES;
     /*
      * Task code on a VSpace stack: build the frame on the kernel stack,
      * below trampoline's frames. The VSpace stack may be unmapped (the
      * thread faulted on it and its handler replied without mapping it).
      */
-    if (c->task_top && c->ksp &&
-        !(sp > (uintptr_t)c->stack + GUARD_BYTES && sp <= (uintptr_t)c->stack + GUARD_BYTES + HOST_STACK_BYTES))
+    if (c->task_top && c->ksp && !on_host_stack)
         sp = (uintptr_t)c->ksp;
+    /*
+     * Task code on its host stack whose sp is not in it: it overflowed into
+     * the guard gap and its handler replied, so it retries there. Build the
+     * frame below this function's own, on the stack the switch runs on
+     * (nothing returns here, and every signal is blocked until the
+     * sigreturn); the retried access faults again.
+     */
+    if (!c->task_top && !on_host_stack) {
+        sp = (uintptr_t)__builtin_frame_address(0) - 4096;
+#ifdef MICA_CTX_ASAN
+        __asan_unpoison_memory_region((void *)(sp - 16384), 16384);    /* stale redzones */
+#endif
+    }
     sp -= 128;                                                          /* skip the red zone */
     size_t fpn = c->fpsize ? c->fpsize : 512;
     uintptr_t fp = (sp - fpn) & ~(uintptr_t)63;
@@ -423,6 +463,23 @@ static void ctx_sigreturn(struct ctx *c)
     setcontext(&c->uc);
     abort();
 #endif
+}
+
+/*
+ * The size of the host stack of context id when addr lies in the guard gap
+ * below it and the context's task code runs on that stack (it overflowed
+ * it); 0 otherwise.
+ */
+size_t ctx_in_guard(int id, uintptr_t addr)
+{
+    if (id < (int)sim_ncpus || (unsigned)id >= nctx)
+        return 0;
+    const struct ctx *c = &ctxs[id];
+    if (!c->stack || c->task_top)
+        return 0;
+    if (addr < (uintptr_t)c->stack || addr >= (uintptr_t)c->stack + GUARD_BYTES)
+        return 0;
+    return HOST_STACK_BYTES;
 }
 
 void ctx_resume_saved(int id)
@@ -514,13 +571,21 @@ void hw_ctx_start(int id, hw_word_t pc, hw_word_t vspace, hw_word_t sp, const hw
     c->resume_in_task = 0;
     c->saved_by_signal = 0;
     if (!c->stack) {
-        void *p = mmap(NULL, HOST_STACK_BYTES + GUARD_BYTES, PROT_READ | PROT_WRITE,
+        /*
+         * Reserve gap and stack PROT_NONE, then open the stack: a host that
+         * does not overcommit charges only the stack, never the gap.
+         */
+        void *p = mmap(NULL, HOST_MAP_BYTES, PROT_NONE,
                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+        if (p != MAP_FAILED &&
+            mprotect((unsigned char *)p + GUARD_BYTES, HOST_STACK_BYTES, PROT_READ | PROT_WRITE) != 0) {
+            munmap(p, HOST_MAP_BYTES);
+            p = MAP_FAILED;
+        }
         if (p == MAP_FAILED) {
             fprintf(stderr, "mica: the host refused a thread stack\n");
             abort();
         }
-        mprotect(p, GUARD_BYTES, PROT_NONE);
         c->stack = p;
     }
     c->ksp = NULL;
@@ -545,6 +610,9 @@ void hw_ctx_start(int id, hw_word_t pc, hw_word_t vspace, hw_word_t sp, const hw
     __asan_unpoison_memory_region(stack_lo, stack_size);
     if (c->task_top)    /* and the kernel stack's, from a thread restarted while parked */
         __asan_unpoison_memory_region(c->stack + GUARD_BYTES, HOST_STACK_BYTES);
+    if (c->gap_used)    /* and the gap's, from an overflow: the next one must fault, not be reported */
+        __asan_unpoison_memory_region(c->stack, GUARD_BYTES);
+    c->gap_used = 0;
 #endif
     /* The first frame: on the host stack, whichever stack the task code uses. */
 #ifndef MICA_CTX_UCONTEXT

@@ -95,6 +95,11 @@ void ctx_cpu_attach(unsigned cpu);
 /* Save the interrupted context of ctx (from a signal handler's ucontext). */
 struct ucontext_t;
 void ctx_save_from_signal(int ctx, struct ucontext_t *uc);
+/*
+ * The size of ctx's host stack if addr is in the guard gap below it and
+ * its task code runs there (a stack overflow); else 0.
+ */
+size_t ctx_in_guard(int ctx, uintptr_t addr);
 /* Resume a context saved from a signal (never returns). */
 void ctx_resume_saved(int ctx) __attribute__((noreturn));
 /*

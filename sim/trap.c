@@ -5,7 +5,9 @@
  *   SIGSEGV/SIGBUS at an address inside the current thread's VSpace window
  *       -> VM fault (address = the vaddr, FSR bit 1 = write, prefetch flag)
  *   any other SIGSEGV (NULL, a stack guard page), SIGBUS, SIGFPE, SIGILL,
- *   SIGABRT (abort()) -> user exception with the host signal as its number
+ *   SIGABRT (abort()) -> user exception with the host signal as its number;
+ *       a SIGSEGV in the guard gap below the thread's host stack is marked
+ *       as a stack overflow for the report (ctx_in_guard)
  *
  * The handler runs on an alternate stack shared by everything on this CPU,
  * so it never keeps the thread there: it copies the interrupted context into
@@ -154,6 +156,8 @@ static void on_trap(int sig, siginfo_t *si, void *ucv)
 #elif defined(__aarch64__)
         pending.fsr = 0;                     /* ESR is not exposed to user space portably */
 #endif
+    } else if (sig == SIGSEGV) {
+        pending.stack_overflow = ctx_in_guard(ctx, addr);   /* in the gap below its host stack */
     }
     sim_self()->pending = pending;
     ctx_save_from_signal(ctx, uc);

@@ -19,8 +19,6 @@
 
 #define ROOT_IPCBUF_VADDR   0x1000ul
 #define ROOT_BOOTINFO_VADDR 0x2000ul
-#define ROOT_STACK_VADDR    0x100000ul
-#define ROOT_STACK_PAGES    128ul
 
 static paddr_t boot_cursor;
 

@@ -216,6 +216,8 @@ typedef struct hw_fault {
     unsigned signo, code;   /* the host signal and its si_code */
     hw_word_t host_addr;    /* the host's fault address (for the report only) */
     int write;              /* the access was a write, where the host says (report only) */
+    hw_word_t stack_overflow;   /* user exception: the size of the host stack the task
+                                   code ran past the bottom of (into its guard gap), or 0 */
 } hw_fault_t;
 /*
  * Task code on context ctx trapped; its registers are saved as for

@@ -35,6 +35,10 @@ typedef word_t cptr_t;
     do { if (unlikely(!(e))) hw_panic("assertion failed: " #e, __FILE__, __LINE__, __func__); } while (0)
 #define kfail(msg) hw_panic(msg, __FILE__, __LINE__, __func__)
 
+/* The root task's stack in its VSpace (boot.c; bootinfo stack_vaddr, stack_bytes). */
+#define ROOT_STACK_VADDR    0x100000ul
+#define ROOT_STACK_PAGES    128ul
+
 /* Turn a physical address into a host pointer (the kernel window). */
 static inline void *paddr_to_ptr(paddr_t p)
 {

@@ -601,6 +601,22 @@ bool kernel_stall(int ctx, const char *what, int blocked)
     return true;
 }
 
+/*
+ * The size of the stack whose bottom thread t ran past, when fault f is
+ * that, else 0: a SIGSEGV in the guard gap below its host stack (the
+ * simulator knows), or for the root task a VM fault in the pages below its
+ * stack in its VSpace, at most a page below its sp (a push, a call, or a
+ * probe of a big frame).
+ */
+static word_t stack_overflow(paddr_t t, const hw_fault_t *f)
+{
+    if (!f->vm)
+        return f->stack_overflow;
+    if (t == ks.root_tcb && f->addr < ROOT_STACK_VADDR && f->sp <= f->addr + BIT(MICA_PAGE_BITS))
+        return ROOT_STACK_PAGES * BIT(MICA_PAGE_BITS);
+    return 0;
+}
+
 void kernel_fault(int ctx, const hw_fault_t *f)
 {
     /* A stalled thread is parked before its trap: it traps again when it resumes. */
@@ -633,6 +649,11 @@ void kernel_fault(int ctx, const hw_fault_t *f)
         ks.fault = (fault_t){ MICA_FAULT_USER_EXCEPTION, { f->signo, f->code, f->ip, f->sp } };
     memset(&ks.lookup_fault, 0, sizeof ks.lookup_fault);
     handle_fault(t);
+    /* Stopped for want of a handler: say why the fault happened. */
+    word_t stack_bytes = stack_overflow(t, f);
+    if (stack_bytes && thread_state(t) == MICA_THREAD_INACTIVE)
+        hw_log("stack overflow: thread '%s' ran past the bottom of its %lu KiB stack",
+               tcb_ptr(t)->name[0] ? tcb_ptr(t)->name : "?", (unsigned long)(stack_bytes >> 10));
     kernel_exit(t, ctx);
 }
 
