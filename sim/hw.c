@@ -8,9 +8,24 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 #include "sim.h"
 
 struct sim_run sim;
+int sim_exit_on_internal_error;
+
+/*
+ * A bug in mica itself: the runner (mica_main) ends the process with exit
+ * status 70 (EX_SOFTWARE), the outputs complete; a program calling
+ * mica_run directly gets the crash (abort), for its debugger or fuzzer.
+ */
+void sim_internal_error(void)
+{
+    if (!sim_exit_on_internal_error)
+        return;
+    sim_outputs_emergency();
+    _exit(MICA_EXIT_INTERNAL);
+}
 unsigned long sim_allocs_after_boot;
 
 /* True between kernel boot and the end of the run (tests count allocations then). */
@@ -129,7 +144,9 @@ void hw_panic(const char *msg, const char *file, int line, const char *func)
 {
     fflush(stdout);
     trace_close();
-    fprintf(stderr, "mica: kernel panic: %s at %s:%d in %s()\n", msg, file, line, func);
+    fprintf(stderr, "mica: kernel panic: %s at %s:%d in %s(): this is a bug in mica\n", msg, file,
+            line, func);
+    sim_internal_error();
     abort();
 }
 

@@ -231,6 +231,10 @@ void report_print_faulted(FILE *f);
 /* run.c: flush stdout and complete the trace, log and DOT files before an early process exit. */
 void sim_outputs_emergency(void);
 
+/* hw.c: a bug in mica: under the runner (flag set), exit 70 with the outputs complete. */
+extern int sim_exit_on_internal_error;
+void sim_internal_error(void);
+
 /* hw.c: the state of one run */
 struct sim_run {
     const mica_config_t *cfg;

@@ -109,13 +109,17 @@ static void trap_entry(void)
     ctx_resume_saved(ctx);
 }
 
-static void die(int sig)
+static void die(int sig, uintptr_t pc)
 {
     for (int i = 0; i < NSIG_TRAPS; i++)
         signal(trap_signals[i], SIG_DFL);
+    char at[256];
+    sim_symbolize(pc, at, sizeof at);
+    const char *name = sigabbrev_np(sig);
     fflush(stdout);
-    fprintf(stderr, "mica: host signal %d inside the %s: this is a bug in mica\n", sig,
-            sim_in_kernel ? "kernel" : "simulator's idle loop");
+    fprintf(stderr, "mica: host signal SIG%s inside the %s, at %s: this is a bug in mica\n",
+            name ? name : "?", sim_in_kernel ? "kernel" : "simulator's idle loop", at);
+    sim_internal_error();
     raise(sig);
     abort();
 }
@@ -125,7 +129,7 @@ static void on_trap(int sig, siginfo_t *si, void *ucv)
     ucontext_t *uc = ucv;
     int ctx = ctx_current();
     if (sim_in_kernel || ctx < (int)sim_ncpus)
-        die(sig);
+        die(sig, trap_pc(uc));
 
     hw_fault_t pending;
     memset(&pending, 0, sizeof pending);
