@@ -516,6 +516,39 @@ static void yield_root(const mica_bootinfo_t *bi, void *arg)
     mica_debug_halt();
 }
 
+#ifdef MICA_BENCH_BLOCK_HOOKS
+/* bb_loop.c: n one-block iterations, with and without the preempt flags. */
+unsigned long bench_bb_loop_hooked(unsigned long n);
+unsigned long bench_bb_loop_plain(unsigned long n);
+static double plain_samples[MAX_REPS];
+
+/*
+ * preempt_hook_ns: what a basic block of task code built with the preempt
+ * flags costs over the same block built without them - the hook's count and
+ * its share of the kernel entries at period ends (the root task runs on its
+ * VSpace stack, so those switch to its kernel stack). Both loops run in the
+ * same repetition, one after the other.
+ */
+static void block_hook_root(const mica_bootinfo_t *bi, void *arg)
+{
+    (void)bi; (void)arg;
+    volatile unsigned long sink;
+    for (int r = -1; r < sample_reps; r++) {
+        unsigned long n = r < 0 ? sample_iters / 10 + 1 : sample_iters;
+        double t0 = now_ns();
+        sink = bench_bb_loop_plain(n);
+        double t1 = now_ns();
+        sink = bench_bb_loop_hooked(n);
+        double t2 = now_ns();
+        if (r >= 0) {
+            plain_samples[r] = (t1 - t0) / (double)n;
+            samples[r] = ((t2 - t1) - (t1 - t0)) / (double)n;
+        }
+    }
+    (void)sink;
+}
+#endif
+
 static void retype_root(const mica_bootinfo_t *bi, void *arg)
 {
     mica_word_t type = (mica_word_t)arg;
@@ -826,6 +859,14 @@ int main(int argc, char **argv)
     measure_system("ipc_rt_len_120", ipc_root, (void *)1, 200000, 9, "120 words via IPC buffer");
     measure_system("signal_wait_rt", signal_root, NULL, 300000, 9, "Signal+Wait each way");
     measure_system("yield", yield_root, NULL, 500000, 9, "Yield between two threads (per yield)");
+#ifdef MICA_BENCH_BLOCK_HOOKS
+    if (selected("preempt_hook_ns")) {
+        measure_system("preempt_hook_ns", block_hook_root, NULL, 10000000, 15,
+                       "per basic block: built with preempt_cflags minus built without");
+        record("block_plain_ns", plain_samples, sample_reps, sample_iters,
+               "per basic block of the same loop without the hook");
+    }
+#endif
     msg_len = 1;
     measure_system("ipc_call_replyrecv_rt_cross_vspace", cross_root, NULL, 300000, 9,
                    "server in another VSpace");
@@ -888,6 +929,9 @@ int main(int argc, char **argv)
     if (r1k > 0 && r1m > 0)
         printf("revoke_per_cap_1m / revoke_per_cap_1k = %.2f (target <= 2); whole 1M revoke %.3f s "
                "(target < 1 s)\n", r1m / r1k, r1m * 1e6 / 1e9);
+    double hook = find("preempt_hook_ns"), block = find("block_plain_ns");
+    if (block > 0)
+        printf("preempt_hook_ns: the block hook adds %.2f ns to a %.2f ns basic block\n", hook, block);
     if (threads_10k_rss_mb > 0)
         printf("threads_10k: 10,000 threads alive; simulated memory for their TCBs %.1f MiB, "
                "host peak RSS of the whole process %.1f MiB\n", threads_10k_sim_mb, threads_10k_rss_mb);
