@@ -282,8 +282,8 @@ static __attribute__((noinline, cold)) void blocks_period_end(void)
     blocks_left = blocks_period();
     if (!blocks_armed || !sim.booted || sim_in_kernel)
         return;         /* no run, the real clock, or the kernel */
-    struct sim_cpu *c = sim_self();
-    if (!pthread_equal(c->thread, pthread_self()) || c->cur < (int)sim_ncpus)
+    struct sim_cpu *c = sim_self_or_null();
+    if (!c || c->cur < (int)sim_ncpus)
         return;         /* not a simulated CPU, or its idle loop */
     if (c->cur_vspace_stack) {
         /* The kernel must not run on task memory: to the kernel stack, as sim_trap does. */

@@ -51,6 +51,8 @@ extern unsigned sim_ncpus;
 extern int sim_smp;                 /* more than one CPU: the kernel lock is real */
 /* The calling host thread's CPU (re-read after every context switch: contexts move between CPUs). */
 struct sim_cpu *sim_self(void);
+/* The same, but NULL on a host thread that is not a simulated CPU of the run. */
+struct sim_cpu *sim_self_or_null(void);
 /* sim_self() without the call when there is only one CPU (the common, benchmarked case). */
 static inline struct sim_cpu *sim_cpu_here(void)
 {

@@ -6,6 +6,7 @@
  * the virtual clock one built with basic-block hooks, deterministically), and
  * a deadlock is reported with the waiting threads named.
  */
+#include <pthread.h>
 #include <string.h>
 #include <unistd.h>
 #include "harness.h"
@@ -205,6 +206,55 @@ START_TEST(the_seed_moves_where_a_busy_loop_is_preempted)
 }
 END_TEST
 
+/*
+ * Blocks count only as task code on a simulated CPU: a host thread's loop
+ * (run while the root task waits for it) and a loop outside any run leave
+ * the spinner's preemption point where it was.
+ */
+static volatile unsigned long host_sink;
+static unsigned long host_blocks;
+
+static void *host_loop(void *arg)
+{
+    (void)arg;
+    for (unsigned long i = 0; i < host_blocks; i++)
+        host_sink += i;
+    return NULL;
+}
+
+static void host_thread_then_spin(const mica_bootinfo_t *bi)
+{
+    pthread_t t;
+    ck_assert_int_eq(pthread_create(&t, NULL, host_loop, NULL), 0);
+    pthread_join(t, NULL);
+    spin_then_set(bi);
+}
+
+static unsigned long spins_with_host_thread(unsigned long blocks)
+{
+    mica_config_t cfg;
+    mt_config(&cfg);
+    cfg.seed = 7;
+    flag = 0;
+    spins = 0;
+    host_blocks = blocks;
+    mica_run_result_t r = mt_run_cfg(&cfg, host_thread_then_spin);
+    ck_assert_int_eq(r.reason, MICA_STOP_IDLE);
+    ck_assert_int_eq(flag, 1);
+    return spins;
+}
+
+START_TEST(block_hooks_count_only_task_code_on_simulated_cpus)
+{
+    unsigned long a = spins_with_host_thread(10);
+    unsigned long b = spins_with_host_thread(1000000);     /* 100 periods on the host thread */
+    ck_assert_uint_eq(a, b);
+    for (unsigned long i = 0; i < 777777; i++)              /* outside a run */
+        host_sink += i;
+    ck_assert_uint_eq(spins_with_host_thread(10), a);
+}
+END_TEST
+
 static mica_cptr_t dl_ep;
 
 static void caller(mica_word_t arg)
@@ -309,6 +359,7 @@ static Suite *determinism_suite(void)
     tcase_add_test(tc, time_limit_stops_the_run);
     tcase_add_test(tc, virtual_clock_preempts_an_instrumented_busy_loop_deterministically);
     tcase_add_test(tc, the_seed_moves_where_a_busy_loop_is_preempted);
+    tcase_add_test(tc, block_hooks_count_only_task_code_on_simulated_cpus);
     suite_add_tcase(s, tc);
     tc = tcase_create("real_clock");
     tcase_set_timeout(tc, 30);
