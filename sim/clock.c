@@ -223,8 +223,9 @@ void clock_stop(void)
  * (the kernel's timeslice jitter).
  *
  * The hook does nothing but count outside a run, with the real clock (its
- * timer preempts anyway), in the kernel or an idle loop, and on a host
- * thread that is not a simulated CPU. It is never instrumented itself (sim/
+ * timer preempts anyway), in the kernel or an idle loop, on a host thread
+ * that is not a simulated CPU, and on the CPU's signal stack (a handler the
+ * task installed itself). It is never instrumented itself (sim/
  * is not built with the flag), and the kernel entry sets sim_in_kernel
  * first, so the hook cannot recurse.
  */
@@ -285,6 +286,9 @@ static __attribute__((noinline, cold)) void blocks_period_end(void)
     struct sim_cpu *c = sim_self_or_null();
     if (!c || c->cur < (int)sim_ncpus)
         return;         /* not a simulated CPU, or its idle loop */
+    uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
+    if (sp - (uintptr_t)c->alt_stack < c->alt_size)
+        return;         /* a signal handler of the task's own: never park a thread on that stack */
     if (c->cur_vspace_stack) {
         /* The kernel must not run on task memory: to the kernel stack, as sim_trap does. */
         mica_call_on_stack(blocks_tick_entry, NULL,
