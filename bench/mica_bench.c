@@ -4,6 +4,9 @@
  *
  *   mica-bench [--quick] [--filter PATTERN] [--json FILE]
  *
+ * PATTERN is a POSIX extended regular expression matched anywhere in a
+ * case's name: `--filter 'ipc_call_replyrecv_rt$|ctx_switch_rt'`.
+ *
  * Each case runs a warm-up, then `reps` repetitions of `iters` operations;
  * the table gives the median, minimum and maximum time per operation.
  */
@@ -11,6 +14,7 @@
 #include <errno.h>
 #include <linux/futex.h>
 #include <pthread.h>
+#include <regex.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -38,6 +42,7 @@ static struct result results[64];
 static int nresults;
 static int quick;
 static const char *filter;
+static regex_t filter_re;
 
 static double now_ns(void)
 {
@@ -70,7 +75,7 @@ static int cmp_double(const void *a, const void *b)
 
 static int selected(const char *name)
 {
-    return !filter || strstr(name, filter);
+    return !filter || regexec(&filter_re, name, 0, NULL, 0) == 0;
 }
 
 /* Record a case from per-operation samples. */
@@ -824,8 +829,13 @@ int main(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--quick") == 0)
             quick = 1;
-        else if (strcmp(argv[i], "--filter") == 0 && i + 1 < argc)
+        else if (strcmp(argv[i], "--filter") == 0 && i + 1 < argc) {
             filter = argv[++i];
+            if (regcomp(&filter_re, filter, REG_EXTENDED | REG_NOSUB) != 0) {
+                fprintf(stderr, "mica-bench: --filter '%s' is not a regular expression\n", filter);
+                return 64;
+            }
+        }
         else if (strcmp(argv[i], "--json") == 0 && i + 1 < argc)
             json = argv[++i];
         else if (strcmp(argv[i], "--help") == 0) {
