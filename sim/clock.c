@@ -44,6 +44,10 @@ static struct sigaction old_alrm, old_ipi;
 static int ipi_installed;
 static timer_t timers[SIM_MAX_CPUS];      /* each CPU's real-clock timer */
 static int has_timer[SIM_MAX_CPUS];
+/* Ticks from instrumented task code: the block at the end of this file. */
+static void blocks_start(mica_clock_t clock);
+static void blocks_cpu_start(unsigned cpu);
+static void blocks_stop(void);
 
 hw_word_t hw_clock_take_ticks(void)
 {
@@ -134,6 +138,7 @@ static void on_ipi(int sig, siginfo_t *si, void *ucv)
 int clock_cpu_start(struct sim_cpu *c)
 {
     c->ticks = 0;
+    blocks_cpu_start(c->id);
     if (!real_clock)
         return 0;
     struct sigevent ev;
@@ -161,6 +166,7 @@ int clock_start(mica_clock_t clock)
 {
     real_clock = clock == MICA_CLOCK_REAL;
     sim_in_kernel = 0;
+    blocks_start(clock);
     if (!real_clock && !sim_smp)
         return 0;
 #if !defined(__x86_64__) && !defined(__aarch64__)
@@ -202,4 +208,111 @@ void clock_stop(void)
         ipi_installed = 0;
     }
     real_clock = 0;
+    blocks_stop();
+}
+
+/*
+ * --- Ticks from instrumented task code -------------------------------------
+ *
+ * Under the virtual clock only kernel entries tick, so task code that never
+ * enters the kernel (`while (!flag);`) is never preempted. Task code built
+ * with `pkg-config --variable=preempt_cflags mica` (-fsanitize-coverage=
+ * trace-pc) calls __sanitizer_cov_trace_pc at every basic block; each CPU
+ * counts those calls, and at the end of every period of
+ * CLOCK_BLOCKS_PER_TICK blocks the running thread calls into the kernel
+ * (kernel_tick) from its own context, as a system call does. The kernel
+ * ticks only if the CPU made no kernel entry during the period, so a thread
+ * runs between one and two periods without an entry before each tick, and
+ * code that makes system calls sees no tick it would not have had. The
+ * count is of blocks, not host time: a run stays a function of the program
+ * and the seed. With a seed, each period's length is drawn from
+ * [CLOCK_BLOCKS_PER_TICK / 2, 3 * CLOCK_BLOCKS_PER_TICK / 2), so the seed
+ * moves preemption points between blocks, as it moves them between entries
+ * (the kernel's timeslice jitter).
+ *
+ * The hook does nothing but count outside a run, with the real clock (its
+ * timer preempts anyway), in the kernel or an idle loop, on a host thread
+ * that is not a simulated CPU, and on the CPU's signal stack (a handler the
+ * task installed itself). It is never instrumented itself (sim/
+ * is not built with the flag), and the kernel entry sets sim_in_kernel
+ * first, so the hook cannot recurse.
+ */
+#define CLOCK_BLOCKS_PER_TICK 10000
+
+static int blocks_armed;        /* a run with the virtual clock is on */
+static uint64_t blocks_seed;
+/* This host thread's blocks left in the period, and its period generator. */
+static __thread long blocks_left __attribute__((tls_model("initial-exec")));
+static __thread uint64_t blocks_rng __attribute__((tls_model("initial-exec")));
+
+static long blocks_period(void)
+{
+    if (!blocks_seed)
+        return CLOCK_BLOCKS_PER_TICK;
+    uint64_t x = blocks_rng;    /* xorshift64, never 0 */
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    blocks_rng = x;
+    return CLOCK_BLOCKS_PER_TICK / 2 + (long)(x % CLOCK_BLOCKS_PER_TICK);
+}
+
+/* A CPU starts counting afresh (on its host thread, at the start of a run). */
+static void blocks_cpu_start(unsigned cpu)
+{
+    blocks_rng = (blocks_seed + cpu) * 0x9e3779b97f4a7c15ull | 1;
+    blocks_left = blocks_period();
+}
+
+static void blocks_start(mica_clock_t clock)
+{
+    blocks_seed = sim.cfg ? sim.cfg->seed : 0;
+    blocks_armed = clock == MICA_CLOCK_VIRTUAL;
+    blocks_cpu_start(0);
+}
+
+static void blocks_stop(void)
+{
+    blocks_armed = 0;
+}
+
+/* The kernel half, on the thread's kernel stack. */
+static void blocks_tick_entry(void *arg)
+{
+    (void)arg;
+    sim_kernel_enter();
+    kernel_tick(ctx_current());
+    /* Back in task mode, perhaps on another CPU: sim_in_kernel is that CPU's. */
+    sim_kernel_leave();
+}
+
+static __attribute__((noinline, cold)) void blocks_period_end(void)
+{
+    blocks_left = blocks_period();
+    if (!blocks_armed || !sim.booted || sim_in_kernel)
+        return;         /* no run, the real clock, or the kernel */
+    struct sim_cpu *c = sim_self_or_null();
+    if (!c || c->cur < (int)sim_ncpus)
+        return;         /* not a simulated CPU, or its idle loop */
+    uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
+    if (sp - (uintptr_t)c->alt_stack < c->alt_size)
+        return;         /* a signal handler of the task's own: never park a thread on that stack */
+    /* Not progress for the watchdog: a thread that only takes these ticks is still spinning. */
+    __atomic_fetch_add(&c->hook_entries, 1, __ATOMIC_RELAXED);
+    if (c->cur_vspace_stack) {
+        /* The kernel must not run on task memory: to the kernel stack, as sim_trap does. */
+        mica_call_on_stack(blocks_tick_entry, NULL,
+                           (void *)(((uintptr_t)*c->cur_ksp - 64) & ~(uintptr_t)15), NULL);
+        return;
+    }
+    blocks_tick_entry(NULL);
+}
+
+/* Called by instrumented code at every basic block. */
+void __sanitizer_cov_trace_pc(void);
+void __sanitizer_cov_trace_pc(void)
+{
+    if (__builtin_expect(--blocks_left > 0, 1))
+        return;
+    blocks_period_end();
 }

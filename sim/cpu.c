@@ -40,6 +40,11 @@ __attribute__((noinline)) struct sim_cpu *sim_self(void)
     return c ? c : &sim_cpus[0];
 }
 
+struct sim_cpu *sim_self_or_null(void)
+{
+    return self_tls;
+}
+
 unsigned hw_cpu_id(void)
 {
     return sim_self()->id;
@@ -212,4 +217,5 @@ void sim_cpus_fini(void)
     }
     sim_ncpus = 1;
     sim_smp = 0;
+    self_tls = NULL;    /* this host thread is no CPU until the next run */
 }

@@ -48,11 +48,13 @@ struct sim_cpu {
     pid_t tid;                      /* its host thread's id (for the watchdog) */
     volatile sig_atomic_t *in_kernel_flag;  /* its host thread's sim_in_kernel (for the watchdog) */
     unsigned long entries;          /* kernel lock acquisitions with several CPUs (atomic; watchdog) */
+    unsigned long hook_entries;     /* of which basic-block ticks (clock.c; atomic; watchdog) */
     /* watchdog.c: what the stall signal found */
     uintptr_t stall_pc;
     void *stall_frames[24];
     int stall_nframes;
     int stall_blocked;              /* blocked in the host, not spinning */
+    int stall_ticked;               /* took basic-block ticks meanwhile (instrumented code) */
     double stall_secs;
 };
 extern struct sim_cpu sim_cpus[SIM_MAX_CPUS];
@@ -60,6 +62,8 @@ extern unsigned sim_ncpus;
 extern int sim_smp;                 /* more than one CPU: the kernel lock is real */
 /* The calling host thread's CPU (re-read after every context switch: contexts move between CPUs). */
 struct sim_cpu *sim_self(void);
+/* The same, but NULL on a host thread that is not a simulated CPU of the run. */
+struct sim_cpu *sim_self_or_null(void);
 /* sim_self() without the call when there is only one CPU (the common, benchmarked case). */
 static inline struct sim_cpu *sim_cpu_here(void)
 {

@@ -120,7 +120,9 @@ static void stall_entry(void)
      */
     uintptr_t lo, hi;
     sim_main_text(&lo, &hi);
-    if (c->stall_pc < lo || c->stall_pc >= hi) {
+    /* In the basic-block hook (instrumented code): the block that called it is the place. */
+    int in_hook = strncmp(at, "__sanitizer_cov_trace_pc", 24) == 0 || strncmp(at, "blocks_", 7) == 0;
+    if (in_hook || c->stall_pc < lo || c->stall_pc >= hi) {
         int i = 0;
         while (i < c->stall_nframes && (uintptr_t)c->stall_frames[i] != c->stall_pc)
             i++;
@@ -128,10 +130,20 @@ static void stall_entry(void)
             uintptr_t f = (uintptr_t)c->stall_frames[i];
             if (f >= lo && f < hi) {
                 sim_symbolize(f - 1, caller, sizeof caller);
+                if (in_hook && (strncmp(caller, "__sanitizer_cov_trace_pc", 24) == 0 ||
+                                strncmp(caller, "blocks_", 7) == 0))
+                    continue;
                 break;
             }
         }
+        if (in_hook && caller[0]) {
+            memcpy(at, caller, sizeof at);
+            caller[0] = 0;
+        }
     }
+    /* Instrumented code took clock ticks meanwhile, but made no system call. */
+    const char *without = c->stall_ticked ? "without a system call (only clock ticks)"
+                                          : "without entering the kernel";
     if (c->stall_blocked)
         snprintf(what, sizeof what,
                  "has been blocked in the host for %.3g s without entering the kernel, in %s%s%s, "
@@ -141,15 +153,18 @@ static void stall_entry(void)
                  c->stall_secs, at, caller[0] ? " called from " : "", caller);
     else if (wd.clock == MICA_CLOCK_VIRTUAL)
         snprintf(what, sizeof what,
-                 "ran %.3g s of host time without entering the kernel, at %s%s%s: under the virtual "
-                 "clock only kernel entries preempt; wait on a notification, build task code with "
-                 "`pkg-config --variable=preempt_cflags mica`, or run with --clock real",
-                 c->stall_secs, at, caller[0] ? " called from " : "", caller);
+                 "ran %.3g s of host time %s, at %s%s%s: %s",
+                 c->stall_secs, without, at, caller[0] ? " called from " : "", caller,
+                 c->stall_ticked ? "it waits for something that never happens, or computes too long "
+                                   "(raise --watchdog, or 0 = off)"
+                 : "under the virtual clock only kernel entries preempt; wait on a notification, "
+                   "build task code with `pkg-config --variable=preempt_cflags mica`, or run with "
+                   "--clock real");
     else
         snprintf(what, sizeof what,
-                 "ran %.3g s of host time without entering the kernel, at %s%s%s, outside the "
-                 "program's own code, where the real clock cannot preempt it",
-                 c->stall_secs, at, caller[0] ? " called from " : "", caller);
+                 "ran %.3g s of host time %s, at %s%s%s, outside the program's own code, where "
+                 "the real clock cannot preempt it",
+                 c->stall_secs, without, at, caller[0] ? " called from " : "", caller);
     sim_kernel_enter();
     int ctx = ctx_current();
     if (!kernel_stall(ctx, what, c->stall_blocked))
@@ -185,11 +200,17 @@ static void give_up(unsigned cpu, const char *why)
     _exit(MICA_EXIT_STALLED);
 }
 
+/*
+ * A CPU's kernel entries that are progress: system calls and faults, not
+ * the ticks instrumented task code takes at the end of each period of basic
+ * blocks (clock.c) - a thread that only takes those is still spinning.
+ */
 static unsigned long progress(unsigned cpu)
 {
     if (!sim_smp)
         return (unsigned long)kernel_entry_count();
-    return __atomic_load_n(&sim_cpus[cpu].entries, __ATOMIC_RELAXED);
+    return __atomic_load_n(&sim_cpus[cpu].entries, __ATOMIC_RELAXED) -
+           __atomic_load_n(&sim_cpus[cpu].hook_entries, __ATOMIC_RELAXED);
 }
 
 static void *watch(void *arg)
@@ -203,6 +224,7 @@ static void *watch(void *arg)
         period = 0.25;
     struct {
         unsigned long entries;
+        unsigned long hooks;    /* basic-block ticks at the last progress */
         double cpu0;            /* its host thread's CPU time at the last progress */
         double idle;            /* wall time in task code since then */
         double slept;           /* of which its host thread was seen asleep */
@@ -246,6 +268,7 @@ static void *watch(void *arg)
             unsigned long e = progress(k);
             if (*flag || e != w[k].entries || paused) {
                 w[k].entries = e;
+                w[k].hooks = __atomic_load_n(&c->hook_entries, __ATOMIC_RELAXED);
                 w[k].cpu0 = now_s(w[k].clk);
                 w[k].idle = w[k].slept = 0;
                 continue;
@@ -265,6 +288,7 @@ static void *watch(void *arg)
             } else
                 continue;
             c->stall_blocked = blocked;
+            c->stall_ticked = __atomic_load_n(&c->hook_entries, __ATOMIC_RELAXED) != w[k].hooks;
             if (!blocked) {
                 declared = now;
                 declared_cpu = k;

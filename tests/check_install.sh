@@ -42,3 +42,9 @@ out=$("$tmp/prog")
 echo "$out"
 echo "$out" | grep -q "retype: NoError" && echo "$out" | grep -q "stopped: idle"
 echo "an installed mica builds and runs a program through pkg-config"
+# ... and with the flags it offers for task code that the virtual clock must preempt.
+preempt=$(PKG_CONFIG_PATH=$(dirname "$pc") pkg-config --variable=preempt_cflags mica)
+[ "$preempt" = "-fsanitize-coverage=trace-pc" ] || { echo "preempt_cflags is '$preempt'"; exit 1; }
+cc -std=c11 $extra $preempt "$tmp/prog.c" $flags -o "$tmp/prog-preempt"
+"$tmp/prog-preempt" | grep -q "stopped: idle"
+echo "and with pkg-config's preempt_cflags"

@@ -27,6 +27,24 @@
 
 typedef void (*mt_root_fn)(const mica_bootinfo_t *bi);
 
+/*
+ * Test task code is built with basic-block hooks (preempt_c_args in
+ * tests/meson.build): the virtual clock ticks when it runs a period of blocks
+ * without a kernel entry. MT_NO_BLOCK_HOOKS keeps one function uninstrumented,
+ * for tests of what such code does; MT_HAVE_NO_BLOCK_HOOKS says whether the
+ * compiler can (GCC 12, clang).
+ */
+#if defined(__clang__)
+#define MT_NO_BLOCK_HOOKS __attribute__((no_sanitize("coverage")))
+#define MT_HAVE_NO_BLOCK_HOOKS 1
+#elif defined(__GNUC__) && __GNUC__ >= 12
+#define MT_NO_BLOCK_HOOKS __attribute__((no_sanitize_coverage))
+#define MT_HAVE_NO_BLOCK_HOOKS 1
+#else
+#define MT_NO_BLOCK_HOOKS
+#define MT_HAVE_NO_BLOCK_HOOKS 0
+#endif
+
 /* A default test configuration: 16 MiB, invariants at every entry, quiet. */
 void mt_config(mica_config_t *cfg);
 /* Run fn as the root task; assert the run stops IDLE; return the result. */

@@ -2,9 +2,11 @@
 /*
  * test_determinism.c - the clocks: a virtual-clock run is a function of the
  * program and the seed (byte-identical traces), the seed moves preemption
- * points, the real clock preempts a task that never enters the kernel, and
+ * points, the real clock preempts a task that never enters the kernel (and
+ * the virtual clock one built with basic-block hooks, deterministically), and
  * a deadlock is reported with the waiting threads named.
  */
+#include <pthread.h>
 #include <string.h>
 #include <unistd.h>
 #include "harness.h"
@@ -153,6 +155,106 @@ START_TEST(real_clock_preempts_a_busy_loop)
 }
 END_TEST
 
+/*
+ * The virtual clock and a busy loop: this file is built with basic-block
+ * hooks, so the spinner gets a tick per period of blocks without a kernel
+ * entry, its timeslice ends at a tick boundary and the setter runs. Where it
+ * ends is counted in blocks, not host time: the same seed gives the same
+ * trace and the same number of spins.
+ */
+static void run_spin_logged(uint64_t seed, const char *log)
+{
+    mica_config_t cfg;
+    mt_config(&cfg);
+    cfg.seed = seed;
+    cfg.log_path = log;
+    flag = 0;
+    spins = 0;
+    mica_run_result_t r = mt_run_cfg(&cfg, spin_then_set);
+    ck_assert_int_eq(r.reason, MICA_STOP_IDLE);
+    ck_assert_int_eq(flag, 1);
+    ck_assert_uint_gt(spins, 0);
+}
+
+START_TEST(virtual_clock_preempts_an_instrumented_busy_loop_deterministically)
+{
+    char p1[] = "/tmp/mica-spin1-XXXXXX", p2[] = "/tmp/mica-spin2-XXXXXX";
+    close(mkstemp(p1));
+    close(mkstemp(p2));
+    run_spin_logged(7, p1);
+    unsigned long s1 = spins;
+    run_spin_logged(7, p2);
+    ck_assert_uint_eq(spins, s1);
+    size_t l1, l2;
+    char *a = slurp(p1, &l1), *b = slurp(p2, &l2);
+    ck_assert_ptr_nonnull(strstr(a, "spinner: preempted by the clock"));
+    ck_assert_uint_eq(l1, l2);
+    ck_assert(memcmp(a, b, l1) == 0);
+    unlink(p1);
+    unlink(p2);
+}
+END_TEST
+
+START_TEST(the_seed_moves_where_a_busy_loop_is_preempted)
+{
+    unsigned long s[3];
+    for (int i = 0; i < 3; i++) {
+        run_spin_logged((uint64_t)i + 1, NULL);
+        s[i] = spins;
+    }
+    ck_assert(s[0] != s[1] || s[1] != s[2]);
+}
+END_TEST
+
+/*
+ * Blocks count only as task code on a simulated CPU: a host thread's loop
+ * (run while the root task waits for it) and a loop outside any run leave
+ * the spinner's preemption point where it was.
+ */
+static volatile unsigned long host_sink;
+static unsigned long host_blocks;
+
+static void *host_loop(void *arg)
+{
+    (void)arg;
+    for (unsigned long i = 0; i < host_blocks; i++)
+        host_sink += i;
+    return NULL;
+}
+
+static void host_thread_then_spin(const mica_bootinfo_t *bi)
+{
+    pthread_t t;
+    ck_assert_int_eq(pthread_create(&t, NULL, host_loop, NULL), 0);
+    pthread_join(t, NULL);
+    spin_then_set(bi);
+}
+
+static unsigned long spins_with_host_thread(unsigned long blocks)
+{
+    mica_config_t cfg;
+    mt_config(&cfg);
+    cfg.seed = 7;
+    flag = 0;
+    spins = 0;
+    host_blocks = blocks;
+    mica_run_result_t r = mt_run_cfg(&cfg, host_thread_then_spin);
+    ck_assert_int_eq(r.reason, MICA_STOP_IDLE);
+    ck_assert_int_eq(flag, 1);
+    return spins;
+}
+
+START_TEST(block_hooks_count_only_task_code_on_simulated_cpus)
+{
+    unsigned long a = spins_with_host_thread(10);
+    unsigned long b = spins_with_host_thread(1000000);     /* 100 periods on the host thread */
+    ck_assert_uint_eq(a, b);
+    for (unsigned long i = 0; i < 777777; i++)              /* outside a run */
+        host_sink += i;
+    ck_assert_uint_eq(spins_with_host_thread(10), a);
+}
+END_TEST
+
 static mica_cptr_t dl_ep;
 
 static void caller(mica_word_t arg)
@@ -255,6 +357,9 @@ static Suite *determinism_suite(void)
     tcase_add_test(tc, different_seeds_change_the_interleaving);
     tcase_add_test(tc, no_seed_round_robins_by_exact_timeslices);
     tcase_add_test(tc, time_limit_stops_the_run);
+    tcase_add_test(tc, virtual_clock_preempts_an_instrumented_busy_loop_deterministically);
+    tcase_add_test(tc, the_seed_moves_where_a_busy_loop_is_preempted);
+    tcase_add_test(tc, block_hooks_count_only_task_code_on_simulated_cpus);
     suite_add_tcase(s, tc);
     tc = tcase_create("real_clock");
     tcase_set_timeout(tc, 30);

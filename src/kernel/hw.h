@@ -127,7 +127,7 @@ enum hw_trace_kind {
     HW_TRACE_DELETE,
     HW_TRACE_SIGNAL,    /* thread signalled notification object with badge */
     HW_TRACE_EXIT,      /* thread's entry function returned */
-    HW_TRACE_PREEMPT,   /* the real clock interrupted thread */
+    HW_TRACE_PREEMPT,   /* the clock interrupted thread (real-clock timer, or a block tick) */
     HW_TRACE_MAP,       /* object = frame, badge = vaddr, label = VSpace, length = size bits */
     HW_TRACE_UNMAP,
     HW_TRACE_KIND_COUNT
@@ -206,6 +206,15 @@ void kernel_syscall(hw_word_t regs[8]);
  * the kernel keeps it running, hw_ctx_switch(ctx, ctx) resumes it).
  */
 void kernel_preempt(int ctx);
+/*
+ * Task code on context ctx, built with basic-block hooks (sim/clock.c), has
+ * run another period of basic blocks and calls in for a clock tick: a
+ * function call from the thread's own context, so hw_ctx_switch away from
+ * ctx saves it as for a system call, and this returns when the thread runs
+ * again. If this CPU entered the kernel during the period, the code running
+ * now has not gone a whole period without an entry: no tick, nothing changes.
+ */
+void kernel_tick(int ctx);
 /* A trap in task code (trap.c fills this in). */
 typedef struct hw_fault {
     int vm;                 /* 1: VM fault at addr; 0: user exception */
@@ -233,7 +242,10 @@ void kernel_fault(int ctx, const hw_fault_t *f);
  * machine resumes it.
  */
 _Bool kernel_stall(int ctx, const char *what, int blocked);
-/* Kernel entries so far (read without the lock, by the watchdog: approximate). */
+/*
+ * Kernel entries so far that were system calls, faults or preemptions, not
+ * basic-block ticks (read without the lock, by the watchdog: approximate).
+ */
 hw_word_t kernel_entry_count(void);
 /* The name of the thread CPU cpu runs (read without the lock, for a last report). */
 const char *kernel_cpu_thread_name(unsigned cpu);

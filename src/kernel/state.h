@@ -56,6 +56,7 @@ typedef struct ks_cpu {
 
 typedef struct ks_counters {
     word_t kernel_entries;
+    word_t block_ticks;                 /* of which ticks of instrumented task code (kernel_tick) */
     word_t syscalls[16];
     word_t invocations;
     word_t invocation_errors;
@@ -93,6 +94,7 @@ typedef struct kernel_state {
     paddr_t bootinfo;                   /* the boot info frame */
     word_t seed;
     word_t rng;                         /* xorshift state for timeslice jitter */
+    word_t tick_mark[MAX_CPUS];         /* kernel_tick: a CPU's entry count at its last period end */
     uint8_t irq_issued[MICA_MAX_IRQ + 1];   /* seL4: intStateIRQTable != Inactive */
     ks_counters_t count;
     void *scratch;                      /* invariant checker's work area (host memory) */

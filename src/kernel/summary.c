@@ -47,7 +47,9 @@ static const char *thread_name(paddr_t t);
 
 hw_word_t kernel_entry_count(void)
 {
-    return __atomic_load_n(&ks.count.kernel_entries, __ATOMIC_RELAXED);
+    /* Not the basic-block ticks (kernel_tick): a thread that only takes those is spinning. */
+    return __atomic_load_n(&ks.count.kernel_entries, __ATOMIC_RELAXED) -
+           __atomic_load_n(&ks.count.block_ticks, __ATOMIC_RELAXED);
 }
 
 const char *kernel_cpu_thread_name(unsigned cpu)

@@ -617,6 +617,39 @@ static word_t stack_overflow(paddr_t t, const hw_fault_t *f)
     return 0;
 }
 
+/* Kernel entries this CPU has made (with several CPUs, counting this one: smp_entry did). */
+static inline word_t cpu_entries(void)
+{
+    return ks.num_cpus > 1 ? NODE.entries : ks.count.kernel_entries;
+}
+
+/*
+ * seL4: the timer interrupt's timerTick, for task code that the virtual
+ * clock would otherwise never see: instrumented task code calls in at the
+ * end of each period of basic blocks (sim/clock.c). A period in which this
+ * CPU entered the kernel anyway is no tick (its code has not run a whole
+ * period without an entry), so code that makes system calls keeps exactly
+ * the ticks, entries and trace it would have without the hooks.
+ */
+void kernel_tick(int ctx)
+{
+    if (unlikely(ks.num_cpus > 1) && smp_entry(NULL))
+        return;         /* parked; it goes on from its hook */
+    word_t *mark = &ks.tick_mark[ks.cur_cpu];
+    if (cpu_entries() - (ks.num_cpus > 1) != *mark && !ks.stopped) {
+        *mark = cpu_entries();
+        return;
+    }
+    ks.count.kernel_entries++;
+    ks.count.block_ticks++;
+    clock_tick();
+    *mark = cpu_entries();
+    paddr_t t = NODE.cur_thread;
+    if (NODE.sched_action != SCHED_RESUME_CURRENT)
+        trace_preempt(t);       /* only the tick that ends the timeslice, not every period */
+    kernel_exit(t, ctx);
+}
+
 void kernel_fault(int ctx, const hw_fault_t *f)
 {
     /* A stalled thread is parked before its trap: it traps again when it resumes. */

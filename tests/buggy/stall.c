@@ -23,6 +23,23 @@ static void spin(mica_word_t arg)
         ;
 }
 
+/* The same, built without the basic-block hook (as task code is unless told otherwise). */
+__attribute__((no_sanitize_coverage)) static void spin_plain(mica_word_t arg)
+{
+    (void)arg;
+    printf("spinning now\n");
+    while (!flag)
+        ;
+}
+
+static void spinner_plain(const mica_bootinfo_t *bi, void *arg)
+{
+    (void)arg;
+    mica_env_t env;
+    mica_env_init(&env, bi);
+    mica_thread_spawn(&env, "spinner", spin_plain, 0, 100);
+}
+
 static void spinner(const mica_bootinfo_t *bi, void *arg)
 {
     (void)arg;
@@ -81,6 +98,7 @@ static void sleeper(const mica_bootinfo_t *bi, void *arg)
 
 const buggy_t buggy_stall[] = {
     { "spinner", spinner, "a thread spins on a flag under the virtual clock" },
+    { "spinner-plain", spinner_plain, "the same, in code built without the basic-block hook" },
     { "host-mutex", host_mutex, "a thread waits for a pthread mutex a preempted thread holds" },
     { "sleeper", sleeper, "the only thread sleeps in the host for 0.7 s" },
     { 0 },
