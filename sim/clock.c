@@ -181,6 +181,7 @@ int clock_start(mica_clock_t clock)
     sigemptyset(&sa.sa_mask);
     sigaddset(&sa.sa_mask, SIGALRM);
     sigaddset(&sa.sa_mask, SIM_IPI_SIGNAL);
+    sigaddset(&sa.sa_mask, SIM_STALL_SIGNAL);   /* the watchdog's: never inside another handler */
     if (sim_smp) {
         sa.sa_sigaction = on_ipi;
         sigaction(SIM_IPI_SIGNAL, &sa, &old_ipi);

@@ -123,6 +123,7 @@ void trap_fini(void);
 int  trap_cpu_init(struct sim_cpu *c);     /* on each CPU's host thread */
 void trap_cpu_fini(struct sim_cpu *c);
 uintptr_t trap_pc(const struct ucontext_t *uc);
+uintptr_t trap_sp(const struct ucontext_t *uc);
 void trap_redirect(struct ucontext_t *uc, void (*fn)(void));
 
 /*

@@ -63,7 +63,7 @@ uintptr_t trap_pc(const ucontext_t *uc)
 #endif
 }
 
-static uintptr_t trap_sp(const ucontext_t *uc)
+uintptr_t trap_sp(const ucontext_t *uc)
 {
 #if defined(__x86_64__)
     return (uintptr_t)uc->uc_mcontext.gregs[REG_RSP];
@@ -233,6 +233,7 @@ int trap_init(void)
      */
     sigaddset(&sa.sa_mask, SIGALRM);
     sigaddset(&sa.sa_mask, SIM_IPI_SIGNAL);
+    sigaddset(&sa.sa_mask, SIM_STALL_SIGNAL);   /* the watchdog's: never inside another handler */
     for (int i = 0; i < NSIG_TRAPS; i++)
         sigaction(trap_signals[i], &sa, &old_actions[i]);
     installed = 1;

@@ -181,6 +181,8 @@ static void on_stall(int sig, siginfo_t *si, void *ucv)
     int ctx = ctx_current();
     if (sim_in_kernel || ctx < (int)sim_ncpus)
         return;     /* it entered the kernel meanwhile: no stall */
+    if (trap_sp(uc) - (uintptr_t)c->alt_stack < c->alt_size)
+        return;     /* inside a signal handler on the CPU's signal stack: look again later */
     c->stall_pc = trap_pc(uc);
     c->stall_nframes = backtrace(c->stall_frames, (int)(sizeof c->stall_frames / sizeof c->stall_frames[0]));
     ctx_save_from_signal(ctx, uc);
