@@ -19,6 +19,11 @@
  * Leaves come from a pool with one leaf per 4 KiB of physical memory - as
  * many as there could be page tables - so the shadow never allocates after
  * boot and costs what the kernel's own paging structures cost.
+ *
+ * Every table here is sized by physical memory but touched only as far as
+ * it is used (fresh leaves are handed out in order, the live windows are
+ * listed), so a 64 GiB machine costs no more to set up and tear down than a
+ * small one (its teardown once walked all 16 million window records).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -43,6 +48,7 @@ struct window {
     hw_word_t generation;
     hw_word_t mappings;     /* shadow records of frames (4 KiB and 2 MiB) */
     hw_word_t nleaves;      /* shadow leaves it holds */
+    uint32_t live_pos;      /* with base: its index in live[] */
 };
 
 static struct window *windows;     /* indexed by vspace paddr >> 12 */
@@ -50,8 +56,11 @@ static size_t nwindows;
 static hw_word_t next_generation;
 static hw_word_t *shadow_roots;    /* nwindows * SHADOW_ENTRIES */
 static hw_word_t *leaves;          /* nwindows * SHADOW_ENTRIES; leaf 0 is never used */
-static uint32_t *free_leaves;      /* stack of free leaf numbers */
+static uint32_t *free_leaves;      /* stack of leaf numbers given back */
 static size_t nfree_leaves;
+static size_t next_fresh_leaf;     /* leaves from here to nwindows - 1 were never used */
+static uint32_t *live;             /* indices of the windows with a base */
+static size_t nlive;
 
 static void *reserve(size_t bytes)
 {
@@ -65,34 +74,36 @@ int mmu_init(size_t phys_bytes)
     nwindows = phys_bytes >> 12;
     windows = calloc(nwindows, sizeof *windows);
     free_leaves = calloc(nwindows, sizeof *free_leaves);
+    live = calloc(nwindows, sizeof *live);
     shadow_roots = reserve(nwindows * SHADOW_BYTES);
     leaves = reserve(nwindows * SHADOW_BYTES);
     next_generation = 1;
-    if (!windows || !free_leaves || !shadow_roots || !leaves) {
+    if (!windows || !free_leaves || !live || !shadow_roots || !leaves) {
         mmu_destroy();
         return -ENOMEM;
     }
     nfree_leaves = 0;
-    for (size_t i = nwindows; i-- > 1;)
-        free_leaves[nfree_leaves++] = (uint32_t)i;
+    next_fresh_leaf = 1;
+    nlive = 0;
     return 0;
 }
 
 void mmu_destroy(void)
 {
-    for (size_t i = 0; windows && i < nwindows; i++)
-        if (windows[i].base)
-            munmap(windows[i].base, WINDOW_BYTES);
+    for (size_t i = 0; windows && i < nlive; i++)
+        munmap(windows[live[i]].base, WINDOW_BYTES);
     if (shadow_roots)
         munmap(shadow_roots, nwindows * SHADOW_BYTES);
     if (leaves)
         munmap(leaves, nwindows * SHADOW_BYTES);
     free(windows);
     free(free_leaves);
+    free(live);
     windows = NULL;
     free_leaves = NULL;
+    live = NULL;
     shadow_roots = leaves = NULL;
-    nwindows = nfree_leaves = 0;
+    nwindows = nfree_leaves = next_fresh_leaf = nlive = 0;
 }
 
 static struct window *window_of(hw_word_t vspace)
@@ -128,6 +139,20 @@ static void shadow_clear(struct window *w)
     w->nleaves = 0;
 }
 
+/* Enter w in, or take it out of, the list of windows with a base. */
+static void live_add(struct window *w)
+{
+    w->live_pos = (uint32_t)nlive;
+    live[nlive++] = (uint32_t)(w - windows);
+}
+
+static void live_remove(struct window *w)
+{
+    uint32_t last = live[--nlive];
+    live[w->live_pos] = last;
+    windows[last].live_pos = w->live_pos;
+}
+
 void *mmu_window(hw_word_t vspace)
 {
     struct window *w = window_of(vspace);
@@ -139,8 +164,10 @@ hw_word_t hw_vspace_create(hw_word_t vspace)
     struct window *w = window_of(vspace);
     if (!w)
         return 0;
-    if (w->base)
+    if (w->base) {
         munmap(w->base, WINDOW_BYTES);
+        live_remove(w);
+    }
     shadow_clear(w);
     void *p = mmap(NULL, WINDOW_BYTES, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED) {
@@ -148,6 +175,7 @@ hw_word_t hw_vspace_create(hw_word_t vspace)
         return 0;
     }
     w->base = p;
+    live_add(w);
     w->generation = next_generation++;
     return w->generation;
 }
@@ -164,6 +192,7 @@ void hw_vspace_destroy(hw_word_t vspace)
     if (w && w->base) {
         munmap(w->base, WINDOW_BYTES);
         w->base = NULL;
+        live_remove(w);
         shadow_clear(w);
     }
 }
@@ -190,9 +219,10 @@ static int shadow_set(struct window *w, hw_word_t vaddr, unsigned size_bits, hw_
     if (REC_KIND(*r) != REC_LEAF) {
         if (!rec)
             return 1;
-        if (*r != 0 || nfree_leaves == 0)
+        if (*r != 0 || (nfree_leaves == 0 && next_fresh_leaf >= nwindows))
             return 0;
-        *r = ((hw_word_t)free_leaves[--nfree_leaves] << 12) | REC_LEAF;
+        size_t l = nfree_leaves ? free_leaves[--nfree_leaves] : next_fresh_leaf++;
+        *r = ((hw_word_t)l << 12) | REC_LEAF;
         w->nleaves++;
     }
     hw_word_t *e = &leaf(*r)[(vaddr >> 12) & (SHADOW_ENTRIES - 1)];
