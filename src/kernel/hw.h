@@ -20,6 +20,14 @@ typedef uint64_t hw_word_t;
 extern unsigned char *hw_phys_base;
 /* Size of simulated physical memory in bytes. */
 extern hw_word_t hw_phys_size;
+/*
+ * Make [paddr, paddr + bytes) of physical memory read as zero. Large ranges
+ * cost no host time per byte: their whole pages go back to the host (which
+ * frees that host memory) and read as zero when next touched; the rest of
+ * the range, and everything where the host cannot do that, is cleared byte
+ * by byte.
+ */
+void hw_phys_zero(hw_word_t paddr, hw_word_t bytes);
 
 /* --- execution contexts --------------------------------------------------
  * A context is a host stack plus saved registers, named by a small integer.
