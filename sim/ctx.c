@@ -259,11 +259,48 @@ static void drain_pending(void)
     }
 }
 
+/*
+ * A context's host stack, made when the context is first handed out (so
+ * that a host that refuses it fails the invocation that starts a thread,
+ * not the simulator) and kept for the contexts reusing the id. Two host
+ * mappings: the stack and its guard page.
+ */
+static int map_stack(struct ctx *c)
+{
+    if (c->stack)
+        return 0;
+    if (limits_take_maps(2, "a new thread's host stack") != 0)
+        return -1;
+    void *p = mmap(NULL, HOST_STACK_BYTES + GUARD_BYTES, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+    if (p != MAP_FAILED && mprotect(p, GUARD_BYTES, PROT_NONE) != 0) {
+        int e = errno;
+        munmap(p, HOST_STACK_BYTES + GUARD_BYTES);
+        p = MAP_FAILED;
+        errno = e;
+    }
+    if (p == MAP_FAILED) {
+        sim_refuse("the host refused a %lu KiB stack for a new thread (%s)",
+                   HOST_STACK_BYTES >> 10, strerror(errno));
+        limits_adjust_maps(-2);
+        return -1;
+    }
+    c->stack = p;
+    return 0;
+}
+
 int hw_ctx_alloc(void)
 {
-    if (nfree == 0)
+    if (nfree == 0) {
+        sim_refuse("no host execution context is left for a new thread: all %u are in use "
+                   "(mica_config_t.max_threads = %u; runner --max-threads)",
+                   nctx - sim_ncpus, nctx - sim_ncpus);
         return -1;
-    int id = free_ids[--nfree];
+    }
+    int id = free_ids[nfree - 1];
+    if (map_stack(&ctxs[id]) != 0)
+        return -1;
+    nfree--;
     ctxs[id].in_use = 1;
     return id;
 }
@@ -513,17 +550,7 @@ void hw_ctx_start(int id, hw_word_t pc, hw_word_t vspace, hw_word_t sp, const hw
     c->fresh = 1;
     c->resume_in_task = 0;
     c->saved_by_signal = 0;
-    if (!c->stack) {
-        void *p = mmap(NULL, HOST_STACK_BYTES + GUARD_BYTES, PROT_READ | PROT_WRITE,
-                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
-        if (p == MAP_FAILED) {
-            fprintf(stderr, "mica: the host refused a thread stack\n");
-            abort();
-        }
-        mprotect(p, GUARD_BYTES, PROT_NONE);
-        c->stack = p;
-    }
-    c->ksp = NULL;
+    c->ksp = NULL;      /* its host stack exists: hw_ctx_alloc made it */
     if (window && sp > VSPACE_STACK_HINT && sp <= (1ul << MICA_VADDR_BITS)) {
         stack_lo = window + sp - VSPACE_STACK_HINT;
         stack_size = VSPACE_STACK_HINT;
