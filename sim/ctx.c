@@ -292,9 +292,9 @@ static int map_stack(struct ctx *c)
 int hw_ctx_alloc(void)
 {
     if (nfree == 0) {
-        sim_refuse("no host execution context is left for a new thread: all %u are in use "
-                   "(mica_config_t.max_threads = %u; runner --max-threads)",
-                   nctx - sim_ncpus, nctx - sim_ncpus);
+        sim_refuse("no host execution context is left for a new thread: all %u that "
+                   "mica_config_t.max_threads allows are in use (runner --max-threads)",
+                   nctx - sim_ncpus);
         return -1;
     }
     int id = free_ids[nfree - 1];

@@ -101,7 +101,7 @@ int limits_take_maps(hw_word_t n, const char *what)
     }
     if (budget_from_config)
         sim_refuse("no host mapping is left for %s: all %lu that mica_config_t.max_mappings "
-                   "allows are in use", what, (unsigned long)maps_budget);
+                   "allows are in use (runner --max-mappings)", what, (unsigned long)maps_budget);
     else
         sim_refuse("no host mapping is left for %s: all %lu the simulator may use are in use "
                    "(vm.max_map_count = %lu, less what the process had and a reserve; raise it "

@@ -332,7 +332,7 @@ exception_t decode_tcb_invocation(word_t label, word_t length, cap_t cap, cte_t 
             return truncated(op, length);
         if (t == cur)
             return err(MICA_ILLEGAL_OPERATION, "TCB_WriteRegisters: a thread cannot write itself");
-        if ((flags & 1) && (e = reserve_context(t, op)) != EXCEPTION_NONE)
+        if ((flags & 1) && (e = reserve_context(t, "TCB_WriteRegisters")) != EXCEPTION_NONE)
             return e;
         set_thread_state(cur, MICA_THREAD_RESTART);
         remote_tcb_stall(t);
@@ -355,7 +355,7 @@ exception_t decode_tcb_invocation(word_t label, word_t length, cap_t cap, cte_t 
             ks.syscall_error.invalid_cap_number = 1;
             return EXCEPTION_SYSCALL_ERROR;
         }
-        if ((flags & 2) && (e = reserve_context(t, op)) != EXCEPTION_NONE)
+        if ((flags & 2) && (e = reserve_context(t, "TCB_CopyRegisters")) != EXCEPTION_NONE)
             return e;
         set_thread_state(cur, MICA_THREAD_RESTART);
         paddr_t s = cap_obj(src);
@@ -441,7 +441,7 @@ exception_t decode_tcb_invocation(word_t label, word_t length, cap_t cap, cte_t 
         suspend(t);
         return EXCEPTION_NONE;
     case MICA_TCB_RESUME:
-        if ((e = reserve_context(t, op)) != EXCEPTION_NONE)
+        if ((e = reserve_context(t, "TCB_Resume")) != EXCEPTION_NONE)
             return e;
         set_thread_state(cur, MICA_THREAD_RESTART);
         restart(t);
