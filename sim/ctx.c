@@ -275,11 +275,51 @@ static void drain_pending(void)
     }
 }
 
+/*
+ * A context's host stack, made when the context is first handed out (so
+ * that a host that refuses it fails the invocation that starts a thread,
+ * not the simulator) and kept for the contexts reusing the id. Two host
+ * mappings: the stack and its guard gap. The gap and the stack are reserved
+ * PROT_NONE, then the stack opened: a host that does not overcommit charges
+ * only the stack, never the gap.
+ */
+static int map_stack(struct ctx *c)
+{
+    if (c->stack)
+        return 0;
+    if (limits_take_maps(2, "a new thread's host stack") != 0)
+        return -1;
+    void *p = mmap(NULL, HOST_MAP_BYTES, PROT_NONE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+    if (p != MAP_FAILED &&
+        mprotect((unsigned char *)p + GUARD_BYTES, HOST_STACK_BYTES, PROT_READ | PROT_WRITE) != 0) {
+        int e = errno;
+        munmap(p, HOST_MAP_BYTES);
+        p = MAP_FAILED;
+        errno = e;
+    }
+    if (p == MAP_FAILED) {
+        sim_refuse("the host refused a %lu KiB stack for a new thread (%s)",
+                   HOST_STACK_BYTES >> 10, strerror(errno));
+        limits_adjust_maps(-2);
+        return -1;
+    }
+    c->stack = p;
+    return 0;
+}
+
 int hw_ctx_alloc(void)
 {
-    if (nfree == 0)
+    if (nfree == 0) {
+        sim_refuse("no host execution context is left for a new thread: all %u that "
+                   "mica_config_t.max_threads allows are in use (runner --max-threads)",
+                   nctx - sim_ncpus);
         return -1;
-    int id = free_ids[--nfree];
+    }
+    int id = free_ids[nfree - 1];
+    if (map_stack(&ctxs[id]) != 0)
+        return -1;
+    nfree--;
     ctxs[id].in_use = 1;
     return id;
 }
@@ -570,25 +610,7 @@ void hw_ctx_start(int id, hw_word_t pc, hw_word_t vspace, hw_word_t sp, const hw
     c->fresh = 1;
     c->resume_in_task = 0;
     c->saved_by_signal = 0;
-    if (!c->stack) {
-        /*
-         * Reserve gap and stack PROT_NONE, then open the stack: a host that
-         * does not overcommit charges only the stack, never the gap.
-         */
-        void *p = mmap(NULL, HOST_MAP_BYTES, PROT_NONE,
-                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
-        if (p != MAP_FAILED &&
-            mprotect((unsigned char *)p + GUARD_BYTES, HOST_STACK_BYTES, PROT_READ | PROT_WRITE) != 0) {
-            munmap(p, HOST_MAP_BYTES);
-            p = MAP_FAILED;
-        }
-        if (p == MAP_FAILED) {
-            fprintf(stderr, "mica: the host refused a thread stack\n");
-            abort();
-        }
-        c->stack = p;
-    }
-    c->ksp = NULL;
+    c->ksp = NULL;      /* its host stack exists: hw_ctx_alloc made it */
     if (window && sp > VSPACE_STACK_HINT && sp <= (1ul << MICA_VADDR_BITS)) {
         stack_lo = window + sp - VSPACE_STACK_HINT;
         stack_size = VSPACE_STACK_HINT;

@@ -4,9 +4,19 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 #include "sim.h"
+
+#define PAGE 4096ul
+/*
+ * Below this, memset: punching a hole costs a system call now and a page
+ * fault per page touched later, more than clearing a few pages that are
+ * likely still in the cache.
+ */
+#define PUNCH_MIN_BYTES (64ul << 10)
 
 unsigned char *hw_phys_base;
 hw_word_t hw_phys_size;
@@ -49,4 +59,24 @@ void physmem_destroy(void)
 int physmem_fd(void)
 {
     return phys_fd;
+}
+
+/*
+ * Whole pages: a hole punched in the memfd. Its pages are freed and unmapped
+ * from every mapping (the kernel's and any VSpace window), and read as zero
+ * when next touched. The partial pages at either end are cleared by hand;
+ * so is everything when the range is small or the host refuses.
+ */
+void hw_phys_zero(hw_word_t paddr, hw_word_t bytes)
+{
+    unsigned char *p = hw_phys_base + paddr;
+    hw_word_t lo = (paddr + PAGE - 1) & ~(PAGE - 1);
+    hw_word_t hi = (paddr + bytes) & ~(PAGE - 1);
+    if (bytes < PUNCH_MIN_BYTES || hi <= lo ||
+        fallocate(phys_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)lo, (off_t)(hi - lo)) != 0) {
+        memset(p, 0, bytes);
+        return;
+    }
+    memset(p, 0, lo - paddr);
+    memset(hw_phys_base + hi, 0, paddr + bytes - hi);
 }

@@ -168,6 +168,7 @@ int mica_run(const mica_config_t *cfg, mica_root_task_fn root_task, void *arg,
         teardown();
         return err;
     }
+    limits_init(cfg);       /* counts the host mappings the process has now */
 
     hw_boot_params_t p = {
         .phys_size = cfg->phys_mem_bytes,

@@ -54,6 +54,10 @@ void runner_print_options(FILE *f)
           "  --watchdog SECONDS    stop the run when task code stays out of the kernel this\n"
           "                        long: spinning, or blocked in the host while other\n"
           "                        threads wait (default 2, 0 = off; e.g. 0.5)\n"
+          "  --max-threads N       threads that may have started at once, 1 to 4194304\n"
+          "                        (host stacks; default 16384)\n"
+          "  --max-mappings N      host mappings for VSpace windows and thread stacks\n"
+          "                        (default: what vm.max_map_count leaves, less a reserve)\n"
           "  --check off|end|each  run the kernel invariant checker never (default), when\n"
           "                        the system stops, or after every kernel entry\n"
           "  --trace FILE          write a Chrome Trace Event JSON file (open it in\n"
@@ -141,7 +145,8 @@ static int parse_number(const char *s, uint64_t *out)
 /* The options, and whether each takes a value. */
 enum opt_id {
     OPT_MEM, OPT_CLOCK, OPT_CPUS, OPT_SEED, OPT_TIMESLICE, OPT_TIME_LIMIT, OPT_CHECK, OPT_TRACE, OPT_LOG,
-    OPT_LOG_FILTER, OPT_CSPACE_DOT, OPT_STATS, OPT_HELP, OPT_WATCHDOG,
+    OPT_LOG_FILTER, OPT_CSPACE_DOT, OPT_STATS, OPT_HELP, OPT_WATCHDOG, OPT_MAX_THREADS,
+    OPT_MAX_MAPPINGS,
 };
 static const struct { const char *name; enum opt_id id; int has_value; } options[] = {
     { "--mem", OPT_MEM, 1 },
@@ -150,6 +155,8 @@ static const struct { const char *name; enum opt_id id; int has_value; } options
     { "--seed", OPT_SEED, 1 },
     { "--timeslice", OPT_TIMESLICE, 1 },
     { "--time-limit", OPT_TIME_LIMIT, 1 },
+    { "--max-threads", OPT_MAX_THREADS, 1 },
+    { "--max-mappings", OPT_MAX_MAPPINGS, 1 },
     { "--check", OPT_CHECK, 1 },
     { "--trace", OPT_TRACE, 1 },
     { "--log", OPT_LOG, 1 },
@@ -207,6 +214,18 @@ static int set_option(runner_opts_t *o, const char *name, enum opt_id id, const 
         if (parse_number(v, &n) != 0 || n == 0)
             return runner_usage_error("%s: '%s' is not a number of ticks (1 or more)", name, v);
         cfg->time_limit_ticks = n;
+        return 0;
+    case OPT_MAX_THREADS:
+        if (parse_number(v, &n) != 0 || n == 0 || n > (1u << 22))
+            return runner_usage_error("%s: '%s' is not a number of threads from 1 to %u", name, v,
+                                      1u << 22);
+        cfg->max_threads = (unsigned)n;
+        return 0;
+    case OPT_MAX_MAPPINGS:
+        if (parse_number(v, &n) != 0 || n == 0 || n > (1ul << 31))
+            return runner_usage_error("%s: '%s' is not a number of mappings from 1 to %lu", name, v,
+                                      1ul << 31);
+        cfg->max_mappings = (unsigned long)n;
         return 0;
     case OPT_CHECK:
         if (strcmp(v, "off") == 0)

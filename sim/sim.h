@@ -216,6 +216,18 @@ void dot_write(void);
 /* @return errno of the first failed write, 0 = none. */
 int  dot_close(void);
 
+/*
+ * limits.c: the simulator's budget of host mappings (VMAs), from
+ * mica_config_t.max_mappings or vm.max_map_count, and the reason for the
+ * host's last refusal (hw_refusal). limits_take_maps(n, what) books n
+ * mappings for what ("a thread's host stack"), or says why not and
+ * returns -1.
+ */
+void limits_init(const mica_config_t *cfg);
+int  limits_take_maps(hw_word_t n, const char *what);
+void limits_adjust_maps(long delta);     /* mappings made (> 0) or given back, unchecked */
+void sim_refuse(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* mmu.c */
 int   mmu_init(size_t phys_bytes);
 void  mmu_destroy(void);

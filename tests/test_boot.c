@@ -145,6 +145,66 @@ START_TEST(bad_configurations_are_refused_with_einval)
 }
 END_TEST
 
+/*
+ * The largest memories: the device region lies above RAM, beyond 2^36 for
+ * 64 GiB. Capabilities once held 36-bit physical addresses, so the device
+ * untyped of a 64 GiB machine wrapped to paddr 0, onto the root CNode.
+ */
+static mica_word_t big_ram;
+
+static void check_device_above_ram(const mica_bootinfo_t *bi)
+{
+    mica_word_t prev_end = 0, dev = 0, ram_end = 0;
+    mica_cptr_t first_dev = 0;
+    for (mica_word_t i = 0; i < bi->untyped.end - bi->untyped.start; i++) {
+        const mica_untyped_desc_t *u = &bi->untyped_list[i];
+        ck_assert_uint_ge(u->paddr, prev_end);                          /* disjoint, in order */
+        ck_assert_uint_eq(u->paddr & ((1ul << u->size_bits) - 1), 0);
+        prev_end = u->paddr + (1ul << u->size_bits);
+        if (u->is_device) {
+            ck_assert_uint_ge(u->paddr, big_ram);                       /* beyond RAM */
+            dev += 1ul << u->size_bits;
+            if (!first_dev)
+                first_dev = bi->untyped.start + i;
+        } else {
+            ck_assert_uint_le(prev_end, big_ram);
+            ram_end = prev_end;
+        }
+    }
+    ck_assert_uint_eq(ram_end, big_ram);
+    ck_assert_uint_eq(dev, 1ul << 20);
+    ck_assert_uint_ne(first_dev, 0);
+    /* A frame of the device region has the address boot info gave, not 0. */
+    const mica_untyped_desc_t *d = &bi->untyped_list[first_dev - bi->untyped.start];
+    mica_cptr_t f = mt_slot();
+    mt_assert_err(mica_untyped_retype(first_dev, MICA_FRAME_OBJECT, 0, CNODE, 0, 0, f, 1),
+                  MICA_NO_ERROR);
+    mica_page_get_address_t a = mica_page_get_address(f);
+    mt_assert_err(a.error, MICA_NO_ERROR);
+    ck_assert_uint_eq(a.paddr, d->paddr);
+    ck_assert_uint_ge(a.paddr, big_ram);
+    ck_assert_int_eq(mica_debug_cap_identify(MICA_CAP_INIT_CNODE), MICA_CAP_TYPE_CNODE);
+    mt_assert_err(mica_cnode_revoke(CNODE, first_dev, DEPTH), MICA_NO_ERROR);
+    /* RAM still works: an object from the last RAM untyped, below the device region. */
+    mica_cptr_t ep = mt_make(MICA_ENDPOINT_OBJECT, 0);
+    ck_assert_int_eq(mica_debug_cap_identify(ep), MICA_CAP_TYPE_ENDPOINT);
+}
+
+START_TEST(the_device_untyped_lies_above_the_largest_ram)
+{
+    static const mica_word_t sizes[] = { 64ul << 30, (64ul << 30) - 4096, (64ul << 30) - (1ul << 20) };
+    for (unsigned i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        mica_config_t cfg;
+        mt_config(&cfg);
+        cfg.phys_mem_bytes = sizes[i];
+        big_ram = sizes[i];
+        mica_run_result_t r = mt_run_cfg(&cfg, check_device_above_ram);
+        ck_assert_msg(r.reason == MICA_STOP_IDLE, "RAM of %lu bytes: %s", (unsigned long)sizes[i],
+                      r.message);
+    }
+}
+END_TEST
+
 static void small_root_cnode(const mica_bootinfo_t *bi)
 {
     ck_assert_int_eq(bi->init_cnode_size_bits, 10);
@@ -175,6 +235,10 @@ static Suite *boot_suite(void)
     tcase_add_test(tc, debug_halt_stops_the_run);
     tcase_add_test(tc, bad_configurations_are_refused_with_einval);
     tcase_add_test(tc, root_cnode_size_follows_the_configuration);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("largest memory");
+    tcase_set_timeout(tc, 60);      /* three 64 GiB machines, on a busy host */
+    tcase_add_test(tc, the_device_untyped_lies_above_the_largest_ram);
     suite_add_tcase(s, tc);
     return s;
 }

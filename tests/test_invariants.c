@@ -865,7 +865,7 @@ static void corrupt_tcb(const mica_bootinfo_t *bi)
     arm();
     switch (tcb_case) {
     case 0: tcb_mem(plain)->state.type = 42; break;                          /* no such state */
-    case 1: tcb_slot(obj_of(t), TCB_BUFFER)->cap.f3 = 1; break;             /* device IPC buffer */
+    case 1: tcb_slot(obj_of(t), TCB_BUFFER)->cap.f2 |= 0x80; break;         /* device IPC buffer */
     case 2: {                                                               /* VTable: a frame */
         cte_t *vt = tcb_slot(obj_of(t), TCB_VTABLE);
         cdt_unlink(vt);

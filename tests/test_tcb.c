@@ -1087,6 +1087,52 @@ ROOT_TEST(resume_of_a_suspended_thread_that_never_ran_starts_it)
     ck_assert_uint_eq(seen[0], 5);
 }
 
+/*
+ * The host's limit on threads (mica_config_t.max_threads): the invocation
+ * that would start one more thread than it allows fails with
+ * NotEnoughMemory and changes nothing; a destroyed TCB gives its context back.
+ */
+static void context_limit_task(const mica_bootinfo_t *bi)
+{
+    (void)bi;
+    reset_seen();
+    mica_cptr_t t[4];
+    for (int i = 0; i < 4; i++)
+        t[i] = new_thread(10);
+    /* The root has one of the 3 contexts; two threads take the others (and exit). */
+    start(t[0], record_a0, 1, 0, 0, 0);
+    start(t[1], record_a0, 2, 0, 0, 0);
+    run_others();
+    ck_assert_int_eq(seen_count, 2);
+    mica_user_context_t r = regs_for(record_a0, 3, 0, 0, 0);
+    mt_assert_fails(mica_tcb_write_registers(t[2], true, 0, MICA_USER_CONTEXT_WORDS, &r),
+                    MICA_NOT_ENOUGH_MEMORY);
+    mt_assert_fails(mica_tcb_resume(t[2]), MICA_NOT_ENOUGH_MEMORY);
+    mt_assert_fails(mica_tcb_copy_registers(t[2], t[0], false, true, true, false, 0),
+                    MICA_NOT_ENOUGH_MEMORY);
+    /* Without resume nothing needs a context. */
+    mt_assert_err(mica_tcb_write_registers(t[2], false, 0, MICA_USER_CONTEXT_WORDS, &r),
+                  MICA_NO_ERROR);
+    ck_assert_uint_eq(mt_thread_state(t[2]), MICA_THREAD_INACTIVE);
+    /* An exited thread keeps its context until its TCB goes. */
+    mt_assert_err(mica_cnode_delete(CNODE, t[0], DEPTH), MICA_NO_ERROR);
+    mt_assert_err(mica_tcb_resume(t[2]), MICA_NO_ERROR);
+    mt_assert_fails(mica_tcb_resume(t[3]), MICA_NOT_ENOUGH_MEMORY);
+    run_others();
+    ck_assert_int_eq(seen_count, 3);
+    ck_assert_uint_eq(seen[2], 3);
+}
+
+START_TEST(starting_more_threads_than_max_threads_is_not_enough_memory)
+{
+    mica_config_t cfg;
+    mt_config(&cfg);
+    cfg.max_threads = 3;
+    mica_run_result_t r = mt_run_cfg(&cfg, context_limit_task);
+    ck_assert_msg(r.reason == MICA_STOP_IDLE, "%s", r.message);
+}
+END_TEST
+
 /* Endpoint internals: queue head (TCB paddr) and state. */
 static paddr_t ep_head(mica_cptr_t ep)
 {
@@ -1594,7 +1640,8 @@ static Suite *tcb_suite(void)
     ADD(s, "resume",
         resume_of_a_ready_thread_or_oneself_changes_nothing,
         resume_of_a_thread_blocked_in_recv_restarts_the_recv,
-        resume_of_a_suspended_thread_that_never_ran_starts_it);
+        resume_of_a_suspended_thread_that_never_ran_starts_it,
+        starting_more_threads_than_max_threads_is_not_enough_memory);
     ADD(s, "suspend",
         suspend_removes_a_receiver_from_the_endpoint_queue,
         suspend_of_the_only_receiver_leaves_the_endpoint_idle,

@@ -8,6 +8,8 @@
  * through the kernel window (hw_phys_base + paddr); everything else goes
  * through the API. Every failing call is checked to change no kernel state.
  */
+#define _GNU_SOURCE
+#include <sys/mman.h>
 #include "harness.h"
 #include "cap.h"
 
@@ -1062,6 +1064,74 @@ START_TEST(reused_memory_is_zeroed)
 }
 END_TEST
 
+/*
+ * A large reset gives whole pages back to the host instead of clearing
+ * them (sim/physmem.c hw_phys_zero): the memory reads as zero, the host
+ * holds none of it until it is touched again, and the bytes either side
+ * of the untyped - other objects - are untouched.
+ */
+static bool host_holds_any(mica_word_t paddr, size_t bytes)
+{
+    unsigned char vec[64];
+    ck_assert_uint_le(bytes / 4096, sizeof vec);
+    ck_assert_int_eq(mincore(phys(paddr), bytes, vec), 0);
+    for (size_t i = 0; i < bytes / 4096; i++)
+        if (vec[i] & 1)
+            return true;
+    return false;
+}
+
+static void large_reset(const mica_bootinfo_t *bi)
+{
+    (void)bi;
+    /* Three neighbours of 512 KiB: before, the untyped, after; a frame in each neighbour. */
+    mica_cptr_t parent = make_untyped(21);
+    mica_cptr_t kids = slots(3);
+    mt_assert_err(retype(parent, MICA_UNTYPED_OBJECT, 19, kids, 3), MICA_NO_ERROR);
+    mica_cptr_t ut = kids + 1;
+    mica_word_t base = paddr_of(ut), size = 1ul << 19;
+    mica_cptr_t before = mt_slot(), after = mt_slot();
+    mt_assert_err(retype(kids, MICA_FRAME_OBJECT, 0, before, 1), MICA_NO_ERROR);
+    mt_assert_err(retype(kids + 2, MICA_FRAME_OBJECT, 0, after, 1), MICA_NO_ERROR);
+    ck_assert_uint_eq(frame_paddr(before) + size, base);
+    ck_assert_uint_eq(frame_paddr(after), base + size);
+    memset(phys(base - size), 0x11, 4096);
+    memset(phys(base + size), 0x22, 4096);
+    /* 63 frames, then 3 endpoints: the used prefix ends 48 bytes into a page. */
+    mica_cptr_t s = slots(66);
+    mt_assert_err(retype(ut, MICA_FRAME_OBJECT, 0, s, 63), MICA_NO_ERROR);
+    mt_assert_err(retype(ut, MICA_ENDPOINT_OBJECT, 0, s + 63, 3), MICA_NO_ERROR);
+    mica_word_t used = size - free_bytes(ut);
+    ck_assert_uint_eq(used, 63 * 4096ul + 3 * 16);
+    mt_assert_err(mica_cnode_revoke(CNODE, ut, DEPTH), MICA_NO_ERROR);
+    /* What the objects left behind, and a neighbouring byte just past the used prefix. */
+    memset(phys(base), 0xa5, used);
+    phys(base + used)[0] = 0x5a;
+    ck_assert(host_holds_any(base, 63 * 4096));
+    /* The next retype resets it: zero, and the whole pages are no longer held. */
+    mt_assert_err(retype(ut, MICA_FRAME_OBJECT, 0, s, 1), MICA_NO_ERROR);
+    ck_assert(!host_holds_any(base + 4096, 62 * 4096));
+    ck_assert(all_zero(phys(base), used));
+    ck_assert_uint_eq(phys(base + used)[0], 0x5a);      /* the partial page: only up to used */
+    phys(base + used)[0] = 0;                           /* (memory above a watermark is zero) */
+    ck_assert_uint_eq(phys(base - size)[0], 0x11);
+    ck_assert_uint_eq(phys(base + size)[0], 0x22);
+    /* A task mapping the memory after the reset sees zero too. */
+    mica_word_t v = MICA_ROOT_FREE_VADDR;
+    mica_cptr_t pt = mt_make(MICA_PAGE_TABLE_OBJECT, 0);
+    mt_assert_err(mica_page_table_map(pt, MICA_CAP_INIT_VSPACE, v, MICA_DEFAULT_VM_ATTRIBUTES),
+                  MICA_NO_ERROR);
+    mt_assert_err(mica_page_map(s, MICA_CAP_INIT_VSPACE, v, MICA_READ_WRITE,
+                                MICA_DEFAULT_VM_ATTRIBUTES), MICA_NO_ERROR);
+    ck_assert(all_zero(mica_vaddr_to_ptr(v), 4096));
+}
+
+START_TEST(a_large_reset_gives_its_pages_back_to_the_host)
+{
+    mt_run(large_reset);
+}
+END_TEST
+
 static void delete_each(const mica_bootinfo_t *bi)
 {
     (void)bi;
@@ -1405,6 +1475,7 @@ static Suite *untyped_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, revoke_deletes_children_and_retype_restarts_at_base);
     tcase_add_test(tc, reused_memory_is_zeroed);
+    tcase_add_test(tc, a_large_reset_gives_its_pages_back_to_the_host);
     tcase_add_test(tc, deleting_every_child_resets_the_watermark);
     tcase_add_test(tc, watermark_stays_while_any_child_lives);
     tcase_add_test(tc, device_memory_is_not_zeroed_on_reuse);

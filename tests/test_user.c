@@ -122,20 +122,32 @@ static void root_slots_run_out(const mica_bootinfo_t *bi)
     mica_env_init(&env, bi);
     mica_word_t left = bi->empty.end - bi->empty.start;
     ck_assert_uint_eq(mica_env_slots(&env, left + 1), 0);
-    ck_assert_int_eq(env.error, MICA_NOT_ENOUGH_MEMORY);
+    ck_assert_int_eq(env.error, MICA_RANGE_ERROR);
+    char want[128];
+    snprintf(want, sizeof want, "no %lu consecutive free slots in the root CNode (512 slots, "
+             "%lu free at its end)", (unsigned long)left + 1, (unsigned long)left);
+    ck_assert_str_eq(mica_env_error_text(&env), want);
     ck_assert_uint_eq(env.next_slot, bi->empty.start);
     ck_assert_uint_eq(mica_env_slots(&env, 0), 0);
+    ck_assert_int_eq(env.error, MICA_INVALID_ARGUMENT);
     mica_cptr_t all = mica_env_slots(&env, left - 1);
     ck_assert_uint_eq(all, bi->empty.start);
     mica_cptr_t last = mica_env_slot(&env);
     ck_assert_uint_eq(last, bi->empty.end - 1);
     env.error = MICA_NO_ERROR;
     ck_assert_uint_eq(mica_env_slot(&env), 0);
-    ck_assert_int_eq(env.error, MICA_NOT_ENOUGH_MEMORY);
+    /* Not NotEnoughMemory, which would blame untyped memory: the CNode is full. */
+    ck_assert_int_eq(env.error, MICA_RANGE_ERROR);
+    ck_assert(strncmp(mica_env_error_text(&env), "no free slot in the root CNode (512 slots)",
+                      42) == 0);
     /* Making an object without a slot changes nothing in the kernel. */
     uint64_t before = mt_kernel_digest();
     ck_assert_uint_eq(mica_env_make(&env, MICA_ENDPOINT_OBJECT, 0), 0);
+    ck_assert_int_eq(env.error, MICA_RANGE_ERROR);
     ck_assert_uint_eq(mica_env_mint(&env, MICA_CAP_INIT_TCB, MICA_ALL_RIGHTS, 0), 0);
+    ck_assert_int_eq(env.error, MICA_RANGE_ERROR);
+    ck_assert_uint_eq(mica_thread_spawn(&env, "none", NULL, 0, 1), 0);
+    ck_assert_int_eq(env.error, MICA_RANGE_ERROR);
     ck_assert_uint_eq(mt_kernel_digest(), before);
     /* A freed slot is usable again. */
     mica_env_slot_free(&env, all + 7);
@@ -143,7 +155,7 @@ static void root_slots_run_out(const mica_bootinfo_t *bi)
     rec.done = 1;
 }
 
-START_TEST(running_out_of_slots_is_a_clean_not_enough_memory)
+START_TEST(running_out_of_slots_is_a_range_error_naming_the_root_cnode)
 {
     mica_config_t cfg;
     mt_config(&cfg);
@@ -710,7 +722,7 @@ static Suite *user_suite(void)
 
     tc = mt_tcase(s, "alloc");
     tcase_add_test(tc, slots_come_in_order_and_freed_ones_come_back);
-    tcase_add_test(tc, running_out_of_slots_is_a_clean_not_enough_memory);
+    tcase_add_test(tc, running_out_of_slots_is_a_range_error_naming_the_root_cnode);
     tcase_add_test(tc, objects_come_from_an_untyped_with_room_until_memory_runs_out);
     tcase_add_test(tc, address_ranges_come_with_a_guard_page_and_end_at_2_30);
 

@@ -441,6 +441,82 @@ START_TEST(a_mapping_the_host_refuses_is_not_enough_memory_and_changes_nothing)
 }
 END_TEST
 
+/*
+ * The simulator's budget of host mappings (mica_config_t.max_mappings; by
+ * default what vm.max_map_count leaves): frames mapped in order at
+ * consecutive addresses share one host mapping and cost nothing more;
+ * frames mapped out of order cost one each, until Page_Map is refused with
+ * NotEnoughMemory and nothing changes. Unmapping gives the budget back.
+ */
+#define MAP_BUDGET 48
+
+/* Host mappings (lines of /proc/self/maps) inside the root VSpace's window. */
+static unsigned window_vmas(void)
+{
+    uintptr_t lo = (uintptr_t)mica_vaddr_to_ptr(0), hi = lo + TOP;
+    FILE *f = fopen("/proc/self/maps", "r");
+    ck_assert_ptr_nonnull(f);
+    char line[512];
+    unsigned n = 0;
+    while (fgets(line, sizeof line, f)) {
+        uintptr_t start = (uintptr_t)strtoull(line, NULL, 16);
+        n += start >= lo && start < hi;
+    }
+    fclose(f);
+    return n;
+}
+
+static void root_map_budget(const mica_bootinfo_t *bi)
+{
+    mica_env_init(&env, bi);
+    mica_cptr_t in_order, reversed;
+    unsigned before = window_vmas();
+    /* 256 contiguous frames, in order: one more host mapping and the gaps either side. */
+    mt_assert_err(mica_user_map_pages(&env, MICA_CAP_INIT_VSPACE, VM_BASE, 256, MICA_READ_WRITE,
+                                      &in_order), MICA_NO_ERROR);
+    ck_assert_uint_le(window_vmas(), before + 2);
+    /* Frames mapped in reverse: each its own host mapping, until the budget is spent. */
+    reversed = mica_env_make_n(&env, MICA_FRAME_OBJECT, 0, 64);
+    ck_assert_uint_ne(reversed, 0);
+    mica_word_t base = VM_BASE + LARGE, i;
+    mica_error_t err = MICA_NO_ERROR;
+    for (i = 0; i < 64 && err == MICA_NO_ERROR; i++)
+        err = mica_user_map(&env, MICA_CAP_INIT_VSPACE, base + i * PAGE, reversed + 63 - i,
+                            MICA_READ_WRITE);
+    i--;
+    mt_assert_err(err, MICA_NOT_ENOUGH_MEMORY);
+    ck_assert_uint_gt(i, 16);
+    ck_assert_uint_le(window_vmas(), MAP_BUDGET);
+    mt_assert_fails(mica_page_map(reversed + 63 - i, MICA_CAP_INIT_VSPACE, base + i * PAGE,
+                                  MICA_READ_WRITE, 0), MICA_NOT_ENOUGH_MEMORY);
+    mt_assert_mr(0, 0);
+    /* A frame that continues the in-order run still maps: it costs nothing. */
+    mica_cptr_t next = mica_env_make(&env, MICA_FRAME_OBJECT, 0);
+    if (mica_page_get_address(next).paddr == mica_page_get_address(in_order + 255).paddr + PAGE)
+        mt_assert_err(mica_page_map(next, MICA_CAP_INIT_VSPACE, VM_BASE + 256 * PAGE,
+                                    MICA_READ_WRITE, 0), MICA_NO_ERROR);
+    /* Unmapping gives host mappings back. */
+    mt_assert_err(mica_user_unmap_pages(reversed + 63 - i + 1, i), MICA_NO_ERROR);
+    mt_assert_err(mica_page_map(reversed + 63 - i, MICA_CAP_INIT_VSPACE, base + i * PAGE,
+                                MICA_READ_WRITE, 0), MICA_NO_ERROR);
+    volatile unsigned char *p = mica_vaddr_to_ptr(base + i * PAGE);
+    p[0] = 1;
+    ck_assert_uint_eq(p[0], 1);
+    rec.done = 1;
+}
+
+START_TEST(host_mappings_run_out_with_not_enough_memory_and_come_back_on_unmap)
+{
+    mica_config_t cfg;
+    mt_config(&cfg);
+    cfg.max_mappings = MAP_BUDGET;
+    memset(&rec, 0, sizeof rec);
+    mica_run_result_t r = mt_run_cfg(&cfg, root_map_budget);
+    ck_assert_msg(r.reason == MICA_STOP_IDLE, "%s", r.message);
+    ck_assert(rec.done);
+}
+END_TEST
+
 /* --- sharing ------------------------------------------------------------------------ */
 
 #define SHARED_A 0x10000000ul       /* where process A maps the frame */
@@ -1522,6 +1598,7 @@ static Suite *vspace_suite(void)
     tcase_add_test(tc, a_mapped_frame_cap_maps_again_only_at_the_same_place);
     tcase_add_test(tc, mapping_a_mapped_page_table_is_illegal_operation);
     tcase_add_test(tc, a_mapping_the_host_refuses_is_not_enough_memory_and_changes_nothing);
+    tcase_add_test(tc, host_mappings_run_out_with_not_enough_memory_and_come_back_on_unmap);
 
     tc = mt_tcase(s, "sharing");
     tcase_add_test(tc, two_processes_mapping_one_frame_see_each_others_writes);

@@ -53,6 +53,8 @@ typedef struct mica_config {
     struct mica_trace_ring *trace_ring; /* also keep the text trace's tail here, NULL = none */
     unsigned watchdog_ms;       /* virtual clock: stop a thread that runs this long in host
                                    time without a kernel entry (default 2000, 0 = off) */
+    unsigned long max_mappings; /* host mappings (VMAs) for VSpace windows and thread stacks;
+                                   0 = what vm.max_map_count leaves, less a reserve (default) */
 } mica_config_t;
 
 /*

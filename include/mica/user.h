@@ -27,7 +27,13 @@
  *     memset(mica_vaddr_to_ptr(0x20000000), 0, 16 * 4096);
  *
  * A call that returns a cptr returns 0 on failure and leaves the reason in
- * env->error; a call that returns mica_error_t returns the reason.
+ * env->error; a call that returns mica_error_t returns the reason. Either
+ * way mica_env_error_text(env) says it in words. Running out of a resource
+ * - free slots of the root CNode (MICA_RANGE_ERROR), untyped memory
+ * (MICA_NOT_ENOUGH_MEMORY), free virtual addresses (MICA_NOT_ENOUGH_MEMORY)
+ * - is also printed on stderr, once per env and resource, naming the limit:
+ *
+ *     mica: no free slot in the root CNode (4096 slots): ...
  */
 #ifndef MICA_USER_H
 #define MICA_USER_H
@@ -47,15 +53,30 @@ typedef struct mica_env {
     mica_word_t page_tables;    /* page tables mica_user_map has made (and kept) so far */
     unsigned nfree;             /* slots given back with mica_env_slot_free */
     mica_cptr_t free_slots[MICA_ENV_FREE_SLOTS];
+    unsigned reported;          /* resources whose exhaustion was printed (one bit each) */
+    char why[192];              /* mica_env_error_text */
 } mica_env_t;
 
 /* Start handing out the empty slots and untyped memory listed in bi. */
 void mica_env_init(mica_env_t *env, const mica_bootinfo_t *bi);
 
-/* An empty slot of the root CNode (a freed one first); 0 when none is left. */
+/*
+ * Why the last call that failed failed, in words: "no free slot in the root
+ * CNode (4096 slots)", "Untyped_Retype: InvalidArgument"; "" if none has.
+ */
+const char *mica_env_error_text(const mica_env_t *env);
+
+/*
+ * An empty slot of the root CNode (a freed one first); 0 when none is left,
+ * with env->error MICA_RANGE_ERROR - what Untyped_Retype answers for a slot
+ * past the CNode's end - not NotEnoughMemory, which means untyped memory.
+ */
 mica_cptr_t mica_env_slot(mica_env_t *env);
 
-/* n consecutive empty slots; the first, or 0 when the empty region has no n left. */
+/*
+ * n consecutive empty slots; the first, or 0 (MICA_RANGE_ERROR) when the
+ * empty region has no n left.
+ */
 mica_cptr_t mica_env_slots(mica_env_t *env, mica_word_t n);
 
 /*
@@ -68,7 +89,8 @@ void mica_env_slot_free(mica_env_t *env, mica_cptr_t slot);
  * Retype one object of type (size_bits for untyped and CNode objects, 0
  * otherwise) into a fresh slot; the largest boot untyped is used first,
  * then any other with room. Returns the slot, or 0 with env->error set
- * (MICA_NOT_ENOUGH_MEMORY when no untyped has room).
+ * (MICA_NOT_ENOUGH_MEMORY when no untyped has room, MICA_RANGE_ERROR when
+ * no slot is free).
  */
 mica_cptr_t mica_env_make(mica_env_t *env, mica_word_t type, mica_word_t size_bits);
 
@@ -83,7 +105,7 @@ mica_cptr_t mica_env_mint(mica_env_t *env, mica_cptr_t src, mica_cap_rights_t ri
 /*
  * Reserve pages pages of the caller's own VSpace above MICA_ROOT_FREE_VADDR,
  * followed by an unmapped guard page; returns the first vaddr (nothing is
- * mapped), or 0 when the 2^30 bytes are used up.
+ * mapped), or 0 (MICA_NOT_ENOUGH_MEMORY) when the 2^30 bytes are used up.
  */
 mica_word_t mica_env_vaddr(mica_env_t *env, mica_word_t pages);
 

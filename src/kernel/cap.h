@@ -2,19 +2,19 @@
  * cap.h - capability constructors and accessors: the only code that knows
  * how cap_t's fields are used by each cap type.
  *
- *   type          obj           f1           f2          f3        word
- *   untyped       region        size_bits    is_device   -         free_index (bytes)
- *   endpoint      ep            rights       -           -         badge
- *   notification  ntfn          rights       -           -         badge
- *   reply         tcb           is_master    can_grant   -         -
- *   cnode         slots         radix        guard_size  -         guard
- *   tcb           tcb           -            -           -         -
- *   irq_control   -             -            -           -         -
- *   irq_handler   -             -            -           -         irq
- *   zombie        object        zombie type  -           -         slots left
- *   frame         frame         rights       size_bits   is_device mapping (see below)
- *   page_table    table         -            -           -         mapping
- *   vspace        root table    -            -           -         -
+ *   type          obj           f1           f2                    word
+ *   untyped       region        size_bits    is_device             free_index (bytes)
+ *   endpoint      ep            rights       -                     badge
+ *   notification  ntfn          rights       -                     badge
+ *   reply         tcb           is_master    can_grant             -
+ *   cnode         slots         radix        guard_size            -
+ *   tcb           tcb           -            -                     -
+ *   irq_control   -             -            -                     -
+ *   irq_handler   -             -            -                     irq
+ *   zombie        object        zombie type  -                     slots left
+ *   frame         frame         rights       size_bits | dev << 7  mapping (see below)
+ *   page_table    table         -            -                     mapping
+ *   vspace        root table    -            -                     -
  *
  * A mapping word is 0 when unmapped (layout below).
  */
@@ -42,22 +42,20 @@ static inline mica_cap_type_t cap_type(cap_t c) { return (mica_cap_type_t)c.type
 static inline bool cap_is_null(cap_t c) { return c.type == MICA_CAP_TYPE_NULL; }
 static inline paddr_t cap_obj(cap_t c) { return (paddr_t)c.obj << 4; }
 
-static inline cap_t cap_make(mica_cap_type_t t, paddr_t obj, unsigned f1, unsigned f2, unsigned f3,
-                             word_t word)
+static inline cap_t cap_make(mica_cap_type_t t, paddr_t obj, unsigned f1, unsigned f2, word_t word)
 {
     cap_t c;
     c.type = (uint8_t)t;
     c.f1 = (uint8_t)f1;
     c.f2 = (uint8_t)f2;
-    c.f3 = (uint8_t)f3;
-    c.obj = (uint32_t)(obj >> 4);
+    c.obj = obj >> 4;
     c.word = word;
     return c;
 }
 
 /* untyped */
 static inline cap_t cap_untyped_new(paddr_t p, unsigned size_bits, bool dev, word_t free_index)
-{ return cap_make(MICA_CAP_TYPE_UNTYPED, p, size_bits, dev, 0, free_index); }
+{ return cap_make(MICA_CAP_TYPE_UNTYPED, p, size_bits, dev, free_index); }
 static inline unsigned cap_untyped_size_bits(cap_t c) { return c.f1; }
 static inline bool cap_untyped_is_device(cap_t c) { return c.f2 != 0; }
 static inline word_t cap_untyped_free_index(cap_t c) { return c.word; }
@@ -65,37 +63,37 @@ static inline void cap_untyped_set_free_index(cap_t *c, word_t v) { c->word = v;
 
 /* endpoint and notification */
 static inline cap_t cap_endpoint_new(paddr_t p, unsigned rights, word_t badge)
-{ return cap_make(MICA_CAP_TYPE_ENDPOINT, p, rights, 0, 0, badge); }
+{ return cap_make(MICA_CAP_TYPE_ENDPOINT, p, rights, 0, badge); }
 static inline cap_t cap_notification_new(paddr_t p, unsigned rights, word_t badge)
-{ return cap_make(MICA_CAP_TYPE_NOTIFICATION, p, rights & (RIGHT_READ | RIGHT_WRITE), 0, 0, badge); }
+{ return cap_make(MICA_CAP_TYPE_NOTIFICATION, p, rights & (RIGHT_READ | RIGHT_WRITE), 0, badge); }
 static inline unsigned cap_rights(cap_t c) { return c.f1; }
 static inline word_t cap_badge(cap_t c) { return c.word; }
 
 /* reply */
 static inline cap_t cap_reply_new(paddr_t tcb, bool master, bool can_grant)
-{ return cap_make(MICA_CAP_TYPE_REPLY, tcb, master, can_grant, 0, 0); }
+{ return cap_make(MICA_CAP_TYPE_REPLY, tcb, master, can_grant, 0); }
 static inline bool cap_reply_is_master(cap_t c) { return c.f1 != 0; }
 static inline bool cap_reply_can_grant(cap_t c) { return c.f2 != 0; }
 
 /* cnode */
 static inline cap_t cap_cnode_new(paddr_t p, unsigned radix, unsigned guard_size, word_t guard)
-{ return cap_make(MICA_CAP_TYPE_CNODE, p, radix, guard_size, 0, guard); }
+{ return cap_make(MICA_CAP_TYPE_CNODE, p, radix, guard_size, guard); }
 static inline unsigned cap_cnode_radix(cap_t c) { return c.f1; }
 static inline unsigned cap_cnode_guard_size(cap_t c) { return c.f2; }
 static inline word_t cap_cnode_guard(cap_t c) { return c.word; }
 static inline cte_t *cap_cnode_slots(cap_t c) { return (cte_t *)paddr_to_ptr(cap_obj(c)); }
 
 /* tcb */
-static inline cap_t cap_tcb_new(paddr_t tcb) { return cap_make(MICA_CAP_TYPE_TCB, tcb, 0, 0, 0, 0); }
+static inline cap_t cap_tcb_new(paddr_t tcb) { return cap_make(MICA_CAP_TYPE_TCB, tcb, 0, 0, 0); }
 
 /* irq */
-static inline cap_t cap_irq_control_new(void) { return cap_make(MICA_CAP_TYPE_IRQ_CONTROL, 0, 0, 0, 0, 0); }
-static inline cap_t cap_irq_handler_new(word_t irq) { return cap_make(MICA_CAP_TYPE_IRQ_HANDLER, 0, 0, 0, 0, irq); }
+static inline cap_t cap_irq_control_new(void) { return cap_make(MICA_CAP_TYPE_IRQ_CONTROL, 0, 0, 0, 0); }
+static inline cap_t cap_irq_handler_new(word_t irq) { return cap_make(MICA_CAP_TYPE_IRQ_HANDLER, 0, 0, 0, irq); }
 static inline word_t cap_irq(cap_t c) { return c.word; }
 
 /* zombie */
 static inline cap_t cap_zombie_new(paddr_t p, unsigned ztype, word_t n)
-{ return cap_make(MICA_CAP_TYPE_ZOMBIE, p, ztype, 0, 0, n); }
+{ return cap_make(MICA_CAP_TYPE_ZOMBIE, p, ztype, 0, n); }
 static inline unsigned cap_zombie_type(cap_t c) { return c.f1; }
 static inline word_t cap_zombie_number(cap_t c) { return c.word; }
 static inline word_t cap_zombie_size(cap_t c)
@@ -103,11 +101,11 @@ static inline word_t cap_zombie_size(cap_t c)
 
 /* frame, page table, vspace */
 static inline cap_t cap_frame_new(paddr_t p, unsigned size_bits, unsigned rights, bool dev)
-{ return cap_make(MICA_CAP_TYPE_FRAME, p, rights & (RIGHT_READ | RIGHT_WRITE), size_bits, dev, 0); }
-static inline unsigned cap_frame_size_bits(cap_t c) { return c.f2; }
-static inline bool cap_frame_is_device(cap_t c) { return c.f3 != 0; }
-static inline cap_t cap_page_table_new(paddr_t p) { return cap_make(MICA_CAP_TYPE_PAGE_TABLE, p, 0, 0, 0, 0); }
-static inline cap_t cap_vspace_new(paddr_t p) { return cap_make(MICA_CAP_TYPE_VSPACE, p, 0, 0, 0, 0); }
+{ return cap_make(MICA_CAP_TYPE_FRAME, p, rights & (RIGHT_READ | RIGHT_WRITE), size_bits | (dev ? 0x80u : 0), 0); }
+static inline unsigned cap_frame_size_bits(cap_t c) { return c.f2 & 0x7fu; }
+static inline bool cap_frame_is_device(cap_t c) { return (c.f2 & 0x80u) != 0; }
+static inline cap_t cap_page_table_new(paddr_t p) { return cap_make(MICA_CAP_TYPE_PAGE_TABLE, p, 0, 0, 0); }
+static inline cap_t cap_vspace_new(paddr_t p) { return cap_make(MICA_CAP_TYPE_VSPACE, p, 0, 0, 0); }
 
 /*
  * Mapping word: bit 0 mapped, bits 1-18 vaddr >> 12, bits 19-42 VSpace paddr >> 12,

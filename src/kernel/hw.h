@@ -20,13 +20,24 @@ typedef uint64_t hw_word_t;
 extern unsigned char *hw_phys_base;
 /* Size of simulated physical memory in bytes. */
 extern hw_word_t hw_phys_size;
+/*
+ * Make [paddr, paddr + bytes) of physical memory read as zero. Large ranges
+ * cost no host time per byte: their whole pages go back to the host (which
+ * frees that host memory) and read as zero when next touched; the rest of
+ * the range, and everything where the host cannot do that, is cleared byte
+ * by byte.
+ */
+void hw_phys_zero(hw_word_t paddr, hw_word_t bytes);
 
 /* --- execution contexts --------------------------------------------------
  * A context is a host stack plus saved registers, named by a small integer.
  * Context 0 of each CPU is the CPU's own idle loop (the host thread that
  * called mica_run).
  */
-/* Allocate a context id for a new thread; -1 when the host pool is exhausted. */
+/*
+ * Allocate a context id for a new thread, with its host stack; -1 when the
+ * host has none to give (hw_refusal says which limit).
+ */
 int  hw_ctx_alloc(void);
 /* Release a context id (its thread's TCB was destroyed). */
 void hw_ctx_free(int ctx);
@@ -43,6 +54,13 @@ void hw_ctx_start(int ctx, hw_word_t pc, hw_word_t vspace, hw_word_t sp, const h
 int  hw_ctx_stack_usable(hw_word_t vspace, hw_word_t sp);
 /* Save the running context into from and resume to; returns when from is resumed. */
 void hw_ctx_switch(int from, int to);
+
+/*
+ * Why the host last refused hw_ctx_alloc, hw_map or hw_vspace_create: one
+ * line naming the host limit and the setting that raises it, for the
+ * kernel's report (valid until the next refusal).
+ */
+const char *hw_refusal(void);
 
 /* --- CPUs -----------------------------------------------------------------
  * Each simulated CPU is a host thread. The simulator holds the big kernel
@@ -71,7 +89,11 @@ hw_word_t hw_vspace_create(hw_word_t vspace_paddr);
 hw_word_t hw_vspace_generation(hw_word_t vspace_paddr);
 /* The VSpace at paddr was destroyed: release its window. */
 void hw_vspace_destroy(hw_word_t vspace_paddr);
-/* Map 2^size_bits bytes of physical memory at paddr to vaddr. rights: bit0 W, bit1 R. */
+/*
+ * Map 2^size_bits bytes of physical memory at paddr to vaddr. rights: bit0 W,
+ * bit1 R. 0, or -1 when the host refused (hw_refusal says why) and nothing
+ * changed.
+ */
 int  hw_map(hw_word_t vspace_paddr, hw_word_t vaddr, hw_word_t paddr, unsigned size_bits,
             unsigned rights);
 void hw_unmap(hw_word_t vspace_paddr, hw_word_t vaddr, unsigned size_bits);

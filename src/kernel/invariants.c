@@ -645,8 +645,8 @@ bool inv_cur_and_idle(void)
  * The mapping records of live frame and page-table caps, sorted by where
  * they say they are mapped. An ent_t is reused: base = VSpace paddr >> 12
  * << 18 | vaddr >> 12 (one key per page of every VSpace), bits = the
- * mapping's size, idx = the object's paddr >> 4 (as in cap_t), type = cap
- * type.
+ * mapping's size, idx = the object's paddr >> 12 (frames and page tables
+ * are page aligned; 32 bits reach every physical address), type = cap type.
  */
 static word_t map_key(paddr_t vspace, word_t vaddr)
 {
@@ -680,7 +680,7 @@ static bool has_record(const ent_t *e, word_t n, paddr_t vspace, word_t vaddr, u
 {
     word_t key = map_key(vspace, vaddr);
     for (word_t i = find_record(e, n, key); i < n && e[i].base == key; i++)
-        if (e[i].type == type && ((paddr_t)e[i].idx << 4) == obj && e[i].bits == bits)
+        if (e[i].type == type && ((paddr_t)e[i].idx << 12) == obj && e[i].bits == bits)
             return true;
     return false;
 }
@@ -689,7 +689,7 @@ static bool has_record(const ent_t *e, word_t n, paddr_t vspace, word_t vaddr, u
 static const ent_t *table_record(const ent_t *e, word_t n, paddr_t pt)
 {
     for (word_t i = 0; i < n; i++)
-        if (e[i].type == MICA_CAP_TYPE_PAGE_TABLE && ((paddr_t)e[i].idx << 4) == pt)
+        if (e[i].type == MICA_CAP_TYPE_PAGE_TABLE && ((paddr_t)e[i].idx << 12) == pt)
             return &e[i];
     return NULL;
 }
@@ -835,7 +835,7 @@ bool inv_valid_vspaces(void)
         e[n++] = (ent_t){ map_key(cap_mapped_vspace(c), cap_mapped_vaddr(c)),
                           cap_type(c) == MICA_CAP_TYPE_FRAME ? cap_frame_size_bits(c)
                                                              : MICA_LARGE_PAGE_BITS,
-                          c.obj, 0, cap_type(c), 0 };
+                          (uint32_t)(cap_obj(c) >> 12), 0, cap_type(c), 0 };
     }
     heap_sort(e, n);
 
@@ -843,7 +843,7 @@ bool inv_valid_vspaces(void)
     for (word_t i = 0; i < n; i++) {
         if (e[i].type != MICA_CAP_TYPE_PAGE_TABLE)
             continue;
-        paddr_t vs = record_vspace(&e[i]), pt = (paddr_t)e[i].idx << 4;
+        paddr_t vs = record_vspace(&e[i]), pt = (paddr_t)e[i].idx << 12;
         word_t va = record_vaddr(&e[i]);
         pte_t r = ((const pte_t *)paddr_to_ptr(vs))[va >> MICA_LARGE_PAGE_BITS];
         if (!(r & PTE_TABLE) || PTE_PADDR(r) != pt)

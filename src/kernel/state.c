@@ -19,6 +19,20 @@ void kernel_stop(int reason, const char *fmt, ...)
     va_end(ap);
 }
 
+exception_t host_limit_error(const char *op, unsigned limit)
+{
+    const char *why = hw_refusal();
+    if (!(ks.host_limits_reported & limit)) {
+        ks.host_limits_reported |= limit;
+        hw_log("thread '%s': %s failed with NotEnoughMemory: %s", tcb_ptr(NODE.cur_thread)->name,
+               op, why);
+    }
+    user_error("%s: %s", op, why);
+    ks.syscall_error.type = MICA_NOT_ENOUGH_MEMORY;
+    ks.syscall_error.memory_left = 0;
+    return EXCEPTION_SYSCALL_ERROR;
+}
+
 /* Keep the reason for the trace's error event, and log it if the log is on. */
 void user_error(const char *fmt, ...)
 {

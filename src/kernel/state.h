@@ -88,6 +88,7 @@ typedef struct kernel_state {
     int stop_reason;                    /* mica_stop_reason_t */
     char stop_message[512];
     char last_error[256];               /* why the last invocation failed (user_error) */
+    unsigned host_limits_reported;      /* HOST_LIMIT_* already reported on stderr this run */
     word_t tcbs_made;                   /* names unnamed threads "tcbN", deterministically */
     paddr_t boot_region_end;            /* [0, boot_region_end) held boot objects */
     paddr_t root_tcb;
@@ -144,5 +145,15 @@ static inline void set_cur_cpu(unsigned c)
 
 /* Stop the whole system with reason r; the message says why. */
 void kernel_stop(int reason, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
+ * The host refused what an invocation needs (hw_refusal says which limit):
+ * NotEnoughMemory, the reason in the log every time and on stderr once per
+ * run and limit - it is no mistake of the task, and the user must learn
+ * which host limit or setting to raise.
+ */
+#define HOST_LIMIT_CONTEXTS 1u
+#define HOST_LIMIT_MAPPINGS 2u
+exception_t host_limit_error(const char *op, unsigned limit);
 
 #endif /* MICA_KERNEL_STATE_H */

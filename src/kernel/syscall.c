@@ -385,7 +385,7 @@ static void switch_to_current(paddr_t from_thread, int from)
                  */
                 if (tp->ctx < 0 || tp->regs[REG_PC] == 0 || (tp->flags & TCB_FLAG_TRAP_PC)) {
                     hw_log("thread '%s' cannot start: %s", tp->name,
-                           tp->ctx < 0 ? "the host has no execution context left"
+                           tp->ctx < 0 ? hw_refusal()
                            : tp->regs[REG_PC] == 0 ? "its pc is 0"
                            : "its pc is where a thread trapped, not an entry function");
                     set_thread_state(n, MICA_THREAD_INACTIVE);

@@ -16,18 +16,21 @@
 #include "kernel.h"
 
 /* --- capabilities --------------------------------------------------------
- * 16 bytes: a type tag, three small fields, the object's paddr >> 4 and one
+ * 16 bytes: a type tag, two small fields, the object's paddr >> 4 and one
  * word. Field use per type is in cap.h; the accessors there are the only
- * code that reads the raw fields.
+ * code that reads the raw fields. obj has 40 bits, so physical addresses
+ * have 44: RAM (at most 64 GiB) and the device region above it fit (with
+ * 32 bits, the device untyped above 64 GiB of RAM wrapped to paddr 0).
  */
 typedef struct cap {
-    uint8_t  type;      /* mica_cap_type_t */
-    uint8_t  f1;
-    uint8_t  f2;
-    uint8_t  f3;
-    uint32_t obj;       /* object paddr >> 4 (objects are >= 16-byte aligned) */
+    uint64_t type : 8;  /* mica_cap_type_t */
+    uint64_t f1 : 8;
+    uint64_t f2 : 8;
+    uint64_t obj : 40;  /* object paddr >> 4 (objects are >= 16-byte aligned) */
     uint64_t word;
 } cap_t;
+
+#define CAP_PADDR_BITS 44   /* what obj can hold */
 
 /*
  * The capability derivation tree, seL4's representation: one doubly linked

@@ -14,13 +14,14 @@
 #include <string.h>
 #include <mica/mica.h>
 #include <mica/user.h>
+#include "env.h"
 
 #define PAGE (1ul << MICA_PAGE_BITS)
 #define MAX_STACK_PAGES 250ul       /* between the IPC buffer and STACK_TOP, with a guard */
 
-static mica_error_t fail(mica_env_t *env, mica_error_t err)
+static mica_error_t fail(mica_env_t *env, mica_error_t err, const char *what)
 {
-    env->error = err;
+    mica_env_fail(env, err, 0, "mica_process_create: %s: %s", what, mica_error_name(err));
     return err;
 }
 
@@ -32,7 +33,7 @@ mica_error_t mica_process_create(mica_env_t *env, const mica_process_config_t *c
     p->cnode_bits = cfg->cnode_bits ? cfg->cnode_bits : MICA_PROCESS_DEFAULT_CNODE_BITS;
     p->stack_pages = cfg->stack_pages ? cfg->stack_pages : MICA_PROCESS_DEFAULT_STACK_PAGES;
     if (p->stack_pages > MAX_STACK_PAGES || p->cnode_bits < 4 || p->cnode_bits > 24)
-        return fail(env, MICA_INVALID_ARGUMENT);
+        return fail(env, MICA_INVALID_ARGUMENT, "stack_pages above 250 or cnode_bits outside 4..24");
     uint8_t bits = (uint8_t)p->cnode_bits;
     mica_word_t guard = mica_cnode_capdata_new(0, MICA_WORD_BITS - bits);
 
@@ -54,7 +55,7 @@ mica_error_t mica_process_create(mica_env_t *env, const mica_process_config_t *c
         err = mica_page_map(p->stack_frames + i, p->vspace, stack_base + i * PAGE, MICA_READ_WRITE,
                             MICA_DEFAULT_VM_ATTRIBUTES);
     if (err != MICA_NO_ERROR)
-        return fail(env, err);
+        return fail(env, err, "mapping its page table, IPC buffer and stack");
 
     /* Its own caps, addressed from the caller through the unguarded cap at depth bits. */
     err = mica_cnode_copy(p->cnode, MICA_PROCESS_CAP_TCB, bits, MICA_CAP_INIT_CNODE, p->tcb,
@@ -81,7 +82,7 @@ mica_error_t mica_process_create(mica_env_t *env, const mica_process_config_t *c
     if (err == MICA_NO_ERROR)
         err = mica_tcb_set_priority(p->tcb, MICA_CAP_INIT_TCB, cfg->prio);
     if (err != MICA_NO_ERROR)
-        return fail(env, err);
+        return fail(env, err, "its caps, TCB configuration or priority");
     if (cfg->name)
         mica_debug_name_thread(p->tcb, cfg->name);
     p->next_slot = MICA_PROCESS_FIRST_FREE;

@@ -4,11 +4,38 @@
  * calls and invocations: nothing here knows about the kernel's or the
  * simulator's internals.
  */
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 #include <mica/mica.h>
 #include <mica/user.h>
+#include "env.h"
 
 #define PAGE (1ul << MICA_PAGE_BITS)
+
+void mica_env_fail(mica_env_t *env, mica_error_t err, unsigned res, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(env->why, sizeof env->why, fmt, ap);
+    va_end(ap);
+    env->error = err;
+    if (res && !(env->reported & res)) {
+        env->reported |= res;
+        fprintf(stderr, "mica: %s\n", env->why);
+    }
+}
+
+const char *mica_env_error_text(const mica_env_t *env)
+{
+    return env->why;
+}
+
+/* The root CNode's size, for messages. */
+static unsigned long root_slots(const mica_env_t *env)
+{
+    return 1ul << env->bi->init_cnode_size_bits;
+}
 
 void mica_env_init(mica_env_t *env, const mica_bootinfo_t *bi)
 {
@@ -39,8 +66,21 @@ mica_cptr_t mica_env_slot(mica_env_t *env)
 
 mica_cptr_t mica_env_slots(mica_env_t *env, mica_word_t n)
 {
-    if (n == 0 || n > env->bi->empty.end - env->next_slot) {
-        env->error = MICA_NOT_ENOUGH_MEMORY;
+    if (n == 0) {
+        mica_env_fail(env, MICA_INVALID_ARGUMENT, 0, "mica_env_slots: 0 slots asked for");
+        return 0;
+    }
+    if (n > env->bi->empty.end - env->next_slot) {
+        if (n == 1)
+            mica_env_fail(env, MICA_RANGE_ERROR, MICA_ENV_RES_SLOTS,
+                     "no free slot in the root CNode (%lu slots): free some with "
+                     "mica_env_slot_free, or give the root CNode more (mica_config_t."
+                     "root_cnode_bits)", root_slots(env));
+        else
+            mica_env_fail(env, MICA_RANGE_ERROR, MICA_ENV_RES_SLOTS,
+                     "no %lu consecutive free slots in the root CNode (%lu slots, %lu free at "
+                     "its end)", (unsigned long)n, root_slots(env),
+                     (unsigned long)(env->bi->empty.end - env->next_slot));
         return 0;
     }
     mica_cptr_t first = env->next_slot;
@@ -94,6 +134,20 @@ static mica_error_t retype_into(mica_env_t *env, mica_word_t type, mica_word_t s
     return err;
 }
 
+/* Why n objects of type could not be made. */
+static void retype_failed(mica_env_t *env, mica_error_t err, mica_word_t type,
+                          mica_word_t size_bits, mica_word_t n)
+{
+    if (err == MICA_NOT_ENOUGH_MEMORY)
+        mica_env_fail(env, err, MICA_ENV_RES_MEMORY, "no untyped memory left for %lu %s object%s (size bits "
+                 "%lu): every boot untyped is used up", (unsigned long)n,
+                 mica_object_type_name((mica_object_type_t)type), n == 1 ? "" : "s",
+                 (unsigned long)size_bits);
+    else
+        mica_env_fail(env, err, 0, "Untyped_Retype of %s: %s",
+                 mica_object_type_name((mica_object_type_t)type), mica_error_name(err));
+}
+
 mica_cptr_t mica_env_make(mica_env_t *env, mica_word_t type, mica_word_t size_bits)
 {
     mica_cptr_t slot = mica_env_slot(env);
@@ -101,7 +155,7 @@ mica_cptr_t mica_env_make(mica_env_t *env, mica_word_t type, mica_word_t size_bi
         return 0;
     mica_error_t err = retype_into(env, type, size_bits, slot, 1);
     if (err != MICA_NO_ERROR) {
-        env->error = err;
+        retype_failed(env, err, type, size_bits, 1);
         release_slots(env, slot, 1);    /* the slot is still empty */
         return 0;
     }
@@ -127,7 +181,7 @@ mica_cptr_t mica_env_make_n(mica_env_t *env, mica_word_t type, mica_word_t size_
             for (mica_word_t i = 0; i < done; i++)
                 mica_cnode_delete(MICA_CAP_INIT_CNODE, first + i, MICA_WORD_BITS);
             release_slots(env, first, n);
-            env->error = err;
+            retype_failed(env, err, type, size_bits, n);
             return 0;
         }
         done += k;
@@ -144,7 +198,8 @@ mica_cptr_t mica_env_mint(mica_env_t *env, mica_cptr_t src, mica_cap_rights_t ri
     mica_error_t err = mica_cnode_mint(MICA_CAP_INIT_CNODE, slot, MICA_WORD_BITS, MICA_CAP_INIT_CNODE,
                                        src, MICA_WORD_BITS, rights, badge);
     if (err != MICA_NO_ERROR) {
-        env->error = err;
+        mica_env_fail(env, err, 0, "CNode_Mint of slot %lu: %s", (unsigned long)src,
+                 mica_error_name(err));
         release_slots(env, slot, 1);
         return 0;
     }
@@ -156,8 +211,15 @@ mica_cptr_t mica_env_mint(mica_env_t *env, mica_cptr_t src, mica_cap_rights_t ri
 mica_word_t mica_env_vaddr(mica_env_t *env, mica_word_t pages)
 {
     mica_word_t top = 1ul << MICA_VADDR_BITS;
-    if (pages == 0 || env->next_vaddr >= top || pages + 1 > (top - env->next_vaddr) / PAGE) {
-        env->error = MICA_NOT_ENOUGH_MEMORY;
+    if (pages == 0) {
+        mica_env_fail(env, MICA_INVALID_ARGUMENT, 0, "mica_env_vaddr: 0 pages asked for");
+        return 0;
+    }
+    if (env->next_vaddr >= top || pages + 1 > (top - env->next_vaddr) / PAGE) {
+        mica_env_fail(env, MICA_NOT_ENOUGH_MEMORY, MICA_ENV_RES_VADDRS,
+                 "no room for %lu pages and a guard page in the root VSpace between its next "
+                 "free address, 0x%lx, and its end at 2^%d", (unsigned long)pages,
+                 (unsigned long)env->next_vaddr, MICA_VADDR_BITS);
         return 0;
     }
     mica_word_t v = env->next_vaddr;
@@ -198,14 +260,20 @@ mica_error_t mica_thread_create(mica_env_t *env, const mica_thread_config_t *cfg
             err = mica_user_map_pages(env, MICA_CAP_INIT_VSPACE, v + 2 * PAGE, cfg->stack_pages,
                                       MICA_READ_WRITE, &t->stack_frames);
         if (err != MICA_NO_ERROR)
-            return env->error = err;
+            return err;         /* env says why */
     }
     err = mica_tcb_configure(t->tcb, cfg->fault_ep, MICA_CAP_INIT_CNODE, 0, MICA_CAP_INIT_VSPACE, 0,
                              t->ipc_vaddr, t->ipc_frame);
-    if (err == MICA_NO_ERROR)
-        err = mica_tcb_set_priority(t->tcb, MICA_CAP_INIT_TCB, cfg->prio);
-    if (err != MICA_NO_ERROR)
-        return env->error = err;
+    if (err != MICA_NO_ERROR) {
+        mica_env_fail(env, err, 0, "TCB_Configure: %s", mica_error_name(err));
+        return err;
+    }
+    err = mica_tcb_set_priority(t->tcb, MICA_CAP_INIT_TCB, cfg->prio);
+    if (err != MICA_NO_ERROR) {
+        mica_env_fail(env, err, 0, "TCB_SetPriority %lu: %s", (unsigned long)cfg->prio,
+                      mica_error_name(err));
+        return err;
+    }
     if (cfg->name)
         mica_debug_name_thread(t->tcb, cfg->name);
     return MICA_NO_ERROR;
@@ -237,11 +305,12 @@ mica_cptr_t mica_thread_spawn(mica_env_t *env, const char *name, mica_thread_fn 
 {
     mica_thread_config_t cfg = { .name = name, .prio = prio };
     mica_thread_t t;
-    mica_error_t err = mica_thread_create(env, &cfg, &t);
-    if (err == MICA_NO_ERROR)
-        err = mica_thread_start(&t, thread_entry, (mica_word_t)fn, arg, 0, 0);
+    if (mica_thread_create(env, &cfg, &t) != MICA_NO_ERROR)
+        return 0;
+    mica_error_t err = mica_thread_start(&t, thread_entry, (mica_word_t)fn, arg, 0, 0);
     if (err != MICA_NO_ERROR) {
-        env->error = err;
+        mica_env_fail(env, err, 0, "starting thread '%s' (TCB_WriteRegisters): %s",
+                      name ? name : "", mica_error_name(err));
         return 0;
     }
     return t.tcb;

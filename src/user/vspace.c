@@ -6,6 +6,7 @@
  */
 #include <mica/mica.h>
 #include <mica/user.h>
+#include "env.h"
 
 #define PAGE (1ul << MICA_PAGE_BITS)
 #define LARGE_PAGE (1ul << MICA_LARGE_PAGE_BITS)
@@ -15,18 +16,25 @@ mica_error_t mica_user_map(mica_env_t *env, mica_cptr_t vspace, mica_word_t vadd
 {
     mica_error_t err = mica_page_map(frame, vspace, vaddr, rights, MICA_DEFAULT_VM_ATTRIBUTES);
     if (err != MICA_FAILED_LOOKUP)
-        return err;
+        goto out;
     /* No page table covers vaddr (MR2 says 21 bits were left): make one and retry. */
     mica_cptr_t pt = mica_env_make(env, MICA_PAGE_TABLE_OBJECT, 0);
     if (!pt)
-        return env->error;
+        return env->error;      /* env says why */
     err = mica_page_table_map(pt, vspace, vaddr & ~(LARGE_PAGE - 1), MICA_DEFAULT_VM_ATTRIBUTES);
     if (err != MICA_NO_ERROR) {
         mica_env_slot_free(env, pt);
+        mica_env_fail(env, err, 0, "PageTable_Map at 0x%lx: %s", (unsigned long)vaddr,
+                      mica_error_name(err));
         return err;
     }
     env->page_tables++;
-    return mica_page_map(frame, vspace, vaddr, rights, MICA_DEFAULT_VM_ATTRIBUTES);
+    err = mica_page_map(frame, vspace, vaddr, rights, MICA_DEFAULT_VM_ATTRIBUTES);
+out:
+    if (err != MICA_NO_ERROR)
+        mica_env_fail(env, err, 0, "Page_Map at 0x%lx: %s", (unsigned long)vaddr,
+                      mica_error_name(err));
+    return err;
 }
 
 mica_error_t mica_user_map_pages(mica_env_t *env, mica_cptr_t vspace, mica_word_t vaddr,
@@ -41,8 +49,7 @@ mica_error_t mica_user_map_pages(mica_env_t *env, mica_cptr_t vspace, mica_word_
             /* Undo: the frames go (deleting a frame cap unmaps it). */
             for (mica_word_t j = npages; j-- > 0;)
                 mica_env_slot_free(env, first + j);
-            env->error = err;
-            return err;
+            return err;         /* env says why */
         }
     }
     if (frames)

@@ -63,18 +63,24 @@ static void busy_ms(unsigned ms)
     } while ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 < (long)ms);
 }
 
+static volatile int held;
+
+/* Takes the host lock and loses the CPU holding it (as a preemption would make it). */
 static void holder(mica_word_t arg)
 {
     (void)arg;
     pthread_mutex_lock(&host_lock);
-    busy_ms(200);           /* the real clock preempts it in here, the lock held */
+    held = 1;
+    mica_yield();           /* the locker runs now */
+    busy_ms(10);
     pthread_mutex_unlock(&host_lock);
 }
 
 static void locker(mica_word_t arg)
 {
     (void)arg;
-    busy_ms(30);                        /* the holder takes the lock meanwhile */
+    while (!held)
+        mica_yield();
     pthread_mutex_lock(&host_lock);     /* blocks the whole CPU: the holder can never run */
     pthread_mutex_unlock(&host_lock);
 }

@@ -88,6 +88,26 @@ void restart(paddr_t t)
     }
 }
 
+/*
+ * A thread being resumed needs a host execution context, with its host
+ * stack, to run on: it takes one now, so that a host with none left
+ * (mica_config_t.max_threads, or the host's memory and mappings) fails the
+ * invocation with NotEnoughMemory instead of the thread never starting.
+ * seL4's Resume cannot fail; it has no such limit. The context stays the
+ * thread's until its TCB is destroyed.
+ */
+static exception_t reserve_context(paddr_t t, const char *op)
+{
+    tcb_t *tp = tcb_ptr(t);
+    if (tp->ctx >= 0)
+        return EXCEPTION_NONE;
+    int c = hw_ctx_alloc();
+    if (c < 0)
+        return host_limit_error(op, HOST_LIMIT_CONTEXTS);
+    tp->ctx = c;
+    return EXCEPTION_NONE;
+}
+
 static void write_user_reg(paddr_t t, unsigned r, word_t v)
 {
     tcb_t *tp = tcb_ptr(t);
@@ -312,6 +332,8 @@ exception_t decode_tcb_invocation(word_t label, word_t length, cap_t cap, cte_t 
             return truncated(op, length);
         if (t == cur)
             return err(MICA_ILLEGAL_OPERATION, "TCB_WriteRegisters: a thread cannot write itself");
+        if ((flags & 1) && (e = reserve_context(t, "TCB_WriteRegisters")) != EXCEPTION_NONE)
+            return e;
         set_thread_state(cur, MICA_THREAD_RESTART);
         remote_tcb_stall(t);
         if (n > N_REGS)
@@ -333,6 +355,8 @@ exception_t decode_tcb_invocation(word_t label, word_t length, cap_t cap, cte_t 
             ks.syscall_error.invalid_cap_number = 1;
             return EXCEPTION_SYSCALL_ERROR;
         }
+        if ((flags & 2) && (e = reserve_context(t, "TCB_CopyRegisters")) != EXCEPTION_NONE)
+            return e;
         set_thread_state(cur, MICA_THREAD_RESTART);
         paddr_t s = cap_obj(src);
         remote_tcb_stall(s);
@@ -417,6 +441,8 @@ exception_t decode_tcb_invocation(word_t label, word_t length, cap_t cap, cte_t 
         suspend(t);
         return EXCEPTION_NONE;
     case MICA_TCB_RESUME:
+        if ((e = reserve_context(t, "TCB_Resume")) != EXCEPTION_NONE)
+            return e;
         set_thread_state(cur, MICA_THREAD_RESTART);
         restart(t);
         return EXCEPTION_NONE;

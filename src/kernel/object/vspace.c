@@ -31,8 +31,8 @@ static unsigned pte_rights(unsigned cap_rights)
 void vspace_init_object(paddr_t vspace)
 {
     if (hw_vspace_create(vspace) == 0)
-        hw_log("VSpace at 0x%lx: the host has no address-space window left; mappings in it "
-               "will not be visible to tasks", (unsigned long)vspace);
+        hw_log("VSpace at 0x%lx: %s; mapping into it fails with NotEnoughMemory",
+               (unsigned long)vspace, hw_refusal());
 }
 
 /* The final VSpace cap is going: its window goes, its page tables stay as memory. */
@@ -230,17 +230,16 @@ static exception_t decode_frame(word_t label, word_t length, cte_t *slot, cap_t 
     if (*e != 0 && !((*e & PTE_FRAME) && PTE_PADDR(*e) == cap_obj(cap) && cap_is_mapped(cap)))
         return verr(MICA_DELETE_FIRST, "Page_Map: something is already mapped there");
     /*
-     * The host mapping first: if Linux refuses it (no window, or the
-     * process ran out of mappings, vm.max_map_count) the task gets a clean
-     * NotEnoughMemory and nothing changes, instead of a kernel entry the
-     * task cannot see - which the invariant valid_host_window would stop.
+     * The host mapping first: if the host refuses it (no window, or the
+     * simulator's host mappings are used up: vm.max_map_count) the task
+     * gets a clean NotEnoughMemory and nothing changes, instead of a kernel
+     * entry the task cannot see - which the invariant valid_host_window
+     * would stop.
      */
     if (hw_map(root, vaddr, cap_obj(cap), bits, rights) != 0) {
-        user_error("Page_Map: the host refused the mapping at 0x%lx (no window or no host "
-                   "mappings left)", (unsigned long)vaddr);
-        ks.syscall_error.type = MICA_NOT_ENOUGH_MEMORY;
-        ks.syscall_error.memory_left = 0;
-        return EXCEPTION_SYSCALL_ERROR;
+        char op[48];
+        kformat(op, sizeof op, "Page_Map at 0x%lx", (unsigned long)vaddr);
+        return host_limit_error(op, HOST_LIMIT_MAPPINGS);
     }
     set_thread_state(cur, MICA_THREAD_RESTART);
     *e = cap_obj(cap) | PTE_FRAME | (bits == MICA_LARGE_PAGE_BITS ? PTE_LARGE : 0) |
