@@ -1441,6 +1441,11 @@ static void atomicity_step(hw_word_t k[8])
     k[SNAP_DIGEST] = k[SNAP_VALID] ? state_digest(self) : 0;
 }
 
+static void kernel_entries_step(hw_word_t k[8])
+{
+    k[0] = ks.count.kernel_entries;
+}
+
 /* Account for one operation; end the run when the budget (or the input) is spent. */
 static void tick(actor_t *a)
 {
@@ -1456,13 +1461,15 @@ static void tick(actor_t *a)
     n++;
     ADD(a->t->calls, 1);
     if (fz.cfg.progress) {
-        /* For a parent's crash report; the entry count is read without the lock (approximate). */
+        /* For a parent's crash report: the furthest count any task reached. */
         fz_progress_t *p = fz.cfg.progress;
         uint64_t seen = LOAD(p->done);
         while (seen < n && !__atomic_compare_exchange_n(&p->done, &seen, n, 1, __ATOMIC_RELAXED,
                                                          __ATOMIC_RELAXED))
             ;
-        STORE(p->kernel_entries, LOAD(ks.count.kernel_entries));
+        hw_word_t k[8];
+        sim_task_kernel_call(kernel_entries_step, k);
+        STORE(p->kernel_entries, k[0]);
     }
     if (fz.cfg.isolation && fz.cfg.tamper_at && n == fz.cfg.tamper_at)
         isolation_tamper();
