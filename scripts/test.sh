@@ -49,9 +49,12 @@ run_tsan || status=1
 # entry, in the ASan+UBSan build (README "Fuzzing"): one test per seed,
 # passed when mica-fuzz ends with 0 violations. Two at a time (2 cores).
 # The seeds in MICA_FUZZ_VSPACE_SEEDS also start threads on stacks in their
-# VSpace, which the tasks unmap and overwrite under them.
+# VSpace, which the tasks unmap and overwrite under them. The seeds in
+# MICA_FUZZ_SMP_SEEDS run on two simulated CPUs, their tasks in parallel;
+# they do fewer operations (MICA_FUZZ_SMP_SYSCALLS): each CPU waits for the
+# kernel lock while another runs the checker.
 fuzz_campaigns() {
-    local dir=build-asan/fuzz-logs fz=build-asan/tests/fuzz/mica-fuzz seed
+    local dir=build-asan/fuzz-logs fz=build-asan/tests/fuzz/mica-fuzz seed c campaigns=()
     [ -f build-asan/build.ninja ] || return 1      # no build: counted as a failure below
     rm -rf "$dir" && mkdir -p "$dir"
     if ! ninja -C build-asan tests/fuzz/mica-fuzz >/dev/null 2>&1; then
@@ -59,14 +62,25 @@ fuzz_campaigns() {
         return 1
     fi
     echo "== fuzz campaigns in build-asan"
+    # Each campaign: seed, operations, extra options.
+    for seed in ${MICA_FUZZ_SMP_SEEDS-4}; do
+        campaigns+=("$seed ${MICA_FUZZ_SMP_SYSCALLS:-40000} --cpus 2")
+    done
     for seed in ${MICA_FUZZ_SEEDS:-1 2 3}; do
+        c="$seed ${MICA_FUZZ_SYSCALLS:-200000}"
+        case " ${MICA_FUZZ_VSPACE_SEEDS-3} " in *" $seed "*) c="$c --vspace-stacks" ;; esac
+        campaigns+=("$c")
+    done
+    for c in "${campaigns[@]}"; do
         (
-            extra=
-            case " ${MICA_FUZZ_VSPACE_SEEDS-3} " in *" $seed "*) extra=--vspace-stacks ;; esac
-            if "$fz" --seed "$seed" --tasks 8 --syscalls "${MICA_FUZZ_SYSCALLS:-200000}" \
-                    --check each --quiet $extra >"$dir/seed-$seed.log" 2>&1; then r=passed; else r=failed; fi
-            echo "fuzz campaign seed $seed${extra:+ $extra}: $r ($(tail -n 1 "$dir/seed-$seed.log"))" >>"$dir/summary.txt"
-            [ "$r" = passed ] || grep -v '^==[0-9]*==WARNING\|^False positive\|^For details' "$dir/seed-$seed.log"
+            set -- $c
+            seed=$1 n=$2; shift 2
+            extra="$*" log="$dir/seed-$seed.log"
+            case " $extra " in *" --cpus "*) log="$dir/seed-$seed-cpus.log" ;; esac
+            if "$fz" --seed "$seed" --tasks 8 --syscalls "$n" \
+                    --check each --quiet "$@" >"$log" 2>&1; then r=passed; else r=failed; fi
+            echo "fuzz campaign seed $seed${extra:+ $extra}: $r ($(tail -n 1 "$log"))" >>"$dir/summary.txt"
+            [ "$r" = passed ] || grep -v '^==[0-9]*==WARNING\|^False positive\|^For details' "$log"
         ) &
         while [ "$(jobs -rp | wc -l)" -ge 2 ]; do wait -n; done
     done

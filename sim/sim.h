@@ -116,6 +116,13 @@ void mica_call_on_stack(void (*fn)(void *), void *arg, void *stack_top, void **s
 
 /* syscall.c: the simulated trap instruction, for every system call (tests declare it themselves) */
 void sim_trap(hw_word_t regs[8]);
+/*
+ * syscall.c: from task code, run fn(k) as kernel code - no preemption, the
+ * kernel lock, on the thread's kernel stack if its task code runs on a
+ * VSpace stack - to read kernel state; fn must not touch task memory (k is
+ * a copy, written back afterwards). Tests and the fuzzer declare it themselves.
+ */
+void sim_task_kernel_call(void (*fn)(hw_word_t k[8]), hw_word_t k[8]);
 
 /* trap.c: the alternate signal stack, the kernel-entry stack, fault traps */
 int  trap_init(void);

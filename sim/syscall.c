@@ -50,15 +50,71 @@ void sim_trap(hw_word_t r[8])
     trap(r);
 }
 
+/*
+ * Task code that reads kernel state (the two questions below, test
+ * oracles) runs that as the kernel runs: no preemption (sim_in_kernel) and,
+ * with several CPUs, the kernel lock. A fault while sim_in_kernel is set is
+ * taken for a bug in mica (trap.c), so a thread on a VSpace stack does it on
+ * its kernel stack, as trap() does: another CPU may unmap the task stack at
+ * any moment, even while this thread spins for the lock, and the first touch
+ * of it afterwards, in the kernel, crashed the simulator (found while making
+ * mica-fuzz run several CPUs; test_smp.c task_code_on_a_vspace_stack_reads_
+ * kernel_state_while_another_cpu_unmaps_it). k is copied there and back in task mode, where a
+ * fault on the task stack is an ordinary VM fault of the thread.
+ */
+struct kcall {
+    void (*fn)(hw_word_t k[8]);
+    hw_word_t *k;
+};
+
+static void kcall_on_kernel_stack(void *arg)
+{
+    struct kcall c = *(const struct kcall *)arg;
+    hw_word_t k[8];
+    for (unsigned i = 0; i < 8; i++)
+        k[i] = c.k[i];
+    sim_kernel_enter();
+    c.fn(k);
+    sim_kernel_leave();
+    for (unsigned i = 0; i < 8; i++)
+        c.k[i] = k[i];
+}
+
+void sim_task_kernel_call(void (*fn)(hw_word_t k[8]), hw_word_t k[8])
+{
+    struct sim_cpu *me;
+    int vspace_stack;
+    void **ksp;
+    do {
+        me = sim_cpu_here();
+        vspace_stack = me->cur_vspace_stack;
+        ksp = me->cur_ksp;
+        /* A preemption in between may have moved this thread to another CPU: read again. */
+    } while (sim_cpu_here() != me || me->cur_ksp != ksp);
+    if (vspace_stack) {
+        struct kcall c = { fn, k };
+        mica_call_on_stack(kcall_on_kernel_stack, &c,
+                           (void *)(((uintptr_t)*ksp - 64) & ~(uintptr_t)15), NULL);
+        return;
+    }
+    sim_kernel_enter();
+    fn(k);
+    sim_kernel_leave();
+}
+
+static void current_ipc_buffer(hw_word_t k[8])
+{
+    k[0] = (hw_word_t)(uintptr_t)kernel_current_ipc_buffer();
+}
+
 /* With several CPUs, questions about the running thread read kernel state: under the lock. */
 mica_ipc_buffer_t *mica_get_ipc_buffer(void)
 {
     if (!sim_smp)
         return (mica_ipc_buffer_t *)kernel_current_ipc_buffer();
-    sim_kernel_enter();
-    void *b = kernel_current_ipc_buffer();
-    sim_kernel_leave();
-    return b;
+    hw_word_t k[8];
+    sim_task_kernel_call(current_ipc_buffer, k);
+    return (mica_ipc_buffer_t *)(uintptr_t)k[0];
 }
 
 static void load_mrs(hw_word_t r[8], mica_msginfo_t info)
@@ -275,13 +331,18 @@ mica_msginfo_t mica_reply_recv_with_mrs(mica_cptr_t src, mica_msginfo_t info,
     return info_of(r);
 }
 
+static void current_vspace(hw_word_t k[8])
+{
+    k[0] = kernel_current_vspace();
+}
+
 void *mica_vaddr_to_ptr(mica_word_t vaddr)
 {
     hw_word_t vs;
     if (sim_smp) {
-        sim_kernel_enter();
-        vs = kernel_current_vspace();
-        sim_kernel_leave();
+        hw_word_t k[8];
+        sim_task_kernel_call(current_vspace, k);
+        vs = k[0];
     } else {
         vs = kernel_current_vspace();
     }

@@ -18,6 +18,10 @@
  * before perform) - checked for every one that ran alone.
  *
  * Determinism: the same seed gives byte-identical text traces.
+ *
+ * Several CPUs: the same campaign with its tasks spread over two CPUs,
+ * running in parallel, keeps both properties, and both checks still
+ * notice a change.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <string.h>
@@ -25,10 +29,12 @@
 #include "harness.h"
 #include "fuzzlib.h"
 
-static mica_run_result_t run_campaign(const fz_config_t *fc, mica_check_t check, const char *log)
+static mica_run_result_t run_campaign_on(unsigned cpus, const fz_config_t *fc, mica_check_t check,
+                                         const char *log)
 {
     mica_config_t cfg;
     mt_config(&cfg);
+    cfg.cpus = cpus;
     cfg.phys_mem_bytes = 32ul << 20;
     cfg.check = check;
     cfg.seed = fc->seed;
@@ -38,6 +44,11 @@ static mica_run_result_t run_campaign(const fz_config_t *fc, mica_check_t check,
     mica_run_result_t r;
     ck_assert_int_eq(mica_run(&cfg, fz_root, (void *)fc, &r), 0);
     return r;
+}
+
+static mica_run_result_t run_campaign(const fz_config_t *fc, mica_check_t check, const char *log)
+{
+    return run_campaign_on(1, fc, check, log);
 }
 
 /* B stays untouched while A's tasks run 60,000 random operations. */
@@ -103,6 +114,58 @@ START_TEST(a_failed_invocation_that_changes_state_is_reported)
 }
 END_TEST
 
+/* On two CPUs, tasks really in parallel: B stays untouched and failed invocations atomic. */
+START_TEST(on_two_cpus_no_task_changes_another_system_and_failed_calls_change_nothing)
+{
+    fz_config_t fc;
+    fz_config_init(&fc);
+    fc.seed = 0x15014711;
+    fc.tasks = 6;
+    fc.budget = 15000;
+    fc.isolation = 1;
+    fc.atomicity = 1;
+    mica_run_result_t r = run_campaign_on(2, &fc, MICA_CHECK_EACH_ENTRY, NULL);
+    const fz_result_t *res = fz_last_result();
+    ck_assert_msg(r.reason == MICA_STOP_HALT, "stopped with %s: %s", mica_stop_reason_name(r.reason),
+                  r.message);
+    ck_assert_int_eq(res->end, FZ_END_BUDGET);
+    ck_assert_uint_eq(res->done, fc.budget);
+    /* The tasks ran on both CPUs. */
+    ck_assert_uint_gt(r.cpu[0].kernel_entries, 1000);
+    ck_assert_uint_gt(r.cpu[1].kernel_entries, 1000);
+    ck_assert_uint_ge(res->isolation_checks, fc.budget / 4096);
+    ck_assert_msg(res->isolation_broken == 0, "%s", res->isolation_message);
+    /* Fewer failed invocations run alone in the whole system than on one CPU, but many do. */
+    ck_assert_uint_gt(res->atomicity_checks, 1000);
+    ck_assert_msg(res->atomicity_broken == 0, "%s", res->atomicity_message);
+    ck_assert_uint_gt(res->faults, 100);
+}
+END_TEST
+
+/* ...and on two CPUs both checks notice a change (the self-tests above, in parallel). */
+START_TEST(on_two_cpus_a_changed_system_or_state_is_still_reported)
+{
+    fz_config_t fc;
+    fz_config_init(&fc);
+    fc.seed = 79;
+    fc.tasks = 4;
+    fc.budget = 6000;
+    fc.isolation = 1;
+    fc.tamper_at = 3000;
+    fc.atomicity = 1;
+    fc.tamper_state_at = 50;
+    mica_run_result_t r = run_campaign_on(2, &fc, MICA_CHECK_OFF, NULL);
+    const fz_result_t *res = fz_last_result();
+    ck_assert_uint_gt(r.cpu[1].kernel_entries, 0);
+    ck_assert_uint_eq(res->isolation_broken, 1);
+    ck_assert_msg(strstr(res->isolation_message, "data frame") != NULL, "%s", res->isolation_message);
+    ck_assert_uint_ge(res->atomicity_checks, 50);
+    ck_assert_uint_eq(res->atomicity_broken, 1);
+    ck_assert_msg(strstr(res->atomicity_message, "changed kernel state") != NULL, "%s",
+                  res->atomicity_message);
+}
+END_TEST
+
 static char *slurp(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
@@ -158,6 +221,11 @@ static Suite *isolation_suite(void)
     tcase_add_test(tc, no_task_without_caps_can_change_another_system);
     tcase_add_test(tc, a_change_to_the_other_system_is_reported);
     tcase_add_test(tc, a_failed_invocation_that_changes_state_is_reported);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("smp");
+    tcase_set_timeout(tc, 600);
+    tcase_add_test(tc, on_two_cpus_no_task_changes_another_system_and_failed_calls_change_nothing);
+    tcase_add_test(tc, on_two_cpus_a_changed_system_or_state_is_still_reported);
     suite_add_tcase(s, tc);
     tc = tcase_create("determinism");
     tcase_set_timeout(tc, 600);

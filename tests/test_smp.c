@@ -429,6 +429,91 @@ START_TEST(the_real_clock_preempts_busy_threads_on_each_cpu)
 }
 END_TEST
 
+/* --- task code on a VSpace stack ----------------------------------------------------- */
+
+#define VS_REGION 0x400000ul                /* a page table covers 0x400000..0x5fffff */
+#define VS_TOP (VS_REGION + 0x20000ul)      /* 128 KiB into it */
+#define VS_PAGES 4
+
+static unsigned long buffer_reads, buffers_missing, stop_reading;
+
+/*
+ * Ask the kernel for its IPC buffer (task code reading kernel state) until
+ * told to stop. No ck_assert here: Check's lock, held by a thread stopped
+ * by a VM fault, would block the root that serves the fault.
+ */
+static void read_ipc_buffer(mica_word_t arg)
+{
+    (void)arg;
+    while (!LOAD(stop_reading)) {
+        if (!mica_get_ipc_buffer())
+            ADD(buffers_missing, 1);
+        ADD(buffer_reads, 1);
+    }
+}
+
+static void unmap_reader_stack(const mica_bootinfo_t *bi)
+{
+    (void)bi;
+    STORE(buffer_reads, 0);
+    STORE(buffers_missing, 0);
+    STORE(stop_reading, 0);
+    mica_cptr_t fep = mt_make(MICA_ENDPOINT_OBJECT, 0);
+    mica_cptr_t vs = mt_make(MICA_VSPACE_OBJECT, 0), pt = mt_make(MICA_PAGE_TABLE_OBJECT, 0);
+    mica_cptr_t tcb = mt_make(MICA_TCB_OBJECT, 0), buf = mt_make(MICA_FRAME_OBJECT, 0);
+    mica_cptr_t frames[VS_PAGES];
+    mt_assert_err(mica_page_table_map(pt, vs, VS_REGION, 0), MICA_NO_ERROR);
+    for (unsigned i = 0; i < VS_PAGES; i++) {
+        frames[i] = mt_make(MICA_FRAME_OBJECT, 0);
+        mt_assert_err(mica_page_map(frames[i], vs, VS_TOP - (i + 1) * 4096ul, MICA_READ_WRITE, 0),
+                      MICA_NO_ERROR);
+    }
+    mt_assert_err(mica_tcb_configure(tcb, fep, CNODE, 0, vs, 0, MICA_ROOT_FREE_VADDR, buf),
+                  MICA_NO_ERROR);
+    mt_assert_err(mica_tcb_set_priority(tcb, MICA_CAP_INIT_TCB, 100), MICA_NO_ERROR);
+    mt_assert_err(mica_tcb_set_affinity(tcb, 1), MICA_NO_ERROR);
+    mica_user_context_t regs = { .pc = (mica_word_t)read_ipc_buffer, .sp = VS_TOP };
+    mt_assert_err(mica_tcb_write_registers(tcb, true, 0, 2, &regs), MICA_NO_ERROR);
+    ck_assert(wait_nonzero(&buffer_reads));
+    /* Take its top stack page away and give it back, serving its VM faults meanwhile. */
+    unsigned long faults = 0;
+    for (unsigned n = 0; n < 2000; n++) {
+        mt_assert_err(mica_page_unmap(frames[0]), MICA_NO_ERROR);
+        mica_word_t badge = 0;
+        mica_msginfo_t info = mica_nbrecv(fep, &badge);
+        int fault = badge == 0 && mica_msginfo_get_label(info) == MICA_FAULT_VM;
+        if (fault)
+            ck_assert_uint_eq(mica_get_mr(MICA_VM_FAULT_ADDR) & ~4095ul, VS_TOP - 4096ul);
+        mt_assert_err(mica_page_map(frames[0], vs, VS_TOP - 4096ul, MICA_READ_WRITE, 0),
+                      MICA_NO_ERROR);
+        if (fault) {
+            faults++;
+            mica_reply(mica_msginfo_new(0, 0, 0, 0));
+        }
+    }
+    unsigned long reads = LOAD(buffer_reads);
+    STORE(stop_reading, 1);
+    ck_assert_uint_gt(faults, 0);
+    ck_assert_uint_gt(reads, 1000);
+    ck_assert_uint_eq(LOAD(buffers_missing), 0);
+    mt_assert_err(mica_tcb_suspend(tcb), MICA_NO_ERROR);
+}
+
+/*
+ * With several CPUs, task code that asks about the running thread
+ * (mica_get_ipc_buffer, mica_vaddr_to_ptr) takes the kernel lock. On a
+ * VSpace stack it did so on that stack: when another CPU unmapped the page
+ * while the thread spun for the lock, its return from the spin was a fault
+ * "inside the kernel", and the simulator died (found while making mica-fuzz
+ * run several CPUs). Now it runs that on its kernel stack (sim/syscall.c
+ * sim_task_kernel_call), and a fault on the task stack is the thread's.
+ */
+START_TEST(task_code_on_a_vspace_stack_reads_kernel_state_while_another_cpu_unmaps_it)
+{
+    run_on(2, unmap_reader_stack);
+}
+END_TEST
+
 /* --- configuration ------------------------------------------------------------------ */
 
 static void never(const mica_bootinfo_t *bi, void *arg)
@@ -501,6 +586,15 @@ static Suite *smp_suite(void)
     SMP_TEST(the_real_clock_preempts_busy_threads_on_each_cpu);
 #else
     (void)the_real_clock_preempts_busy_threads_on_each_cpu;
+#endif
+    /*
+     * The root remaps a page the reader is writing on another CPU - the race
+     * this test provokes - and TSan counts the host mmap as a write to it.
+     */
+#ifndef MICA_TEST_TSAN
+    SMP_TEST(task_code_on_a_vspace_stack_reads_kernel_state_while_another_cpu_unmaps_it);
+#else
+    (void)task_code_on_a_vspace_stack_reads_kernel_state_while_another_cpu_unmaps_it;
 #endif
     SMP_TEST(cpus_outside_1_to_8_are_a_bad_configuration);
     SMP_TEST(one_cpu_after_several_is_the_single_cpu_machine);

@@ -33,19 +33,42 @@
  *
  * Oracles besides the kernel's invariant checker: system B must stay
  * byte-identical (isolation_check), and a failed invocation must leave the
- * kernel state as it was (atomicity_check).
+ * kernel state as it was (atomicity_step). Both read kernel state as
+ * kernel code does, under the kernel lock (sim_task_kernel_call).
+ *
+ * Several CPUs (mica_config_t.cpus): the tasks are spread over the CPUs
+ * and run in parallel. What one thread running task code changes alone -
+ * its PRNG, its atomicity snapshot - lives on its stack (actor_t); what
+ * threads share - the budget, counters, the cap-type guesses - is updated
+ * with atomics; the watchdog tells "CPU 0 is idle" from "every task is
+ * blocked" by host time (progress_elsewhere). Such a run is not
+ * deterministic.
  *
  * Task code never keeps a pointer to its IPC buffer across a system call
  * (another thread may change or delete the buffer meanwhile).
  */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include "fuzzlib.h"
 #include "state.h"
 #include "cap.h"
 
 /* The simulated trap instruction (sim/syscall.c), which the stubs use too. */
 void sim_trap(hw_word_t regs[8]);
+/* Run fn(k) as kernel code: no preemption, the kernel lock, a safe stack (sim/syscall.c). */
+void sim_task_kernel_call(void (*fn)(hw_word_t k[8]), hw_word_t k[8]);
+
+/*
+ * Bookkeeping that threads share - counters, the cap-type guesses, the
+ * budget - is updated with relaxed atomics: with several CPUs, task code
+ * runs truly in parallel (and an IPI can preempt it anywhere).
+ */
+#define LOAD(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
+#define STORE(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
+#define ADD(x, v) __atomic_fetch_add(&(x), (v), __ATOMIC_RELAXED)
 
 #define RADIX 6                 /* every task CNode: 64 slots */
 #define SLOTS (1u << RADIX)
@@ -155,7 +178,6 @@ typedef struct cnode {
 
 typedef struct task {
     unsigned idx;
-    rng_t rng;
     enum kind kind;
     int main_cn, second_cn;     /* cnode_t indices; second only for two-level */
     mica_cptr_t top;            /* two-level: root slot of the radix-2 top CNode */
@@ -168,12 +190,28 @@ typedef struct task {
     mica_cptr_t croot;          /* root slot of its CSpace root cap (for Configure) */
     mica_word_t croot_data;
     uint8_t prio, mcp;
+    uint64_t calls;             /* operations its threads issued (atomic) */
+    uint64_t calls_at_fault;    /* the fault handler's */
+    uint64_t calls_at_round;    /* the watchdog's */
+    unsigned incarnation;       /* atomic: the handler and the watchdog restart tasks */
+} task_t;
+
+/* What a thread knew before its last operation (actor_t.before, atomicity_step): SNAP_*. */
+enum { SNAP_VALID, SNAP_ENTRIES, SNAP_ERRORS, SNAP_CPU_ENTRIES, SNAP_DIGEST, SNAP_SELF, SNAP_CPU, SNAP_OP };
+
+/*
+ * A thread running task code (task_entry), on its own stack: what only it
+ * changes. Several threads may run with one task index - a task can start
+ * any TCB at task_entry with any index - and with several CPUs they run at
+ * the same time, so none of this lives in the shared task_t.
+ */
+typedef struct actor {
+    task_t *t;                  /* whose CSpace and guesses it uses */
+    rng_t rng;
     int crashy;
     int recv_cn, recv_slot;     /* where its receive path points, when known (-1: not) */
-    uint64_t calls;             /* operations it issued */
-    uint64_t calls_at_fault, calls_at_round;
-    unsigned incarnation;
-} task_t;
+    hw_word_t before[8];        /* the kernel state before its last operation (SNAP_*) */
+} actor_t;
 
 /* Operations; the weights are parts per 1000. */
 #define FZ_OPS(X) \
@@ -224,6 +262,7 @@ static struct {
     const mica_bootinfo_t *bi;
     mica_cptr_t next_slot;
     unsigned ntasks;
+    unsigned ncpus;             /* simulated CPUs of the run */
     task_t task[FZ_MAX_TASKS];
     cnode_t cn[MAX_CNODES];
     unsigned ncn;
@@ -284,15 +323,8 @@ const char *fz_op_name(unsigned op)
 
 uint64_t fz_op_runs(unsigned op)
 {
-    return op < OP_COUNT ? fz.ops[op] : 0;
+    return op < OP_COUNT ? LOAD(fz.ops[op]) : 0;
 }
-
-/* The kernel state before the current operation (atomicity_check). */
-static struct {
-    int valid;
-    uint64_t entries, errors, digest;
-    unsigned op;
-} before;
 
 static void finish(int why) __attribute__((noreturn));
 static void isolation_check(void);
@@ -371,7 +403,7 @@ static int empty_slot(rng_t *r, int c)
     unsigned start = (unsigned)below(r, n);
     for (unsigned k = 0; k < n; k++) {
         unsigned j = (start + k) % n;
-        if (j > 2 && fz.cn[c].hint[j] == MICA_CAP_TYPE_NULL)
+        if (j > 2 && LOAD(fz.cn[c].hint[j]) == MICA_CAP_TYPE_NULL)
             return (int)j;
     }
     return 0;
@@ -384,7 +416,7 @@ static mica_error_t give(int c, unsigned j, mica_cptr_t src, mica_cap_rights_t r
     mica_error_t e = mica_cnode_mint(fz.cn[c].slot, j, (uint8_t)fz.cn[c].radix, MICA_CAP_INIT_CNODE,
                                      src, MICA_WORD_BITS, rights, badge);
     if (e == MICA_NO_ERROR)
-        fz.cn[c].hint[j] = (uint8_t)type;
+        STORE(fz.cn[c].hint[j], (uint8_t)type);
     return e;
 }
 
@@ -416,16 +448,16 @@ static unsigned windows(const task_t *t, mica_word_t prefix[2], int cn[2])
 }
 
 /*
- * A CPtr in t's CSpace: of the wanted cap type (by the hints) most of the
- * time, any slot of its windows often, a nonsense word sometimes. *cn_out
- * and *slot_out say which hint slot it is (-1 if none).
+ * A CPtr in the CSpace of a's task: of the wanted cap type (by the hints)
+ * most of the time, any slot of its windows often, a nonsense word
+ * sometimes. *cn_out and *slot_out say which hint slot it is (-1 if none).
  */
-static mica_cptr_t pick_cap_at(task_t *t, int want, int *cn_out, int *slot_out)
+static mica_cptr_t pick_cap_at(actor_t *a, int want, int *cn_out, int *slot_out)
 {
-    rng_t *r = &t->rng;
+    rng_t *r = &a->rng;
     mica_word_t prefix[2];
     int cn[2];
-    unsigned nw = windows(t, prefix, cn);
+    unsigned nw = windows(a->t, prefix, cn);
     if (cn_out)
         *cn_out = -1;
     unsigned roll = (unsigned)below(r, 100);
@@ -443,7 +475,7 @@ static mica_cptr_t pick_cap_at(task_t *t, int want, int *cn_out, int *slot_out)
         /* Scan from a random point for a slot whose hint is the wanted type. */
         for (unsigned k = 0; k < SLOTS * nw; k++) {
             unsigned ww = (w + (j + k) / SLOTS) % nw, jj = (j + k) % SLOTS;
-            if (fz.cn[cn[ww]].hint[jj] == want) {
+            if (LOAD(fz.cn[cn[ww]].hint[jj]) == want) {
                 w = ww;
                 j = jj;
                 break;
@@ -457,9 +489,9 @@ static mica_cptr_t pick_cap_at(task_t *t, int want, int *cn_out, int *slot_out)
     return prefix[w] | j;
 }
 
-static mica_cptr_t pick_cap(task_t *t, int want)
+static mica_cptr_t pick_cap(actor_t *a, int want)
 {
-    return pick_cap_at(t, want, NULL, NULL);
+    return pick_cap_at(a, want, NULL, NULL);
 }
 
 /* A depth near `natural`: 0, 1, the radix, 63, 64, 65 or anything. */
@@ -475,24 +507,24 @@ static uint8_t pick_depth(rng_t *r, unsigned natural)
 
 /*
  * A slot for a CNode operation: (root cap, index, depth) naming a slot of
- * one of t's CNodes - through its guarded CSpace-root cap (slot 1, depth
- * 64) or its unguarded main CNode cap (slot 2, depth RADIX) - with
- * perturbations. want_empty steers toward empty (1) or full (0) slots,
+ * one of the CNodes of a's task - through its guarded CSpace-root cap
+ * (slot 1, depth 64) or its unguarded main CNode cap (slot 2, depth RADIX) -
+ * with perturbations. want_empty steers toward empty (1) or full (0) slots,
  * -1 for either. cn and slot say which hint slot it names when known.
  */
-static void pick_path(task_t *t, int want_empty, int want_type, mica_cptr_t *root,
+static void pick_path(actor_t *a, int want_empty, int want_type, mica_cptr_t *root,
                       mica_word_t *index, uint8_t *depth, int *cn, int *slot)
 {
-    rng_t *r = &t->rng;
+    rng_t *r = &a->rng;
     mica_word_t prefix[2];
     int cns[2];
-    unsigned nw = windows(t, prefix, cns);
+    unsigned nw = windows(a->t, prefix, cns);
     unsigned w = (unsigned)below(r, nw), j = (unsigned)below(r, SLOTS);
     int cw = cns[w];
     if (want_empty >= 0 || want_type >= 0) {
         for (unsigned k = 0; k < SLOTS; k++) {
             unsigned jj = (j + k) % SLOTS;
-            int h = fz.cn[cw].hint[jj];
+            int h = LOAD(fz.cn[cw].hint[jj]);
             if ((want_type >= 0 && h == want_type) ||
                 (want_type < 0 && want_empty == 1 && h == MICA_CAP_TYPE_NULL && jj != 0) ||
                 (want_type < 0 && want_empty == 0 && h != MICA_CAP_TYPE_NULL)) {
@@ -521,7 +553,7 @@ static void pick_path(task_t *t, int want_empty, int want_type, mica_cptr_t *roo
     if (chance(r, 12)) {
         /* Through any CNode cap (one a task made, one of another task): depth = a guessed radix. */
         unsigned radix = (unsigned)below(r, 9);
-        *root = pick_cap(t, MICA_CAP_TYPE_CNODE);
+        *root = pick_cap(a, MICA_CAP_TYPE_CNODE);
         *index = below(r, (mica_word_t)1 << radix);
         *depth = pick_depth(r, radix);
         *cn = -1;
@@ -534,13 +566,13 @@ static void pick_path(task_t *t, int want_empty, int want_type, mica_cptr_t *roo
 
 static uint8_t hint_of(int cn, int slot)
 {
-    return cn >= 0 ? fz.cn[cn].hint[slot] : HINT_UNKNOWN;
+    return cn >= 0 ? LOAD(fz.cn[cn].hint[slot]) : HINT_UNKNOWN;
 }
 
 static void set_hint(int cn, int slot, int type)
 {
     if (cn >= 0 && slot >= 0)
-        fz.cn[cn].hint[slot] = (uint8_t)type;
+        STORE(fz.cn[cn].hint[slot], (uint8_t)type);
 }
 
 /* A vaddr: mostly pages of the regions that hold page tables, sometimes edges. */
@@ -593,53 +625,53 @@ static mica_word_t pick_sp(rng_t *r)
 }
 
 /* Put random words in MR4.. of the current IPC buffer (if any) and caps in its cap array. */
-static void fill_buffer(task_t *t, unsigned len, unsigned ncaps)
+static void fill_buffer(actor_t *a, unsigned len, unsigned ncaps)
 {
     mica_ipc_buffer_t *b = mica_get_ipc_buffer();
     if (!b)
         return;
     /* The message words come from a PRNG seeded by one draw (cheap in byte mode). */
     rng_t words;
-    seed_rng(&words, rnd(&t->rng));
+    seed_rng(&words, rnd(&a->rng));
     for (unsigned i = 0; i < len && i < MICA_MSG_MAX_LENGTH; i++)
         b->msg[i] = interesting(&words);
     for (unsigned i = 0; i < ncaps && i < MICA_MSG_MAX_EXTRA_CAPS; i++)
-        b->caps_or_badges[i] = pick_cap(t, chance(&t->rng, 50) ? -1 : (int)below(&t->rng, MICA_CAP_TYPE_COUNT));
+        b->caps_or_badges[i] = pick_cap(a, chance(&a->rng, 50) ? -1 : (int)below(&a->rng, MICA_CAP_TYPE_COUNT));
 }
 
 /* A message info with a random label, length up to 127 and up to 3 extra caps. */
-static mica_msginfo_t pick_info(task_t *t)
+static mica_msginfo_t pick_info(actor_t *a)
 {
-    rng_t *r = &t->rng;
+    rng_t *r = &a->rng;
     mica_word_t label = chance(r, 30) ? 0 : chance(r, 70) ? below(r, MICA_NUM_INVOCATION_LABELS + 4)
                                                           : interesting(r);
     mica_word_t len = chance(r, 55) ? below(r, 5) : chance(r, 70) ? below(r, 128)
                                                   : (mica_word_t)(below(r, 2) ? 120 : 121 + below(r, 7));
     mica_word_t caps = chance(r, 60) ? 0 : 1 + below(r, 3);
     mica_word_t unwrapped = chance(r, 90) ? 0 : below(r, 8);
-    fill_buffer(t, (unsigned)len, (unsigned)caps);
+    fill_buffer(a, (unsigned)len, (unsigned)caps);
     return mica_msginfo_new(label, unwrapped, caps, len);
 }
 
 /* Sometimes choose where received caps go (and remember it, see received()). */
-static void maybe_receive_path(task_t *t)
+static void maybe_receive_path(actor_t *a)
 {
-    rng_t *r = &t->rng;
+    rng_t *r = &a->rng;
     if (!chance(r, 30) || !mica_get_ipc_buffer())
         return;
     mica_cptr_t root;
     mica_word_t index;
     uint8_t depth;
-    pick_path(t, 1, -1, &root, &index, &depth, &t->recv_cn, &t->recv_slot);
+    pick_path(a, 1, -1, &root, &index, &depth, &a->recv_cn, &a->recv_slot);
     mica_set_cap_receive_path(root, index, chance(r, 90) ? depth : interesting(r));
 }
 
 /* A message arrived: if it carried caps, the receive slot now holds one (of some type). */
-static void received(task_t *t, mica_msginfo_t info)
+static void received(actor_t *a, mica_msginfo_t info)
 {
     if (mica_msginfo_get_extra_caps(info) > mica_msginfo_get_caps_unwrapped(info) &&
-        t->recv_cn >= 0 && hint_of(t->recv_cn, t->recv_slot) == MICA_CAP_TYPE_NULL)
-        set_hint(t->recv_cn, t->recv_slot, HINT_UNKNOWN);
+        a->recv_cn >= 0 && hint_of(a->recv_cn, a->recv_slot) == MICA_CAP_TYPE_NULL)
+        set_hint(a->recv_cn, a->recv_slot, HINT_UNKNOWN);
 }
 
 static mica_word_t mr(rng_t *r)
@@ -682,9 +714,9 @@ static void crash_div0(void)
 
 /* --- one operation ----------------------------------------------------------- */
 
-static void do_cnode_op(task_t *t, unsigned op)
+static void do_cnode_op(actor_t *a, unsigned op)
 {
-    rng_t *r = &t->rng;
+    rng_t *r = &a->rng;
     mica_cptr_t droot, sroot, proot;
     mica_word_t dindex, sindex, pindex;
     uint8_t ddepth, sdepth, pdepth;
@@ -696,8 +728,8 @@ static void do_cnode_op(task_t *t, unsigned op)
     case OP_CNODE_MINT:
     case OP_CNODE_MOVE:
     case OP_CNODE_MUTATE: {
-        pick_path(t, 1, -1, &droot, &dindex, &ddepth, &dcn, &dslot);
-        pick_path(t, 0, -1, &sroot, &sindex, &sdepth, &scn, &sslot);
+        pick_path(a, 1, -1, &droot, &dindex, &ddepth, &dcn, &dslot);
+        pick_path(a, 0, -1, &sroot, &sindex, &sdepth, &scn, &sslot);
         mica_cap_rights_t rights = random_rights(r);
         mica_word_t badge = chance(r, 40) ? 1 + below(r, 8)
                           : chance(r, 50) ? mica_cnode_capdata_new(below(r, 4), below(r, 60))
@@ -719,9 +751,9 @@ static void do_cnode_op(task_t *t, unsigned op)
         break;
     }
     case OP_CNODE_ROTATE: {
-        pick_path(t, below(r, 3) == 0 ? 0 : 1, -1, &droot, &dindex, &ddepth, &dcn, &dslot);
-        pick_path(t, 0, -1, &proot, &pindex, &pdepth, &pcn, &pslot);
-        pick_path(t, 0, -1, &sroot, &sindex, &sdepth, &scn, &sslot);
+        pick_path(a, below(r, 3) == 0 ? 0 : 1, -1, &droot, &dindex, &ddepth, &dcn, &dslot);
+        pick_path(a, 0, -1, &proot, &pindex, &pdepth, &pcn, &pslot);
+        pick_path(a, 0, -1, &sroot, &sindex, &sdepth, &scn, &sslot);
         if (chance(r, 20)) {        /* a swap: source == destination */
             sroot = droot; sindex = dindex; sdepth = ddepth; scn = dcn; sslot = dslot;
         }
@@ -742,23 +774,23 @@ static void do_cnode_op(task_t *t, unsigned op)
         break;
     }
     case OP_CNODE_DELETE:
-        pick_path(t, 0, -1, &droot, &dindex, &ddepth, &dcn, &dslot);
+        pick_path(a, 0, -1, &droot, &dindex, &ddepth, &dcn, &dslot);
         if (mica_cnode_delete(droot, dindex, ddepth) == MICA_NO_ERROR)
             set_hint(dcn, dslot, MICA_CAP_TYPE_NULL);
         break;
     case OP_CNODE_REVOKE:
-        pick_path(t, 0, chance(r, 40) ? MICA_CAP_TYPE_UNTYPED : -1, &droot, &dindex, &ddepth,
+        pick_path(a, 0, chance(r, 40) ? MICA_CAP_TYPE_UNTYPED : -1, &droot, &dindex, &ddepth,
                   &dcn, &dslot);
         mica_cnode_revoke(droot, dindex, ddepth);
         break;
     case OP_CNODE_SAVE_CALLER:
-        pick_path(t, 1, -1, &droot, &dindex, &ddepth, &dcn, &dslot);
+        pick_path(a, 1, -1, &droot, &dindex, &ddepth, &dcn, &dslot);
         if (mica_cnode_save_caller(droot, dindex, ddepth) == MICA_NO_ERROR &&
             hint_of(dcn, dslot) == MICA_CAP_TYPE_NULL)
             set_hint(dcn, dslot, MICA_CAP_TYPE_REPLY);  /* if there was a caller */
         break;
     case OP_CNODE_CANCEL_BADGED_SENDS:
-        pick_path(t, 0, MICA_CAP_TYPE_ENDPOINT, &droot, &dindex, &ddepth, &dcn, &dslot);
+        pick_path(a, 0, MICA_CAP_TYPE_ENDPOINT, &droot, &dindex, &ddepth, &dcn, &dslot);
         mica_cnode_cancel_badged_sends(droot, dindex, ddepth);
         break;
     default:
@@ -766,7 +798,7 @@ static void do_cnode_op(task_t *t, unsigned op)
     }
 }
 
-static void tick(task_t *t);
+static void tick(actor_t *a);
 
 /*
  * A compound operation (each step counts as one operation): two fresh
@@ -774,50 +806,50 @@ static void tick(task_t *t);
  * (a cycle) and other caps, then X's cap deleted or the untyped revoked -
  * the deletions that make zombies and need seL4's recursion breaker.
  */
-static void do_cnode_nest(task_t *t)
+static void do_cnode_nest(actor_t *a)
 {
-    rng_t *r = &t->rng;
+    rng_t *r = &a->rng;
     int ucn, uslot;
-    mica_cptr_t ut = pick_cap_at(t, MICA_CAP_TYPE_UNTYPED, &ucn, &uslot);
-    int sx = empty_slot(r, t->main_cn), sy;
+    mica_cptr_t ut = pick_cap_at(a, MICA_CAP_TYPE_UNTYPED, &ucn, &uslot);
+    int sx = empty_slot(r, a->t->main_cn), sy;
     if (!sx)
         return;
-    fz.cn[t->main_cn].hint[sx] = MICA_CAP_TYPE_CNODE;   /* reserve it while picking sy */
-    sy = empty_slot(r, t->main_cn);
-    fz.cn[t->main_cn].hint[sx] = MICA_CAP_TYPE_NULL;
+    set_hint(a->t->main_cn, sx, MICA_CAP_TYPE_CNODE);     /* reserve it while picking sy */
+    sy = empty_slot(r, a->t->main_cn);
+    set_hint(a->t->main_cn, sx, MICA_CAP_TYPE_NULL);
     if (!sy)
         return;
     unsigned rx = 1 + (unsigned)below(r, 4), ry = 1 + (unsigned)below(r, 4);
     if (mica_untyped_retype(ut, MICA_CNODE_OBJECT, rx, 2, 0, 0, (mica_word_t)sx, 1) != MICA_NO_ERROR)
         return;
-    set_hint(t->main_cn, sx, MICA_CAP_TYPE_CNODE);
-    tick(t);
+    set_hint(a->t->main_cn, sx, MICA_CAP_TYPE_CNODE);
+    tick(a);
     if (mica_untyped_retype(ut, MICA_CNODE_OBJECT, ry, 2, 0, 0, (mica_word_t)sy, 1) != MICA_NO_ERROR)
         return;
-    set_hint(t->main_cn, sy, MICA_CAP_TYPE_CNODE);
+    set_hint(a->t->main_cn, sy, MICA_CAP_TYPE_CNODE);
     /* X's cap, as a CPtr of the task's CSpace (main CNode = window 0). */
     mica_cptr_t x = (mica_cptr_t)sx;
     mica_word_t kmax = (mica_word_t)1 << rx;
-    tick(t);
+    tick(a);
     if (mica_cnode_move(x, below(r, kmax), (uint8_t)rx, 2, (mica_word_t)sy, RADIX) == MICA_NO_ERROR)
-        set_hint(t->main_cn, sy, MICA_CAP_TYPE_NULL);
+        set_hint(a->t->main_cn, sy, MICA_CAP_TYPE_NULL);
     if (chance(r, 50)) {
-        tick(t);
+        tick(a);
         mica_cnode_copy(x, below(r, kmax), (uint8_t)rx, 2, (mica_word_t)sx, RADIX, MICA_ALL_RIGHTS);
     }
     if (chance(r, 50)) {
-        tick(t);
-        mica_cnode_copy(x, below(r, kmax), (uint8_t)rx, 1, pick_cap(t, chance(r, 50) ?
+        tick(a);
+        mica_cnode_copy(x, below(r, kmax), (uint8_t)rx, 1, pick_cap(a, chance(r, 50) ?
                         MICA_CAP_TYPE_TCB : MICA_CAP_TYPE_ENDPOINT), MICA_WORD_BITS, MICA_ALL_RIGHTS);
     }
-    tick(t);
+    tick(a);
     if (chance(r, 60)) {
         if (mica_cnode_delete(2, (mica_word_t)sx, RADIX) == MICA_NO_ERROR)
-            set_hint(t->main_cn, sx, MICA_CAP_TYPE_NULL);
-    } else if (ucn == t->main_cn) {
+            set_hint(a->t->main_cn, sx, MICA_CAP_TYPE_NULL);
+    } else if (ucn == a->t->main_cn) {
         if (mica_cnode_revoke(2, (mica_word_t)uslot, RADIX) == MICA_NO_ERROR) {
-            set_hint(t->main_cn, sx, MICA_CAP_TYPE_NULL);
-            set_hint(t->main_cn, sy, MICA_CAP_TYPE_NULL);
+            set_hint(a->t->main_cn, sx, MICA_CAP_TYPE_NULL);
+            set_hint(a->t->main_cn, sy, MICA_CAP_TYPE_NULL);
         }
     }
 }
@@ -838,16 +870,16 @@ static mica_word_t pick_size_bits(rng_t *r, mica_word_t type)
     }
 }
 
-static void do_retype(task_t *t)
+static void do_retype(actor_t *a)
 {
-    rng_t *r = &t->rng;
+    rng_t *r = &a->rng;
     int ucn, uslot;
-    mica_cptr_t ut = pick_cap_at(t, MICA_CAP_TYPE_UNTYPED, &ucn, &uslot);
+    mica_cptr_t ut = pick_cap_at(a, MICA_CAP_TYPE_UNTYPED, &ucn, &uslot);
     mica_word_t type = chance(r, 95) ? below(r, MICA_OBJECT_TYPE_COUNT) : interesting(r);
     mica_word_t bits = pick_size_bits(r, type);
     mica_cptr_t root;
     mica_word_t index = 0, depth = 0, offset;
-    int cn = t->main_cn;
+    int cn = a->t->main_cn;
     unsigned roll = (unsigned)below(r, 100);
     if (roll < 45) {
         root = 2;                   /* the main CNode itself */
@@ -856,14 +888,14 @@ static void do_retype(task_t *t)
         index = 2;
         depth = MICA_WORD_BITS;
     } else {
-        root = pick_cap(t, MICA_CAP_TYPE_CNODE);
-        index = chance(r, 50) ? 0 : pick_cap(t, MICA_CAP_TYPE_CNODE);
+        root = pick_cap(a, MICA_CAP_TYPE_CNODE);
+        index = chance(r, 50) ? 0 : pick_cap(a, MICA_CAP_TYPE_CNODE);
         depth = pick_depth(r, chance(r, 50) ? 0 : MICA_WORD_BITS);
         cn = -1;
     }
     mica_word_t n = chance(r, 70) ? 1 : chance(r, 70) ? 1 + below(r, 8)
                   : (mica_word_t[]){ 0, 256, 257, 63, 64, 65, ~0ull }[below(r, 7)];
-    int slot = empty_slot(r, t->main_cn);
+    int slot = empty_slot(r, a->t->main_cn);
     offset = chance(r, 90) && slot ? (mica_word_t)slot : interesting(r);
     mica_error_t e = mica_untyped_retype(ut, type, bits, root, index, depth, offset, n);
     if (e == MICA_INVALID_CAPABILITY && hint_of(ucn, uslot) == MICA_CAP_TYPE_UNTYPED)
@@ -879,26 +911,26 @@ static void do_retype(task_t *t)
     }
 }
 
-static void do_tcb_op(task_t *t, unsigned op)
+static void do_tcb_op(actor_t *a, unsigned op)
 {
-    rng_t *r = &t->rng;
-    mica_cptr_t tcb = pick_cap(t, MICA_CAP_TYPE_TCB);
-    mica_cptr_t auth = chance(r, 70) ? pick_cap(t, MICA_CAP_TYPE_TCB) : pick_cap(t, -1);
+    rng_t *r = &a->rng;
+    mica_cptr_t tcb = pick_cap(a, MICA_CAP_TYPE_TCB);
+    mica_cptr_t auth = chance(r, 70) ? pick_cap(a, MICA_CAP_TYPE_TCB) : pick_cap(a, -1);
     mica_word_t prio = chance(r, 80) ? below(r, 160) : interesting(r);
     switch (op) {
     case OP_TCB_CONFIGURE:
     case OP_TCB_SET_SPACE: {
-        mica_cptr_t fep = chance(r, 60) ? t->fault_cptr : pick_cap(t, MICA_CAP_TYPE_ENDPOINT);
-        mica_cptr_t croot = pick_cap(t, MICA_CAP_TYPE_CNODE);
+        mica_cptr_t fep = chance(r, 60) ? a->t->fault_cptr : pick_cap(a, MICA_CAP_TYPE_ENDPOINT);
+        mica_cptr_t croot = pick_cap(a, MICA_CAP_TYPE_CNODE);
         mica_word_t cdata = chance(r, 40) ? 0 : chance(r, 70) ? mica_cnode_capdata_new(0, 64 - RADIX)
                                                               : interesting(r);
-        mica_cptr_t vroot = pick_cap(t, MICA_CAP_TYPE_VSPACE);
+        mica_cptr_t vroot = pick_cap(a, MICA_CAP_TYPE_VSPACE);
         mica_word_t vdata = chance(r, 90) ? 0 : interesting(r);
         if (op == OP_TCB_SET_SPACE) {
             mica_tcb_set_space(tcb, fep, croot, cdata, vroot, vdata);
         } else {
             mica_word_t bva = chance(r, 80) ? REGION(below(r, 4)) + (below(r, 64) << 10) : interesting(r);
-            mica_tcb_configure(tcb, fep, croot, cdata, vroot, vdata, bva, pick_cap(t, MICA_CAP_TYPE_FRAME));
+            mica_tcb_configure(tcb, fep, croot, cdata, vroot, vdata, bva, pick_cap(a, MICA_CAP_TYPE_FRAME));
         }
         break;
     }
@@ -913,7 +945,7 @@ static void do_tcb_op(task_t *t, unsigned op)
         break;
     case OP_TCB_SET_IPC_BUFFER: {
         mica_word_t bva = chance(r, 80) ? REGION(below(r, 4)) + (below(r, 64) << 10) : interesting(r);
-        mica_tcb_set_ipc_buffer(tcb, bva, pick_cap(t, MICA_CAP_TYPE_FRAME));
+        mica_tcb_set_ipc_buffer(tcb, bva, pick_cap(a, MICA_CAP_TYPE_FRAME));
         break;
     }
     case OP_TCB_RESUME:
@@ -946,17 +978,17 @@ static void do_tcb_op(task_t *t, unsigned op)
         break;
     }
     case OP_TCB_COPY_REGISTERS:
-        mica_tcb_copy_registers(tcb, pick_cap(t, MICA_CAP_TYPE_TCB), chance(r, 30), chance(r, 50),
+        mica_tcb_copy_registers(tcb, pick_cap(a, MICA_CAP_TYPE_TCB), chance(r, 30), chance(r, 50),
                                 chance(r, 50), chance(r, 50), (uint8_t)below(r, 4));
         break;
     case OP_TCB_BIND_NOTIFICATION:
-        mica_tcb_bind_notification(tcb, pick_cap(t, MICA_CAP_TYPE_NOTIFICATION));
+        mica_tcb_bind_notification(tcb, pick_cap(a, MICA_CAP_TYPE_NOTIFICATION));
         break;
     case OP_TCB_UNBIND_NOTIFICATION:
         mica_tcb_unbind_notification(tcb);
         break;
     case OP_TCB_SET_AFFINITY:
-        mica_tcb_set_affinity(tcb, chance(r, 70) ? 0 : interesting(r));
+        mica_tcb_set_affinity(tcb, chance(r, 70) ? below(r, fz.ncpus) : interesting(r));
         break;
     case OP_TCB_SET_TLS_BASE:
         mica_tcb_set_tls_base(tcb, mr(r));
@@ -966,72 +998,72 @@ static void do_tcb_op(task_t *t, unsigned op)
     }
 }
 
-static void do_vspace_op(task_t *t, unsigned op)
+static void do_vspace_op(actor_t *a, unsigned op)
 {
-    rng_t *r = &t->rng;
+    rng_t *r = &a->rng;
     switch (op) {
     case OP_PAGE_TABLE_MAP:
-        mica_page_table_map(pick_cap(t, MICA_CAP_TYPE_PAGE_TABLE), pick_cap(t, MICA_CAP_TYPE_VSPACE),
+        mica_page_table_map(pick_cap(a, MICA_CAP_TYPE_PAGE_TABLE), pick_cap(a, MICA_CAP_TYPE_VSPACE),
                             pick_vaddr(r), chance(r, 90) ? 0 : mr(r));
         break;
     case OP_PAGE_TABLE_UNMAP:
-        mica_page_table_unmap(pick_cap(t, MICA_CAP_TYPE_PAGE_TABLE));
+        mica_page_table_unmap(pick_cap(a, MICA_CAP_TYPE_PAGE_TABLE));
         break;
     case OP_PAGE_MAP:
-        mica_page_map(pick_cap(t, MICA_CAP_TYPE_FRAME), pick_cap(t, MICA_CAP_TYPE_VSPACE),
+        mica_page_map(pick_cap(a, MICA_CAP_TYPE_FRAME), pick_cap(a, MICA_CAP_TYPE_VSPACE),
                       pick_vaddr(r), random_rights(r), chance(r, 90) ? 0 : mr(r));
         break;
     case OP_PAGE_UNMAP:
-        mica_page_unmap(pick_cap(t, MICA_CAP_TYPE_FRAME));
+        mica_page_unmap(pick_cap(a, MICA_CAP_TYPE_FRAME));
         break;
     case OP_PAGE_GET_ADDRESS:
-        mica_page_get_address(pick_cap(t, MICA_CAP_TYPE_FRAME));
+        mica_page_get_address(pick_cap(a, MICA_CAP_TYPE_FRAME));
         break;
     default:
         break;
     }
 }
 
-static void do_ipc_op(task_t *t, unsigned op)
+static void do_ipc_op(actor_t *a, unsigned op)
 {
-    rng_t *r = &t->rng;
+    rng_t *r = &a->rng;
     int want = chance(r, 60) ? MICA_CAP_TYPE_ENDPOINT : chance(r, 60) ? MICA_CAP_TYPE_NOTIFICATION
              : chance(r, 30) ? MICA_CAP_TYPE_REPLY : -1;
     if (op == OP_SIGNAL || op == OP_WAIT || op == OP_POLL)
         want = chance(r, 80) ? MICA_CAP_TYPE_NOTIFICATION : want;
-    mica_cptr_t cap = pick_cap(t, want);
+    mica_cptr_t cap = pick_cap(a, want);
     mica_word_t badge, m0 = mr(r), m1 = mr(r), m2 = mr(r), m3 = mr(r);
     mica_msginfo_t info;
     switch (op) {
     case OP_SEND:
-        info = pick_info(t);
+        info = pick_info(a);
         mica_send(cap, info);
         break;
     case OP_NBSEND:
-        info = pick_info(t);
+        info = pick_info(a);
         mica_nbsend(cap, info);
         break;
     case OP_CALL:
-        info = pick_info(t);
-        maybe_receive_path(t);
-        received(t, mica_call(cap, info));
+        info = pick_info(a);
+        maybe_receive_path(a);
+        received(a, mica_call(cap, info));
         break;
     case OP_RECV:
-        maybe_receive_path(t);
-        received(t, mica_recv(cap, &badge));
+        maybe_receive_path(a);
+        received(a, mica_recv(cap, &badge));
         break;
     case OP_NBRECV:
-        maybe_receive_path(t);
-        received(t, mica_nbrecv(cap, &badge));
+        maybe_receive_path(a);
+        received(a, mica_nbrecv(cap, &badge));
         break;
     case OP_REPLY:
-        info = pick_info(t);
+        info = pick_info(a);
         mica_reply(info);
         break;
     case OP_REPLY_RECV:
-        info = pick_info(t);
-        maybe_receive_path(t);
-        received(t, mica_reply_recv(cap, info, &badge));
+        info = pick_info(a);
+        maybe_receive_path(a);
+        received(a, mica_reply_recv(cap, info, &badge));
         break;
     case OP_YIELD:
         mica_yield();
@@ -1046,27 +1078,27 @@ static void do_ipc_op(task_t *t, unsigned op)
         mica_poll(cap, &badge);
         break;
     case OP_SEND_MRS:
-        info = pick_info(t);
+        info = pick_info(a);
         mica_send_with_mrs(cap, info, &m0, chance(r, 50) ? &m1 : NULL, &m2, NULL);
         break;
     case OP_NBSEND_MRS:
-        info = pick_info(t);
+        info = pick_info(a);
         mica_nbsend_with_mrs(cap, info, &m0, &m1, &m2, &m3);
         break;
     case OP_CALL_MRS:
-        info = pick_info(t);
-        received(t, mica_call_with_mrs(cap, info, &m0, &m1, chance(r, 50) ? &m2 : NULL, &m3));
+        info = pick_info(a);
+        received(a, mica_call_with_mrs(cap, info, &m0, &m1, chance(r, 50) ? &m2 : NULL, &m3));
         break;
     case OP_RECV_MRS:
-        received(t, mica_recv_with_mrs(cap, &badge, &m0, &m1, &m2, &m3));
+        received(a, mica_recv_with_mrs(cap, &badge, &m0, &m1, &m2, &m3));
         break;
     case OP_REPLY_MRS:
-        info = pick_info(t);
+        info = pick_info(a);
         mica_reply_with_mrs(info, &m0, &m1, &m2, &m3);
         break;
     case OP_REPLY_RECV_MRS:
-        info = pick_info(t);
-        received(t, mica_reply_recv_with_mrs(cap, info, &badge, &m0, NULL, &m2, &m3));
+        info = pick_info(a);
+        received(a, mica_reply_recv_with_mrs(cap, info, &badge, &m0, NULL, &m2, &m3));
         break;
     default:
         break;
@@ -1074,15 +1106,15 @@ static void do_ipc_op(task_t *t, unsigned op)
 }
 
 /* An invocation with any label on any cap: every decoder sees every label. */
-static void do_raw_invoke(task_t *t)
+static void do_raw_invoke(actor_t *a)
 {
-    rng_t *r = &t->rng;
-    mica_cptr_t cap = pick_cap(t, chance(r, 80) ? (int)below(r, MICA_CAP_TYPE_COUNT) : -1);
+    rng_t *r = &a->rng;
+    mica_cptr_t cap = pick_cap(a, chance(r, 80) ? (int)below(r, MICA_CAP_TYPE_COUNT) : -1);
     mica_word_t label = chance(r, 90) ? below(r, MICA_NUM_INVOCATION_LABELS + 2) : interesting(r);
     mica_word_t len = chance(r, 60) ? below(r, 12) : below(r, 128);
     mica_word_t ncaps = below(r, 4);
     mica_word_t m[4] = { mr(r), mr(r), mr(r), mr(r) };
-    fill_buffer(t, (unsigned)len, (unsigned)ncaps);
+    fill_buffer(a, (unsigned)len, (unsigned)ncaps);
     mica_ipc_buffer_t *b = mica_get_ipc_buffer();
     if (label == MICA_TCB_WRITE_REGISTERS) {
         /* MR2 is the new pc: a host function or nothing, never random code. */
@@ -1093,7 +1125,7 @@ static void do_raw_invoke(task_t *t)
         for (unsigned i = 0; i < 4; i++)
             b->msg[i] = m[i];
     mica_msginfo_t info = mica_msginfo_new(label, 0, ncaps, len);
-    maybe_receive_path(t);
+    maybe_receive_path(a);
     switch (below(r, 4)) {
     case 0:
         mica_send_with_mrs(cap, info, &m[0], &m[1], &m[2], &m[3]);
@@ -1102,20 +1134,20 @@ static void do_raw_invoke(task_t *t)
         mica_nbsend_with_mrs(cap, info, &m[0], &m[1], &m[2], &m[3]);
         break;
     default:
-        received(t, mica_call_with_mrs(cap, info, &m[0], &m[1], &m[2], &m[3]));
+        received(a, mica_call_with_mrs(cap, info, &m[0], &m[1], &m[2], &m[3]));
         break;
     }
 }
 
 /* Any registers and any system call number (never halt: that is its own operation). */
-static void do_raw_syscall(task_t *t)
+static void do_raw_syscall(actor_t *a)
 {
-    rng_t *r = &t->rng;
+    rng_t *r = &a->rng;
     hw_word_t regs[8];
     for (unsigned i = 0; i < 8; i++)
         regs[i] = mr(r);
-    regs[0] = chance(r, 80) ? pick_cap(t, -1) : mr(r);
-    regs[1] = chance(r, 60) ? pick_info(t).words[0] : mr(r);
+    regs[0] = chance(r, 80) ? pick_cap(a, -1) : mr(r);
+    regs[1] = chance(r, 60) ? pick_info(a).words[0] : mr(r);
     long sysno = chance(r, 85) ? -1 - (long)below(r, 14) : chance(r, 50) ? MICA_SYS_THREAD_EXIT
                                                                          : (long)mr(r);
     if (sysno == MICA_SYS_DEBUG_HALT || (sysno == MICA_SYS_DEBUG_PUT_CHAR && !fz.cfg.console))
@@ -1131,9 +1163,9 @@ static void do_raw_syscall(task_t *t)
     raw_trap(regs);
 }
 
-static void do_debug_op(task_t *t, unsigned op)
+static void do_debug_op(actor_t *a, unsigned op)
 {
-    rng_t *r = &t->rng;
+    rng_t *r = &a->rng;
     int cn, slot;
     switch (op) {
     case OP_DEBUG_PUT_CHAR:
@@ -1144,16 +1176,16 @@ static void do_debug_op(task_t *t, unsigned op)
         break;
     case OP_DEBUG_NAME_THREAD: {
         char name[40];
-        snprintf(name, sizeof name, "fzt%lu-%lu", (unsigned long)t->idx,
+        snprintf(name, sizeof name, "fzt%lu-%lu", (unsigned long)a->t->idx,
                  (unsigned long)below(r, 1000));
         if (chance(r, 10))
             memset(name, 'x', sizeof name - 1), name[sizeof name - 1] = 0;
-        mica_debug_name_thread(pick_cap(t, MICA_CAP_TYPE_TCB), name);
+        mica_debug_name_thread(pick_cap(a, MICA_CAP_TYPE_TCB), name);
         break;
     }
     case OP_DEBUG_CAP_IDENTIFY: {
         int want = chance(r, 50) ? HINT_UNKNOWN : chance(r, 50) ? (int)below(r, MICA_CAP_TYPE_COUNT) : -1;
-        mica_cptr_t c = pick_cap_at(t, want, &cn, &slot);
+        mica_cptr_t c = pick_cap_at(a, want, &cn, &slot);
         mica_cap_type_t ty = mica_debug_cap_identify(c);
         if (cn >= 0)
             set_hint(cn, slot, ty);
@@ -1165,47 +1197,47 @@ static void do_debug_op(task_t *t, unsigned op)
     case OP_DEBUG_HALT:
         if (fz.cfg.allow_halt_op && below(r, 1024) == 0)
             finish(FZ_END_HALT_OP);
-        mica_debug_cap_identify(pick_cap(t, -1));
+        mica_debug_cap_identify(pick_cap(a, -1));
         break;
     default:
         break;
     }
 }
 
-static void do_irq_op(task_t *t, unsigned op)
+static void do_irq_op(actor_t *a, unsigned op)
 {
-    rng_t *r = &t->rng;
+    rng_t *r = &a->rng;
     switch (op) {
     case OP_IRQ_CONTROL_GET: {
         mica_cptr_t root;
         mica_word_t index;
         uint8_t depth;
         int cn, slot;
-        pick_path(t, 1, -1, &root, &index, &depth, &cn, &slot);
+        pick_path(a, 1, -1, &root, &index, &depth, &cn, &slot);
         mica_word_t irq = chance(r, 80) ? below(r, MICA_MAX_IRQ + 1) : interesting(r);
-        if (mica_irq_control_get(pick_cap(t, MICA_CAP_TYPE_IRQ_CONTROL), irq, root, index, depth) ==
+        if (mica_irq_control_get(pick_cap(a, MICA_CAP_TYPE_IRQ_CONTROL), irq, root, index, depth) ==
             MICA_NO_ERROR)
             set_hint(cn, slot, MICA_CAP_TYPE_IRQ_HANDLER);
         break;
     }
     case OP_IRQ_HANDLER_ACK:
-        mica_irq_handler_ack(pick_cap(t, MICA_CAP_TYPE_IRQ_HANDLER));
+        mica_irq_handler_ack(pick_cap(a, MICA_CAP_TYPE_IRQ_HANDLER));
         break;
     case OP_IRQ_HANDLER_SET_NOTIFICATION:
-        mica_irq_handler_set_notification(pick_cap(t, MICA_CAP_TYPE_IRQ_HANDLER),
-                                          pick_cap(t, MICA_CAP_TYPE_NOTIFICATION));
+        mica_irq_handler_set_notification(pick_cap(a, MICA_CAP_TYPE_IRQ_HANDLER),
+                                          pick_cap(a, MICA_CAP_TYPE_NOTIFICATION));
         break;
     case OP_IRQ_HANDLER_CLEAR:
-        mica_irq_handler_clear(pick_cap(t, MICA_CAP_TYPE_IRQ_HANDLER));
+        mica_irq_handler_clear(pick_cap(a, MICA_CAP_TYPE_IRQ_HANDLER));
         break;
     default:
         break;
     }
 }
 
-static void do_mem_op(task_t *t, unsigned op)
+static void do_mem_op(actor_t *a, unsigned op)
 {
-    rng_t *r = &t->rng;
+    rng_t *r = &a->rng;
     switch (op) {
     case OP_MEM_READ:
     case OP_MEM_WRITE: {
@@ -1219,11 +1251,11 @@ static void do_mem_op(task_t *t, unsigned op)
         break;
     }
     case OP_CRASH_NULL:
-        if (t->crashy && fz.cfg.crashes)
+        if (a->crashy && fz.cfg.crashes)
             crash_null();
         break;
     case OP_CRASH_DIV0:
-        if (t->crashy && fz.cfg.crashes)
+        if (a->crashy && fz.cfg.crashes)
             crash_div0();
         break;
     default:
@@ -1242,63 +1274,62 @@ static unsigned pick_op(rng_t *r)
     return OP_YIELD;
 }
 
-static void one_op(task_t *t)
+static void one_op(actor_t *a)
 {
-    unsigned op = pick_op(&t->rng);
-    fz.ops[op]++;
-    before.op = op;
+    unsigned op = pick_op(&a->rng);
+    ADD(fz.ops[op], 1);
+    a->before[SNAP_OP] = op;
     switch (op) {
     case OP_SEND: case OP_NBSEND: case OP_CALL: case OP_RECV: case OP_NBRECV: case OP_REPLY:
     case OP_REPLY_RECV: case OP_YIELD: case OP_SIGNAL: case OP_WAIT: case OP_POLL:
     case OP_SEND_MRS: case OP_NBSEND_MRS: case OP_CALL_MRS: case OP_RECV_MRS: case OP_REPLY_MRS:
     case OP_REPLY_RECV_MRS:
-        do_ipc_op(t, op);
+        do_ipc_op(a, op);
         break;
     case OP_CNODE_COPY: case OP_CNODE_MINT: case OP_CNODE_MOVE: case OP_CNODE_MUTATE:
     case OP_CNODE_ROTATE: case OP_CNODE_DELETE: case OP_CNODE_REVOKE: case OP_CNODE_SAVE_CALLER:
     case OP_CNODE_CANCEL_BADGED_SENDS:
-        do_cnode_op(t, op);
+        do_cnode_op(a, op);
         break;
     case OP_CNODE_NEST:
-        do_cnode_nest(t);
+        do_cnode_nest(a);
         break;
     case OP_UNTYPED_RETYPE:
-        do_retype(t);
+        do_retype(a);
         break;
     case OP_TCB_CONFIGURE: case OP_TCB_SET_PRIORITY: case OP_TCB_SET_MC_PRIORITY:
     case OP_TCB_SET_SCHED_PARAMS: case OP_TCB_SET_SPACE: case OP_TCB_SET_IPC_BUFFER:
     case OP_TCB_RESUME: case OP_TCB_SUSPEND: case OP_TCB_READ_REGISTERS:
     case OP_TCB_WRITE_REGISTERS: case OP_TCB_COPY_REGISTERS: case OP_TCB_BIND_NOTIFICATION:
     case OP_TCB_UNBIND_NOTIFICATION: case OP_TCB_SET_AFFINITY: case OP_TCB_SET_TLS_BASE:
-        do_tcb_op(t, op);
+        do_tcb_op(a, op);
         break;
     case OP_PAGE_TABLE_MAP: case OP_PAGE_TABLE_UNMAP: case OP_PAGE_MAP: case OP_PAGE_UNMAP:
     case OP_PAGE_GET_ADDRESS:
-        do_vspace_op(t, op);
+        do_vspace_op(a, op);
         break;
     case OP_IRQ_CONTROL_GET: case OP_IRQ_HANDLER_ACK: case OP_IRQ_HANDLER_SET_NOTIFICATION:
     case OP_IRQ_HANDLER_CLEAR:
-        do_irq_op(t, op);
+        do_irq_op(a, op);
         break;
     case OP_DEBUG_PUT_CHAR: case OP_DEBUG_NAME_THREAD: case OP_DEBUG_CAP_IDENTIFY:
     case OP_DEBUG_DUMP_SCHEDULER: case OP_DEBUG_HALT:
-        do_debug_op(t, op);
+        do_debug_op(a, op);
         break;
     case OP_RAW_SYSCALL:
-        do_raw_syscall(t);
+        do_raw_syscall(a);
         break;
     case OP_RAW_INVOKE:
-        do_raw_invoke(t);
+        do_raw_invoke(a);
         break;
     case OP_MEM_READ: case OP_MEM_WRITE: case OP_CRASH_NULL: case OP_CRASH_DIV0:
-        do_mem_op(t, op);
+        do_mem_op(a, op);
         break;
     default:
         break;
     }
 }
 
-/* Account for one operation; end the run when the budget (or the input) is spent. */
 /* --- a failed invocation changes nothing --------------------------------------- */
 
 static uint64_t fnv(uint64_t h, const void *p, size_t n)
@@ -1312,10 +1343,11 @@ static uint64_t fnv(uint64_t h, const void *p, size_t n)
 /*
  * A digest of the kernel state a failed invocation must leave alone: every
  * capability slot on the CDT list (cap and links), the endpoints,
- * notifications and TCBs they name - except the calling thread's TCB, whose
- * registers receive the error - and the ready queues.
+ * notifications and TCBs they name - except the calling thread's (self),
+ * whose registers receive the error - and every CPU's ready queues.
+ * Read under the kernel lock (atomicity_step).
  */
-static uint64_t state_digest(void)
+static uint64_t state_digest(paddr_t self)
 {
     uint64_t h = 0xcbf29ce484222325ull;
     word_t limit = hw_phys_size / sizeof(cte_t);
@@ -1331,81 +1363,135 @@ static uint64_t state_digest(void)
             h = fnv(h, paddr_to_ptr(cap_obj(c)), sizeof(notification_t));
             break;
         case MICA_CAP_TYPE_TCB:
-            if (cap_obj(c) != NODE.cur_thread)
+            if (cap_obj(c) != self)
                 h = fnv(h, tcb_ptr(cap_obj(c)), sizeof(tcb_t));
             break;
         default:
             break;
         }
     }
-    h = fnv(h, NODE_RQ.ready_head, sizeof NODE_RQ.ready_head);
-    h = fnv(h, NODE_RQ.ready_tail, sizeof NODE_RQ.ready_tail);
-    h = fnv(h, &NODE.bitmap_l1, sizeof NODE.bitmap_l1);
-    return fnv(h, NODE.bitmap_l2, sizeof NODE.bitmap_l2);
+    for (unsigned cpu = 0; cpu < ks.num_cpus; cpu++) {
+        const ks_cpu_t *n = cpu_state(cpu);
+        h = fnv(h, &ks.rq[cpu], sizeof ks.rq[cpu]);
+        h = fnv(h, &n->bitmap_l1, sizeof n->bitmap_l1);
+        h = fnv(h, n->bitmap_l2, sizeof n->bitmap_l2);
+    }
+    return h;
 }
-
 
 /*
- * Called before every operation. If the previous operation was one kernel
- * entry (nothing else ran) and that entry was a failed invocation, the
- * state must be what it was before it (STYLE.md: decode does every check,
- * a failed call changes no state).
+ * Several CPUs: can another CPU than `cpu` change kernel state without a
+ * kernel entry being counted? Only from its idle loop (syscall.c
+ * kernel_idle_enter), which schedules without counting an entry. A CPU that
+ * runs a thread changes state only through counted entries (system calls,
+ * traps, preemptions), and so does one waiting idle with nothing queued and
+ * no IPI pending; any other (on its way in or out of idle, stalled) may.
  */
-static void atomicity_check(void)
+static int others_quiet(unsigned cpu)
 {
-    if (before.valid && ks.count.kernel_entries == before.entries + 1 &&
-        ks.count.invocation_errors == before.errors + 1) {
-        fz.res.atomicity_checks++;
-        /* The self-test: look as if the call had changed the root's MCP. */
-        int tamper = fz.cfg.tamper_state_at && fz.res.atomicity_checks == fz.cfg.tamper_state_at;
-        tcb_ptr(ks.root_tcb)->mcp ^= (uint8_t)tamper;
-        uint64_t now = state_digest();
-        tcb_ptr(ks.root_tcb)->mcp ^= (uint8_t)tamper;
-        if (now != before.digest && !fz.res.atomicity_broken++)
-            snprintf(fz.res.atomicity_message, sizeof fz.res.atomicity_message,
-                     "a failed %s invocation changed kernel state (%s; operation %lu, kernel "
-                     "entry %lu)", op_names[before.op], ks.last_error[0] ? ks.last_error : "no reason",
-                     (unsigned long)fz.res.done, (unsigned long)ks.count.kernel_entries);
+    for (unsigned c = 0; c < ks.num_cpus; c++) {
+        const ks_cpu_t *n = cpu_state(c);
+        if (c == cpu || (n->cur_thread != n->idle_thread && !n->stalled))
+            continue;
+        if (n->stalled || !(ks.idle_mask & BIT(c)) || n->resched || n->bitmap_l1)
+            return 0;
     }
-    before.valid = 1;
-    before.entries = ks.count.kernel_entries;
-    before.errors = ks.count.invocation_errors;
-    before.digest = state_digest();
+    return 1;
 }
 
-static void tick(task_t *t)
+/*
+ * Under the kernel lock (sim_task_kernel_call), before each operation of a
+ * thread. If the thread's previous operation made the only kernel entry in
+ * the whole system since its last snapshot, on this CPU, and that entry was
+ * a failed invocation, the state must be what it was before it (STYLE.md:
+ * decode does every check, a failed call changes no state). With several
+ * CPUs that needs the others to have made no entry meanwhile and to have
+ * been unable to change state without one (others_quiet), so fewer
+ * invocations are checked than with one CPU, but each check is as strict.
+ * Then take the new snapshot.
+ */
+static void atomicity_step(hw_word_t k[8])
 {
-    if (fz.res.done >= fz.cfg.budget)
-        finish(FZ_END_BUDGET);
-    if (in_bytes && in_exhausted)
-        finish(FZ_END_BYTES);
-    fz.res.done++;
-    t->calls++;
-    if (fz.cfg.progress) {
-        fz.cfg.progress->done = fz.res.done;
-        fz.cfg.progress->kernel_entries = ks.count.kernel_entries;
+    unsigned cpu = ks.num_cpus > 1 ? mica_sim_cpu() : 0;
+    const ks_cpu_t *me = cpu_state(cpu);
+    paddr_t self = me->stalled ? me->orphan : me->cur_thread;
+    word_t entries = ks.count.kernel_entries, errors = ks.count.invocation_errors;
+    if (k[SNAP_VALID] && entries == k[SNAP_ENTRIES] + 1 && errors == k[SNAP_ERRORS] + 1 &&
+        (ks.num_cpus == 1 || (cpu == k[SNAP_CPU] && self == k[SNAP_SELF] &&
+                              me->entries == k[SNAP_CPU_ENTRIES] + 1))) {
+        uint64_t n = ADD(fz.res.atomicity_checks, 1) + 1;
+        /* The self-test: look as if the call had changed the root's MCP. */
+        int tamper = fz.cfg.tamper_state_at && n == fz.cfg.tamper_state_at;
+        tcb_ptr(ks.root_tcb)->mcp ^= (uint8_t)tamper;
+        uint64_t now = state_digest(self);
+        tcb_ptr(ks.root_tcb)->mcp ^= (uint8_t)tamper;
+        if (now != k[SNAP_DIGEST] && ADD(fz.res.atomicity_broken, 1) == 0)
+            snprintf(fz.res.atomicity_message, sizeof fz.res.atomicity_message,
+                     "a failed %s invocation changed kernel state (%s; operation %lu, kernel "
+                     "entry %lu)", op_names[k[SNAP_OP] % OP_COUNT],
+                     ks.last_error[0] ? ks.last_error : "no reason",
+                     (unsigned long)LOAD(fz.res.done), (unsigned long)entries);
     }
-    if (fz.cfg.isolation && fz.cfg.tamper_at && fz.res.done == fz.cfg.tamper_at)
+    k[SNAP_VALID] = !me->stalled && (ks.num_cpus == 1 || others_quiet(cpu));
+    k[SNAP_ENTRIES] = entries;
+    k[SNAP_ERRORS] = errors;
+    k[SNAP_CPU_ENTRIES] = me->entries;
+    k[SNAP_SELF] = self;
+    k[SNAP_CPU] = cpu;
+    k[SNAP_DIGEST] = k[SNAP_VALID] ? state_digest(self) : 0;
+}
+
+static void kernel_entries_step(hw_word_t k[8])
+{
+    k[0] = ks.count.kernel_entries;
+}
+
+/* Account for one operation; end the run when the budget (or the input) is spent. */
+static void tick(actor_t *a)
+{
+    /* Tasks on several CPUs count at once: claim an operation of the budget. */
+    uint64_t n = LOAD(fz.res.done);
+    do {
+        if (n >= fz.cfg.budget)
+            finish(FZ_END_BUDGET);
+        if (in_bytes && in_exhausted)
+            finish(FZ_END_BYTES);
+    } while (!__atomic_compare_exchange_n(&fz.res.done, &n, n + 1, 1, __ATOMIC_RELAXED,
+                                          __ATOMIC_RELAXED));
+    n++;
+    ADD(a->t->calls, 1);
+    if (fz.cfg.progress) {
+        /* For a parent's crash report: the furthest count any task reached. */
+        fz_progress_t *p = fz.cfg.progress;
+        uint64_t seen = LOAD(p->done);
+        while (seen < n && !__atomic_compare_exchange_n(&p->done, &seen, n, 1, __ATOMIC_RELAXED,
+                                                         __ATOMIC_RELAXED))
+            ;
+        hw_word_t k[8];
+        sim_task_kernel_call(kernel_entries_step, k);
+        STORE(p->kernel_entries, k[0]);
+    }
+    if (fz.cfg.isolation && fz.cfg.tamper_at && n == fz.cfg.tamper_at)
         isolation_tamper();
-    if (fz.cfg.isolation && (fz.res.done & 4095) == 0)
+    if (fz.cfg.isolation && (n & 4095) == 0)
         isolation_check();
     if (fz.cfg.atomicity)
-        atomicity_check();
+        sim_task_kernel_call(atomicity_step, a->before);
 }
 
 /* A task: r0 = its index, r1 = the seed of this incarnation. */
 static void task_entry(mica_word_t idx, mica_word_t seed, mica_word_t r2, mica_word_t r3)
 {
     (void)r2; (void)r3;
-    task_t *t = task_of(idx);
-    seed_rng(&t->rng, seed ^ fz_mix(fz.cfg.seed, t->idx));
+    actor_t self = { .t = task_of(idx), .recv_cn = -1 };
+    actor_t *a = &self;
+    seed_rng(&a->rng, seed ^ fz_mix(fz.cfg.seed, a->t->idx));
     /* Byte mode: the system is fixed (PRNG); what the tasks do is the input. */
-    t->rng.from_input = in_bytes != NULL;
-    t->crashy = chance(&t->rng, 40);
-    t->recv_cn = -1;
+    a->rng.from_input = in_bytes != NULL;
+    a->crashy = chance(&a->rng, 40);
     for (;;) {
-        tick(t);
-        one_op(t);
+        tick(a);
+        one_op(a);
     }
 }
 
@@ -1418,9 +1504,9 @@ static void restart_task(task_t *t, rng_t *r)
     mica_tcb_write_registers(t->tcb, false, 0, 1, &regs);
     regs.pc = (mica_word_t)task_entry;
     regs.r0 = t->idx;
-    regs.r1 = rnd(r) ^ ++t->incarnation;
+    regs.r1 = rnd(r) ^ (ADD(t->incarnation, 1) + 1);
     mica_tcb_write_registers(t->tcb, true, 0, 4, &regs);
-    fz.res.restarts++;
+    ADD(fz.res.restarts, 1);
 }
 
 /* Map a spare frame at vaddr in t's VSpace (a pager's job), reusing the spares in turn. */
@@ -1459,8 +1545,9 @@ static void handler_entry(mica_word_t a, mica_word_t b, mica_word_t c, mica_word
         fz.res.faults++;
         task_t *t = task_of(badge ? badge - 1 : below(r, fz.ntasks));
         mica_word_t label = mica_msginfo_get_label(info);
-        int progressed = t->calls != t->calls_at_fault;
-        t->calls_at_fault = t->calls;
+        uint64_t calls = LOAD(t->calls);
+        int progressed = calls != t->calls_at_fault;
+        t->calls_at_fault = calls;
         unsigned roll = (unsigned)below(r, 100);
         mica_msginfo_t reply = mica_msginfo_new(0, 0, 0, 0);
         int answer = 0;
@@ -1504,38 +1591,64 @@ static void revive(task_t *t, rng_t *r)
         mica_tcb_configure(t->tcb, t->fault_cptr, t->croot, t->croot_data, t->vspace, 0,
                            t->buffer_vaddr, t->buffer);
     mica_tcb_set_sched_params(t->tcb, MICA_CAP_INIT_TCB, t->mcp, t->prio);
+    /* Several CPUs: tasks drift to CPU 0 (new threads start there); spread them again. */
+    if (fz.ncpus > 1 && chance(r, 50))
+        mica_tcb_set_affinity(t->tcb, below(r, fz.ncpus));
     restart_task(t, r);
 }
 
 /*
+ * Several CPUs: this CPU having nothing else to run does not mean that the
+ * tasks are blocked - other CPUs may be running them. Wait up to 2 ms of
+ * host time for an operation anywhere: 1 if one came, or if an IPI
+ * interrupted the sleep (work for this CPU, taken at the next kernel entry).
+ */
+static int progress_elsewhere(uint64_t done)
+{
+    for (unsigned i = 0; i < 20; i++) {
+        struct timespec ts = { 0, 100000 };
+        if (nanosleep(&ts, NULL) != 0 || LOAD(fz.res.done) != done)
+            return 1;
+    }
+    return 0;
+}
+
+/*
  * The watchdog: the root task at priority 0 runs only when every task
- * above it is blocked or stopped. It revives the tasks that made no
- * progress since its last round, and ends the run when the budget is
- * spent or when nothing moves for many rounds.
+ * above it is blocked or stopped - with several CPUs, every task on CPU 0,
+ * so there it also waits for the others to go quiet. It revives the tasks
+ * that made no progress since its last round, and ends the run when the
+ * budget is spent or when nothing moves for many rounds.
  */
 static void watchdog(void)
 {
     rng_t *r = &fz.root_rng;
-    uint64_t last = fz.res.done;
+    uint64_t last = LOAD(fz.res.done);
     unsigned idle_rounds = 0;
     for (;;) {
-        if (fz.res.done >= fz.cfg.budget)
+        uint64_t done = LOAD(fz.res.done);
+        if (done >= fz.cfg.budget)
             finish(FZ_END_BUDGET);
         if (in_bytes && in_exhausted)
             finish(FZ_END_BYTES);
-        if (fz.res.done == last) {
+        if (fz.ncpus > 1 && progress_elsewhere(done)) {
+            mica_yield();
+            continue;
+        }
+        if (done == last) {
             if (++idle_rounds > 32)
                 finish(FZ_END_STUCK);
         } else {
             idle_rounds = 0;
-            last = fz.res.done;
+            last = done;
         }
         fz.res.watchdog_rounds++;
         for (unsigned i = 0; i < fz.ntasks; i++) {
             task_t *t = &fz.task[i];
-            if (t->calls == t->calls_at_round || idle_rounds > 1)
+            uint64_t calls = LOAD(t->calls);
+            if (calls == t->calls_at_round || idle_rounds > 1)
                 revive(t, r);
-            t->calls_at_round = t->calls;
+            t->calls_at_round = calls;
         }
         mica_yield();
     }
@@ -1595,10 +1708,11 @@ static size_t iso_take(unsigned char *out)
     return n;
 }
 
-static void isolation_check(void)
+/* Compare B with the snapshot (under the kernel lock: isolation_step). */
+static void iso_compare(void)
 {
     static unsigned char now[sizeof iso_copy];
-    if (!iso.n)
+    if (!iso.n || !iso.copy)
         return;
     fz.res.isolation_checks++;
     size_t n = iso_take(now);
@@ -1617,7 +1731,7 @@ static void isolation_check(void)
             snprintf(fz.res.isolation_message, sizeof fz.res.isolation_message,
                      "system B's %s at paddr 0x%lx changed (byte %zu of the snapshot) after %lu "
                      "operations", iso.obj[i].what, (unsigned long)iso.obj[i].paddr, k,
-                     (unsigned long)fz.res.done);
+                     (unsigned long)LOAD(fz.res.done));
             break;
         }
         off += len;
@@ -1625,11 +1739,45 @@ static void isolation_check(void)
     memcpy(iso.copy, now, n);   /* report each change once */
 }
 
-/* The self-test (fz_config_t.tamper_at): change one byte of B's data frame. */
+/*
+ * B is read (and, for the self-test, written) as kernel code: under the
+ * kernel lock, so that no other CPU's kernel changes it meanwhile and
+ * checks from tasks on several CPUs take turns with the buffers above.
+ */
+enum { ISO_SNAPSHOT, ISO_CHECK, ISO_TAMPER };
+
+static void isolation_step(hw_word_t k[8])
+{
+    switch (k[0]) {
+    case ISO_SNAPSHOT:
+        iso.copy = iso_copy;
+        iso.copy_bytes = iso_take(iso.copy);
+        break;
+    case ISO_TAMPER:
+        /* The self-test (fz_config_t.tamper_at): change one byte of B's data frame. */
+        if (iso.n > 3)
+            hw_phys_base[iso.obj[3].paddr + 100] ^= 0x5a;
+        break;
+    default:
+        iso_compare();
+        break;
+    }
+}
+
+static void isolation(unsigned what)
+{
+    hw_word_t k[8] = { what };
+    sim_task_kernel_call(isolation_step, k);
+}
+
+static void isolation_check(void)
+{
+    isolation(ISO_CHECK);
+}
+
 static void isolation_tamper(void)
 {
-    if (iso.n > 3)
-        hw_phys_base[iso.obj[3].paddr + 100] ^= 0x5a;
+    isolation(ISO_TAMPER);
 }
 
 #define B_EP 1
@@ -1706,11 +1854,10 @@ static void build_isolated(void)
     }
 }
 
-/* Once B's threads have blocked (the first operation of any task): take the snapshot. */
+/* Once B's threads have blocked: take the snapshot. */
 static void isolation_snapshot(void)
 {
-    iso.copy = iso_copy;
-    iso.copy_bytes = iso_take(iso.copy);
+    isolation(ISO_SNAPSHOT);
 }
 
 /* --- building the system --------------------------------------------------------- */
@@ -1719,8 +1866,8 @@ static void end_of_setup(void);
 
 static void finish(int why)
 {
-    if (fz.res.end == FZ_END_NONE)
-        fz.res.end = why;
+    int none = FZ_END_NONE;     /* the first reason wins (tasks on several CPUs may end at once) */
+    __atomic_compare_exchange_n(&fz.res.end, &none, why, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
     if (fz.cfg.isolation && why != FZ_END_SETUP)
         isolation_check();
     for (;;)
@@ -1856,7 +2003,7 @@ static void build(void)
         t->vspace = fz.vspaces[below(r, fz.nvspaces)];
         t->prio = (uint8_t)(1 + below(r, 150));
         t->mcp = (uint8_t)(t->prio + below(r, 201 - t->prio));
-        t->crashy = chance(r, 30);
+        (void)chance(r, 30);    /* the draw of a former field: each seed keeps its system */
         cnode_t *mc = &fz.cn[t->main_cn];
         if (t->kind == FLAT) {
             t->croot = mc->slot;
@@ -1873,7 +2020,7 @@ static void build(void)
                                   MICA_ALL_RIGHTS), "top slot 2");
         }
         /* Slot 1: the CSpace root, guarded to 64 bits; slot 2: the main CNode, unguarded. */
-        if (mc->hint[1] == MICA_CAP_TYPE_NULL) {
+        if (hint_of(t->main_cn, 1) == MICA_CAP_TYPE_NULL) {
             check(give(t->main_cn, 1, t->croot, MICA_ALL_RIGHTS, t->croot_data, MICA_CAP_TYPE_CNODE),
                   "slot 1");
             check(give(t->main_cn, 2, mc->slot, MICA_ALL_RIGHTS, 0, MICA_CAP_TYPE_CNODE), "slot 2");
@@ -1899,7 +2046,7 @@ static void build(void)
     int j = empty_slot(r, fz.task[0].main_cn);
     if (j && mica_cnode_move(fz.cn[fz.task[0].main_cn].slot, (mica_word_t)j, RADIX,
                              MICA_CAP_INIT_CNODE, MICA_CAP_IRQ_CONTROL, 64) == MICA_NO_ERROR)
-        fz.cn[fz.task[0].main_cn].hint[j] = MICA_CAP_TYPE_IRQ_CONTROL;
+        set_hint(fz.task[0].main_cn, j, MICA_CAP_TYPE_IRQ_CONTROL);
     for (unsigned i = 0; i < T; i++)
         hand_out(&fz.task[i], r);
     /*
@@ -1913,7 +2060,7 @@ static void build(void)
         int jj = empty_slot(r, c);
         if (jj && mica_cnode_move(fz.cn[c].slot, (mica_word_t)jj, RADIX, MICA_CAP_INIT_CNODE,
                                   fz.pools[i], 64) == MICA_NO_ERROR)
-            fz.cn[c].hint[jj] = MICA_CAP_TYPE_UNTYPED;
+            set_hint(c, jj, MICA_CAP_TYPE_UNTYPED);
     }
     for (unsigned i = 0; i < fz.neps + fz.nntfns; i++) {
         if (!chance(r, 30))
@@ -1923,7 +2070,7 @@ static void build(void)
         mica_cptr_t src = i < fz.neps ? fz.eps[i] : fz.ntfns[i - fz.neps];
         if (jj && mica_cnode_move(fz.cn[c].slot, (mica_word_t)jj, RADIX, MICA_CAP_INIT_CNODE,
                                   src, 64) == MICA_NO_ERROR)
-            fz.cn[c].hint[jj] = i < fz.neps ? MICA_CAP_TYPE_ENDPOINT : MICA_CAP_TYPE_NOTIFICATION;
+            set_hint(c, jj, i < fz.neps ? MICA_CAP_TYPE_ENDPOINT : MICA_CAP_TYPE_NOTIFICATION);
     }
 
     /* Threads: configure every task, then the handler; start them all. */
@@ -1935,6 +2082,9 @@ static void build(void)
         check(mica_tcb_set_sched_params(t->tcb, MICA_CAP_INIT_TCB, t->mcp, t->prio), "task priority");
         snprintf(name, sizeof name, "fz%u", i);
         mica_debug_name_thread(t->tcb, name);
+        /* Several CPUs: spread the tasks over them (threads start on CPU 0). */
+        if (fz.ncpus > 1)
+            check(mica_tcb_set_affinity(t->tcb, i % fz.ncpus), "task affinity");
     }
     mica_cptr_t hbuf = make(MICA_FRAME_OBJECT, 0);
     fz.handler_tcb = make(MICA_TCB_OBJECT, 0);
@@ -1985,12 +2135,18 @@ void fz_root(const mica_bootinfo_t *bi, void *arg)
     in_pos = 0;
     in_exhausted = 0;
     memset(&iso, 0, sizeof iso);
-    memset(&before, 0, sizeof before);
+    fz.ncpus = ks.num_cpus;     /* constant after boot */
     fz.op_total_weight = 0;
     for (unsigned op = 0; op < OP_COUNT; op++)
         fz.op_total_weight += op_weight[op];
     seed_rng(&fz.root_rng, fz_mix(cfg->seed, 1));
     seed_rng(&fz.handler_rng, fz_mix(cfg->seed, 2));
     mica_debug_name_thread(MICA_CAP_INIT_TCB, "fz-root");
+    if (in_bytes && fz.ncpus > 1) {
+        /* Its tasks share one cursor into the input: that is a one-CPU replay. */
+        snprintf(fz.res.setup_message, sizeof fz.res.setup_message,
+                 "a byte-driven run (libFuzzer input) runs on one CPU, not %u", fz.ncpus);
+        finish(FZ_END_SETUP);
+    }
     build();
 }

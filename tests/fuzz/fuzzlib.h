@@ -15,7 +15,9 @@
  *
  * Decisions come from a PRNG seeded with fz_config_t.seed, or from a byte
  * string (the libFuzzer harness), so a run is a function of its input and
- * mica's virtual clock.
+ * mica's virtual clock - on one CPU. With mica_config_t.cpus > 1 the tasks
+ * are spread over the CPUs and run in parallel, and the host's scheduling
+ * makes every run different (byte mode runs one CPU only).
  *
  * Optionally (isolation = 1) the root also builds a separate system B -
  * a CNode, three threads blocked on B's endpoint and notification, frames

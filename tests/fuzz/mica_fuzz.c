@@ -3,8 +3,8 @@
  * invariant checker, isolation checks and crash detection.
  *
  *   mica-fuzz --seed S --tasks T --syscalls N [--check each|end|off] [--mem SIZE]
- *             [--chunk C] [--only-chunk K] [--log FILE] [--no-fork] [--no-isolation]
- *             [--stats] [--quiet]
+ *             [--cpus N] [--chunk C] [--only-chunk K] [--log FILE] [--no-fork]
+ *             [--no-isolation] [--stats] [--quiet]
  *
  * A campaign of N operations runs as a sequence of chunks: chunk k boots a
  * fresh system built by fuzzlib from the seed mix(S, k) and issues up to C
@@ -13,6 +13,13 @@
  * campaign; the child's text trace goes to a ring in shared memory, and
  * its progress (operations, kernel entries) to a shared counter, so the
  * report of a crash still has the last events.
+ *
+ * With --cpus N the system runs on N simulated CPUs (host threads under
+ * the big kernel lock), its tasks spread over them: task code runs in
+ * parallel and the invariants are still checked after every kernel entry,
+ * but the host decides how the CPUs interleave, so a seed does not replay
+ * a chunk exactly (the replay command runs the same system, not the same
+ * run).
  *
  * A violation is: the run stopping with MICA_STOP_INVARIANT, a chunk dying
  * (kernel panic, host signal), system B changing (isolation), or a chunk
@@ -68,9 +75,10 @@ static struct opts {
     int vspace_stacks;
     const char *input;
     mica_clock_t clock;
+    unsigned cpus;
 } o = {
     .seed = 1, .tasks = 4, .syscalls = 10000, .check = MICA_CHECK_EACH_ENTRY,
-    .mem = 32ul << 20, .chunk = 50000, .only_chunk = -1, .fork = 1, .isolation = 1,
+    .mem = 32ul << 20, .chunk = 50000, .only_chunk = -1, .fork = 1, .isolation = 1, .cpus = 1,
 };
 
 static struct shared *sh;
@@ -87,6 +95,8 @@ static void usage(FILE *f)
         "                    once at the end of each chunk, or never\n"
         "  --mem SIZE        simulated memory per system, e.g. 32M (default)\n"
         "  --clock real      preempt tasks anywhere with a 1 ms host timer (not replayable)\n"
+        "  --cpus N          simulated CPUs, 1..%d (default 1); with more than one, task\n"
+        "                    code runs in parallel and a seed is not replayable exactly\n"
         "  --chunk C         operations per booted system (default 50000)\n"
         "  --only-chunk K    run only chunk K of the campaign (to replay a report)\n"
         "  --log FILE        write the full text trace of every chunk to FILE\n"
@@ -95,7 +105,7 @@ static void usage(FILE *f)
         "  --vspace-stacks   also start threads on stacks in their VSpace (see README)\n"
         "  --input FILE      run one libFuzzer input (tests/fuzz/libfuzzer.c's system) and report\n"
         "  --stats           print how often each operation ran\n"
-        "  --quiet           no progress lines\n", FZ_MAX_TASKS);
+        "  --quiet           no progress lines\n", FZ_MAX_TASKS, MICA_MAX_CPUS);
 }
 
 static int parse_u64(const char *s, uint64_t *out)
@@ -166,6 +176,10 @@ static int parse_args(int argc, char **argv)
             if (!strcmp(v, "virtual")) o.clock = MICA_CLOCK_VIRTUAL;
             else if (!strcmp(v, "real")) o.clock = MICA_CLOCK_REAL;
             else goto bad;
+        } else if (!strcmp(a, "--cpus")) {
+            NEEDS_VALUE();
+            if (parse_u64(v, &n) || n < 1 || n > MICA_MAX_CPUS) goto bad;
+            o.cpus = (unsigned)n;
         } else if (!strcmp(a, "--input")) {
             NEEDS_VALUE();
             o.input = v;
@@ -221,6 +235,7 @@ static void run_chunk(uint64_t cseed, uint64_t budget)
     mc.check = o.check;
     mc.seed = cseed;
     mc.clock = o.clock;
+    mc.cpus = o.cpus;
     mc.quiet = 1;
     mc.max_threads = 512;
     mc.trace_ring = &sh->ring;
@@ -339,6 +354,16 @@ static int chunk(uint64_t k, uint64_t budget, uint64_t *done, int *setup_error)
                 sh->run.kernel_entries, sh->fz.faults, sh->fz.restarts, sh->fz.watchdog_rounds,
                 sh->fz.isolation_checks, sh->run.invocation_errors, sh->run.invocations,
                 sh->fz.atomicity_checks);
+        if (sh->run.cpus > 1) {
+            fprintf(stderr, "mica-fuzz: chunk %" PRIu64 ": per CPU: kernel entries, context switches, "
+                    "IPIs, idle waits:", k);
+            for (unsigned c = 0; c < sh->run.cpus && c < MICA_MAX_CPUS; c++)
+                fprintf(stderr, "%s cpu%u %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64,
+                        c ? ";" : "", c, sh->run.cpu[c].kernel_entries,
+                        sh->run.cpu[c].context_switches, sh->run.cpu[c].ipis,
+                        sh->run.cpu[c].idle_waits);
+            fputc('\n', stderr);
+        }
     }
     uint64_t entry = sh->progress.kernel_entries;
     if (o.fork && WIFSIGNALED(status)) {
@@ -373,11 +398,15 @@ static int chunk(uint64_t k, uint64_t budget, uint64_t *done, int *setup_error)
             " (chunk seed 0x%" PRIx64 ") at kernel entry %" PRIu64 ", after %" PRIu64
             " operations of the chunk:\n  %s\n", o.seed, k, cseed, entry, *done, what);
     print_tail();
+    char cpus_opt[32] = "";
+    if (o.cpus > 1)
+        snprintf(cpus_opt, sizeof cpus_opt, " --cpus %u", o.cpus);
     fprintf(stderr, "replay: mica-fuzz --seed %" PRIu64 " --tasks %u --syscalls %" PRIu64
-            " --chunk %" PRIu64 " --only-chunk %" PRIu64 " --check %s --mem %zu%s%s%s\n\n",
-            o.seed, o.tasks, budget, o.chunk, k, check_name(), o.mem,
+            " --chunk %" PRIu64 " --only-chunk %" PRIu64 " --check %s --mem %zu%s%s%s%s%s\n\n",
+            o.seed, o.tasks, budget, o.chunk, k, check_name(), o.mem, cpus_opt,
             o.isolation ? "" : " --no-isolation", o.vspace_stacks ? " --vspace-stacks" : "",
-            o.clock == MICA_CLOCK_REAL ? " --clock real (timing-dependent)" : "");
+            o.clock == MICA_CLOCK_REAL ? " --clock real" : "",
+            o.clock == MICA_CLOCK_REAL || o.cpus > 1 ? " (timing-dependent)" : "");
     return 1;
 }
 
@@ -401,6 +430,10 @@ int main(int argc, char **argv)
         fclose(f);
     }
 
+    if (o.input && o.cpus > 1) {
+        fprintf(stderr, "mica-fuzz: --input replays a libFuzzer input on one CPU; drop --cpus\n");
+        return 2;
+    }
     if (o.input) {
         FILE *f = fopen(o.input, "rb");
         if (!f) {
@@ -418,9 +451,9 @@ int main(int argc, char **argv)
     uint64_t chunks = 0;
     double t0 = now(), last_report = t0;
     if (!o.quiet)
-        fprintf(stderr, "mica-fuzz: seed %" PRIu64 ", %u tasks, %" PRIu64 " operations, check %s, "
-                "%zu MiB, chunks of %" PRIu64 "\n", o.seed, o.tasks, o.syscalls, check_name(),
-                o.mem >> 20, o.chunk);
+        fprintf(stderr, "mica-fuzz: seed %" PRIu64 ", %u tasks, %u CPU%s, %" PRIu64 " operations, "
+                "check %s, %zu MiB, chunks of %" PRIu64 "\n", o.seed, o.tasks, o.cpus,
+                o.cpus > 1 ? "s" : "", o.syscalls, check_name(), o.mem >> 20, o.chunk);
     while (total < o.syscalls) {
         uint64_t budget = o.syscalls - total < o.chunk ? o.syscalls - total : o.chunk;
         uint64_t done = 0;
