@@ -4,6 +4,10 @@
  *
  *   mica-bench [--quick] [--filter PATTERN] [--json FILE]
  *
+ * PATTERN selects the cases whose name contains it; `A|B` selects the cases
+ * either alternative selects, and an alternative ending in `$` must end the
+ * name (`ipc_call_replyrecv_rt$|ctx_switch_rt`).
+ *
  * Each case runs a warm-up, then `reps` repetitions of `iters` operations;
  * the table gives the median, minimum and maximum time per operation.
  */
@@ -70,7 +74,22 @@ static int cmp_double(const void *a, const void *b)
 
 static int selected(const char *name)
 {
-    return !filter || strstr(name, filter);
+    if (!filter)
+        return 1;
+    size_t nl = strlen(name);
+    for (const char *p = filter;;) {
+        const char *bar = strchr(p, '|');
+        size_t len = bar ? (size_t)(bar - p) : strlen(p);
+        int anchored = len > 0 && p[len - 1] == '$';
+        if (anchored)
+            len--;
+        if (len <= nl && (anchored ? memcmp(name + nl - len, p, len) == 0
+                                   : memmem(name, nl, p, len) != NULL))
+            return 1;
+        if (!bar)
+            return 0;
+        p = bar + 1;
+    }
 }
 
 /* Record a case from per-operation samples. */
@@ -782,7 +801,8 @@ static void write_json(const char *path)
 
 static void usage(FILE *to)
 {
-    fprintf(to, "usage: mica-bench [--quick] [--filter PATTERN] [--json FILE]\n");
+    fprintf(to, "usage: mica-bench [--quick] [--filter PATTERN] [--json FILE]\n"
+                "  PATTERN: part of a case name; A|B either; a trailing $ ends the name\n");
 }
 
 int main(int argc, char **argv)
