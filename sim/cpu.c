@@ -26,7 +26,7 @@
 struct sim_cpu sim_cpus[SIM_MAX_CPUS];
 unsigned sim_ncpus = 1;
 int sim_smp;
-static __thread struct sim_cpu *self_tls __attribute__((tls_model("initial-exec")));
+__thread struct sim_cpu *sim_self_tls __attribute__((tls_model("initial-exec")));
 
 /*
  * Not inlined, and opaque to the optimiser: a caller that switched contexts
@@ -35,7 +35,7 @@ static __thread struct sim_cpu *self_tls __attribute__((tls_model("initial-exec"
  */
 __attribute__((noinline)) struct sim_cpu *sim_self(void)
 {
-    struct sim_cpu *c = self_tls;
+    struct sim_cpu *c = sim_self_tls;
     __asm__ volatile("" : "+r"(c));
     return c ? c : &sim_cpus[0];
 }
@@ -144,7 +144,7 @@ int sim_cpus_init(unsigned n)
         pthread_mutex_init(&c->wait_lock, NULL);
         pthread_cond_init(&c->wait_cond, NULL);
     }
-    self_tls = &sim_cpus[0];
+    sim_self_tls = &sim_cpus[0];
     sim_cpus[0].thread = pthread_self();
     return 0;
 }
@@ -153,7 +153,7 @@ int sim_cpus_init(unsigned n)
 static void *cpu_main(void *arg)
 {
     struct sim_cpu *c = arg;
-    self_tls = c;
+    sim_self_tls = c;
     ctx_cpu_attach(c->id);
     sigset_t none;
     sigemptyset(&none);
@@ -212,4 +212,5 @@ void sim_cpus_fini(void)
     }
     sim_ncpus = 1;
     sim_smp = 0;
+    sim_self_tls = NULL;    /* on CPU 0's host thread: no system calls outside a run */
 }

@@ -13,6 +13,7 @@
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <pthread.h>
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -258,9 +259,15 @@ static struct {
     char line[FAULTED_KEPT][224];   /* "'name': what, at where" for the end report */
 } faulted;
 
+/* Reports from host threads that are no simulated CPU, against the end of the run. */
+static pthread_mutex_t report_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Told once per run (and once between runs) that a host thread made system calls. */
+static int told_not_a_mica_thread;
+
 void report_reset(void)
 {
     memset(&faulted, 0, sizeof faulted);
+    __atomic_store_n(&told_not_a_mica_thread, 0, __ATOMIC_RELAXED);
 }
 
 unsigned report_faulted_threads(void)
@@ -334,4 +341,21 @@ void report_print_faulted(FILE *f)
         fprintf(f, "  faulted: %s\n", faulted.line[i]);
     if (faulted.count > kept)
         fprintf(f, "  faulted: ... and %u more\n", faulted.count - kept);
+}
+
+void report_not_a_mica_thread(const char *fn)
+{
+    if (__atomic_exchange_n(&told_not_a_mica_thread, 1, __ATOMIC_RELAXED))
+        return;
+    long tid = (long)gettid();
+    pthread_mutex_lock(&report_lock);
+    if (__atomic_load_n(&sim.booted, __ATOMIC_ACQUIRE))
+        hw_log("%s from host thread %ld, which is not a mica thread (task code created it with "
+               "pthread_create?): only threads the kernel runs may make system calls; use "
+               "mica_thread_spawn (this call and any like it fail with MICA_ILLEGAL_OPERATION, "
+               "reported once)", fn, tid);
+    else
+        fprintf(stderr, "mica: %s from host thread %ld outside mica_run: there is no running "
+                "system to call (it fails with MICA_ILLEGAL_OPERATION, reported once)\n", fn, tid);
+    pthread_mutex_unlock(&report_lock);
 }

@@ -58,6 +58,13 @@ struct sim_cpu {
 extern struct sim_cpu sim_cpus[SIM_MAX_CPUS];
 extern unsigned sim_ncpus;
 extern int sim_smp;                 /* more than one CPU: the kernel lock is real */
+/*
+ * The CPU the calling host thread simulates during a run; NULL on every
+ * other host thread (one task code made with pthread_create, say) and
+ * outside a run. One load through %fs: the system-call path checks it
+ * (syscall.c trap()).
+ */
+extern __thread struct sim_cpu *sim_self_tls __attribute__((tls_model("initial-exec")));
 /* The calling host thread's CPU (re-read after every context switch: contexts move between CPUs). */
 struct sim_cpu *sim_self(void);
 /* sim_self() without the call when there is only one CPU (the common, benchmarked case). */
@@ -222,6 +229,12 @@ size_t sim_describe_signal(unsigned signo, unsigned code, uintptr_t addr, int wr
 void report_reset(void);
 unsigned report_faulted_threads(void);
 void report_print_faulted(FILE *f);
+/*
+ * syscall.c: a host thread that is no simulated CPU called fn (a system
+ * call, mica_get_ipc_buffer, mica_vaddr_to_ptr), which fails: say so, once
+ * per run.
+ */
+void report_not_a_mica_thread(const char *fn);
 
 /* run.c: flush stdout and complete the trace, log and DOT files before an early process exit. */
 void sim_outputs_emergency(void);
