@@ -257,6 +257,9 @@ size_t sim_describe_signal(unsigned signo, unsigned code, uintptr_t addr, int wr
 static struct {
     unsigned count;
     char line[FAULTED_KEPT][224];   /* "'name': what, at where" for the end report */
+    int root_returned;              /* hw_root_returned: the root task's entry returned */
+    hw_word_t root_time;
+    unsigned root_others;
 } faulted;
 
 /* Reports from host threads that are no simulated CPU, against the end of the run. */
@@ -331,6 +334,40 @@ void hw_thread_faulted(const char *thread, unsigned long type, const hw_word_t w
     if (faulted.count <= FAULTED_KEPT)
         snprintf(faulted.line[faulted.count - 1], sizeof faulted.line[0], "'%s': %s%s%s", thread,
                  what, where[0] ? ", at " : "", where);
+}
+
+/* A line for the log only (HW_LOG_DIAG). */
+static void diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void diag(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    hw_vlog(HW_LOG_DIAG, fmt, ap);
+    va_end(ap);
+}
+
+void hw_root_returned(hw_word_t time, unsigned others)
+{
+    faulted.root_returned = 1;
+    faulted.root_time = time;
+    faulted.root_others = others;
+    if (others)
+        diag("the root task returned from its entry function at tick %lu while %u other "
+             "thread%s ready or running; they run on (the root thread is now inactive)",
+             (unsigned long)time, others, others == 1 ? " was" : "s were");
+}
+
+/* --stats: when the root task returned, if it did. */
+void report_print_root(FILE *f)
+{
+    if (!faulted.root_returned)
+        return;
+    fprintf(f, "  %-18s returned at tick %lu", "root task", (unsigned long)faulted.root_time);
+    if (faulted.root_others)
+        fprintf(f, "; %u other thread%s ready or running ran on\n", faulted.root_others,
+                faulted.root_others == 1 ? " was" : "s were");
+    else
+        fputs("\n", f);
 }
 
 /* The end report's list of faulted threads (runner.c), to f. */

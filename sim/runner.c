@@ -479,6 +479,7 @@ static void print_stats(const mica_run_result_t *r)
             fprintf(f, "%s%s %u", n++ ? ", " : " (",
                     mica_thread_state_name((mica_thread_state_t)i), r->threads[i]);
     fputs(n ? ")\n" : "\n", f);
+    report_print_root(f);
 }
 
 int runner_run(const runner_opts_t *o, mica_root_task_fn root, void *arg)

@@ -229,6 +229,8 @@ size_t sim_describe_signal(unsigned signo, unsigned code, uintptr_t addr, int wr
 void report_reset(void);
 unsigned report_faulted_threads(void);
 void report_print_faulted(FILE *f);
+/* --stats: when the root task returned (hw_root_returned), if it did. */
+void report_print_root(FILE *f);
 /*
  * syscall.c: a host thread that is no simulated CPU called fn (a system
  * call, mica_get_ipc_buffer, mica_vaddr_to_ptr), which fails: say so, once

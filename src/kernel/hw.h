@@ -164,6 +164,12 @@ void hw_trace(const hw_trace_event_t *ev);
  */
 void hw_thread_faulted(const char *thread, unsigned long type, const hw_word_t w[4],
                        hw_word_t handler, const char *why);
+/*
+ * The root thread's entry function returned at virtual time `time`, while
+ * `others` other threads were ready or running (legal, as on seL4: the root
+ * thread is now inactive and the others run on). For the log and --stats.
+ */
+void hw_root_returned(hw_word_t time, unsigned others);
 /* A kernel assertion failed: report and abort the host process. */
 void hw_panic(const char *msg, const char *file, int line, const char *func)
     __attribute__((noreturn));
