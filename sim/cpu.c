@@ -27,6 +27,7 @@ struct sim_cpu sim_cpus[SIM_MAX_CPUS];
 unsigned sim_ncpus = 1;
 int sim_smp;
 __thread struct sim_cpu *sim_self_tls __attribute__((tls_model("initial-exec")));
+__thread int sim_own_thread __attribute__((tls_model("initial-exec")));
 
 /*
  * Not inlined, and opaque to the optimiser: a caller that switched contexts

@@ -637,6 +637,31 @@ bool kernel_stall(int ctx, const char *what, int blocked)
     return true;
 }
 
+/*
+ * Task code tried to leave the machine (sim/escape.c). No seL4 counterpart:
+ * on hardware exit() would be an unknown system call; here it is host code
+ * that would end the whole process. The thread stops as one whose fault no
+ * handler took (seL4: handleFault without a handler leaves it Inactive);
+ * like a returned entry function, it has no place to continue from, so
+ * writing any pc starts it afresh (tcb.c write_user_reg).
+ */
+void kernel_escape(int ctx, const char *what, const char *advice)
+{
+    if (unlikely(ks.num_cpus > 1) && smp_entry(NULL))
+        return;         /* parked: it escapes again when it runs */
+    ks.count.kernel_entries++;
+    clock_tick();
+    paddr_t t = NODE.cur_thread;
+    if (t != NODE.idle_thread) {
+        tcb_t *tp = tcb_ptr(t);
+        trace_escape(t, what);
+        hw_thread_escaped(tp->name[0] ? tp->name : "?", what, advice);
+        tp->flags |= TCB_FLAG_EXITED;
+        suspend(t);
+    }
+    kernel_exit(t, ctx);
+}
+
 void kernel_fault(int ctx, const hw_fault_t *f)
 {
     /* A stalled thread is parked before its trap: it traps again when it resumes. */

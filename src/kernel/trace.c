@@ -164,6 +164,14 @@ void trace_exit_(paddr_t t, const char *detail)
     emit(&ev);
 }
 
+void trace_escape_(paddr_t t, const char *what)
+{
+    if (!TRACING(HW_TRACE_CAT_FAULT))
+        return;
+    hw_trace_event_t ev = { .kind = HW_TRACE_FAULT, .thread = t, .op = "escape", .detail = what };
+    emit(&ev);
+}
+
 void trace_preempt_(paddr_t t)
 {
     if (!TRACING(HW_TRACE_CAT_SCHED))

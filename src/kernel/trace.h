@@ -60,6 +60,12 @@ static inline void trace_exit(paddr_t t, const char *detail)
     if (TRACING(HW_TRACE_CAT_SCHED))
         trace_exit_(t, detail);
 }
+void trace_escape_(paddr_t t, const char *what);
+static inline void trace_escape(paddr_t t, const char *what)
+{
+    if (TRACING(HW_TRACE_CAT_FAULT))
+        trace_escape_(t, what);
+}
 void trace_preempt_(paddr_t t);
 static inline void trace_preempt(paddr_t t)
 {
