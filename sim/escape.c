@@ -104,10 +104,9 @@ struct escape {
 };
 
 /*
- * No AddressSanitizer in this file: its calls to functions that never
- * return would first have ASan unpoison the calling stack, and on a stack
- * it does not know (a VSpace stack) that prints a warning (see ctx.c
- * trampoline).
+ * No AddressSanitizer in the functions that call ones that never return:
+ * ASan would first unpoison the calling stack, and on a stack it does not
+ * know (a VSpace stack) that prints a warning (see ctx.c trampoline).
  */
 #define NO_ASAN __attribute__((no_sanitize("address")))
 
