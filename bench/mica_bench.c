@@ -874,7 +874,8 @@ static void write_json(const char *path)
 
 static void usage(FILE *to)
 {
-    fprintf(to, "usage: mica-bench [--quick] [--filter PATTERN] [--json FILE]\n");
+    fprintf(to, "usage: mica-bench [--quick] [--filter PATTERN] [--json FILE]\n"
+                "  PATTERN: part of a case name; A|B either; a trailing $ ends the name\n");
 }
 
 int main(int argc, char **argv)

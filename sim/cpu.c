@@ -26,7 +26,8 @@
 struct sim_cpu sim_cpus[SIM_MAX_CPUS];
 unsigned sim_ncpus = 1;
 int sim_smp;
-static __thread struct sim_cpu *self_tls __attribute__((tls_model("initial-exec")));
+__thread struct sim_cpu *sim_self_tls __attribute__((tls_model("initial-exec")));
+__thread int sim_own_thread __attribute__((tls_model("initial-exec")));
 
 /*
  * Not inlined, and opaque to the optimiser: a caller that switched contexts
@@ -35,14 +36,14 @@ static __thread struct sim_cpu *self_tls __attribute__((tls_model("initial-exec"
  */
 __attribute__((noinline)) struct sim_cpu *sim_self(void)
 {
-    struct sim_cpu *c = self_tls;
+    struct sim_cpu *c = sim_self_tls;
     __asm__ volatile("" : "+r"(c));
     return c ? c : &sim_cpus[0];
 }
 
 struct sim_cpu *sim_self_or_null(void)
 {
-    return self_tls;
+    return sim_self_tls;
 }
 
 unsigned hw_cpu_id(void)
@@ -149,7 +150,7 @@ int sim_cpus_init(unsigned n)
         pthread_mutex_init(&c->wait_lock, NULL);
         pthread_cond_init(&c->wait_cond, NULL);
     }
-    self_tls = &sim_cpus[0];
+    sim_self_tls = &sim_cpus[0];
     sim_cpus[0].thread = pthread_self();
     return 0;
 }
@@ -158,7 +159,7 @@ int sim_cpus_init(unsigned n)
 static void *cpu_main(void *arg)
 {
     struct sim_cpu *c = arg;
-    self_tls = c;
+    sim_self_tls = c;
     ctx_cpu_attach(c->id);
     sigset_t none;
     sigemptyset(&none);
@@ -217,5 +218,5 @@ void sim_cpus_fini(void)
     }
     sim_ncpus = 1;
     sim_smp = 0;
-    self_tls = NULL;    /* this host thread is no CPU until the next run */
+    sim_self_tls = NULL;    /* this host thread is no CPU until the next run: no system calls */
 }

@@ -124,6 +124,7 @@ struct ctx {
     void *fiber;            /* ThreadSanitizer's fiber for it (MICA_CTX_TSAN) */
     int own_fiber;          /* created here (not a CPU thread's own) */
     unsigned char *task_top;    /* window + sp of a VSpace stack; NULL: task code on the host stack */
+    unsigned char *task_window; /* with task_top: the VSpace's window (escape.c bounds its stack with it) */
     void *ksp;                  /* with task_top: host stack in use above this while in task code */
     hw_word_t kregs[8];         /* with task_top: the registers of a system call in progress */
     int gap_used;               /* trapped with its sp in the guard gap (ASan: shadow to clear) */
@@ -258,6 +259,18 @@ void ctx_cpu_attach(unsigned i)
 int ctx_current(void)
 {
     return CUR;
+}
+
+void ctx_task_stack(int id, uintptr_t *lo, uintptr_t *top)
+{
+    struct ctx *c = &ctxs[id];
+    if (c->task_top) {
+        *lo = (uintptr_t)c->task_window;
+        *top = (uintptr_t)c->task_top;
+    } else {
+        *lo = (uintptr_t)c->stack + GUARD_BYTES;
+        *top = *lo + HOST_STACK_BYTES;
+    }
 }
 
 static void release(int id)
@@ -615,10 +628,12 @@ void hw_ctx_start(int id, hw_word_t pc, hw_word_t vspace, hw_word_t sp, const hw
         stack_lo = window + sp - VSPACE_STACK_HINT;
         stack_size = VSPACE_STACK_HINT;
         c->task_top = window + sp;
+        c->task_window = window;
     } else {
         stack_lo = c->stack + GUARD_BYTES;
         stack_size = HOST_STACK_BYTES;
         c->task_top = NULL;
+        c->task_window = NULL;
     }
     c->stack_lo = stack_lo;
     c->stack_size = stack_size;

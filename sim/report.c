@@ -13,6 +13,7 @@
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <pthread.h>
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -250,22 +251,56 @@ size_t sim_describe_signal(unsigned signo, unsigned code, uintptr_t addr, int wr
     return len;
 }
 
-/* --- threads stopped by faults that no handler took ---------------------- */
+/* --- threads stopped by faults that no handler took, or for escaping ------ */
 
 #define FAULTED_KEPT 16
 static struct {
-    unsigned count;
+    unsigned count;                 /* faulted and escaped threads (faulted_threads) */
+    unsigned escapes;               /* of which stopped for an escape (escape.c) */
     char line[FAULTED_KEPT][224];   /* "'name': what, at where" for the end report */
+    int escaped[FAULTED_KEPT];      /* the line is an escape */
+    int root_returned;              /* hw_root_returned: the root task's entry returned */
+    hw_word_t root_time;
+    unsigned root_others;
 } faulted;
+/*
+ * The kernel reports with its lock held, but a host thread that is no
+ * simulated CPU (escape.c) reports without it: this lock orders them, and
+ * the end of the run (report_end_run) against a late host thread.
+ */
+static pthread_mutex_t report_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Told once per run (and once between runs) that a host thread made system calls. */
+static int told_not_a_mica_thread;
 
 void report_reset(void)
 {
     memset(&faulted, 0, sizeof faulted);
+    __atomic_store_n(&told_not_a_mica_thread, 0, __ATOMIC_RELAXED);
 }
 
 unsigned report_faulted_threads(void)
 {
     return faulted.count;
+}
+
+unsigned report_escaped_threads(void)
+{
+    return faulted.escapes;
+}
+
+/* Keep an end-report line (report_lock held). */
+static void keep(int escaped, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void keep(int escaped, const char *fmt, ...)
+{
+    faulted.count++;
+    faulted.escapes += escaped != 0;
+    if (faulted.count > FAULTED_KEPT)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(faulted.line[faulted.count - 1], sizeof faulted.line[0], fmt, ap);
+    va_end(ap);
+    faulted.escaped[faulted.count - 1] = escaped;
 }
 
 /* What a fault of type `type` with words w (fault_t's) was, in words (no "where"). */
@@ -312,7 +347,6 @@ void hw_thread_faulted(const char *thread, unsigned long type, const hw_word_t w
     char what[192], where[192] = "", msg[640];
     int is_trap;
     uintptr_t pc;
-    faulted.count++;
     fault_words(type, w, &is_trap, &pc, what, sizeof what);
     /* Symbolising runs a program: only when someone will read the result. */
     int shown = !sim.cfg || !sim.cfg->quiet || sim.log.f;
@@ -320,18 +354,97 @@ void hw_thread_faulted(const char *thread, unsigned long type, const hw_word_t w
         sim_symbolize(pc, where, sizeof where);
     snprintf(msg, sizeof msg, "thread '%s' stopped: %s%s%s; no fault handler took it (%s, cptr 0x%lx)",
              thread, what, where[0] ? ", at " : "", where, why, (unsigned long)handler);
+    pthread_mutex_lock(&report_lock);
     hw_log("%s", msg);
-    if (faulted.count <= FAULTED_KEPT)
-        snprintf(faulted.line[faulted.count - 1], sizeof faulted.line[0], "'%s': %s%s%s", thread,
-                 what, where[0] ? ", at " : "", where);
+    keep(0, "'%s': %s%s%s", thread, what, where[0] ? ", at " : "", where);
+    pthread_mutex_unlock(&report_lock);
 }
 
-/* The end report's list of faulted threads (runner.c), to f. */
+void hw_thread_escaped(const char *thread, const char *what, const char *advice)
+{
+    pthread_mutex_lock(&report_lock);
+    hw_log("thread '%s' %s: %s", thread, what, advice);
+    keep(1, "'%s': %s", thread, what);
+    pthread_mutex_unlock(&report_lock);
+}
+
+int report_host_thread_escaped(long tid, const char *what, const char *advice)
+{
+    pthread_mutex_lock(&report_lock);
+    int running = __atomic_load_n(&sim.booted, __ATOMIC_ACQUIRE);
+    if (running) {
+        hw_log("host thread %ld, which is not a mica thread (task code created it with "
+               "pthread_create?), %s: %s", tid, what, advice);
+        keep(1, "host thread %ld: %s", tid, what);
+    }
+    pthread_mutex_unlock(&report_lock);
+    return running ? 0 : -1;
+}
+
+void report_not_a_mica_thread(const char *fn)
+{
+    if (__atomic_exchange_n(&told_not_a_mica_thread, 1, __ATOMIC_RELAXED))
+        return;
+    long tid = (long)gettid();
+    pthread_mutex_lock(&report_lock);
+    if (__atomic_load_n(&sim.booted, __ATOMIC_ACQUIRE))
+        hw_log("%s from host thread %ld, which is not a mica thread (task code created it with "
+               "pthread_create?): only threads the kernel runs may make system calls; use "
+               "mica_thread_spawn (this call and any like it fail with MICA_ILLEGAL_OPERATION, "
+               "reported once)", fn, tid);
+    else
+        fprintf(stderr, "mica: %s from host thread %ld outside mica_run: there is no running "
+                "system to call (it fails with MICA_ILLEGAL_OPERATION, reported once)\n", fn, tid);
+    pthread_mutex_unlock(&report_lock);
+}
+
+void report_end_run(void)
+{
+    pthread_mutex_lock(&report_lock);
+    __atomic_store_n(&sim.booted, 0, __ATOMIC_RELEASE);
+    pthread_mutex_unlock(&report_lock);
+}
+
+/* A line for the log only (HW_LOG_DIAG). */
+static void diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void diag(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    hw_vlog(HW_LOG_DIAG, fmt, ap);
+    va_end(ap);
+}
+
+void hw_root_returned(hw_word_t time, unsigned others)
+{
+    faulted.root_returned = 1;
+    faulted.root_time = time;
+    faulted.root_others = others;
+    if (others)
+        diag("the root task returned from its entry function at tick %lu while %u other "
+             "thread%s ready or running; they run on (the root thread is now inactive)",
+             (unsigned long)time, others, others == 1 ? " was" : "s were");
+}
+
+/* The end report's list of stopped threads (runner.c), to f. */
 void report_print_faulted(FILE *f)
 {
     unsigned kept = faulted.count < FAULTED_KEPT ? faulted.count : FAULTED_KEPT;
     for (unsigned i = 0; i < kept; i++)
-        fprintf(f, "  faulted: %s\n", faulted.line[i]);
+        fprintf(f, "  %s: %s\n", faulted.escaped[i] ? "escaped" : "faulted", faulted.line[i]);
     if (faulted.count > kept)
         fprintf(f, "  faulted: ... and %u more\n", faulted.count - kept);
+}
+
+/* --stats: when the root task returned, if it did. */
+void report_print_root(FILE *f)
+{
+    if (!faulted.root_returned)
+        return;
+    fprintf(f, "  %-18s returned at tick %lu", "root task", (unsigned long)faulted.root_time);
+    if (faulted.root_others)
+        fprintf(f, "; %u other thread%s ready or running ran on\n", faulted.root_others,
+                faulted.root_others == 1 ? " was" : "s were");
+    else
+        fputs("\n", f);
 }

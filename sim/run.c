@@ -144,6 +144,7 @@ int mica_run(const mica_config_t *cfg, mica_root_task_fn root_task, void *arg,
 
     memset(&sim, 0, sizeof sim);
     report_reset();
+    escape_init();
     sim.cfg = cfg;
     sim.root = root_task;
     sim.root_arg = arg;
@@ -213,7 +214,7 @@ int mica_run(const mica_config_t *cfg, mica_root_task_fn root_task, void *arg,
     sim_kernel_leave();
     sim_cpus_join();
     watchdog_stop();
-    sim.booted = 0;
+    report_end_run();
     clock_stop();
     trap_fini();
 

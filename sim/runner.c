@@ -5,7 +5,8 @@
  *
  * Exit statuses (mica/sim.h): 0 idle or halt, 1 deadlock, 2 invariant
  * broken, 3 time limit, 4 stalled (the watchdog), 5 idle or halt with
- * threads stopped by unhandled faults, 64 usage error, 70 a bug in mica,
+ * threads stopped by unhandled faults or escapes (exit, pthread_exit,
+ * longjmp out of a thread: escape.c), 64 usage error, 70 a bug in mica,
  * 71 the host refused memory, 73 an output file (--trace, --log,
  * --cspace-dot) cannot be created - found before the system boots - and 74
  * a write to one failed (the run completes; 74 wins over 0..5 because the
@@ -76,7 +77,8 @@ void runner_print_options(FILE *f)
           "   2  the kernel invariant checker found a broken invariant\n"
           "   3  the --time-limit passed\n"
           "   4  stalled: task code ran too long in host time without entering the kernel\n"
-          "   5  idle or halted, but threads were stopped by faults no handler took\n"
+          "   5  idle or halted, but threads were stopped by faults no handler took, or for\n"
+          "      calling exit, pthread_exit or longjmp out of their thread\n"
           "  64  bad command line\n"
           "  70  a bug in mica itself\n"
           "  71  the host refused memory\n"
@@ -471,8 +473,12 @@ static void print_stats(const mica_run_result_t *r)
     fprintf(f, "  %-18s %" PRIu64 "\n", "IPCs", r->ipcs);
     fprintf(f, "  %-18s %" PRIu64 "\n", "fast-path hits", r->fastpath_hits);
     fprintf(f, "  %-18s %" PRIu64 "\n", "context switches", r->context_switches);
-    fprintf(f, "  %-18s %" PRIu64 " (%u threads stopped for want of a handler)\n", "faults",
-            r->faults, r->faulted_threads);
+    unsigned escaped = report_escaped_threads();
+    fprintf(f, "  %-18s %" PRIu64 " (%u threads stopped for want of a handler", "faults",
+            r->faults, r->faulted_threads - escaped);
+    if (escaped)
+        fprintf(f, ", %u for escaping the machine", escaped);
+    fputs(")\n", f);
     for (unsigned c = 0; r->cpus > 1 && c < r->cpus && c < MICA_MAX_CPUS; c++)
         fprintf(f, "  cpu%-15u %" PRIu64 " entries, %" PRIu64 " switches, %" PRIu64
                 " IPIs, %" PRIu64 " idle waits\n", c, r->cpu[c].kernel_entries,
@@ -498,6 +504,7 @@ static void print_stats(const mica_run_result_t *r)
             fprintf(f, "%s%s %u", n++ ? ", " : " (",
                     mica_thread_state_name((mica_thread_state_t)i), r->threads[i]);
     fputs(n ? ")\n" : "\n", f);
+    report_print_root(f);
 }
 
 int runner_run(const runner_opts_t *o, mica_root_task_fn root, void *arg)
@@ -530,8 +537,13 @@ int runner_run(const runner_opts_t *o, mica_root_task_fn root, void *arg)
         print_stats(&r);
     /* Threads that crashed with nobody to handle it: listed, whatever else happened. */
     if (r.faulted_threads) {
-        fprintf(stderr, "mica: %u thread%s stopped by a fault that no handler took:\n",
-                r.faulted_threads, r.faulted_threads == 1 ? " was" : "s were");
+        unsigned escaped = report_escaped_threads();
+        fprintf(stderr, "mica: %u thread%s stopped %s:\n", r.faulted_threads,
+                r.faulted_threads == 1 ? " was" : "s were",
+                !escaped ? "by a fault that no handler took"
+                : escaped == r.faulted_threads ? "for escaping the simulated machine (exit, "
+                                                 "pthread_exit or longjmp in task code)"
+                : "by a fault that no handler took or for escaping the simulated machine");
         report_print_faulted(stderr);
     }
 

@@ -60,6 +60,15 @@ struct sim_cpu {
 extern struct sim_cpu sim_cpus[SIM_MAX_CPUS];
 extern unsigned sim_ncpus;
 extern int sim_smp;                 /* more than one CPU: the kernel lock is real */
+/*
+ * The CPU the calling host thread simulates during a run; NULL on every
+ * other host thread (one task code made with pthread_create, the
+ * watchdog's) and outside a run. One load through %fs: the system-call
+ * path checks it (syscall.c trap()).
+ */
+extern __thread struct sim_cpu *sim_self_tls __attribute__((tls_model("initial-exec")));
+/* Non-zero on the simulator's own helper threads (the watchdog). */
+extern __thread int sim_own_thread __attribute__((tls_model("initial-exec")));
 /* The calling host thread's CPU (re-read after every context switch: contexts move between CPUs). */
 struct sim_cpu *sim_self(void);
 /* The same, but NULL on a host thread that is not a simulated CPU of the run. */
@@ -94,6 +103,12 @@ void sim_cpus_fini(void);
 int  ctx_system_init(unsigned max_contexts);
 void ctx_system_destroy(void);
 int  ctx_current(void);
+/*
+ * Where context id's task code keeps its frames: [lo, top) of its host
+ * stack, or, for task code on a VSpace stack, from the VSpace's window up
+ * to its stack top.
+ */
+void ctx_task_stack(int id, uintptr_t *lo, uintptr_t *top);
 void ctx_cpu_attach(unsigned cpu);
 
 /* Save the interrupted context of ctx (from a signal handler's ucontext). */
@@ -249,8 +264,36 @@ size_t sim_symbolize(uintptr_t pc, char *buf, size_t n);
 size_t sim_describe_signal(unsigned signo, unsigned code, uintptr_t addr, int write, char *buf,
                            size_t n);
 void report_reset(void);
+/* Threads stopped by faults no handler took or by escapes (mica_run_result_t.faulted_threads). */
 unsigned report_faulted_threads(void);
+/* Of which stopped by escapes (escape.c). */
+unsigned report_escaped_threads(void);
 void report_print_faulted(FILE *f);
+/* --stats: when the root task returned (hw_root_returned), if it did. */
+void report_print_root(FILE *f);
+/*
+ * A host thread that is no simulated CPU tried to end the process during a
+ * run (escape.c): report and count it. -1, nothing reported, if the run is
+ * over (report_end_run): the exit is the program's own.
+ */
+int  report_host_thread_escaped(long tid, const char *what, const char *advice);
+/*
+ * syscall.c: a host thread that is no simulated CPU called fn (a system
+ * call, mica_get_ipc_buffer, mica_vaddr_to_ptr), which fails: say so, once
+ * per run.
+ */
+void report_not_a_mica_thread(const char *fn);
+/* The run is over (sim.booted = 0), ordered against report_host_thread_escaped. */
+void report_end_run(void);
+
+/*
+ * escape.c: task code's exit(), pthread_exit() and longjmp out of its
+ * thread stop the thread (kernel_escape) instead of leaving the machine;
+ * escape_init registers the atexit handler that catches an exit() the
+ * link-time wrap did not see. mica_wrapped in meson.build lists the
+ * wrapped functions.
+ */
+void escape_init(void);
 
 /* run.c: flush stdout and complete the trace, log and DOT files before an early process exit. */
 void sim_outputs_emergency(void);

@@ -13,12 +13,34 @@
 enum { R_CAP = 0, R_INFO = 1, R_MR0 = 2, R_SYS = 7 };
 
 /*
+ * A host thread that is no simulated CPU (task code made it with
+ * pthread_create; or any thread outside a run) called fn. The kernel only
+ * knows the threads it runs: such a call would run the kernel on a stack
+ * and for a thread it knows nothing of, beside the CPU that runs the
+ * current one. It fails instead, touching nothing: MICA_ILLEGAL_OPERATION
+ * in the reply's label, no message, no badge (report.c says so once).
+ */
+static __attribute__((cold, noinline)) void refuse(hw_word_t r[8], const char *fn)
+{
+    report_not_a_mica_thread(fn);
+    for (unsigned i = 0; i < 8; i++)
+        r[i] = 0;
+    r[R_INFO] = mica_msginfo_new(MICA_ILLEGAL_OPERATION, 0, 0, 0).words[0];
+}
+
+/*
  * The trap. The kernel lock is taken and dropped by the same host thread,
  * though kernel_syscall may return on another CPU's: that CPU's host
  * thread took the lock when it entered the kernel and switched to us.
+ * fn names the caller for refuse(); the hot path pays one thread-local
+ * load and a branch for that check.
  */
-static inline void trap(hw_word_t r[8])
+static inline void trap(hw_word_t r[8], const char *fn)
 {
+    if (__builtin_expect(!sim_self_tls, 0)) {
+        refuse(r, fn);
+        return;
+    }
     struct sim_cpu *me = sim_cpu_here();
     if (me->cur_vspace_stack) {
         /*
@@ -47,7 +69,7 @@ static inline void trap(hw_word_t r[8])
 /* The trap with raw registers, for tests that make malformed system calls. */
 void sim_trap(hw_word_t r[8])
 {
-    trap(r);
+    trap(r, __func__);
 }
 
 /*
@@ -107,9 +129,16 @@ static void current_ipc_buffer(hw_word_t k[8])
     k[0] = (hw_word_t)(uintptr_t)kernel_current_ipc_buffer();
 }
 
-/* With several CPUs, questions about the running thread read kernel state: under the lock. */
-mica_ipc_buffer_t *mica_get_ipc_buffer(void)
+/*
+ * With several CPUs, questions about the running thread read kernel state:
+ * under the lock. A host thread that is no mica thread has no IPC buffer.
+ */
+static inline mica_ipc_buffer_t *ipc_buffer(const char *fn)
 {
+    if (__builtin_expect(!sim_self_tls, 0)) {
+        report_not_a_mica_thread(fn);
+        return NULL;
+    }
     if (!sim_smp)
         return (mica_ipc_buffer_t *)kernel_current_ipc_buffer();
     hw_word_t k[8];
@@ -117,17 +146,22 @@ mica_ipc_buffer_t *mica_get_ipc_buffer(void)
     return (mica_ipc_buffer_t *)(uintptr_t)k[0];
 }
 
-static void load_mrs(hw_word_t r[8], mica_msginfo_t info)
+mica_ipc_buffer_t *mica_get_ipc_buffer(void)
 {
-    mica_ipc_buffer_t *b = mica_get_ipc_buffer();
+    return ipc_buffer(__func__);
+}
+
+static void load_mrs(hw_word_t r[8], mica_msginfo_t info, const char *fn)
+{
+    mica_ipc_buffer_t *b = ipc_buffer(fn);
     mica_word_t n = mica_msginfo_get_length(info);
     for (unsigned i = 0; i < 4; i++)
         r[R_MR0 + i] = (b && i < n) ? b->msg[i] : 0;
 }
 
-static void store_mrs(const hw_word_t r[8])
+static void store_mrs(const hw_word_t r[8], const char *fn)
 {
-    mica_ipc_buffer_t *b = mica_get_ipc_buffer();
+    mica_ipc_buffer_t *b = ipc_buffer(fn);
     if (!b)
         return;
     for (unsigned i = 0; i < 4; i++)
@@ -170,25 +204,25 @@ void mica_send(mica_cptr_t dest, mica_msginfo_t info)
 {
     hw_word_t r[8];
     setup(r, MICA_SYS_SEND, dest, info);
-    load_mrs(r, info);
-    trap(r);
+    load_mrs(r, info, __func__);
+    trap(r, __func__);
 }
 
 void mica_nbsend(mica_cptr_t dest, mica_msginfo_t info)
 {
     hw_word_t r[8];
     setup(r, MICA_SYS_NBSEND, dest, info);
-    load_mrs(r, info);
-    trap(r);
+    load_mrs(r, info, __func__);
+    trap(r, __func__);
 }
 
 mica_msginfo_t mica_call(mica_cptr_t dest, mica_msginfo_t info)
 {
     hw_word_t r[8];
     setup(r, MICA_SYS_CALL, dest, info);
-    load_mrs(r, info);
-    trap(r);
-    store_mrs(r);
+    load_mrs(r, info, __func__);
+    trap(r, __func__);
+    store_mrs(r, __func__);
     return info_of(r);
 }
 
@@ -197,8 +231,8 @@ mica_msginfo_t mica_recv(mica_cptr_t src, mica_word_t *sender_badge)
     hw_word_t r[8];
     mica_msginfo_t none = { { 0 } };
     setup(r, MICA_SYS_RECV, src, none);
-    trap(r);
-    store_mrs(r);
+    trap(r, __func__);
+    store_mrs(r, __func__);
     if (sender_badge)
         *sender_badge = r[R_CAP];
     return info_of(r);
@@ -209,8 +243,8 @@ mica_msginfo_t mica_nbrecv(mica_cptr_t src, mica_word_t *sender_badge)
     hw_word_t r[8];
     mica_msginfo_t none = { { 0 } };
     setup(r, MICA_SYS_NBRECV, src, none);
-    trap(r);
-    store_mrs(r);
+    trap(r, __func__);
+    store_mrs(r, __func__);
     if (sender_badge)
         *sender_badge = r[R_CAP];
     return info_of(r);
@@ -220,17 +254,17 @@ void mica_reply(mica_msginfo_t info)
 {
     hw_word_t r[8];
     setup(r, MICA_SYS_REPLY, 0, info);
-    load_mrs(r, info);
-    trap(r);
+    load_mrs(r, info, __func__);
+    trap(r, __func__);
 }
 
 mica_msginfo_t mica_reply_recv(mica_cptr_t src, mica_msginfo_t info, mica_word_t *sender_badge)
 {
     hw_word_t r[8];
     setup(r, MICA_SYS_REPLY_RECV, src, info);
-    load_mrs(r, info);
-    trap(r);
-    store_mrs(r);
+    load_mrs(r, info, __func__);
+    trap(r, __func__);
+    store_mrs(r, __func__);
     if (sender_badge)
         *sender_badge = r[R_CAP];
     return info_of(r);
@@ -241,14 +275,14 @@ void mica_yield(void)
     hw_word_t r[8];
     mica_msginfo_t none = { { 0 } };
     setup(r, MICA_SYS_YIELD, 0, none);
-    trap(r);
+    trap(r, __func__);
 }
 
 void mica_signal(mica_cptr_t dest)
 {
     hw_word_t r[8];
     setup(r, MICA_SYS_SEND, dest, mica_msginfo_new(0, 0, 0, 0));
-    trap(r);
+    trap(r, __func__);
 }
 
 void mica_wait(mica_cptr_t src, mica_word_t *sender_badge)
@@ -256,7 +290,7 @@ void mica_wait(mica_cptr_t src, mica_word_t *sender_badge)
     hw_word_t r[8];
     mica_msginfo_t none = { { 0 } };
     setup(r, MICA_SYS_RECV, src, none);
-    trap(r);
+    trap(r, __func__);
     if (sender_badge)
         *sender_badge = r[R_CAP];
 }
@@ -272,7 +306,7 @@ void mica_send_with_mrs(mica_cptr_t dest, mica_msginfo_t info, mica_word_t *mr0,
     hw_word_t r[8];
     setup(r, MICA_SYS_SEND, dest, info);
     load_regs(r, mr0, mr1, mr2, mr3);
-    trap(r);
+    trap(r, __func__);
 }
 
 void mica_nbsend_with_mrs(mica_cptr_t dest, mica_msginfo_t info, mica_word_t *mr0,
@@ -281,7 +315,7 @@ void mica_nbsend_with_mrs(mica_cptr_t dest, mica_msginfo_t info, mica_word_t *mr
     hw_word_t r[8];
     setup(r, MICA_SYS_NBSEND, dest, info);
     load_regs(r, mr0, mr1, mr2, mr3);
-    trap(r);
+    trap(r, __func__);
 }
 
 mica_msginfo_t mica_call_with_mrs(mica_cptr_t dest, mica_msginfo_t info, mica_word_t *mr0,
@@ -290,7 +324,7 @@ mica_msginfo_t mica_call_with_mrs(mica_cptr_t dest, mica_msginfo_t info, mica_wo
     hw_word_t r[8];
     setup(r, MICA_SYS_CALL, dest, info);
     load_regs(r, mr0, mr1, mr2, mr3);
-    trap(r);
+    trap(r, __func__);
     store_regs(r, mr0, mr1, mr2, mr3);
     return info_of(r);
 }
@@ -301,7 +335,7 @@ mica_msginfo_t mica_recv_with_mrs(mica_cptr_t src, mica_word_t *sender_badge, mi
     hw_word_t r[8];
     mica_msginfo_t none = { { 0 } };
     setup(r, MICA_SYS_RECV, src, none);
-    trap(r);
+    trap(r, __func__);
     store_regs(r, mr0, mr1, mr2, mr3);
     if (sender_badge)
         *sender_badge = r[R_CAP];
@@ -314,7 +348,7 @@ void mica_reply_with_mrs(mica_msginfo_t info, mica_word_t *mr0, mica_word_t *mr1
     hw_word_t r[8];
     setup(r, MICA_SYS_REPLY, 0, info);
     load_regs(r, mr0, mr1, mr2, mr3);
-    trap(r);
+    trap(r, __func__);
 }
 
 mica_msginfo_t mica_reply_recv_with_mrs(mica_cptr_t src, mica_msginfo_t info,
@@ -324,7 +358,7 @@ mica_msginfo_t mica_reply_recv_with_mrs(mica_cptr_t src, mica_msginfo_t info,
     hw_word_t r[8];
     setup(r, MICA_SYS_REPLY_RECV, src, info);
     load_regs(r, mr0, mr1, mr2, mr3);
-    trap(r);
+    trap(r, __func__);
     store_regs(r, mr0, mr1, mr2, mr3);
     if (sender_badge)
         *sender_badge = r[R_CAP];
@@ -339,6 +373,10 @@ static void current_vspace(hw_word_t k[8])
 void *mica_vaddr_to_ptr(mica_word_t vaddr)
 {
     hw_word_t vs;
+    if (!sim_self_tls) {
+        report_not_a_mica_thread(__func__);
+        return NULL;
+    }
     if (sim_smp) {
         hw_word_t k[8];
         sim_task_kernel_call(current_vspace, k);
@@ -361,26 +399,26 @@ void mica_debug_put_char(char c)
 {
     hw_word_t r[8];
     setup(r, MICA_SYS_DEBUG_PUT_CHAR, (unsigned char)c, mica_msginfo_new(0, 0, 0, 0));
-    trap(r);
+    trap(r, __func__);
 }
 
 void mica_debug_name_thread(mica_cptr_t tcb, const char *name)
 {
     hw_word_t r[8];
-    mica_ipc_buffer_t *b = mica_get_ipc_buffer();
+    mica_ipc_buffer_t *b = ipc_buffer(__func__);
     if (!b || !name)
         return;
     strncpy((char *)b->msg, name, 31);
     ((char *)b->msg)[31] = 0;
     setup(r, MICA_SYS_DEBUG_NAME_THREAD, tcb, mica_msginfo_new(0, 0, 0, 0));
-    trap(r);
+    trap(r, __func__);
 }
 
 mica_cap_type_t mica_debug_cap_identify(mica_cptr_t cap)
 {
     hw_word_t r[8];
     setup(r, MICA_SYS_DEBUG_CAP_IDENTIFY, cap, mica_msginfo_new(0, 0, 0, 0));
-    trap(r);
+    trap(r, __func__);
     return (mica_cap_type_t)r[R_CAP];
 }
 
@@ -388,12 +426,12 @@ void mica_debug_dump_scheduler(void)
 {
     hw_word_t r[8];
     setup(r, MICA_SYS_DEBUG_DUMP_SCHEDULER, 0, mica_msginfo_new(0, 0, 0, 0));
-    trap(r);
+    trap(r, __func__);
 }
 
 void mica_debug_halt(void)
 {
     hw_word_t r[8];
     setup(r, MICA_SYS_DEBUG_HALT, 0, mica_msginfo_new(0, 0, 0, 0));
-    trap(r);
+    trap(r, __func__);
 }

@@ -218,6 +218,7 @@ static unsigned long progress(unsigned cpu)
 static void *watch(void *arg)
 {
     (void)arg;
+    sim_own_thread = 1;     /* its _exit (give_up) is the simulator's, not task code's */
     double limit = wd.ms / 1000.0;
     double period = limit / 8;
     if (period < 0.005)

@@ -16,8 +16,11 @@ pc=$(find "$tmp/root" -name mica.pc | head -n 1)
 prefix=$(sed -n 's/^prefix=//p' "$pc")
 flags=$(PKG_CONFIG_PATH=$(dirname "$pc") pkg-config --define-variable=prefix="$tmp/root$prefix" \
         --cflags --libs mica)
+# The second run's root task calls exit(3): the flags wrap it, so the
+# thread is stopped and counted and the program goes on (sim/escape.c).
 cat > "$tmp/prog.c" <<'C'
 #include <stdio.h>
+#include <stdlib.h>
 #include <mica/mica.h>
 static void root(const mica_bootinfo_t *bi, void *arg)
 {
@@ -26,21 +29,31 @@ static void root(const mica_bootinfo_t *bi, void *arg)
                                          MICA_CAP_INIT_CNODE, 0, 0, bi->empty.start, 1);
     printf("retype: %s\n", mica_error_name(e));
 }
+static void exits(const mica_bootinfo_t *bi, void *arg)
+{
+    (void)bi; (void)arg;
+    exit(3);
+}
 int main(void)
 {
     mica_config_t cfg;
     mica_run_result_t r;
     mica_config_init(&cfg);
+    cfg.quiet = 1;
     if (mica_run(&cfg, root, NULL, &r) != 0)
         return 1;
     printf("stopped: %s\n", mica_stop_reason_name(r.reason));
-    return r.reason == MICA_STOP_IDLE ? 0 : 1;
+    if (r.reason != MICA_STOP_IDLE || mica_run(&cfg, exits, NULL, &r) != 0)
+        return 1;
+    printf("exit(3) stopped %u thread\n", r.faulted_threads);
+    return r.reason == MICA_STOP_IDLE && r.faulted_threads == 1 ? 0 : 1;
 }
 C
 cc -std=c11 $extra "$tmp/prog.c" $flags -o "$tmp/prog"
 out=$("$tmp/prog")
 echo "$out"
-echo "$out" | grep -q "retype: NoError" && echo "$out" | grep -q "stopped: idle"
+echo "$out" | grep -q "retype: NoError" && echo "$out" | grep -q "stopped: idle" &&
+    echo "$out" | grep -q "exit(3) stopped 1 thread"
 echo "an installed mica builds and runs a program through pkg-config"
 # ... and with the flags it offers for task code that the virtual clock must preempt.
 preempt=$(PKG_CONFIG_PATH=$(dirname "$pc") pkg-config --variable=preempt_cflags mica)

@@ -186,6 +186,19 @@ void hw_trace(const hw_trace_event_t *ev);
  */
 void hw_thread_faulted(const char *thread, unsigned long type, const hw_word_t w[4],
                        hw_word_t handler, const char *why);
+/*
+ * Thread `thread` was stopped for an escape from its task code (exit(),
+ * pthread_exit(), a longjmp out of the thread: sim/escape.c): the machine
+ * reports it - "thread 'root' <what>: <advice>" - and counts it with the
+ * threads stopped by faults (mica_run_result_t.faulted_threads).
+ */
+void hw_thread_escaped(const char *thread, const char *what, const char *advice);
+/*
+ * The root thread's entry function returned at virtual time `time`, while
+ * `others` other threads were ready or running (legal, as on seL4: the root
+ * thread is now inactive and the others run on). For the log and --stats.
+ */
+void hw_root_returned(hw_word_t time, unsigned others);
 /* A kernel assertion failed: report and abort the host process. */
 void hw_panic(const char *msg, const char *file, int line, const char *func)
     __attribute__((noreturn));
@@ -264,6 +277,18 @@ void kernel_fault(int ctx, const hw_fault_t *f);
  * machine resumes it.
  */
 _Bool kernel_stall(int ctx, const char *what, int blocked);
+/*
+ * Task code on context ctx tried to leave the simulated machine (called
+ * exit(), pthread_exit(), or a longjmp to a jmp_buf outside its own stack;
+ * sim/escape.c describes it in what, and what the user should do instead
+ * in advice). Entered like a system call, on the thread's kernel stack:
+ * the thread is stopped as a thread whose fault no handler took is -
+ * Inactive, reported through hw_thread_escaped, counted - and the rest of
+ * the system runs on. Returns only if the thread is resumed without a new
+ * pc; its task code cannot go on past the escape, so the machine stops it
+ * again.
+ */
+void kernel_escape(int ctx, const char *what, const char *advice);
 /*
  * Kernel entries so far that were system calls, faults or preemptions, not
  * basic-block ticks (read without the lock, by the watchdog: approximate).

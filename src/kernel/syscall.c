@@ -249,6 +249,45 @@ static void dump_scheduler(void)
                    mica_thread_state_name((mica_thread_state_t)thread_state(t)));
 }
 
+/* Threads other than t that are ready or running on any CPU (for the root task's return). */
+static unsigned others_ready_or_running(paddr_t t)
+{
+    unsigned n = 0;
+    for (unsigned c = 0; c < ks.num_cpus; c++) {
+        ks_cpu_t *k = cpu_state(c);
+        if (c != ks.cur_cpu && k->cur_thread != k->idle_thread && k->cur_thread != t)
+            n++;
+        for (unsigned p = 0; p < NUM_PRIO; p++)
+            for (paddr_t q = ks.rq[c].ready_head[p]; q; q = tcb_ptr(q)->sched_next)
+                n += q != t;
+    }
+    return n;
+}
+
+/*
+ * A thread's entry function returned: it becomes Inactive. For the root
+ * task that is legal while other threads run on, as on seL4 (its frames
+ * stay where they are: the kernel frames on its host kernel stack, its
+ * VSpace stack mapped until someone unmaps it); the trace, the log and
+ * --stats say so.
+ */
+static void thread_exit(paddr_t t)
+{
+    tcb_ptr(t)->exits++;
+    tcb_ptr(t)->flags |= TCB_FLAG_EXITED;
+    suspend(t);
+    if (t != ks.root_tcb) {
+        trace_exit(t, NULL);
+        return;
+    }
+    unsigned others = others_ready_or_running(t);
+    char detail[128];
+    kformat(detail, sizeof detail, "the root task returned; %u other thread%s ready or running run%s on",
+            others, others == 1 ? "" : "s", others == 1 ? "s" : "");
+    trace_exit(t, detail);
+    hw_root_returned(ks.time, others);
+}
+
 /* seL4: handleUnknownSyscall, including the debug calls. */
 static void handle_unknown_syscall(word_t sysno)
 {
@@ -274,10 +313,7 @@ static void handle_unknown_syscall(word_t sysno)
     case MICA_SYS_DEBUG_SNAPSHOT:
         return;
     case MICA_SYS_THREAD_EXIT:
-        tcb_ptr(t)->exits++;
-        tcb_ptr(t)->flags |= TCB_FLAG_EXITED;
-        trace_exit(t);
-        suspend(t);
+        thread_exit(t);
         return;
     default:
         fault_unknown_syscall(sysno);
@@ -647,6 +683,31 @@ void kernel_tick(int ctx)
     paddr_t t = NODE.cur_thread;
     if (NODE.sched_action != SCHED_RESUME_CURRENT)
         trace_preempt(t);       /* only the tick that ends the timeslice, not every period */
+    kernel_exit(t, ctx);
+}
+
+/*
+ * Task code tried to leave the machine (sim/escape.c). No seL4 counterpart:
+ * on hardware exit() would be an unknown system call; here it is host code
+ * that would end the whole process. The thread stops as one whose fault no
+ * handler took (seL4: handleFault without a handler leaves it Inactive);
+ * like a returned entry function, it has no place to continue from, so
+ * writing any pc starts it afresh (tcb.c write_user_reg).
+ */
+void kernel_escape(int ctx, const char *what, const char *advice)
+{
+    if (unlikely(ks.num_cpus > 1) && smp_entry(NULL))
+        return;         /* parked: it escapes again when it runs */
+    ks.count.kernel_entries++;
+    clock_tick();
+    paddr_t t = NODE.cur_thread;
+    if (t != NODE.idle_thread) {
+        tcb_t *tp = tcb_ptr(t);
+        trace_escape(t, what);
+        hw_thread_escaped(tp->name[0] ? tp->name : "?", what, advice);
+        tp->flags |= TCB_FLAG_EXITED;
+        suspend(t);
+    }
     kernel_exit(t, ctx);
 }
 

@@ -156,11 +156,19 @@ void trace_signal_(paddr_t t, paddr_t ntfn, word_t badge)
     emit(&ev);
 }
 
-void trace_exit_(paddr_t t)
+void trace_exit_(paddr_t t, const char *detail)
 {
     if (!TRACING(HW_TRACE_CAT_SCHED))
         return;
-    hw_trace_event_t ev = { .kind = HW_TRACE_EXIT, .thread = t, .op = "exit" };
+    hw_trace_event_t ev = { .kind = HW_TRACE_EXIT, .thread = t, .op = "exit", .detail = detail };
+    emit(&ev);
+}
+
+void trace_escape_(paddr_t t, const char *what)
+{
+    if (!TRACING(HW_TRACE_CAT_FAULT))
+        return;
+    hw_trace_event_t ev = { .kind = HW_TRACE_FAULT, .thread = t, .op = "escape", .detail = what };
     emit(&ev);
 }
 

@@ -53,11 +53,18 @@ static inline void trace_signal(paddr_t t, paddr_t ntfn, word_t badge)
     if (TRACING(HW_TRACE_CAT_IPC))
         trace_signal_(t, ntfn, badge);
 }
-void trace_exit_(paddr_t t);
-static inline void trace_exit(paddr_t t)
+/* detail: NULL, or what the end of the thread means (the root task's return) */
+void trace_exit_(paddr_t t, const char *detail);
+static inline void trace_exit(paddr_t t, const char *detail)
 {
     if (TRACING(HW_TRACE_CAT_SCHED))
-        trace_exit_(t);
+        trace_exit_(t, detail);
+}
+void trace_escape_(paddr_t t, const char *what);
+static inline void trace_escape(paddr_t t, const char *what)
+{
+    if (TRACING(HW_TRACE_CAT_FAULT))
+        trace_escape_(t, what);
 }
 void trace_preempt_(paddr_t t);
 static inline void trace_preempt(paddr_t t)

@@ -34,8 +34,12 @@ int main(int argc, char **argv)
     }
     for (unsigned i = 0; t[i]; i++)
         for (const buggy_t *b = t[i]; b->name; b++)
-            if (strcmp(b->name, argv[1]) == 0)
+            if (strcmp(b->name, argv[1]) == 0) {
+                for (const buggy_main_t *m = buggy_mains; m && m->name; m++)
+                    if (strcmp(m->name, b->name) == 0)
+                        return m->main(argc - 1, argv + 1, b->root);
                 return mica_main(argc - 1, argv + 1, b->root, NULL);
+            }
     fprintf(stderr, "mica-buggy: no program '%s' (mica-buggy list)\n", argv[1]);
     return MICA_EXIT_USAGE;
 }

@@ -21,6 +21,17 @@ typedef struct buggy {
     const char *what;           /* what the program does wrong, for `mica-buggy list` */
 } buggy_t;
 
+/*
+ * A program that needs its own main around mica_main (to setjmp before the
+ * run, say): buggy_mains[] pairs its name with that main, which gets the
+ * arguments mica_main would get and the program's root task.
+ */
+typedef struct buggy_main {
+    const char *name;
+    int (*main)(int argc, char **argv, mica_root_task_fn root);
+} buggy_main_t;
+extern const buggy_main_t buggy_mains[] __attribute__((weak));
+
 /* The areas' tables; an area not built is a NULL weak symbol. */
 extern const buggy_t buggy_spin[] __attribute__((weak));
 extern const buggy_t buggy_crash[] __attribute__((weak));
