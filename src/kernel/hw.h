@@ -231,6 +231,14 @@ void kernel_fault(int ctx, const hw_fault_t *f);
  * machine resumes it.
  */
 _Bool kernel_stall(int ctx, const char *what, int blocked);
+/*
+ * The current thread of this CPU (context ctx, saved as for kernel_preempt)
+ * cannot go on: the machine reported why and counted it as faulted. The
+ * kernel makes it Inactive and runs someone else; returns only when the
+ * thread runs again (it was parked, or resumed), and the machine stops it
+ * again.
+ */
+void kernel_stop_thread(int ctx);
 /* Kernel entries so far (read without the lock, by the watchdog: approximate). */
 hw_word_t kernel_entry_count(void);
 /* The name of the thread CPU cpu runs (read without the lock, for a last report). */
