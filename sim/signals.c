@@ -398,6 +398,7 @@ int sigs_start(void)
     backtrace(warm, 2);
     nsys = 0;
     dl_iterate_phdr(collect_sys, NULL);
+    sigwrap_reset();
     sim_main_text(&main_lo, &main_hi);
     if (sem_init(&intr.sem, 0, 0) != 0) {
         fprintf(stderr, "mica: the host refused a semaphore: %s\n", strerror(errno));

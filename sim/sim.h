@@ -151,6 +151,8 @@ uintptr_t sigs_task_caller(void *const *frames, int n, uintptr_t pc);
 void sigs_abort_resumed(void);
 /* After a run: if a signal from outside came meanwhile, report it and end the process by it. */
 void sigs_end_if_interrupted(int quiet);
+/* sigwrap.c: a new run (its reports start afresh). */
+void sigwrap_reset(void);
 
 /*
  * clock.c. sim_in_kernel is per CPU (thread-local): the CPU is in the kernel

@@ -287,8 +287,23 @@ void trap_fini(void)
     if (!installed)
         return;
     if (traps_installed) {
-        for (int i = 0; i < NSIG_TRAPS; i++)
+        for (int i = 0; i < NSIG_TRAPS; i++) {
+            /*
+             * Task code linked with mica's flags cannot replace these
+             * handlers (sigwrap.c); code that bypassed them (a library
+             * built without them, a raw system call) is reported here.
+             */
+            struct sigaction cur;
+            if (sigaction(trap_signals[i], NULL, &cur) == 0 &&
+                (!(cur.sa_flags & SA_SIGINFO) || cur.sa_sigaction != on_trap)) {
+                char name[32];
+                sim_signal_name(trap_signals[i], name, sizeof name);
+                hw_log("mica's %s handler was replaced during the run, by code not linked with "
+                       "`pkg-config --libs mica` (or by a raw system call): from then on, that "
+                       "signal in task code was not a fault of its thread", name);
+            }
             sigaction(trap_signals[i], &old_actions[i], NULL);
+        }
     }
     traps_installed = 0;
     sigs_stop();
