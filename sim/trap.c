@@ -233,8 +233,9 @@ int trap_cpu_init(struct sim_cpu *c)
     __asan_unpoison_memory_region(c->entry_stack, ENTRY_STACK_BYTES);
 #endif
     c->alt_size = ALT_STACK_BYTES;
-    c->in_kernel_flag = &sim_in_kernel;     /* this host thread's flag */
     c->tid = gettid();
+    /* This host thread's flag; published last: the watchdog and signals.c read tid after it. */
+    __atomic_store_n(&c->in_kernel_flag, &sim_in_kernel, __ATOMIC_RELEASE);
     stack_t ss = { .ss_sp = c->alt_stack, .ss_size = ALT_STACK_BYTES, .ss_flags = 0 };
     sigaltstack(&ss, &old_alt[c->id]);
     return 0;
