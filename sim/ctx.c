@@ -128,6 +128,7 @@ struct ctx {
     void *ksp;                  /* with task_top: host stack in use above this while in task code */
     hw_word_t kregs[8];         /* with task_top: the registers of a system call in progress */
     int gap_used;               /* trapped with its sp in the guard gap (ASan: shadow to clear) */
+    uintptr_t resume_where;     /* ctx_set_resume_call's pc, for a report */
 };
 
 #define FPBUF_BYTES 4096ul
@@ -533,6 +534,47 @@ size_t ctx_in_guard(int id, uintptr_t addr)
     if (addr < (uintptr_t)c->stack || addr >= (uintptr_t)c->stack + GUARD_BYTES)
         return 0;
     return HOST_STACK_BYTES;
+}
+
+/*
+ * The context saved from a signal resumes in fn() instead of where it was
+ * interrupted: on its own stack, below the red zone, as if fn had been
+ * called there (signals.c: a thread resumed after abort()). where: a pc
+ * for fn's report (ctx_resume_where).
+ */
+void ctx_set_resume_call(int id, void (*fn)(void), uintptr_t where)
+{
+    struct ctx *c = &ctxs[id];
+    c->resume_where = where;
+#if defined(__x86_64__)
+    uintptr_t sp = ((uintptr_t)c->uc.uc_mcontext.gregs[REG_RSP] - 128) & ~(uintptr_t)15;
+    c->uc.uc_mcontext.gregs[REG_RIP] = (greg_t)(uintptr_t)fn;
+    c->uc.uc_mcontext.gregs[REG_RSP] = (greg_t)(sp - 8);
+#elif defined(__aarch64__)
+    c->uc.uc_mcontext.pc = (uintptr_t)fn;
+    c->uc.uc_mcontext.sp = (c->uc.uc_mcontext.sp - 128) & ~(uintptr_t)15;
+    c->uc.uc_mcontext.regs[30] = 0;
+#else
+    (void)c; (void)fn;      /* traps are not redirected on other architectures either */
+#endif
+}
+
+/*
+ * The context, resumed from its saved state a moment ago and not switched
+ * away from since, is saved again as it was: resuming it later starts
+ * there again (signals.c: the call ctx_set_resume_call arranged).
+ */
+uintptr_t ctx_resume_where(int id)
+{
+    return ctxs[id].resume_where;
+}
+
+void ctx_keep_saved(int id)
+{
+    struct ctx *c = &ctxs[id];
+    c->kind = CTX_UC;
+    c->saved_by_signal = 1;
+    c->resume_in_task = 1;
 }
 
 void ctx_resume_saved(int id)

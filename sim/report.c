@@ -206,14 +206,26 @@ size_t sim_symbolize(uintptr_t pc, char *buf, size_t n)
     return len;
 }
 
+void sim_signal_name(int sig, char *buf, size_t n)
+{
+    const char *a = sig < SIGRTMIN ? sigabbrev_np(sig) : NULL;
+    if (a)
+        snprintf(buf, n, "SIG%s", a);
+    else if (sig >= SIGRTMIN && sig <= SIGRTMAX)
+        snprintf(buf, n, "SIGRTMIN+%d", sig - SIGRTMIN);
+    else
+        snprintf(buf, n, "signal %d", sig);
+}
+
 /* "SIGSEGV: write to address 0x0" - a host signal from task code in words. */
 size_t sim_describe_signal(unsigned signo, unsigned code, uintptr_t addr, int write, char *buf,
                            size_t n)
 {
     size_t len = 0;
     buf[0] = 0;
-    const char *sname = sigabbrev_np((int)signo);
-    add(buf, n, &len, "SIG%s: ", sname ? sname : "?");
+    char sname[32];
+    sim_signal_name((int)signo, sname, sizeof sname);
+    add(buf, n, &len, "%s: ", sname);
     switch (signo) {
     case SIGSEGV:
         add(buf, n, &len, "%s address 0x%lx", write ? "write to" : "read from or jump to",
@@ -244,10 +256,20 @@ size_t sim_describe_signal(unsigned signo, unsigned code, uintptr_t addr, int wr
     case SIGTRAP:
         add(buf, n, &len, "breakpoint trap");
         break;
+    case SIGPIPE:
+        add(buf, n, &len, "write to a pipe or socket that nobody reads");
+        return len;
+    case SIGXFSZ:
+        add(buf, n, &len, "the file size limit was exceeded");
+        return len;
     default:
         add(buf, n, &len, "%s", strsignal((int)signo));
         break;
     }
+    /* si_code: sent by a process (this one: trap.c takes no other), not raised by the CPU. */
+    int sent = (int)code == SI_USER || (int)code == SI_QUEUE || (int)code == SI_TKILL;
+    if (sent && signo != SIGABRT)
+        add(buf, n, &len, ", sent by the thread to itself (raise, kill or pthread_kill)");
     return len;
 }
 
@@ -305,12 +327,13 @@ static void keep(int escaped, const char *fmt, ...)
 
 /* What a fault of type `type` with words w (fault_t's) was, in words (no "where"). */
 static void fault_words(unsigned long type, const hw_word_t w[4], int *is_trap, uintptr_t *pc,
-                        char *buf, size_t n)
+                        uintptr_t *caller, char *buf, size_t n)
 {
     size_t len = 0;
     buf[0] = 0;
     *is_trap = 0;
     *pc = 0;
+    *caller = 0;
     switch (type) {
     case MICA_FAULT_CAP:
         add(buf, n, &len, "cap fault: no usable capability at cptr 0x%lx%s", (unsigned long)w[0],
@@ -323,8 +346,10 @@ static void fault_words(unsigned long type, const hw_word_t w[4], int *is_trap, 
         *is_trap = 1;
         *pc = w[2];
         hw_fault_t p = sim_self()->pending;     /* the trap that raised it, if it is this one */
-        uintptr_t addr = p.ip == w[2] && p.signo == w[0] ? p.host_addr : 0;
-        int write = p.ip == w[2] && p.signo == w[0] ? p.write : 0;
+        int this_trap = p.ip == w[2] && p.signo == w[0];
+        uintptr_t addr = this_trap ? p.host_addr : 0;
+        int write = this_trap ? p.write : 0;
+        *caller = this_trap ? sim_self()->pending_caller : 0;
         sim_describe_signal((unsigned)w[0], (unsigned)w[1], addr, write, buf, n);
         break;
     }
@@ -344,14 +369,20 @@ static void fault_words(unsigned long type, const hw_word_t w[4], int *is_trap, 
 void hw_thread_faulted(const char *thread, unsigned long type, const hw_word_t w[4],
                        hw_word_t handler, const char *why)
 {
-    char what[192], where[192] = "", msg[640];
+    char what[192], where[400] = "", msg[832];
     int is_trap;
-    uintptr_t pc;
-    fault_words(type, w, &is_trap, &pc, what, sizeof what);
+    uintptr_t pc, caller;
+    fault_words(type, w, &is_trap, &pc, &caller, what, sizeof what);
     /* Symbolising runs a program: only when someone will read the result. */
     int shown = !sim.cfg || !sim.cfg->quiet || sim.log.f;
-    if (is_trap && pc && shown)
-        sim_symbolize(pc, where, sizeof where);
+    if (is_trap && pc && shown) {
+        size_t len = sim_symbolize(pc, where, sizeof where);
+        if (caller && len + 16 < sizeof where) {
+            /* In the C library (raise, abort): the task's own call says more. */
+            len += (size_t)snprintf(where + len, sizeof where - len, " called from ");
+            sim_symbolize(caller - 1, where + len, sizeof where - len);
+        }
+    }
     snprintf(msg, sizeof msg, "thread '%s' stopped: %s%s%s; no fault handler took it (%s, cptr 0x%lx)",
              thread, what, where[0] ? ", at " : "", where, why, (unsigned long)handler);
     pthread_mutex_lock(&report_lock);
@@ -427,6 +458,16 @@ void hw_root_returned(hw_word_t time, unsigned others)
 }
 
 /* The end report's list of stopped threads (runner.c), to f. */
+/* A thread the machine stopped (not a fault): reported like one and counted with them. */
+void report_thread_stopped(const char *thread, const char *what, const char *where,
+                           const char *why)
+{
+    pthread_mutex_lock(&report_lock);
+    hw_log("thread '%s' %s%s%s: %s", thread, what, where[0] ? ", at " : "", where, why);
+    keep(0, "'%s': %s%s%s", thread, what, where[0] ? ", at " : "", where);
+    pthread_mutex_unlock(&report_lock);
+}
+
 void report_print_faulted(FILE *f)
 {
     unsigned kept = faulted.count < FAULTED_KEPT ? faulted.count : FAULTED_KEPT;

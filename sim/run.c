@@ -230,5 +230,7 @@ int mica_run(const mica_config_t *cfg, mica_root_task_fn root_task, void *arg,
                 result->message);
     close_outputs(cfg, result);
     teardown();
+    /* Ctrl-C (or a kill) came while the run was ending: the process ends by it, as it would have. */
+    sigs_end_if_interrupted(cfg->quiet);
     return 0;
 }

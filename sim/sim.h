@@ -40,6 +40,7 @@ struct sim_cpu {
     size_t alt_size;
     unsigned char *entry_stack;     /* trap.c: where trap and preemption handlers enter the kernel */
     hw_fault_t pending;             /* trap.c: the fault trap_entry delivers */
+    uintptr_t pending_caller;       /* trap.c: for a signal task code sent itself, its call site */
     unsigned long ticks;            /* clock.c: real-clock ticks not yet taken (atomic) */
     pthread_mutex_t wait_lock;      /* hw_cpu_wait / hw_ipi */
     pthread_cond_t wait_cond;
@@ -119,6 +120,11 @@ void ctx_save_from_signal(int ctx, struct ucontext_t *uc);
  * its task code runs there (a stack overflow); else 0.
  */
 size_t ctx_in_guard(int ctx, uintptr_t addr);
+/* A context saved from a signal resumes in fn() on its own stack (not where it stopped). */
+void ctx_set_resume_call(int ctx, void (*fn)(void), uintptr_t where);
+uintptr_t ctx_resume_where(int ctx);
+/* A context resumed from its saved state is saved again as it was (it resumes there again). */
+void ctx_keep_saved(int ctx);
 /* Resume a context saved from a signal (never returns). */
 void ctx_resume_saved(int ctx) __attribute__((noreturn));
 /*
@@ -147,6 +153,38 @@ void trap_cpu_fini(struct sim_cpu *c);
 uintptr_t trap_pc(const struct ucontext_t *uc);
 uintptr_t trap_sp(const struct ucontext_t *uc);
 void trap_redirect(struct ucontext_t *uc, void (*fn)(void));
+/* The top of this CPU's kernel-entry stack, ready for a handler's entry to use. */
+void *trap_entry_stack_top(void);
+/* A signal that task code trapped on or sent itself becomes a fault of its thread. */
+void trap_signal(int sig, siginfo_t *si, struct ucontext_t *uc);
+
+/*
+ * signals.c: host signals that are not traps - sent by task code to itself
+ * (a user exception of the thread, through trap_signal), or from outside
+ * the process (the run stops and the process ends by the signal) - and a
+ * thread resumed after abort(). Installed by trap_init, removed by trap_fini.
+ */
+int  sigs_start(void);
+void sigs_stop(void);
+int  sigs_sent_by_us(const siginfo_t *si);
+int  sigs_sent_from_outside(const siginfo_t *si);
+/* The caller is a simulated CPU's host thread running task code. */
+int  sigs_in_task_code(void);
+/* A signal that stops the run (from_outside: a second one ends the process at once). */
+void sigs_interrupt(int sig, siginfo_t *si, struct ucontext_t *uc, int from_outside);
+/*
+ * The call site of task code in a backtrace taken in a signal handler, 0 if
+ * none; or sigs_call_site, set while a wrapper (sigwrap.c) sends a signal
+ * on task code's behalf.
+ */
+extern __thread uintptr_t sigs_call_site __attribute__((tls_model("initial-exec")));
+uintptr_t sigs_task_caller(void *const *frames, int n, uintptr_t pc);
+/* Where a thread whose abort() was resumed goes (ctx_set_resume_call). */
+void sigs_abort_resumed(void);
+/* After a run: if a signal from outside came meanwhile, report it and end the process by it. */
+void sigs_end_if_interrupted(int quiet);
+/* sigwrap.c: a new run (its reports start afresh). */
+void sigwrap_reset(void);
 
 /*
  * clock.c. sim_in_kernel is per CPU (thread-local): the CPU is in the kernel
@@ -261,6 +299,8 @@ void *mmu_window(hw_word_t vspace_paddr);
  * "SIGSEGV: write to address 0x0 (a NULL pointer)". Neither allocates.
  */
 size_t sim_symbolize(uintptr_t pc, char *buf, size_t n);
+/* "SIGSEGV", "SIGRTMIN+5" */
+void sim_signal_name(int sig, char *buf, size_t n);
 size_t sim_describe_signal(unsigned signo, unsigned code, uintptr_t addr, int write, char *buf,
                            size_t n);
 void report_reset(void);
@@ -268,6 +308,9 @@ void report_reset(void);
 unsigned report_faulted_threads(void);
 /* Of which stopped by escapes (escape.c). */
 unsigned report_escaped_threads(void);
+/* A thread the machine stopped (not a fault): reported like one and counted with them. */
+void report_thread_stopped(const char *thread, const char *what, const char *where,
+                           const char *why);
 void report_print_faulted(FILE *f);
 /* --stats: when the root task returned (hw_root_returned), if it did. */
 void report_print_root(FILE *f);

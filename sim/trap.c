@@ -21,6 +21,7 @@
  * action (a core dump) is restored and the signal raised again.
  */
 #define _GNU_SOURCE
+#include <execinfo.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,7 +50,7 @@ static const int trap_signals[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT };
 /* Each CPU has its own signal stack, entry stack and pending fault (struct sim_cpu). */
 static struct sigaction old_actions[NSIG_TRAPS];
 static stack_t old_alt[SIM_MAX_CPUS];
-static int installed;
+static int installed, traps_installed;
 
 uintptr_t trap_pc(const ucontext_t *uc)
 {
@@ -75,10 +76,9 @@ uintptr_t trap_sp(const ucontext_t *uc)
 #endif
 }
 
-void trap_redirect(ucontext_t *uc, void (*fn)(void))
+void *trap_entry_stack_top(void)
 {
     unsigned char *entry_stack = sim_self()->entry_stack;
-    uintptr_t top = (uintptr_t)(entry_stack + ENTRY_STACK_BYTES) & ~(uintptr_t)15;
 #ifdef MICA_TRAP_ASAN
     /*
      * The last trap_entry or preempt_entry on this stack never returned (the
@@ -87,6 +87,12 @@ void trap_redirect(ucontext_t *uc, void (*fn)(void))
      */
     __asan_unpoison_memory_region(entry_stack, ENTRY_STACK_BYTES);
 #endif
+    return (void *)((uintptr_t)(entry_stack + ENTRY_STACK_BYTES) & ~(uintptr_t)15);
+}
+
+void trap_redirect(ucontext_t *uc, void (*fn)(void))
+{
+    uintptr_t top = (uintptr_t)trap_entry_stack_top();
 #if defined(__x86_64__)
     uc->uc_mcontext.gregs[REG_RIP] = (greg_t)(uintptr_t)fn;
     uc->uc_mcontext.gregs[REG_RSP] = (greg_t)(top - 8);     /* as if called */
@@ -99,14 +105,27 @@ void trap_redirect(ucontext_t *uc, void (*fn)(void))
 #endif
 }
 
+/* Would the thread, resumed where it trapped, trap again? Not after a signal it sent itself. */
+static int traps_again(const hw_fault_t *f)
+{
+    return (f->signo == SIGSEGV || f->signo == SIGBUS || f->signo == SIGFPE || f->signo == SIGILL) &&
+           (int)f->code > 0;
+}
+
 static void trap_entry(void)
 {
     sim_kernel_enter();
     int ctx = ctx_current();
     hw_fault_t f = sim_self()->pending;
     kernel_fault(ctx, &f);
-    /* The kernel let the thread go on (it cannot after a fault, but be safe). */
-    ctx_resume_saved(ctx);
+    /*
+     * kernel_fault returns only when the thread was parked (SMP) and runs
+     * again. A fault of the instruction comes back when it resumes; a
+     * signal the thread sent itself would not: deliver it now.
+     */
+    while (!traps_again(&f))
+        kernel_fault(ctx_current(), &f);
+    ctx_resume_saved(ctx_current());
 }
 
 static void die(int sig, uintptr_t pc)
@@ -124,9 +143,8 @@ static void die(int sig, uintptr_t pc)
     abort();
 }
 
-static void on_trap(int sig, siginfo_t *si, void *ucv)
+void trap_signal(int sig, siginfo_t *si, ucontext_t *uc)
 {
-    ucontext_t *uc = ucv;
     int ctx = ctx_current();
     if (sim_in_kernel || ctx < (int)sim_ncpus)
         die(sig, trap_pc(uc));
@@ -163,10 +181,39 @@ static void on_trap(int sig, siginfo_t *si, void *ucv)
     } else if (sig == SIGSEGV) {
         pending.stack_overflow = ctx_in_guard(ctx, addr);   /* in the gap below its host stack */
     }
+    /*
+     * A signal the thread sent itself (raise, abort, kill) stops it inside
+     * the C library: the report names the task's own call too. The stack
+     * is sound here (the task called a function), so it can be unwound.
+     */
+    int sent = sigs_sent_by_us(si);
+    uintptr_t caller = 0;
+    if (sent) {
+        void *frames[24];
+        int n = backtrace(frames, (int)(sizeof frames / sizeof frames[0]));
+        caller = sigs_task_caller(frames, n, pending.ip);
+    }
     sim_self()->pending = pending;
+    sim_self()->pending_caller = caller;
     ctx_save_from_signal(ctx, uc);
+    /*
+     * abort() cannot return: resumed by its fault handler, glibc's abort
+     * sets SIGABRT to its default action and raises it again, ending the
+     * process. Such a thread resumes in sigs_abort_resumed, which stops it.
+     */
+    if (sig == SIGABRT && sent)
+        ctx_set_resume_call(ctx, sigs_abort_resumed, caller ? caller : pending.ip + 1);
     sim_in_kernel = 1;      /* as in clock.c: the CPU is in the kernel until the thread resumes */
     trap_redirect(uc, trap_entry);
+}
+
+static void on_trap(int sig, siginfo_t *si, void *ucv)
+{
+    if (sigs_sent_from_outside(si)) {
+        sigs_interrupt(sig, si, ucv, 1);    /* `kill -SEGV` from a shell: not the task's doing */
+        return;
+    }
+    trap_signal(sig, si, ucv);
 }
 
 /* This CPU's signal and entry stacks (run on the CPU's host thread). */
@@ -194,8 +241,9 @@ int trap_cpu_init(struct sim_cpu *c)
     __asan_unpoison_memory_region(c->entry_stack, ENTRY_STACK_BYTES);
 #endif
     c->alt_size = ALT_STACK_BYTES;
-    c->in_kernel_flag = &sim_in_kernel;     /* this host thread's flag */
     c->tid = gettid();
+    /* This host thread's flag; published last: the watchdog and signals.c read tid after it. */
+    __atomic_store_n(&c->in_kernel_flag, &sim_in_kernel, __ATOMIC_RELEASE);
     stack_t ss = { .ss_sp = c->alt_stack, .ss_size = ALT_STACK_BYTES, .ss_flags = 0 };
     sigaltstack(&ss, &old_alt[c->id]);
     return 0;
@@ -221,6 +269,9 @@ int trap_init(void)
 {
     if (trap_cpu_init(&sim_cpus[0]) != 0)
         return -1;
+    installed = 1;
+    if (sigs_start() != 0)      /* before the handlers: on_trap may pass a signal on to it */
+        return -1;
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_sigaction = on_trap;
@@ -236,7 +287,7 @@ int trap_init(void)
     sigaddset(&sa.sa_mask, SIM_STALL_SIGNAL);   /* the watchdog's: never inside another handler */
     for (int i = 0; i < NSIG_TRAPS; i++)
         sigaction(trap_signals[i], &sa, &old_actions[i]);
-    installed = 1;
+    traps_installed = 1;
     return 0;
 }
 
@@ -244,8 +295,27 @@ void trap_fini(void)
 {
     if (!installed)
         return;
-    for (int i = 0; i < NSIG_TRAPS; i++)
-        sigaction(trap_signals[i], &old_actions[i], NULL);
+    if (traps_installed) {
+        for (int i = 0; i < NSIG_TRAPS; i++) {
+            /*
+             * Task code linked with mica's flags cannot replace these
+             * handlers (sigwrap.c); code that bypassed them (a library
+             * built without them, a raw system call) is reported here.
+             */
+            struct sigaction cur;
+            if (sigaction(trap_signals[i], NULL, &cur) == 0 &&
+                (!(cur.sa_flags & SA_SIGINFO) || cur.sa_sigaction != on_trap)) {
+                char name[32];
+                sim_signal_name(trap_signals[i], name, sizeof name);
+                hw_log("mica's %s handler was replaced during the run, by code not linked with "
+                       "`pkg-config --libs mica` (or by a raw system call): from then on, that "
+                       "signal in task code was not a fault of its thread", name);
+            }
+            sigaction(trap_signals[i], &old_actions[i], NULL);
+        }
+    }
+    traps_installed = 0;
+    sigs_stop();
     trap_cpu_fini(&sim_cpus[0]);
     installed = 0;
 }

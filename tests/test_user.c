@@ -2,7 +2,7 @@
  * test_user.c - the user-level support library (mica/user.h): the slot,
  * untyped and address allocators, mapping with page tables made on
  * demand, threads on stacks in their VSpace, processes with their own
- * CSpace and VSpace, and the IPC helpers.
+ * CSpace and VSpace, the IPC helpers, and the mutex.
  *
  * Every test is a root task that uses the library as a program would, with
  * the invariant checker on at every kernel entry; kernel internals are read
@@ -713,6 +713,156 @@ START_TEST(fault_decode_reads_a_cap_fault)
 }
 END_TEST
 
+/* --- locks ---------------------------------------------------------------------------------- */
+
+#define LOCK_THREADS 4
+#define LOCK_ROUNDS  10000
+
+static mica_mutex_t mtx;
+static volatile unsigned long shared_counter;   /* read, worked on, written: only the lock keeps it exact */
+static unsigned lock_cpus;
+
+static void lock_worker(mica_word_t done)
+{
+    for (unsigned i = 0; i < LOCK_ROUNDS; i++) {
+        mica_mutex_lock(&mtx);
+        unsigned long v = shared_counter;
+        for (volatile unsigned k = 0; k < 300; k++)     /* a window for the clock or the other CPU */
+            ;
+        shared_counter = v + 1;
+        mica_mutex_unlock(&mtx);
+    }
+    mica_signal(done);
+}
+
+static void root_mutex_counter(const mica_bootinfo_t *bi)
+{
+    mica_env_init(&env, bi);
+    shared_counter = 0;
+    mt_assert_err(mica_mutex_init(&env, &mtx), MICA_NO_ERROR);
+    ck_assert_int_eq(mica_debug_cap_identify(mtx.ntfn), MICA_CAP_TYPE_NOTIFICATION);
+    /* trylock takes a free mutex only; unlock frees it. */
+    ck_assert_int_eq(mica_mutex_trylock(&mtx), 1);
+    ck_assert_int_eq(mica_mutex_trylock(&mtx), 0);
+    mica_mutex_unlock(&mtx);
+    mica_mutex_lock(&mtx);
+    mica_mutex_unlock(&mtx);
+    ck_assert_int_eq(mica_mutex_trylock(&mtx), 1);
+    mica_mutex_unlock(&mtx);
+
+    mica_cptr_t done = make(MICA_NOTIFICATION_OBJECT);
+    for (unsigned i = 0; i < LOCK_THREADS; i++) {
+        mica_cptr_t bit = mica_env_mint(&env, done, MICA_ALL_RIGHTS, 1ul << i);
+        ck_assert_uint_ne(bit, 0);
+        mica_cptr_t tcb = mica_thread_spawn(&env, "counter", lock_worker, bit, PRIO);
+        ck_assert_uint_ne(tcb, 0);
+        mt_assert_err(mica_tcb_set_affinity(tcb, i % lock_cpus), MICA_NO_ERROR);
+    }
+    wait_all(done, (1ul << LOCK_THREADS) - 1);
+    ck_assert_uint_eq(shared_counter, LOCK_THREADS * LOCK_ROUNDS);
+    ck_assert_int_eq(__atomic_load_n(&mtx.state, __ATOMIC_RELAXED), 0);
+    rec.done = 1;
+}
+
+static void run_counter(unsigned cpus, mica_clock_t clock)
+{
+    mica_config_t cfg;
+    mt_config(&cfg);
+    cfg.cpus = cpus;
+    cfg.clock = clock;
+    cfg.timeslice_ticks = 1;    /* the real clock preempts at every tick: inside the lock too */
+    lock_cpus = cpus;
+    memset(&rec, 0, sizeof rec);
+    mica_run_result_t r = mt_run_cfg(&cfg, root_mutex_counter);
+    ck_assert_msg(r.reason == MICA_STOP_IDLE, "run stopped with %s: %s",
+                  mica_stop_reason_name(r.reason), r.message);
+    ck_assert_msg(rec.done, "the root task did not reach its end");
+}
+
+/* The slow path, for certain: a thread waits in the kernel while another holds the mutex. */
+static mica_cptr_t holding, go, finished;
+
+static void holds_until_told(mica_word_t arg)
+{
+    (void)arg;
+    mica_word_t badge;
+    mica_mutex_lock(&mtx);
+    mica_signal(holding);
+    mica_wait(go, &badge);
+    shared_counter++;
+    mica_mutex_unlock(&mtx);        /* the waiter is woken */
+    mica_signal(finished);
+}
+
+static void waits_for_it(mica_word_t arg)
+{
+    (void)arg;
+    rec.value[0] = (mica_word_t)mica_mutex_trylock(&mtx);
+    mica_mutex_lock(&mtx);
+    rec.value[1] = shared_counter;  /* the holder's increment happened first */
+    shared_counter++;
+    mica_mutex_unlock(&mtx);
+    mica_signal(finished);
+}
+
+static void root_mutex_waiter(const mica_bootinfo_t *bi)
+{
+    mica_env_init(&env, bi);
+    shared_counter = 0;
+    mt_assert_err(mica_mutex_init(&env, &mtx), MICA_NO_ERROR);
+    holding = make(MICA_NOTIFICATION_OBJECT);
+    go = make(MICA_NOTIFICATION_OBJECT);
+    finished = make(MICA_NOTIFICATION_OBJECT);
+    mica_cptr_t holder = mica_thread_spawn(&env, "holder", holds_until_told, 0, PRIO);
+    mica_word_t badge;
+    mica_wait(holding, &badge);     /* it holds the mutex now */
+    mica_cptr_t waiter = mica_thread_spawn(&env, "waiter", waits_for_it, 0, PRIO);
+    /* Below both: the waiter runs now and blocks; then nothing else can run but the root. */
+    mt_assert_err(mica_tcb_set_priority(MICA_CAP_INIT_TCB, MICA_CAP_INIT_TCB, PRIO - 1), MICA_NO_ERROR);
+    mica_yield();
+    ck_assert_uint_eq(rec.value[0], 0);                     /* trylock found it taken */
+    ck_assert_uint_eq(mt_thread_state(waiter), MICA_THREAD_BLOCKED_ON_NOTIFICATION);
+    ck_assert_uint_eq(mt_thread_state(holder), MICA_THREAD_BLOCKED_ON_NOTIFICATION);
+    ck_assert_int_eq(__atomic_load_n(&mtx.state, __ATOMIC_RELAXED), 2);   /* held, with a waiter */
+    mica_signal(go);
+    mica_word_t n = 0;
+    while (n < 2) {
+        mica_wait(finished, &badge);
+        n++;
+        if (n < 2 && shared_counter == 2)
+            break;      /* both signals came as one: the notification keeps no count */
+    }
+    ck_assert_uint_eq(shared_counter, 2);
+    ck_assert_uint_eq(rec.value[1], 1);
+    ck_assert_int_eq(__atomic_load_n(&mtx.state, __ATOMIC_RELAXED), 0);
+    rec.done = 1;
+}
+
+START_TEST(a_waiter_blocks_in_the_kernel_until_the_holder_unlocks)
+{
+    RUN(root_mutex_waiter);
+}
+END_TEST
+
+START_TEST(a_mutex_keeps_a_shared_counter_exact_under_the_virtual_clock)
+{
+    run_counter(1, MICA_CLOCK_VIRTUAL);
+}
+END_TEST
+
+START_TEST(a_mutex_keeps_a_shared_counter_exact_under_the_real_clock)
+{
+    run_counter(1, MICA_CLOCK_REAL);
+}
+END_TEST
+
+START_TEST(a_mutex_keeps_a_shared_counter_exact_on_two_cpus)
+{
+    run_counter(2, MICA_CLOCK_VIRTUAL);
+    run_counter(2, MICA_CLOCK_REAL);
+}
+END_TEST
+
 /* ------------------------------------------------------------------------------------------ */
 
 static Suite *user_suite(void)
@@ -742,6 +892,12 @@ static Suite *user_suite(void)
     tc = mt_tcase(s, "ipc");
     tcase_add_test(tc, call_words_and_the_server_loop_carry_n_words_each_way);
     tcase_add_test(tc, fault_decode_reads_a_cap_fault);
+
+    tc = mt_tcase(s, "locks");
+    tcase_add_test(tc, a_waiter_blocks_in_the_kernel_until_the_holder_unlocks);
+    tcase_add_test(tc, a_mutex_keeps_a_shared_counter_exact_under_the_virtual_clock);
+    tcase_add_test(tc, a_mutex_keeps_a_shared_counter_exact_under_the_real_clock);
+    tcase_add_test(tc, a_mutex_keeps_a_shared_counter_exact_on_two_cpus);
     return s;
 }
 

@@ -16,6 +16,8 @@
  *                (src/user/process.c)
  *   IPC          a call with N words, a server loop, fault decoding
  *                (src/user/ipc.c)
+ *   locks        a mutex for threads that share memory, which waits in
+ *                mica's kernel, never in the host (src/user/mutex.c)
  *
  *     mica_env_t env;
  *     mica_env_init(&env, bi);
@@ -286,5 +288,47 @@ typedef struct mica_fault {
 
 /* Decode the fault message just received (info, badge) from MR0... */
 mica_fault_t mica_fault_decode(mica_msginfo_t info, mica_word_t badge);
+
+/* --- locks ------------------------------------------------------------------------ */
+
+/*
+ * A mutex for task threads that share memory. Taking a free one is one
+ * atomic instruction in task code; a thread that finds it taken waits on
+ * the mutex's notification, in mica's kernel, and the unlocker signals the
+ * notification only when someone may be waiting (a futex's protocol, the
+ * notification standing in for the futex).
+ *
+ * Use it, not a pthread mutex or semaphore, between task threads: those
+ * wait in the host, where the simulated CPU stops with its waiter - under
+ * --clock real the holder, preempted on the same CPU, can then never run
+ * to release it, and the whole simulator hangs (the watchdog reports it).
+ * A mica_mutex_t waiter blocks only its own thread; the holder runs and
+ * releases it. Works the same with the virtual clock and on several CPUs.
+ *
+ *     mica_mutex_t m;
+ *     mica_mutex_init(&env, &m);      (once, before the threads use it)
+ *     mica_mutex_lock(&m);  counter++;  mica_mutex_unlock(&m);
+ *
+ * Not recursive; unlocking a mutex the caller does not hold is undefined,
+ * as for a pthread mutex. The threads need the notification cap in their
+ * CSpace (threads sharing the caller's CSpace, as mica_thread_spawn makes
+ * them, have it).
+ */
+typedef struct mica_mutex {
+    int state;                  /* 0 free, 1 held, 2 held and a thread may be waiting (atomic) */
+    mica_cptr_t ntfn;           /* the notification waiters block on */
+} mica_mutex_t;
+
+/* Make m's notification (with env) and leave m unlocked. */
+mica_error_t mica_mutex_init(mica_env_t *env, mica_mutex_t *m);
+
+/* Take m, waiting in the kernel while another thread holds it. */
+void mica_mutex_lock(mica_mutex_t *m);
+
+/* Release m (held by the caller); a waiting thread, if any, is woken to take it. */
+void mica_mutex_unlock(mica_mutex_t *m);
+
+/* Take m if it is free: 1 when the caller now holds it, 0 when another thread does. */
+int mica_mutex_trylock(mica_mutex_t *m);
 
 #endif /* MICA_USER_H */

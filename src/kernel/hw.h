@@ -290,6 +290,14 @@ _Bool kernel_stall(int ctx, const char *what, int blocked);
  */
 void kernel_escape(int ctx, const char *what, const char *advice);
 /*
+ * The current thread of this CPU (context ctx, saved as for kernel_preempt)
+ * cannot go on: the machine reported why and counted it as faulted. The
+ * kernel makes it Inactive and runs someone else; returns only when the
+ * thread runs again (it was parked, or resumed), and the machine stops it
+ * again.
+ */
+void kernel_stop_thread(int ctx);
+/*
  * Kernel entries so far that were system calls, faults or preemptions, not
  * basic-block ticks (read without the lock, by the watchdog: approximate).
  */

@@ -751,6 +751,25 @@ void kernel_fault(int ctx, const hw_fault_t *f)
     kernel_exit(t, ctx);
 }
 
+/*
+ * The machine cannot let the current thread of this CPU go on (sim/signals.c:
+ * it was resumed after abort(), which cannot return). It becomes Inactive,
+ * as a thread whose fault no handler took (handle_fault); the machine has
+ * reported and counted it. No seL4 counterpart: on seL4 a resumed thread
+ * simply runs. Returns only when the thread was parked (SMP) and runs again.
+ */
+void kernel_stop_thread(int ctx)
+{
+    if (unlikely(ks.num_cpus > 1) && smp_entry(NULL))
+        return;
+    paddr_t t = NODE.cur_thread;
+    ks.count.kernel_entries++;
+    clock_tick();
+    tcb_sched_dequeue(t);       /* as in kernel_fault: a tick may have queued it again */
+    set_thread_state(t, MICA_THREAD_INACTIVE);
+    kernel_exit(t, ctx);
+}
+
 void kernel_idle_enter(void)
 {
     if (ks.num_cpus == 1) {

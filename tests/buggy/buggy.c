@@ -8,10 +8,10 @@
 
 static const buggy_t *const *tables(void)
 {
-    static const buggy_t *t[8];
+    static const buggy_t *t[9];
     unsigned n = 0;
     const buggy_t *all[] = { buggy_spin, buggy_crash, buggy_escape, buggy_stack, buggy_limits,
-                             buggy_runner, buggy_stall };
+                             buggy_runner, buggy_stall, buggy_signals };
     for (unsigned i = 0; i < sizeof all / sizeof all[0]; i++)
         if (all[i])
             t[n++] = all[i];

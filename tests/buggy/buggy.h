@@ -40,5 +40,6 @@ extern const buggy_t buggy_stack[] __attribute__((weak));
 extern const buggy_t buggy_limits[] __attribute__((weak));
 extern const buggy_t buggy_runner[] __attribute__((weak));
 extern const buggy_t buggy_stall[] __attribute__((weak));
+extern const buggy_t buggy_signals[] __attribute__((weak));
 
 #endif
