@@ -281,6 +281,7 @@ static void corrupt_a_cap(const mica_bootinfo_t *bi)
     case 10: tcb_slot(ks.root_tcb, TCB_REPLY)->cap.obj += 1; break;    /* reply to a non-TCB */
     case 11: slot_at(irq)->cap.word = MICA_MAX_IRQ + 1; break;
     case 12: slot_at(tcb)->cap.obj = (uint32_t)((1ull << 35) >> 4); break;   /* far outside memory */
+    case 13: slot_at(ep)->cap.obj_hi = 1; break;                     /* a kernel object above RAM */
     default: break;
     }
     trigger();
@@ -288,7 +289,7 @@ static void corrupt_a_cap(const mica_bootinfo_t *bi)
 
 START_TEST(valid_cap_catches_malformed_caps)
 {
-    for (cap_case = 0; cap_case <= 12; cap_case++)
+    for (cap_case = 0; cap_case <= 13; cap_case++)
         expect_invariant(corrupt_a_cap, "valid_cap");
 }
 END_TEST

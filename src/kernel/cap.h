@@ -40,22 +40,40 @@ static inline cap_t cap_null(void)
 
 static inline mica_cap_type_t cap_type(cap_t c) { return (mica_cap_type_t)c.type; }
 static inline bool cap_is_null(cap_t c) { return c.type == MICA_CAP_TYPE_NULL; }
-static inline paddr_t cap_obj(cap_t c) { return (paddr_t)c.obj << 4; }
+static inline paddr_t cap_obj(cap_t c) { return (paddr_t)c.obj_hi << 36 | (paddr_t)c.obj << 4; }
+/*
+ * cap_obj of a cap to a kernel object (endpoint, notification, reply, TCB,
+ * CNode, paging structure): those are never made from device untyped, so
+ * they lie in RAM, below 2^36, and obj alone holds the address. For the IPC
+ * fast path, which must not pay for the device region's high bits.
+ */
+static inline paddr_t cap_ram_obj(cap_t c) { return (paddr_t)c.obj << 4; }
 
+/* A cap to a kernel object, which lies in RAM (cap_ram_obj): obj_hi is 0. */
 static inline cap_t cap_make(mica_cap_type_t t, paddr_t obj, unsigned f1, unsigned f2, word_t word)
 {
     cap_t c;
     c.type = (uint8_t)t;
     c.f1 = (uint8_t)f1;
     c.f2 = (uint8_t)f2;
-    c.obj = obj >> 4;
+    c.obj_hi = 0;
+    c.obj = (uint32_t)(obj >> 4);
     c.word = word;
+    return c;
+}
+
+/* A cap to memory that may lie above RAM: an untyped region or a frame. */
+static inline cap_t cap_make_memory(mica_cap_type_t t, paddr_t obj, unsigned f1, unsigned f2,
+                                    word_t word)
+{
+    cap_t c = cap_make(t, obj, f1, f2, word);
+    c.obj_hi = (uint8_t)(obj >> 36);
     return c;
 }
 
 /* untyped */
 static inline cap_t cap_untyped_new(paddr_t p, unsigned size_bits, bool dev, word_t free_index)
-{ return cap_make(MICA_CAP_TYPE_UNTYPED, p, size_bits, dev, free_index); }
+{ return cap_make_memory(MICA_CAP_TYPE_UNTYPED, p, size_bits, dev, free_index); }
 static inline unsigned cap_untyped_size_bits(cap_t c) { return c.f1; }
 static inline bool cap_untyped_is_device(cap_t c) { return c.f2 != 0; }
 static inline word_t cap_untyped_free_index(cap_t c) { return c.word; }
@@ -81,7 +99,7 @@ static inline cap_t cap_cnode_new(paddr_t p, unsigned radix, unsigned guard_size
 static inline unsigned cap_cnode_radix(cap_t c) { return c.f1; }
 static inline unsigned cap_cnode_guard_size(cap_t c) { return c.f2; }
 static inline word_t cap_cnode_guard(cap_t c) { return c.word; }
-static inline cte_t *cap_cnode_slots(cap_t c) { return (cte_t *)paddr_to_ptr(cap_obj(c)); }
+static inline cte_t *cap_cnode_slots(cap_t c) { return (cte_t *)paddr_to_ptr(cap_ram_obj(c)); }
 
 /* tcb */
 static inline cap_t cap_tcb_new(paddr_t tcb) { return cap_make(MICA_CAP_TYPE_TCB, tcb, 0, 0, 0); }
@@ -101,7 +119,7 @@ static inline word_t cap_zombie_size(cap_t c)
 
 /* frame, page table, vspace */
 static inline cap_t cap_frame_new(paddr_t p, unsigned size_bits, unsigned rights, bool dev)
-{ return cap_make(MICA_CAP_TYPE_FRAME, p, rights & (RIGHT_READ | RIGHT_WRITE), size_bits | (dev ? 0x80u : 0), 0); }
+{ return cap_make_memory(MICA_CAP_TYPE_FRAME, p, rights & (RIGHT_READ | RIGHT_WRITE), size_bits | (dev ? 0x80u : 0), 0); }
 static inline unsigned cap_frame_size_bits(cap_t c) { return c.f2 & 0x7fu; }
 static inline bool cap_frame_is_device(cap_t c) { return (c.f2 & 0x80u) != 0; }
 static inline cap_t cap_page_table_new(paddr_t p) { return cap_make(MICA_CAP_TYPE_PAGE_TABLE, p, 0, 0, 0); }

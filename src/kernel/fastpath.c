@@ -68,7 +68,7 @@ bool fastpath_call(paddr_t cur)
     if (cap_type(cap) != MICA_CAP_TYPE_ENDPOINT || !(cap_rights(cap) & RIGHT_WRITE) ||
         !(cap_rights(cap) & (RIGHT_GRANT | RIGHT_GRANT_REPLY)))
         return false;
-    endpoint_t *e = (endpoint_t *)paddr_to_ptr(cap_obj(cap));
+    endpoint_t *e = (endpoint_t *)paddr_to_ptr(cap_ram_obj(cap));
     if ((e->head_state & 3) != EP_RECV)
         return false;
     paddr_t dest = e->head_state & ~3ull;
@@ -92,7 +92,7 @@ bool fastpath_call(paddr_t cur)
     dp->regs[REG_INFO] = mica_msginfo_new(mica_msginfo_get_label(info), 0, 0, len).words[0];
     dp->state.type = MICA_THREAD_RUNNING;
     nd->cur_thread = dest;
-    trace_ipc(cur, dest, cap_obj(cap), cap_badge(cap), dp->regs[REG_INFO], "message");
+    trace_ipc(cur, dest, cap_ram_obj(cap), cap_badge(cap), dp->regs[REG_INFO], "message");
     return true;
 }
 
@@ -113,7 +113,7 @@ bool fastpath_reply_recv(paddr_t cur)
     cap_t cap = slot->cap;
     if (cap_type(cap) != MICA_CAP_TYPE_ENDPOINT || !(cap_rights(cap) & RIGHT_READ))
         return false;
-    endpoint_t *e = (endpoint_t *)paddr_to_ptr(cap_obj(cap));
+    endpoint_t *e = (endpoint_t *)paddr_to_ptr(cap_ram_obj(cap));
     if ((e->head_state & 3) == EP_SEND)
         return false;
     if (cp->bound_notification &&
@@ -123,7 +123,7 @@ bool fastpath_reply_recv(paddr_t cur)
     cap_t rc = callslot->cap;
     if (cap_type(rc) != MICA_CAP_TYPE_REPLY || cap_reply_is_master(rc))
         return false;
-    paddr_t caller = cap_obj(rc);
+    paddr_t caller = cap_ram_obj(rc);
     tcb_t *kp = tcb_ptr(caller);
     if (kp->state.type != MICA_THREAD_BLOCKED_ON_REPLY || kp->fault.type != MICA_FAULT_NULL ||
         !is_highest_prio(kp->priority) ||
@@ -135,7 +135,7 @@ bool fastpath_reply_recv(paddr_t cur)
     ks.count.ipcs++;
     empty_slot(callslot);   /* a reply cap needs no finalisation */
     cp->state.type = MICA_THREAD_BLOCKED_ON_RECEIVE;
-    cp->state.blocking_object = cap_obj(cap);
+    cp->state.blocking_object = cap_ram_obj(cap);
     cp->state.can_grant = (cap_rights(cap) & RIGHT_GRANT) != 0;
     tcb_queue_t q = { e->head_state & ~3ull, e->tail };
     queue_append(&q, cur);

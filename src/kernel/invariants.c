@@ -88,6 +88,10 @@ static bool check_cap(const cte_t *s)
     word_t bits = cap_region_bits(c);
     if (cap_type(c) >= MICA_CAP_TYPE_COUNT)
         FAIL("valid_cap", "slot 0x%lx holds cap type %u", (unsigned long)p, c.type);
+    /* Only memory caps reach above RAM; the fast path reads the others with cap_ram_obj. */
+    if (c.obj_hi && cap_type(c) != MICA_CAP_TYPE_UNTYPED && cap_type(c) != MICA_CAP_TYPE_FRAME)
+        FAIL("valid_cap", "slot 0x%lx: %s cap with address bits above 2^36", (unsigned long)p,
+             mica_cap_type_name(cap_type(c)));
     if (bits) {
         if (!in_phys(cap_region_base(c), bits))
             FAIL("valid_cap", "slot 0x%lx: %s cap object 0x%lx/2^%lu is outside physical memory",

@@ -88,7 +88,6 @@ typedef struct kernel_state {
     int stop_reason;                    /* mica_stop_reason_t */
     char stop_message[512];
     char last_error[256];               /* why the last invocation failed (user_error) */
-    unsigned host_limits_reported;      /* HOST_LIMIT_* already reported on stderr this run */
     word_t tcbs_made;                   /* names unnamed threads "tcbN", deterministically */
     paddr_t boot_region_end;            /* [0, boot_region_end) held boot objects */
     paddr_t root_tcb;
@@ -100,6 +99,7 @@ typedef struct kernel_state {
     ks_counters_t count;
     void *scratch;                      /* invariant checker's work area (host memory) */
     word_t scratch_entries;
+    unsigned host_limits_reported;      /* HOST_LIMIT_* already reported on stderr this run */
 } kernel_state_t;
 
 extern kernel_state_t ks;

@@ -16,21 +16,23 @@
 #include "kernel.h"
 
 /* --- capabilities --------------------------------------------------------
- * 16 bytes: a type tag, two small fields, the object's paddr >> 4 and one
- * word. Field use per type is in cap.h; the accessors there are the only
- * code that reads the raw fields. obj has 40 bits, so physical addresses
- * have 44: RAM (at most 64 GiB) and the device region above it fit (with
- * 32 bits, the device untyped above 64 GiB of RAM wrapped to paddr 0).
+ * 16 bytes: a type tag, two small fields, the object's paddr in two parts
+ * and one word. Field use per type is in cap.h; the accessors there are the
+ * only code that reads the raw fields. Physical addresses have 44 bits:
+ * RAM (at most 64 GiB, so below 2^36: obj alone) and the device region
+ * above it (with obj alone, the device untyped above 64 GiB of RAM wrapped
+ * to paddr 0, onto the root CNode).
  */
 typedef struct cap {
-    uint64_t type : 8;  /* mica_cap_type_t */
-    uint64_t f1 : 8;
-    uint64_t f2 : 8;
-    uint64_t obj : 40;  /* object paddr >> 4 (objects are >= 16-byte aligned) */
+    uint8_t  type;      /* mica_cap_type_t */
+    uint8_t  f1;
+    uint8_t  f2;
+    uint8_t  obj_hi;    /* object paddr >> 36: non-zero only above 64 GiB (device memory) */
+    uint32_t obj;       /* object paddr >> 4 (objects are >= 16-byte aligned), low 32 bits */
     uint64_t word;
 } cap_t;
 
-#define CAP_PADDR_BITS 44   /* what obj can hold */
+#define CAP_PADDR_BITS 44   /* what obj_hi and obj hold */
 
 /*
  * The capability derivation tree, seL4's representation: one doubly linked
