@@ -205,6 +205,9 @@ static void describe_origin(char *buf, size_t n)
         snprintf(buf, n, "%s from the terminal (%s)", name, intr.sig == SIGINT ? "Ctrl-C" : "Ctrl-\\");
     } else if (intr.code == SI_KERNEL && intr.sig == SIGHUP) {
         snprintf(buf, n, "SIGHUP: the terminal hung up");
+    } else if ((intr.code == SI_KERNEL || intr.code == SI_TIMER) &&
+               (intr.sig == SIGALRM || intr.sig == SIGVTALRM || intr.sig == SIGPROF)) {
+        snprintf(buf, n, "%s from a host timer the program set (alarm, setitimer, timer_create)", name);
     } else {
         snprintf(buf, n, "%s from the host (%s)", name, strsignal(intr.sig));
     }

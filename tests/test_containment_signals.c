@@ -176,6 +176,13 @@ START_TEST(sigterm_stops_a_thread_blocked_in_the_host)
 }
 END_TEST
 
+START_TEST(a_second_sigterm_ends_the_process_at_once)
+{
+    cm_assert_status(cm_run("two-sigterms", "", 60), 128 + SIGTERM);
+    cm_assert_has(cm_err, "mica: interrupted again: the process ends now");
+}
+END_TEST
+
 START_TEST(sighup_stops_a_spinning_thread)
 {
     cm_assert_status(cm_run("sighup-while-spinning", "", 60), 128 + SIGHUP);
@@ -285,6 +292,7 @@ static Suite *containment_signals_suite(void)
     tcase_add_test(tc, sigint_from_another_process_stops_the_run_and_completes_the_files);
     tcase_add_test(tc, sigint_from_another_process_stops_several_cpus);
     tcase_add_test(tc, sigterm_stops_a_thread_blocked_in_the_host);
+    tcase_add_test(tc, a_second_sigterm_ends_the_process_at_once);
     tcase_add_test(tc, sighup_stops_a_spinning_thread);
     suite_add_tcase(s, tc);
 
