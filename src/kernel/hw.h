@@ -239,6 +239,11 @@ _Bool kernel_stall(int ctx, const char *what, int blocked);
  * again.
  */
 void kernel_stop_thread(int ctx);
+/*
+ * Stop the system at the next kernel exit on any CPU. Asynchronous: a host
+ * signal handler may call it, whatever the CPU it runs on is doing.
+ */
+void kernel_request_stop(void);
 /* Kernel entries so far (read without the lock, by the watchdog: approximate). */
 hw_word_t kernel_entry_count(void);
 /* The name of the thread CPU cpu runs (read without the lock, for a last report). */
