@@ -228,9 +228,10 @@ int mica_run(const mica_config_t *cfg, mica_root_task_fn root_task, void *arg,
                         result->reason == MICA_STOP_STALLED))
         fprintf(stderr, "mica: stopped (%s): %s\n", mica_stop_reason_name(result->reason),
                 result->message);
+    sigs_report_interrupt();
     close_outputs(cfg, result);
     teardown();
-    /* Ctrl-C (or a kill) came while the run was ending: the process ends by it, as it would have. */
-    sigs_end_if_interrupted(cfg->quiet);
+    /* Ctrl-C or a kill stopped the run: the process ends by that signal, as it would have. */
+    sigs_end_if_interrupted();
     return 0;
 }

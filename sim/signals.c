@@ -35,11 +35,13 @@
  * clock.c, the watchdog) it may not (sigwrap.c).
  *
  * Stopping on a signal from outside: the handler cannot stop the run where
- * it lands (the kernel may be running there), so a CPU in task code - in
- * the program's own code, where it holds no C library lock (stdout's) -
- * is made to enter the kernel as a trap would (interrupt_entry), and with
- * the kernel lock held nothing else writes the trace or the log while they
- * are completed. A host thread (started with the run) sends the CPUs the
+ * it lands (the kernel may be running there). It asks the kernel to stop
+ * at its next exit (kernel_request_stop: the run then ends as any run
+ * does, and run.c reports the signal and ends the process by it); and a
+ * CPU in task code - in the program's own code, where it holds no C
+ * library lock (stdout's) - is made to enter the kernel as a trap would
+ * (interrupt_entry), where, with the kernel lock held, nothing else writes
+ * the trace or the log while they are completed. A host thread (started with the run) sends the CPUs the
  * signal again every millisecond until one takes it; after 0.2 s any task
  * code will do (a thread blocked in the host; its sleep may have returned
  * early meanwhile, as a signal makes it), after 3 s the process ends
@@ -93,6 +95,7 @@ static struct {
     int force;                  /* atomic: any task code may take it, not only the program's own */
     int finishing;              /* atomic: someone is completing the files */
     int stop;                   /* atomic: the run is over; the host thread returns */
+    char cpus[256];             /* what each CPU ran when it came ("CPU 0 ran 'worker'") */
     sem_t sem;
     pthread_t thread;
     int running;
@@ -178,6 +181,7 @@ int sigs_in_task_code(void)
 static void die_by(int sig) __attribute__((noreturn));
 static void die_by(int sig)
 {
+    sim_in_kernel = 1;      /* no preemption; and sigwrap.c lets even a mica signal's action change */
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = SIG_DFL;
@@ -205,22 +209,34 @@ static void describe_origin(char *buf, size_t n)
         snprintf(buf, n, "%s from the terminal (%s)", name, intr.sig == SIGINT ? "Ctrl-C" : "Ctrl-\\");
     } else if (intr.code == SI_KERNEL && intr.sig == SIGHUP) {
         snprintf(buf, n, "SIGHUP: the terminal hung up");
+    } else if ((intr.code == SI_KERNEL || intr.code == SI_TIMER) &&
+               (intr.sig == SIGALRM || intr.sig == SIGVTALRM || intr.sig == SIGPROF)) {
+        snprintf(buf, n, "%s from a host timer the program set (alarm, setitimer, timer_create)", name);
     } else {
         snprintf(buf, n, "%s from the host (%s)", name, strsignal(intr.sig));
     }
 }
 
-/* "CPU 0 ran 'worker'" for each CPU. */
-static void describe_cpus(char *buf, size_t n)
+/* Append s to buf (length *len, capacity n); no stdio: it runs in a signal handler. */
+static void append(char *buf, size_t n, size_t *len, const char *s)
+{
+    while (*s && *len + 1 < n)
+        buf[(*len)++] = *s++;
+    buf[*len] = 0;
+}
+
+/* "CPU 0 ran 'worker'" for each CPU, into intr.cpus. */
+static void describe_cpus(void)
 {
     size_t len = 0;
-    buf[0] = 0;
-    for (unsigned k = 0; k < sim_ncpus && len + 1 < n; k++) {
-        int w = snprintf(buf + len, n - len, "%sCPU %u ran '%s'", k ? ", " : "", k,
-                         kernel_cpu_thread_name(k));
-        if (w < 0)
-            break;
-        len += (size_t)w < n - len ? (size_t)w : n - len - 1;
+    intr.cpus[0] = 0;
+    for (unsigned k = 0; k < sim_ncpus; k++) {
+        char num[4] = { (char)('0' + k % 10), 0 };
+        append(intr.cpus, sizeof intr.cpus, &len, k ? ", CPU " : "CPU ");
+        append(intr.cpus, sizeof intr.cpus, &len, num);
+        append(intr.cpus, sizeof intr.cpus, &len, " ran '");
+        append(intr.cpus, sizeof intr.cpus, &len, kernel_cpu_thread_name(k));
+        append(intr.cpus, sizeof intr.cpus, &len, "'");
     }
 }
 
@@ -242,8 +258,8 @@ static void flush_stdout(void)
  * Report the interrupt, complete stdout and the output files, end the
  * process. locked: on a CPU, with the kernel lock held, so nothing else
  * writes the files. Not locked (no CPU came back in time: one is stuck in
- * the kernel), the files are only flushed: closing them under a CPU that
- * writes them could crash.
+ * the kernel), the files are left as they are: closing them under a CPU
+ * that writes them could crash.
  */
 static void finish(int locked) __attribute__((noreturn));
 static void finish(int locked)
@@ -253,17 +269,16 @@ static void finish(int locked)
         for (;;)
             pause();        /* someone else is ending the process */
     }
-    char origin[160], cpus[256], name[32];
+    char origin[160], name[32];
     describe_origin(origin, sizeof origin);
-    describe_cpus(cpus, sizeof cpus);
     sim_signal_name(sig, name, sizeof name);
     if (locked)
         hw_log("interrupted by %s: the run stops here (%s); what the tasks printed, the trace and "
-               "the log are complete, and the process ends by %s", origin, cpus, name);
+               "the log are complete, and the process ends by %s", origin, intr.cpus, name);
     else if (!sim.cfg || !sim.cfg->quiet)
         fprintf(stderr, "mica: interrupted by %s: the run stops here (%s), but no simulated CPU came "
                 "back to the kernel to stop it, so the trace and the log may be incomplete; the "
-                "process ends by %s\n", origin, cpus, name);
+                "process ends by %s\n", origin, intr.cpus, name);
     flush_stdout();
     if (locked) {
         dot_write();        /* the CSpace as it is now: the kernel is between entries */
@@ -305,6 +320,9 @@ void sigs_interrupt(int sig, siginfo_t *si, ucontext_t *uc, int from_outside)
     if (__atomic_compare_exchange_n(&intr.sig, &none, sig, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
         intr.pid = si->si_pid;
         intr.code = si->si_code;
+        describe_cpus();
+        /* A CPU in the kernel stops the system at its exit; the run then ends as any run does. */
+        kernel_request_stop();
         sem_post(&intr.sem);
     } else if (from_outside) {
         /* A second one from outside (not the host thread passing the first on): end now. */
@@ -459,7 +477,7 @@ void sigs_stop(void)
     }
 }
 
-void sigs_end_if_interrupted(int quiet)
+void sigs_report_interrupt(void)
 {
     int sig = __atomic_load_n(&intr.sig, __ATOMIC_ACQUIRE);
     if (!sig)
@@ -467,10 +485,16 @@ void sigs_end_if_interrupted(int quiet)
     char origin[160], name[32];
     describe_origin(origin, sizeof origin);
     sim_signal_name(sig, name, sizeof name);
+    hw_log("interrupted by %s: the run stopped at the next kernel exit (%s); what the tasks printed, "
+           "the trace and the log are complete, and the process ends by %s", origin, intr.cpus, name);
+}
+
+void sigs_end_if_interrupted(void)
+{
+    int sig = __atomic_load_n(&intr.sig, __ATOMIC_ACQUIRE);
+    if (!sig)
+        return;
     fflush(stdout);
-    if (!quiet)
-        fprintf(stderr, "mica: interrupted by %s: the run had ended meanwhile; the process ends "
-                "by %s\n", origin, name);
     fflush(stderr);
     die_by(sig);
 }

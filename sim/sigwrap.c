@@ -143,16 +143,25 @@ static int filter(int how, const sigset_t *set, sigset_t *out, const char *call,
     }
     if (!any)
         return 0;
-    for (unsigned i = 0; i < told.n; i++)
-        if (told.site[i] == ra)
-            return 1;       /* reported already */
-    if (told.n < SITES_KEPT)
+    /* Under the kernel lock: tasks on other CPUs may filter at the same time. */
+    sim_kernel_enter();
+    int first = 1, last = 0;
+    for (unsigned i = 0; i < told.n && first; i++)
+        first = told.site[i] != ra;
+    if (first && told.n < SITES_KEPT) {
         told.site[told.n++] = ra;
+        last = told.n == SITES_KEPT;
+    } else {
+        first = 0;      /* reported already, or enough sites reported */
+    }
+    sim_kernel_leave();
+    if (!first)
+        return 1;
     char at[256];
     where(ra, at, sizeof at);
     report("thread '%s' blocked %s (%s, at %s): mica needs them to turn faults, ticks and IPIs into "
            "kernel entries, so they stay unblocked; the rest of the mask applies%s",
-           names, call, at[0] ? at : "?", told.n >= SITES_KEPT ? " (no more such reports in this run)" : "");
+           names, call, at[0] ? at : "?", last ? " (no more such reports in this run)" : "");
     return 1;
 }
 

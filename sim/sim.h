@@ -181,8 +181,12 @@ extern __thread uintptr_t sigs_call_site __attribute__((tls_model("initial-exec"
 uintptr_t sigs_task_caller(void *const *frames, int n, uintptr_t pc);
 /* Where a thread whose abort() was resumed goes (ctx_set_resume_call). */
 void sigs_abort_resumed(void);
-/* After a run: if a signal from outside came meanwhile, report it and end the process by it. */
-void sigs_end_if_interrupted(int quiet);
+/*
+ * After a run that a signal from outside stopped (or that ended meanwhile):
+ * report it (before the output files are closed), then end the process by it.
+ */
+void sigs_report_interrupt(void);
+void sigs_end_if_interrupted(void);
 /* sigwrap.c: a new run (its reports start afresh). */
 void sigwrap_reset(void);
 

@@ -298,6 +298,11 @@ void kernel_escape(int ctx, const char *what, const char *advice);
  */
 void kernel_stop_thread(int ctx);
 /*
+ * Stop the system at the next kernel exit on any CPU. Asynchronous: a host
+ * signal handler may call it, whatever the CPU it runs on is doing.
+ */
+void kernel_request_stop(void);
+/*
  * Kernel entries so far that were system calls, faults or preemptions, not
  * basic-block ticks (read without the lock, by the watchdog: approximate).
  */

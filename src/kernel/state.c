@@ -5,6 +5,19 @@
 
 kernel_state_t ks;
 
+/*
+ * The machine asks, asynchronously (from a host signal's handler, perhaps
+ * on a CPU in the middle of a kernel entry), that the system stop at the
+ * next kernel exit on any CPU. It rides on the time-limit check that
+ * every exit makes anyway, so kernel entries pay nothing for it. The stop
+ * then reads as the time limit; the machine ends the process right after
+ * the run (sim/signals.c), so no one is told otherwise. No seL4 counterpart.
+ */
+void kernel_request_stop(void)
+{
+    __atomic_store_n(&ks.time_limit, 1, __ATOMIC_RELAXED);     /* ks.time >= 1 after the first tick */
+}
+
 void kernel_stop(int reason, const char *fmt, ...)
 {
     va_list ap;

@@ -191,6 +191,26 @@ static void sigterm_while_sleeping(const mica_bootinfo_t *bi, void *arg)
         sleep(1);
 }
 
+/*
+ * The first SIGTERM cannot stop the run at once (the root sleeps in the C
+ * library: 0.2 s pass first); a second, 50 ms later, ends the process. One
+ * perl process sends both: no program to start between them. (Not fork():
+ * the root task's stack is memory the child would share.)
+ */
+static void two_sigterms(const mica_bootinfo_t *bi, void *arg)
+{
+    (void)bi; (void)arg;
+    char code[160];
+    snprintf(code, sizeof code, "select(undef, undef, undef, 0.3); kill 'TERM', %d; "
+             "select(undef, undef, undef, 0.05); kill 'TERM', %d", (int)getpid(), (int)getpid());
+    char *argv[] = { "perl", "-e", code, NULL };
+    pid_t pid;
+    if (posix_spawnp(&pid, "perl", NULL, NULL, argv, environ) != 0)
+        printf("cannot start the sender\n");
+    for (;;)
+        sleep(1);
+}
+
 /* Spinning in the program's own code under the real clock. */
 static void spin_forever(mica_word_t arg)
 {
@@ -389,6 +409,7 @@ const buggy_t buggy_signals[] = {
     { "sigint-from-outside", sigint_from_outside, "another process sends SIGINT while threads work" },
     { "sigterm-while-sleeping", sigterm_while_sleeping,
       "another process sends SIGTERM while the root task sleeps in the host" },
+    { "two-sigterms", two_sigterms, "another process sends SIGTERM twice while the root task sleeps" },
     { "sighup-while-spinning", sighup_while_spinning,
       "another process sends SIGHUP while a thread spins" },
     { "sigsegv-handler", sigsegv_handler, "the root task installs its own SIGSEGV handler, then crashes" },
