@@ -414,6 +414,10 @@ int main(int argc, char **argv)
 {
     if (parse_args(argc, argv) != 0)
         return 2;
+    if (o.input && o.cpus > 1) {
+        fprintf(stderr, "mica-fuzz: --input replays a libFuzzer input on one CPU; drop --cpus\n");
+        return 2;
+    }
     sh = mmap(NULL, sizeof *sh + RING_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
               -1, 0);
     if (sh == MAP_FAILED) {
@@ -430,10 +434,6 @@ int main(int argc, char **argv)
         fclose(f);
     }
 
-    if (o.input && o.cpus > 1) {
-        fprintf(stderr, "mica-fuzz: --input replays a libFuzzer input on one CPU; drop --cpus\n");
-        return 2;
-    }
     if (o.input) {
         FILE *f = fopen(o.input, "rb");
         if (!f) {
