@@ -15,7 +15,7 @@
 
 char cm_out[1 << 16], cm_err[1 << 16];
 
-static void slurp(const char *path, char *buf, size_t n)
+void cm_slurp(const char *path, char *buf, size_t n)
 {
     FILE *f = fopen(path, "rb");
     ck_assert_msg(f != NULL, "cannot read %s", path);
@@ -75,14 +75,14 @@ int cm_run_prog(const char *prog, const char *args, unsigned timeout_s)
             kill(-pid, SIGKILL);
             kill(pid, SIGKILL);
             waitpid(pid, &st, 0);
-            slurp(e, cm_err, sizeof cm_err);
+            cm_slurp(e, cm_err, sizeof cm_err);
             ck_abort_msg("'%s' hung: no exit after %u s; stderr:\n%s", cmd, timeout_s, cm_err);
         }
         struct timespec d = { 0, 5 * 1000 * 1000 };
         nanosleep(&d, NULL);
     }
-    slurp(o, cm_out, sizeof cm_out);
-    slurp(e, cm_err, sizeof cm_err);
+    cm_slurp(o, cm_out, sizeof cm_out);
+    cm_slurp(e, cm_err, sizeof cm_err);
     drop_sanitizer_lines(cm_err);
     if (WIFSIGNALED(st))
         return 128 + WTERMSIG(st);

@@ -22,6 +22,9 @@ int cm_run(const char *name, const char *args, unsigned timeout_s);
 /* As cm_run, for any program (e.g. the `mica` runner: MICA_BIN). */
 int cm_run_prog(const char *prog, const char *args, unsigned timeout_s);
 
+/* A file's text into buf (at most n - 1 bytes and a NUL); fails the test if it cannot be read. */
+void cm_slurp(const char *path, char *buf, size_t n);
+
 /* A scratch directory for output files, made once per process. */
 const char *cm_tmpdir(void);
 

@@ -39,14 +39,6 @@ START_TEST(a_spinner_is_preempted_with_two_cpus)
 }
 END_TEST
 
-static void slurp(const char *path, char *buf, size_t n)
-{
-    FILE *f = fopen(path, "rb");
-    ck_assert_msg(f != NULL, "cannot read %s", path);
-    size_t k = fread(buf, 1, n - 1, f);
-    buf[k] = 0;
-    fclose(f);
-}
 
 START_TEST(the_same_seed_gives_the_same_trace)
 {
@@ -58,9 +50,9 @@ START_TEST(the_same_seed_gives_the_same_trace)
     }
     char p[256];
     snprintf(p, sizeof p, "%s/spin0.log", cm_tmpdir());
-    slurp(p, a, sizeof a);
+    cm_slurp(p, a, sizeof a);
     snprintf(p, sizeof p, "%s/spin1.log", cm_tmpdir());
-    slurp(p, b, sizeof b);
+    cm_slurp(p, b, sizeof b);
     cm_assert_has(a, "spinner: preempted by the clock");
     ck_assert_str_eq(a, b);
 }
