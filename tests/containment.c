@@ -25,7 +25,7 @@ void cm_slurp(const char *path, char *buf, size_t n)
 }
 
 /* Drop the sanitizers' own lines ("==123==WARNING: ...") from captured stderr. */
-static void drop_sanitizer_lines(char *buf)
+void cm_drop_sanitizer_lines(char *buf)
 {
     char *w = buf;
     for (char *r = buf; *r;) {
@@ -83,7 +83,7 @@ int cm_run_prog(const char *prog, const char *args, unsigned timeout_s)
     }
     cm_slurp(o, cm_out, sizeof cm_out);
     cm_slurp(e, cm_err, sizeof cm_err);
-    drop_sanitizer_lines(cm_err);
+    cm_drop_sanitizer_lines(cm_err);
     if (WIFSIGNALED(st))
         return 128 + WTERMSIG(st);
     return WEXITSTATUS(st);

@@ -25,6 +25,9 @@ int cm_run_prog(const char *prog, const char *args, unsigned timeout_s);
 /* A file's text into buf (at most n - 1 bytes and a NUL); fails the test if it cannot be read. */
 void cm_slurp(const char *path, char *buf, size_t n);
 
+/* Drop the sanitizers' own lines ("==123==WARNING: ...") from captured text. */
+void cm_drop_sanitizer_lines(char *buf);
+
 /* A scratch directory for output files, made once per process. */
 const char *cm_tmpdir(void);
 

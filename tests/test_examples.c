@@ -14,34 +14,9 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include "harness.h"
+#include "containment.h"
 
 static char out[1 << 16], err[1 << 14];
-
-static void slurp(const char *path, char *buf, size_t n)
-{
-    FILE *f = fopen(path, "rb");
-    ck_assert_msg(f != NULL, "cannot read %s", path);
-    size_t k = fread(buf, 1, n - 1, f);
-    buf[k] = 0;
-    fclose(f);
-}
-
-/* Drop the sanitizers' own lines ("==123==WARNING: ASan ...") from captured stderr. */
-static void drop_sanitizer_lines(char *buf)
-{
-    char *w = buf;
-    for (char *r = buf; *r;) {
-        char *nl = strchr(r, '\n');
-        size_t len = nl ? (size_t)(nl - r) + 1 : strlen(r);
-        if (!(r[0] == '=' && r[1] == '=')) {
-            memmove(w, r, len);
-            w += len;
-        }
-        r += len;
-    }
-    *w = 0;
-}
 
 /* Run a program with args through the shell; stdout to out[], stderr to err[]; exit status. */
 static int run_prog(const char *prog, const char *args)
@@ -51,9 +26,9 @@ static int run_prog(const char *prog, const char *args)
     close(mkstemp(e));
     snprintf(cmd, sizeof cmd, "'%s' %s >%s 2>%s", prog, args, o, e);
     int st = system(cmd);
-    slurp(o, out, sizeof out);
-    slurp(e, err, sizeof err);
-    drop_sanitizer_lines(err);
+    cm_slurp(o, out, sizeof out);
+    cm_slurp(e, err, sizeof err);
+    cm_drop_sanitizer_lines(err);
     unlink(o);
     unlink(e);
     ck_assert_msg(st != -1 && WIFEXITED(st), "'%s' did not exit normally", cmd);
@@ -438,7 +413,7 @@ START_TEST(cspace_dot_renders)
     snprintf(args, sizeof args, "run echo --cspace-dot %s", dotf);
     ck_assert_int_eq(run_mica(args), 0);
     static char text[1 << 16];
-    slurp(dotf, text, sizeof text);
+    cm_slurp(dotf, text, sizeof text);
     assert_has(text, "digraph mica {");
     assert_has(text, "root CNode");
     assert_has(text, "endpoint @");
@@ -499,8 +474,8 @@ static int call_main(mica_root_task_fn root, int argc, char **argv)
     fflush(stderr);
     dup2(saved, 2);
     close(saved);
-    slurp(e, err, sizeof err);
-    drop_sanitizer_lines(err);
+    cm_slurp(e, err, sizeof err);
+    cm_drop_sanitizer_lines(err);
     unlink(e);
     return rc;
 }
