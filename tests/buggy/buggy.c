@@ -3,8 +3,20 @@
  * it with the runner's options (buggy.h).
  */
 #include <stdio.h>
+#include <time.h>
 #include <string.h>
 #include "buggy.h"
+
+void buggy_busy_ms(unsigned ms)
+{
+    struct timespec t0, t;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    do {
+        for (volatile unsigned i = 0; i < 1000000; i++)
+            ;
+        clock_gettime(CLOCK_MONOTONIC, &t);
+    } while ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 < (long)ms);
+}
 
 static const buggy_t *const *tables(void)
 {

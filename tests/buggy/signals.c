@@ -344,21 +344,10 @@ static mica_mutex_t lock;
 static unsigned long shared_count;
 static mica_cptr_t done;        /* each thread signals it with its own badge bit at the end */
 
-static void busy_ms(unsigned ms)
-{
-    struct timespec t0, t;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    do {
-        for (volatile unsigned i = 0; i < 1000000; i++)
-            ;
-        clock_gettime(CLOCK_MONOTONIC, &t);
-    } while ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 < (long)ms);
-}
-
 static void holder(mica_word_t bit)
 {
     mica_mutex_lock(&lock);
-    busy_ms(200);           /* the real clock preempts it in here, the lock held */
+    buggy_busy_ms(200);           /* the real clock preempts it in here, the lock held */
     shared_count++;
     mica_mutex_unlock(&lock);
     mica_signal(bit);
@@ -366,7 +355,7 @@ static void holder(mica_word_t bit)
 
 static void locker(mica_word_t bit)
 {
-    busy_ms(30);                    /* the holder takes the lock meanwhile */
+    buggy_busy_ms(30);                    /* the holder takes the lock meanwhile */
     mica_mutex_lock(&lock);         /* waits in the kernel: the holder runs and releases it */
     shared_count++;
     mica_mutex_unlock(&lock);

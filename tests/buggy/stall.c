@@ -51,18 +51,6 @@ static void spinner(const mica_bootinfo_t *bi, void *arg)
 /* Two threads of one priority and one host mutex, under the real clock. */
 static pthread_mutex_t host_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* Busy in the program's own code (where the real clock can preempt), rarely asking the time. */
-static void busy_ms(unsigned ms)
-{
-    struct timespec t0, t;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    do {
-        for (volatile unsigned i = 0; i < 1000000; i++)
-            ;
-        clock_gettime(CLOCK_MONOTONIC, &t);
-    } while ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 < (long)ms);
-}
-
 static volatile int held;
 
 /* Takes the host lock and loses the CPU holding it (as a preemption would make it). */
@@ -72,7 +60,7 @@ static void holder(mica_word_t arg)
     pthread_mutex_lock(&host_lock);
     held = 1;
     mica_yield();           /* the locker runs now */
-    busy_ms(10);
+    buggy_busy_ms(10);
     pthread_mutex_unlock(&host_lock);
 }
 
