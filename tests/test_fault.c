@@ -161,6 +161,7 @@ static void root_call_cap_fault(const mica_bootinfo_t *bi)
         ck_assert_uint_eq(LABEL(info), MICA_FAULT_CAP);
         ck_assert_uint_eq(LENGTH(info), 7);
         ck_assert_uint_eq(mr[MICA_CAP_FAULT_IP], pc_of(t));
+        ck_assert_uint_eq(mr[MICA_CAP_FAULT_IP], MICA_RESUME_PC);  /* parked in its call */
         ck_assert_uint_eq(mr[MICA_CAP_FAULT_ADDR], BAD_CPTR);
         ck_assert_uint_eq(mr[MICA_CAP_FAULT_IN_RECV_PHASE], 0);
         ck_assert_uint_eq(mr[MICA_CAP_FAULT_LOOKUP_FAILURE_TYPE], MICA_GUARD_MISMATCH);
@@ -547,6 +548,7 @@ static void root_unknown_syscall(const mica_bootinfo_t *bi)
     mica_user_context_t ctx;
     mt_assert_err(mica_tcb_read_registers(t, false, 0, 2, &ctx), MICA_NO_ERROR);
     ck_assert_uint_eq(mr[MICA_UNKNOWN_SYSCALL_FAULT_IP], ctx.pc);
+    ck_assert_uint_eq(ctx.pc, MICA_RESUME_PC);     /* parked in its system call */
     ck_assert_uint_eq(mr[MICA_UNKNOWN_SYSCALL_SP], ctx.sp);
     ck_assert_uint_eq(mr[MICA_UNKNOWN_SYSCALL_SYSCALL], UNKNOWN_SYSCALL);
     ck_assert_uint_eq(mt_thread_state(t), MICA_THREAD_BLOCKED_ON_REPLY);

@@ -338,6 +338,42 @@ START_TEST(copied_trap_registers_do_not_start_a_thread_mid_function)
 }
 END_TEST
 
+/*
+ * A trapped thread reads back its trap address (not MICA_RESUME_PC), and a
+ * handler that writes its registers back unchanged lets it retry the
+ * faulting instruction there, as seL4 resumes at the pc written
+ * (invokeTCB_WriteRegisters); it faults again at the same address.
+ */
+static void write_back_trapped(const mica_bootinfo_t *bi)
+{
+    (void)bi;
+    mica_cptr_t ep = mt_make(MICA_ENDPOINT_OBJECT, 0);
+    mica_cptr_t a = thread_with_handler(ep, (mica_word_t)crash_now);
+    mica_msginfo_t info = mica_recv(ep, NULL);
+    ck_assert_uint_eq(mica_msginfo_get_label(info), MICA_FAULT_USER_EXCEPTION);
+    mica_word_t trap_ip = mica_get_mr(MICA_USER_EXCEPTION_IP);
+    mica_user_context_t regs;
+    mt_assert_err(mica_tcb_read_registers(a, false, 0, MICA_USER_CONTEXT_WORDS, &regs),
+                  MICA_NO_ERROR);
+    ck_assert_uint_eq(regs.pc, trap_ip);
+    ck_assert_uint_ne(regs.pc, MICA_RESUME_PC);
+    mt_assert_err(mica_tcb_write_registers(a, true, 0, MICA_USER_CONTEXT_WORDS, &regs),
+                  MICA_NO_ERROR);
+    info = mica_recv(ep, NULL);
+    ck_assert_uint_eq(mica_msginfo_get_label(info), MICA_FAULT_USER_EXCEPTION);
+    ck_assert_uint_eq(mica_get_mr(MICA_USER_EXCEPTION_IP), trap_ip);
+    cte_t *tslots = (cte_t *)(hw_phys_base + ks.root_tcb);
+    cte_t *root = (cte_t *)(hw_phys_base + cap_obj(tslots[TCB_CTABLE].cap));
+    ck_assert_uint_eq(tcb_ptr(cap_obj(root[a].cap))->exits, 0);
+    mica_reply(mica_msginfo_new(1, 0, 0, 0));  /* a non-zero label: A stays stopped */
+}
+
+START_TEST(a_trapped_thread_given_back_its_registers_retries_the_trap)
+{
+    mt_run(write_back_trapped);
+}
+END_TEST
+
 static Suite *regressions_suite(void)
 {
     Suite *s = suite_create("regressions");
@@ -352,6 +388,7 @@ static Suite *regressions_suite(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("copy_registers");
     tcase_add_test(tc, copied_trap_registers_do_not_start_a_thread_mid_function);
+    tcase_add_test(tc, a_trapped_thread_given_back_its_registers_retries_the_trap);
     suite_add_tcase(s, tc);
     return s;
 }

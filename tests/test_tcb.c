@@ -1556,6 +1556,573 @@ ROOT_TEST(a_tcb_invocation_by_send_gets_no_reply)
     ck_assert_uint_eq(mica_get_ipc_buffer()->msg[1], 0x2222);
 }
 
+/* --- the pc of a parked thread (MICA_RESUME_PC) ---------------------------------------
+ * seL4: invokeTCB_WriteRegisters writes the frame registers and then sets
+ * the next pc to the restart pc, so the target runs from whatever pc was
+ * written; a parked thread's own pc (getRestartPC) is an address in its
+ * code, never its entry. Here a parked thread reads back MICA_RESUME_PC,
+ * writing that back keeps it going, and any other pc starts it afresh.
+ */
+
+static mica_word_t recv_returns;
+
+/* Note tag, then receive on ep forever, noting 100 + MR0 of each message. */
+static void note_then_receive(mica_word_t ep, mica_word_t tag, mica_word_t a2, mica_word_t a3)
+{
+    (void)a2; (void)a3;
+    note(tag);
+    for (;;) {
+        mica_word_t mr0 = 0;
+        mica_recv_with_mrs(ep, NULL, &mr0, NULL, NULL, NULL);
+        recv_returns++;
+        note(100 + mr0);
+    }
+}
+
+static void send_word(mica_cptr_t ep, mica_word_t v)
+{
+    mica_send_with_mrs(ep, mica_msginfo_new(0, 0, 0, 1), &v, NULL, NULL, NULL);
+}
+
+/* A thread at priority 100 blocked in Recv on a new endpoint, having noted 1. */
+static mica_cptr_t blocked_receiver(mica_cptr_t *ep)
+{
+    reset_seen();
+    recv_returns = 0;
+    *ep = mt_make(MICA_ENDPOINT_OBJECT, 0);
+    mica_cptr_t t = new_thread(100);
+    start(t, note_then_receive, *ep, 1, 0, 0);
+    run_others();
+    ck_assert_uint_eq(mt_thread_state(t), MICA_THREAD_BLOCKED_ON_RECEIVE);
+    ck_assert_int_eq(seen_count, 1);
+    return t;
+}
+
+ROOT_TEST(writing_the_entry_pc_of_a_thread_blocked_in_recv_starts_it_afresh)
+{
+    mica_cptr_t ep;
+    mica_cptr_t t = blocked_receiver(&ep);
+    /* The same entry, new arguments: it starts again at the entry, not back in its Recv. */
+    start(t, note_then_receive, ep, 2, 0, 0);
+    run_others();
+    ck_assert_uint_eq(mt_thread_state(t), MICA_THREAD_BLOCKED_ON_RECEIVE);
+    ck_assert_int_eq(seen_count, 2);
+    ck_assert_uint_eq(seen[1], 2);
+    ck_assert_uint_eq(recv_returns, 0);
+    /* One message, one return from Recv: the old Recv is gone. */
+    send_word(ep, 7);
+    run_others();
+    ck_assert_int_eq(seen_count, 3);
+    ck_assert_uint_eq(seen[2], 107);
+    ck_assert_uint_eq(recv_returns, 1);
+}
+
+/* Note tag, Yield, note tag + 10. */
+static void note_yield_note(mica_word_t tag, mica_word_t a1, mica_word_t a2, mica_word_t a3)
+{
+    (void)a1; (void)a2; (void)a3;
+    note(tag);
+    mica_yield();
+    note(tag + 10);
+}
+
+/* A thread at the root's priority (lowered to 100) that noted 1 and is ready after its Yield. */
+static mica_cptr_t ready_after_yield(void)
+{
+    reset_seen();
+    mica_cptr_t t = new_thread(100);
+    start(t, note_yield_note, 1, 0, 0, 0);
+    set_my_prio(100);
+    mica_yield();
+    ck_assert_int_eq(seen_count, 1);
+    ck_assert_uint_eq(mt_thread_state(t), MICA_THREAD_RUNNING);
+    return t;
+}
+
+ROOT_TEST(writing_the_entry_pc_of_a_thread_ready_after_a_yield_starts_it_afresh)
+{
+    mica_cptr_t t = ready_after_yield();
+    start(t, note_yield_note, 2, 0, 0, 0);
+    run_others();
+    /* Afresh: 2 and 12; never the 11 its first run would have noted after its Yield. */
+    ck_assert_int_eq(seen_count, 3);
+    ck_assert_uint_eq(seen[1], 2);
+    ck_assert_uint_eq(seen[2], 12);
+    ck_assert_uint_eq(mt_thread_state(t), MICA_THREAD_INACTIVE);
+}
+
+ROOT_TEST(read_registers_of_a_parked_thread_returns_the_resume_pc)
+{
+    mica_cptr_t ep;
+    mica_cptr_t t = blocked_receiver(&ep);
+    mica_user_context_t r;
+    mt_assert_err(mica_tcb_read_registers(t, false, 0, MICA_USER_CONTEXT_WORDS, &r),
+                  MICA_NO_ERROR);
+    ck_assert_uint_eq(r.pc, MICA_RESUME_PC);
+    ck_assert_uint_eq(r.r0, ep);                /* the registers of its Recv */
+    mt_assert_err(mica_tcb_suspend(t), MICA_NO_ERROR);
+    mt_assert_err(mica_tcb_read_registers(t, false, 0, 1, &r), MICA_NO_ERROR);
+    ck_assert_uint_eq(r.pc, MICA_RESUME_PC);    /* suspended, it still has a place to go on */
+
+    mica_cptr_t y = ready_after_yield();
+    mt_assert_err(mica_tcb_read_registers(y, false, 0, 1, &r), MICA_NO_ERROR);
+    ck_assert_uint_eq(r.pc, MICA_RESUME_PC);
+    set_my_prio(MICA_MAX_PRIO);
+    run_others();
+    /* Its entry returned: no context, the pc reads back as written. */
+    mt_assert_err(mica_tcb_read_registers(y, false, 0, 1, &r), MICA_NO_ERROR);
+    ck_assert_uint_eq(r.pc, (mica_word_t)note_yield_note);
+}
+
+ROOT_TEST(read_registers_of_a_thread_that_never_ran_returns_the_pc_written)
+{
+    mica_cptr_t t = new_thread(10);
+    start(t, record_a0, 1, 0, 0, 0);
+    mica_user_context_t r;
+    mt_assert_err(mica_tcb_read_registers(t, false, 0, 1, &r), MICA_NO_ERROR);
+    ck_assert_uint_eq(r.pc, (mica_word_t)record_a0);
+}
+
+ROOT_TEST(writing_back_the_registers_read_keeps_a_parked_thread_where_it_was)
+{
+    mica_cptr_t ep;
+    mica_cptr_t t = blocked_receiver(&ep);
+    mica_user_context_t r;
+    mt_assert_err(mica_tcb_read_registers(t, true, 0, MICA_USER_CONTEXT_WORDS, &r),
+                  MICA_NO_ERROR);
+    ck_assert_uint_eq(mt_thread_state(t), MICA_THREAD_INACTIVE);
+    mt_assert_err(mica_tcb_write_registers(t, true, 0, MICA_USER_CONTEXT_WORDS, &r),
+                  MICA_NO_ERROR);
+    run_others();
+    /* It makes its Recv again (seL4: restart of a blocked thread), not a fresh start. */
+    ck_assert_uint_eq(mt_thread_state(t), MICA_THREAD_BLOCKED_ON_RECEIVE);
+    ck_assert_int_eq(seen_count, 1);
+    send_word(ep, 5);
+    run_others();
+    ck_assert_int_eq(seen_count, 2);
+    ck_assert_uint_eq(seen[1], 105);
+    ck_assert_uint_eq(recv_returns, 1);
+
+    /* The same for a thread ready after its Yield: it goes on after the Yield. */
+    mica_cptr_t y = ready_after_yield();
+    mt_assert_err(mica_tcb_read_registers(y, false, 0, MICA_USER_CONTEXT_WORDS, &r),
+                  MICA_NO_ERROR);
+    mt_assert_err(mica_tcb_write_registers(y, true, 0, MICA_USER_CONTEXT_WORDS, &r),
+                  MICA_NO_ERROR);
+    set_my_prio(MICA_MAX_PRIO);
+    run_others();
+    ck_assert_int_eq(seen_count, 2);
+    ck_assert_uint_eq(seen[1], 11);
+}
+
+ROOT_TEST(the_resume_pc_cannot_start_a_thread_with_no_context)
+{
+    reset_seen();
+    /* Never ran. */
+    mica_cptr_t t = new_thread(100);
+    mica_user_context_t r = regs_for(record_a0, 1, 0, 0, 0);
+    r.pc = MICA_RESUME_PC;
+    mt_assert_err(mica_tcb_write_registers(t, true, 0, MICA_USER_CONTEXT_WORDS, &r),
+                  MICA_NO_ERROR);
+    run_others();
+    ck_assert_uint_eq(mt_thread_state(t), MICA_THREAD_INACTIVE);
+    ck_assert_int_eq(seen_count, 0);
+    mica_user_context_t out;
+    mt_assert_err(mica_tcb_read_registers(t, false, 0, 1, &out), MICA_NO_ERROR);
+    ck_assert_uint_eq(out.pc, MICA_RESUME_PC);
+    /* Its entry returned. */
+    start(t, record_a0, 2, 0, 0, 0);
+    run_others();
+    ck_assert_int_eq(seen_count, 1);
+    mt_assert_err(mica_tcb_write_registers(t, true, 0, MICA_USER_CONTEXT_WORDS, &r),
+                  MICA_NO_ERROR);
+    run_others();
+    ck_assert_int_eq(seen_count, 1);
+    ck_assert_uint_eq(mt_thread_state(t), MICA_THREAD_INACTIVE);
+    /* A real pc starts it again. */
+    start(t, record_a0, 3, 0, 0, 0);
+    run_others();
+    ck_assert_int_eq(seen_count, 2);
+    ck_assert_uint_eq(seen[1], 3);
+}
+
+ROOT_TEST(copy_registers_of_an_entry_pc_onto_a_parked_thread_starts_it_afresh)
+{
+    mica_cptr_t ep;
+    mica_cptr_t t = blocked_receiver(&ep);
+    /* A source that never ran holds the same entry with tag 3. */
+    mica_cptr_t src = new_thread(10);
+    mica_user_context_t r = regs_for(note_then_receive, ep, 3, 0, 0);
+    mt_assert_err(mica_tcb_write_registers(src, false, 0, MICA_USER_CONTEXT_WORDS, &r),
+                  MICA_NO_ERROR);
+    mt_assert_err(mica_tcb_copy_registers(t, src, false, true, true, false, 0), MICA_NO_ERROR);
+    run_others();
+    ck_assert_int_eq(seen_count, 2);
+    ck_assert_uint_eq(seen[1], 3);
+    ck_assert_uint_eq(mt_thread_state(t), MICA_THREAD_BLOCKED_ON_RECEIVE);
+    send_word(ep, 1);
+    run_others();
+    ck_assert_uint_eq(recv_returns, 1);
+}
+
+ROOT_TEST(copy_registers_of_a_parked_thread_copies_the_resume_pc)
+{
+    mica_cptr_t ep;
+    mica_cptr_t t = blocked_receiver(&ep);
+    /* Onto itself: it keeps its context and makes its Recv again. */
+    mt_assert_err(mica_tcb_copy_registers(t, t, true, true, true, true, 0), MICA_NO_ERROR);
+    run_others();
+    ck_assert_uint_eq(mt_thread_state(t), MICA_THREAD_BLOCKED_ON_RECEIVE);
+    ck_assert_int_eq(seen_count, 1);
+    /* Onto a thread that never ran: the resume pc names no context of its own. */
+    mica_cptr_t dst = new_thread(100);
+    mt_assert_err(mica_tcb_copy_registers(dst, t, false, true, true, false, 0), MICA_NO_ERROR);
+    mica_user_context_t out;
+    mt_assert_err(mica_tcb_read_registers(dst, false, 0, 3, &out), MICA_NO_ERROR);
+    ck_assert_uint_eq(out.pc, MICA_RESUME_PC);
+    ck_assert_uint_eq(out.r0, ep);
+    run_others();
+    ck_assert_uint_eq(mt_thread_state(dst), MICA_THREAD_INACTIVE);
+    ck_assert_int_eq(seen_count, 1);
+    send_word(ep, 4);
+    run_others();
+    ck_assert_int_eq(seen_count, 2);
+    ck_assert_uint_eq(seen[1], 104);
+}
+
+/* --- Suspend of a Running thread (seL4: suspend -> updateRestartPC) ---------------------
+ * A thread whose system call completed and that waits in the ready queue
+ * goes on after that call when it is suspended and resumed; it does not
+ * make the call a second time.
+ */
+
+static void send_then_note(mica_word_t ep, mica_word_t v, mica_word_t a2, mica_word_t a3)
+{
+    (void)a2; (void)a3;
+    send_word(ep, v);
+    note(v);
+}
+
+ROOT_TEST(a_thread_suspended_after_its_send_completed_does_not_send_again)
+{
+    reset_seen();
+    mica_cptr_t ep = mt_make(MICA_ENDPOINT_OBJECT, 0);
+    mica_cptr_t t = new_thread(100);
+    start(t, send_then_note, ep, 6, 0, 0);
+    /* Its Send finds the root waiting: delivered, and the root runs at once. */
+    mica_word_t mr0 = 0;
+    mica_recv_with_mrs(ep, NULL, &mr0, NULL, NULL, NULL);
+    ck_assert_uint_eq(mr0, 6);
+    ck_assert_uint_eq(mt_thread_state(t), MICA_THREAD_RUNNING);
+    ck_assert_int_eq(seen_count, 0);
+    mt_assert_err(mica_tcb_suspend(t), MICA_NO_ERROR);
+    mt_assert_err(mica_tcb_resume(t), MICA_NO_ERROR);
+    run_others();
+    /* It went on after its Send: noted, returned, and sent nothing more. */
+    ck_assert_int_eq(seen_count, 1);
+    ck_assert_uint_eq(seen[0], 6);
+    ck_assert_uint_eq(mt_thread_state(t), MICA_THREAD_INACTIVE);
+    ck_assert_uint_eq(ep_state_of(ep), EP_IDLE);
+}
+
+static void signal_then_note(mica_word_t ntfn, mica_word_t a1, mica_word_t a2, mica_word_t a3)
+{
+    (void)a1; (void)a2; (void)a3;
+    mica_signal(ntfn);
+    note(1);
+}
+
+ROOT_TEST(a_thread_suspended_after_its_signal_does_not_signal_again)
+{
+    reset_seen();
+    mica_cptr_t nt = mt_make(MICA_NOTIFICATION_OBJECT, 0);
+    mica_cptr_t badged = mt_slot();
+    mt_assert_err(mica_cnode_mint(CNODE, badged, DEPTH, CNODE, nt, DEPTH, MICA_ALL_RIGHTS, 0x4),
+                  MICA_NO_ERROR);
+    mica_cptr_t t = new_thread(100);
+    start(t, signal_then_note, badged, 0, 0, 0);
+    mica_word_t badge = 0;
+    mica_wait(nt, &badge);
+    ck_assert_uint_eq(badge, 0x4);
+    ck_assert_uint_eq(mt_thread_state(t), MICA_THREAD_RUNNING);
+    /* Suspended and resumed twice, by Suspend and by ReadRegisters' suspend_source. */
+    mt_assert_err(mica_tcb_suspend(t), MICA_NO_ERROR);
+    mt_assert_err(mica_tcb_resume(t), MICA_NO_ERROR);
+    mica_user_context_t r;
+    mt_assert_err(mica_tcb_read_registers(t, true, 0, 1, &r), MICA_NO_ERROR);
+    mt_assert_err(mica_tcb_resume(t), MICA_NO_ERROR);
+    run_others();
+    ck_assert_int_eq(seen_count, 1);
+    /* One Signal, counted once: nothing pending now. */
+    badge = 0;
+    mica_poll(nt, &badge);
+    ck_assert_uint_eq(badge, 0);
+}
+
+ROOT_TEST(a_thread_suspended_after_its_yield_goes_on_after_it)
+{
+    mica_cptr_t t = ready_after_yield();
+    mt_assert_err(mica_tcb_suspend(t), MICA_NO_ERROR);
+    mt_assert_err(mica_tcb_resume(t), MICA_NO_ERROR);
+    set_my_prio(MICA_MAX_PRIO);
+    run_others();
+    ck_assert_int_eq(seen_count, 2);
+    ck_assert_uint_eq(seen[1], 11);
+    ck_assert_uint_eq(mt_thread_state(t), MICA_THREAD_INACTIVE);
+}
+
+/*
+ * The Restart side of the same rule: seL4's decode sets the caller to
+ * Restart before TCB_Suspend runs, so a thread suspending itself is not
+ * Running and keeps the restart pc of its call; resumed, it makes the call
+ * again and suspends itself again.
+ */
+ROOT_TEST(a_thread_that_suspended_itself_suspends_again_when_resumed)
+{
+    reset_seen();
+    mica_cptr_t t = new_thread(100);
+    start(t, suspend_self, t, 0, 0, 0);
+    run_others();
+    ck_assert_int_eq(seen_count, 1);
+    mt_assert_err(mica_tcb_resume(t), MICA_NO_ERROR);
+    run_others();
+    ck_assert_int_eq(seen_count, 1);
+    ck_assert_uint_eq(mt_thread_state(t), MICA_THREAD_INACTIVE);
+}
+
+/* A thread blocked in Recv, suspended and resumed, receives again (its call never completed). */
+ROOT_TEST(a_thread_suspended_while_blocked_makes_its_call_again_when_resumed)
+{
+    mica_cptr_t ep;
+    mica_cptr_t t = blocked_receiver(&ep);
+    mt_assert_err(mica_tcb_suspend(t), MICA_NO_ERROR);
+    mt_assert_err(mica_tcb_resume(t), MICA_NO_ERROR);
+    run_others();
+    ck_assert_uint_eq(mt_thread_state(t), MICA_THREAD_BLOCKED_ON_RECEIVE);
+    send_word(ep, 9);
+    run_others();
+    ck_assert_int_eq(seen_count, 2);
+    ck_assert_uint_eq(seen[1], 109);
+}
+
+/* --- seL4's x86_64 register layout (MICA_ARCH_FLAGS_SEL4_X86_64) -----------------------
+ * seL4_UserContext order: rip, rsp, rflags, rax, rbx, rcx, rdx, rsi, rdi, rbp,
+ * r8..r15, fs_base, gs_base. seL4: decodeReadRegisters/invokeTCB_ReadRegisters,
+ * invokeTCB_WriteRegisters with sanitiseRegister, invokeTCB_CopyRegisters with
+ * x86_64's frameRegisters (the first 18) and gpRegisters (fs_base, gs_base).
+ */
+#define X86_FLAGS ((mica_word_t)MICA_ARCH_FLAGS_SEL4_X86_64 << 8)
+enum { X_RIP, X_RSP, X_RFLAGS, X_RAX, X_RBX, X_RCX, X_RDX, X_RSI, X_RDI, X_RBP, X_R8, X_R9,
+       X_R10, X_R11, X_R12, X_R13, X_R14, X_R15, X_FS_BASE, X_GS_BASE, X_WORDS };
+
+/* WriteRegisters in the x86_64 layout: count words of w. */
+static mica_error_t x86_write(mica_cptr_t t, bool resume, unsigned count, const mica_word_t *w)
+{
+    mica_word_t mr[2 + X_WORDS];
+    mr[0] = X86_FLAGS | (resume ? 1 : 0);
+    mr[1] = count;
+    for (unsigned i = 0; i < count && i < X_WORDS; i++)
+        mr[2 + i] = w[i];
+    return raw_invoke(t, MICA_TCB_WRITE_REGISTERS, 0, 2 + (count < X_WORDS ? count : X_WORDS), mr);
+}
+
+/* ReadRegisters in the x86_64 layout: count words into w; returns the reply's length. */
+static mica_word_t x86_read(mica_cptr_t t, unsigned count, mica_word_t *w)
+{
+    mica_word_t mr[2] = { X86_FLAGS, count };
+    mica_msginfo_t info = raw_call(t, MICA_TCB_READ_REGISTERS, 0, 2, mr);
+    ck_assert_uint_eq(mica_msginfo_get_label(info), MICA_NO_ERROR);
+    for (unsigned i = 0; i < count; i++)
+        w[i] = mica_get_ipc_buffer()->msg[i];
+    return mica_msginfo_get_length(info);
+}
+
+static void x86_sample(mica_word_t *w, mica_word_t base)
+{
+    for (unsigned i = 0; i < X_WORDS; i++)
+        w[i] = base + i;
+    w[X_RFLAGS] = 0x246;        /* IF, ZF, PF and bit 1: already what seL4 keeps */
+}
+
+ROOT_TEST(x86_64_registers_round_trip_through_write_and_read_registers)
+{
+    mica_cptr_t t = new_thread(10);
+    mica_word_t in[X_WORDS], out[X_WORDS];
+    x86_sample(in, 0x7000);
+    mt_assert_err(x86_write(t, false, X_WORDS, in), MICA_NO_ERROR);
+    memset(out, 0, sizeof out);
+    ck_assert_uint_eq(x86_read(t, X_WORDS, out), X_WORDS);
+    for (unsigned i = 0; i < X_WORDS; i++)
+        ck_assert_uint_eq(out[i], in[i]);
+    /* Fewer words: only those are read, and the reply is that long. */
+    ck_assert_uint_eq(x86_read(t, 3, out), 3);
+    ck_assert_uint_eq(out[X_RFLAGS], 0x246);
+}
+
+ROOT_TEST(x86_64_registers_map_onto_the_mica_register_file)
+{
+    mica_cptr_t t = new_thread(10);
+    mica_word_t in[X_WORDS];
+    x86_sample(in, 0x300);
+    mt_assert_err(x86_write(t, false, X_WORDS, in), MICA_NO_ERROR);
+    mica_user_context_t r;
+    mt_assert_err(mica_tcb_read_registers(t, false, 0, MICA_USER_CONTEXT_WORDS, &r),
+                  MICA_NO_ERROR);
+    ck_assert_uint_eq(r.pc, in[X_RIP]);
+    ck_assert_uint_eq(r.sp, in[X_RSP]);
+    ck_assert_uint_eq(r.r0, in[X_RDI]);
+    ck_assert_uint_eq(r.r1, in[X_RSI]);
+    ck_assert_uint_eq(r.r2, in[X_RDX]);
+    ck_assert_uint_eq(r.r3, in[X_RCX]);
+    ck_assert_uint_eq(r.r4, in[X_R8]);
+    ck_assert_uint_eq(r.r5, in[X_R9]);
+    ck_assert_uint_eq(r.r6, in[X_R10]);
+    ck_assert_uint_eq(r.r7, in[X_R11]);
+    ck_assert_uint_eq(r.tls, in[X_FS_BASE]);
+    /* Written in mica's layout, the extra words stay as they were. */
+    mica_user_context_t m = sample_regs(0x900);
+    mt_assert_err(mica_tcb_write_registers(t, false, 0, MICA_USER_CONTEXT_WORDS, &m),
+                  MICA_NO_ERROR);
+    mica_word_t out[X_WORDS];
+    x86_read(t, X_WORDS, out);
+    ck_assert_uint_eq(out[X_RIP], m.pc);
+    ck_assert_uint_eq(out[X_RDI], m.r0);
+    ck_assert_uint_eq(out[X_R11], m.r7);
+    ck_assert_uint_eq(out[X_FS_BASE], m.tls);
+    const unsigned extra[] = { X_RFLAGS, X_RAX, X_RBX, X_RBP, X_R12, X_R13, X_R14, X_R15,
+                               X_GS_BASE };
+    for (unsigned i = 0; i < sizeof extra / sizeof extra[0]; i++)
+        ck_assert_uint_eq(out[extra[i]], in[extra[i]]);
+}
+
+ROOT_TEST(x86_64_registers_of_a_new_tcb_are_zero_with_seL4s_initial_rflags)
+{
+    /* seL4: Arch_initContext sets FLAGS to FLAGS_USER_DEFAULT (IF | bit 1). */
+    mica_cptr_t t = new_thread(10);
+    mica_word_t out[X_WORDS];
+    x86_read(t, X_WORDS, out);
+    for (unsigned i = 0; i < X_WORDS; i++)
+        ck_assert_uint_eq(out[i], i == X_RFLAGS ? 0x202 : 0);
+}
+
+ROOT_TEST(x86_64_written_registers_are_sanitised_as_seL4_does)
+{
+    mica_cptr_t t = new_thread(10);
+    mica_word_t in[X_WORDS], out[X_WORDS];
+    x86_sample(in, 0x100);
+    /* rflags: bit 1 and IF forced on, bits 3, 5 and TF off, nothing above bit 11. */
+    in[X_RFLAGS] = ~0ul;
+    /* A non-canonical rip, fs_base or gs_base becomes 0; canonical kernel-half values stay. */
+    in[X_RIP] = 0x0000800000000000ul;
+    in[X_FS_BASE] = 0xffff7fffffffffful;
+    in[X_GS_BASE] = 0xffff800000000000ul;
+    mt_assert_err(x86_write(t, false, X_WORDS, in), MICA_NO_ERROR);
+    x86_read(t, X_WORDS, out);
+    ck_assert_uint_eq(out[X_RFLAGS], 0xed7);
+    ck_assert_uint_eq(out[X_RIP], 0);
+    ck_assert_uint_eq(out[X_FS_BASE], 0);
+    ck_assert_uint_eq(out[X_GS_BASE], 0xffff800000000000ul);
+    in[X_RFLAGS] = 0;
+    mt_assert_err(x86_write(t, false, 3, in), MICA_NO_ERROR);
+    x86_read(t, 3, out);
+    ck_assert_uint_eq(out[X_RFLAGS], 0x202);
+    /* rsp and the general registers are written as they are. */
+    ck_assert_uint_eq(out[X_RSP], in[X_RSP]);
+}
+
+ROOT_TEST(x86_64_read_registers_count_must_be_1_to_20)
+{
+    mica_cptr_t t = new_thread(10);
+    mica_word_t mr[2] = { X86_FLAGS, 0 };
+    mt_assert_fails(raw_invoke(t, MICA_TCB_READ_REGISTERS, 0, 2, mr), MICA_RANGE_ERROR);
+    ck_assert_uint_eq(mica_get_mr(0), 1);
+    ck_assert_uint_eq(mica_get_mr(1), 20);
+    mr[1] = 21;
+    mt_assert_fails(raw_invoke(t, MICA_TCB_READ_REGISTERS, 0, 2, mr), MICA_RANGE_ERROR);
+    ck_assert_uint_eq(mica_get_mr(1), 20);
+    mica_word_t out[X_WORDS];
+    ck_assert_uint_eq(x86_read(t, 20, out), 20);
+}
+
+ROOT_TEST(x86_64_write_registers_starts_the_thread_at_rip_with_rdi_rsi_rdx_rcx)
+{
+    reset_seen();
+    mica_cptr_t t = new_thread(100);
+    mica_word_t in[X_WORDS] = { 0 };
+    in[X_RIP] = (mica_word_t)record_args;
+    in[X_RFLAGS] = 0x202;
+    in[X_RDI] = 21;
+    in[X_RSI] = 22;
+    in[X_RDX] = 23;
+    in[X_RCX] = 24;
+    mt_assert_err(x86_write(t, true, X_WORDS, in), MICA_NO_ERROR);
+    run_others();
+    ck_assert_int_eq(seen_count, 4);
+    ck_assert_uint_eq(seen[0], 21);
+    ck_assert_uint_eq(seen[3], 24);
+    /* A count beyond 20 is clipped, as seL4 clips to n_frameRegisters + n_gpRegisters. */
+    mica_word_t mr[2 + 22] = { X86_FLAGS, 22 };
+    for (unsigned i = 0; i < 22; i++)
+        mr[2 + i] = 0x500 + i;
+    mt_assert_err(raw_invoke(t, MICA_TCB_WRITE_REGISTERS, 0, 24, mr), MICA_NO_ERROR);
+    mica_word_t out[X_WORDS];
+    x86_read(t, X_WORDS, out);
+    ck_assert_uint_eq(out[X_GS_BASE], 0x500 + X_GS_BASE);
+}
+
+ROOT_TEST(x86_64_copy_registers_transfers_seL4s_frame_and_integer_registers)
+{
+    mica_cptr_t src = new_thread(10), dst = new_thread(10), dst2 = new_thread(10);
+    mica_word_t a[X_WORDS], b[X_WORDS], out[X_WORDS];
+    x86_sample(a, 0x1100);
+    x86_sample(b, 0x2200);
+    b[X_RFLAGS] = 0x202;
+    mt_assert_err(x86_write(src, false, X_WORDS, a), MICA_NO_ERROR);
+    mt_assert_err(x86_write(dst, false, X_WORDS, b), MICA_NO_ERROR);
+    mt_assert_err(x86_write(dst2, false, X_WORDS, b), MICA_NO_ERROR);
+    /* The frame: rip .. r15, the 18 words before fs_base. */
+    mt_assert_err(mica_tcb_copy_registers(dst, src, false, false, true, false,
+                                          MICA_ARCH_FLAGS_SEL4_X86_64), MICA_NO_ERROR);
+    x86_read(dst, X_WORDS, out);
+    for (unsigned i = 0; i < X_WORDS; i++)
+        ck_assert_uint_eq(out[i], i < X_FS_BASE ? a[i] : b[i]);
+    /* The integer part: fs_base and gs_base only. */
+    mt_assert_err(mica_tcb_copy_registers(dst2, src, false, false, false, true,
+                                          MICA_ARCH_FLAGS_SEL4_X86_64), MICA_NO_ERROR);
+    x86_read(dst2, X_WORDS, out);
+    for (unsigned i = 0; i < X_WORDS; i++)
+        ck_assert_uint_eq(out[i], i >= X_FS_BASE ? a[i] : b[i]);
+    /* Without the flag, mica's split: the extra words do not move. */
+    mica_cptr_t dst3 = new_thread(10);
+    mt_assert_err(x86_write(dst3, false, X_WORDS, b), MICA_NO_ERROR);
+    mt_assert_err(mica_tcb_copy_registers(dst3, src, false, false, true, true, 0), MICA_NO_ERROR);
+    x86_read(dst3, X_WORDS, out);
+    ck_assert_uint_eq(out[X_RIP], a[X_RIP]);
+    ck_assert_uint_eq(out[X_R11], a[X_R11]);
+    ck_assert_uint_eq(out[X_FS_BASE], a[X_FS_BASE]);
+    ck_assert_uint_eq(out[X_RAX], b[X_RAX]);
+    ck_assert_uint_eq(out[X_R15], b[X_R15]);
+    ck_assert_uint_eq(out[X_GS_BASE], b[X_GS_BASE]);
+}
+
+ROOT_TEST(x86_64_read_registers_of_a_parked_thread_returns_the_resume_pc)
+{
+    mica_cptr_t ep;
+    mica_cptr_t t = blocked_receiver(&ep);
+    mica_word_t out[X_WORDS];
+    x86_read(t, X_WORDS, out);
+    ck_assert_uint_eq(out[X_RIP], MICA_RESUME_PC);
+    ck_assert_uint_eq(out[X_RDI], ep);
+    /* Written back (rip sanitised and still the resume pc), it keeps waiting. */
+    mt_assert_err(x86_write(t, true, X_WORDS, out), MICA_NO_ERROR);
+    run_others();
+    ck_assert_uint_eq(mt_thread_state(t), MICA_THREAD_BLOCKED_ON_RECEIVE);
+    ck_assert_int_eq(seen_count, 1);
+    send_word(ep, 3);
+    run_others();
+    ck_assert_uint_eq(seen[1], 103);
+}
+
 /* --- suite ------------------------------------------------------------------------- */
 
 /* One TCase per operation. */
@@ -1650,6 +2217,30 @@ static Suite *tcb_suite(void)
         suspend_of_a_caller_waiting_for_its_reply_cancels_the_reply_IPC0010,
         a_thread_can_suspend_itself,
         suspend_of_a_ready_thread_keeps_it_from_running);
+    ADD(s, "parked_pc",
+        writing_the_entry_pc_of_a_thread_blocked_in_recv_starts_it_afresh,
+        writing_the_entry_pc_of_a_thread_ready_after_a_yield_starts_it_afresh,
+        read_registers_of_a_parked_thread_returns_the_resume_pc,
+        read_registers_of_a_thread_that_never_ran_returns_the_pc_written,
+        writing_back_the_registers_read_keeps_a_parked_thread_where_it_was,
+        the_resume_pc_cannot_start_a_thread_with_no_context,
+        copy_registers_of_an_entry_pc_onto_a_parked_thread_starts_it_afresh,
+        copy_registers_of_a_parked_thread_copies_the_resume_pc);
+    ADD(s, "suspend_restart_pc",
+        a_thread_suspended_after_its_send_completed_does_not_send_again,
+        a_thread_suspended_after_its_signal_does_not_signal_again,
+        a_thread_suspended_after_its_yield_goes_on_after_it,
+        a_thread_that_suspended_itself_suspends_again_when_resumed,
+        a_thread_suspended_while_blocked_makes_its_call_again_when_resumed);
+    ADD(s, "x86_64_registers",
+        x86_64_registers_round_trip_through_write_and_read_registers,
+        x86_64_registers_map_onto_the_mica_register_file,
+        x86_64_registers_of_a_new_tcb_are_zero_with_seL4s_initial_rflags,
+        x86_64_written_registers_are_sanitised_as_seL4_does,
+        x86_64_read_registers_count_must_be_1_to_20,
+        x86_64_write_registers_starts_the_thread_at_rip_with_rdi_rsi_rdx_rcx,
+        x86_64_copy_registers_transfers_seL4s_frame_and_integer_registers,
+        x86_64_read_registers_of_a_parked_thread_returns_the_resume_pc);
     ADD(s, "bind_notification",
         bind_notification_delivers_signals_to_a_thread_waiting_on_an_endpoint,
         bind_notification_to_a_bound_tcb_is_illegal,

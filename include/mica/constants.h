@@ -53,6 +53,42 @@
 #define MICA_CAP_DOMAIN             11  /* null in mica */
 #define MICA_NUM_INITIAL_CAPS       16
 
+/*
+ * Registers (TCB_ReadRegisters/WriteRegisters/CopyRegisters).
+ *
+ * MICA_RESUME_PC is the pc a task reads for a thread parked in the kernel
+ * with a live host context: blocked in a system call, ready to continue
+ * after one, or preempted. On seL4 such a thread's pc is an instruction
+ * inside its code; here the thread is a host function suspended mid-way,
+ * which no address can name, so this value stands for "continue where it
+ * is". Writing it back keeps the parked context; writing any other pc (its
+ * entry function included) starts the thread afresh there when it next
+ * runs. A thread that never started, or whose entry function returned, has
+ * nothing to continue: its pc reads back as written, and given
+ * MICA_RESUME_PC it cannot start (it stays Inactive and the log says why).
+ * A thread stopped by a trap reads back the trap address instead, and
+ * writing that address back also lets it retry the faulting instruction.
+ * The value is 1: odd and inside page 0, which Linux never maps, so never
+ * the address of a host function; canonical, so seL4's register sanitising
+ * leaves it alone; and the same in every run, so traces stay deterministic.
+ */
+#define MICA_RESUME_PC              0x1ul
+
+/*
+ * arch_flags bit (Read/Write/CopyRegisters; it travels in bits 8..15 of
+ * their first message word): registers in seL4_UserContext's x86_64 order,
+ * 20 words: rip, rsp, rflags, rax, rbx, rcx, rdx, rsi, rdi, rbp, r8..r15,
+ * fs_base, gs_base, with CopyRegisters' frame part the first 18 and its
+ * integer part fs_base, gs_base (=seL4 x86_64 frameRegisters/gpRegisters).
+ * rip = pc, rsp = sp, rdi = r0, rsi = r1, rdx = r2, rcx = r3, r8..r11 =
+ * r4..r7, fs_base = tls; the other nine are kept per thread. Written
+ * values are sanitised as seL4 does (rflags forced to user mode, a
+ * non-canonical rip, fs_base or gs_base becomes 0). Without this bit the
+ * layout is mica_user_context_t (11 words) and the extra nine are left as
+ * they are.
+ */
+#define MICA_ARCH_FLAGS_SEL4_X86_64 0x80
+
 /* Simulated interrupt lines (IRQControl_Get accepts 0 .. MICA_MAX_IRQ). */
 #define MICA_MAX_IRQ                63
 

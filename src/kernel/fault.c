@@ -97,7 +97,7 @@ word_t set_mrs_fault(paddr_t sender, paddr_t receiver, word_t *buffer)
     tcb_t *sp = tcb_ptr(sender);
     switch (sp->fault.type) {
     case MICA_FAULT_CAP:
-        set_mr(receiver, buffer, MICA_CAP_FAULT_IP, sp->regs[REG_PC]);
+        set_mr(receiver, buffer, MICA_CAP_FAULT_IP, user_pc(sender));
         set_mr(receiver, buffer, MICA_CAP_FAULT_ADDR, sp->fault.w[0]);
         set_mr(receiver, buffer, MICA_CAP_FAULT_IN_RECV_PHASE, sp->fault.w[1]);
         return set_mrs_lookup_failure(receiver, buffer, &sp->lookup_failure,
@@ -105,7 +105,7 @@ word_t set_mrs_fault(paddr_t sender, paddr_t receiver, word_t *buffer)
     case MICA_FAULT_UNKNOWN_SYSCALL:
         for (unsigned i = 0; i < 8; i++)
             set_mr(receiver, buffer, i, sp->regs[REG_R0 + i]);
-        set_mr(receiver, buffer, MICA_UNKNOWN_SYSCALL_FAULT_IP, sp->regs[REG_PC]);
+        set_mr(receiver, buffer, MICA_UNKNOWN_SYSCALL_FAULT_IP, user_pc(sender));
         set_mr(receiver, buffer, MICA_UNKNOWN_SYSCALL_SP, sp->regs[REG_SP]);
         set_mr(receiver, buffer, MICA_UNKNOWN_SYSCALL_FLAGS, 0);
         return set_mr(receiver, buffer, MICA_UNKNOWN_SYSCALL_SYSCALL, sp->fault.w[0]);

@@ -8,7 +8,8 @@
  * thread it switches host contexts, and this thread's call returns only
  * when it is scheduled again.
  * A thread left in Restart re-executes its system call, exactly as seL4
- * rewinds the PC.
+ * rewinds the PC - unless it was suspended after completing the call
+ * (TCB_FLAG_NEXT_PC, seL4's updateRestartPC): then it goes on after it.
  */
 #include "cdt.h"
 #include "cspace.h"
@@ -419,10 +420,18 @@ static void switch_to_current(paddr_t from_thread, int from)
                  * copied_trap_registers_do_not_start_a_thread_mid_function).
                  * Only the trapped thread itself can go on from there.
                  */
-                if (tp->ctx < 0 || tp->regs[REG_PC] == 0 || (tp->flags & TCB_FLAG_TRAP_PC)) {
+                /*
+                 * MICA_RESUME_PC names a parked context, and this thread has
+                 * none to continue (it never ran, or its entry returned).
+                 */
+                if (tp->ctx < 0 || tp->regs[REG_PC] == 0 || tp->regs[REG_PC] == MICA_RESUME_PC ||
+                    (tp->flags & TCB_FLAG_TRAP_PC)) {
                     hw_log("thread '%s' cannot start: %s", tp->name,
                            tp->ctx < 0 ? hw_refusal()
                            : tp->regs[REG_PC] == 0 ? "its pc is 0"
+                           : tp->regs[REG_PC] == MICA_RESUME_PC
+                               ? "its pc is MICA_RESUME_PC, but it has no parked context to "
+                                 "resume (it never ran, or its entry function returned)"
                            : "its pc is where a thread trapped, not an entry function");
                     set_thread_state(n, MICA_THREAD_INACTIVE);
                     nd->sched_action = SCHED_CHOOSE_NEW;
@@ -451,7 +460,7 @@ static void switch_to_current(paddr_t from_thread, int from)
                     schedule();
                     continue;
                 }
-                tp->flags &= ~(TCB_FLAG_START | TCB_FLAG_TRAPPED);
+                tp->flags &= ~(TCB_FLAG_START | TCB_FLAG_TRAPPED | TCB_FLAG_NEXT_PC);
                 if (tp->state.type == MICA_THREAD_RESTART)
                     tp->state.type = MICA_THREAD_RUNNING;
                 hw_word_t args[4] = { tp->regs[REG_R0], tp->regs[REG_R1], tp->regs[REG_R2],
@@ -461,11 +470,18 @@ static void switch_to_current(paddr_t from_thread, int from)
                              cap_type(vs) == MICA_CAP_TYPE_VSPACE ? cap_obj(vs) : 0,
                              tp->regs[REG_SP], args);
                 started = true;
-            } else if (tp->flags & TCB_FLAG_TRAPPED) {
-                /* seL4's activateThread for a thread stopped by a trap: it retries. */
+            } else if (tp->flags & (TCB_FLAG_TRAPPED | TCB_FLAG_NEXT_PC)) {
+                /*
+                 * seL4's activateThread, for a thread whose restart pc is
+                 * not its system call: stopped by a trap, it retries the
+                 * instruction; suspended after a completed call (suspend,
+                 * updateRestartPC), it goes on after it. Running, its
+                 * kernel entry returns to task code instead of making the
+                 * call again (kernel_syscall).
+                 */
                 if (tp->state.type == MICA_THREAD_RESTART)
                     tp->state.type = MICA_THREAD_RUNNING;
-                tp->flags &= ~TCB_FLAG_TRAPPED;
+                tp->flags &= ~(TCB_FLAG_TRAPPED | TCB_FLAG_NEXT_PC);
             }
         }
         int to = ctx_of(n);

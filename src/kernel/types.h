@@ -98,6 +98,18 @@ enum {
     REG_PC = 0, REG_SP, REG_R0, REG_R1, REG_R2, REG_R3, REG_R4, REG_R5, REG_R6, REG_R7, REG_TLS,
     N_REGS
 };
+/*
+ * The other words of seL4's x86_64 register file (MICA_ARCH_FLAGS_SEL4_X86_64),
+ * in tcb_t.xregs: nothing in mica reads them, a task's WriteRegisters sets
+ * them and ReadRegisters returns them. Their register numbers in tcb.c are
+ * N_REGS + XREG_*.
+ */
+enum {
+    XREG_RFLAGS = 0, XREG_RAX, XREG_RBX, XREG_RBP, XREG_R12, XREG_R13, XREG_R14, XREG_R15,
+    XREG_GS_BASE, N_XREGS
+};
+#define X86_RFLAGS_INIT 0x202u  /* interrupts on, bit 1 (=seL4 Arch_initContext FLAGS_USER_DEFAULT) */
+
 /* Syscall register convention: r0 cap/badge, r1 msginfo, r2..r5 MR0..MR3, r7 syscall. */
 #define REG_CAP     REG_R0
 #define REG_BADGE   REG_R0
@@ -114,6 +126,8 @@ enum { TCB_CTABLE = 0, TCB_VTABLE = 1, TCB_REPLY = 2, TCB_CALLER = 3, TCB_BUFFER
 #define TCB_FLAG_TRAPPED    8u  /* stopped by a trap in task code: resumes at the trap */
 #define TCB_FLAG_TRAP_PC    16u /* regs[REG_PC] is where it trapped: resume there, never start there */
 #define TCB_FLAG_STALLED    32u /* SMP: taken from a CPU whose host still runs its task code (state.h) */
+#define TCB_FLAG_NEXT_PC    64u /* suspended after a completed system call: Restart continues after it
+                                   (seL4: updateRestartPC), it does not make the call again */
 
 typedef struct tcb {
     thread_state_t state;
@@ -135,6 +149,7 @@ typedef struct tcb {
     int32_t ctx;                    /* host execution context, -1 = none */
     uint32_t exits;                 /* times its entry function returned */
     char name[32];                  /* mica_debug_name_thread */
+    word_t xregs[N_XREGS];          /* kept x86_64 registers (XREG_*) */
 } tcb_t;
 
 #define TCB_OFFSET 1024u

@@ -21,6 +21,7 @@ void tcb_destroy(paddr_t tcb);
 void suspend(paddr_t tcb);
 void restart(paddr_t tcb);
 void setup_reply_master(paddr_t tcb);
+word_t user_pc(paddr_t tcb);
 
 /* endpoint.c */
 void send_ipc(bool blocking, bool do_call, word_t badge, bool can_grant, bool can_grant_reply,

@@ -2,11 +2,22 @@
  * object/tcb.c - thread control blocks and their invocations
  * (seL4: object/tcb.c, kernel/thread.c suspend/restart).
  *
- * Registers: pc is the host entry function, so "continue where it was"
- * and "start at pc" differ here as they cannot on hardware: writing a pc
- * different from the current one (or resuming a thread that never ran)
- * starts the thread afresh at pc with r0..r3 as arguments; writing other
- * registers of a parked thread changes what its pending system call returns.
+ * Registers: pc is the host entry function, and a thread parked in the
+ * kernel (blocked in a system call, ready to continue after one, or
+ * preempted) is a host context suspended mid-function, which no address
+ * names. So a task reads such a thread's pc as MICA_RESUME_PC ("continue
+ * where it is"); writing that back keeps the parked context, and writing
+ * any other pc - its entry function included - starts the thread afresh at
+ * pc with r0..r3 as arguments when it next runs, as seL4 resumes a thread
+ * at whatever pc was written (invokeTCB_WriteRegisters: setNextPC of the
+ * restart pc). A thread stopped by a trap reads its trap address, and
+ * writing that back lets it retry. A thread that never ran or whose entry
+ * returned reads back the pc last written. Writing the other registers of
+ * a parked thread changes what its pending system call returns.
+ *
+ * Two register layouts (the arch_flags of Read/Write/CopyRegisters):
+ * mica_user_context_t's 11 words, or with MICA_ARCH_FLAGS_SEL4_X86_64
+ * seL4_UserContext's 20 x86_64 words, whose extra nine live in tcb_t.xregs.
  */
 #include "object.h"
 #include "../cdt.h"
@@ -15,8 +26,57 @@
 #include "../objecttype.h"
 #include "../thread.h"
 
-#define N_FRAME_REGS 10     /* pc, sp, r0..r7 */
-#define N_GP_REGS    1      /* tls */
+/* Register numbers here: 0..N_REGS-1 index tcb_t.regs, N_REGS + XREG_* tcb_t.xregs. */
+#define XR(x) (N_REGS + (x))
+
+/* A register layout: the order of a task's words, split as CopyRegisters transfers them. */
+typedef struct reg_layout {
+    unsigned n_frame, n_gp;
+    uint8_t reg[20];
+    bool sel4_x86_64;       /* sanitise written values as seL4 x86_64 does */
+} reg_layout_t;
+
+/* mica_user_context_t: frame = pc, sp, r0..r7; integer = tls. */
+static const reg_layout_t mica_layout = {
+    10, 1,
+    { REG_PC, REG_SP, REG_R0, REG_R1, REG_R2, REG_R3, REG_R4, REG_R5, REG_R6, REG_R7, REG_TLS },
+    false
+};
+
+/* seL4_UserContext on x86_64 (seL4: frameRegisters, gpRegisters in arch/x86/64/machine/registerset.c). */
+static const reg_layout_t x86_64_layout = {
+    18, 2,
+    { REG_PC, REG_SP, XR(XREG_RFLAGS), XR(XREG_RAX), XR(XREG_RBX), REG_R3, REG_R2, REG_R1, REG_R0,
+      XR(XREG_RBP), REG_R4, REG_R5, REG_R6, REG_R7, XR(XREG_R12), XR(XREG_R13), XR(XREG_R14),
+      XR(XREG_R15), REG_TLS, XR(XREG_GS_BASE) },
+    true
+};
+
+/* seL4: Arch_decodeTransfer - the layout arch_flags (MR0 bits 8..15) ask for. */
+static const reg_layout_t *layout_of(word_t flags)
+{
+    return ((flags >> 8) & MICA_ARCH_FLAGS_SEL4_X86_64) ? &x86_64_layout : &mica_layout;
+}
+
+/* x86 rflags bits (seL4: cpu_registers.h FLAGS_*) */
+#define RFLAGS_HIGH 0x2u        /* always 1 */
+#define RFLAGS_LOW  0x28u       /* always 0 */
+#define RFLAGS_TF   0x100u
+#define RFLAGS_IF   0x200u
+#define RFLAGS_MASK 0xfffu
+
+/* seL4: sanitiseRegister + Mode_sanitiseRegister (x86_64) */
+static word_t sanitise_x86_64(unsigned r, word_t v)
+{
+    if (r == REG_PC || r == REG_TLS || r == XR(XREG_GS_BASE)) {
+        /* a non-canonical address: no guess at what was meant, so 0 */
+        if (v > 0x00007ffffffffffful && v < 0xffff800000000000ul)
+            v = 0;
+    } else if (r == XR(XREG_RFLAGS)) {
+        v = ((v | RFLAGS_HIGH | RFLAGS_IF) & ~(word_t)(RFLAGS_LOW | RFLAGS_TF)) & RFLAGS_MASK;
+    }
+    return v;
+}
 
 void tcb_init_object(paddr_t t)
 {
@@ -26,6 +86,7 @@ void tcb_init_object(paddr_t t)
     tp->ctx = -1;
     tp->flags = TCB_FLAG_START;
     tp->affinity = 0;
+    tp->xregs[XREG_RFLAGS] = X86_RFLAGS_INIT;
     kformat(tp->name, sizeof tp->name, "tcb%lu", (unsigned long)++ks.tcbs_made);
 }
 
@@ -58,6 +119,17 @@ void suspend(paddr_t t)
 {
     remote_tcb_stall(t);
     cancel_ipc(t);
+    /*
+     * seL4: updateRestartPC. A Running thread has finished its last system
+     * call (or is in task code): resumed, it goes on after that call instead
+     * of making it again (syscall.c switch_to_current). A thread suspended
+     * in Restart (its call not made yet, or itself suspending itself, as
+     * seL4's decode sets Restart first) makes its call again; an exited one
+     * has nowhere to go on to.
+     */
+    tcb_t *tp = tcb_ptr(t);
+    if (thread_state(t) == MICA_THREAD_RUNNING && !(tp->flags & TCB_FLAG_EXITED))
+        tp->flags |= TCB_FLAG_NEXT_PC;
     set_thread_state(t, MICA_THREAD_INACTIVE);
     tcb_sched_dequeue(t);
 }
@@ -108,20 +180,57 @@ static exception_t reserve_context(paddr_t t, const char *op)
     return EXCEPTION_NONE;
 }
 
+/* A thread parked at a trap (kernel_fault), before it retries: its pc is the trap address. */
+static bool at_trap(const tcb_t *tp)
+{
+    return (tp->flags & (TCB_FLAG_TRAPPED | TCB_FLAG_START)) == TCB_FLAG_TRAPPED;
+}
+
+/* A thread with a host context to continue: it started and its entry has not returned. */
+static bool has_live_context(const tcb_t *tp)
+{
+    return !(tp->flags & (TCB_FLAG_START | TCB_FLAG_EXITED));
+}
+
+/* The pc a task sees for thread t (ReadRegisters, CopyRegisters, fault messages). */
+word_t user_pc(paddr_t t)
+{
+    const tcb_t *tp = tcb_ptr(t);
+    if (has_live_context(tp) && !at_trap(tp))
+        return MICA_RESUME_PC;
+    return tp->regs[REG_PC];
+}
+
+/* Register r (tcb_t.regs or, from N_REGS on, tcb_t.xregs) as a task reads it. */
+static word_t read_user_reg(paddr_t t, unsigned r)
+{
+    if (r == REG_PC)
+        return user_pc(t);
+    return r < N_REGS ? tcb_ptr(t)->regs[r] : tcb_ptr(t)->xregs[r - N_REGS];
+}
+
 static void write_user_reg(paddr_t t, unsigned r, word_t v)
 {
     tcb_t *tp = tcb_ptr(t);
-    /*
-     * A thread whose entry returned has no place to continue from: its old
-     * pc is stale, so writing any pc - even the same entry again - starts it
-     * afresh, as WriteRegisters + Resume does on seL4 (test_tcb.c
-     * an_exited_thread_restarts_when_the_same_pc_is_written_again).
-     */
-    if (r == REG_PC && (tp->regs[REG_PC] != v || (tp->flags & TCB_FLAG_EXITED))) {
-        tp->flags |= TCB_FLAG_START;
-        tp->flags &= ~TCB_FLAG_EXITED;
+    if (r >= N_REGS) {
+        tp->xregs[r - N_REGS] = v;
+        return;
+    }
+    if (r == REG_PC) {
+        /* Go on where it is: the resume pc, or a trapped thread's own trap address. */
+        if (has_live_context(tp) &&
+            (v == MICA_RESUME_PC || (at_trap(tp) && v == tp->regs[REG_PC])))
+            return;
+        /*
+         * Any other pc, even the entry it started at, starts it afresh there
+         * (seL4 would run it from that pc; a parked thread's own pc is never
+         * its entry). MICA_RESUME_PC for a thread with nothing to continue is
+         * kept as written and refused when it would start (syscall.c).
+         */
         if (tp->regs[REG_PC] != v)
             tp->flags &= ~TCB_FLAG_TRAP_PC;     /* a pc of the writer's choosing */
+        tp->flags |= TCB_FLAG_START;
+        tp->flags &= ~TCB_FLAG_EXITED;
     }
     tp->regs[r] = v;
 }
@@ -267,8 +376,8 @@ static exception_t auth_tcb(paddr_t *auth)
 }
 
 /* seL4: invokeTCB_ReadRegisters */
-static void invoke_read_registers(paddr_t src, bool suspend_source, word_t n, bool call,
-                                  word_t *buffer)
+static void invoke_read_registers(paddr_t src, bool suspend_source, word_t n,
+                                  const reg_layout_t *lay, bool call, word_t *buffer)
 {
     paddr_t cur = NODE.cur_thread;
     if (suspend_source)
@@ -277,18 +386,21 @@ static void invoke_read_registers(paddr_t src, bool suspend_source, word_t n, bo
         return;
     word_t i;
     for (i = 0; i < n; i++)
-        set_mr(cur, buffer, i, get_register(src, (unsigned)i));
+        set_mr(cur, buffer, i, read_user_reg(src, lay->reg[i]));
     set_register(cur, REG_BADGE, 0);
     set_register(cur, REG_INFO, mica_msginfo_new(0, 0, 0, i > 4 && !buffer ? 4 : i).words[0]);
     set_thread_state(cur, MICA_THREAD_RUNNING);
 }
 
-static void copy_regs(paddr_t dest, paddr_t src, unsigned from, unsigned to)
+/* seL4: the transferFrame/transferInteger loops of invokeTCB_CopyRegisters */
+static void copy_regs(paddr_t dest, paddr_t src, const reg_layout_t *lay, unsigned from,
+                      unsigned to)
 {
-    for (unsigned r = from; r < to; r++)
-        write_user_reg(dest, r, get_register(src, r));
+    bool trap_pc = at_trap(tcb_ptr(src));
+    for (unsigned i = from; i < to; i++)
+        write_user_reg(dest, lay->reg[i], read_user_reg(src, lay->reg[i]));
     /* A trap address copied as the pc is still no entry function (syscall.c, TCB_FLAG_TRAP_PC). */
-    if (from == REG_PC && (tcb_ptr(src)->flags & TCB_FLAG_TRAP_PC) &&
+    if (from == 0 && trap_pc && (tcb_ptr(dest)->flags & TCB_FLAG_START) &&
         tcb_ptr(dest)->regs[REG_PC] == tcb_ptr(src)->regs[REG_PC])
         tcb_ptr(dest)->flags |= TCB_FLAG_TRAP_PC;
 }
@@ -309,25 +421,27 @@ exception_t decode_tcb_invocation(word_t label, word_t length, cap_t cap, cte_t 
         if (length < 2)
             return truncated(op, length);
         word_t flags = get_syscall_arg(0, buffer), n = get_syscall_arg(1, buffer);
-        if (n < 1 || n > N_FRAME_REGS + N_GP_REGS) {
-            user_error("TCB_ReadRegisters: count %lu is outside 1..%d", (unsigned long)n,
-                       N_FRAME_REGS + N_GP_REGS);
+        const reg_layout_t *lay = layout_of(flags);
+        if (n < 1 || n > lay->n_frame + lay->n_gp) {
+            user_error("TCB_ReadRegisters: count %lu is outside 1..%u", (unsigned long)n,
+                       lay->n_frame + lay->n_gp);
             ks.syscall_error.type = MICA_RANGE_ERROR;
             ks.syscall_error.range_min = 1;
-            ks.syscall_error.range_max = N_FRAME_REGS + N_GP_REGS;
+            ks.syscall_error.range_max = lay->n_frame + lay->n_gp;
             return EXCEPTION_SYSCALL_ERROR;
         }
         if (t == cur)
             return err(MICA_ILLEGAL_OPERATION, "TCB_ReadRegisters: a thread cannot read itself");
         set_thread_state(cur, MICA_THREAD_RESTART);
         remote_tcb_stall(t);    /* SMP: its registers are whole only when it is parked */
-        invoke_read_registers(t, flags & 1, n, call, buffer);
+        invoke_read_registers(t, flags & 1, n, lay, call, buffer);
         return EXCEPTION_NONE;
     }
     case MICA_TCB_WRITE_REGISTERS: {
         if (length < 2)
             return truncated(op, length);
         word_t flags = get_syscall_arg(0, buffer), n = get_syscall_arg(1, buffer);
+        const reg_layout_t *lay = layout_of(flags);
         if (length - 2 < n)
             return truncated(op, length);
         if (t == cur)
@@ -336,10 +450,14 @@ exception_t decode_tcb_invocation(word_t label, word_t length, cap_t cap, cte_t 
             return e;
         set_thread_state(cur, MICA_THREAD_RESTART);
         remote_tcb_stall(t);
-        if (n > N_REGS)
-            n = N_REGS;
-        for (word_t i = 0; i < n; i++)
-            write_user_reg(t, (unsigned)i, get_syscall_arg(i + 2, buffer));
+        /* seL4: invokeTCB_WriteRegisters */
+        if (n > lay->n_frame + lay->n_gp)
+            n = lay->n_frame + lay->n_gp;
+        for (word_t i = 0; i < n; i++) {
+            unsigned r = lay->reg[i];
+            word_t v = get_syscall_arg(i + 2, buffer);
+            write_user_reg(t, r, lay->sel4_x86_64 ? sanitise_x86_64(r, v) : v);
+        }
         if (flags & 1)
             restart(t);
         return EXCEPTION_NONE;
@@ -348,6 +466,7 @@ exception_t decode_tcb_invocation(word_t label, word_t length, cap_t cap, cte_t 
         if (length < 1 || ks.extra_caps[0] == NULL)
             return truncated(op, length);
         word_t flags = get_syscall_arg(0, buffer);
+        const reg_layout_t *lay = layout_of(flags);
         cap_t src = ks.extra_caps[0]->cap;
         if (cap_type(src) != MICA_CAP_TYPE_TCB) {
             user_error("TCB_CopyRegisters: the source is not a TCB cap");
@@ -366,9 +485,9 @@ exception_t decode_tcb_invocation(word_t label, word_t length, cap_t cap, cte_t 
         if (flags & 2)
             restart(t);
         if (flags & 4)
-            copy_regs(t, s, REG_PC, REG_PC + N_FRAME_REGS);
+            copy_regs(t, s, lay, 0, lay->n_frame);
         if (flags & 8)
-            copy_regs(t, s, REG_TLS, REG_TLS + N_GP_REGS);
+            copy_regs(t, s, lay, lay->n_frame, lay->n_frame + lay->n_gp);
         if (t == cur)
             reschedule_required();
         return EXCEPTION_NONE;
