@@ -68,11 +68,13 @@
  * MICA_RESUME_PC it cannot start (it stays Inactive and the log says why).
  * A thread stopped by a trap reads back the trap address instead, and
  * writing that address back also lets it retry the faulting instruction.
- * The value is 1: odd and inside page 0, which Linux never maps, so never
- * the address of a host function; canonical, so seL4's register sanitising
- * leaves it alone; and the same in every run, so traces stay deterministic.
+ * The value lies inside page 0, which Linux never maps, and is odd, so it
+ * is never the address of a host function; it is canonical, so seL4's
+ * register sanitising leaves it alone; it is not a small number a task
+ * might write as an arbitrary bad pc; and it is the same in every run, so
+ * traces stay deterministic.
  */
-#define MICA_RESUME_PC              0x1ul
+#define MICA_RESUME_PC              0xfe5ul
 
 /*
  * arch_flags bit (Read/Write/CopyRegisters; it travels in bits 8..15 of

@@ -1497,11 +1497,10 @@ static void task_entry(mica_word_t idx, mica_word_t seed, mica_word_t r2, mica_w
 
 /* --- the fault handler and the watchdog (infrastructure, not fuzzed) --------- */
 
-/* Start task t afresh at task_entry: a new pc (0, then the entry) makes WriteRegisters restart it. */
+/* Start task t afresh at task_entry: writing a pc (even the one it has) restarts it. */
 static void restart_task(task_t *t, rng_t *r)
 {
     mica_user_context_t regs = { 0 };
-    mica_tcb_write_registers(t->tcb, false, 0, 1, &regs);
     regs.pc = (mica_word_t)task_entry;
     regs.r0 = t->idx;
     regs.r1 = rnd(r) ^ (ADD(t->incarnation, 1) + 1);
