@@ -708,7 +708,7 @@ void kernel_tick(int ctx)
  * that would end the whole process. The thread stops as one whose fault no
  * handler took (seL4: handleFault without a handler leaves it Inactive);
  * like a returned entry function, it has no place to continue from, so
- * writing any pc starts it afresh (tcb.c write_user_reg).
+ * writing any pc but MICA_RESUME_PC starts it afresh (tcb.c write_user_reg).
  */
 void kernel_escape(int ctx, const char *what, const char *advice)
 {
