@@ -59,6 +59,9 @@ void runner_print_options(FILE *f)
           "                        (host stacks; default 16384)\n"
           "  --max-mappings N      host mappings for VSpace windows and thread stacks\n"
           "                        (default: what vm.max_map_count leaves, less a reserve)\n"
+          "  --root-cnode-bits N   the root CNode has 2^N slots, 9 to 24 (default 12;\n"
+          "                        seL4's tutorials use 16); its slots take 2^(N+5) bytes\n"
+          "                        of --mem\n"
           "  --check off|end|each  run the kernel invariant checker never (default), when\n"
           "                        the system stops, or after every kernel entry\n"
           "  --trace FILE          write a Chrome Trace Event JSON file (open it in\n"
@@ -148,7 +151,7 @@ static int parse_number(const char *s, uint64_t *out)
 enum opt_id {
     OPT_MEM, OPT_CLOCK, OPT_CPUS, OPT_SEED, OPT_TIMESLICE, OPT_TIME_LIMIT, OPT_CHECK, OPT_TRACE, OPT_LOG,
     OPT_LOG_FILTER, OPT_CSPACE_DOT, OPT_STATS, OPT_HELP, OPT_WATCHDOG, OPT_MAX_THREADS,
-    OPT_MAX_MAPPINGS,
+    OPT_MAX_MAPPINGS, OPT_ROOT_CNODE_BITS,
 };
 static const struct { const char *name; enum opt_id id; int has_value; } options[] = {
     { "--mem", OPT_MEM, 1 },
@@ -159,6 +162,7 @@ static const struct { const char *name; enum opt_id id; int has_value; } options
     { "--time-limit", OPT_TIME_LIMIT, 1 },
     { "--max-threads", OPT_MAX_THREADS, 1 },
     { "--max-mappings", OPT_MAX_MAPPINGS, 1 },
+    { "--root-cnode-bits", OPT_ROOT_CNODE_BITS, 1 },
     { "--check", OPT_CHECK, 1 },
     { "--trace", OPT_TRACE, 1 },
     { "--log", OPT_LOG, 1 },
@@ -228,6 +232,13 @@ static int set_option(runner_opts_t *o, const char *name, enum opt_id id, const 
             return runner_usage_error("%s: '%s' is not a number of mappings from 1 to %lu", name, v,
                                       1ul << 31);
         cfg->max_mappings = (unsigned long)n;
+        return 0;
+    case OPT_ROOT_CNODE_BITS:
+        /* The range mica_run accepts (sim/run.c check_config). */
+        if (parse_number(v, &n) != 0 || n < 9 || n > 24)
+            return runner_usage_error("%s: '%s' is not a number of bits from 9 to 24 "
+                                      "(the root CNode has 2^N slots)", name, v);
+        cfg->root_cnode_bits = (unsigned)n;
         return 0;
     case OPT_CHECK:
         if (strcmp(v, "off") == 0)
@@ -432,6 +443,13 @@ int runner_parse(int argc, char **argv, runner_opts_t *o)
         if (err)
             return err;
     }
+    /* A root CNode too large for the memory: said here, in the options' terms, not at boot. */
+    uint64_t need = kernel_boot_min_phys(o->cfg.root_cnode_bits, o->cfg.cpus);
+    if (o->cfg.phys_mem_bytes < need)
+        return runner_usage_error("--root-cnode-bits %u: the root CNode's 2^%u slots and the other "
+                                  "boot objects need --mem %" PRIu64 "M or more (--mem is %zuM)",
+                                  o->cfg.root_cnode_bits, o->cfg.root_cnode_bits,
+                                  (need + (1u << 20) - 1) >> 20, o->cfg.phys_mem_bytes >> 20);
     return check_output_files(&o->cfg);
 }
 

@@ -3,8 +3,16 @@
  * "syscall instruction" and the libsel4-style wrappers around it.
  *
  * Registers at the trap: r0 cap/badge, r1 msginfo, r2..r5 MR0..MR3,
- * r7 syscall number. The plain forms move MR0..MR3 between the IPC buffer
- * and the registers; the _with_mrs forms never touch the buffer.
+ * r7 syscall number. What moves between the IPC buffer, the caller's
+ * variables and the registers is libsel4's x86_64 rule (sel4_arch/syscalls.h):
+ *  - the plain forms that send load all four of MR0..MR3 from the buffer,
+ *    whatever the message length; those that receive store all four back
+ *    (the kernel writes only the words it delivers, so the others come
+ *    back as they went);
+ *  - the _with_mrs forms never touch the buffer. A NULL pointer is a word
+ *    not used (sent as 0). Call and ReplyRecv send only the words below
+ *    the message length (the others as 0), Send/NBSend/Reply every word
+ *    given; the forms that receive store every word given.
  */
 #include <string.h>
 #include <mica/syscalls.h>
@@ -151,14 +159,17 @@ mica_ipc_buffer_t *mica_get_ipc_buffer(void)
     return ipc_buffer(__func__);
 }
 
-static void load_mrs(hw_word_t r[8], mica_msginfo_t info, const char *fn)
+/* seL4_GetMR(0..3) before the trap: all four, whatever the length. */
+static void load_mrs(hw_word_t r[8], const char *fn)
 {
     mica_ipc_buffer_t *b = ipc_buffer(fn);
-    mica_word_t n = mica_msginfo_get_length(info);
+    if (!b)
+        return;     /* setup() left them 0 */
     for (unsigned i = 0; i < 4; i++)
-        r[R_MR0 + i] = (b && i < n) ? b->msg[i] : 0;
+        r[R_MR0 + i] = b->msg[i];
 }
 
+/* seL4_SetMR(0..3) after the trap. */
 static void store_mrs(const hw_word_t r[8], const char *fn)
 {
     mica_ipc_buffer_t *b = ipc_buffer(fn);
@@ -168,6 +179,7 @@ static void store_mrs(const hw_word_t r[8], const char *fn)
         b->msg[i] = r[R_MR0 + i];
 }
 
+/* seL4_SendWithMRs, _NBSendWithMRs, _ReplyWithMRs: every word given, whatever the length. */
 static void load_regs(hw_word_t r[8], mica_word_t *m0, mica_word_t *m1, mica_word_t *m2,
                       mica_word_t *m3)
 {
@@ -175,6 +187,17 @@ static void load_regs(hw_word_t r[8], mica_word_t *m0, mica_word_t *m1, mica_wor
     r[R_MR0 + 1] = m1 ? *m1 : 0;
     r[R_MR0 + 2] = m2 ? *m2 : 0;
     r[R_MR0 + 3] = m3 ? *m3 : 0;
+}
+
+/* seL4_CallWithMRs, _ReplyRecvWithMRs: only the words below the message length. */
+static void load_regs_sent(hw_word_t r[8], mica_msginfo_t info, mica_word_t *m0,
+                           mica_word_t *m1, mica_word_t *m2, mica_word_t *m3)
+{
+    mica_word_t n = mica_msginfo_get_length(info);
+    r[R_MR0 + 0] = m0 && n > 0 ? *m0 : 0;
+    r[R_MR0 + 1] = m1 && n > 1 ? *m1 : 0;
+    r[R_MR0 + 2] = m2 && n > 2 ? *m2 : 0;
+    r[R_MR0 + 3] = m3 && n > 3 ? *m3 : 0;
 }
 
 static void store_regs(const hw_word_t r[8], mica_word_t *m0, mica_word_t *m1, mica_word_t *m2,
@@ -204,7 +227,7 @@ void mica_send(mica_cptr_t dest, mica_msginfo_t info)
 {
     hw_word_t r[8];
     setup(r, MICA_SYS_SEND, dest, info);
-    load_mrs(r, info, __func__);
+    load_mrs(r, __func__);
     trap(r, __func__);
 }
 
@@ -212,7 +235,7 @@ void mica_nbsend(mica_cptr_t dest, mica_msginfo_t info)
 {
     hw_word_t r[8];
     setup(r, MICA_SYS_NBSEND, dest, info);
-    load_mrs(r, info, __func__);
+    load_mrs(r, __func__);
     trap(r, __func__);
 }
 
@@ -220,41 +243,41 @@ mica_msginfo_t mica_call(mica_cptr_t dest, mica_msginfo_t info)
 {
     hw_word_t r[8];
     setup(r, MICA_SYS_CALL, dest, info);
-    load_mrs(r, info, __func__);
+    load_mrs(r, __func__);
     trap(r, __func__);
     store_mrs(r, __func__);
+    return info_of(r);
+}
+
+/* seL4_Recv / seL4_NBRecv: MR0..MR3 stored back, the badge if asked for. */
+static inline mica_msginfo_t receive(long sys, mica_cptr_t src, mica_word_t *sender_badge,
+                                     const char *fn)
+{
+    hw_word_t r[8];
+    mica_msginfo_t none = { { 0 } };
+    setup(r, sys, src, none);
+    trap(r, fn);
+    store_mrs(r, fn);
+    if (sender_badge)
+        *sender_badge = r[R_CAP];
     return info_of(r);
 }
 
 mica_msginfo_t mica_recv(mica_cptr_t src, mica_word_t *sender_badge)
 {
-    hw_word_t r[8];
-    mica_msginfo_t none = { { 0 } };
-    setup(r, MICA_SYS_RECV, src, none);
-    trap(r, __func__);
-    store_mrs(r, __func__);
-    if (sender_badge)
-        *sender_badge = r[R_CAP];
-    return info_of(r);
+    return receive(MICA_SYS_RECV, src, sender_badge, __func__);
 }
 
 mica_msginfo_t mica_nbrecv(mica_cptr_t src, mica_word_t *sender_badge)
 {
-    hw_word_t r[8];
-    mica_msginfo_t none = { { 0 } };
-    setup(r, MICA_SYS_NBRECV, src, none);
-    trap(r, __func__);
-    store_mrs(r, __func__);
-    if (sender_badge)
-        *sender_badge = r[R_CAP];
-    return info_of(r);
+    return receive(MICA_SYS_NBRECV, src, sender_badge, __func__);
 }
 
 void mica_reply(mica_msginfo_t info)
 {
     hw_word_t r[8];
     setup(r, MICA_SYS_REPLY, 0, info);
-    load_mrs(r, info, __func__);
+    load_mrs(r, __func__);
     trap(r, __func__);
 }
 
@@ -262,7 +285,7 @@ mica_msginfo_t mica_reply_recv(mica_cptr_t src, mica_msginfo_t info, mica_word_t
 {
     hw_word_t r[8];
     setup(r, MICA_SYS_REPLY_RECV, src, info);
-    load_mrs(r, info, __func__);
+    load_mrs(r, __func__);
     trap(r, __func__);
     store_mrs(r, __func__);
     if (sender_badge)
@@ -285,19 +308,16 @@ void mica_signal(mica_cptr_t dest)
     trap(r, __func__);
 }
 
+/* seL4_Wait (non-MCS) is seL4_Recv: on an endpoint it receives a message, MR0..MR3 included. */
 void mica_wait(mica_cptr_t src, mica_word_t *sender_badge)
 {
-    hw_word_t r[8];
-    mica_msginfo_t none = { { 0 } };
-    setup(r, MICA_SYS_RECV, src, none);
-    trap(r, __func__);
-    if (sender_badge)
-        *sender_badge = r[R_CAP];
+    (void)receive(MICA_SYS_RECV, src, sender_badge, __func__);
 }
 
+/* seL4_Poll (non-MCS) is seL4_NBRecv. */
 mica_msginfo_t mica_poll(mica_cptr_t src, mica_word_t *sender_badge)
 {
-    return mica_nbrecv(src, sender_badge);
+    return receive(MICA_SYS_NBRECV, src, sender_badge, __func__);
 }
 
 void mica_send_with_mrs(mica_cptr_t dest, mica_msginfo_t info, mica_word_t *mr0,
@@ -323,7 +343,7 @@ mica_msginfo_t mica_call_with_mrs(mica_cptr_t dest, mica_msginfo_t info, mica_wo
 {
     hw_word_t r[8];
     setup(r, MICA_SYS_CALL, dest, info);
-    load_regs(r, mr0, mr1, mr2, mr3);
+    load_regs_sent(r, info, mr0, mr1, mr2, mr3);
     trap(r, __func__);
     store_regs(r, mr0, mr1, mr2, mr3);
     return info_of(r);
@@ -357,7 +377,7 @@ mica_msginfo_t mica_reply_recv_with_mrs(mica_cptr_t src, mica_msginfo_t info,
 {
     hw_word_t r[8];
     setup(r, MICA_SYS_REPLY_RECV, src, info);
-    load_regs(r, mr0, mr1, mr2, mr3);
+    load_regs_sent(r, info, mr0, mr1, mr2, mr3);
     trap(r, __func__);
     store_regs(r, mr0, mr1, mr2, mr3);
     if (sender_badge)

@@ -327,6 +327,14 @@ START_TEST(bad_command_lines_exit_64_with_one_line)
         { "run hello --log-filter ipc,bogus", "unknown log category 'bogus'" },
         { "run hello --stats=yes", "mica: --stats takes no value" },
         { "run hello --trace ''", "mica: --trace: the file name is empty" },
+        { "run hello --root-cnode-bits 8",
+          "mica: --root-cnode-bits: '8' is not a number of bits from 9 to 24" },
+        { "run hello --root-cnode-bits 25", "mica: --root-cnode-bits: '25' is not a number" },
+        { "run hello --root-cnode-bits 16k", "mica: --root-cnode-bits: '16k' is not a number" },
+        { "run hello --root-cnode-bits 21",
+          "mica: --root-cnode-bits 21: the root CNode's 2^21 slots and the other boot objects "
+          "need --mem 130M or more (--mem is 64M)\n" },
+        { "run hello --mem 4M --root-cnode-bits=16", "need --mem 6M or more (--mem is 4M)" },
         { "run nosuch", "mica: run: unknown system 'nosuch'" },
         { "run", "mica: run: which system?" },
         { "run hello echo", "one system at a time" },
@@ -369,7 +377,26 @@ START_TEST(good_values_are_accepted)
     ck_assert_int_eq(run_mica("run hello --mem 16777216"), 0);
     ck_assert_int_eq(run_mica("run --help"), 0);
     assert_has(out, "--cspace-dot FILE");
+    assert_has(out, "--root-cnode-bits N");
     assert_has(out, "Exit status");
+}
+END_TEST
+
+/* The root CNode's size reaches the boot info (seL4: initThreadCNodeSizeBits). */
+START_TEST(root_cnode_bits_sizes_the_root_cnode)
+{
+    ck_assert_int_eq(run_mica("run hello"), 0);
+    assert_has(out, "root CNode: 2^12 slots, empty slots ");
+    assert_has(out, "..4095\n");
+    ck_assert_int_eq(run_mica("run hello --root-cnode-bits 16 --check end"), 0);
+    assert_has(out, "root CNode: 2^16 slots, empty slots ");
+    assert_has(out, "..65535\n");
+    assert_has(out, "hello from thread 'greeter'");
+    ck_assert_int_eq(run_mica("run hello --root-cnode-bits=9"), 0);
+    assert_has(out, "root CNode: 2^9 slots, empty slots ");
+    assert_has(out, "..511\n");
+    ck_assert_int_eq(run_mica("run hello --root-cnode-bits 21 --mem 130M"), 0);
+    assert_has(out, "root CNode: 2^21 slots");
 }
 END_TEST
 
@@ -512,6 +539,29 @@ START_TEST(mica_main_rejects_bad_arguments)
 }
 END_TEST
 
+static mica_word_t seen_cnode_bits, seen_empty_end;
+
+static void cnode_bits_root(const mica_bootinfo_t *bi, void *arg)
+{
+    (void)arg;
+    seen_cnode_bits = bi->init_cnode_size_bits;
+    seen_empty_end = bi->empty.end;
+}
+
+/* mica_main takes the runner's --root-cnode-bits: the boot info says so. */
+START_TEST(mica_main_takes_root_cnode_bits)
+{
+    char *argv[] = { "prog", "--root-cnode-bits", "16", NULL };
+    ck_assert_int_eq(call_main(cnode_bits_root, 3, argv), 0);
+    ck_assert_uint_eq(seen_cnode_bits, 16);
+    ck_assert_uint_eq(seen_empty_end, 1ul << 16);
+    char *argv2[] = { "prog", "--root-cnode-bits=3", NULL };
+    ck_assert_int_eq(call_main(cnode_bits_root, 2, argv2), 64);
+    ck_assert_str_eq(err, "mica: --root-cnode-bits: '3' is not a number of bits from 9 to 24 "
+                          "(the root CNode has 2^N slots)\n");
+}
+END_TEST
+
 static Suite *examples_suite(void)
 {
     Suite *s = suite_create("examples");
@@ -532,6 +582,7 @@ static Suite *examples_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, bad_command_lines_exit_64_with_one_line);
     tcase_add_test(tc, good_values_are_accepted);
+    tcase_add_test(tc, root_cnode_bits_sizes_the_root_cnode);
     tcase_add_test(tc, stats_prints_the_counters);
     tcase_add_test(tc, log_writes_the_text_trace);
     tcase_add_test(tc, time_limit_exits_3);
@@ -542,6 +593,7 @@ static Suite *examples_suite(void)
     tcase_add_test(tc, mica_main_reports_a_deadlock_naming_the_thread);
     tcase_add_test(tc, mica_main_reports_a_broken_invariant);
     tcase_add_test(tc, mica_main_rejects_bad_arguments);
+    tcase_add_test(tc, mica_main_takes_root_cnode_bits);
     suite_add_tcase(s, tc);
     return s;
 }

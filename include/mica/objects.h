@@ -3,7 +3,9 @@
  *
  * Each builds the invocation message exactly as libsel4 does and returns the
  * error code from the kernel's reply. After an error the details are in the
- * message registers (mica_get_mr), as on seL4.
+ * message registers (mica_get_mr), as on seL4; after a success the first
+ * four words of the IPC buffer are as the task left them (libsel4's stubs
+ * copy the register MRs back only on error).
  */
 #ifndef MICA_OBJECTS_H
 #define MICA_OBJECTS_H

@@ -4,7 +4,10 @@
  * The current thread is implicit, as on seL4. MR0..MR3 travel in the
  * simulated registers; the plain forms load them from and store them back
  * to the IPC buffer, so the user-visible rule is "all MRs live in
- * mica_get_ipc_buffer()->msg", exactly as with libsel4.
+ * mica_get_ipc_buffer()->msg", exactly as with libsel4: a form that sends
+ * loads all four whatever the message length, a form that receives stores
+ * all four (the kernel writes only the words it delivers; the others come
+ * back as they went, or 0 for the receive-only forms, which send none).
  */
 #ifndef MICA_SYSCALLS_H
 #define MICA_SYSCALLS_H
@@ -42,7 +45,14 @@ void           mica_signal(mica_cptr_t dest);
 void           mica_wait(mica_cptr_t src, mica_word_t *sender_badge);
 mica_msginfo_t mica_poll(mica_cptr_t src, mica_word_t *sender_badge);
 
-/* Register forms: a NULL pointer means "that MR is not used". */
+/*
+ * Register forms (libsel4's seL4_*WithMRs), which never touch the IPC
+ * buffer. A NULL pointer means "that MR is not used" (sent as 0, not
+ * stored). Call and ReplyRecv send only the words below the message
+ * length, the others as 0; Send, NBSend and Reply send every word given.
+ * The forms that receive store every word given: the words the kernel did
+ * not deliver come back as they were sent (0 if not sent).
+ */
 void mica_send_with_mrs(mica_cptr_t dest, mica_msginfo_t info, mica_word_t *mr0,
                         mica_word_t *mr1, mica_word_t *mr2, mica_word_t *mr3);
 void mica_nbsend_with_mrs(mica_cptr_t dest, mica_msginfo_t info, mica_word_t *mr0,

@@ -20,13 +20,38 @@
 #define ROOT_IPCBUF_VADDR   0x1000ul
 #define ROOT_BOOTINFO_VADDR 0x2000ul
 
-static paddr_t boot_cursor;
+/*
+ * Where boot puts its objects, each naturally aligned, in this order from
+ * 4K up (the root CNode's alignment may leave a hole before it). One
+ * function decides it, for boot and for the memory check before boot.
+ */
+typedef struct boot_layout {
+    paddr_t mdb_head, idle[MAX_CPUS], cnode, tcb, vspace, pt, ipcbuf, bi, stack, end;
+} boot_layout_t;
 
-static paddr_t boot_alloc(word_t bits)
+static paddr_t boot_alloc(paddr_t *cursor, word_t bits)
 {
-    paddr_t p = ROUND_UP(boot_cursor, bits);
-    boot_cursor = p + BIT(bits);
+    paddr_t p = ROUND_UP(*cursor, bits);
+    *cursor = p + BIT(bits);
     return p;
+}
+
+static void boot_layout(boot_layout_t *l, unsigned radix, unsigned cpus)
+{
+    paddr_t cur = BIT(MICA_PAGE_BITS);     /* nothing lives at paddr 0 */
+    l->mdb_head = boot_alloc(&cur, MICA_SLOT_BITS);
+    for (unsigned c = 0; c < cpus; c++)
+        l->idle[c] = boot_alloc(&cur, MICA_TCB_BITS);
+    l->cnode = boot_alloc(&cur, radix + MICA_SLOT_BITS);
+    l->tcb = boot_alloc(&cur, MICA_TCB_BITS);
+    l->vspace = boot_alloc(&cur, MICA_VSPACE_BITS);
+    l->pt = boot_alloc(&cur, MICA_PAGE_TABLE_BITS);
+    l->ipcbuf = boot_alloc(&cur, MICA_PAGE_BITS);
+    l->bi = boot_alloc(&cur, MICA_PAGE_BITS);
+    l->stack = boot_alloc(&cur, MICA_PAGE_BITS);
+    for (word_t i = 1; i < ROOT_STACK_PAGES; i++)
+        boot_alloc(&cur, MICA_PAGE_BITS);
+    l->end = ROUND_UP(cur, MICA_PAGE_BITS);
 }
 
 static cte_t *root_slot(cap_t root_cnode, word_t i)
@@ -60,6 +85,15 @@ static word_t add_untypeds(mica_bootinfo_t *bi, cap_t cnode, word_t next, paddr_
     return next;
 }
 
+hw_word_t kernel_boot_min_phys(unsigned root_cnode_bits, unsigned cpus)
+{
+    boot_layout_t l;
+    if (root_cnode_bits > 24 || cpus < 1 || cpus > MAX_CPUS)
+        return ~(hw_word_t)0;
+    boot_layout(&l, root_cnode_bits, cpus);
+    return l.end + BIT(20);
+}
+
 int kernel_boot(const hw_boot_params_t *p)
 {
     memset(&ks, 0, sizeof ks);
@@ -69,8 +103,6 @@ int kernel_boot(const hw_boot_params_t *p)
     ks.seed = p->seed;
     ks.rng = p->seed * 0x9e3779b97f4a7c15ull + 1;
     ks.time_limit = p->time_limit;
-    boot_cursor = BIT(MICA_PAGE_BITS);  /* nothing lives at paddr 0 */
-
     unsigned radix = p->root_cnode_bits;
     word_t min_slots = MICA_NUM_INITIAL_CAPS + 1 + ROOT_STACK_PAGES + 8;
     if (radix < 1 || BIT(radix) < min_slots || radix > 24) {
@@ -78,11 +110,11 @@ int kernel_boot(const hw_boot_params_t *p)
                (unsigned long)min_slots);
         return -1;
     }
-    word_t boot_bytes = BIT(radix + MICA_SLOT_BITS) + (ROOT_STACK_PAGES + 8) * BIT(MICA_PAGE_BITS) +
-                        4 * BIT(MICA_TCB_BITS);
-    if (p->phys_size < boot_bytes + BIT(20)) {
+    boot_layout_t lay;
+    boot_layout(&lay, radix, ks.num_cpus);
+    if (p->phys_size < lay.end + BIT(20)) {
         hw_log("physical memory of %lu bytes is too small: boot needs %lu bytes plus 1 MiB",
-               (unsigned long)p->phys_size, (unsigned long)boot_bytes);
+               (unsigned long)p->phys_size, (unsigned long)lay.end);
         return -1;
     }
 
@@ -91,11 +123,11 @@ int kernel_boot(const hw_boot_params_t *p)
     ks.scratch = hw_scratch(ks.scratch_entries * 32);
 
     /* The CDT sentinel. */
-    ks.mdb_head = boot_alloc(MICA_SLOT_BITS);
+    ks.mdb_head = lay.mdb_head;
 
     /* One idle thread per CPU (seL4: createIdleThread); CPU i idles on host context i. */
     for (unsigned c = 0; c < ks.num_cpus; c++) {
-        paddr_t idle = boot_alloc(MICA_TCB_BITS);
+        paddr_t idle = lay.idle[c];
         tcb_init_object(idle);
         tcb_ptr(idle)->state.type = MICA_THREAD_IDLE;
         tcb_ptr(idle)->flags = 0;
@@ -112,16 +144,9 @@ int kernel_boot(const hw_boot_params_t *p)
     ks.cur_cpu = 0;     /* the root thread starts on CPU 0 (every CPU in its own slot) */
 
     /* Root objects. */
-    paddr_t cnode_p = boot_alloc(radix + MICA_SLOT_BITS);
-    paddr_t tcb_p = boot_alloc(MICA_TCB_BITS);
-    paddr_t vspace_p = boot_alloc(MICA_VSPACE_BITS);
-    paddr_t pt_p = boot_alloc(MICA_PAGE_TABLE_BITS);
-    paddr_t ipcbuf_p = boot_alloc(MICA_PAGE_BITS);
-    paddr_t bi_p = boot_alloc(MICA_PAGE_BITS);
-    paddr_t stack_p = boot_alloc(MICA_PAGE_BITS);
-    for (word_t i = 1; i < ROOT_STACK_PAGES; i++)
-        boot_alloc(MICA_PAGE_BITS);
-    ks.boot_region_end = ROUND_UP(boot_cursor, MICA_PAGE_BITS);
+    paddr_t cnode_p = lay.cnode, tcb_p = lay.tcb, vspace_p = lay.vspace, pt_p = lay.pt;
+    paddr_t ipcbuf_p = lay.ipcbuf, bi_p = lay.bi, stack_p = lay.stack;
+    ks.boot_region_end = lay.end;
 
     cap_t cnode = cap_cnode_new(cnode_p, radix, MICA_WORD_BITS - radix, 0);
     cdt_insert_root(root_slot(cnode, MICA_CAP_INIT_CNODE), cnode);

@@ -231,6 +231,12 @@ typedef struct hw_boot_params {
 /* Boot the kernel; 0 or -1 (and a message through hw_log). */
 int kernel_boot(const hw_boot_params_t *p);
 /*
+ * The physical memory kernel_boot needs with a root CNode of 2^root_cnode_bits
+ * slots and cpus CPUs: the boot objects as it places them (aligned) plus the
+ * 1 MiB it leaves at least for untyped. All ones for values it refuses.
+ */
+hw_word_t kernel_boot_min_phys(unsigned root_cnode_bits, unsigned cpus);
+/*
  * A system call from the current thread. regs[0..7] are r0..r7 at the trap
  * (r7 = syscall number); on return they hold what the thread sees.
  */

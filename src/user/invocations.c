@@ -4,11 +4,15 @@
  * Each stub puts its arguments in MR0.. and its extra caps in the IPC
  * buffer, Calls the invoked cap, and returns the reply's label, which the
  * kernel sets to the error code. MR0..MR3 travel in registers; only longer
- * messages and caps touch the IPC buffer.
+ * messages and caps touch the IPC buffer. As libsel4's generated stubs
+ * (syscall_stub_gen.py) do, MR0..MR3 of the reply are copied into the IPC
+ * buffer only when the invocation failed, where they are the error's
+ * details (mica_get_mr(0..3)); after a success the buffer's first four
+ * words are as the task left them.
  */
 #include <mica/mica.h>
 
-/* Call cap with label and n message words (and the caps already set); MRs back in mr[]. */
+/* Call cap with label and n message words (and the caps already set); MR0..MR3 back in mr[]. */
 static mica_error_t invoke(mica_cptr_t cap, mica_word_t label, unsigned ncaps, unsigned n,
                            mica_word_t *mr)
 {
@@ -19,11 +23,12 @@ static mica_error_t invoke(mica_cptr_t cap, mica_word_t label, unsigned ncaps, u
         b->msg[i] = mr[i];
     mica_msginfo_t tag = mica_msginfo_new(label, 0, ncaps, n);
     mica_msginfo_t out = mica_call_with_mrs(cap, tag, &mr[0], &mr[1], &mr[2], &mr[3]);
-    /* The error details (or results) are MRs: make them visible to mica_get_mr. */
-    if (b)
+    mica_error_t e = (mica_error_t)mica_msginfo_get_label(out);
+    /* The error's details are MRs: make them visible to mica_get_mr (results stay in mr[]). */
+    if (e != MICA_NO_ERROR && b)
         for (unsigned i = 0; i < 4; i++)
             b->msg[i] = mr[i];
-    return (mica_error_t)mica_msginfo_get_label(out);
+    return e;
 }
 
 mica_error_t mica_untyped_retype(mica_cptr_t ut, mica_word_t type, mica_word_t size_bits,
