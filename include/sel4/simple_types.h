@@ -1,0 +1,2 @@
+/* sel4/simple_types.h - part of libsel4's API, which <sel4/sel4.h> gives whole on mica. */
+#include <sel4/sel4.h>
