@@ -96,14 +96,20 @@ void vspace_boot_map(paddr_t vspace, word_t vaddr, paddr_t frame, unsigned size_
     hw_map(vspace, vaddr, frame, size_bits, rights);
 }
 
-/* seL4: lookupIPCBuffer - the kernel reaches the buffer through the frame cap. */
+/*
+ * seL4: lookupIPCBuffer - the kernel reaches the buffer through the frame
+ * cap. The cap's rights are seL4's VM rights (maskVMRights): Read+Write is
+ * VMReadWrite, Read alone VMReadOnly, and without Read the frame is
+ * VMKernelOnly. A receiver needs ReadWrite, a sender ReadOnly at least; any
+ * other buffer is no buffer, and only the register MRs move.
+ */
 word_t *lookup_ipc_buffer(bool is_receiver, paddr_t thread)
 {
     cap_t c = tcb_slot(thread, TCB_BUFFER)->cap;
     if (cap_type(c) != MICA_CAP_TYPE_FRAME || cap_frame_is_device(c))
         return NULL;
     unsigned r = cap_rights(c);
-    if (!((r & RIGHT_WRITE) || (!is_receiver && (r & RIGHT_READ))))
+    if (!(r & RIGHT_READ) || (is_receiver && !(r & RIGHT_WRITE)))
         return NULL;
     word_t off = tcb_ptr(thread)->ipc_buffer & MASK(cap_frame_size_bits(c));
     return (word_t *)paddr_to_ptr(cap_obj(c) + off);
