@@ -25,7 +25,7 @@ void tcb_init_object(paddr_t t)
     tp->time_slice = next_timeslice();
     tp->ctx = -1;
     tp->flags = TCB_FLAG_START;
-    tp->affinity = 0;
+    tp->affinity = ks.cur_cpu;      /* seL4: createObject - the CPU that made it */
     kformat(tp->name, sizeof tp->name, "tcb%lu", (unsigned long)++ks.tcbs_made);
 }
 
