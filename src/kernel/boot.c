@@ -79,7 +79,7 @@ int kernel_boot(const hw_boot_params_t *p)
         return -1;
     }
     word_t boot_bytes = BIT(radix + MICA_SLOT_BITS) + (ROOT_STACK_PAGES + 8) * BIT(MICA_PAGE_BITS) +
-                        4 * BIT(MICA_TCB_BITS);
+                        4 * BIT(MICA_TCB_BITS) + BIT(IRQ_NODE_BITS);
     if (p->phys_size < boot_bytes + BIT(20)) {
         hw_log("physical memory of %lu bytes is too small: boot needs %lu bytes plus 1 MiB",
                (unsigned long)p->phys_size, (unsigned long)boot_bytes);
@@ -92,6 +92,8 @@ int kernel_boot(const hw_boot_params_t *p)
 
     /* The CDT sentinel. */
     ks.mdb_head = boot_alloc(MICA_SLOT_BITS);
+    /* The IRQ node: empty slots, one per IRQ line (seL4: init_irqs). */
+    ks.irq_node = boot_alloc(IRQ_NODE_BITS);
 
     /* One idle thread per CPU (seL4: createIdleThread); CPU i idles on host context i. */
     for (unsigned c = 0; c < ks.num_cpus; c++) {
