@@ -126,6 +126,9 @@ MT_NO_BLOCK_HOOKS uint64_t mt_kernel_digest(void)
     h = fnv(h, &ks.cpu[0], sizeof ks.cpu[0]);
     h = fnv(h, &ks.rq[0], sizeof ks.rq[0]);
     h = fnv(h, hw_phys_base + ks.mdb_head, sizeof(cte_t));
+    /* The IRQ node and which IRQs have handlers. */
+    h = fnv(h, hw_phys_base + ks.irq_node, IRQ_NODE_SLOTS * sizeof(cte_t));
+    h = fnv(h, ks.irq_issued, sizeof ks.irq_issued);
     return h;
 }
 

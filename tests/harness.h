@@ -93,7 +93,7 @@ mica_cptr_t mt_untyped_at_least(unsigned bits);
 /*
  * A digest of all kernel state except the calling thread's own registers,
  * IPC buffer and stack: every CNode slot, every object carved from untyped,
- * the scheduler. Equal before and after a failed invocation means the
+ * the scheduler, the IRQ node. Equal before and after a failed invocation means the
  * invocation changed nothing.
  */
 uint64_t mt_kernel_digest(void);

@@ -821,6 +821,15 @@ static void recv_without_buffer(mica_word_t who)
     rec.w_returned[who]++;
 }
 
+/* Receive on g_cptr[who] into registers only; record the tag and MR0..MR3's sum. */
+static void recv_without_buffer_rights(mica_word_t who)
+{
+    mica_word_t badge = 0, m[4] = { 0 };
+    rec.w_info[who] = mica_recv_with_mrs(g_cptr[who], &badge, &m[0], &m[1], &m[2], &m[3]);
+    rec.w_mr0[who] = m[0] + m[1] + m[2] + m[3];
+    rec.w_returned[who]++;
+}
+
 static void root_no_buffer(const mica_bootinfo_t *bi)
 {
     (void)bi;
@@ -846,6 +855,74 @@ static void root_no_buffer(const mica_bootinfo_t *bi)
 START_TEST(receiver_without_ipc_buffer_gets_only_register_mrs)
 {
     RUN(root_no_buffer);
+}
+END_TEST
+
+static void send_ten_with_mrs(mica_word_t who)
+{
+    /* Registers only: without Read the buffer is the kernel's, and a task touching it faults. */
+    mica_word_t m[4] = { 1, 2, 3, 4 };
+    mica_send_with_mrs(g_cptr[who], mica_msginfo_new(0x22, 0, 0, 10), &m[0], &m[1], &m[2], &m[3]);
+    rec.w_returned[who]++;
+}
+
+/* A thread whose IPC buffer is a frame cap with the given rights, buffer at a fresh vaddr. */
+static mica_cptr_t spawn_with_buffer_rights(mt_entry_fn fn, mica_word_t who,
+                                            mica_cap_rights_t rights)
+{
+    mica_cptr_t t = mt_spawn(fn, who, PRIO);
+    mica_cptr_t frame = mint(mt_make(MICA_FRAME_OBJECT, 0), rights, 0);
+    mt_assert_err(mica_tcb_set_ipc_buffer(t, MICA_ROOT_FREE_VADDR + 0x400, frame), MICA_NO_ERROR);
+    return t;
+}
+
+/*
+ * seL4: lookupIPCBuffer with maskVMRights. A receiver's buffer must be
+ * Read+Write, a sender's at least Read; without Read a frame is kernel-only
+ * (write-only does not exist) and is no buffer at all. checkValidIPCBuffer
+ * looks at no rights, so TCB_SetIPCBuffer takes all of them.
+ */
+static void root_buffer_rights(const mica_bootinfo_t *bi)
+{
+    (void)bi;
+    const mica_cap_rights_t rights[] = { MICA_READ_WRITE, MICA_CAN_READ, MICA_CAN_WRITE,
+                                         MICA_NO_RIGHTS };
+    /* Receivers: only the Read+Write buffer takes the words beyond MR3. */
+    for (mica_word_t who = 0; who < 4; who++) {
+        g_cptr[who] = mt_make(MICA_ENDPOINT_OBJECT, 0);
+        spawn_with_buffer_rights(recv_without_buffer_rights, who, rights[who]);
+    }
+    let_workers_run();
+    for (mica_word_t who = 0; who < 4; who++) {
+        for (int i = 0; i < 10; i++)
+            mica_set_mr(i, (mica_word_t)i + 1);
+        mica_send(g_cptr[who], mica_msginfo_new(0x21, 0, 0, 10));
+    }
+    let_workers_run();
+    for (mica_word_t who = 0; who < 4; who++) {
+        ck_assert_int_eq(rec.w_returned[who], 1);
+        ck_assert_uint_eq(LENGTH(rec.w_info[who]), who == 0 ? 10 : 4);
+        ck_assert_uint_eq(rec.w_mr0[who], 1 + 2 + 3 + 4);
+    }
+    /* Senders: Read+Write and read-only buffers send all ten words, the others four. */
+    for (mica_word_t who = 4; who < 8; who++) {
+        g_cptr[who] = mt_make(MICA_ENDPOINT_OBJECT, 0);
+        spawn_with_buffer_rights(send_ten_with_mrs, who, rights[who - 4]);
+    }
+    let_workers_run();
+    for (mica_word_t who = 4; who < 8; who++) {
+        mica_word_t badge = 0;
+        mica_msginfo_t info = mica_recv(g_cptr[who], &badge);
+        ck_assert_uint_eq(LABEL(info), 0x22);
+        ck_assert_uint_eq(LENGTH(info), who < 6 ? 10 : 4);
+        ck_assert_uint_eq(mica_get_mr(3), 4);
+    }
+    rec.done = 1;
+}
+
+START_TEST(an_ipc_buffer_needs_read_write_to_receive_and_read_to_send)
+{
+    RUN(root_buffer_rights);
 }
 END_TEST
 
@@ -1857,6 +1934,7 @@ static Suite *endpoint_suite(void)
     tcase_add_test(tc, send_and_recv_with_mrs_use_registers_only);
     tcase_add_test(tc, call_with_mrs_is_answered_by_reply_and_reply_recv_with_mrs);
     tcase_add_test(tc, receiver_without_ipc_buffer_gets_only_register_mrs);
+    tcase_add_test(tc, an_ipc_buffer_needs_read_write_to_receive_and_read_to_send);
 
     tc = mt_tcase(s, "cap_transfer");
     tcase_add_test(tc, grant_transfers_a_cap_into_the_receive_slot);

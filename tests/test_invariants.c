@@ -392,6 +392,40 @@ START_TEST(irq_control_catches_a_second_irq_control_cap)
 }
 END_TEST
 
+/* IRQ 5 with a notification in its IRQ node slot, then corrupted per irq_case. */
+static int irq_case;
+
+static void corrupt_irq_node(const mica_bootinfo_t *bi)
+{
+    (void)bi;
+    mica_cptr_t h = mt_slot(), n = mt_make(NTFN_T, 0), ep = mt_make(EP_T, 0);
+    mt_assert_err(mica_irq_control_get(MICA_CAP_IRQ_CONTROL, 5, CNODE, h, DEPTH), MICA_NO_ERROR);
+    mt_assert_err(mica_irq_handler_set_notification(h, n), MICA_NO_ERROR);
+    arm();
+    switch (irq_case) {
+    case 0: ks.irq_issued[5] = 0; slot_at(h)->cap.word = 6; break;  /* no handler for IRQ 5 */
+    case 1: irq_node_slot(5)->cap = slot_at(ep)->cap; break;         /* not a notification */
+    case 2: irq_node_slot(7)->mdb.next = cte_paddr(slot_at(n)); break;  /* empty, linked */
+    default: slot_at(h)->cap.word = 6; break;                        /* IRQ 6 is not issued */
+    }
+    trigger();
+}
+
+/* valid_irq_node: seL4's IRQ node holds notification caps of issued IRQs only. */
+START_TEST(valid_irq_node_catches_a_bad_irq_node_slot)
+{
+    for (irq_case = 0; irq_case < 3; irq_case++)
+        expect_invariant(corrupt_irq_node, "valid_irq_node");
+}
+END_TEST
+
+START_TEST(valid_irq_handlers_catches_a_handler_cap_of_an_irq_not_issued)
+{
+    irq_case = 3;
+    expect_invariant(corrupt_irq_node, "valid_irq_handlers");
+}
+END_TEST
+
 static void corrupt_master_reply_not_original(const mica_bootinfo_t *bi)
 {
     (void)bi;
@@ -1180,6 +1214,8 @@ static Suite *invariants_suite(void)
     tcase_add_test(tc, ut_revocable_catches_an_untyped_cap_that_is_not_original);
     tcase_add_test(tc, irq_revocable_catches_an_irq_control_cap_that_is_not_original);
     tcase_add_test(tc, irq_control_catches_a_second_irq_control_cap);
+    tcase_add_test(tc, valid_irq_node_catches_a_bad_irq_node_slot);
+    tcase_add_test(tc, valid_irq_handlers_catches_a_handler_cap_of_an_irq_not_issued);
     tcase_add_test(tc, reply_master_revocable_catches_a_master_reply_cap_that_is_not_original);
     tcase_add_test(tc, valid_reply_masters_catches_a_master_reply_cap_outside_its_tcb);
     tcase_add_test(tc, reply_mdb_catches_a_reply_cap_that_does_not_follow_its_master);

@@ -277,6 +277,117 @@ START_TEST(set_affinity_to_a_cpu_beyond_the_configured_ones_is_illegal)
 }
 END_TEST
 
+/* --- SetAffinity queues at the tail; a new TCB starts on its maker's CPU ------------- */
+
+static unsigned long order_log[8], order_n;
+static mica_cptr_t order_tcb[8];
+
+static void log_order(unsigned long what)
+{
+    unsigned long i = ADD(order_n, 1) - 1;
+    if (i < 8)
+        STORE(order_log[i], what);
+}
+
+static void log_and_exit(mica_word_t i)
+{
+    log_order(i);
+}
+
+/* Log 10 + i, re-pin itself to its own CPU, log 20 + i. */
+static void log_repin_log(mica_word_t i)
+{
+    log_order(10 + i);
+    mt_assert_err(mica_tcb_set_affinity(order_tcb[i], mica_sim_cpu()), MICA_NO_ERROR);
+    log_order(20 + i);
+}
+
+/* Let every thread below the root on CPU 0 run until it blocks or ends. */
+static void root_steps_aside(void)
+{
+    mt_assert_err(mica_tcb_set_priority(MICA_CAP_INIT_TCB, MICA_CAP_INIT_TCB, 1), MICA_NO_ERROR);
+    mt_assert_err(mica_tcb_set_priority(MICA_CAP_INIT_TCB, MICA_CAP_INIT_TCB, MICA_MAX_PRIO),
+                  MICA_NO_ERROR);
+}
+
+/*
+ * seL4: invokeTCB_SetAffinity - SCHED_APPEND: the thread joins the tail of
+ * its CPU's queue, so threads re-pinned one after another run in that order;
+ * and a thread re-pinning itself lets an equal-priority thread run first,
+ * like a Yield (rescheduleRequired with itself at the tail).
+ */
+static void affinity_appends_task(const mica_bootinfo_t *bi)
+{
+    (void)bi;
+    STORE(order_n, 0);
+    for (unsigned i = 0; i < 3; i++)
+        order_tcb[i] = mt_spawn(log_and_exit, i, 100);
+    const unsigned pin[3] = { 1, 2, 0 };
+    for (unsigned i = 0; i < 3; i++)
+        mt_assert_err(mica_tcb_set_affinity(order_tcb[pin[i]], 0), MICA_NO_ERROR);
+    root_steps_aside();
+    ck_assert_uint_eq(LOAD(order_n), 3);
+    for (unsigned i = 0; i < 3; i++)
+        ck_assert_uint_eq(LOAD(order_log[i]), pin[i]);
+
+    STORE(order_n, 0);
+    order_tcb[0] = mt_spawn(log_repin_log, 0, 100);
+    order_tcb[1] = mt_spawn(log_and_exit, 1, 100);
+    mt_assert_err(mica_tcb_set_affinity(order_tcb[0], 0), MICA_NO_ERROR);
+    mt_assert_err(mica_tcb_set_affinity(order_tcb[1], 0), MICA_NO_ERROR);
+    root_steps_aside();
+    ck_assert_uint_eq(LOAD(order_n), 3);
+    ck_assert_uint_eq(LOAD(order_log[0]), 10);
+    ck_assert_uint_eq(LOAD(order_log[1]), 1);       /* the other thread ran in between */
+    ck_assert_uint_eq(LOAD(order_log[2]), 20);
+}
+
+START_TEST(set_affinity_appends_to_the_queue_and_re_pinning_oneself_yields)
+{
+    run_on(2, affinity_appends_task);
+    run_on(1, affinity_appends_task);
+}
+END_TEST
+
+static unsigned long child_cpu;
+
+static void record_child_cpu(mica_word_t arg)
+{
+    (void)arg;
+    STORE(child_cpu, (unsigned long)mica_sim_cpu() + 1);
+    mica_signal(done_ntfn);
+}
+
+/* On CPU 1: make a TCB and start it with no SetAffinity, then wait for it. */
+static void spawn_child_here(mica_word_t arg)
+{
+    (void)arg;
+    mt_spawn_named("child", record_child_cpu, 0, 100);
+}
+
+/* seL4: createObject (TCB) - tcbAffinity = getCurrentCPUIndex(). */
+static void new_tcb_affinity_task(const mica_bootinfo_t *bi)
+{
+    (void)bi;
+    STORE(child_cpu, 0);
+    done_ntfn = mt_make(MICA_NOTIFICATION_OBJECT, 0);
+    spawn_on(1, "maker", spawn_child_here, 0, 100);
+    mica_word_t badge;
+    mica_wait(done_ntfn, &badge);
+    ck_assert_uint_eq(LOAD(child_cpu), 2);          /* CPU 1, where it was made */
+    /* And one the root makes starts on CPU 0. */
+    STORE(child_cpu, 0);
+    mt_spawn_named("child0", record_child_cpu, 0, 100);
+    mica_wait(done_ntfn, &badge);
+    ck_assert_uint_eq(LOAD(child_cpu), 1);
+}
+
+START_TEST(a_new_thread_starts_on_the_cpu_that_made_its_tcb)
+{
+    run_on(2, new_tcb_affinity_task);
+}
+END_TEST
+
 /* --- IPC across CPUs --------------------------------------------------------------- */
 
 static mica_cptr_t ep;
@@ -579,6 +690,8 @@ static Suite *smp_suite(void)
     (void)set_affinity_moves_a_running_thread_to_another_cpu;
 #endif
     SMP_TEST(set_affinity_to_a_cpu_beyond_the_configured_ones_is_illegal);
+    SMP_TEST(set_affinity_appends_to_the_queue_and_re_pinning_oneself_yields);
+    SMP_TEST(a_new_thread_starts_on_the_cpu_that_made_its_tcb);
     SMP_TEST(call_and_reply_recv_between_two_cpus);
     SMP_TEST(many_clients_on_two_cpus_against_one_server_MULTICORE0004);
     SMP_TEST(affinity_moves_under_ipc_load_MULTICORE0005);

@@ -461,6 +461,41 @@ ROOT_TEST(configure_replaces_the_previous_spaces)
     ck_assert_uint_eq(tcb_of(t)->ipc_buffer, 0);
 }
 
+/*
+ * seL4: decodeSetSpace / decodeTCBConfigure refuse with IllegalOperation
+ * when slotCapLongRunningDelete holds for the TCB's current CSpace or
+ * VSpace root: its cap is the last one to a CNode (or a TCB, or a zombie).
+ * A VSpace's last cap is no long-running delete.
+ */
+ROOT_TEST(replacing_the_last_cap_to_a_cspace_root_is_illegal_operation)
+{
+    mica_cptr_t cn = small_cspace();
+    mica_cptr_t vs = mt_make(MICA_VSPACE_OBJECT, 0);
+    mica_cptr_t t = mt_make(MICA_TCB_OBJECT, 0);
+    mt_assert_err(mica_tcb_set_space(t, 0, cn, mica_cnode_capdata_new(0, 58), vs, 0),
+                  MICA_NO_ERROR);
+    /* With the root's caps still there, the TCB's are not final: replacing them is fine. */
+    mt_assert_err(mica_tcb_set_space(t, 0, cn, mica_cnode_capdata_new(0, 58), vs, 0),
+                  MICA_NO_ERROR);
+    /* The VSpace's last cap in the TCB is replaced (and the VSpace dies). */
+    mt_assert_err(mica_cnode_delete(CNODE, vs, DEPTH), MICA_NO_ERROR);
+    mt_assert_err(mica_tcb_set_space(t, 0, cn, mica_cnode_capdata_new(0, 58),
+                                     MICA_CAP_INIT_VSPACE, 0), MICA_NO_ERROR);
+    /* The CNode's last cap in the TCB is not. */
+    mt_assert_err(mica_cnode_delete(CNODE, cn, DEPTH), MICA_NO_ERROR);
+    mt_assert_fails(mica_tcb_set_space(t, 0, CNODE, 0, MICA_CAP_INIT_VSPACE, 0),
+                    MICA_ILLEGAL_OPERATION);
+    mt_assert_fails(mica_tcb_configure(t, 0, CNODE, 0, MICA_CAP_INIT_VSPACE, 0, 0, 0),
+                    MICA_ILLEGAL_OPERATION);
+    /* Checked before the new roots: a bad new CSpace gets the same answer. */
+    mt_assert_fails(mica_tcb_set_space(t, 0, MICA_CAP_NULL, 0, MICA_CAP_INIT_VSPACE, 0),
+                    MICA_ILLEGAL_OPERATION);
+    ck_assert_int_eq(tcb_cnode_slot(t, TCB_CTABLE)->cap.type, MICA_CAP_TYPE_CNODE);
+    /* The IPC buffer alone can still change; deleting the TCB takes the CNode with it. */
+    mt_assert_err(mica_tcb_set_ipc_buffer(t, 0, MICA_CAP_NULL), MICA_NO_ERROR);
+    mt_assert_err(mica_cnode_delete(CNODE, t, DEPTH), MICA_NO_ERROR);
+}
+
 ROOT_TEST(configure_of_the_calling_thread_with_its_own_spaces_succeeds)
 {
     mica_ipc_buffer_t *before = mica_get_ipc_buffer();
@@ -2158,6 +2193,7 @@ static Suite *tcb_suite(void)
         configure_applies_cspace_root_data_as_the_cnode_guard,
         configure_with_cspace_root_data_too_wide_for_the_cnode_fails,
         configure_replaces_the_previous_spaces,
+        replacing_the_last_cap_to_a_cspace_root_is_illegal_operation,
         configure_of_the_calling_thread_with_its_own_spaces_succeeds,
         configure_with_a_short_message_is_truncated);
     ADD(s, "set_space",

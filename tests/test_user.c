@@ -255,11 +255,12 @@ static void root_map(const mica_bootinfo_t *bi)
     hw_window_probe(vspace_of(MICA_CAP_INIT_VSPACE), VM_BASE + LARGE, &e);
     ck_assert_uint_eq(e.rights, 2);
     /* Errors other than a missing page table come back as they are, with no page table made. */
-    mica_cptr_t g = make(MICA_FRAME_OBJECT);
+    mica_cptr_t g = make(MICA_FRAME_OBJECT), big2 = make(MICA_LARGE_FRAME_OBJECT);
     from = env.next_slot;
     mt_assert_err(mica_user_map(&env, MICA_CAP_INIT_VSPACE, VM_BASE + 0x800, g, MICA_READ_WRITE),
                   MICA_ALIGNMENT_ERROR);
-    mt_assert_err(mica_user_map(&env, MICA_CAP_INIT_VSPACE, VM_BASE, g, MICA_READ_WRITE),
+    /* A 2 MiB frame where a page table is (a 4 KiB frame would replace the one there, as on seL4). */
+    mt_assert_err(mica_user_map(&env, MICA_CAP_INIT_VSPACE, VM_BASE, big2, MICA_READ_WRITE),
                   MICA_DELETE_FIRST);
     mt_assert_err(mica_user_map(&env, MICA_CAP_INIT_TCB, VM_BASE + 3 * LARGE, g, MICA_READ_WRITE),
                   MICA_INVALID_CAPABILITY);
@@ -300,17 +301,21 @@ static void root_map_pages(const mica_bootinfo_t *bi)
         hw_window_probe(vspace_of(MICA_CAP_INIT_VSPACE), base + i * PAGE, &e);
         ck_assert_uint_eq(e.size_bits, 0);
     }
-    /* A range that runs into a mapped page fails as a whole and leaves nothing behind. */
-    mica_cptr_t blocker;
-    mt_assert_err(mica_user_map_pages(&env, MICA_CAP_INIT_VSPACE, base + 10 * PAGE, 1,
-                                      MICA_READ_WRITE, &blocker), MICA_NO_ERROR);
+    /*
+     * A range that runs into a 2 MiB frame fails as a whole and leaves
+     * nothing behind. (Into a mapped 4 KiB page it would not fail: as on
+     * seL4, Page_Map replaces a frame mapped at its vaddr.)
+     */
+    mica_cptr_t blocker = make(MICA_LARGE_FRAME_OBJECT);
+    mt_assert_err(mica_page_map(blocker, MICA_CAP_INIT_VSPACE, VM_BASE + 2 * LARGE,
+                                MICA_READ_WRITE, 0), MICA_NO_ERROR);
     mica_cptr_t next = env.next_slot;
     mica_word_t mapped_before;
     hw_window_probe(vspace_of(MICA_CAP_INIT_VSPACE), 0, &e);
     mapped_before = e.mappings;
     frames = 0;
-    mt_assert_err(mica_user_map_pages(&env, MICA_CAP_INIT_VSPACE, base, 20, MICA_READ_WRITE,
-                                      &frames), MICA_DELETE_FIRST);
+    mt_assert_err(mica_user_map_pages(&env, MICA_CAP_INIT_VSPACE, VM_BASE + 2 * LARGE - 8 * PAGE,
+                                      20, MICA_READ_WRITE, &frames), MICA_DELETE_FIRST);
     ck_assert_uint_eq(frames, 0);
     ck_assert_uint_eq(env.next_slot, next);
     hw_window_probe(vspace_of(MICA_CAP_INIT_VSPACE), 0, &e);

@@ -232,20 +232,21 @@ static void root_occupied(const mica_bootinfo_t *bi)
     /* A page table where one is; anywhere in its 2 MiB region. */
     mt_assert_fails(mica_page_table_map(pt2, vs, VM_BASE, 0), MICA_DELETE_FIRST);
     mt_assert_fails(mica_page_table_map(pt2, vs, VM_BASE + 0x12345, 0), MICA_DELETE_FIRST);
-    /* A page table over a large frame, a large frame over a page table or a large frame. */
+    /* A page table over a large frame, a large frame over a page table. */
     mt_assert_fails(mica_page_table_map(pt2, vs, VM_BASE + LARGE, 0), MICA_DELETE_FIRST);
     mt_assert_fails(mica_page_map(big2, vs, VM_BASE, MICA_READ_WRITE, 0), MICA_DELETE_FIRST);
-    mt_assert_fails(mica_page_map(big2, vs, VM_BASE + LARGE, MICA_READ_WRITE, 0), MICA_DELETE_FIRST);
-    /* A frame where another frame is. */
-    mt_assert_fails(mica_page_map(f2, vs, VM_BASE + PAGE, MICA_READ_WRITE, 0), MICA_DELETE_FIRST);
-    /* The boot mappings are occupied too (the root's IPC buffer page). */
-    mt_assert_fails(mica_page_map(f2, vs, bi->ipc_buffer, MICA_READ_WRITE, 0), MICA_DELETE_FIRST);
-    /* Next door is free. */
-    mt_assert_err(mica_page_map(f2, vs, VM_BASE + 2 * PAGE, MICA_READ_WRITE, 0), MICA_NO_ERROR);
+    /*
+     * A frame over a frame of its size replaces it (seL4
+     * createSafeMappingEntries_PTE / _PDE check only for a page table):
+     * test_vspace.c mapping_over_a_frame_replaces_it.
+     */
+    mt_assert_err(mica_page_map(big2, vs, VM_BASE + LARGE, MICA_READ_WRITE, 0), MICA_NO_ERROR);
+    mt_assert_err(mica_page_map(f2, vs, VM_BASE + PAGE, MICA_READ_WRITE, 0), MICA_NO_ERROR);
     rec.done = 1;
 }
 
-START_TEST(mapping_over_an_occupied_entry_is_delete_first)
+/* seL4: decodeX86PageTableInvocation, createSafeMappingEntries_PDE (DeleteFirst) */
+START_TEST(mapping_over_a_page_table_is_delete_first)
 {
     RUN(root_occupied);
 }
@@ -389,17 +390,22 @@ static void root_pt_twice(const mica_bootinfo_t *bi)
     mica_env_init(&env, bi);
     mica_cptr_t pt = make(MICA_PAGE_TABLE_OBJECT), f = make(MICA_FRAME_OBJECT);
     mt_assert_err(mica_page_table_map(pt, MICA_CAP_INIT_VSPACE, VM_BASE, 0), MICA_NO_ERROR);
+    /* InvalidCapability naming the invoked cap (MR0 = 0), wherever it is asked to go. */
     mt_assert_fails(mica_page_table_map(pt, MICA_CAP_INIT_VSPACE, VM_BASE + LARGE, 0),
-                    MICA_ILLEGAL_OPERATION);
+                    MICA_INVALID_CAPABILITY);
+    mt_assert_mr(0, 0);
     mt_assert_fails(mica_page_table_map(pt, MICA_CAP_INIT_VSPACE, VM_BASE, 0),
-                    MICA_ILLEGAL_OPERATION);
+                    MICA_INVALID_CAPABILITY);
+    mt_assert_mr(0, 0);
     /* The boot page table too. */
     mt_assert_fails(mica_page_table_map(bi->user_image_paging.start, MICA_CAP_INIT_VSPACE,
-                                        VM_BASE + LARGE, 0), MICA_ILLEGAL_OPERATION);
+                                        VM_BASE + LARGE, 0), MICA_INVALID_CAPABILITY);
+    mt_assert_mr(0, 0);
     /* A copy of a mapped page table is mapped as well; Unmap needs the final cap. */
     mica_cptr_t copy = mint(pt, 0);
     mt_assert_fails(mica_page_table_map(copy, MICA_CAP_INIT_VSPACE, VM_BASE + LARGE, 0),
-                    MICA_ILLEGAL_OPERATION);
+                    MICA_INVALID_CAPABILITY);
+    mt_assert_mr(0, 0);
     mt_assert_fails(mica_page_table_unmap(pt), MICA_REVOKE_FIRST);
     mt_assert_err(mica_page_map(f, MICA_CAP_INIT_VSPACE, VM_BASE, MICA_READ_WRITE, 0), MICA_NO_ERROR);
     mt_assert_err(mica_cnode_delete(MICA_CAP_INIT_CNODE, copy, MICA_WORD_BITS), MICA_NO_ERROR);
@@ -412,9 +418,140 @@ static void root_pt_twice(const mica_bootinfo_t *bi)
     rec.done = 1;
 }
 
-START_TEST(mapping_a_mapped_page_table_is_illegal_operation)
+/* seL4: decodeX86PageTableInvocation (capPTIsMapped: InvalidCapability, invalidCapNumber 0) */
+START_TEST(mapping_a_mapped_page_table_is_invalid_capability_0)
 {
     RUN(root_pt_twice);
+}
+END_TEST
+
+/* The entry for vaddr in VSpace vs at the level of a 2^bits frame, read from the kernel. */
+static pte_t entry_at(mica_cptr_t vs, mica_word_t vaddr, unsigned bits)
+{
+    const pte_t *root = (const pte_t *)paddr_to_ptr(cap_obj(cap_at(vs)));
+    pte_t r = root[(vaddr >> MICA_LARGE_PAGE_BITS) & 511];
+    if (bits == MICA_LARGE_PAGE_BITS)
+        return r;
+    if (!(r & PTE_TABLE))
+        return 0;
+    return ((const pte_t *)paddr_to_ptr(PTE_PADDR(r)))[(vaddr >> MICA_PAGE_BITS) & 511];
+}
+
+/* What the host window of vs maps at vaddr: the frame's paddr, 0 for nothing. */
+static mica_word_t host_frame_at(mica_cptr_t vs, mica_word_t vaddr)
+{
+    hw_window_entry_t e;
+    ck_assert_int_eq(hw_window_probe(cap_obj(cap_at(vs)), vaddr, &e), 0);
+    return e.size_bits ? e.paddr : 0;
+}
+
+static void assert_maps(mica_cptr_t vs, mica_word_t vaddr, mica_cptr_t frame, unsigned bits)
+{
+    paddr_t p = cap_obj(cap_at(frame));
+    ck_assert_uint_eq(PTE_PADDR(entry_at(vs, vaddr, bits)), p);
+    ck_assert_uint_eq(host_frame_at(vs, vaddr), p);
+}
+
+/*
+ * seL4: createSafeMappingEntries_PTE (no check of the old entry),
+ * createSafeMappingEntries_PDE (DeleteFirst only for a page table) and
+ * unmapPage (clears the entry only if it still holds this frame). The
+ * replaced frame's cap still believes it is mapped there.
+ */
+static void root_replace(const mica_bootinfo_t *bi)
+{
+    mica_env_init(&env, bi);
+    mica_cptr_t vs = MICA_CAP_INIT_VSPACE;
+    mica_cptr_t pt = make(MICA_PAGE_TABLE_OBJECT);
+    mica_cptr_t f1 = make(MICA_FRAME_OBJECT), f2 = make(MICA_FRAME_OBJECT);
+    mica_cptr_t big1 = make(MICA_LARGE_FRAME_OBJECT), big2 = make(MICA_LARGE_FRAME_OBJECT);
+    mt_assert_err(mica_page_table_map(pt, vs, VM_BASE, 0), MICA_NO_ERROR);
+    mt_assert_err(mica_page_map(f1, vs, VM_BASE, MICA_READ_WRITE, 0), MICA_NO_ERROR);
+    *word_at(VM_BASE) = 11;
+
+    /* 4 KiB: f2 replaces f1; the task sees f2's memory at once. */
+    mt_assert_err(mica_page_map(f2, vs, VM_BASE, MICA_CAN_READ, 0), MICA_NO_ERROR);
+    assert_maps(vs, VM_BASE, f2, MICA_PAGE_BITS);
+    ck_assert_int_eq(*word_at(VM_BASE), 0);
+    ck_assert(cap_is_mapped(cap_at(f1)));       /* the old cap is not told */
+    /* f1's Unmap finds f2 in the entry and leaves it; f1's cap is unmapped. */
+    mt_assert_err(mica_page_unmap(f1), MICA_NO_ERROR);
+    ck_assert(!cap_is_mapped(cap_at(f1)));
+    assert_maps(vs, VM_BASE, f2, MICA_PAGE_BITS);
+    /* Mapped back over f2, f1 still holds 11; now f2's Unmap is the no-op. */
+    mt_assert_err(mica_page_map(f1, vs, VM_BASE, MICA_READ_WRITE, 0), MICA_NO_ERROR);
+    ck_assert_int_eq(*word_at(VM_BASE), 11);
+    mt_assert_err(mica_page_unmap(f2), MICA_NO_ERROR);
+    assert_maps(vs, VM_BASE, f1, MICA_PAGE_BITS);
+    /* A frame cap still "mapped" at a replaced entry maps again only there (seL4 decode). */
+    mt_assert_err(mica_page_map(f2, vs, VM_BASE, MICA_READ_WRITE, 0), MICA_NO_ERROR);
+    mt_assert_fails(mica_page_map(f1, vs, VM_BASE + PAGE, MICA_READ_WRITE, 0),
+                    MICA_INVALID_ARGUMENT);
+    mt_assert_err(mica_page_unmap(f2), MICA_NO_ERROR);
+    mt_assert_err(mica_page_unmap(f1), MICA_NO_ERROR);  /* f2 cleared the entry: a no-op */
+    ck_assert_uint_eq(entry_at(vs, VM_BASE, MICA_PAGE_BITS), 0);
+    ck_assert_uint_eq(host_frame_at(vs, VM_BASE), 0);
+
+    /* 2 MiB: the same at the root level. */
+    mica_word_t va = VM_BASE + 2 * LARGE;
+    mt_assert_err(mica_page_map(big1, vs, va, MICA_READ_WRITE, 0), MICA_NO_ERROR);
+    *word_at(va + PAGE) = 33;
+    mt_assert_err(mica_page_map(big2, vs, va, MICA_READ_WRITE, 0), MICA_NO_ERROR);
+    assert_maps(vs, va, big2, MICA_LARGE_PAGE_BITS);
+    ck_assert_int_eq(*word_at(va + PAGE), 0);
+    mt_assert_err(mica_page_unmap(big1), MICA_NO_ERROR);
+    assert_maps(vs, va, big2, MICA_LARGE_PAGE_BITS);
+    /* Deleting the replaced frame's last cap leaves the mapping of the new one too. */
+    mt_assert_err(mica_page_map(big1, vs, va, MICA_READ_WRITE, 0), MICA_NO_ERROR);
+    ck_assert_int_eq(*word_at(va + PAGE), 33);
+    mt_assert_err(mica_page_map(big2, vs, va, MICA_READ_WRITE, 0), MICA_NO_ERROR);
+    mt_assert_err(mica_cnode_delete(MICA_CAP_INIT_CNODE, big1, MICA_WORD_BITS), MICA_NO_ERROR);
+    assert_maps(vs, va, big2, MICA_LARGE_PAGE_BITS);
+    mt_assert_err(mica_cnode_delete(MICA_CAP_INIT_CNODE, big2, MICA_WORD_BITS), MICA_NO_ERROR);
+    ck_assert_uint_eq(entry_at(vs, va, MICA_LARGE_PAGE_BITS), 0);
+    ck_assert_uint_eq(host_frame_at(vs, va), 0);
+    rec.done = 1;
+}
+
+START_TEST(mapping_over_a_frame_replaces_it)
+{
+    RUN(root_replace);
+}
+END_TEST
+
+/*
+ * seL4: performX86PageTableInvocationUnmap - clearMemory whenever the cap
+ * was mapped, even if unmapPageTable found no VSpace any more.
+ */
+static void root_pt_after_vspace(const mica_bootinfo_t *bi)
+{
+    mica_env_init(&env, bi);
+    mica_cptr_t vs = make(MICA_VSPACE_OBJECT), pt = make(MICA_PAGE_TABLE_OBJECT);
+    mica_cptr_t f = make(MICA_FRAME_OBJECT), f2 = make(MICA_FRAME_OBJECT);
+    mt_assert_err(mica_page_table_map(pt, vs, 0, 0), MICA_NO_ERROR);
+    mt_assert_err(mica_page_map(f, vs, 3 * PAGE, MICA_READ_WRITE, 0), MICA_NO_ERROR);
+    const pte_t *t = (const pte_t *)paddr_to_ptr(cap_obj(cap_at(pt)));
+    ck_assert_uint_ne(t[3], 0);
+    mt_assert_err(mica_cnode_delete(MICA_CAP_INIT_CNODE, vs, MICA_WORD_BITS), MICA_NO_ERROR);
+    ck_assert(cap_is_mapped(cap_at(pt)));       /* a stale record of a dead VSpace */
+    ck_assert_uint_ne(t[3], 0);
+    mt_assert_err(mica_page_table_unmap(pt), MICA_NO_ERROR);
+    ck_assert(!cap_is_mapped(cap_at(pt)));
+    for (unsigned i = 0; i < 512; i++)
+        ck_assert_uint_eq(t[i], 0);
+    /* It maps anywhere, empty: nothing of the dead VSpace shows through. */
+    mt_assert_err(mica_page_table_map(pt, MICA_CAP_INIT_VSPACE, VM_BASE, 0), MICA_NO_ERROR);
+    ck_assert_uint_eq(host_frame_at(MICA_CAP_INIT_VSPACE, VM_BASE + 3 * PAGE), 0);
+    mt_assert_err(mica_page_unmap(f), MICA_NO_ERROR);
+    mt_assert_err(mica_page_map(f2, MICA_CAP_INIT_VSPACE, VM_BASE + 3 * PAGE, MICA_READ_WRITE, 0),
+                  MICA_NO_ERROR);
+    ck_assert_int_eq(*word_at(VM_BASE + 3 * PAGE), 0);
+    rec.done = 1;
+}
+
+START_TEST(a_page_table_unmapped_after_its_vspace_died_maps_again_empty)
+{
+    RUN(root_pt_after_vspace);
 }
 END_TEST
 
@@ -1591,12 +1728,14 @@ static Suite *vspace_suite(void)
 
     tc = mt_tcase(s, "map_errors");
     tcase_add_test(tc, page_map_without_a_page_table_is_failed_lookup_naming_the_missing_level);
-    tcase_add_test(tc, mapping_over_an_occupied_entry_is_delete_first);
+    tcase_add_test(tc, mapping_over_a_page_table_is_delete_first);
+    tcase_add_test(tc, mapping_over_a_frame_replaces_it);
+    tcase_add_test(tc, a_page_table_unmapped_after_its_vspace_died_maps_again_empty);
     tcase_add_test(tc, unaligned_vaddrs_are_alignment_errors);
     tcase_add_test(tc, vaddrs_outside_the_2_30_bytes_are_invalid_argument);
     tcase_add_test(tc, a_cap_that_is_not_a_vspace_is_invalid_capability);
     tcase_add_test(tc, a_mapped_frame_cap_maps_again_only_at_the_same_place);
-    tcase_add_test(tc, mapping_a_mapped_page_table_is_illegal_operation);
+    tcase_add_test(tc, mapping_a_mapped_page_table_is_invalid_capability_0);
     tcase_add_test(tc, a_mapping_the_host_refuses_is_not_enough_memory_and_changes_nothing);
     tcase_add_test(tc, host_mappings_run_out_with_not_enough_memory_and_come_back_on_unmap);
 

@@ -26,7 +26,7 @@
  * function decides it, for boot and for the memory check before boot.
  */
 typedef struct boot_layout {
-    paddr_t mdb_head, idle[MAX_CPUS], cnode, tcb, vspace, pt, ipcbuf, bi, stack, end;
+    paddr_t mdb_head, irq_node, idle[MAX_CPUS], cnode, tcb, vspace, pt, ipcbuf, bi, stack, end;
 } boot_layout_t;
 
 static paddr_t boot_alloc(paddr_t *cursor, word_t bits)
@@ -40,6 +40,7 @@ static void boot_layout(boot_layout_t *l, unsigned radix, unsigned cpus)
 {
     paddr_t cur = BIT(MICA_PAGE_BITS);     /* nothing lives at paddr 0 */
     l->mdb_head = boot_alloc(&cur, MICA_SLOT_BITS);
+    l->irq_node = boot_alloc(&cur, IRQ_NODE_BITS);
     for (unsigned c = 0; c < cpus; c++)
         l->idle[c] = boot_alloc(&cur, MICA_TCB_BITS);
     l->cnode = boot_alloc(&cur, radix + MICA_SLOT_BITS);
@@ -124,6 +125,8 @@ int kernel_boot(const hw_boot_params_t *p)
 
     /* The CDT sentinel. */
     ks.mdb_head = lay.mdb_head;
+    /* The IRQ node: empty slots, one per IRQ line (seL4: init_irqs). */
+    ks.irq_node = lay.irq_node;
 
     /* One idle thread per CPU (seL4: createIdleThread); CPU i idles on host context i. */
     for (unsigned c = 0; c < ks.num_cpus; c++) {

@@ -265,6 +265,10 @@ static void slot_where(char *buf, size_t n, paddr_t slot)
             return;
         }
     }
+    if (slot >= ks.irq_node && slot < ks.irq_node + IRQ_NODE_SLOTS * sizeof(cte_t)) {
+        kformat(buf, n, "IRQ node [%lu]", (unsigned long)((slot - ks.irq_node) >> MICA_SLOT_BITS));
+        return;
+    }
     paddr_t t = tcb_of_slot_paddr(slot);
     word_t i = (slot - t) >> MICA_SLOT_BITS;
     if (i < MICA_TCB_CNODE_ENTRIES && t != NODE.idle_thread && tcb_exists(t)) {

@@ -643,6 +643,41 @@ bool inv_cur_and_idle(void)
     return true;
 }
 
+/* --- interrupts ------------------------------------------------------------------ */
+
+/*
+ * valid_irq_node: each slot of the IRQ node is empty or holds a notification
+ * cap, and only an issued IRQ's slot holds one (deleting the last handler cap
+ * empties it); its empty slots have no CDT links. valid_irq_handlers: every
+ * IRQHandler cap names an issued IRQ.
+ */
+bool inv_valid_irqs(void)
+{
+    for (word_t irq = 0; irq < IRQ_NODE_SLOTS; irq++) {
+        const cte_t *s = irq_node_slot(irq);
+        if (cap_is_null(s->cap)) {
+            if (s->mdb.prev || s->mdb.next)
+                FAIL("valid_irq_node", "the empty IRQ node slot of IRQ %lu has CDT links",
+                     (unsigned long)irq);
+            continue;
+        }
+        if (cap_type(s->cap) != MICA_CAP_TYPE_NOTIFICATION)
+            FAIL("valid_irq_node", "the IRQ node slot of IRQ %lu holds a %s cap", (unsigned long)irq,
+                 mica_cap_type_name(cap_type(s->cap)));
+        if (irq > MICA_MAX_IRQ || !ks.irq_issued[irq])
+            FAIL("valid_irq_node", "IRQ %lu has no handler but its IRQ node slot holds a "
+                 "notification cap", (unsigned long)irq);
+    }
+    for (paddr_t p = mdb_next(cte_at(ks.mdb_head)); p; p = mdb_next(cte_at(p))) {
+        cap_t c = cte_at(p)->cap;
+        if (cap_type(c) == MICA_CAP_TYPE_IRQ_HANDLER && cap_irq(c) <= MICA_MAX_IRQ &&
+            !ks.irq_issued[cap_irq(c)])
+            FAIL("valid_irq_handlers", "slot 0x%lx holds a handler cap of IRQ %lu, which is not "
+                 "issued", (unsigned long)p, (unsigned long)cap_irq(c));
+    }
+    return true;
+}
+
 /* --- address spaces: valid_vspace_objs, unique_table_refs, valid_vs_lookup, valid_host_window */
 
 /*
@@ -875,7 +910,7 @@ bool inv_valid_vspaces(void)
 static bool (*const all_invariants[])(void) = {
     inv_valid_mdb_list, inv_valid_caps, inv_valid_nullcaps, inv_mdb_marks,
     inv_untyped_and_pspace, inv_valid_untyped, inv_valid_queues, inv_valid_objs, inv_cur_and_idle,
-    inv_valid_vspaces,
+    inv_valid_irqs, inv_valid_vspaces,
 };
 
 /* Run every invariant; false (and the system stopped) at the first broken one. */

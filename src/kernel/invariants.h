@@ -20,6 +20,7 @@ bool inv_valid_queues(void);        /* valid_queues, valid_bitmaps, bitmapQ_no_L
 bool inv_valid_objs(void);          /* valid_ep, valid_ntfn, valid_tcb, sym_refs, only_idle,
                                        ready_qs_runnable */
 bool inv_cur_and_idle(void);        /* cur_tcb, valid_idle, only_idle, valid_sched_action */
+bool inv_valid_irqs(void);          /* valid_irq_node, valid_irq_handlers */
 bool inv_valid_vspaces(void);       /* valid_vspace_objs, unique_table_refs, valid_vs_lookup,
                                        valid_host_window */
 

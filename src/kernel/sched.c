@@ -273,8 +273,13 @@ void set_affinity(paddr_t t, word_t cpu)
     remote_tcb_stall(t);
     tcb_sched_dequeue(t);
     tcb_ptr(t)->affinity = cpu;
-    if (is_runnable(t) && t != NODE.cur_thread)
-        tcb_sched_enqueue(t);
+    /*
+     * seL4: invokeTCB_SetAffinity appends every runnable thread, the caller
+     * too, to the tail of its new CPU's queue: a thread re-pinning itself
+     * lets the others of its priority run first, as a Yield does.
+     */
+    if (is_runnable(t))
+        tcb_sched_append(t);
     if (t == NODE.cur_thread)
         reschedule_required();
 }

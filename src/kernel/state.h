@@ -96,6 +96,7 @@ typedef struct kernel_state {
     word_t rng;                         /* xorshift state for timeslice jitter */
     word_t tick_mark[MAX_CPUS];         /* kernel_tick: a CPU's entry count at its last period end */
     uint8_t irq_issued[MICA_MAX_IRQ + 1];   /* seL4: intStateIRQTable != Inactive */
+    paddr_t irq_node;                   /* seL4: intStateIRQNode, IRQ_NODE_SLOTS slots made at boot */
     ks_counters_t count;
     void *scratch;                      /* invariant checker's work area (host memory) */
     word_t scratch_entries;
@@ -116,6 +117,21 @@ extern kernel_state_t ks;
  * ready queues stay put in ks.rq[cpu].
  */
 #define NODE (ks.cpu[0])
+
+/*
+ * The IRQ node (seL4: intStateIRQNode): one slot per IRQ line, in simulated
+ * physical memory carved at boot, holding the notification cap of the IRQ's
+ * handler (a copy made by IRQHandler_SetNotification). Its slots are
+ * ordinary slots: on the CDT list, derived from the cap they were copied from.
+ */
+#define IRQ_NODE_SLOTS (MICA_MAX_IRQ + 1)
+#define IRQ_NODE_BITS  (MICA_SLOT_BITS + 6)
+_Static_assert(IRQ_NODE_SLOTS <= 64, "the IRQ node is 64 slots");
+
+static inline cte_t *irq_node_slot(word_t irq)
+{
+    return (cte_t *)paddr_to_ptr(ks.irq_node) + irq;
+}
 #define NODE_RQ (ks.rq[ks.cur_cpu])
 
 /* The slot of CPU c's scheduler words: slot 0 and slot cur_cpu trade places. */

@@ -1516,7 +1516,7 @@ static void map_spare(task_t *t, mica_word_t vaddr)
         return;
     mica_cptr_t pt = fz.spare_pt[fz.next_spare_pt];
     mica_error_t e = mica_page_table_map(pt, t->vspace, vaddr, 0);
-    if (e == MICA_ILLEGAL_OPERATION) {      /* mapped elsewhere: move it here */
+    if (e == MICA_INVALID_CAPABILITY) {     /* mapped elsewhere (seL4: cap 0 is bad): move it here */
         mica_page_table_unmap(pt);
         mica_page_table_map(pt, t->vspace, vaddr, 0);
     }

@@ -2,7 +2,9 @@
  * object/irq.c - IRQControl and IRQHandler caps (seL4: object/interrupt.c).
  *
  * The simulated machine has MICA_MAX_IRQ + 1 lines; devices that raise them
- * arrive with a later milestone, but the caps and their rules work now.
+ * arrive with a later milestone, but the caps and their rules work now. An
+ * IRQ's notification lives in its slot of the IRQ node (state.h), a copy of
+ * the cap given to SetNotification, so the notification outlives that cap.
  */
 #include "object.h"
 #include "../cdt.h"
@@ -52,13 +54,17 @@ exception_t decode_irq_control_invocation(word_t label, word_t length, cte_t *sl
     return EXCEPTION_NONE;
 }
 
+/* seL4: decodeIRQHandlerInvocation */
 exception_t decode_irq_handler_invocation(word_t label, word_t irq)
 {
-    (void)irq;
     switch (label) {
     case MICA_IRQ_ACK_IRQ:
-    case MICA_IRQ_CLEAR_IRQ_HANDLER:
         set_thread_state(NODE.cur_thread, MICA_THREAD_RESTART);
+        return EXCEPTION_NONE;
+    case MICA_IRQ_CLEAR_IRQ_HANDLER:
+        /* seL4: invokeIRQHandler_ClearIRQHandler */
+        set_thread_state(NODE.cur_thread, MICA_THREAD_RESTART);
+        cte_delete_one(irq_node_slot(irq));
         return EXCEPTION_NONE;
     case MICA_IRQ_SET_IRQ_HANDLER: {
         if (ks.extra_caps[0] == NULL) {
@@ -73,6 +79,10 @@ exception_t decode_irq_handler_invocation(word_t label, word_t irq)
             return EXCEPTION_SYSCALL_ERROR;
         }
         set_thread_state(NODE.cur_thread, MICA_THREAD_RESTART);
+        /* seL4: invokeIRQHandler_SetIRQHandler - the old copy goes, a copy of this cap comes. */
+        cte_t *slot = irq_node_slot(irq);
+        cte_delete_one(slot);
+        cte_insert(n, ks.extra_caps[0], slot);
         return EXCEPTION_NONE;
     }
     default:
@@ -82,8 +92,11 @@ exception_t decode_irq_handler_invocation(word_t label, word_t irq)
     }
 }
 
+/* seL4: deletingIRQHandler + setIRQState(IRQInactive) - the last handler cap is going. */
 void deleting_irq_handler(word_t irq)
 {
-    if (irq <= MICA_MAX_IRQ)
-        ks.irq_issued[irq] = 0;
+    if (irq > MICA_MAX_IRQ)
+        return;
+    cte_delete_one(irq_node_slot(irq));
+    ks.irq_issued[irq] = 0;
 }

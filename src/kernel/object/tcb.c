@@ -85,7 +85,7 @@ void tcb_init_object(paddr_t t)
     tp->time_slice = next_timeslice();
     tp->ctx = -1;
     tp->flags = TCB_FLAG_START;
-    tp->affinity = 0;
+    tp->affinity = ks.cur_cpu;      /* seL4: createObject - the CPU that made it */
     tp->xregs[XREG_RFLAGS] = X86_RFLAGS_INIT;
     kformat(tp->name, sizeof tp->name, "tcb%lu", (unsigned long)++ks.tcbs_made);
 }
@@ -337,10 +337,35 @@ static exception_t decode_buffer(thread_control_t *tc, word_t addr, cte_t *slot)
     return check_valid_ipc_buffer(addr, d.cap);
 }
 
-static exception_t decode_space(thread_control_t *tc, word_t croot_data, cte_t *cslot,
-                                word_t vroot_data, cte_t *vslot)
+/*
+ * seL4: slotCapLongRunningDelete - would deleting the cap in slot be a
+ * long-running (preemptible, zombie-making) delete: the last cap to a
+ * CNode or a TCB, or a zombie.
+ */
+static bool slot_cap_long_running_delete(const cte_t *slot)
+{
+    if (cap_is_null(slot->cap) || !is_final_cap(slot))
+        return false;
+    switch (cap_type(slot->cap)) {
+    case MICA_CAP_TYPE_TCB:
+    case MICA_CAP_TYPE_ZOMBIE:
+    case MICA_CAP_TYPE_CNODE:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* seL4: decodeSetSpace / decodeTCBConfigure, the CSpace and VSpace roots */
+static exception_t decode_space(paddr_t target, thread_control_t *tc, word_t croot_data,
+                                cte_t *cslot, word_t vroot_data, cte_t *vslot)
 {
     cap_t c = cslot->cap, v = vslot->cap;
+    /* Replacing a root whose deletion would be long-running is refused outright. */
+    if (slot_cap_long_running_delete(tcb_slot(target, TCB_CTABLE)) ||
+        slot_cap_long_running_delete(tcb_slot(target, TCB_VTABLE)))
+        return err(MICA_ILLEGAL_OPERATION,
+                   "TCB: the thread holds the last cap to its CSpace root (deleting it is long-running)");
     if (croot_data != 0)
         c = update_cap_data(false, croot_data, c);
     derive_cap_ret_t d = derive_cap(cslot, c);
@@ -498,7 +523,7 @@ exception_t decode_tcb_invocation(word_t label, word_t length, cap_t cap, cte_t 
         tc.fault_ep = get_syscall_arg(0, buffer);
         if ((e = decode_buffer(&tc, get_syscall_arg(3, buffer), ks.extra_caps[2])) != EXCEPTION_NONE)
             return e;
-        if ((e = decode_space(&tc, get_syscall_arg(1, buffer), ks.extra_caps[0],
+        if ((e = decode_space(t, &tc, get_syscall_arg(1, buffer), ks.extra_caps[0],
                               get_syscall_arg(2, buffer), ks.extra_caps[1])) != EXCEPTION_NONE)
             return e;
         tc.update = UPDATE_SPACE | UPDATE_IPCBUF;
@@ -508,7 +533,7 @@ exception_t decode_tcb_invocation(word_t label, word_t length, cap_t cap, cte_t 
         if (length < 3 || !ks.extra_caps[0] || !ks.extra_caps[1])
             return truncated(op, length);
         tc.fault_ep = get_syscall_arg(0, buffer);
-        if ((e = decode_space(&tc, get_syscall_arg(1, buffer), ks.extra_caps[0],
+        if ((e = decode_space(t, &tc, get_syscall_arg(1, buffer), ks.extra_caps[0],
                               get_syscall_arg(2, buffer), ks.extra_caps[1])) != EXCEPTION_NONE)
             return e;
         tc.update = UPDATE_SPACE;

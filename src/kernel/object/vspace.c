@@ -96,14 +96,20 @@ void vspace_boot_map(paddr_t vspace, word_t vaddr, paddr_t frame, unsigned size_
     hw_map(vspace, vaddr, frame, size_bits, rights);
 }
 
-/* seL4: lookupIPCBuffer - the kernel reaches the buffer through the frame cap. */
+/*
+ * seL4: lookupIPCBuffer - the kernel reaches the buffer through the frame
+ * cap. The cap's rights are seL4's VM rights (maskVMRights): Read+Write is
+ * VMReadWrite, Read alone VMReadOnly, and without Read the frame is
+ * VMKernelOnly. A receiver needs ReadWrite, a sender ReadOnly at least; any
+ * other buffer is no buffer, and only the register MRs move.
+ */
 word_t *lookup_ipc_buffer(bool is_receiver, paddr_t thread)
 {
     cap_t c = tcb_slot(thread, TCB_BUFFER)->cap;
     if (cap_type(c) != MICA_CAP_TYPE_FRAME || cap_frame_is_device(c))
         return NULL;
     unsigned r = cap_rights(c);
-    if (!((r & RIGHT_WRITE) || (!is_receiver && (r & RIGHT_READ))))
+    if (!(r & RIGHT_READ) || (is_receiver && !(r & RIGHT_WRITE)))
         return NULL;
     word_t off = tcb_ptr(thread)->ipc_buffer & MASK(cap_frame_size_bits(c));
     return (word_t *)paddr_to_ptr(cap_obj(c) + off);
@@ -136,10 +142,19 @@ static exception_t decode_page_table(word_t label, word_t length, cte_t *slot, c
                                      word_t *buffer)
 {
     if (label == MICA_PAGE_TABLE_UNMAP) {
-        if (cap_is_mapped(cap) && !is_final_cap(slot))
+        /* seL4: decodeX86PageTableInvocation - only the final cap unmaps, mapped or not. */
+        if (!is_final_cap(slot))
             return verr(MICA_REVOKE_FIRST, "PageTable_Unmap: other caps to this page table exist");
         set_thread_state(NODE.cur_thread, MICA_THREAD_RESTART);
-        unmap_page_table_cap(cap);
+        /*
+         * seL4: performX86PageTableInvocationUnmap - unlink the table if its
+         * VSpace still holds it, and clear it whenever the cap was mapped,
+         * also when that VSpace is gone: the table then maps anywhere empty.
+         */
+        if (cap_is_mapped(cap)) {
+            unmap_page_table_cap(cap);
+            memset(table(cap_obj(cap)), 0, BIT(MICA_PAGE_TABLE_BITS));
+        }
         slot->cap.word = 0;
         return EXCEPTION_NONE;
     }
@@ -147,8 +162,13 @@ static exception_t decode_page_table(word_t label, word_t length, cte_t *slot, c
         return verr(MICA_ILLEGAL_OPERATION, "PageTable: not a page-table operation");
     if (length < 2 || ks.extra_caps[0] == NULL)
         return verr(MICA_TRUNCATED_MESSAGE, "PageTable_Map: needs 2 words and a VSpace cap");
-    if (cap_is_mapped(cap))
-        return verr(MICA_ILLEGAL_OPERATION, "PageTable_Map: the page table is already mapped");
+    if (cap_is_mapped(cap)) {
+        /* seL4: decodeX86PageTableInvocation - the invoked cap (number 0) is the bad one. */
+        user_error("PageTable_Map: the page table is already mapped");
+        ks.syscall_error.type = MICA_INVALID_CAPABILITY;
+        ks.syscall_error.invalid_cap_number = 0;
+        return EXCEPTION_SYSCALL_ERROR;
+    }
     word_t vaddr = get_syscall_arg(0, buffer);
     cap_t vs = ks.extra_caps[0]->cap;
     if (cap_type(vs) != MICA_CAP_TYPE_VSPACE)
@@ -227,8 +247,16 @@ static exception_t decode_frame(word_t label, word_t length, cte_t *slot, cap_t 
         }
         e = &table(PTE_PADDR(*e))[pt_index(vaddr)];
     }
-    if (*e != 0 && !((*e & PTE_FRAME) && PTE_PADDR(*e) == cap_obj(cap) && cap_is_mapped(cap)))
-        return verr(MICA_DELETE_FIRST, "Page_Map: something is already mapped there");
+    /*
+     * seL4: createSafeMappingEntries_PDE refuses only an entry that holds a
+     * page table; createSafeMappingEntries_PTE checks nothing. A frame
+     * already mapped there is replaced: its cap keeps its mapping record,
+     * and its Unmap later finds another frame in the entry and leaves it
+     * (unmap_frame_cap, seL4 unmapPage).
+     */
+    if (*e & PTE_TABLE)
+        return verr(MICA_DELETE_FIRST, "Page_Map: a page table occupies that 2 MiB region");
+    pte_t old = *e;
     /*
      * The host mapping first: if the host refuses it (no window, or the
      * simulator's host mappings are used up: vm.max_map_count) the task
@@ -242,6 +270,8 @@ static exception_t decode_frame(word_t label, word_t length, cte_t *slot, cap_t 
         return host_limit_error(op, HOST_LIMIT_MAPPINGS);
     }
     set_thread_state(cur, MICA_THREAD_RESTART);
+    if ((old & PTE_FRAME) && PTE_PADDR(old) != cap_obj(cap))
+        trace_map(false, root, vaddr, PTE_PADDR(old), bits);
     *e = cap_obj(cap) | PTE_FRAME | (bits == MICA_LARGE_PAGE_BITS ? PTE_LARGE : 0) |
          pte_rights(rights);
     slot->cap.word = mapping_word(root, vaddr, hw_vspace_generation(root));
