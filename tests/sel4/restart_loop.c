@@ -14,11 +14,11 @@
 #define DEPTH seL4_WordBits
 #define ROUNDS 20
 
-enum { BLOCK_IN_RECV, BLOCK_IN_SEND };
+enum { BLOCK_IN_RECV, BLOCK_IN_SEND, BLOCK_IN_CALL };
 
-static volatile seL4_Word starts, last_arg;
+static volatile seL4_Word starts, last_arg, replies, last_reply;
 
-/* Counts its starts, tells the root, then blocks for ever in Recv or Send on ep. */
+/* Counts its starts, tells the root, then blocks for ever in Recv, Send or Call on ep. */
 static void looper(seL4_Word ep, seL4_Word ready, seL4_Word arg, seL4_Word mode)
 {
     starts++;
@@ -26,11 +26,17 @@ static void looper(seL4_Word ep, seL4_Word ready, seL4_Word arg, seL4_Word mode)
     seL4_Signal(ready);
     seL4_Word badge;
     for (;;) {
+        if (mode == BLOCK_IN_RECV) {
+            seL4_Recv(ep, &badge);
+            continue;
+        }
+        seL4_SetMR(0, arg);
         if (mode == BLOCK_IN_SEND) {
-            seL4_SetMR(0, arg);
             seL4_Send(ep, seL4_MessageInfo_new(0, 0, 0, 1));
         } else {
-            seL4_Recv(ep, &badge);
+            seL4_Call(ep, seL4_MessageInfo_new(0, 0, 0, 1));
+            replies++;
+            last_reply = seL4_GetMR(0);
         }
     }
 }
@@ -75,6 +81,14 @@ static void let_it_block(void)
     seL4_Yield();
 }
 
+/* Take its Call and keep the reply: it waits for a reply now. */
+static void take_call(void)
+{
+    seL4_Word badge;
+    seL4_Yield();
+    seL4_Recv(ep, &badge);
+}
+
 int main(void)
 {
     st_init();
@@ -93,6 +107,22 @@ int main(void)
     m = seL4_NBRecv(ep, &badge);
     CHECK_EQ(seL4_MessageInfo_get_length(m), 0,
              "  and nothing else: each restart took the Send before off the queue");
+
+    rounds("waiting for a reply", BLOCK_IN_CALL, take_call);
+    CHECK_EQ(replies, 0, "  it never got a reply");
+    /* The root holds the reply to its last Call: a restart makes it stale (seL4: cancelIPC). */
+    CHECK_ERR(restart(ROUNDS, BLOCK_IN_CALL, 1), seL4_NoError, "restart it once more");
+    seL4_Wait(ready, &badge);
+    seL4_SetMR(0, 999);
+    seL4_Reply(seL4_MessageInfo_new(0, 0, 0, 1));
+    seL4_Yield();
+    CHECK_EQ(replies, 0, "  the reply to the Call before the restart reaches nobody");
+    m = seL4_Recv(ep, &badge);
+    CHECK_EQ(seL4_GetMR(0), ROUNDS, "  its new Call arrives");
+    seL4_SetMR(0, 1234);
+    seL4_Reply(seL4_MessageInfo_new(0, 0, 0, 1));
+    seL4_Yield();
+    CHECK(replies == 1 && last_reply == 1234, "  and the reply to it is the one it gets");
 
     /* Lower than the root: the root's Wait returns as soon as it signals, in its system call. */
     CHECK_ERR(seL4_TCB_SetPriority(t.tcb, seL4_CapInitThreadTCB, 100), seL4_NoError,
