@@ -61,3 +61,23 @@ preempt=$(PKG_CONFIG_PATH=$(dirname "$pc") pkg-config --variable=preempt_cflags 
 cc -std=c11 $extra $preempt "$tmp/prog.c" $flags -o "$tmp/prog-preempt"
 "$tmp/prog-preempt" | grep -q "stopped: idle"
 echo "and with pkg-config's preempt_cflags"
+# A program written against libsel4's API: <sel4/sel4.h> from the same flags,
+# its main run as the root task, its return value the exit status.
+cat > "$tmp/sel4prog.c" <<'C'
+#include <stdio.h>
+#include <sel4/sel4.h>
+int main(void)
+{
+    seL4_BootInfo *bi = seL4_GetBootInfo();
+    seL4_Error e = seL4_Untyped_Retype(bi->untyped.start + 5, seL4_EndpointObject, 0,
+                                       seL4_CapInitThreadCNode, 0, 0, bi->empty.start, 1);
+    printf("seL4_Untyped_Retype: %d, cap type %u\n", (int)e,
+           (unsigned)seL4_DebugCapIdentify(bi->empty.start));
+    return e == seL4_NoError ? 0 : 7;
+}
+C
+cc -std=c11 -Wall -Wextra -Werror $extra "$tmp/sel4prog.c" $flags -o "$tmp/sel4prog"
+out=$("$tmp/sel4prog")
+echo "$out"
+echo "$out" | grep -q "seL4_Untyped_Retype: 0, cap type 4"
+echo "and a program written against <sel4/sel4.h>"
