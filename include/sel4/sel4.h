@@ -675,6 +675,29 @@ LIBSEL4_INLINE_FUNC seL4_Uint32 seL4_DebugCapIdentify(seL4_CPtr cap)
 
 #include <sel4/sel4_client.h>
 
+/* ---- ASIDs ---------------------------------------------------------------- */
+
+/*
+ * mica has no ASIDs: a VSpace works as soon as it is retyped, and
+ * seL4_CapInitThreadASIDPool holds a null cap. So that seL4 code that gives
+ * each new VSpace an ASID builds and runs unchanged, Assign keeps seL4's
+ * checks on its argument (seL4: decodeX86ASIDPoolInvocation - the VSpace
+ * must be a PML4 cap, else InvalidCapability with invalidCapNumber 1; MR0
+ * says which, as the generated stubs do on an error) and otherwise
+ * succeeds without doing anything. _service is not checked (mica's only
+ * pool is the null seL4_CapInitThreadASIDPool), and assigning one VSpace
+ * twice succeeds, where seL4 answers the second with InvalidCapability.
+ */
+LIBSEL4_INLINE_FUNC seL4_Error seL4_X86_ASIDPool_Assign(seL4_X86_ASIDPool _service, seL4_CPtr vspace)
+{
+    (void)_service;
+    if (mica_debug_cap_identify(vspace) != MICA_CAP_TYPE_VSPACE) {
+        seL4_SetMR(0, 1);
+        return seL4_InvalidCapability;
+    }
+    return seL4_NoError;
+}
+
 /* ---- faults --------------------------------------------------------------- */
 
 LIBSEL4_INLINE_FUNC seL4_Fault_t seL4_getArchFault(seL4_MessageInfo_t tag)

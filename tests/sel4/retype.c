@@ -60,6 +60,12 @@ static void a_new_vspace_maps(void)
     seL4_CPtr large = st_make(seL4_X86_LargePageObject, 0);
     CHECK(pml4 && pt && frame && large, "retype a PML4, page table, frame and large page");
     CHECK_EQ(seL4_DebugCapIdentify(large), ST_CAP_FRAME, "  the large page is a frame cap");
+    /* mica has no ASIDs: Assign checks its argument, as seL4, and does nothing else. */
+    CHECK_ERR(seL4_X86_ASIDPool_Assign(seL4_CapInitThreadASIDPool, pml4), seL4_NoError,
+              "give the new VSpace an ASID from the initial pool");
+    CHECK_ERR(seL4_X86_ASIDPool_Assign(seL4_CapInitThreadASIDPool, frame), seL4_InvalidCapability,
+              "  a frame cap is no VSpace to assign");
+    CHECK_EQ(seL4_GetMR(0), 1, "  invalid capability number 1");
     seL4_X86_Page_GetAddress_t addr = seL4_X86_Page_GetAddress(large);
     CHECK_EQ(addr.paddr & ((1ul << seL4_LargePageBits) - 1), 0,
              "  the large page is 2 MiB aligned in physical memory");
