@@ -24,6 +24,8 @@ void mica_config_init(mica_config_t *cfg)
     cfg->time_limit_ticks = 0;
     cfg->max_threads = 16384;
     cfg->watchdog_ms = 2000;
+    cfg->tick_ns = 1000;
+    cfg->disk_bytes = 16ull << 20;
 }
 
 /* The root thread's entry: r0 = boot info vaddr, r1 = the run. */

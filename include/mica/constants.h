@@ -94,4 +94,8 @@
 /* Simulated interrupt lines (IRQControl_Get accepts 0 .. MICA_MAX_IRQ). */
 #define MICA_MAX_IRQ                63
 
+/* Devices in the boot info's table: the built-in timer, uart0 and blk0 and two of a
+ * program's own (the table fills the rest of the boot-info frame). */
+#define MICA_MAX_DEVICES            5
+
 #endif /* MICA_CONSTANTS_H */

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <mica/types.h>
+#include <mica/device.h>
 
 typedef enum mica_clock {
     MICA_CLOCK_VIRTUAL = 0,     /* time advances per kernel entry: deterministic */
@@ -55,6 +56,15 @@ typedef struct mica_config {
                                    time without a kernel entry (default 2000, 0 = off) */
     unsigned long max_mappings; /* host mappings (VMAs) for VSpace windows and thread stacks;
                                    0 = what vm.max_map_count leaves, less a reserve (default) */
+    /* --- the machine's time and devices --- */
+    uint64_t tick_ns;           /* virtual clock: ns of virtual time per kernel entry (default 1000) */
+    const char *console_input;  /* uart0's input: a file, "-" = stdin, NULL = none */
+    const char *console_output; /* uart0's output: a file, NULL = stdout */
+    const char *disk_path;      /* blk0's backing file (created sparse at disk_bytes), NULL = in memory */
+    uint64_t disk_bytes;        /* blk0's size when created or in memory (default 16 MiB) */
+    uint64_t disk_fail_at;      /* blk0 completes its Nth request (from 1) with IOERR; 0 = never */
+    const mica_device_model_t *extra_devices; /* the program's own device models, NULL = none */
+    unsigned num_extra_devices;
 } mica_config_t;
 
 /*

@@ -232,6 +232,14 @@ typedef struct mica_untyped_desc {
     uint8_t padding[sizeof(mica_word_t) - 2];
 } mica_untyped_desc_t;
 
+/* One device of the machine: its register page and interrupt line. */
+typedef struct mica_device_desc {
+    char name[16];              /* "timer", "uart0", "blk0", or a custom model's name */
+    mica_word_t paddr;          /* its register page, in device memory above RAM */
+    mica_word_t size_bits;      /* 12: one 4 KiB page */
+    mica_word_t irq;            /* its interrupt line */
+} mica_device_desc_t;
+
 typedef struct mica_bootinfo {
     mica_word_t extra_len;
     mica_word_t node_id;
@@ -252,6 +260,8 @@ typedef struct mica_bootinfo {
     mica_word_t stack_vaddr;            /* lowest vaddr of the root stack */
     mica_word_t stack_bytes;
     mica_word_t bootinfo_vaddr;         /* where this frame is mapped in the root VSpace */
+    mica_word_t num_devices;            /* entries of devices[] in use */
+    mica_device_desc_t devices[MICA_MAX_DEVICES];   /* mica's stand-in for a device tree */
 } mica_bootinfo_t;
 
 _Static_assert(sizeof(mica_bootinfo_t) <= (1u << MICA_PAGE_BITS), "boot info must fit one frame");
