@@ -117,6 +117,19 @@ static void config(mica_config_t *cfg, const step_t *steps, unsigned n)
 
 static int done;
 
+static void root_returns(const mica_bootinfo_t *bi)
+{
+    (void)bi;
+    done = 1;
+}
+
+static void root_returns_arg(const mica_bootinfo_t *bi, void *arg)
+{
+    (void)arg;
+    root_returns(bi);
+}
+
+
 /* --- kernel-context helpers (sim_task_kernel_call) ---------------------------- */
 
 static void k_now(hw_word_t k[8]) { k[0] = sim_now_ns(); }
@@ -472,19 +485,80 @@ START_TEST(a_ten_second_wait_takes_no_host_time_and_virtual_time_is_ten_seconds)
 }
 END_TEST
 
-static const step_t late[] = { { 5000000000ull, 0 } };
+START_TEST(the_time_jump_works_with_several_cpus)
+{
+    mica_config_t cfg;
+    config(&cfg, ten_s, 1);
+    cfg.cpus = 2;
+    done = 0;
+    mica_run_result_t r = mt_run_cfg(&cfg, root_ten_s);
+    ck_assert(done);
+    ck_assert_int_eq(r.reason, MICA_STOP_IDLE);
+    ck_assert_uint_ge(r.time_ns, 10000000000ull);
+}
+END_TEST
 
-static void root_returns(const mica_bootinfo_t *bi)
+/* Under the real clock the idle system waits in the host for the event. */
+static const step_t fifty_ms[] = { { 50000000, 1 } };
+
+static void root_real(const mica_bootinfo_t *bi)
 {
     (void)bi;
+    mica_cptr_t h = handler(), b, n = badged_ntfn(&b);
+    mt_assert_err(mica_irq_handler_set_notification(h, b), MICA_NO_ERROR);
+    mica_word_t badge = 0;
+    mica_wait(n, &badge);
+    ck_assert_uint_eq(badge, BADGE);
+    ck_assert_uint_ge(now_ns(), 50000000);
     done = 1;
 }
 
-static void root_returns_arg(const mica_bootinfo_t *bi, void *arg)
+START_TEST(under_the_real_clock_an_idle_system_waits_in_the_host_for_the_event)
 {
-    (void)arg;
-    root_returns(bi);
+    mica_config_t cfg;
+    config(&cfg, fifty_ms, 1);
+    cfg.clock = MICA_CLOCK_REAL;
+    done = 0;
+    struct timespec a, z;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    mica_run_result_t r = mt_run_cfg(&cfg, root_real);
+    clock_gettime(CLOCK_MONOTONIC, &z);
+    ck_assert(done);
+    ck_assert_int_eq(r.reason, MICA_STOP_IDLE);
+    double secs = (double)(z.tv_sec - a.tv_sec) + (z.tv_nsec - a.tv_nsec) / 1e9;
+    ck_assert_msg(secs >= 0.05, "the run took only %.3f s of host time", secs);
+    ck_assert_uint_ge(r.time_ns, 50000000);
 }
+END_TEST
+
+/* A device that wants an event every millisecond forever: the time limit still ends the run. */
+static int tick_start(mica_device_t *d, void *ctx)
+{
+    (void)ctx;
+    mica_device_schedule(d, 1000000);
+    return 0;
+}
+
+static void tick_event(mica_device_t *d, void *ctx)
+{
+    (void)ctx;
+    mica_device_schedule(d, mica_device_now(d) + 1000000);
+}
+
+START_TEST(a_device_with_events_forever_still_stops_at_the_time_limit)
+{
+    mica_config_t cfg;
+    config(&cfg, NULL, 0);
+    extra[0].start = tick_start;
+    extra[0].event = tick_event;
+    cfg.time_limit_ticks = 1000;
+    mica_run_result_t r = mt_run_cfg(&cfg, root_returns);
+    ck_assert_int_eq(r.reason, MICA_STOP_TIME_LIMIT);
+    ck_assert_uint_ge(r.time_ns, 900000000ull);     /* most ticks were idle jumps of 1 ms */
+}
+END_TEST
+
+static const step_t late[] = { { 5000000000ull, 0 } };
 
 START_TEST(the_system_is_idle_only_when_no_device_event_is_pending)
 {
@@ -631,6 +705,9 @@ static Suite *device_suite(void)
     tc = mt_tcase(s, "time");
     tcase_add_test(tc, a_ten_second_wait_takes_no_host_time_and_virtual_time_is_ten_seconds);
     tcase_add_test(tc, the_system_is_idle_only_when_no_device_event_is_pending);
+    tcase_add_test(tc, the_time_jump_works_with_several_cpus);
+    tcase_add_test(tc, under_the_real_clock_an_idle_system_waits_in_the_host_for_the_event);
+    tcase_add_test(tc, a_device_with_events_forever_still_stops_at_the_time_limit);
     tcase_add_test(tc, tick_ns_sets_the_virtual_time_of_a_kernel_entry);
     tcase_add_test(tc, the_same_seed_gives_byte_identical_traces_with_device_events);
     return s;
