@@ -231,7 +231,7 @@ typedef struct actor {
     X(PAGE_TABLE_MAP, 16) X(PAGE_TABLE_UNMAP, 10) X(PAGE_MAP, 28) X(PAGE_UNMAP, 14) \
     X(PAGE_GET_ADDRESS, 6) \
     X(IRQ_CONTROL_GET, 4) X(IRQ_HANDLER_ACK, 2) X(IRQ_HANDLER_SET_NOTIFICATION, 3) \
-    X(IRQ_HANDLER_CLEAR, 2) \
+    X(IRQ_HANDLER_CLEAR, 2) X(IRQ_LINE, 4) \
     X(DEBUG_PUT_CHAR, 2) X(DEBUG_NAME_THREAD, 3) X(DEBUG_CAP_IDENTIFY, 20) \
     X(DEBUG_DUMP_SCHEDULER, 1) X(DEBUG_HALT, 1) \
     X(RAW_SYSCALL, 30) X(RAW_INVOKE, 60) \
@@ -1204,6 +1204,29 @@ static void do_debug_op(actor_t *a, unsigned op)
     }
 }
 
+/*
+ * A device drives a line, as a model does from its event or register write
+ * (kernel context): k[0] picks the line - most often one with a handler, so
+ * delivery, masking and held raises happen - and k[1] the level.
+ */
+static void irq_line_step(hw_word_t k[8])
+{
+    /* Lines whose handler has a notification, then lines with a handler, then any line. */
+    unsigned cand[2][MICA_MAX_IRQ + 1], n[2] = { 0, 0 };
+    for (unsigned i = 0; i <= MICA_MAX_IRQ; i++) {
+        if (!cap_is_null(irq_node_slot(i)->cap))
+            cand[0][n[0]++] = i;
+        if (ks.irq_issued[i])
+            cand[1][n[1]++] = i;
+    }
+    unsigned line = (unsigned)(k[0] % (MICA_MAX_IRQ + 1)), how = (unsigned)((k[0] >> 32) % 8);
+    if (n[0] && how < 5)
+        line = cand[0][(k[0] >> 8) % n[0]];
+    else if (n[1] && how < 7)
+        line = cand[1][(k[0] >> 8) % n[1]];
+    kernel_irq_set(line, (int)k[1]);
+}
+
 static void do_irq_op(actor_t *a, unsigned op)
 {
     rng_t *r = &a->rng;
@@ -1230,6 +1253,11 @@ static void do_irq_op(actor_t *a, unsigned op)
     case OP_IRQ_HANDLER_CLEAR:
         mica_irq_handler_clear(pick_cap(a, MICA_CAP_TYPE_IRQ_HANDLER));
         break;
+    case OP_IRQ_LINE: {
+        hw_word_t k[8] = { rnd(r), (hw_word_t)chance(r, 50) };
+        sim_task_kernel_call(irq_line_step, k);
+        break;
+    }
     default:
         break;
     }
@@ -1309,7 +1337,7 @@ static void one_op(actor_t *a)
         do_vspace_op(a, op);
         break;
     case OP_IRQ_CONTROL_GET: case OP_IRQ_HANDLER_ACK: case OP_IRQ_HANDLER_SET_NOTIFICATION:
-    case OP_IRQ_HANDLER_CLEAR:
+    case OP_IRQ_HANDLER_CLEAR: case OP_IRQ_LINE:
         do_irq_op(a, op);
         break;
     case OP_DEBUG_PUT_CHAR: case OP_DEBUG_NAME_THREAD: case OP_DEBUG_CAP_IDENTIFY:
