@@ -404,6 +404,37 @@ START_TEST(a_level_irq_still_asserted_after_ack_fires_again)
 }
 END_TEST
 
+/* A level still asserted when its handler goes reaches the next handler. */
+static void root_new_handler(const mica_bootinfo_t *bi)
+{
+    (void)bi;
+    mica_cptr_t h = handler(), b, n = badged_ntfn(&b);
+    mt_assert_err(mica_irq_handler_set_notification(h, b), MICA_NO_ERROR);
+    mica_word_t badge = 0;
+    mica_wait(n, &badge);
+    ck_assert_uint_eq(badge, BADGE);
+    mt_assert_err(mica_cnode_delete(CNODE, h, DEPTH), MICA_NO_ERROR);  /* masked, unacked */
+    ck_assert_uint_eq(ks.irq_masked[LINE], 0);
+    ck_assert_uint_eq(ks.irq_asserted[LINE], 1);
+    mica_cptr_t h2 = handler();
+    ck_assert_uint_eq(poll_badge(n), 0);
+    mt_assert_err(mica_irq_handler_set_notification(h2, b), MICA_NO_ERROR);
+    ck_assert_uint_eq(poll_badge(n), BADGE);
+    ck_assert_uint_eq(ks.count.irq_raised[LINE], 1);
+    ck_assert_uint_eq(ks.count.irq_delivered[LINE], 2);
+    done = 1;
+}
+
+START_TEST(a_level_irq_still_asserted_reaches_the_next_handler)
+{
+    mica_config_t cfg;
+    config(&cfg, level, 2);
+    done = 0;
+    mt_run_cfg(&cfg, root_new_handler);
+    ck_assert(done);
+}
+END_TEST
+
 /* A driver thread waits; a register write raises the line at once. */
 static mica_cptr_t drv_ntfn, drv_handler;
 static volatile int drv_got;
@@ -701,6 +732,7 @@ static Suite *device_suite(void)
     tcase_add_test(tc, an_irq_raised_without_a_notification_is_held_until_one_is_set);
     tcase_add_test(tc, an_irq_raised_before_its_handler_exists_is_delivered_once_a_notification_is_set);
     tcase_add_test(tc, a_level_irq_still_asserted_after_ack_fires_again);
+    tcase_add_test(tc, a_level_irq_still_asserted_reaches_the_next_handler);
     tcase_add_test(tc, a_driver_thread_waiting_on_the_irq_notification_runs_when_the_line_rises);
     tc = mt_tcase(s, "time");
     tcase_add_test(tc, a_ten_second_wait_takes_no_host_time_and_virtual_time_is_ten_seconds);

@@ -406,7 +406,11 @@ static void corrupt_irq_node(const mica_bootinfo_t *bi)
     case 0: ks.irq_issued[5] = 0; slot_at(h)->cap.word = 6; break;  /* no handler for IRQ 5 */
     case 1: irq_node_slot(5)->cap = slot_at(ep)->cap; break;         /* not a notification */
     case 2: irq_node_slot(7)->mdb.next = cte_paddr(slot_at(n)); break;  /* empty, linked */
-    default: slot_at(h)->cap.word = 6; break;                        /* IRQ 6 is not issued */
+    case 3: slot_at(h)->cap.word = 6; break;                         /* IRQ 6 is not issued */
+    case 4: ks.irq_pending[5] = 1; break;           /* deliverable, yet held */
+    case 5: ks.irq_asserted[5] = 1; break;          /* deliverable, asserted, never signalled */
+    case 6: ks.irq_masked[6] = 1; break;            /* masked with no handler */
+    default: ks.irq_pending[5] = 2; break;          /* not a flag */
     }
     trigger();
 }
@@ -416,6 +420,14 @@ START_TEST(valid_irq_node_catches_a_bad_irq_node_slot)
 {
     for (irq_case = 0; irq_case < 3; irq_case++)
         expect_invariant(corrupt_irq_node, "valid_irq_node");
+}
+END_TEST
+
+/* valid_irq_lines: the interrupt controller's state agrees with the handlers. */
+START_TEST(valid_irq_lines_catches_an_undelivered_irq_and_a_mask_without_a_handler)
+{
+    for (irq_case = 4; irq_case < 8; irq_case++)
+        expect_invariant(corrupt_irq_node, "valid_irq_lines");
 }
 END_TEST
 
@@ -1215,6 +1227,7 @@ static Suite *invariants_suite(void)
     tcase_add_test(tc, irq_revocable_catches_an_irq_control_cap_that_is_not_original);
     tcase_add_test(tc, irq_control_catches_a_second_irq_control_cap);
     tcase_add_test(tc, valid_irq_node_catches_a_bad_irq_node_slot);
+    tcase_add_test(tc, valid_irq_lines_catches_an_undelivered_irq_and_a_mask_without_a_handler);
     tcase_add_test(tc, valid_irq_handlers_catches_a_handler_cap_of_an_irq_not_issued);
     tcase_add_test(tc, reply_master_revocable_catches_a_master_reply_cap_that_is_not_original);
     tcase_add_test(tc, valid_reply_masters_catches_a_master_reply_cap_outside_its_tcb);

@@ -9,8 +9,8 @@
  * ordinary CDT child of the cap it was made from: the notification lives on
  * when that cap goes, and revoking what it came from deletes it.
  *
- * No device raises IRQs yet, so the tests look at the IRQ node and at a
- * TCB bound to the notification: deleting a notification's last cap
+ * These tests look at the IRQ node and at a TCB bound to the notification
+ * (test_device.c raises lines through a device model): deleting a notification's last cap
  * unbinds it (seL4 finaliseCap: unbindMaybeNotification), so a TCB still
  * bound means the notification is still alive. The invariant checker
  * (valid_irq_node, valid_irq_handlers) runs after every kernel entry.
