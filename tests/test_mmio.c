@@ -119,16 +119,25 @@ static volatile uint8_t *map_device(const mica_bootinfo_t *bi, mica_cap_rights_t
     return map_at(device_frame(bi, device_paddr(bi, "mmiotest")), rights, vaddr);
 }
 
-static mica_run_result_t run(mt_root_fn fn)
+static mica_run_result_t run_on(mt_root_fn fn, unsigned cpus, unsigned timeslice)
 {
     memset(&m, 0, sizeof m);
     mica_config_t cfg;
     mt_config(&cfg);
+    if (cpus)
+        cfg.cpus = cpus;
+    if (timeslice)
+        cfg.timeslice_ticks = timeslice;
     cfg.extra_devices = &test_model;
     cfg.num_extra_devices = 1;
     mica_run_result_t r = mt_run_cfg(&cfg, fn);
     ck_assert_msg(r.reason == MICA_STOP_IDLE, "stopped: %s", r.message);
     return r;
+}
+
+static mica_run_result_t run(mt_root_fn fn)
+{
+    return run_on(fn, 0, 0);
 }
 
 /* The last access the model saw. */
@@ -203,6 +212,66 @@ START_TEST(read_side_effects_happen_once_per_access)
 {
     run(root_side_effects);
     ck_assert_uint_eq(m.nlog, 6);       /* six accesses, six calls of the model */
+}
+END_TEST
+
+START_TEST(accesses_work_with_two_cpus)
+{
+    run_on(root_side_effects, 2, 0);
+    ck_assert_uint_eq(m.nlog, 6);
+}
+END_TEST
+
+/*
+ * Two threads at one priority poll the counter with a timeslice of one
+ * tick: MMIO entries end timeslices, so the kernel switches away from a
+ * thread whose access it has just made; resumed later, the thread goes on
+ * after the instruction with the value it read. Every read is counted
+ * once, and each thread sees the counter only grow.
+ */
+#define POLLS 300
+static volatile uint64_t *poll_reg;
+static volatile int polls_done[2], polls_ok[2];
+static volatile uint64_t polls_last[2];
+
+static void poller(mica_word_t who, mica_word_t b, mica_word_t c, mica_word_t d)
+{
+    (void)b; (void)c; (void)d;
+    uint64_t last = 0;
+    int ok = 1;
+    for (int i = 0; i < POLLS; i++) {
+        uint64_t v = *poll_reg;
+        ok &= v > last;
+        last = v;
+    }
+    polls_ok[who] = ok;
+    polls_last[who] = last;
+    polls_done[who] = 1;
+}
+
+static void root_pollers(const mica_bootinfo_t *bi)
+{
+    volatile uint8_t *d = map_device(bi, MICA_READ_WRITE, NULL);
+    poll_reg = (volatile uint64_t *)(d + REG_COUNT);
+    for (mica_word_t who = 0; who < 2; who++) {
+        mica_thread_config_t cfg = { .name = who ? "poller1" : "poller0", .prio = 100 };
+        mica_thread_t t;
+        mt_assert_err(mica_thread_create(&env, &cfg, &t), MICA_NO_ERROR);
+        mt_assert_err(mica_thread_start(&t, poller, who, 0, 0, 0), MICA_NO_ERROR);
+    }
+    /* Below them: they run (and share the CPU) until both are done. */
+    mt_assert_err(mica_tcb_set_priority(MICA_CAP_INIT_TCB, MICA_CAP_INIT_TCB, 1), MICA_NO_ERROR);
+    ck_assert(polls_done[0] && polls_done[1]);
+    ck_assert(polls_ok[0] && polls_ok[1]);
+    ck_assert_uint_eq(m.count, 2 * POLLS);
+    /* They took turns: neither had the counter to itself until it was done. */
+    ck_assert_uint_gt(polls_last[0], POLLS);
+    ck_assert_uint_gt(polls_last[1], POLLS);
+}
+
+START_TEST(a_thread_preempted_at_an_access_resumes_after_it)
+{
+    run_on(root_pollers, 0, 1);
 }
 END_TEST
 
@@ -472,6 +541,8 @@ static Suite *mmio_suite(void)
     tcase_add_test(tc, each_width_reads_and_writes_the_model);
     tcase_add_test(tc, read_side_effects_happen_once_per_access);
     tcase_add_test(tc, each_access_is_a_kernel_entry);
+    tcase_add_test(tc, accesses_work_with_two_cpus);
+    tcase_add_test(tc, a_thread_preempted_at_an_access_resumes_after_it);
 #if defined(__x86_64__)
     tcase_add_test(tc, every_mov_form_gets_exact_values);
     tcase_add_test(tc, an_access_leaves_every_other_register_as_it_was);
