@@ -17,11 +17,14 @@
 #define STORE_BYTES 0x800
 #define REG_COUNT   0x800
 #define REG_COR     0x808
+#define REG_NOW     0x810       /* R: the device's time (mica_device_now) */
+#define REG_ARM     0x818       /* W: an event value ns from now sets READY */
+#define REG_READY   0x820       /* R: 1 once the armed event has come */
 #define MAX_LOG     256
 
 static struct model {
     uint8_t store[STORE_BYTES];
-    uint64_t count, cor;
+    uint64_t count, cor, ready;
     unsigned nlog;
     struct access { uint16_t off; uint8_t size, write; uint64_t value; } log[MAX_LOG];
 } m;
@@ -38,6 +41,10 @@ static uint64_t model_read(mica_device_t *dev, void *ctx, mica_word_t off, unsig
     uint64_t v = 0;
     if (off == REG_COUNT) {
         v = ++m.count;
+    } else if (off == REG_NOW) {
+        v = mica_device_now(dev);
+    } else if (off == REG_READY) {
+        v = m.ready;
     } else if (off == REG_COR) {
         v = m.cor;
         m.cor = 0;
@@ -52,16 +59,24 @@ static uint64_t model_read(mica_device_t *dev, void *ctx, mica_word_t off, unsig
 
 static void model_write(mica_device_t *dev, void *ctx, mica_word_t off, unsigned size, uint64_t v)
 {
-    (void)dev; (void)ctx;
+    (void)ctx;
     note(off, size, 1, v);
-    if (off == REG_COR)
+    if (off == REG_ARM)
+        mica_device_schedule(dev, mica_device_now(dev) + v);
+    else if (off == REG_COR)
         m.cor = v;
     else if (off + size <= STORE_BYTES)
         memcpy(m.store + off, &v, size);
 }
 
+static void model_event(mica_device_t *dev, void *ctx)
+{
+    (void)dev; (void)ctx;
+    m.ready = 1;
+}
+
 static const mica_device_model_t test_model = {
-    .name = "mmiotest", .irq = 9, .read = model_read, .write = model_write,
+    .name = "mmiotest", .irq = 9, .read = model_read, .write = model_write, .event = model_event,
 };
 
 static mica_env_t env;
@@ -294,6 +309,36 @@ START_TEST(each_access_is_a_kernel_entry)
     run(root_entries);
     ck_assert_uint_ge(entries_seen[1] - entries_seen[0], 100);
     ck_assert_uint_le(entries_seen[1] - entries_seen[0], 110);
+}
+END_TEST
+
+/*
+ * A driver that polls: each read is an entry that costs tick_ns of virtual
+ * time, so the device's clock moves between two reads, and an event the
+ * device scheduled fires while the driver spins on its status register.
+ */
+static uint64_t now_reads[2], polls_until_ready;
+
+static void root_polls_time(const mica_bootinfo_t *bi)
+{
+    volatile uint8_t *d = map_device(bi, MICA_READ_WRITE, NULL);
+    now_reads[0] = *(volatile uint64_t *)(d + REG_NOW);
+    now_reads[1] = *(volatile uint64_t *)(d + REG_NOW);
+    *(volatile uint64_t *)(d + REG_ARM) = 50000;        /* 50 us from now */
+    uint64_t n = 0;
+    while (!*(volatile uint32_t *)(d + REG_READY))
+        n++;
+    polls_until_ready = n;
+}
+
+START_TEST(a_polling_driver_sees_virtual_time_pass_and_events_fire)
+{
+    run(root_polls_time);
+    /* One entry (tick_ns = 1000 by default) between the two reads. */
+    ck_assert_uint_eq(now_reads[1] - now_reads[0], 1000);
+    /* 50 us at 1 us per poll, give or take the entries around them. */
+    ck_assert_uint_ge(polls_until_ready, 45);
+    ck_assert_uint_le(polls_until_ready, 51);
 }
 END_TEST
 
@@ -542,6 +587,7 @@ static Suite *mmio_suite(void)
     tcase_add_test(tc, read_side_effects_happen_once_per_access);
     tcase_add_test(tc, each_access_is_a_kernel_entry);
     tcase_add_test(tc, accesses_work_with_two_cpus);
+    tcase_add_test(tc, a_polling_driver_sees_virtual_time_pass_and_events_fire);
     tcase_add_test(tc, a_thread_preempted_at_an_access_resumes_after_it);
 #if defined(__x86_64__)
     tcase_add_test(tc, every_mov_form_gets_exact_values);
