@@ -231,12 +231,26 @@ int mmio_trap(int ctx, ucontext_t *uc, uintptr_t addr, hw_word_t vaddr, const hw
     sim_kernel_unlock();
     if (!paddr)
         return 0;       /* RAM or nothing: an ordinary VM fault */
+    /* A VM fault after all: the report says why (report.c). */
+    struct sim_cpu *self = sim_self();
     mmio_insn_t o;
     uintptr_t pc = pc_of(uc);
-    if (decode_at(pc, &o) != MMIO_DECODE_OK || effective_address(uc, &o, pc) != addr ||
-        (vaddr & 4095) + o.size > 4096 || !rights_allow(rights, o.write))
-        return 0;       /* another instruction, an access into the next page, or not allowed */
-    struct sim_cpu *self = sim_self();
+    if (decode_at(pc, &o) != MMIO_DECODE_OK) {
+        self->mmio_why = "an instruction other than a mov-family load or store (clang compiles "
+                         "`*reg |= x` or `if (*reg & x)` on a volatile pointer into one: read the "
+                         "register into a variable, then write it back)";
+        return 0;
+    }
+    if (effective_address(uc, &o, pc) != addr || (vaddr & 4095) + o.size > 4096) {
+        self->mmio_why = "an access that runs on past the register page, or through an FS/GS "
+                         "segment override";
+        return 0;
+    }
+    if (!rights_allow(rights, o.write)) {
+        self->mmio_why = o.write ? "a write through a mapping without Write" :
+                                   "an access through a mapping without Read";
+        return 0;
+    }
     self->mmio = o;
     self->mmio_vaddr = vaddr;
     self->pending = *pending;
@@ -260,8 +274,10 @@ int hw_mmio_perform(int ctx, hw_word_t vspace)
     uint64_t v = o->write ? store_value(uc, o) : 0;
     if (o->write && o->size < 8)
         v &= (1ull << (o->size * 8)) - 1;
-    if (sim_mmio_access(paddr, o->size, o->write, &v) != 0)
+    if (sim_mmio_access(paddr, o->size, o->write, &v) != 0) {
+        self->mmio_why = "an access to device memory no device answers for";
         return -1;
+    }
     if (!o->write)
         load_result(uc, o, v);
 #if defined(__aarch64__)

@@ -43,6 +43,7 @@ struct sim_cpu {
     hw_fault_t pending;             /* trap.c: the fault trap_entry delivers */
     mmio_insn_t mmio;               /* mmio.c: the load or store kernel_mmio performs */
     hw_word_t mmio_vaddr;           /* mmio.c: and its vaddr in the current VSpace */
+    const char *mmio_why;           /* mmio.c: why the pending VM fault on a device frame is one */
     uintptr_t pending_caller;       /* trap.c: for a signal task code sent itself, its call site */
     unsigned long ticks;            /* clock.c: real-clock ticks not yet taken (atomic) */
     pthread_mutex_t wait_lock;      /* hw_cpu_wait / hw_ipi */

@@ -180,6 +180,7 @@ void trap_signal(int sig, siginfo_t *si, ucontext_t *uc)
         pending.fsr = 0;                     /* ESR is not exposed to user space portably */
 #endif
         /* A load or store on a device frame: performed on the device, and the thread goes on. */
+        sim_self()->mmio_why = NULL;
         if (sig == SIGSEGV && si->si_code > 0 && mmio_trap(ctx, uc, addr, pending.addr, &pending))
             return;
     } else if (sig == SIGSEGV) {

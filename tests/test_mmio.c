@@ -11,8 +11,10 @@
  * the other tests check what stays a VM fault: another instruction on the
  * page, a write through a read-only mapping, a page no device answers for.
  */
+#define _GNU_SOURCE
 #include "harness.h"
 #include <string.h>
+#include <unistd.h>
 
 #define STORE_BYTES 0x800
 #define REG_COUNT   0x800
@@ -579,6 +581,46 @@ START_TEST(a_page_no_device_answers_for_is_a_vm_fault)
 }
 END_TEST
 
+/*
+ * No handler: the report says why an access on a device frame did not
+ * reach the device, not that the VSpace does not map it.
+ */
+static void root_unhandled(const mica_bootinfo_t *bi)
+{
+    f.p = map_device(bi, MICA_READ_WRITE, &f.vaddr);
+    mica_thread_config_t cfg = { .name = "adder", .prio = 100 };
+    mica_thread_t t;
+    mt_assert_err(mica_thread_create(&env, &cfg, &t), MICA_NO_ERROR);
+    mt_assert_err(mica_thread_start(&t, add_to_register, 0, 0, 0, 0), MICA_NO_ERROR);
+    mt_assert_err(mica_tcb_set_priority(MICA_CAP_INIT_TCB, MICA_CAP_INIT_TCB, 1), MICA_NO_ERROR);
+}
+
+START_TEST(the_report_says_why_a_device_access_faulted)
+{
+    char path[] = "/tmp/mica-test-mmio-XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    memset(&m, 0, sizeof m);
+    mica_config_t cfg;
+    mt_config(&cfg);
+    cfg.extra_devices = &test_model;
+    cfg.num_extra_devices = 1;
+    cfg.log_path = path;
+    mica_run_result_t r = mt_run_cfg(&cfg, root_unhandled);
+    ck_assert_uint_eq(r.faulted_threads, 1);
+    char buf[8192] = "";
+    FILE *lf = fdopen(fd, "r");
+    size_t n = fread(buf, 1, sizeof buf - 1, lf);
+    buf[n] = 0;
+    fclose(lf);
+    unlink(path);
+    char want[128];
+    snprintf(want, sizeof want, "VM fault: write to a device register at vaddr 0x%lx: an instruction "
+             "other than a mov-family load or store", (unsigned long)(f.vaddr + 0x40));
+    ck_assert_msg(strstr(buf, want), "the log has no \"%s\":\n%s", want, buf);
+}
+END_TEST
+
 static Suite *mmio_suite(void)
 {
     Suite *s = suite_create("mmio");
@@ -597,6 +639,7 @@ static Suite *mmio_suite(void)
     tcase_add_test(tc, another_instruction_on_a_device_page_is_a_vm_fault);
     tcase_add_test(tc, a_write_through_a_read_only_mapping_is_a_vm_fault);
     tcase_add_test(tc, a_page_no_device_answers_for_is_a_vm_fault);
+    tcase_add_test(tc, the_report_says_why_a_device_access_faulted);
     return s;
 }
 
