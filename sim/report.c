@@ -353,13 +353,22 @@ static void fault_words(unsigned long type, const hw_word_t w[4], int *is_trap, 
         sim_describe_signal((unsigned)w[0], (unsigned)w[1], addr, write, buf, n);
         break;
     }
-    case MICA_FAULT_VM:
+    case MICA_FAULT_VM: {
         *is_trap = 1;
         *pc = w[3];
+        /* On a device frame (mmio.c): say why the access did not reach the device. */
+        const struct sim_cpu *self = sim_self();
+        hw_fault_t p = self->pending;
+        if (self->mmio_why && p.vm && p.addr == w[0] && p.ip == w[3]) {
+            add(buf, n, &len, "VM fault: %s device register at vaddr 0x%lx: %s",
+                (w[2] & 2) ? "write to a" : "read from a", (unsigned long)w[0], self->mmio_why);
+            break;
+        }
         add(buf, n, &len, "VM fault: %s vaddr 0x%lx, which its VSpace does not map %s",
             w[1] ? "instruction fetch at" : (w[2] & 2) ? "write to" : "read from",
             (unsigned long)w[0], (w[2] & 1) ? "with those rights" : "");
         break;
+    }
     default:
         add(buf, n, &len, "fault type %lu", type);
         break;
@@ -369,7 +378,7 @@ static void fault_words(unsigned long type, const hw_word_t w[4], int *is_trap, 
 void hw_thread_faulted(const char *thread, unsigned long type, const hw_word_t w[4],
                        hw_word_t handler, const char *why)
 {
-    char what[192], where[400] = "", msg[832];
+    char what[448], where[400] = "", msg[1024];
     int is_trap;
     uintptr_t pc, caller;
     fault_words(type, w, &is_trap, &pc, &caller, what, sizeof what);
