@@ -445,8 +445,13 @@ static int uart_start(mica_device_t *dev, void *ctx)
         u->has_input = true;
         if (strcmp(u->in_path, "-") == 0)
             u->in = stdin;
-        else if (!(u->in = fopen(u->in_path, "rb")))
-            return errno ? -errno : -EIO;
+        else if (!(u->in = fopen(u->in_path, "rb"))) {
+            int err = errno ? -errno : -EIO;
+            if (u->out != stdout)
+                fclose(u->out);     /* stop() is not called for a model that refused */
+            u->out = NULL;
+            return err;
+        }
     } else {
         u->eof = true;
     }
