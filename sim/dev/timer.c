@@ -66,7 +66,7 @@ static void timer_evaluate(mica_device_t *dev, dev_timer_t *t)
     if (enabled && t->armed && now >= t->compare) {
         t->status |= DEV_TIMER_STATUS_FIRED;
         t->fires++;
-        mica_device_trace(dev, "timer fired at %llu ns (compare %llu)",
+        mica_device_trace(dev, "fired at %llu ns (compare %llu)",
                           (unsigned long long)now, (unsigned long long)t->compare);
         if ((t->ctrl & DEV_TIMER_CTRL_PERIODIC) && t->period) {
             /* The next compare after now: skip the periods that passed whole. */

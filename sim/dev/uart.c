@@ -179,7 +179,7 @@ static void input_fill(mica_device_t *dev, dev_uart_t *u)
     if (c == EOF) {
         u->eof = true;
         if (u->has_input)
-            mica_device_trace(dev, "uart0 input EOF");
+            mica_device_trace(dev, "input EOF");
         if (u->in && u->in != stdin)
             fclose(u->in);
         u->in = NULL;
@@ -198,7 +198,7 @@ static void rx_receive(mica_device_t *dev, dev_uart_t *u, uint8_t byte, uint64_t
         u->oe = true;
         if (!u->fifo_en)
             u->rx[u->rx_head] = byte;   /* the 16450's RBR: the unread byte is lost */
-        mica_device_trace(dev, "uart0 RX overrun (0x%02x %s)", byte,
+        mica_device_trace(dev, "RX overrun (0x%02x %s)", byte,
                           u->fifo_en ? "lost" : "replaced the unread byte");
     }
     u->rx_activity = at;
@@ -378,14 +378,14 @@ static void uart_write(mica_device_t *dev, void *ctx, mica_word_t offset, unsign
     case DEV_UART_THR:
         if (dlab) {
             u->divisor = (u->divisor & 0xff00) | v;
-            mica_device_trace(dev, "uart0 divisor %u", u->divisor);
+            mica_device_trace(dev, "divisor %u", u->divisor);
             break;
         }
         if (u->tx_count < fifo_cap(u)) {
             u->tx[(u->tx_head + u->tx_count) % DEV_UART_FIFO_SIZE] = v;
             u->tx_count++;
         } else {
-            mica_device_trace(dev, "uart0 TX FIFO full: 0x%02x lost", v);
+            mica_device_trace(dev, "TX FIFO full: 0x%02x lost", v);
         }
         u->thre_pending = false;
         tx_load(u, mica_device_now(dev));
@@ -393,7 +393,7 @@ static void uart_write(mica_device_t *dev, void *ctx, mica_word_t offset, unsign
     case DEV_UART_IER:
         if (dlab) {
             u->divisor = (uint16_t)((u->divisor & 0xff) | v << 8);
-            mica_device_trace(dev, "uart0 divisor %u", u->divisor);
+            mica_device_trace(dev, "divisor %u", u->divisor);
             break;
         }
         if ((v & DEV_UART_IER_THRI) && !(u->ier & DEV_UART_IER_THRI) && !u->tx_count)
