@@ -68,7 +68,8 @@ START_TEST(reset_values)
     mica_device_t *d = uart();
     ck_assert_uint_eq(rd(d, DEV_UART_IIR), 0x01);
     ck_assert_uint_eq(rd(d, DEV_UART_LSR), DEV_UART_LSR_THRE | DEV_UART_LSR_TEMT);
-    ck_assert_uint_eq(rd(d, DEV_UART_MSR), 0xB0);
+    /* CTS and DSR; no DCD: there is no input, so no far end (carrier) */
+    ck_assert_uint_eq(rd(d, DEV_UART_MSR), 0x30);
     ck_assert_uint_eq(rd(d, DEV_UART_LCR), 0);
     ck_assert_uint_eq(rd(d, DEV_UART_MCR), 0);
     ck_assert_uint_eq(rd(d, DEV_UART_IER), 0);
@@ -178,9 +179,9 @@ START_TEST(loopback_receives_what_is_sent)
     mica_device_t *d = uart();
     wr(d, DEV_UART_FCR, DEV_UART_FCR_ENABLE);
     wr(d, DEV_UART_MCR, DEV_UART_MCR_LOOP | DEV_UART_MCR_RTS | DEV_UART_MCR_OUT2);
-    /* MSR follows MCR: CTS = RTS, DCD = OUT2; deltas for CTS (unchanged from
-     * 0xB0: stays 1), DSR (1 -> 0), DCD (stays 1) */
-    ck_assert_uint_eq(rd(d, DEV_UART_MSR), DEV_UART_MSR_CTS | DEV_UART_MSR_DCD | 0x02);
+    /* MSR follows MCR: CTS = RTS, DCD = OUT2; from 0x30 (no carrier: no input)
+     * CTS stays, DSR drops, DCD rises: deltas DDSR and DDCD */
+    ck_assert_uint_eq(rd(d, DEV_UART_MSR), DEV_UART_MSR_CTS | DEV_UART_MSR_DCD | 0x0A);
     ck_assert_uint_eq(rd(d, DEV_UART_MSR), DEV_UART_MSR_CTS | DEV_UART_MSR_DCD);
     wr(d, DEV_UART_THR, 'L');
     wr(d, DEV_UART_THR, 'B');
@@ -193,7 +194,7 @@ START_TEST(loopback_receives_what_is_sent)
     ck_assert_uint_eq(rd(d, DEV_UART_RBR), 'B');
     /* leaving loopback: the console got nothing */
     wr(d, DEV_UART_MCR, 0);
-    ck_assert_uint_eq(rd(d, DEV_UART_MSR) & 0xF0, 0xB0);
+    ck_assert_uint_eq(rd(d, DEV_UART_MSR) & 0xF0, 0x30);
     ck_assert_str_eq(uart_done(d), "");
 }
 END_TEST
@@ -315,8 +316,8 @@ START_TEST(iir_priorities)
     ck_assert_uint_eq(iir_id(d), DEV_UART_IIR_THRI);    /* and this read acknowledges it */
     ck_assert_uint_eq(iir_id(d), DEV_UART_IIR_MSI);
     ck_assert(fake_dev_irq(d));
-    /* entering loopback changed CTS, DSR, DCD; DTR changed DSR again */
-    ck_assert_uint_eq(rd(d, DEV_UART_MSR) & 0x0F, 0x0B);
+    /* entering loopback dropped CTS and DSR; DTR raised DSR again */
+    ck_assert_uint_eq(rd(d, DEV_UART_MSR) & 0x0F, 0x03);
     ck_assert_uint_eq(iir_id(d), DEV_UART_IIR_NONE);
     ck_assert(!fake_dev_irq(d));
     /* interrupts not enabled in IER are not reported */
@@ -460,6 +461,64 @@ START_TEST(loopback_holds_console_input)
 }
 END_TEST
 
+START_TEST(eof_drops_carrier_with_a_modem_status_interrupt)
+{
+    mica_device_t *d = uart_with("xy", 2);
+    ck_assert_uint_eq(rd(d, DEV_UART_MSR), 0xB0);       /* carrier while input remains */
+    wr(d, DEV_UART_FCR, DEV_UART_FCR_ENABLE);
+    wr(d, DEV_UART_IER, DEV_UART_IER_MSI);
+    wr(d, DEV_UART_MCR, DEV_UART_MCR_RTS);
+    fake_dev_advance(d, C1);
+    ck_assert(!fake_dev_irq(d));
+    fake_dev_advance(d, C1);            /* 'y', the last byte: the far end hangs up */
+    ck_assert(fake_dev_irq(d));
+    ck_assert_uint_eq(iir_id(d), DEV_UART_IIR_MSI);
+    ck_assert_uint_eq(rd(d, DEV_UART_MSR), 0x30 | 0x08);   /* DCD gone, DDCD */
+    ck_assert(!fake_dev_irq(d));
+    ck_assert_uint_eq(rd(d, DEV_UART_INSTAT), DEV_UART_INSTAT_INPUT | DEV_UART_INSTAT_EOF);
+    ck_assert_uint_eq(rd(d, DEV_UART_RBR), 'x');
+    ck_assert_uint_eq(rd(d, DEV_UART_RBR), 'y');
+    uart_done(d);
+}
+END_TEST
+
+START_TEST(pipe_input_is_read_as_it_comes)
+{
+    int p[2];
+    ck_assert_int_eq(pipe(p), 0);
+    ck_assert_int_eq(dup2(p[0], STDIN_FILENO), STDIN_FILENO);
+    close(p[0]);
+    ck_assert_int_eq(write(p[1], "ab", 2), 2);
+    strcpy(out_path, "/tmp/mica-uart-out-XXXXXX");
+    close(mkstemp(out_path));
+    mica_config_t cfg = { .console_input = "-", .console_output = out_path };
+    mica_device_t *d = fake_dev_new(dev_uart_model(&cfg), 0);
+    wr(d, DEV_UART_FCR, DEV_UART_FCR_ENABLE);
+    wr(d, DEV_UART_MCR, DEV_UART_MCR_RTS);
+    fake_dev_advance(d, 2 * C1);
+    ck_assert_uint_eq(rd(d, DEV_UART_RBR), 'a');
+    ck_assert_uint_eq(rd(d, DEV_UART_RBR), 'b');
+    /* nothing in the pipe: the UART looks again every character time, and the
+     * machine is not held up while the UART is busy (here: TX) */
+    for (int i = 0; i < 20; i++)
+        wr(d, DEV_UART_THR, 'o');
+    fake_dev_advance(d, 10 * C1);
+    ck_assert_uint_eq(rd(d, DEV_UART_LSR) & DEV_UART_LSR_DR, 0);
+    ck_assert_uint_eq(rd(d, DEV_UART_INSTAT), DEV_UART_INSTAT_INPUT);
+    ck_assert_uint_eq(rd(d, DEV_UART_MSR) & DEV_UART_MSR_DCD, DEV_UART_MSR_DCD);
+    /* more typed, then the writer closes: the bytes, then EOF */
+    ck_assert_int_eq(write(p[1], "c", 1), 1);
+    close(p[1]);
+    fake_dev_advance(d, C1);
+    ck_assert_uint_eq(rd(d, DEV_UART_RBR), 'c');
+    fake_dev_run_idle(d, 100 * C1);
+    ck_assert_uint_eq(rd(d, DEV_UART_INSTAT), DEV_UART_INSTAT_INPUT | DEV_UART_INSTAT_EOF);
+    ck_assert_uint_eq(rd(d, DEV_UART_MSR) & DEV_UART_MSR_DCD, 0);
+    ck_assert_uint_eq(fake_dev_next_event(d), MICA_DEVICE_NEVER);
+    ck_assert_str_eq(uart_done(d), "ooooooooooooooooo");    /* 17 of 20: shift register + FIFO */
+}
+END_TEST
+
 START_TEST(empty_input_is_eof_at_once)
 {
     mica_device_t *d = uart_with("", 0);
@@ -524,6 +583,8 @@ static Suite *uart_suite(void)
     tcase_add_test(tc, input_arrives_one_byte_per_character_time_while_rts);
     tcase_add_test(tc, slow_driver_overruns_console_input);
     tcase_add_test(tc, loopback_holds_console_input);
+    tcase_add_test(tc, eof_drops_carrier_with_a_modem_status_interrupt);
+    tcase_add_test(tc, pipe_input_is_read_as_it_comes);
     tcase_add_test(tc, empty_input_is_eof_at_once);
     tcase_add_test(tc, missing_input_file_refuses_to_start);
     tcase_add_test(tc, bad_accesses_are_harmless);

@@ -23,9 +23,10 @@
  * lines is full it drops RTS, and raises it again when a line is taken, so
  * no byte is lost however slow the client is.
  *
- * End of input: mica's UART has a read-only INSTAT register (offset 0x10)
- * whose bit 0 says no byte will arrive again. Once it is set and the FIFO
- * is drained, the server hands out what is left as a last line and then
+ * End of input: the far end hangs up - DCD drops in MSR, a modem status
+ * interrupt - and mica's read-only INSTAT register (offset 0x10) says in
+ * bit 0 that no byte will arrive again. Once it is set and the FIFO is
+ * drained, the server hands out what is left as a last line and then
  * answers readline with "end of input"; the client writes a last line and
  * ends, the server has nothing left to do, the output drains and the
  * system stops (idle: exit 0).
@@ -51,6 +52,7 @@ enum { RBR = 0, THR = 0, DLL = 0, IER = 1, DLM = 1, IIR = 2, FCR = 2, LCR = 3, M
 #define IER_RDI 0x01
 #define IER_THRI 0x02
 #define IER_RLSI 0x04
+#define IER_MSI 0x08
 #define IIR_NONE 0x01
 #define IIR_ID 0x0F
 #define IIR_MSI 0x00
@@ -233,7 +235,7 @@ static void uart_interrupt(void)
         } else if (id == IIR_THRI) {
             tx_kick();
         } else {
-            (void)uart[MSR];
+            (void)uart[MSR];                /* modem status: DCD dropped at end of input */
         }
     }
     check_eof();
@@ -248,7 +250,7 @@ static void uart_init(void)
     uart[DLM] = 0;
     uart[LCR] = LCR_8N1;
     uart[FCR] = FCR_ENABLE | FCR_CLEAR | FCR_TRIG_8;
-    uart[IER] = IER_RDI | IER_RLSI;
+    uart[IER] = IER_RDI | IER_RLSI | IER_MSI;  /* MSI: the far end hanging up (DCD) */
     uart[MCR] = MCR_DTR | MCR_RTS | MCR_OUT2;
 }
 

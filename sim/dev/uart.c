@@ -46,8 +46,10 @@
  *
  * MCR bit 4 (loopback): the transmitter's output is received, the console
  * gets nothing, no console input is received, and MSR's CTS, DSR, RI, DCD
- * follow MCR's RTS, DTR, OUT1, OUT2. Outside loopback MSR reads CTS, DSR and
- * DCD set (0xB0). MSR's delta bits (0-3) record changes and clear on read.
+ * follow MCR's RTS, DTR, OUT1, OUT2. Outside loopback MSR reads CTS and DSR
+ * set, and DCD (carrier) while console input remains: the far end hangs up
+ * at the end of the input (and there is none without input). MSR's delta
+ * bits (0-3) record changes and clear on read.
  *
  * Console input (mica_config_t.console_input: a file, "-" = stdin): the far
  * end honours hardware flow control. While MCR.RTS is set (and not in
@@ -55,30 +57,47 @@
  * one character time after RTS was raised, each next one a character time
  * after the previous. Clearing RTS pauses it (the byte not yet sent waits;
  * none is lost). A driver that keeps RTS set but reads too slowly overruns,
- * as on real hardware. Arrival times therefore depend only on the input's
- * bytes and on what the driver does, so a run under the virtual clock is
- * reproducible from the same input: the input is its own record. Input
- * from a terminal is read when a byte is due; the machine waits for it.
+ * as on real hardware.
+ *   From a regular file, arrival times depend only on the file's bytes and
+ * on what the driver does, so a run under the virtual clock is reproducible
+ * from the same file: the input is its own record.
+ *   From a pipe or a terminal, a byte is sent when one has been typed by
+ * the time it is due; when none has, the UART looks again a character time
+ * later, and once it has been quiet (nothing to send, nothing received)
+ * for 16 character times the machine waits for the host's next byte. So a
+ * driver answers a typed line before the next is read, and arrival times
+ * depend on when the host delivered the bytes (not reproducible).
  *
- * INSTAT (0x10, mica's own, read-only): bit 0 EOF - no byte will ever
+ * End of input: when the input is used up (the byte read ahead finds its
+ * end), DCD drops - a modem status interrupt where IER enables it - and
+ * mica's read-only INSTAT (0x10) reports it: bit 0 EOF - no byte will ever
  * arrive again (the input ended, or there is none); bit 1 INPUT - the run
- * has console input. EOF is set from the moment the last byte arrives (the
- * model reads one byte ahead), so a driver that has drained the RX FIFO
- * (LSR.DR clear) and sees EOF knows the input has ended.
+ * has console input. From a file EOF is set when the last byte arrives, so
+ * a driver that has drained the RX FIFO (LSR.DR clear) and sees EOF knows
+ * the input has ended.
  */
 #define _POSIX_C_SOURCE 200809L /* strdup */
 #include "uart.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 typedef struct dev_uart {
     /* host side */
     char *in_path;              /* NULL = none, "-" = stdin */
     char *out_path;             /* NULL = stdout */
-    FILE *in, *out;
+    FILE *out;
+    int in_fd;                  /* -1 = none (or closed at EOF) */
+    bool in_regular;            /* a regular file: reading never waits */
+    uint8_t inbuf[4096];
+    size_t in_pos, in_len;
+    unsigned idle_polls;        /* polls of a pipe or terminal that found nothing */
     /* registers */
     uint8_t ier, lcr, mcr, scr;
     uint8_t msr_lines;          /* MSR bits 4-7 */
@@ -170,22 +189,58 @@ static void uart_sync(mica_device_t *dev, dev_uart_t *u)
     }
 }
 
-/* Read the input's next byte ahead, if there is one to read. */
-static void input_fill(mica_device_t *dev, dev_uart_t *u)
+static void msr_update(dev_uart_t *u);
+
+/* The far end hangs up: no byte will come again; DCD drops (a modem status change). */
+static void input_ended(mica_device_t *dev, dev_uart_t *u)
+{
+    u->eof = true;
+    if (u->in_fd >= 0) {
+        mica_device_trace(dev, "input EOF");
+        if (u->in_fd != STDIN_FILENO)
+            close(u->in_fd);
+    }
+    u->in_fd = -1;
+    msr_update(u);
+}
+
+/*
+ * Read the input's next byte ahead, if there is one. A regular file is
+ * simply read. A pipe or a terminal is read only when a byte is there
+ * already (poll), unless `may_wait`: then the machine waits for one.
+ */
+static void input_fill(mica_device_t *dev, dev_uart_t *u, bool may_wait)
 {
     if (u->have_next || u->eof)
         return;
-    int c = u->in ? getc(u->in) : EOF;
-    if (c == EOF) {
-        u->eof = true;
-        if (u->has_input)
-            mica_device_trace(dev, "input EOF");
-        if (u->in && u->in != stdin)
-            fclose(u->in);
-        u->in = NULL;
-        return;
+    if (u->in_pos == u->in_len) {
+        if (u->in_fd < 0) {
+            input_ended(dev, u);
+            return;
+        }
+        if (!u->in_regular && !may_wait) {
+            struct pollfd pfd = { .fd = u->in_fd, .events = POLLIN };
+            int r;
+            do
+                r = poll(&pfd, 1, 0);
+            while (r < 0 && errno == EINTR);
+            if (r == 0)
+                return;                     /* nothing typed yet */
+        }
+        ssize_t n;
+        do
+            n = read(u->in_fd, u->inbuf, sizeof u->inbuf);
+        while (n < 0 && errno == EINTR);
+        if (n <= 0) {
+            if (n < 0)
+                mica_device_trace(dev, "input read error: %s", strerror(errno));
+            input_ended(dev, u);
+            return;
+        }
+        u->in_pos = 0;
+        u->in_len = (size_t)n;
     }
-    u->next = (uint8_t)c;
+    u->next = u->inbuf[u->in_pos++];
     u->have_next = true;
 }
 
@@ -205,16 +260,31 @@ static void rx_receive(mica_device_t *dev, dev_uart_t *u, uint8_t byte, uint64_t
     u->timeout_pending = false;
 }
 
-/* The far end's next byte arrives at `at`. */
+/* Polls of a pipe or terminal that find nothing before, the UART being quiet, the machine waits for input. */
+#define QUIET_POLLS 16
+
+/*
+ * The far end's next byte is due at `at` (or, from a pipe or terminal with
+ * nothing typed yet, it is time to look again).
+ */
 static void rx_arrival(mica_device_t *dev, dev_uart_t *u, uint64_t at)
 {
     u->rx_next_at = MICA_DEVICE_NEVER;
-    if (!u->have_next)
-        return;
-    u->have_next = false;
-    rx_receive(dev, u, u->next, at);
-    input_fill(dev, u);
-    if (u->have_next && rx_flowing(u))
+    if (!u->have_next) {
+        /* Wait for the host only once the UART has long had nothing else to do,
+         * so a driver sees and answers what came before first. */
+        bool quiet = !u->tsr_busy && !u->tx_count && !u->rx_count;
+        input_fill(dev, u, quiet && u->idle_polls >= QUIET_POLLS);
+    }
+    if (u->have_next) {
+        u->have_next = false;
+        u->idle_polls = 0;
+        rx_receive(dev, u, u->next, at);
+        input_fill(dev, u, false);
+    } else if (!u->eof) {
+        u->idle_polls++;
+    }
+    if (!u->eof && rx_flowing(u))
         u->rx_next_at = at + char_ns(u);
 }
 
@@ -262,8 +332,8 @@ static void rx_clear(dev_uart_t *u)
 
 static uint8_t msr_lines_now(const dev_uart_t *u)
 {
-    if (!(u->mcr & DEV_UART_MCR_LOOP))
-        return DEV_UART_MSR_CTS | DEV_UART_MSR_DSR | DEV_UART_MSR_DCD;
+    if (!(u->mcr & DEV_UART_MCR_LOOP))       /* carrier while input remains */
+        return DEV_UART_MSR_CTS | DEV_UART_MSR_DSR | (u->eof ? 0 : DEV_UART_MSR_DCD);
     uint8_t m = 0;
     if (u->mcr & DEV_UART_MCR_RTS) m |= DEV_UART_MSR_CTS;
     if (u->mcr & DEV_UART_MCR_DTR) m |= DEV_UART_MSR_DSR;
@@ -272,10 +342,9 @@ static uint8_t msr_lines_now(const dev_uart_t *u)
     return m;
 }
 
-static void mcr_write(mica_device_t *dev, dev_uart_t *u, uint8_t v)
+/* MSR's lines after a change of MCR or of the far end; the delta bits record it. */
+static void msr_update(dev_uart_t *u)
 {
-    bool was_flowing = rx_flowing(u);
-    u->mcr = v & 0x1F;
     uint8_t old = u->msr_lines, now_lines = msr_lines_now(u);
     uint8_t changed = old ^ now_lines;
     if (changed & DEV_UART_MSR_CTS) u->msr_delta |= 0x01;
@@ -283,10 +352,17 @@ static void mcr_write(mica_device_t *dev, dev_uart_t *u, uint8_t v)
     if ((old & DEV_UART_MSR_RI) && !(now_lines & DEV_UART_MSR_RI)) u->msr_delta |= 0x04;
     if (changed & DEV_UART_MSR_DCD) u->msr_delta |= 0x08;
     u->msr_lines = now_lines;
+}
+
+static void mcr_write(mica_device_t *dev, dev_uart_t *u, uint8_t v)
+{
+    bool was_flowing = rx_flowing(u);
+    u->mcr = v & 0x1F;
+    msr_update(u);
     bool flowing = rx_flowing(u);
     if (flowing && !was_flowing) {
-        input_fill(dev, u);
-        if (u->have_next)
+        input_fill(dev, u, false);
+        if (!u->eof)
             u->rx_next_at = mica_device_now(dev) + char_ns(u);
     } else if (!flowing) {
         u->rx_next_at = MICA_DEVICE_NEVER;  /* paused: the byte not sent waits */
@@ -355,7 +431,7 @@ static uint64_t uart_read(mica_device_t *dev, void *ctx, mica_word_t offset, uns
         break;
     case DEV_UART_SCR: v = u->scr; break;
     case DEV_UART_INSTAT:
-        input_fill(dev, u);
+        input_fill(dev, u, false);
         v = (u->eof && !u->have_next ? DEV_UART_INSTAT_EOF : 0) |
             (u->has_input ? DEV_UART_INSTAT_INPUT : 0);
         break;
@@ -441,19 +517,22 @@ static int uart_start(mica_device_t *dev, void *ctx)
     u->out = stdout;
     if (u->out_path && !(u->out = fopen(u->out_path, "w")))
         return errno ? -errno : -EIO;
+    u->in_fd = -1;
     if (u->in_path) {
         u->has_input = true;
         if (strcmp(u->in_path, "-") == 0)
-            u->in = stdin;
-        else if (!(u->in = fopen(u->in_path, "rb"))) {
+            u->in_fd = STDIN_FILENO;
+        else if ((u->in_fd = open(u->in_path, O_RDONLY | O_CLOEXEC)) < 0) {
             int err = errno ? -errno : -EIO;
             if (u->out != stdout)
                 fclose(u->out);     /* stop() is not called for a model that refused */
             u->out = NULL;
             return err;
         }
+        struct stat st;
+        u->in_regular = fstat(u->in_fd, &st) == 0 && S_ISREG(st.st_mode);
     } else {
-        u->eof = true;
+        u->eof = true;              /* no far end at all: no carrier */
     }
     u->divisor = 1;
     u->trigger = 1;
@@ -473,8 +552,8 @@ static void uart_stop(mica_device_t *dev, void *ctx)
         fclose(u->out);
     else if (u->out)
         fflush(u->out);
-    if (u->in && u->in != stdin)
-        fclose(u->in);
+    if (u->in_fd > STDIN_FILENO)
+        close(u->in_fd);
     free(u->in_path);
     free(u->out_path);
     free(u);
