@@ -497,6 +497,59 @@ static void signal_root(const mica_bootinfo_t *bi, void *arg)
     }
 }
 
+/*
+ * irq_latency: a device model pulses its line 1 ms of virtual time after
+ * the last pulse; the driver (the root task) waits on the IRQ's
+ * notification and acks. Each round trip: Wait blocks, the system idles,
+ * time jumps to the event, the line rises, the kernel signals the
+ * notification and switches to the driver, whose Wait returns; then Ack.
+ */
+#define BENCH_IRQ 20
+static const mica_device_model_t *sys_devices;     /* extra devices for the next case */
+
+static int irq_model_start(mica_device_t *d, void *ctx)
+{
+    (void)ctx;
+    mica_device_schedule(d, mica_device_now(d) + 1000000);
+    return 0;
+}
+
+static void irq_model_event(mica_device_t *d, void *ctx)
+{
+    (void)ctx;
+    mica_device_set_irq(d, true);
+    mica_device_set_irq(d, false);
+    mica_device_schedule(d, mica_device_now(d) + 1000000);
+}
+
+static const mica_device_model_t irq_model = {
+    .name = "bench-irq", .irq = BENCH_IRQ, .event = irq_model_event, .start = irq_model_start,
+};
+
+static void irq_root(const mica_bootinfo_t *bi, void *arg)
+{
+    (void)arg;
+    boot = bi;
+    next_free = bi->empty.start;
+    mica_cptr_t h = slot();
+    if (mica_irq_control_get(MICA_CAP_IRQ_CONTROL, BENCH_IRQ, MICA_CAP_INIT_CNODE, h, MICA_WORD_BITS))
+        abort();
+    mica_cptr_t n = make(MICA_NOTIFICATION_OBJECT, 0);
+    if (mica_irq_handler_set_notification(h, n))
+        abort();
+    for (int r = -1; r < sample_reps; r++) {
+        unsigned long k = r < 0 ? sample_iters / 10 + 1 : sample_iters;
+        double t0 = now_ns();
+        for (unsigned long i = 0; i < k; i++) {
+            mica_wait(n, NULL);
+            mica_irq_handler_ack(h);
+        }
+        if (r >= 0)
+            samples[r] = (now_ns() - t0) / (double)k;
+    }
+    mica_debug_halt();      /* the device would go on forever */
+}
+
 static void yielder(mica_word_t arg)
 {
     (void)arg;
@@ -975,7 +1028,6 @@ static void timer_sleep_root(const mica_bootinfo_t *bi, void *arg)
 
 /* Run one in-system case. */
 static unsigned bench_cpus;     /* CPUs for the next in-system case, 0 = 1 */
-static const mica_device_model_t *bench_devices;    /* extra devices of the next case (one) */
 
 static void measure_system(const char *name, mica_root_task_fn root, void *arg, unsigned long iters,
                            int reps, const char *note)
@@ -993,8 +1045,8 @@ static void measure_system(const char *name, mica_root_task_fn root, void *arg, 
     cfg.timeslice_ticks = 1u << 30;   /* no round-robin noise */
     cfg.root_cnode_bits = root_bits ? root_bits : 12;
     cfg.cpus = bench_cpus ? bench_cpus : 1;
-    if (bench_devices) {
-        cfg.extra_devices = bench_devices;
+    if (sys_devices) {
+        cfg.extra_devices = sys_devices;
         cfg.num_extra_devices = 1;
     }
     sample_iters = iters;
@@ -1087,10 +1139,10 @@ int main(int argc, char **argv)
     measure_system("ipc_rt_len_120", ipc_root, (void *)1, 200000, 9, "120 words via IPC buffer");
     measure_system("signal_wait_rt", signal_root, NULL, 300000, 9, "Signal+Wait each way");
     if (selected("mmio_access")) {
-        bench_devices = &bench_device;
+        sys_devices = &bench_device;
         measure_system("mmio_access", mmio_root, NULL, 100000, 9,
                        "device register read from task code: trap, decode, kernel entry, model");
-        bench_devices = NULL;
+        sys_devices = NULL;
         record("mmio_access_baseline_ram", mmio_ram_samples, sample_reps, sample_iters,
                "the same read of a RAM frame");
         record("mmio_access_baseline_syscall", mmio_syscall_samples, sample_reps, sample_iters,
@@ -1099,6 +1151,10 @@ int main(int argc, char **argv)
     measure_system("timer_sleep_wake_rt", timer_sleep_root, NULL, 50000, 9,
                    "sleep(1 ns) via a time server: Call, timer MMIO, IRQ, Ack, reply");
     measure_system("yield", yield_root, NULL, 500000, 9, "Yield between two threads (per yield)");
+    sys_devices = &irq_model;
+    measure_system("irq_latency", irq_root, NULL, 300000, 9,
+                   "line raised -> driver's Wait returns -> Ack (round trip)");
+    sys_devices = NULL;
 #ifdef MICA_BENCH_BLOCK_HOOKS
     if (selected("preempt_hook_ns")) {
         measure_system("preempt_hook_ns", block_hook_root, NULL, 10000000, 15,

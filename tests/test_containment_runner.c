@@ -219,6 +219,20 @@ START_TEST(a_leading_zero_is_decimal_never_octal)
 }
 END_TEST
 
+START_TEST(tick_ns_takes_1_to_a_billion_nanoseconds)
+{
+    cm_assert_status(cm_run("runner-hello", "--tick-ns 250 --stats", 60), MICA_EXIT_OK);
+    cm_assert_has(cm_out, "hello from the root task");
+    cm_assert_has(cm_err, "  time               0.");
+    cm_assert_status(cm_run("runner-hello", "--tick-ns 0", 60), MICA_EXIT_USAGE);
+    assert_only_line("mica: --tick-ns: '0' is not a number of nanoseconds from 1 to 1000000000\n");
+    cm_assert_status(cm_run("runner-hello", "--tick-ns 1000000001", 60), MICA_EXIT_USAGE);
+    assert_only_line("mica: --tick-ns: '1000000001' is not a number of nanoseconds from 1 to "
+                     "1000000000\n");
+    cm_assert_status(cm_run("runner-hello", "--tick-ns fast", 60), MICA_EXIT_USAGE);
+}
+END_TEST
+
 /* --- two options, one file -------------------------------------------------------- */
 
 START_TEST(trace_and_log_on_one_file_are_refused)
@@ -335,6 +349,7 @@ static Suite *containment_runner_suite(void)
     tcase_add_test(tc, a_failed_write_wins_over_the_stop_reason);
     tcase_add_test(tc, complete_output_files_exit_0);
     tcase_add_test(tc, a_leading_zero_is_decimal_never_octal);
+    tcase_add_test(tc, tick_ns_takes_1_to_a_billion_nanoseconds);
     tcase_add_test(tc, trace_and_log_on_one_file_are_refused);
     tcase_add_test(tc, separate_files_and_shared_devices_are_fine);
     tcase_add_test(tc, mica_run_fails_cleanly_and_reports_a_failed_write);
