@@ -100,7 +100,7 @@ static void needs_reset(mica_device_t *dev, blk_t *b, const char *why)
 {
     if (b->status & VIRTIO_STATUS_NEEDS_RESET)
         return;
-    mica_device_trace(dev, "blk0: needs reset: %s", why);
+    mica_device_trace(dev, "needs reset: %s", why);
     b->status |= VIRTIO_STATUS_NEEDS_RESET;
     b->npending = 0;
     mica_device_schedule(dev, MICA_DEVICE_NEVER);
@@ -309,11 +309,11 @@ static int complete(mica_device_t *dev, blk_t *b, uint16_t head)
     b->requests++;
     if (walk_chain(dev, b, head, &c) != 0) {
         st = VIRTIO_BLK_S_IOERR;                    /* and no status byte to put it in */
-        mica_device_trace(dev, "blk0: request %llu (head %u): malformed descriptor chain",
+        mica_device_trace(dev, "request %llu (head %u): malformed descriptor chain",
                           (unsigned long long)b->requests, head);
     } else if (c.out_bytes == 0) {
         st = VIRTIO_BLK_S_IOERR;
-        mica_device_trace(dev, "blk0: request %llu (head %u): no status byte",
+        mica_device_trace(dev, "request %llu (head %u): no status byte",
                           (unsigned long long)b->requests, head);
     } else {
         st = do_request(dev, b, &c, &written);
@@ -325,10 +325,10 @@ static int complete(mica_device_t *dev, blk_t *b, uint16_t head)
             used_len = 0;
         unsigned char hdr[16] = { 0 };
         chain_copy(dev, &c, 0, 0, hdr, c.in_bytes < 16 ? 0 : 16);
-        mica_device_trace(dev, "blk0: request %llu (head %u): type %u sector %llu, %llu bytes: %s",
+        mica_device_trace(dev, "request %llu (head %u): type %u sector %llu, %llu bytes: %s",
                           (unsigned long long)b->requests, head, (unsigned)get_le(hdr, 4),
                           (unsigned long long)get_le(hdr + 8, 8),
-                          (unsigned long long)(c.in_bytes > 16 ? c.in_bytes - 16 : written),
+                          (unsigned long long)(c.in_bytes > 16 ? c.in_bytes - 16 : c.out_bytes - 1),
                           st == VIRTIO_BLK_S_OK ? "ok" : st == VIRTIO_BLK_S_UNSUPP ? "unsupported"
                                                                                    : "I/O error");
     }
@@ -535,7 +535,7 @@ static void blk_write(mica_device_t *dev, void *ctx, mica_word_t off, unsigned s
         v &= 0xff & ~(uint32_t)VIRTIO_STATUS_NEEDS_RESET;  /* that bit is the device's */
         if ((v & VIRTIO_STATUS_FEATURES_OK) && !(b->status & VIRTIO_STATUS_FEATURES_OK) &&
             !features_acceptable(b)) {
-            mica_device_trace(dev, "blk0: features %#llx refused (FEATURES_OK stays clear)",
+            mica_device_trace(dev, "features %#llx refused (FEATURES_OK stays clear)",
                               (unsigned long long)b->driver_features);
             v &= ~(uint32_t)VIRTIO_STATUS_FEATURES_OK;
         }
