@@ -22,5 +22,7 @@ const mica_example_t mica_examples[] = {
       example_ramfs_root },
     { "supervisor", "a server crashes on a poisoned request; its fault handler restarts it, clients retry",
       example_supervisor_root },
+    { "disk", "a virtio-blk driver task and the ramfs server keeping its files on blk0 (--disk FILE)",
+      example_disk_root },
     { NULL, NULL, NULL },
 };

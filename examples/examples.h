@@ -27,5 +27,6 @@ void example_prio_root(const mica_bootinfo_t *bi, void *arg);
 void example_pager_root(const mica_bootinfo_t *bi, void *arg);
 void example_ramfs_root(const mica_bootinfo_t *bi, void *arg);
 void example_supervisor_root(const mica_bootinfo_t *bi, void *arg);
+void example_disk_root(const mica_bootinfo_t *bi, void *arg);
 
 #endif
