@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include "sim.h"
+#include "dev/device.h"
 
 void mica_config_init(mica_config_t *cfg)
 {
@@ -71,7 +72,7 @@ static int check_config(const mica_config_t *cfg)
     unsigned mask;
     if (trace_parse_filter(cfg->log_filter, &mask) != 0)    /* it says which word is wrong */
         return -EINVAL;
-    return 0;
+    return devices_check_config(cfg);   /* it says what is wrong */
 }
 
 /*
@@ -184,6 +185,11 @@ int mica_run(const mica_config_t *cfg, mica_root_task_fn root_task, void *arg,
         .time_limit = cfg->time_limit_ticks,
         .cpus = cfg->cpus,
     };
+    /* The devices' register pages are the first pages of the device region above RAM. */
+    if ((err = devices_create(cfg, cfg->phys_mem_bytes, &p)) != 0) {
+        teardown();
+        return err;
+    }
     if (kernel_boot(&p) != 0) {
         teardown();
         return -EINVAL;
@@ -193,8 +199,16 @@ int mica_run(const mica_config_t *cfg, mica_root_task_fn root_task, void *arg,
         teardown();
         return -ENOMEM;
     }
+    /* The devices start once the clock runs (their time is its time); one may refuse the run. */
+    if ((err = devices_start()) != 0) {
+        clock_stop();
+        trap_fini();
+        teardown();
+        return err;
+    }
     /* Before the allocation count starts: creating its thread allocates. */
     if (watchdog_start(cfg->watchdog_ms, cfg->clock) != 0) {
+        devices_stop();
         clock_stop();
         trap_fini();
         teardown();
@@ -205,6 +219,7 @@ int mica_run(const mica_config_t *cfg, mica_root_task_fn root_task, void *arg,
     if (sim_cpus_start() != 0) {
         sim_cpus_join();
         watchdog_stop();
+        devices_stop();
         clock_stop();
         trap_fini();
         teardown();
@@ -217,11 +232,14 @@ int mica_run(const mica_config_t *cfg, mica_root_task_fn root_task, void *arg,
     sim_cpus_join();
     watchdog_stop();
     report_end_run();
+    uint64_t time_ns = sim_now_ns();
+    devices_stop();
     clock_stop();
     trap_fini();
 
     memset(result, 0, sizeof *result);
     kernel_summary(result);
+    result->time_ns = time_ns;
     dot_write();
     result->host_allocs_after_boot = sim_allocs_after_boot;
     result->faulted_threads = report_faulted_threads();

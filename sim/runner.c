@@ -53,6 +53,8 @@ void runner_print_options(FILE *f)
           "  --seed N              move the virtual clock's preemption points (default 0)\n"
           "  --timeslice TICKS     round-robin timeslice (default 5)\n"
           "  --time-limit TICKS    stop after this much virtual time (default: none)\n"
+          "  --tick-ns N           virtual nanoseconds each kernel entry takes, 1 to\n"
+          "                        1000000000 (default 1000); devices see this time\n"
           "  --watchdog SECONDS    stop the run when task code stays out of the kernel this\n"
           "                        long: spinning, or blocked in the host while other\n"
           "                        threads wait (default 2, 0 = off; e.g. 0.5)\n"
@@ -160,7 +162,8 @@ static int parse_number(const char *s, uint64_t *out)
 enum opt_id {
     OPT_MEM, OPT_CLOCK, OPT_CPUS, OPT_SEED, OPT_TIMESLICE, OPT_TIME_LIMIT, OPT_CHECK, OPT_TRACE, OPT_LOG,
     OPT_LOG_FILTER, OPT_CSPACE_DOT, OPT_STATS, OPT_HELP, OPT_WATCHDOG, OPT_MAX_THREADS,
-    OPT_MAX_MAPPINGS, OPT_ROOT_CNODE_BITS, OPT_DISK, OPT_DISK_SIZE, OPT_DISK_FAIL_AT,
+    OPT_MAX_MAPPINGS, OPT_ROOT_CNODE_BITS, OPT_TICK_NS, OPT_DISK, OPT_DISK_SIZE,
+    OPT_DISK_FAIL_AT,
 };
 static const struct { const char *name; enum opt_id id; int has_value; } options[] = {
     { "--mem", OPT_MEM, 1 },
@@ -169,6 +172,7 @@ static const struct { const char *name; enum opt_id id; int has_value; } options
     { "--seed", OPT_SEED, 1 },
     { "--timeslice", OPT_TIMESLICE, 1 },
     { "--time-limit", OPT_TIME_LIMIT, 1 },
+    { "--tick-ns", OPT_TICK_NS, 1 },
     { "--max-threads", OPT_MAX_THREADS, 1 },
     { "--max-mappings", OPT_MAX_MAPPINGS, 1 },
     { "--root-cnode-bits", OPT_ROOT_CNODE_BITS, 1 },
@@ -232,6 +236,12 @@ static int set_option(runner_opts_t *o, const char *name, enum opt_id id, const 
         if (parse_number(v, &n) != 0 || n == 0)
             return runner_usage_error("%s: '%s' is not a number of ticks (1 or more)", name, v);
         cfg->time_limit_ticks = n;
+        return 0;
+    case OPT_TICK_NS:
+        if (parse_number(v, &n) != 0 || n == 0 || n > 1000000000ull)
+            return runner_usage_error("%s: '%s' is not a number of nanoseconds from 1 to 1000000000",
+                                      name, v);
+        cfg->tick_ns = n;
         return 0;
     case OPT_MAX_THREADS:
         if (parse_number(v, &n) != 0 || n == 0 || n > (1u << 22))
@@ -546,6 +556,8 @@ static void print_stats(const mica_run_result_t *r)
     unsigned n = 0;
 
     fprintf(f, "  %-18s %" PRIu64 "\n", "ticks", r->ticks);
+    fprintf(f, "  %-18s %" PRIu64 ".%09" PRIu64 " s\n", "time", r->time_ns / 1000000000u,
+            r->time_ns % 1000000000u);
     fprintf(f, "  %-18s %" PRIu64 "\n", "kernel entries", r->kernel_entries);
     for (unsigned i = 0; i < MICA_STATS_SYSCALLS; i++)
         total += r->syscalls[i];
@@ -587,6 +599,15 @@ static void print_stats(const mica_run_result_t *r)
                     mica_object_type_name((mica_object_type_t)i), r->objects[i]);
     fputs(n ? ")\n" : "\n", f);
     fprintf(f, "  %-18s %" PRIu64 " bytes\n", "untyped in use", r->untyped_bytes_used);
+    for (unsigned i = 0; i <= MICA_MAX_IRQ; i++) {
+        const struct mica_irq_stats *q = &r->irq[i];
+        if (!q->raised && !q->delivered && !q->acked)
+            continue;
+        char line[24];
+        snprintf(line, sizeof line, "irq %u", i);
+        fprintf(f, "  %-18s raised %" PRIu64 ", delivered %" PRIu64 ", acked %" PRIu64 "\n", line,
+                q->raised, q->delivered, q->acked);
+    }
     total = 0;
     n = 0;
     for (unsigned i = 0; i < MICA_THREAD_STATE_COUNT; i++)

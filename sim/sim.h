@@ -273,6 +273,8 @@ int  trace_open(const char *json_path, sim_out_t *text_sink, const char *filter)
 /* Close the JSON trace; @return errno of its first failed write, 0 = none. */
 int  trace_close(void);
 int  trace_open_ring(mica_trace_ring_t *ring);
+/* A device's own event (mica_device_trace): a line in the log, an instant on its track. */
+void trace_device(unsigned index, unsigned irq, const char *name, const char *msg);
 
 /* dot.c: --cspace-dot; open at the start of a run, write at its end */
 int  dot_open(const char *path);

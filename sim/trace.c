@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "sim.h"
+#include "dev/device.h"
 
 unsigned hw_trace_mask;
 
@@ -99,9 +100,58 @@ static void json_name_thread(hw_word_t t, const char *name)
     fputs("}}", json);
 }
 
+/*
+ * Devices and interrupt lines have a process of their own in the JSON
+ * trace, one track per line, named after the device that drives it.
+ */
+#define DEVICES_PID 8
+static uint64_t lines_named[2];     /* bit per line whose track has its name */
+
+static void json_line_track(unsigned irq)
+{
+    irq &= 127;
+    if (lines_named[irq / 64] & (1ull << (irq % 64)))
+        return;
+    lines_named[irq / 64] |= 1ull << (irq % 64);
+    const char *dev = devices_name_of_irq(irq);
+    char name[48];
+    if (dev)
+        snprintf(name, sizeof name, "%s (irq %u)", dev, irq);
+    else
+        snprintf(name, sizeof name, "irq %u", irq);
+    json_begin();
+    fprintf(json, "{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":%u,\"tid\":%u,\"args\":{\"name\":",
+            DEVICES_PID, irq + 1);
+    json_str(json, name);
+    fputs("}}", json);
+}
+
+static void json_irq(const hw_trace_event_t *ev)
+{
+    unsigned irq = (unsigned)ev->object;
+    json_line_track(irq);
+    json_begin();
+    fprintf(json, "{\"ph\":\"i\",\"s\":\"t\",\"name\":");
+    json_str(json, ev->op);
+    fprintf(json, ",\"cat\":\"irq\",\"pid\":%u,\"tid\":%u,\"ts\":%lu,\"args\":{\"irq\":%u,"
+            "\"time\":%lu", DEVICES_PID, irq + 1, seq, irq, (unsigned long)ev->time);
+    if (ev->label)
+        fprintf(json, ",\"notification\":\"0x%lx\",\"badge\":%lu", (unsigned long)ev->label,
+                (unsigned long)ev->badge);
+    if (ev->thread) {
+        fputs(",\"thread\":", json);
+        json_str(json, ev->thread_name);
+    }
+    fputs("}}", json);
+}
+
 static void json_event(const hw_trace_event_t *ev)
 {
     unsigned long ts = seq;
+    if (ev->kind == HW_TRACE_IRQ) {
+        json_irq(ev);
+        return;
+    }
     pid = ev->cpu & 7;
     cpus_seen |= 1u << pid;
     switch (ev->kind) {
@@ -196,6 +246,20 @@ static void text_event(FILE *f, const hw_trace_event_t *ev)
     case HW_TRACE_PREEMPT:
         fprintf(f, "%s: preempted by the clock\n", ev->thread_name);
         break;
+    case HW_TRACE_IRQ: {
+        const char *dev = devices_name_of_irq((unsigned)ev->object);
+        fprintf(f, "irq %lu", (unsigned long)ev->object);
+        if (dev)
+            fprintf(f, " (%s)", dev);
+        fprintf(f, ": %s", ev->op);
+        if (ev->label)
+            fprintf(f, ", signalled notification 0x%lx badge=%lu", (unsigned long)ev->label,
+                    (unsigned long)ev->badge);
+        if (ev->thread)
+            fprintf(f, " by %s", ev->thread_name);
+        fputc('\n', f);
+        break;
+    }
     case HW_TRACE_MAP:
     case HW_TRACE_UNMAP:
         fprintf(f, "%s: %s frame 0x%lx at vaddr 0x%lx in VSpace 0x%lx (2^%lu bytes)\n",
@@ -295,6 +359,40 @@ void hw_trace(const hw_trace_event_t *ev)
     errno = saved;
 }
 
+void trace_device(unsigned index, unsigned irq, const char *name, const char *msg)
+{
+    (void)index;
+    int saved = errno;
+    seq += 2;
+    hw_word_t t = sim.booted ? kernel_ticks() : 0;
+    uint64_t ns = sim_now_ns();
+    FILE *outs[2] = { text && text->f ? text->f : NULL, ring ? ring_file : NULL };
+    for (unsigned k = 0; k < 2; k++) {
+        if (!outs[k])
+            continue;
+        if (sim_smp)
+            fprintf(outs[k], "[t=%lu cpu%u] ", (unsigned long)t, hw_cpu_id());
+        else
+            fprintf(outs[k], "[t=%lu] ", (unsigned long)t);
+        fprintf(outs[k], "%s: %s (at %llu ns)\n", name, msg, (unsigned long long)ns);
+    }
+    if (text && text->f)
+        sim_out_check(text);
+    if (json) {
+        json_line_track(irq);
+        json_begin();
+        fprintf(json, "{\"ph\":\"i\",\"s\":\"t\",\"name\":");
+        json_str(json, msg);
+        fprintf(json, ",\"cat\":\"device\",\"pid\":%u,\"tid\":%u,\"ts\":%lu,\"args\":{\"device\":",
+                DEVICES_PID, (irq & 127) + 1, seq);
+        json_str(json, name);
+        fprintf(json, ",\"ns\":%llu}}", (unsigned long long)ns);
+        sim_out_check(&json_out);
+        json = json_out.f;
+    }
+    errno = saved;
+}
+
 /*
  * @return 0; -EINVAL for a bad filter, -EACCES if json_path cannot be
  * created (both reported on stderr).
@@ -306,6 +404,7 @@ int trace_open(const char *json_path, sim_out_t *text_sink, const char *filter)
         return -EINVAL;
     seq = 0;
     flow_id = 0;
+    lines_named[0] = lines_named[1] = 0;
     memset(running, 0, sizeof running);
     text = text_sink && text_sink->f ? text_sink : NULL;
     json = NULL;
@@ -338,6 +437,11 @@ int trace_close(void)
                 fprintf(json, "{\"ph\":\"M\",\"name\":\"process_name\",\"pid\":%u,\"args\":{\"name\":\"cpu%u\"}}",
                         c, c);
             }
+        if (lines_named[0] | lines_named[1]) {
+            json_begin();
+            fprintf(json, "{\"ph\":\"M\",\"name\":\"process_name\",\"pid\":%u,\"args\":{\"name\":\"devices\"}}",
+                    DEVICES_PID);
+        }
         fputs("\n]\n", json);
     }
     cpus_seen = 0;

@@ -120,6 +120,12 @@ typedef struct mica_run_result {
                                        trace, log or DOT file, 0 = all written; the run itself
                                        is unaffected, but that file is incomplete */
     const char *output_path;        /* the file output_error is about (cfg's string), or NULL */
+    uint64_t time_ns;               /* virtual time at stop, ns (host ns since boot, real clock) */
+    struct mica_irq_stats {         /* per interrupt line */
+        uint64_t raised;            /* the line rose (a device asserted it) */
+        uint64_t delivered;         /* its handler's notification was signalled */
+        uint64_t acked;             /* IRQHandler_Ack */
+    } irq[MICA_MAX_IRQ + 1];
 } mica_run_result_t;
 
 /* Fill *cfg with the defaults. */
@@ -144,7 +150,8 @@ typedef void (*mica_root_task_fn)(const mica_bootinfo_t *bi, void *arg);
  * does not stop the run: result->output_error says so, and it is printed
  * on stderr ("mica: writing the trace to PATH failed: REASON") unless quiet.
  * @return 0 with *result filled; -EINVAL for a bad configuration (the
- *         reason is printed on stderr); -EACCES if an output file cannot be
+ *         reason is printed on stderr), also when a device model's start
+ *         refused what it was given (a disk file that cannot be opened); -EACCES if an output file cannot be
  *         created, whatever the reason (no such directory, no permission,
  *         a directory: the file, its setting and the reason are printed on
  *         stderr); -ENOMEM if the host refused memory.

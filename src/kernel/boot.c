@@ -86,6 +86,9 @@ static word_t add_untypeds(mica_bootinfo_t *bi, cap_t cnode, word_t next, paddr_
     return next;
 }
 
+_Static_assert(MICA_MAX_DEVICES == sizeof ((hw_boot_params_t *)0)->devices /
+               sizeof ((hw_boot_params_t *)0)->devices[0], "hw.h's device table is the boot info's");
+
 hw_word_t kernel_boot_min_phys(unsigned root_cnode_bits, unsigned cpus)
 {
     boot_layout_t l;
@@ -193,7 +196,27 @@ int kernel_boot(const hw_boot_params_t *p)
     /* Untyped caps for all free memory, then the device region. */
     bi->untyped.start = next;
     next = add_untypeds(bi, cnode, next, ks.boot_region_end, p->phys_size, false);
-    next = add_untypeds(bi, cnode, next, p->phys_size, hw_phys_size, true);
+    /*
+     * The device region: first each device's register page, an untyped of
+     * its own (as seL4 gives each device region), then the rest. The boot
+     * info's device table says which page is which device.
+     */
+    paddr_t dev_base = p->phys_size;
+    bi->num_devices = 0;
+    for (unsigned i = 0; i < p->num_devices && i < MICA_MAX_DEVICES; i++) {
+        const struct hw_device_desc *d = &p->devices[i];
+        if (d->paddr != dev_base || d->paddr + BIT(MICA_PAGE_BITS) > hw_phys_size)
+            break;      /* the machine places them in order from the region's start */
+        next = add_untypeds(bi, cnode, next, d->paddr, d->paddr + BIT(MICA_PAGE_BITS), true);
+        mica_device_desc_t *bd = &bi->devices[bi->num_devices++];
+        for (unsigned k = 0; k + 1 < sizeof bd->name && d->name[k]; k++)
+            bd->name[k] = d->name[k];
+        bd->paddr = d->paddr;
+        bd->size_bits = MICA_PAGE_BITS;
+        bd->irq = d->irq;
+        dev_base += BIT(MICA_PAGE_BITS);
+    }
+    next = add_untypeds(bi, cnode, next, dev_base, hw_phys_size, true);
     bi->untyped.end = next;
     bi->empty = (mica_slot_region_t){ next, BIT(radix) };
     bi->node_id = 0;

@@ -120,6 +120,27 @@ int  hw_window_probe(hw_word_t vspace_paddr, hw_word_t vaddr, hw_window_entry_t 
 hw_word_t hw_clock_take_ticks(void);
 /* Non-zero with the real clock; the kernel then asks hw_clock_take_ticks. */
 extern int hw_clock_real;
+
+/* --- devices ---------------------------------------------------------------
+ * The machine's devices (sim/dev/) keep a queue of events at virtual times.
+ * hw_event_due is the tick (ks.time) from which the earliest one is due:
+ * HW_NEVER when none is pending, 0 under the real clock while one is pending
+ * (the machine then compares host time). Each kernel entry compares it with
+ * the time it just ticked to and calls hw_device_events when it is reached.
+ */
+#define HW_NEVER (~(hw_word_t)0)
+extern hw_word_t hw_event_due;
+/* Run the device events that are due now (kernel lock held). */
+void hw_device_events(void);
+/*
+ * Every CPU is idle (kernel lock held). 0 when no device event is pending:
+ * the system can make no more progress. Otherwise the machine lets time
+ * pass up to the earliest event - under the virtual clock it jumps so that
+ * the next tick lands on it, under the real clock it waits in the host -
+ * and returns 1; the kernel then enters as for an interrupt (one tick),
+ * which runs the event.
+ */
+int hw_idle_wait(void);
 void hw_putchar(int c);
 /*
  * Kernel messages, printf-style, no newline needed. Level HW_LOG_REPORT
@@ -152,6 +173,8 @@ enum hw_trace_kind {
     HW_TRACE_PREEMPT,   /* the clock interrupted thread (real-clock timer, or a block tick) */
     HW_TRACE_MAP,       /* object = frame, badge = vaddr, label = VSpace, length = size bits */
     HW_TRACE_UNMAP,
+    HW_TRACE_IRQ,       /* category irq: op = "raised", "held", "delivered", "acked";
+                           object = line, label = notification (delivered), badge */
     HW_TRACE_KIND_COUNT
 };
 #define HW_TRACE_CAT_IPC     1u
@@ -226,6 +249,17 @@ typedef struct hw_boot_params {
     hw_word_t seed;
     hw_word_t time_limit;
     unsigned cpus;              /* simulated CPUs, 1 .. 8 */
+    /*
+     * The machine's devices, for the boot info's device table: each one's
+     * 4 KiB register page lies in the device region [phys_size, hw_phys_size)
+     * and gets a device untyped of its own.
+     */
+    unsigned num_devices;       /* 0 .. 5 (MICA_MAX_DEVICES) */
+    struct hw_device_desc {
+        char name[16];
+        hw_word_t paddr;
+        hw_word_t irq;
+    } devices[5];
 } hw_boot_params_t;
 
 /* Boot the kernel; 0 or -1 (and a message through hw_log). */
@@ -320,6 +354,15 @@ const char *kernel_cpu_thread_name(unsigned cpu);
  * has stopped or every CPU is idle at once (the run is over).
  */
 void kernel_idle_enter(void);
+/*
+ * A device drives interrupt line irq (0 .. MICA_MAX_IRQ) high (asserted)
+ * or low. Called by the machine in kernel context - the kernel lock held,
+ * from hw_device_events, an MMIO access or a device's start - never from
+ * task code. A rising line raises the IRQ (seL4: handleInterrupt).
+ */
+void kernel_irq_set(unsigned irq, int asserted);
+/* Virtual ticks so far (ks.time; read by the machine for device time). */
+hw_word_t kernel_ticks(void);
 /* Host pointer to the current thread's IPC buffer, NULL if it has none. */
 void *kernel_current_ipc_buffer(void);
 /* Physical address of the current thread's VSpace, 0 if it has none. */

@@ -12,6 +12,7 @@
 #include "objecttype.h"
 #include "thread.h"
 #include "invariants.h"
+#include "object/object.h"
 
 #define FAIL(inv, ...) do { kernel_stop(MICA_STOP_INVARIANT, "invariant " inv " broken: " __VA_ARGS__); return false; } while (0)
 /* The same with the invariant's name in a variable. */
@@ -674,6 +675,26 @@ bool inv_valid_irqs(void)
             !ks.irq_issued[cap_irq(c)])
             FAIL("valid_irq_handlers", "slot 0x%lx holds a handler cap of IRQ %lu, which is not "
                  "issued", (unsigned long)p, (unsigned long)cap_irq(c));
+    }
+    /*
+     * valid_irq_lines: the controller's state per line is 0/1; a masked line
+     * has a handler (deleting the last one unmasks); and no deliverable
+     * line holds a raise or an asserted level undelivered (it would have
+     * been signalled at once, or at Ack / SetNotification).
+     */
+    for (word_t irq = 0; irq <= MICA_MAX_IRQ; irq++) {
+        if (ks.irq_asserted[irq] > 1 || ks.irq_masked[irq] > 1 || ks.irq_pending[irq] > 1)
+            FAIL("valid_irq_lines", "IRQ %lu has a line state that is not 0 or 1", (unsigned long)irq);
+        if (ks.irq_masked[irq] && !ks.irq_issued[irq])
+            FAIL("valid_irq_lines", "IRQ %lu is masked but has no handler", (unsigned long)irq);
+        if ((ks.irq_pending[irq] || ks.irq_asserted[irq]) && irq_deliverable(irq))
+            FAIL("valid_irq_lines", "IRQ %lu is %s and deliverable but was not delivered",
+                 (unsigned long)irq, ks.irq_pending[irq] ? "pending" : "asserted");
+        if (ks.count.irq_delivered[irq] > ks.count.irq_raised[irq] + ks.count.irq_acked[irq])
+            FAIL("valid_irq_lines", "IRQ %lu was delivered %lu times, more than it was raised "
+                 "(%lu) plus acked (%lu)", (unsigned long)irq,
+                 (unsigned long)ks.count.irq_delivered[irq], (unsigned long)ks.count.irq_raised[irq],
+                 (unsigned long)ks.count.irq_acked[irq]);
     }
     return true;
 }

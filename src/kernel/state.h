@@ -65,6 +65,9 @@ typedef struct ks_counters {
     word_t context_switches;
     word_t faults;
     word_t objects[MICA_OBJECT_TYPE_COUNT];
+    word_t irq_raised[MICA_MAX_IRQ + 1];       /* per line: rising edges */
+    word_t irq_delivered[MICA_MAX_IRQ + 1];    /* signals sent to the handler's notification */
+    word_t irq_acked[MICA_MAX_IRQ + 1];        /* IRQHandler_Ack */
 } ks_counters_t;
 
 typedef struct kernel_state {
@@ -97,6 +100,16 @@ typedef struct kernel_state {
     word_t tick_mark[MAX_CPUS];         /* kernel_tick: a CPU's entry count at its last period end */
     uint8_t irq_issued[MICA_MAX_IRQ + 1];   /* seL4: intStateIRQTable != Inactive */
     paddr_t irq_node;                   /* seL4: intStateIRQNode, IRQ_NODE_SLOTS slots made at boot */
+    /*
+     * The interrupt controller, per line (seL4 keeps this in the hardware):
+     * asserted - the device drives the line high (level);
+     * masked   - delivered, waiting for IRQHandler_Ack;
+     * pending  - raised when it could not be delivered (masked, or no
+     *            notification set): delivered once it can be.
+     */
+    uint8_t irq_asserted[MICA_MAX_IRQ + 1];
+    uint8_t irq_masked[MICA_MAX_IRQ + 1];
+    uint8_t irq_pending[MICA_MAX_IRQ + 1];
     ks_counters_t count;
     void *scratch;                      /* invariant checker's work area (host memory) */
     word_t scratch_entries;

@@ -28,6 +28,11 @@ static paddr_t running_thread(void)
     return c->cur_thread == c->idle_thread ? 0 : c->cur_thread;
 }
 
+hw_word_t kernel_ticks(void)
+{
+    return ks.time;
+}
+
 void *kernel_current_ipc_buffer(void)
 {
     paddr_t t = running_thread();
@@ -134,6 +139,11 @@ void kernel_summary(struct mica_run_result *r)
     r->faults = ks.count.faults;
     for (unsigned i = 0; i < MICA_OBJECT_TYPE_COUNT; i++)
         r->objects[i] = ks.count.objects[i];
+    for (unsigned i = 0; i <= MICA_MAX_IRQ; i++) {
+        r->irq[i].raised = ks.count.irq_raised[i];
+        r->irq[i].delivered = ks.count.irq_delivered[i];
+        r->irq[i].acked = ks.count.irq_acked[i];
+    }
 
     /*
      * MICA_CHECK_END: check once when the system stops, whyever it stopped.

@@ -370,19 +370,44 @@ static inline void take_ipi(void)
     }
 }
 
-/* Advance time at a kernel entry: one tick (virtual clock) or the timer's ticks. */
+/*
+ * Advance time at a kernel entry: one tick (virtual clock) or the timer's
+ * ticks; then run the device events that are due (seL4: the interrupts an
+ * entry takes). With none due this costs one compare.
+ */
 static inline void clock_tick(void)
 {
     take_ipi();
     if (likely(!hw_clock_real)) {
         ks.time++;
         timer_tick();
-        return;
+    } else {
+        for (hw_word_t n = hw_clock_take_ticks(); n; n--) {
+            ks.time++;
+            timer_tick();
+        }
     }
-    for (hw_word_t n = hw_clock_take_ticks(); n; n--) {
-        ks.time++;
-        timer_tick();
-    }
+    if (unlikely(ks.time >= hw_event_due))
+        hw_device_events();
+}
+
+/*
+ * Every CPU is idle: if a device event is pending, let time pass up to it
+ * (hw_idle_wait) and take it as an interrupt - a kernel entry of the idle
+ * thread, one tick - so that what it wakes runs. false when no event is
+ * pending: the system can make no more progress.
+ */
+static bool idle_take_event(void)
+{
+    if (ks.stopped || !hw_idle_wait())
+        return false;
+    ks.count.kernel_entries++;
+    if (unlikely(ks.num_cpus > 1))
+        NODE.entries++;
+    clock_tick();
+    if (NODE.sched_action == SCHED_RESUME_CURRENT)
+        NODE.sched_action = SCHED_CHOOSE_NEW;   /* the idle thread looks for work */
+    return true;
 }
 
 /* --- leaving the kernel ------------------------------------------------------- */
@@ -789,8 +814,10 @@ void kernel_stop_thread(int ctx)
 void kernel_idle_enter(void)
 {
     if (ks.num_cpus == 1) {
-        /* One CPU: when it is idle, nothing can run any more. */
+        /* One CPU: when it is idle, only a device event can make work. */
         if (!ks.stopped)
+            kernel_exit(NODE.idle_thread, NODE.idle_ctx);
+        while (idle_take_event())
             kernel_exit(NODE.idle_thread, NODE.idle_ctx);
         return;
     }
@@ -810,8 +837,13 @@ void kernel_idle_enter(void)
         bool all = ks.idle_mask == BIT(ks.num_cpus) - 1;
         for (unsigned c = 0; all && c < ks.num_cpus; c++)
             all = cpu_state(c)->bitmap_l1 == 0 && !cpu_state(c)->stalled;
+        if (all && idle_take_event()) {
+            /* A device event came (time jumped to it): look for work again. */
+            ks.idle_mask &= ~BIT(ks.cur_cpu);
+            continue;
+        }
         if (all) {
-            /* Every CPU is idle at once with nothing queued: the run is over. */
+            /* Every CPU is idle at once with nothing queued and no device event: the run is over. */
             ks.all_idle = 1;
             break;
         }

@@ -156,6 +156,15 @@ void trace_signal_(paddr_t t, paddr_t ntfn, word_t badge)
     emit(&ev);
 }
 
+void trace_irq_(const char *what, word_t irq, paddr_t ntfn, word_t badge)
+{
+    /* The acting thread: the one acknowledging; none for a device's line. */
+    paddr_t t = what[0] == 'a' && NODE.cur_thread != NODE.idle_thread ? NODE.cur_thread : 0;
+    hw_trace_event_t ev = { .kind = HW_TRACE_IRQ, .thread = t, .object = irq, .label = ntfn,
+                            .badge = badge, .op = what };
+    emit(&ev);
+}
+
 void trace_exit_(paddr_t t, const char *detail)
 {
     if (!TRACING(HW_TRACE_CAT_SCHED))

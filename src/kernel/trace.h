@@ -53,6 +53,13 @@ static inline void trace_signal(paddr_t t, paddr_t ntfn, word_t badge)
     if (TRACING(HW_TRACE_CAT_IPC))
         trace_signal_(t, ntfn, badge);
 }
+/* An interrupt line event (category irq): "raised", "held", "delivered" (to ntfn with badge), "acked". */
+void trace_irq_(const char *what, word_t irq, paddr_t ntfn, word_t badge);
+static inline void trace_irq(const char *what, word_t irq, paddr_t ntfn, word_t badge)
+{
+    if (TRACING(HW_TRACE_CAT_IRQ))
+        trace_irq_(what, irq, ntfn, badge);
+}
 /* detail: NULL, or what the end of the thread means (the root task's return) */
 void trace_exit_(paddr_t t, const char *detail);
 static inline void trace_exit(paddr_t t, const char *detail)

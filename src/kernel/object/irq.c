@@ -1,16 +1,81 @@
 /*
  * object/irq.c - IRQControl and IRQHandler caps (seL4: object/interrupt.c).
  *
- * The simulated machine has MICA_MAX_IRQ + 1 lines; devices that raise them
- * arrive with a later milestone, but the caps and their rules work now. An
- * IRQ's notification lives in its slot of the IRQ node (state.h), a copy of
- * the cap given to SetNotification, so the notification outlives that cap.
+ * The simulated machine has MICA_MAX_IRQ + 1 lines, driven by its devices
+ * (sim/dev/) through kernel_irq_set. An IRQ's notification lives in its
+ * slot of the IRQ node (state.h), a copy of the cap given to
+ * SetNotification, so the notification outlives that cap.
+ *
+ * Delivery as seL4's handleInterrupt: a raised line signals that
+ * notification with the cap's badge and is masked until IRQHandler_Ack.
+ * Where seL4 leaves it to the interrupt controller, mica's controller is
+ * here (ks.irq_asserted/masked/pending): a line raised while masked, or
+ * while no notification is set, is remembered and delivered once Ack or
+ * SetNotification makes it deliverable; a level line still asserted after
+ * Ack fires again.
  */
 #include "object.h"
 #include "../cdt.h"
 #include "../cspace.h"
 #include "../state.h"
 #include "../thread.h"
+#include "../trace.h"
+
+/* The notification the line's IRQ node slot holds, or a null cap. */
+static cap_t irq_notification(word_t irq)
+{
+    cap_t c = irq_node_slot(irq)->cap;
+    if (cap_type(c) == MICA_CAP_TYPE_NOTIFICATION && (cap_rights(c) & RIGHT_WRITE))
+        return c;
+    return cap_null();
+}
+
+/* Can a raise of irq be delivered now: a handler, a notification, not masked. */
+bool irq_deliverable(word_t irq)
+{
+    return ks.irq_issued[irq] && !ks.irq_masked[irq] && !cap_is_null(irq_notification(irq));
+}
+
+/* seL4: handleInterrupt's IRQSignal case - signal, then mask until Ack. */
+static void irq_deliver(word_t irq)
+{
+    cap_t n = irq_notification(irq);
+    ks.irq_pending[irq] = 0;
+    ks.irq_masked[irq] = 1;
+    ks.count.irq_delivered[irq]++;
+    trace_irq("delivered", irq, cap_obj(n), cap_badge(n));
+    send_signal(cap_obj(n), cap_badge(n));
+}
+
+/* Deliver what the line has to give - a remembered raise, or a level still asserted. */
+static void irq_try_deliver(word_t irq)
+{
+    if ((ks.irq_pending[irq] || ks.irq_asserted[irq]) && irq_deliverable(irq))
+        irq_deliver(irq);
+}
+
+/* seL4: handleInterrupt - line irq went from low to high. */
+static void handle_interrupt(word_t irq)
+{
+    ks.count.irq_raised[irq]++;
+    trace_irq("raised", irq, 0, 0);
+    if (irq_deliverable(irq)) {
+        irq_deliver(irq);
+    } else {
+        ks.irq_pending[irq] = 1;
+        trace_irq("held", irq, 0, 0);
+    }
+}
+
+void kernel_irq_set(unsigned irq, int asserted)
+{
+    if (irq > MICA_MAX_IRQ)
+        return;
+    bool rise = asserted && !ks.irq_asserted[irq];
+    ks.irq_asserted[irq] = asserted != 0;
+    if (rise)
+        handle_interrupt(irq);
+}
 
 exception_t decode_irq_control_invocation(word_t label, word_t length, cte_t *slot,
                                           word_t *buffer)
@@ -59,7 +124,12 @@ exception_t decode_irq_handler_invocation(word_t label, word_t irq)
 {
     switch (label) {
     case MICA_IRQ_ACK_IRQ:
+        /* seL4: invokeIRQHandler_AckIRQ - unmask; a remembered or still asserted line fires again. */
         set_thread_state(NODE.cur_thread, MICA_THREAD_RESTART);
+        ks.count.irq_acked[irq]++;
+        trace_irq("acked", irq, 0, 0);
+        ks.irq_masked[irq] = 0;
+        irq_try_deliver(irq);
         return EXCEPTION_NONE;
     case MICA_IRQ_CLEAR_IRQ_HANDLER:
         /* seL4: invokeIRQHandler_ClearIRQHandler */
@@ -83,6 +153,7 @@ exception_t decode_irq_handler_invocation(word_t label, word_t irq)
         cte_t *slot = irq_node_slot(irq);
         cte_delete_one(slot);
         cte_insert(n, ks.extra_caps[0], slot);
+        irq_try_deliver(irq);       /* a raise held for want of a notification */
         return EXCEPTION_NONE;
     }
     default:
@@ -99,4 +170,7 @@ void deleting_irq_handler(word_t irq)
         return;
     cte_delete_one(irq_node_slot(irq));
     ks.irq_issued[irq] = 0;
+    /* The next handler starts unmasked with nothing remembered (the line's level stays). */
+    ks.irq_masked[irq] = 0;
+    ks.irq_pending[irq] = 0;
 }

@@ -60,5 +60,7 @@ exception_t decode_irq_control_invocation(word_t label, word_t length, cte_t *sl
                                           word_t *buffer);
 exception_t decode_irq_handler_invocation(word_t label, word_t irq);
 void deleting_irq_handler(word_t irq);
+/* The line has a handler with a notification and is not masked (a raise is delivered at once). */
+bool irq_deliverable(word_t irq);
 
 #endif
