@@ -815,8 +815,92 @@ static void invariants_root(const mica_bootinfo_t *bi, void *arg)
     }
 }
 
+/*
+ * mmio_access: a device register read from task code (trap, decode, one
+ * kernel entry, the model's read, resume after the instruction), against
+ * the same run's baselines: a read of a RAM frame through the same kind of
+ * pointer, and a system call (mica_yield with nothing else to run: one
+ * kernel entry and back).
+ */
+static uint64_t bench_reg_read(mica_device_t *dev, void *ctx, mica_word_t off, unsigned size)
+{
+    (void)dev; (void)size;
+    return ++*(uint64_t *)ctx + off;
+}
+
+static uint64_t bench_reg;
+static const mica_device_model_t bench_device = {
+    .name = "benchdev", .irq = 9, .ctx = &bench_reg, .read = bench_reg_read,
+};
+static double mmio_ram_samples[MAX_REPS], mmio_syscall_samples[MAX_REPS];
+
+/* The frame cap for the page at paddr, retyped from the device untyped holding it; 0 if none. */
+static mica_cptr_t bench_device_frame(mica_env_t *env, const mica_bootinfo_t *bi, mica_word_t paddr)
+{
+    for (mica_word_t i = 0; i < bi->untyped.end - bi->untyped.start; i++) {
+        const mica_untyped_desc_t *u = &bi->untyped_list[i];
+        if (!u->is_device || paddr < u->paddr || paddr >= u->paddr + (1ul << u->size_bits))
+            continue;
+        mica_word_t n = (paddr - u->paddr) / 4096 + 1;
+        mica_cptr_t first = mica_env_slots(env, n);
+        if (!first || mica_untyped_retype(bi->untyped.start + i, MICA_FRAME_OBJECT, 0,
+                                          MICA_CAP_INIT_CNODE, 0, 0, first, n) != MICA_NO_ERROR)
+            return 0;
+        return first + n - 1;
+    }
+    return 0;
+}
+
+static void mmio_root(const mica_bootinfo_t *bi, void *arg)
+{
+    (void)arg;
+    mica_env_t env;
+    mica_env_init(&env, bi);
+    /* The device's page: the boot info's table, else the first extra device's (page 3). */
+    mica_word_t paddr = 0, base = ~(mica_word_t)0;
+    for (mica_word_t i = 0; i < bi->num_devices; i++)
+        if (strcmp(bi->devices[i].name, bench_device.name) == 0)
+            paddr = bi->devices[i].paddr;
+    for (mica_word_t i = 0; i < bi->untyped.end - bi->untyped.start; i++)
+        if (bi->untyped_list[i].is_device && bi->untyped_list[i].paddr < base)
+            base = bi->untyped_list[i].paddr;
+    if (!paddr)
+        paddr = base + 3 * 4096;
+    mica_cptr_t dev = bench_device_frame(&env, bi, paddr), ram = mica_env_make(&env, MICA_FRAME_OBJECT, 0);
+    mica_word_t dva = mica_env_vaddr(&env, 1), rva = mica_env_vaddr(&env, 1);
+    if (!dev || !ram || mica_user_map(&env, MICA_CAP_INIT_VSPACE, dva, dev, MICA_READ_WRITE) ||
+        mica_user_map(&env, MICA_CAP_INIT_VSPACE, rva, ram, MICA_READ_WRITE)) {
+        fprintf(stderr, "mica-bench: mmio_access: cannot map the device page\n");
+        exit(1);
+    }
+    volatile uint32_t *reg = (volatile uint32_t *)mica_vaddr_to_ptr(dva + 8);
+    volatile uint32_t *word = (volatile uint32_t *)mica_vaddr_to_ptr(rva + 8);
+    uint32_t sink = 0;
+    for (int r = -1; r < sample_reps; r++) {
+        unsigned long n = r < 0 ? sample_iters / 10 + 1 : sample_iters;
+        double t0 = now_ns();
+        for (unsigned long i = 0; i < n; i++)
+            sink += *reg;
+        double t1 = now_ns();
+        for (unsigned long i = 0; i < n; i++)
+            sink += *word;
+        double t2 = now_ns();
+        for (unsigned long i = 0; i < n; i++)
+            mica_yield();
+        double t3 = now_ns();
+        if (r >= 0) {
+            samples[r] = (t1 - t0) / (double)n;
+            mmio_ram_samples[r] = (t2 - t1) / (double)n;
+            mmio_syscall_samples[r] = (t3 - t2) / (double)n;
+        }
+    }
+    if (sink == 0xdeadbeef)
+        fprintf(stderr, " ");
+}
+
 /* Run one in-system case. */
 static unsigned bench_cpus;     /* CPUs for the next in-system case, 0 = 1 */
+static const mica_device_model_t *bench_devices;    /* extra devices of the next case (one) */
 
 static void measure_system(const char *name, mica_root_task_fn root, void *arg, unsigned long iters,
                            int reps, const char *note)
@@ -834,6 +918,10 @@ static void measure_system(const char *name, mica_root_task_fn root, void *arg, 
     cfg.timeslice_ticks = 1u << 30;   /* no round-robin noise */
     cfg.root_cnode_bits = root_bits ? root_bits : 12;
     cfg.cpus = bench_cpus ? bench_cpus : 1;
+    if (bench_devices) {
+        cfg.extra_devices = bench_devices;
+        cfg.num_extra_devices = 1;
+    }
     sample_iters = iters;
     sample_reps = reps;
     if (mica_run(&cfg, root, arg, &res) != 0) {
@@ -923,6 +1011,16 @@ int main(int argc, char **argv)
     msg_len = 120;
     measure_system("ipc_rt_len_120", ipc_root, (void *)1, 200000, 9, "120 words via IPC buffer");
     measure_system("signal_wait_rt", signal_root, NULL, 300000, 9, "Signal+Wait each way");
+    if (selected("mmio_access")) {
+        bench_devices = &bench_device;
+        measure_system("mmio_access", mmio_root, NULL, 100000, 9,
+                       "device register read from task code: trap, decode, kernel entry, model");
+        bench_devices = NULL;
+        record("mmio_access_baseline_ram", mmio_ram_samples, sample_reps, sample_iters,
+               "the same read of a RAM frame");
+        record("mmio_access_baseline_syscall", mmio_syscall_samples, sample_reps, sample_iters,
+               "a system call in the same run (Yield, nothing else to run)");
+    }
     measure_system("yield", yield_root, NULL, 500000, 9, "Yield between two threads (per yield)");
 #ifdef MICA_BENCH_BLOCK_HOOKS
     if (selected("preempt_hook_ns")) {

@@ -569,6 +569,11 @@ uintptr_t ctx_resume_where(int id)
     return ctxs[id].resume_where;
 }
 
+ucontext_t *ctx_saved_uc(int id)
+{
+    return &ctxs[id].uc;
+}
+
 void ctx_keep_saved(int id)
 {
     struct ctx *c = &ctxs[id];

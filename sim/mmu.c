@@ -25,6 +25,12 @@
  * listed), so a 64 GiB machine costs no more to set up and tear down than a
  * small one (its teardown once walked all 16 million window records).
  *
+ * Device frames (paddr at or above the device base, past RAM) are never
+ * host memory: hw_map leaves their pages of the window inaccessible and
+ * only the shadow records them, so every access of task code traps and the
+ * trap path (mmio.c) finds the device frame here and performs the access
+ * on the device model.
+ *
  * Host mappings (limits.c): a window is one Linux mapping (VMA) per run of
  * pages Linux keeps together - unmapped pages side by side, or mapped pages
  * whose physical addresses follow each other with the same protection -
@@ -71,6 +77,7 @@ static size_t nfree_leaves;
 static size_t next_fresh_leaf;     /* leaves from here to nwindows - 1 were never used */
 static uint32_t *live;             /* indices of the windows with a base */
 static size_t nlive;
+static hw_word_t device_base;      /* device memory from here up: never mapped from the memfd */
 
 static void *reserve(size_t bytes)
 {
@@ -79,8 +86,9 @@ static void *reserve(size_t bytes)
     return p == MAP_FAILED ? NULL : p;
 }
 
-int mmu_init(size_t phys_bytes)
+int mmu_init(size_t phys_bytes, size_t ram_bytes)
 {
+    device_base = ram_bytes;
     nwindows = phys_bytes >> 12;
     windows = calloc(nwindows, sizeof *windows);
     free_leaves = calloc(nwindows, sizeof *free_leaves);
@@ -161,6 +169,11 @@ static void live_remove(struct window *w)
     uint32_t last = live[--nlive];
     live[w->live_pos] = last;
     windows[last].live_pos = w->live_pos;
+}
+
+hw_word_t mmu_device_base(void)
+{
+    return device_base;
 }
 
 void *mmu_window(hw_word_t vspace)
@@ -272,7 +285,7 @@ static page_t rec_page(hw_word_t rec, hw_word_t offset)
 {
     unsigned rights = REC_RIGHTS(rec);
     page_t p = { -1, 0 };
-    if (rec) {
+    if (rec && REC_ADDR(rec) < device_base) {     /* a device frame is no host memory: as unmapped */
         p.prot = rights & 1 ? 2 : rights & 2 ? 1 : 0;  /* hw_map's prot: W implies R */
         p.paddr = REC_ADDR(rec) + offset;
     }
@@ -341,8 +354,13 @@ int hw_map(hw_word_t vspace, hw_word_t vaddr, hw_word_t paddr, unsigned size_bit
     if (delta > 0 && limits_take_maps((hw_word_t)delta, "a frame mapping") != 0)
         return -1;
     int prot = (rights & 2 ? PROT_READ : 0) | (rights & 1 ? PROT_WRITE | PROT_READ : 0);
-    void *p = mmap(w->base + vaddr, 1ul << size_bits, prot, MAP_SHARED | MAP_FIXED, physmem_fd(),
-                   (off_t)paddr);
+    void *p;
+    if (paddr >= device_base)   /* device frame: inaccessible, so that every access traps */
+        p = mmap(w->base + vaddr, 1ul << size_bits, PROT_NONE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
+    else
+        p = mmap(w->base + vaddr, 1ul << size_bits, prot, MAP_SHARED | MAP_FIXED, physmem_fd(),
+                 (off_t)paddr);
     if (p == MAP_FAILED) {
         int e = errno;
         if (delta > 0)

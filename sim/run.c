@@ -165,7 +165,7 @@ int mica_run(const mica_config_t *cfg, mica_root_task_fn root_task, void *arg,
     }
     size_t total = cfg->phys_mem_bytes + SIM_DEVICE_BYTES;
     sim_cpus_init(cfg->cpus);
-    if ((err = physmem_create(total)) != 0 || (err = mmu_init(total)) != 0 ||
+    if ((err = physmem_create(total)) != 0 || (err = mmu_init(total, cfg->phys_mem_bytes)) != 0 ||
         (err = ctx_system_init(cfg->max_threads)) != 0) {
         fprintf(stderr, "mica: the host refused %zu bytes of simulated memory: %s\n", total,
                 strerror(-err));

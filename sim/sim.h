@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <mica/sim.h>
 #include "../src/kernel/hw.h"
+#include "mmio_decode.h"
 
 /* Device memory placed after RAM, reported as device untyped. */
 #define SIM_DEVICE_BYTES (1ul << 20)
@@ -40,6 +41,8 @@ struct sim_cpu {
     size_t alt_size;
     unsigned char *entry_stack;     /* trap.c: where trap and preemption handlers enter the kernel */
     hw_fault_t pending;             /* trap.c: the fault trap_entry delivers */
+    mmio_insn_t mmio;               /* mmio.c: the load or store kernel_mmio performs */
+    hw_word_t mmio_vaddr;           /* mmio.c: and its vaddr in the current VSpace */
     uintptr_t pending_caller;       /* trap.c: for a signal task code sent itself, its call site */
     unsigned long ticks;            /* clock.c: real-clock ticks not yet taken (atomic) */
     pthread_mutex_t wait_lock;      /* hw_cpu_wait / hw_ipi */
@@ -125,6 +128,8 @@ void ctx_set_resume_call(int ctx, void (*fn)(void), uintptr_t where);
 uintptr_t ctx_resume_where(int ctx);
 /* A context resumed from its saved state is saved again as it was (it resumes there again). */
 void ctx_keep_saved(int ctx);
+/* The registers saved from ctx's signal (the MMIO path edits them before it resumes). */
+struct ucontext_t *ctx_saved_uc(int ctx);
 /* Resume a context saved from a signal (never returns). */
 void ctx_resume_saved(int ctx) __attribute__((noreturn));
 /*
@@ -294,10 +299,22 @@ int  limits_take_maps(hw_word_t n, const char *what);
 void limits_adjust_maps(long delta);     /* mappings made (> 0) or given back, unchecked */
 void sim_refuse(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * mmio.c: a SIGSEGV of task code in the VSpace window at vaddr (host
+ * address addr), on a page where the window maps a device frame: if the
+ * instruction is a supported load or store that the mapping's rights allow,
+ * the thread's context is saved and uc redirected to enter the kernel
+ * (kernel_mmio), and mmio_trap returns 1. 0: it is a VM fault after all.
+ * pending: the VM fault, for the kernel should the access fail.
+ */
+int mmio_trap(int ctx, struct ucontext_t *uc, uintptr_t addr, hw_word_t vaddr, const hw_fault_t *pending);
+
 /* mmu.c */
-int   mmu_init(size_t phys_bytes);
+int   mmu_init(size_t phys_bytes, size_t ram_bytes);
 void  mmu_destroy(void);
 void *mmu_window(hw_word_t vspace_paddr);
+/* Where device memory begins (the end of RAM): frames from here up are device frames. */
+hw_word_t mmu_device_base(void);
 
 /*
  * report.c: reports of misbehaving task code. sim_symbolize writes a pc as

@@ -3,7 +3,8 @@
  * faults of the thread that caused them, never a crash of the simulator.
  *
  *   SIGSEGV/SIGBUS at an address inside the current thread's VSpace window
- *       -> VM fault (address = the vaddr, FSR bit 1 = write, prefetch flag)
+ *       -> VM fault (address = the vaddr, FSR bit 1 = write, prefetch flag),
+ *       unless it is a load or store on a device frame: MMIO (mmio.c)
  *   any other SIGSEGV (NULL, a stack guard page), SIGBUS, SIGFPE, SIGILL,
  *   SIGABRT (abort()) -> user exception with the host signal as its number;
  *       a SIGSEGV in the guard gap below the thread's host stack is marked
@@ -178,6 +179,9 @@ void trap_signal(int sig, siginfo_t *si, ucontext_t *uc)
 #elif defined(__aarch64__)
         pending.fsr = 0;                     /* ESR is not exposed to user space portably */
 #endif
+        /* A load or store on a device frame: performed on the device, and the thread goes on. */
+        if (sig == SIGSEGV && mmio_trap(ctx, uc, addr, pending.addr, &pending))
+            return;
     } else if (sig == SIGSEGV) {
         pending.stack_overflow = ctx_in_guard(ctx, addr);   /* in the gap below its host stack */
     }

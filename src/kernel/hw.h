@@ -309,6 +309,23 @@ typedef struct hw_fault {
  */
 void kernel_fault(int ctx, const hw_fault_t *f);
 /*
+ * Task code on context ctx (saved as for kernel_preempt, at the faulting
+ * instruction) loaded or stored on a device frame it may access that way:
+ * the kernel counts the entry and calls hw_mmio_perform, then runs the
+ * thread on (or another, if the tick ended its timeslice). If the access
+ * cannot be made, f (a VM fault) goes to the thread's handler instead.
+ */
+void kernel_mmio(int ctx, const hw_fault_t *f);
+/*
+ * In the kernel (lock held), for kernel_mmio: make the access context ctx
+ * trapped on, on the device model, if vspace still maps a device frame
+ * there with the rights it needs; write the loaded value into the saved
+ * registers and step its pc past the instruction. 0: done (or, when the
+ * mapping changed meanwhile, the context is left to run the instruction
+ * again); -1: no device answers at that address - a VM fault.
+ */
+int  hw_mmio_perform(int ctx, hw_word_t vspace_paddr);
+/*
  * The watchdog stopped the task code of ctx, saved as for kernel_preempt:
  * it ran too long without a kernel entry (what: the machine's description
  * of it), or sat blocked in the host (blocked = 1). Stops the system with

@@ -752,6 +752,9 @@ void kernel_escape(int ctx, const char *what, const char *advice)
     kernel_exit(t, ctx);
 }
 
+/* The rest of kernel_fault and kernel_mmio, after the entry's tick: the thread waits for its handler. */
+static void deliver_fault(paddr_t t, int ctx, const hw_fault_t *f);
+
 void kernel_fault(int ctx, const hw_fault_t *f)
 {
     /* A stalled thread is parked before its trap: it traps again when it resumes. */
@@ -760,6 +763,35 @@ void kernel_fault(int ctx, const hw_fault_t *f)
     paddr_t t = NODE.cur_thread;
     ks.count.kernel_entries++;
     clock_tick();
+    deliver_fault(t, ctx, f);
+}
+
+/*
+ * A load or store of task code on a device frame (sim/mmio.c): one kernel
+ * entry, which costs a tick (so a driver polling a status register sees
+ * time pass and device events fire), performs the access on the device
+ * model and returns to the thread after the instruction, unless the tick
+ * ended its timeslice. A device page no model answers for is a VM fault,
+ * as is an access the mapping no longer allows. No seL4 counterpart: on
+ * hardware the bus does this without the kernel.
+ */
+void kernel_mmio(int ctx, const hw_fault_t *f)
+{
+    /* Parked first (SMP): the access was not made, the instruction runs again when it resumes. */
+    if (unlikely(ks.num_cpus > 1) && smp_entry(NULL))
+        return;
+    paddr_t t = NODE.cur_thread;
+    ks.count.kernel_entries++;
+    clock_tick();
+    if (hw_mmio_perform(ctx, kernel_current_vspace()) < 0) {
+        deliver_fault(t, ctx, f);
+        return;
+    }
+    kernel_exit(t, ctx);
+}
+
+static void deliver_fault(paddr_t t, int ctx, const hw_fault_t *f)
+{
     /*
      * A tick that ended the timeslice has put the thread back on its ready
      * queue, but the trap happened and the thread blocks for its handler
