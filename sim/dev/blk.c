@@ -563,11 +563,13 @@ static int blk_start(mica_device_t *dev, void *ctx)
             if (b->fd < 0)
                 return -errno;
             struct stat st;
-            if (fstat(b->fd, &st) != 0)
-                return -errno;
             /* A new (or empty) file is made sparse at disk_bytes; an existing one keeps its size. */
-            if (st.st_size == 0 && ftruncate(b->fd, (off_t)bytes) != 0)
-                return -errno;
+            if (fstat(b->fd, &st) != 0 || (st.st_size == 0 && ftruncate(b->fd, (off_t)bytes) != 0)) {
+                int err = errno;
+                close(b->fd);
+                b->fd = -1;
+                return -err;
+            }
             if (st.st_size > 0)
                 bytes = (uint64_t)st.st_size;
         }
