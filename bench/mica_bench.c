@@ -898,6 +898,81 @@ static void mmio_root(const mica_bootinfo_t *bi, void *arg)
         fprintf(stderr, " ");
 }
 
+/*
+ * timer_sleep_wake_rt: a client's sleep(1 ns) through a time server and the
+ * timer's interrupt. The client (the root task) Calls the server; the
+ * server (above it, the timer's IRQ notification bound to its TCB) saves
+ * the reply cap, writes COMPARE = NOW + 1 and CTRL (two MMIO writes: the
+ * compare has passed, so the timer fires inside the write and raises its
+ * line); its Recv returns the notification; it clears STATUS (MMIO), acks
+ * the IRQ and Sends to the saved reply cap, then waits again.
+ */
+#define TS_IRQ_BADGE (1ul << 32)
+static volatile uint64_t *ts_timer;
+static mica_cptr_t ts_irq, ts_reply;
+
+static void ts_server(mica_word_t arg)
+{
+    (void)arg;
+    mica_word_t badge;
+    mica_msginfo_t info = mica_recv(bench_ep, &badge);
+    for (;;) {
+        if (badge & TS_IRQ_BADGE) {
+            ts_timer[5] = 1;                        /* STATUS: clear FIRED, the line drops */
+            mica_irq_handler_ack(ts_irq);
+            mica_send(ts_reply, mica_msginfo_new(0, 0, 0, 0));
+        } else {
+            (void)info;
+            mica_cnode_save_caller(MICA_CAP_INIT_CNODE, ts_reply, MICA_WORD_BITS);
+            ts_timer[2] = ts_timer[1] + mica_get_mr(0);     /* COMPARE = NOW + ns */
+            ts_timer[4] = 1 | 4;                            /* CTRL: enable, IRQ enable */
+        }
+        info = mica_recv(bench_ep, &badge);
+    }
+}
+
+static void timer_sleep_root(const mica_bootinfo_t *bi, void *arg)
+{
+    (void)arg;
+    mica_env_t env;
+    mica_env_init(&env, bi);
+    boot = bi;
+    next_free = bi->empty.start + 2048;     /* spawn()'s slots, clear of env's */
+    const mica_device_desc_t *d = NULL;
+    for (mica_word_t i = 0; i < bi->num_devices; i++)
+        if (strcmp(bi->devices[i].name, "timer") == 0)
+            d = &bi->devices[i];
+    mica_cptr_t frame = d ? bench_device_frame(&env, bi, d->paddr) : 0;
+    mica_word_t va = mica_env_vaddr(&env, 1);
+    mica_cptr_t ntfn = mica_env_make(&env, MICA_NOTIFICATION_OBJECT, 0);
+    mica_cptr_t irq_ntfn = ntfn ? mica_env_mint(&env, ntfn, MICA_CAN_WRITE, TS_IRQ_BADGE) : 0;
+    ts_irq = mica_env_slot(&env);
+    ts_reply = mica_env_slot(&env);
+    if (!frame || !irq_ntfn || !ts_reply ||
+        mica_user_map(&env, MICA_CAP_INIT_VSPACE, va, frame, MICA_READ_WRITE) ||
+        mica_irq_control_get(MICA_CAP_IRQ_CONTROL, d->irq, MICA_CAP_INIT_CNODE, ts_irq,
+                             MICA_WORD_BITS) ||
+        mica_irq_handler_set_notification(ts_irq, irq_ntfn)) {
+        fprintf(stderr, "mica-bench: timer_sleep_wake_rt: cannot set up the timer\n");
+        exit(1);
+    }
+    ts_timer = mica_vaddr_to_ptr(va);
+    bench_ep = mica_env_make(&env, MICA_ENDPOINT_OBJECT, 0);
+    mica_cptr_t server = spawn(ts_server, 0, 254);
+    mica_tcb_bind_notification(server, ntfn);
+    mica_msginfo_t tag = mica_msginfo_new(2, 0, 0, 1);
+    for (int r = -1; r < sample_reps; r++) {
+        unsigned long n = r < 0 ? sample_iters / 10 + 1 : sample_iters;
+        double t0 = now_ns();
+        for (unsigned long i = 0; i < n; i++) {
+            mica_set_mr(0, 1);
+            mica_call(bench_ep, tag);
+        }
+        if (r >= 0)
+            samples[r] = (now_ns() - t0) / (double)n;
+    }
+}
+
 /* Run one in-system case. */
 static unsigned bench_cpus;     /* CPUs for the next in-system case, 0 = 1 */
 static const mica_device_model_t *bench_devices;    /* extra devices of the next case (one) */
@@ -1021,6 +1096,8 @@ int main(int argc, char **argv)
         record("mmio_access_baseline_syscall", mmio_syscall_samples, sample_reps, sample_iters,
                "a system call in the same run (Yield, nothing else to run)");
     }
+    measure_system("timer_sleep_wake_rt", timer_sleep_root, NULL, 50000, 9,
+                   "sleep(1 ns) via a time server: Call, timer MMIO, IRQ, Ack, reply");
     measure_system("yield", yield_root, NULL, 500000, 9, "Yield between two threads (per yield)");
 #ifdef MICA_BENCH_BLOCK_HOOKS
     if (selected("preempt_hook_ns")) {

@@ -22,5 +22,11 @@ const mica_example_t mica_examples[] = {
       example_ramfs_root },
     { "supervisor", "a server crashes on a poisoned request; its fault handler restarts it, clients retry",
       example_supervisor_root },
+    { "interrupts", "a driver programs the timer, waits for its IRQ on a notification, acks, counts ticks",
+      example_interrupts_root },
+    { "timer", "a time server drives the timer and gives now() and sleep(ns) to clients (wake-up list)",
+      example_timer_root },
+    { "console", "a 16550 UART driver and a line console server; a client echoes --input's lines",
+      example_console_root },
     { NULL, NULL, NULL },
 };

@@ -27,5 +27,8 @@ void example_prio_root(const mica_bootinfo_t *bi, void *arg);
 void example_pager_root(const mica_bootinfo_t *bi, void *arg);
 void example_ramfs_root(const mica_bootinfo_t *bi, void *arg);
 void example_supervisor_root(const mica_bootinfo_t *bi, void *arg);
+void example_interrupts_root(const mica_bootinfo_t *bi, void *arg);
+void example_timer_root(const mica_bootinfo_t *bi, void *arg);
+void example_console_root(const mica_bootinfo_t *bi, void *arg);
 
 #endif

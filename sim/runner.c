@@ -19,6 +19,7 @@
 #define _GNU_SOURCE
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -72,10 +73,13 @@ void runner_print_options(FILE *f)
           "  --log-filter LIST     what --log shows: any of ipc,sched,fault,cap,mem,irq,syscall\n"
           "  --cspace-dot FILE     write Graphviz DOT of the root CSpace and the capability\n"
           "                        derivation tree as they are at the end (dot -Tsvg FILE)\n"
+          "  --input FILE|-        uart0's input: the bytes of FILE (- = stdin) arrive one per\n"
+          "                        character time while the driver raises RTS (default: none)\n"
+          "  --output FILE         uart0's output (default: stdout)\n"
           "  --stats               print the kernel's counters when the system stops\n"
           "  -h, --help            print this help\n"
           "Numbers are decimal (a leading 0 does not make them octal) or hexadecimal with 0x.\n"
-          "--trace, --log and --cspace-dot each need a file of their own.\n"
+          "--trace, --log, --cspace-dot and --output each need a file of their own.\n"
           "Exit status:\n"
           "   0  the system went idle or halted\n"
           "   1  deadlock: threads wait for each other and nothing can run\n"
@@ -84,10 +88,10 @@ void runner_print_options(FILE *f)
           "   4  stalled: task code ran too long in host time without entering the kernel\n"
           "   5  idle or halted, but threads were stopped by faults no handler took, or for\n"
           "      calling exit, pthread_exit or longjmp out of their thread\n"
-          "  64  bad command line\n"
+          "  64  bad command line, or an --input file that cannot be read\n"
           "  70  a bug in mica itself\n"
           "  71  the host refused memory\n"
-          "  73  an output file (--trace, --log, --cspace-dot) cannot be created\n"
+          "  73  an output file (--trace, --log, --cspace-dot, --output) cannot be created\n"
           "  74  writing an output file failed (e.g. the disk is full); this status wins\n"
           "      over 0 to 5, as the file is incomplete\n", f);
 }
@@ -153,7 +157,7 @@ static int parse_number(const char *s, uint64_t *out)
 enum opt_id {
     OPT_MEM, OPT_CLOCK, OPT_CPUS, OPT_SEED, OPT_TIMESLICE, OPT_TIME_LIMIT, OPT_CHECK, OPT_TRACE, OPT_LOG,
     OPT_LOG_FILTER, OPT_CSPACE_DOT, OPT_STATS, OPT_HELP, OPT_WATCHDOG, OPT_MAX_THREADS,
-    OPT_MAX_MAPPINGS, OPT_ROOT_CNODE_BITS, OPT_TICK_NS,
+    OPT_MAX_MAPPINGS, OPT_ROOT_CNODE_BITS, OPT_TICK_NS, OPT_INPUT, OPT_OUTPUT,
 };
 static const struct { const char *name; enum opt_id id; int has_value; } options[] = {
     { "--mem", OPT_MEM, 1 },
@@ -172,6 +176,8 @@ static const struct { const char *name; enum opt_id id; int has_value; } options
     { "--log-filter", OPT_LOG_FILTER, 1 },
     { "--cspace-dot", OPT_CSPACE_DOT, 1 },
     { "--stats", OPT_STATS, 0 },
+    { "--input", OPT_INPUT, 1 },
+    { "--output", OPT_OUTPUT, 1 },
     { "--watchdog", OPT_WATCHDOG, 1 },
     { "--help", OPT_HELP, 0 },
     { "-h", OPT_HELP, 0 },
@@ -270,6 +276,15 @@ static int set_option(runner_opts_t *o, const char *name, enum opt_id id, const 
             cfg->log_path = v;
         else
             cfg->cspace_dot_path = v;
+        return 0;
+    case OPT_INPUT:
+    case OPT_OUTPUT:
+        if (!*v)
+            return runner_usage_error("%s: the file name is empty", name);
+        if (id == OPT_INPUT)
+            cfg->console_input = v;
+        else
+            cfg->console_output = v;
         return 0;
     case OPT_LOG_FILTER: {
         unsigned mask;
@@ -399,20 +414,51 @@ static int same_output_file(const char *a, const char *b)
     return strcmp(na, nb) == 0;
 }
 
-/* --trace, --log and --cspace-dot each need a file of their own. */
+/* --trace, --log, --cspace-dot and --output each need a file of their own. */
 static int check_output_files(const mica_config_t *cfg)
 {
     const struct { const char *option, *path; } out[] = {
         { "--trace", cfg->trace_path }, { "--log", cfg->log_path },
-        { "--cspace-dot", cfg->cspace_dot_path },
+        { "--cspace-dot", cfg->cspace_dot_path }, { "--output", cfg->console_output },
     };
-    for (unsigned i = 0; i < 3; i++)
-        for (unsigned j = i + 1; j < 3; j++)
+    const unsigned n = sizeof out / sizeof out[0];
+    for (unsigned i = 0; i < n; i++)
+        for (unsigned j = i + 1; j < n; j++)
             if (out[i].path && out[j].path && same_output_file(out[i].path, out[j].path))
                 return runner_usage_error("%s %s and %s %s are the same file; give each its own",
                                           out[i].option, out[i].path, out[j].option,
                                           strcmp(out[j].path, "-") == 0 ? "- (stderr)"
                                                                         : out[j].path);
+    return 0;
+}
+
+/*
+ * uart0's console files, checked before anything runs: --input must be a
+ * readable file (or - for stdin), --output a file that can be created.
+ */
+static int check_console_files(const mica_config_t *cfg)
+{
+    const char *in = cfg->console_input;
+    if (in && strcmp(in, "-") != 0) {
+        int fd = open(in, O_RDONLY | O_CLOEXEC);
+        struct stat st;
+        if (fd < 0)
+            return runner_usage_error("--input %s: cannot read it: %s", in, strerror(errno));
+        int dir = fstat(fd, &st) == 0 && S_ISDIR(st.st_mode);
+        close(fd);
+        if (dir)
+            return runner_usage_error("--input %s: is a directory, not a file", in);
+    }
+    const char *out = cfg->console_output;
+    if (out) {
+        int fd = open(out, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
+        if (fd < 0) {
+            fprintf(stderr, "mica: cannot create the console output %s (--output): %s\n", out,
+                    strerror(errno));
+            return MICA_EXIT_CANTCREAT;
+        }
+        close(fd);
+    }
     return 0;
 }
 
@@ -459,7 +505,10 @@ int runner_parse(int argc, char **argv, runner_opts_t *o)
                                   "boot objects need --mem %" PRIu64 "M or more (--mem is %zuM)",
                                   o->cfg.root_cnode_bits, o->cfg.root_cnode_bits,
                                   (need + (1u << 20) - 1) >> 20, o->cfg.phys_mem_bytes >> 20);
-    return check_output_files(&o->cfg);
+    int err = check_output_files(&o->cfg);
+    if (err || o->help)
+        return err;
+    return check_console_files(&o->cfg);
 }
 
 /* -syscall number -> name, for --stats (Signal and Wait count as Send and Recv, as on seL4). */

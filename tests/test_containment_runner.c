@@ -82,6 +82,36 @@ START_TEST(the_mica_command_exits_73_too)
 }
 END_TEST
 
+/* uart0's console files: --input must be readable (64), --output creatable (73). */
+START_TEST(console_files_are_checked_before_the_run)
+{
+    const char *bin = getenv("MICA_BIN");
+    ck_assert_msg(bin && *bin, "MICA_BIN is not set");
+    char args[1024], want[1024];
+    snprintf(args, sizeof args, "run hello --input %s/no-such-input", cm_tmpdir());
+    snprintf(want, sizeof want, "mica: --input %s/no-such-input: cannot read it: "
+             "No such file or directory\n", cm_tmpdir());
+    cm_assert_status(cm_run_prog(bin, args, 60), MICA_EXIT_USAGE);
+    assert_only_line(want);
+    snprintf(args, sizeof args, "run hello --input %s", cm_tmpdir());
+    cm_assert_status(cm_run_prog(bin, args, 60), MICA_EXIT_USAGE);
+    assert_only_line("is a directory, not a file\n");
+    cm_assert_status(cm_run_prog(bin, "run hello --input ''", 60), MICA_EXIT_USAGE);
+    assert_only_line("mica: --input: the file name is empty\n");
+    cm_assert_status(cm_run_prog(bin, "run hello --output /nonexistent-dir/out", 60),
+                     MICA_EXIT_CANTCREAT);
+    assert_only_line("mica: cannot create the console output /nonexistent-dir/out (--output): "
+                     "No such file or directory\n");
+    snprintf(args, sizeof args, "run hello --output %s/same.out --log %s/same.out",
+             cm_tmpdir(), cm_tmpdir());
+    cm_assert_status(cm_run_prog(bin, args, 60), MICA_EXIT_USAGE);
+    cm_assert_has(cm_err, "are the same file");
+    /* stdin and a readable file are fine */
+    cm_assert_status(cm_run_prog(bin, "run hello --input - < /dev/null", 60), MICA_EXIT_OK);
+    cm_assert_status(cm_run_prog(bin, "run hello --input /dev/null", 60), MICA_EXIT_OK);
+}
+END_TEST
+
 /* --- 74: a write that fails -------------------------------------------------- */
 
 START_TEST(a_trace_on_a_full_disk_exits_74_after_the_run)
@@ -297,6 +327,7 @@ static Suite *containment_runner_suite(void)
     tcase_add_test(tc, a_log_that_is_a_directory_exits_73);
     tcase_add_test(tc, a_dot_file_without_permission_exits_73);
     tcase_add_test(tc, the_mica_command_exits_73_too);
+    tcase_add_test(tc, console_files_are_checked_before_the_run);
     tcase_add_test(tc, a_trace_on_a_full_disk_exits_74_after_the_run);
     tcase_add_test(tc, a_log_on_a_full_disk_exits_74);
     tcase_add_test(tc, a_dot_file_on_a_full_disk_exits_74);

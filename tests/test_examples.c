@@ -64,10 +64,10 @@ START_TEST(list_names_every_example)
 {
     ck_assert_int_eq(run_mica("list"), 0);
     const char *names[] = { "hello ", "echo ", "notify ", "prio ", "pager ", "ramfs ",
-                            "supervisor " };
+                            "supervisor ", "interrupts ", "timer ", "console " };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         assert_has(out, names[i]);
-    ck_assert_int_eq(count_lines(out), 7);
+    ck_assert_int_eq(count_lines(out), 10);
 }
 END_TEST
 
@@ -264,6 +264,175 @@ END_TEST
  * with a timeslice of one tick: ticks land anywhere, even inside a trap
  * (a tick inside the SIGSEGV handler once made a VM fault arrive twice).
  */
+/* --- the device examples ----------------------------------------------------- */
+
+START_TEST(interrupts_counts_timer_ticks_at_exact_times)
+{
+    ck_assert_int_eq(run_mica("run interrupts --check each --stats"), 0);
+    assert_has(out, "ID 0x4d544d52 (version 1)");
+    unsigned long long first = 0;
+    const char *p = strstr(out, "a tick every 1000000 ns from ");
+    ck_assert_ptr_nonnull(p);
+    ck_assert_int_eq(sscanf(p, "a tick every 1000000 ns from %llu ns", &first), 1);
+    /* tick n at the n-th compare (+ the same few kernel entries each time), in order */
+    unsigned long long late0 = 0;
+    for (int n = 1; n <= 10; n++) {
+        char want[64];
+        snprintf(want, sizeof want, "tick %2d: at ", n);
+        p = strstr(out, want);
+        ck_assert_msg(p != NULL, "no '%s' in:\n%s", want, out);
+        unsigned long long at, late;
+        ck_assert_int_eq(sscanf(p + strlen(want), "%llu ns (+%llu after", &at, &late), 2);
+        ck_assert_uint_eq(at, first + (unsigned long long)(n - 1) * 1000000 + late);
+        ck_assert_uint_lt(late, 100000);
+        if (n == 1)
+            late0 = late;
+        ck_assert_uint_eq(late, late0);
+    }
+    ck_assert_int_eq(count_of(out, "ack: NoError"), 10);
+    assert_has(out, "interrupts: 10 ticks; timer stopped\n");
+    assert_has(err, "irq 2              raised 10, delivered 10, acked 10");
+}
+END_TEST
+
+/* The time at which `who` woke from the sleep it announced with `what`. */
+static unsigned long long woke_at_within(const char *who_what, unsigned long long max_late)
+{
+    const char *p = strstr(out, who_what);
+    ck_assert_msg(p != NULL, "no '%s' in:\n%s", who_what, out);
+    unsigned long long asked, woke, extra;
+    p = strstr(p, " at ");
+    ck_assert_int_eq(sscanf(p, " at %llu ns: woke at %llu ns (+%llu ns)", &asked, &woke, &extra), 3);
+    ck_assert_uint_lt(extra, max_late);     /* never early (that would wrap), late by little */
+    return woke;
+}
+
+/* ... under the virtual clock: late only by a few kernel entries. */
+static unsigned long long woke_at(const char *who_what)
+{
+    return woke_at_within(who_what, 100000);
+}
+
+START_TEST(timer_server_wakes_sleepers_in_deadline_order)
+{
+    ck_assert_int_eq(run_mica("run timer --check each"), 0);
+    /* asked in the order client1 (3 ms), client2 (1 ms), client3 (2 ms) ... */
+    unsigned long long c1 = woke_at("client1: sleep(3 ms)");
+    unsigned long long c2 = woke_at("client2: sleep(1 ms)");
+    unsigned long long c3 = woke_at("client3: sleep(2 ms)");
+    /* ... woken by deadline */
+    ck_assert(c2 < c3 && c3 < c1);
+    ck_assert(at("client2: sleep(1 ms)") < at("client3: sleep(2 ms)"));
+    ck_assert(at("client3: sleep(2 ms)") < at("client1: sleep(3 ms)"));
+    ck_assert_uint_ge(c1, 3000000);
+    woke_at("client3: sleep(0 ms)");
+    ck_assert_int_eq(count_of(out, "client2: sleep(1 ms)"), 3);
+    for (int i = 1; i <= 3; i++) {
+        char want[32];
+        snprintf(want, sizeof want, "client%d: done at ", i);
+        assert_has(out, want);
+    }
+    /* under the virtual clock, the same times every run */
+    static char first[sizeof out];
+    memcpy(first, out, sizeof out);
+    ck_assert_int_eq(run_mica("run timer"), 0);
+    ck_assert_str_eq(out, first);
+    /* and on the real clock the sleeps still end, in order */
+    ck_assert_int_eq(run_mica("run timer --clock real"), 0);
+    ck_assert(woke_at_within("client2: sleep(1 ms)", 1000000000) <
+              woke_at_within("client3: sleep(2 ms)", 1000000000));
+    ck_assert(woke_at_within("client3: sleep(2 ms)", 1000000000) <
+              woke_at_within("client1: sleep(3 ms)", 1000000000));
+    assert_has(out, "client1: done at ");
+}
+END_TEST
+
+/* A scratch input file with text; its path (static). */
+static const char *input_file(const char *text)
+{
+    static char path[64];
+    strcpy(path, "/tmp/mica-input-XXXXXX");
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    return path;
+}
+
+START_TEST(console_echoes_input_lines_and_ends_at_eof)
+{
+    const char *in = input_file("hello\nsecond line\nno newline at the end");
+    char args[256];
+    snprintf(args, sizeof args, "run console --check each --input %s", in);
+    ck_assert_int_eq(run_mica(args), 0);
+    ck_assert_str_eq(out, "echo 1: hello\n"
+                          "echo 2: second line\n"
+                          "echo 3: no newline at the end\n"
+                          "[console] end of input: 3 lines, 39 bytes, 0 overruns\n"
+                          "client: 3 lines echoed, done\n");
+    /* the same bytes on stdin */
+    snprintf(args, sizeof args, "run console --input - < %s", in);
+    static char first[sizeof out];
+    memcpy(first, out, sizeof out);
+    ck_assert_int_eq(run_mica(args), 0);
+    ck_assert_str_eq(out, first);
+    unlink(in);
+    /* no input at all, and an empty file: the client ends at once */
+    ck_assert_int_eq(run_mica("run console"), 0);
+    ck_assert_str_eq(out, "[console] no input: 0 lines, 0 bytes, 0 overruns\n"
+                          "client: 0 lines echoed, done\n");
+    ck_assert_int_eq(run_mica("run console --input /dev/null"), 0);
+    assert_has(out, "[console] end of input: 0 lines, 0 bytes, 0 overruns\n");
+}
+END_TEST
+
+START_TEST(console_flow_control_loses_no_byte)
+{
+    /* 200 lines, far more than the server's queue of 4: RTS holds the rest back */
+    static char text[200 * 80];
+    size_t n = 0;
+    for (int i = 0; i < 200; i++)
+        n += (size_t)snprintf(text + n, sizeof text - n, "line %03d %.*s\n", i, i % 60,
+                              "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghij");
+    const char *in = input_file(text);
+    char args[256];
+    snprintf(args, sizeof args, "run console --input %s --output %s.out --trace %s.json", in, in,
+             in);
+    ck_assert_int_eq(run_mica(args), 0);
+    char path[128];
+    snprintf(path, sizeof path, "%s.out", in);
+    static char console[sizeof text + 4096], expect[sizeof text + 4096];
+    cm_slurp(path, console, sizeof console);
+    size_t k = 0;
+    const char *line = text;
+    for (int i = 1; i <= 200; i++) {
+        const char *nl = strchr(line, '\n');
+        k += (size_t)snprintf(expect + k, sizeof expect - k, "echo %d: %.*s", i,
+                              (int)(nl - line + 1), line);
+        line = nl + 1;
+    }
+    snprintf(expect + k, sizeof expect - k,
+             "[console] end of input: 200 lines, %zu bytes, 0 overruns\n"
+             "client: 200 lines echoed, done\n", n);
+    ck_assert_str_eq(console, expect);
+    ck_assert_str_eq(out, "");      /* --output took the console */
+    /* the same input, the same trace, byte for byte */
+    char cmd[512];
+    snprintf(path, sizeof path, "%s.json", in);
+    snprintf(cmd, sizeof cmd, "mv %s %s.1", path, path);
+    ck_assert_int_eq(system(cmd), 0);
+    ck_assert_int_eq(run_mica(args), 0);
+    snprintf(cmd, sizeof cmd, "cmp -s %s %s.1", path, path);
+    ck_assert_msg(system(cmd) == 0, "two runs of console on the same input: the traces differ");
+    unlink(path);
+    strcat(path, ".1");
+    unlink(path);
+    snprintf(path, sizeof path, "%s.out", in);
+    unlink(path);
+    unlink(in);
+}
+END_TEST
+
 START_TEST(process_examples_are_stable_on_the_real_clock)
 {
     static const struct { const char *name, *last; int runs; } cases[] = {
@@ -288,7 +457,7 @@ END_TEST
 START_TEST(standalone_examples_match_the_runner)
 {
     static const char *const names[] = { "hello", "echo", "notify", "prio", "pager", "ramfs",
-                                         "supervisor" };
+                                         "supervisor", "interrupts", "timer", "console" };
     const char *dir = getenv("MICA_EXAMPLES_DIR");
     static char runner_out[sizeof out];
     char path[512];
@@ -575,6 +744,10 @@ static Suite *examples_suite(void)
     tcase_add_test(tc, pager_maps_each_page_on_its_first_touch);
     tcase_add_test(tc, ramfs_clients_write_and_read_each_others_files);
     tcase_add_test(tc, supervisor_restarts_the_server_and_every_client_finishes);
+    tcase_add_test(tc, interrupts_counts_timer_ticks_at_exact_times);
+    tcase_add_test(tc, timer_server_wakes_sleepers_in_deadline_order);
+    tcase_add_test(tc, console_echoes_input_lines_and_ends_at_eof);
+    tcase_add_test(tc, console_flow_control_loses_no_byte);
     tcase_add_test(tc, process_examples_are_stable_on_the_real_clock);
     tcase_add_test(tc, standalone_examples_match_the_runner);
     suite_add_tcase(s, tc);
