@@ -28,5 +28,7 @@ const mica_example_t mica_examples[] = {
       example_timer_root },
     { "console", "a 16550 UART driver and a line console server; a client echoes --input's lines",
       example_console_root },
+    { "disk", "a virtio-blk driver task and the ramfs server keeping its files on blk0 (--disk FILE)",
+      example_disk_root },
     { NULL, NULL, NULL },
 };

@@ -30,5 +30,6 @@ void example_supervisor_root(const mica_bootinfo_t *bi, void *arg);
 void example_interrupts_root(const mica_bootinfo_t *bi, void *arg);
 void example_timer_root(const mica_bootinfo_t *bi, void *arg);
 void example_console_root(const mica_bootinfo_t *bi, void *arg);
+void example_disk_root(const mica_bootinfo_t *bi, void *arg);
 
 #endif

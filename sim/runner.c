@@ -77,6 +77,14 @@ void runner_print_options(FILE *f)
           "                        character time while the driver raises RTS (default: none)\n"
           "  --output FILE         uart0's output (default: stdout)\n"
           "  --stats               print the kernel's counters when the system stops\n"
+          "  --disk FILE           back blk0 (the virtio-blk disk) with FILE: created sparse\n"
+          "                        at --disk-size if missing, else used at its own size,\n"
+          "                        kept between runs (default: a disk in memory)\n"
+          "  --disk-size SIZE      blk0's size in memory or when FILE is created: bytes, or\n"
+          "                        with K, M or G (a multiple of 512, at most 1024G;\n"
+          "                        default 16M)\n"
+          "  --disk-fail-at N      blk0 completes its Nth request (from 1) with an I/O error\n"
+          "                        (fault injection; default: never)\n"
           "  -h, --help            print this help\n"
           "Numbers are decimal (a leading 0 does not make them octal) or hexadecimal with 0x.\n"
           "--trace, --log, --cspace-dot and --output each need a file of their own.\n"
@@ -157,7 +165,8 @@ static int parse_number(const char *s, uint64_t *out)
 enum opt_id {
     OPT_MEM, OPT_CLOCK, OPT_CPUS, OPT_SEED, OPT_TIMESLICE, OPT_TIME_LIMIT, OPT_CHECK, OPT_TRACE, OPT_LOG,
     OPT_LOG_FILTER, OPT_CSPACE_DOT, OPT_STATS, OPT_HELP, OPT_WATCHDOG, OPT_MAX_THREADS,
-    OPT_MAX_MAPPINGS, OPT_ROOT_CNODE_BITS, OPT_TICK_NS, OPT_INPUT, OPT_OUTPUT,
+    OPT_MAX_MAPPINGS, OPT_ROOT_CNODE_BITS, OPT_TICK_NS, OPT_INPUT, OPT_OUTPUT, OPT_DISK,
+    OPT_DISK_SIZE, OPT_DISK_FAIL_AT,
 };
 static const struct { const char *name; enum opt_id id; int has_value; } options[] = {
     { "--mem", OPT_MEM, 1 },
@@ -179,6 +188,9 @@ static const struct { const char *name; enum opt_id id; int has_value; } options
     { "--input", OPT_INPUT, 1 },
     { "--output", OPT_OUTPUT, 1 },
     { "--watchdog", OPT_WATCHDOG, 1 },
+    { "--disk", OPT_DISK, 1 },
+    { "--disk-size", OPT_DISK_SIZE, 1 },
+    { "--disk-fail-at", OPT_DISK_FAIL_AT, 1 },
     { "--help", OPT_HELP, 0 },
     { "-h", OPT_HELP, 0 },
 };
@@ -325,6 +337,25 @@ static int set_option(runner_opts_t *o, const char *name, enum opt_id id, const 
         cfg->watchdog_ms = (unsigned)ms;
         return 0;
     }
+    case OPT_DISK:
+        if (!*v)
+            return runner_usage_error("%s: the file name is empty", name);
+        cfg->disk_path = v;
+        return 0;
+    case OPT_DISK_SIZE:
+        if (parse_size(v, &n) != 0)
+            return runner_usage_error("%s: '%s' is not a size (use e.g. 16M or 1G)", name, v);
+        if (n < 512 || n % 512)
+            return runner_usage_error("%s: %s is not a whole number of 512-byte sectors", name, v);
+        if (n > (1ull << 40))
+            return runner_usage_error("%s: %s is too large (at most 1024G)", name, v);
+        cfg->disk_bytes = n;
+        return 0;
+    case OPT_DISK_FAIL_AT:
+        if (parse_number(v, &n) != 0 || n == 0)
+            return runner_usage_error("%s: '%s' is not a request number (1 or more)", name, v);
+        cfg->disk_fail_at = n;
+        return 0;
     case OPT_HELP:
         o->help = 1;
         return 0;
@@ -462,6 +493,45 @@ static int check_console_files(const mica_config_t *cfg)
     return 0;
 }
 
+/*
+ * --disk: a file blk0 can read and write, or one it can create (its
+ * directory exists and is writable). Checked here so that a wrong path is
+ * one line and exit 64 before the system boots; the file is not created
+ * until the run starts.
+ */
+static int check_disk_file(const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) == 0) {
+        if (S_ISDIR(st.st_mode))
+            return runner_usage_error("--disk %s: is a directory", path);
+        int fd = open(path, O_RDWR | O_CLOEXEC);    /* as blk0 will open it */
+        if (fd < 0)
+            return runner_usage_error("--disk %s: %s", path, strerror(errno));
+        close(fd);
+        return 0;
+    }
+    if (errno != ENOENT)
+        return runner_usage_error("--disk %s: %s", path, strerror(errno));
+    char dir[PATH_MAX];
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else if (slash == path)
+        snprintf(dir, sizeof dir, "/");
+    else
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    if (stat(dir, &st) != 0)
+        return runner_usage_error("--disk %s: cannot create it: directory %s: %s", path, dir,
+                                  strerror(errno));
+    if (!S_ISDIR(st.st_mode))
+        return runner_usage_error("--disk %s: cannot create it: %s is not a directory", path, dir);
+    if (access(dir, W_OK | X_OK) != 0)
+        return runner_usage_error("--disk %s: cannot create it in %s: %s", path, dir,
+                                  strerror(errno));
+    return 0;
+}
+
 int runner_parse(int argc, char **argv, runner_opts_t *o)
 {
     memset(o, 0, sizeof *o);
@@ -505,6 +575,11 @@ int runner_parse(int argc, char **argv, runner_opts_t *o)
                                   "boot objects need --mem %" PRIu64 "M or more (--mem is %zuM)",
                                   o->cfg.root_cnode_bits, o->cfg.root_cnode_bits,
                                   (need + (1u << 20) - 1) >> 20, o->cfg.phys_mem_bytes >> 20);
+    if (o->cfg.disk_path && !o->help) {
+        int err = check_disk_file(o->cfg.disk_path);
+        if (err)
+            return err;
+    }
     int err = check_output_files(&o->cfg);
     if (err || o->help)
         return err;

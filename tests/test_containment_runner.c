@@ -4,7 +4,8 @@
  * naming the option, the path and the reason); a write that fails (a full
  * disk: /dev/full) is reported and exits 74, the run itself completing;
  * numbers with a leading 0 are decimal; two output options naming one
- * file are refused (exit 64). mica_run, the host API, fails the same way.
+ * file are refused (exit 64), and so is a --disk file blk0 could not open or
+ * create. mica_run, the host API, fails the same way.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -219,6 +220,36 @@ START_TEST(a_leading_zero_is_decimal_never_octal)
 }
 END_TEST
 
+/* --- --disk: a file blk0 cannot use is refused before the run ---------------------- */
+
+START_TEST(a_bad_disk_option_exits_64_before_the_run)
+{
+    char args[512], want[700];
+    snprintf(args, sizeof args, "--disk %s/missing/disk.img", cm_tmpdir());
+    snprintf(want, sizeof want, "mica: --disk %s/missing/disk.img: cannot create it: directory "
+             "%s/missing: No such file or directory\n", cm_tmpdir(), cm_tmpdir());
+    cm_assert_status(cm_run("runner-hello", args, 60), MICA_EXIT_USAGE);
+    assert_only_line(want);
+    snprintf(args, sizeof args, "--disk %s", cm_tmpdir());
+    snprintf(want, sizeof want, "mica: --disk %s: is a directory\n", cm_tmpdir());
+    cm_assert_status(cm_run("runner-hello", args, 60), MICA_EXIT_USAGE);
+    assert_only_line(want);
+    cm_assert_status(cm_run("runner-hello", "--disk /proc/sys/kernel/ostype", 60),
+                     MICA_EXIT_USAGE);
+    assert_only_line("mica: --disk /proc/sys/kernel/ostype: ");
+    cm_assert_status(cm_run("runner-hello", "--disk-size 1000", 60), MICA_EXIT_USAGE);
+    assert_only_line("mica: --disk-size: 1000 is not a whole number of 512-byte sectors\n");
+    cm_assert_status(cm_run("runner-hello", "--disk-size 2048G", 60), MICA_EXIT_USAGE);
+    assert_only_line("mica: --disk-size: 2048G is too large (at most 1024G)\n");
+    cm_assert_status(cm_run("runner-hello", "--disk-fail-at 0", 60), MICA_EXIT_USAGE);
+    assert_only_line("mica: --disk-fail-at: '0' is not a request number (1 or more)\n");
+    /* A good path is not created by the check: only by the run's disk. */
+    snprintf(args, sizeof args, "--disk %s/new.img --disk-size 64K --disk-fail-at 3", cm_tmpdir());
+    cm_assert_status(cm_run("runner-hello", args, 60), MICA_EXIT_OK);
+    cm_assert_has(cm_out, "hello from the root task");
+}
+END_TEST
+
 /* --- two options, one file -------------------------------------------------------- */
 
 START_TEST(trace_and_log_on_one_file_are_refused)
@@ -335,6 +366,7 @@ static Suite *containment_runner_suite(void)
     tcase_add_test(tc, a_failed_write_wins_over_the_stop_reason);
     tcase_add_test(tc, complete_output_files_exit_0);
     tcase_add_test(tc, a_leading_zero_is_decimal_never_octal);
+    tcase_add_test(tc, a_bad_disk_option_exits_64_before_the_run);
     tcase_add_test(tc, trace_and_log_on_one_file_are_refused);
     tcase_add_test(tc, separate_files_and_shared_devices_are_fine);
     tcase_add_test(tc, mica_run_fails_cleanly_and_reports_a_failed_write);

@@ -64,10 +64,10 @@ START_TEST(list_names_every_example)
 {
     ck_assert_int_eq(run_mica("list"), 0);
     const char *names[] = { "hello ", "echo ", "notify ", "prio ", "pager ", "ramfs ",
-                            "supervisor ", "interrupts ", "timer ", "console " };
+                            "supervisor ", "interrupts ", "timer ", "console ", "disk " };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         assert_has(out, names[i]);
-    ck_assert_int_eq(count_lines(out), 10);
+    ck_assert_int_eq(count_lines(out), 11);
 }
 END_TEST
 
@@ -224,6 +224,68 @@ START_TEST(ramfs_clients_write_and_read_each_others_files)
     assert_has(out, "ramfs: 60 requests from 3 clients (3 refused), 3204 bytes written, ");
     assert_has(out, "; 4 files, 3204 bytes stored; stopping\n");
     ck_assert(at("ramfs: 60 requests") < at("root: all done"));
+}
+END_TEST
+
+/*
+ * disk: the virtio-blk driver and ramfs on blk0. Two runs with the same
+ * --disk: the first formats the new file and writes; the second finds the
+ * first's files, byte for byte. A run with the disk in memory starts empty.
+ */
+START_TEST(disk_files_outlive_the_run)
+{
+    char dir[] = "/tmp/mica-disk-XXXXXX", args[256];
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(args, sizeof args, "run disk --check each --disk %s/disk.img --disk-size 1M", dir);
+    int st = run_mica(args);
+    ck_assert_msg(st == 0, "exit %d\n%s\n%s", st, out, err);
+    assert_has(out, "virtio-blk: blk0 ready, 2048 sectors (1024 KiB)\n");
+    assert_has(out, "ramfs: formatted the disk (2048 sectors)\n");
+    assert_has(out, "client: ls: 0 files\n");
+    assert_has(out, "client: this is run 1; appended to runs.log: ok\n");
+    assert_has(out, "client: wrote hello.txt, ");
+    assert_has(out, "virtio-blk: ");
+    assert_has(out, " (0 failed), ");
+    assert_has(out, "root: all done\n");
+    ck_assert_ptr_null(strstr(out, "WRONG"));
+
+    st = run_mica(args);
+    ck_assert_msg(st == 0, "exit %d\n%s\n%s", st, out, err);
+    assert_has(out, "ramfs: found 2 files, ");
+    assert_has(out, "client: ls: 2 files\n");
+    assert_has(out, "\nruns.log 6\n");
+    assert_has(out, "client: runs.log says:\nrun 1\n");
+    assert_has(out, "client: this is run 2; appended to runs.log: ok\n");
+    assert_has(out, "client: read hello.txt, ");
+    assert_has(out, ": as the first run wrote it\n");
+    ck_assert_ptr_null(strstr(out, "WRONG"));
+
+    /* The third run sees both earlier runs. */
+    st = run_mica(args);
+    ck_assert_int_eq(st, 0);
+    assert_has(out, "client: runs.log says:\nrun 1\nrun 2\n");
+    assert_has(out, "client: this is run 3; ");
+
+    /* Without --disk the disk is in memory: every run starts from a fresh one. */
+    ck_assert_int_eq(run_mica("run disk"), 0);
+    assert_has(out, "ramfs: formatted the disk (32768 sectors)\n");
+    assert_has(out, "client: this is run 1; ");
+
+    snprintf(args, sizeof args, "%s/disk.img", dir);
+    unlink(args);
+    rmdir(dir);
+}
+END_TEST
+
+/* disk with --disk-fail-at: the driver sees IOERR, ramfs answers "I/O error", nothing crashes. */
+START_TEST(disk_fault_injection_is_reported)
+{
+    /* Requests 1-10 read and format the disk; 11 saves the new runs.log, 12 its first line. */
+    ck_assert_int_eq(run_mica("run disk --disk-fail-at 12"), 0);
+    assert_has(out, "client: this is run 1; appended to runs.log: I/O error\n");
+    assert_has(out, "client: wrote hello.txt, 5892 bytes: ok\n");
+    assert_has(out, " (1 failed), ");
+    assert_has(out, "root: all done\n");
 }
 END_TEST
 
@@ -457,7 +519,7 @@ END_TEST
 START_TEST(standalone_examples_match_the_runner)
 {
     static const char *const names[] = { "hello", "echo", "notify", "prio", "pager", "ramfs",
-                                         "supervisor", "interrupts", "timer", "console" };
+                                         "supervisor", "interrupts", "timer", "console", "disk" };
     const char *dir = getenv("MICA_EXAMPLES_DIR");
     static char runner_out[sizeof out];
     char path[512];
@@ -743,6 +805,8 @@ static Suite *examples_suite(void)
     tcase_add_test(tc, prio_shows_priorities_round_robin_and_preemption);
     tcase_add_test(tc, pager_maps_each_page_on_its_first_touch);
     tcase_add_test(tc, ramfs_clients_write_and_read_each_others_files);
+    tcase_add_test(tc, disk_files_outlive_the_run);
+    tcase_add_test(tc, disk_fault_injection_is_reported);
     tcase_add_test(tc, supervisor_restarts_the_server_and_every_client_finishes);
     tcase_add_test(tc, interrupts_counts_timer_ticks_at_exact_times);
     tcase_add_test(tc, timer_server_wakes_sleepers_in_deadline_order);

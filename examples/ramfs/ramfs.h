@@ -58,6 +58,8 @@ enum ramfs_status {
     RAMFS_E_RANGE,              /* the buffer offset and length reach outside the frame */
     RAMFS_E_NOSPC,              /* no free file, fd or room in the file */
     RAMFS_E_INVAL,              /* a bad name, flag or label, or no buffer for this badge */
+    RAMFS_E_IO,                 /* the change could not be stored (a server keeping its files
+                                   on a disk); it may be in memory only */
 };
 
 /* Limits. */
@@ -71,7 +73,8 @@ enum ramfs_status {
 static inline const char *ramfs_status_name(mica_word_t status)
 {
     static const char *const names[] = { "ok", "no such file", "bad fd",
-                                         "outside the shared buffer", "no space", "invalid" };
+                                         "outside the shared buffer", "no space", "invalid",
+                                         "I/O error" };
     return status < sizeof names / sizeof names[0] ? names[status] : "unknown status";
 }
 
