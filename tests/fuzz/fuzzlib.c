@@ -1638,6 +1638,14 @@ static mica_word_t pick_mmio_vaddr(rng_t *r, int *dev)
  * sign-extend sometimes (movsx). OP_MMIO_NON_MOV: an add to memory, which
  * on a device page is a VM fault.
  */
+/* Register widths at any offset: unaligned accesses are part of the game (one mov each). */
+typedef uint16_t uint16_t_u __attribute__((aligned(1)));
+typedef uint32_t uint32_t_u __attribute__((aligned(1)));
+typedef uint64_t uint64_t_u __attribute__((aligned(1)));
+typedef int8_t int8_t_u;
+typedef int16_t int16_t_u __attribute__((aligned(1)));
+typedef int32_t int32_t_u __attribute__((aligned(1)));
+
 static void do_mmio(actor_t *a, unsigned op)
 {
     rng_t *r = &a->rng;
@@ -1665,7 +1673,7 @@ static void do_mmio(actor_t *a, unsigned op)
 #if defined(__x86_64__)
         __asm__ volatile("addl $1, (%0)" : : "r"(page + (off & 0xffc)) : "memory");
 #else
-        __atomic_fetch_add((volatile uint32_t *)(page + (off & 0xffc)), 1, __ATOMIC_SEQ_CST);
+        __atomic_fetch_add((volatile uint32_t_u *)(page + (off & 0xffc)), 1, __ATOMIC_SEQ_CST);
 #endif
         return;
     }
@@ -1674,19 +1682,19 @@ static void do_mmio(actor_t *a, unsigned op)
                                   d >= 0 && fz.dev[d].kind == DEV_BLK, exact);
         switch (size) {
         case 1: *p = (uint8_t)v; break;
-        case 2: *(volatile uint16_t *)p = (uint16_t)v; break;
-        case 4: *(volatile uint32_t *)p = (uint32_t)v; break;
-        default: *(volatile uint64_t *)p = v; break;
+        case 2: *(volatile uint16_t_u *)p = (uint16_t)v; break;
+        case 4: *(volatile uint32_t_u *)p = (uint32_t)v; break;
+        default: *(volatile uint64_t_u *)p = v; break;
         }
         return;
     }
     int sx = chance(r, 25);
     uint64_t v;
     switch (size) {
-    case 1: v = sx ? (uint64_t)(int64_t)*(volatile int8_t *)p : *p; break;
-    case 2: v = sx ? (uint64_t)(int64_t)*(volatile int16_t *)p : *(volatile uint16_t *)p; break;
-    case 4: v = sx ? (uint64_t)(int64_t)*(volatile int32_t *)p : *(volatile uint32_t *)p; break;
-    default: v = *(volatile uint64_t *)p; break;
+    case 1: v = sx ? (uint64_t)(int64_t)*(volatile int8_t_u *)p : *p; break;
+    case 2: v = sx ? (uint64_t)(int64_t)*(volatile int16_t_u *)p : *(volatile uint16_t_u *)p; break;
+    case 4: v = sx ? (uint64_t)(int64_t)*(volatile int32_t_u *)p : *(volatile uint32_t_u *)p; break;
+    default: v = *(volatile uint64_t_u *)p; break;
     }
     (void)v;
 }
