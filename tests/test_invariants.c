@@ -438,6 +438,68 @@ START_TEST(valid_irq_handlers_catches_a_handler_cap_of_an_irq_not_issued)
 }
 END_TEST
 
+/*
+ * The interrupt controller's state (ks.irq_*), with IRQ 5 issued and set to
+ * a notification, IRQ 9 not issued; corrupted per irq_case.
+ */
+static void corrupt_irq_lines(const mica_bootinfo_t *bi)
+{
+    (void)bi;
+    mica_cptr_t h = mt_slot(), n = mt_make(NTFN_T, 0), ro = mt_slot();
+    mt_assert_err(mica_irq_control_get(MICA_CAP_IRQ_CONTROL, 5, CNODE, h, DEPTH), MICA_NO_ERROR);
+    mt_assert_err(mica_irq_handler_set_notification(h, n), MICA_NO_ERROR);
+    mt_assert_err(mica_cnode_mint(CNODE, ro, DEPTH, CNODE, n, DEPTH, MICA_CAN_READ, 0),
+                  MICA_NO_ERROR);
+    arm();
+    switch (irq_case) {
+    case 0: ks.irq_masked[5] = 2; break;                    /* not 0 or 1 */
+    case 1: ks.irq_masked[9] = 1; break;                    /* masked, no handler */
+    case 2: ks.irq_pending[5] = 1; break;                   /* deliverable, held */
+    case 3: ks.count.irq_delivered[9] = 1; break;           /* delivered, never raised */
+    case 4:                                                 /* delivered again while masked */
+        ks.count.irq_raised[5] += 2;
+        ks.count.irq_delivered[5] += 2;
+        ks.irq_masked[5] = 1;
+        break;
+    case 5: ks.irq_masked[5] = 1; break;                    /* masked, never delivered */
+    case 6: ks.irq_issued[9] = 1; break;                    /* issued, no handler cap */
+    default: irq_node_slot(5)->cap = slot_at(ro)->cap; break;   /* a notification without Write */
+    }
+    trigger();
+}
+
+/* valid_irq_lines: line states are 0/1, masked lines have a handler, nothing deliverable waits. */
+START_TEST(valid_irq_lines_catches_a_bad_line_state)
+{
+    for (irq_case = 0; irq_case < 4; irq_case++)
+        expect_invariant(corrupt_irq_lines, "valid_irq_lines");
+}
+END_TEST
+
+/* valid_irq_masks: deliveries = unmasks + masked - none while masked, no mask without one. */
+START_TEST(valid_irq_masks_catches_a_delivery_while_masked_and_a_mask_without_one)
+{
+    irq_case = 4;
+    expect_invariant(corrupt_irq_lines, "valid_irq_masks");
+    irq_case = 5;
+    expect_invariant(corrupt_irq_lines, "valid_irq_masks");
+}
+END_TEST
+
+START_TEST(valid_irq_handlers_catches_an_issued_irq_without_a_handler_cap)
+{
+    irq_case = 6;
+    expect_invariant(corrupt_irq_lines, "valid_irq_handlers");
+}
+END_TEST
+
+START_TEST(valid_irq_node_catches_a_notification_cap_without_write)
+{
+    irq_case = 7;
+    expect_invariant(corrupt_irq_lines, "valid_irq_node");
+}
+END_TEST
+
 static void corrupt_master_reply_not_original(const mica_bootinfo_t *bi)
 {
     (void)bi;
@@ -1229,6 +1291,10 @@ static Suite *invariants_suite(void)
     tcase_add_test(tc, valid_irq_node_catches_a_bad_irq_node_slot);
     tcase_add_test(tc, valid_irq_lines_catches_an_undelivered_irq_and_a_mask_without_a_handler);
     tcase_add_test(tc, valid_irq_handlers_catches_a_handler_cap_of_an_irq_not_issued);
+    tcase_add_test(tc, valid_irq_lines_catches_a_bad_line_state);
+    tcase_add_test(tc, valid_irq_masks_catches_a_delivery_while_masked_and_a_mask_without_one);
+    tcase_add_test(tc, valid_irq_handlers_catches_an_issued_irq_without_a_handler_cap);
+    tcase_add_test(tc, valid_irq_node_catches_a_notification_cap_without_write);
     tcase_add_test(tc, reply_master_revocable_catches_a_master_reply_cap_that_is_not_original);
     tcase_add_test(tc, valid_reply_masters_catches_a_master_reply_cap_outside_its_tcb);
     tcase_add_test(tc, reply_mdb_catches_a_reply_cap_that_does_not_follow_its_master);

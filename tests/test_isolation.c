@@ -41,6 +41,7 @@ static mica_run_result_t run_campaign_on(unsigned cpus, const fz_config_t *fc, m
     cfg.log_path = log;
     cfg.max_threads = 512;
     cfg.time_limit_ticks = fc->budget * 200 + 2000000;
+    fz_machine(&cfg, fc);
     mica_run_result_t r;
     ck_assert_int_eq(mica_run(&cfg, fz_root, (void *)fc, &r), 0);
     return r;

@@ -35,6 +35,7 @@ static void campaign(uint64_t seed, unsigned tasks, uint64_t budget, int trace)
     fc.tasks = tasks;
     fc.budget = budget;
     fc.isolation = 1;
+    fz_machine(&cfg, &fc);
     alloc_calls_in_kernel = 0;
     mica_run_result_t r;
     ck_assert_int_eq(mica_run(&cfg, fz_root, &fc, &r), 0);

@@ -668,14 +668,25 @@ bool inv_valid_irqs(void)
         if (irq > MICA_MAX_IRQ || !ks.irq_issued[irq])
             FAIL("valid_irq_node", "IRQ %lu has no handler but its IRQ node slot holds a "
                  "notification cap", (unsigned long)irq);
+        if (!(cap_rights(s->cap) & RIGHT_WRITE))
+            FAIL("valid_irq_node", "the IRQ node slot of IRQ %lu holds a notification cap "
+                 "without Write, which SetNotification refuses", (unsigned long)irq);
     }
+    /* Which lines some handler cap names (seL4: an issued IRQ has one; the last one's deletion frees it). */
+    uint64_t named = 0;
     for (paddr_t p = mdb_next(cte_at(ks.mdb_head)); p; p = mdb_next(cte_at(p))) {
         cap_t c = cte_at(p)->cap;
-        if (cap_type(c) == MICA_CAP_TYPE_IRQ_HANDLER && cap_irq(c) <= MICA_MAX_IRQ &&
-            !ks.irq_issued[cap_irq(c)])
+        if (cap_type(c) != MICA_CAP_TYPE_IRQ_HANDLER || cap_irq(c) > MICA_MAX_IRQ)
+            continue;
+        named |= (uint64_t)1 << cap_irq(c);
+        if (!ks.irq_issued[cap_irq(c)])
             FAIL("valid_irq_handlers", "slot 0x%lx holds a handler cap of IRQ %lu, which is not "
                  "issued", (unsigned long)p, (unsigned long)cap_irq(c));
     }
+    for (word_t irq = 0; irq <= MICA_MAX_IRQ; irq++)
+        if (ks.irq_issued[irq] && !(named & ((uint64_t)1 << irq)))
+            FAIL("valid_irq_handlers", "IRQ %lu is issued but no handler cap names it (it could "
+                 "never be issued again)", (unsigned long)irq);
     /*
      * valid_irq_lines: the controller's state per line is 0/1; a masked line
      * has a handler (deleting the last one unmasks); and no deliverable
@@ -690,6 +701,17 @@ bool inv_valid_irqs(void)
         if ((ks.irq_pending[irq] || ks.irq_asserted[irq]) && irq_deliverable(irq))
             FAIL("valid_irq_lines", "IRQ %lu is %s and deliverable but was not delivered",
                  (unsigned long)irq, ks.irq_pending[irq] ? "pending" : "asserted");
+        /*
+         * valid_irq_masks: each delivery masks the line and only an unmask
+         * (Ack, or the last handler going) clears that, so deliveries =
+         * unmasks + (masked now). More deliveries: one came while masked.
+         */
+        if (ks.count.irq_delivered[irq] != ks.count.irq_unmasks[irq] + ks.irq_masked[irq])
+            FAIL("valid_irq_masks", "IRQ %lu: %lu deliveries, but %lu unmasks and %s: %s",
+                 (unsigned long)irq, (unsigned long)ks.count.irq_delivered[irq],
+                 (unsigned long)ks.count.irq_unmasks[irq], ks.irq_masked[irq] ? "masked" : "not masked",
+                 ks.count.irq_delivered[irq] > ks.count.irq_unmasks[irq] + ks.irq_masked[irq]
+                     ? "a delivery while masked" : "masked without a delivery");
     }
     return true;
 }

@@ -68,6 +68,8 @@ typedef struct ks_counters {
     word_t irq_raised[MICA_MAX_IRQ + 1];       /* per line: rising edges */
     word_t irq_delivered[MICA_MAX_IRQ + 1];    /* signals sent to the handler's notification */
     word_t irq_acked[MICA_MAX_IRQ + 1];        /* IRQHandler_Ack */
+    /* Ghost (for valid_irq_masks): masked lines unmasked - by Ack, or as the last handler went. */
+    word_t irq_unmasks[MICA_MAX_IRQ + 1];
 } ks_counters_t;
 
 typedef struct kernel_state {

@@ -52,6 +52,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <mica/device.h>
 #include "fuzzlib.h"
 #include "state.h"
 #include "cap.h"
@@ -75,6 +76,15 @@ void sim_task_kernel_call(void (*fn)(hw_word_t k[8]), hw_word_t k[8]);
 #define TOP_RADIX 2             /* the top CNode of a two-level CSpace */
 #define MAX_CNODES (FZ_MAX_TASKS * 2 + 16)
 #define HINT_UNKNOWN 0xfe       /* a cap arrived by IPC: type not known */
+/* Device caps (an untyped or frame of device d of the boot info's table), kept apart from the rest. */
+#define HINT_DEV_UT(d) (0xf0 + (d))
+#define HINT_DEV_FRAME(d) (0xf8 + (d))
+#define IS_HINT_DEV_UT(h) ((h) >= 0xf0 && (h) < 0xf0 + MICA_MAX_DEVICES)
+#define IS_HINT_DEV_FRAME(h) ((h) >= 0xf8 && (h) < 0xf8 + MICA_MAX_DEVICES)
+#define DEV_PAGES_FROM 32       /* device frames go to pages 32..63 of regions 1..3 */
+#define DMAP 16                 /* device mappings remembered (fz.dmap) */
+
+enum dev_kind { DEV_OTHER, DEV_TIMER, DEV_UART, DEV_BLK, DEV_FZ };
 #define REGION(k) ((mica_word_t)(k) << MICA_LARGE_PAGE_BITS)   /* k-th 2 MiB region */
 #define NREGIONS 3              /* regions 1..3 hold page tables */
 #define SPARE_FRAMES 8
@@ -183,6 +193,7 @@ typedef struct task {
     mica_cptr_t top;            /* two-level: root slot of the radix-2 top CNode */
     mica_cptr_t tcb;            /* root slot of its TCB (original) */
     mica_cptr_t vspace;         /* root slot of its VSpace */
+    mica_cptr_t vspace_cptr;    /* a cap to it in its own CSpace (0: none) */
     mica_cptr_t untyped;        /* root slot of the untyped it gets a copy of */
     mica_cptr_t buffer;         /* root slot of its IPC buffer frame */
     mica_word_t buffer_vaddr;
@@ -197,7 +208,8 @@ typedef struct task {
 } task_t;
 
 /* What a thread knew before its last operation (actor_t.before, atomicity_step): SNAP_*. */
-enum { SNAP_VALID, SNAP_ENTRIES, SNAP_ERRORS, SNAP_CPU_ENTRIES, SNAP_DIGEST, SNAP_SELF, SNAP_CPU, SNAP_OP };
+enum { SNAP_VALID, SNAP_ENTRIES, SNAP_ERRORS, SNAP_CPU_ENTRIES, SNAP_DIGEST, SNAP_SELF, SNAP_CPU, SNAP_OP,
+       SNAP_IRQS, SNAP_WORDS };
 
 /*
  * A thread running task code (task_entry), on its own stack: what only it
@@ -210,7 +222,7 @@ typedef struct actor {
     rng_t rng;
     int crashy;
     int recv_cn, recv_slot;     /* where its receive path points, when known (-1: not) */
-    hw_word_t before[8];        /* the kernel state before its last operation (SNAP_*) */
+    hw_word_t before[SNAP_WORDS];   /* the kernel state before its last operation (SNAP_*) */
 } actor_t;
 
 /* Operations; the weights are parts per 1000. */
@@ -230,8 +242,9 @@ typedef struct actor {
     X(TCB_UNBIND_NOTIFICATION, 6) X(TCB_SET_AFFINITY, 3) X(TCB_SET_TLS_BASE, 3) \
     X(PAGE_TABLE_MAP, 16) X(PAGE_TABLE_UNMAP, 10) X(PAGE_MAP, 28) X(PAGE_UNMAP, 14) \
     X(PAGE_GET_ADDRESS, 6) \
-    X(IRQ_CONTROL_GET, 4) X(IRQ_HANDLER_ACK, 2) X(IRQ_HANDLER_SET_NOTIFICATION, 3) \
-    X(IRQ_HANDLER_CLEAR, 2) X(IRQ_LINE, 4) \
+    X(IRQ_CONTROL_GET, 6) X(IRQ_HANDLER_ACK, 8) X(IRQ_HANDLER_SET_NOTIFICATION, 6) \
+    X(IRQ_HANDLER_CLEAR, 3) X(IRQ_DELETE, 3) \
+    X(DEV_RETYPE, 8) X(DEV_MAP, 10) X(MMIO_READ, 18) X(MMIO_WRITE, 18) X(MMIO_NON_MOV, 2) \
     X(DEBUG_PUT_CHAR, 2) X(DEBUG_NAME_THREAD, 3) X(DEBUG_CAP_IDENTIFY, 20) \
     X(DEBUG_DUMP_SCHEDULER, 1) X(DEBUG_HALT, 1) \
     X(RAW_SYSCALL, 30) X(RAW_INVOKE, 60) \
@@ -269,7 +282,19 @@ static struct {
     /* objects the root hands out (root-CNode slots of the originals) */
     mica_cptr_t eps[24], ntfns[16], frames[40], pts[16], vspaces[24], pools[20];
     unsigned neps, nntfns, nframes, npts, nvspaces, npools;
-    mica_cptr_t device_ut;
+    /* the machine's devices (boot info), each with its device untyped (root slot) */
+    struct fz_dev {
+        int kind;               /* enum dev_kind */
+        mica_word_t paddr;
+        unsigned irq;
+        mica_cptr_t ut;
+    } dev[MICA_MAX_DEVICES];
+    unsigned ndev;
+    /* device frames tasks mapped: (vaddr, device) - a guess, like the hints */
+    struct { mica_word_t vaddr; int dev; } dmap[DMAP];
+    unsigned ndmap;
+    /* blk0's queue registers as the fuzzer's writes left them (blk_shadow) */
+    struct { uint32_t sel, ready, addr_ok; } blk;
     /* infrastructure */
     mica_cptr_t fault_ep, handler_tcb;
     mica_cptr_t spare_frame[SPARE_FRAMES], spare_pt[SPARE_PTS];
@@ -304,6 +329,7 @@ void fz_input_config(mica_config_t *mc, fz_config_t *fc, const uint8_t *data, si
     fc->budget = 4096;
     fc->isolation = 1;
     fc->atomicity = 1;
+    fz_machine(mc, fc);
 }
 
 const fz_result_t *fz_last_result(void)
@@ -327,6 +353,7 @@ uint64_t fz_op_runs(unsigned op)
 }
 
 static void finish(int why) __attribute__((noreturn));
+static void give_device(unsigned d, rng_t *r);
 static void isolation_check(void);
 static void isolation_tamper(void);
 
@@ -1204,42 +1231,29 @@ static void do_debug_op(actor_t *a, unsigned op)
     }
 }
 
-/*
- * A device drives a line, as a model does from its event or register write
- * (kernel context): k[0] picks the line - most often one with a handler, so
- * delivery, masking and held raises happen - and k[1] the level.
- */
-static void irq_line_step(hw_word_t k[8])
+/* Any interrupt line: mostly the devices' lines, sometimes any line, sometimes out of range. */
+static mica_word_t pick_irq(rng_t *r)
 {
-    /* Lines whose handler has a notification, then lines with a handler, then any line. */
-    unsigned cand[2][MICA_MAX_IRQ + 1], n[2] = { 0, 0 };
-    for (unsigned i = 0; i <= MICA_MAX_IRQ; i++) {
-        if (!cap_is_null(irq_node_slot(i)->cap))
-            cand[0][n[0]++] = i;
-        if (ks.irq_issued[i])
-            cand[1][n[1]++] = i;
-    }
-    unsigned line = (unsigned)(k[0] % (MICA_MAX_IRQ + 1)), how = (unsigned)((k[0] >> 32) % 8);
-    if (n[0] && how < 5)
-        line = cand[0][(k[0] >> 8) % n[0]];
-    else if (n[1] && how < 7)
-        line = cand[1][(k[0] >> 8) % n[1]];
-    kernel_irq_set(line, (int)k[1]);
+    unsigned roll = (unsigned)below(r, 100);
+    if (roll < 45 && fz.ndev)
+        return fz.dev[below(r, fz.ndev)].irq;
+    if (roll < 80)
+        return below(r, MICA_MAX_IRQ + 1);
+    return chance(r, 50) ? MICA_MAX_IRQ + 1 + below(r, 4) : interesting(r);
 }
 
 static void do_irq_op(actor_t *a, unsigned op)
 {
     rng_t *r = &a->rng;
+    mica_cptr_t root;
+    mica_word_t index;
+    uint8_t depth;
+    int cn, slot;
     switch (op) {
     case OP_IRQ_CONTROL_GET: {
-        mica_cptr_t root;
-        mica_word_t index;
-        uint8_t depth;
-        int cn, slot;
         pick_path(a, 1, -1, &root, &index, &depth, &cn, &slot);
-        mica_word_t irq = chance(r, 80) ? below(r, MICA_MAX_IRQ + 1) : interesting(r);
-        if (mica_irq_control_get(pick_cap(a, MICA_CAP_TYPE_IRQ_CONTROL), irq, root, index, depth) ==
-            MICA_NO_ERROR)
+        if (mica_irq_control_get(pick_cap(a, MICA_CAP_TYPE_IRQ_CONTROL), pick_irq(r), root, index,
+                                 depth) == MICA_NO_ERROR)
             set_hint(cn, slot, MICA_CAP_TYPE_IRQ_HANDLER);
         break;
     }
@@ -1248,19 +1262,441 @@ static void do_irq_op(actor_t *a, unsigned op)
         break;
     case OP_IRQ_HANDLER_SET_NOTIFICATION:
         mica_irq_handler_set_notification(pick_cap(a, MICA_CAP_TYPE_IRQ_HANDLER),
-                                          pick_cap(a, MICA_CAP_TYPE_NOTIFICATION));
+                                          pick_cap(a, chance(r, 85) ? MICA_CAP_TYPE_NOTIFICATION : -1));
         break;
     case OP_IRQ_HANDLER_CLEAR:
         mica_irq_handler_clear(pick_cap(a, MICA_CAP_TYPE_IRQ_HANDLER));
         break;
-    case OP_IRQ_LINE: {
-        hw_word_t k[8] = { rnd(r), (hw_word_t)chance(r, 50) };
-        sim_task_kernel_call(irq_line_step, k);
+    case OP_IRQ_DELETE: {
+        /*
+         * Take an IRQ's caps away: delete or revoke a handler cap (the last
+         * one frees the line), revoke IRQControl (every handler goes), or
+         * delete a notification cap (maybe the one a handler's set to).
+         */
+        unsigned roll = (unsigned)below(r, 100);
+        int want = roll < 55 ? MICA_CAP_TYPE_IRQ_HANDLER : roll < 70 ? MICA_CAP_TYPE_IRQ_CONTROL
+                 : MICA_CAP_TYPE_NOTIFICATION;
+        pick_path(a, 0, want, &root, &index, &depth, &cn, &slot);
+        if (want == MICA_CAP_TYPE_IRQ_CONTROL || (want == MICA_CAP_TYPE_IRQ_HANDLER && chance(r, 30))) {
+            mica_cnode_revoke(root, index, depth);
+        } else if (mica_cnode_delete(root, index, depth) == MICA_NO_ERROR) {
+            set_hint(cn, slot, MICA_CAP_TYPE_NULL);
+        }
         break;
     }
     default:
         break;
     }
+}
+
+/* --- devices: the fuzzer's own model, device frames and MMIO ----------------------- */
+
+/*
+ * fzdev, the fuzzer's device (fz_machine adds it): its line goes up and
+ * down at virtual times drawn from a PRNG seeded by the campaign's seed,
+ * so raises land between any two operations - while the line is masked,
+ * before SetNotification, after the handler cap went - the same way in
+ * every replay. Registers (8 bytes apart; any size reads or writes the
+ * low bytes):
+ *   0x00 R  FZ_DEVICE_ID            0x08 RW the line's level (bit 0)
+ *   0x10 R  raises so far; W: next event in value ns (at most 1 ms)
+ *   0x18 R  now (ns); W: a pulse (down and up: a raise if it was down)
+ *   0x20 R  events so far
+ *   0x400..0x7ff  plain storage; anything else reads as a pattern
+ * Deterministic on one CPU: callbacks run in kernel entries, and only
+ * they use its PRNG.
+ */
+#define FZ_DEVICE_ID 0x5645445a46ull        /* "FZDEV" */
+#define FZ_STORE 0x400
+static struct {
+    uint64_t seed;
+    rng_t rng;
+    int level;
+    uint64_t raises, events, reads, writes;
+    uint8_t store[0x400];
+} fzd;
+
+static void fzd_set(mica_device_t *dev, int level)
+{
+    if (level && !fzd.level)
+        fzd.raises++;
+    fzd.level = level;
+    mica_device_set_irq(dev, level != 0);
+}
+
+static uint64_t fzd_read(mica_device_t *dev, void *ctx, mica_word_t off, unsigned size)
+{
+    (void)ctx;
+    uint64_t v = 0;
+    fzd.reads++;
+    switch (off) {
+    case 0x00: return FZ_DEVICE_ID;
+    case 0x08: return (uint64_t)fzd.level;
+    case 0x10: return fzd.raises;
+    case 0x18: return mica_device_now(dev);
+    case 0x20: return fzd.events;
+    default:
+        break;
+    }
+    if (off >= FZ_STORE && off - FZ_STORE < sizeof fzd.store) {
+        for (unsigned i = 0; i < size && off - FZ_STORE + i < sizeof fzd.store; i++)
+            v |= (uint64_t)fzd.store[off - FZ_STORE + i] << (8 * i);
+        return v;
+    }
+    return 0xa5a5a5a5a5a5a5a5ull ^ off;
+}
+
+static void fzd_write(mica_device_t *dev, void *ctx, mica_word_t off, unsigned size, uint64_t v)
+{
+    (void)ctx;
+    fzd.writes++;
+    switch (off) {
+    case 0x08:
+        fzd_set(dev, (int)(v & 1));
+        return;
+    case 0x10:
+        mica_device_schedule(dev, mica_device_now(dev) + (v > 1000000 ? 1000000 : v));
+        return;
+    case 0x18:
+        fzd_set(dev, 0);
+        fzd_set(dev, 1);
+        return;
+    default:
+        break;
+    }
+    if (off >= FZ_STORE && off - FZ_STORE < sizeof fzd.store)
+        for (unsigned i = 0; i < size && off - FZ_STORE + i < sizeof fzd.store; i++)
+            fzd.store[off - FZ_STORE + i] = (uint8_t)(v >> (8 * i));
+}
+
+/* The next event: 1 to 120 us from now, most often soon. */
+static void fzd_next(mica_device_t *dev)
+{
+    uint64_t us = chance(&fzd.rng, 70) ? 1 + below(&fzd.rng, 20) : 1 + below(&fzd.rng, 120);
+    mica_device_schedule(dev, mica_device_now(dev) + us * 1000);
+}
+
+static void fzd_event(mica_device_t *dev, void *ctx)
+{
+    (void)ctx;
+    fzd.events++;
+    unsigned roll = (unsigned)below(&fzd.rng, 100);
+    if (roll < 40) {
+        fzd_set(dev, 1);
+    } else if (roll < 75) {
+        fzd_set(dev, 0);
+    } else if (roll < 90) {
+        fzd_set(dev, 0);            /* a pulse: a raise even if it was up */
+        fzd_set(dev, 1);
+    }                               /* else: nothing this time */
+    fzd_next(dev);
+}
+
+static int fzd_start(mica_device_t *dev, void *ctx)
+{
+    (void)ctx;
+    seed_rng(&fzd.rng, fzd.seed);
+    fzd.level = 0;
+    fzd.raises = fzd.events = fzd.reads = fzd.writes = 0;
+    memset(fzd.store, 0, sizeof fzd.store);
+    fzd_next(dev);
+    return 0;
+}
+
+/* The run stops: its figures for the report. */
+static void fzd_stop(mica_device_t *dev, void *ctx)
+{
+    (void)dev; (void)ctx;
+    fz.res.dev_events = fzd.events;
+    fz.res.dev_raises = fzd.raises;
+    fz.res.dev_reads = fzd.reads;
+    fz.res.dev_writes = fzd.writes;
+}
+
+static const mica_device_model_t fzd_model = {
+    .name = FZ_DEVICE_NAME, .irq = FZ_DEVICE_IRQ, .read = fzd_read, .write = fzd_write,
+    .event = fzd_event, .start = fzd_start, .stop = fzd_stop,
+};
+
+void fz_machine(mica_config_t *mc, const fz_config_t *fc)
+{
+    fzd.seed = fz_mix(fc->seed, 0xfd);
+    mc->extra_devices = &fzd_model;
+    mc->num_extra_devices = 1;
+    mc->console_output = "/dev/null";   /* what tasks write to uart0 */
+    mc->console_input = NULL;
+    mc->disk_path = NULL;               /* blk0 in memory: its writes never reach a file */
+    mc->disk_bytes = 1ul << 20;
+}
+
+/* A cap of a device (by the hints, usually): *dev = which device, -1 if not known. */
+static mica_cptr_t pick_dev_cap(actor_t *a, int frames, int *cn_out, int *slot_out, int *dev)
+{
+    rng_t *r = &a->rng;
+    mica_word_t prefix[2];
+    int cn[2];
+    unsigned nw = windows(a->t, prefix, cn);
+    *dev = -1;
+    if (chance(r, 85)) {
+        unsigned w = (unsigned)below(r, nw), j = (unsigned)below(r, SLOTS);
+        for (unsigned k = 0; k < SLOTS * nw; k++) {
+            unsigned ww = (w + (j + k) / SLOTS) % nw, jj = (j + k) % SLOTS;
+            uint8_t h = LOAD(fz.cn[cn[ww]].hint[jj]);
+            if (frames ? IS_HINT_DEV_FRAME(h) : IS_HINT_DEV_UT(h)) {
+                *dev = frames ? h - HINT_DEV_FRAME(0) : h - HINT_DEV_UT(0);
+                *cn_out = cn[ww];
+                *slot_out = (int)jj;
+                return prefix[ww] | jj;
+            }
+        }
+    }
+    return pick_cap_at(a, frames ? MICA_CAP_TYPE_FRAME : MICA_CAP_TYPE_UNTYPED, cn_out, slot_out);
+}
+
+/* Retype a device untyped: a frame of the device's register page, mostly. */
+static void do_dev_retype(actor_t *a)
+{
+    rng_t *r = &a->rng;
+    int ucn = -1, uslot = -1, d;
+    mica_cptr_t ut = pick_dev_cap(a, 0, &ucn, &uslot, &d);
+    unsigned roll = (unsigned)below(r, 100);
+    mica_word_t type = roll < 85 ? MICA_FRAME_OBJECT : roll < 90 ? MICA_LARGE_FRAME_OBJECT
+                     : below(r, MICA_OBJECT_TYPE_COUNT);
+    mica_word_t bits = chance(r, 90) ? 0 : pick_size_bits(r, type);
+    int slot = empty_slot(r, a->t->main_cn);
+    if (!slot)
+        return;
+    mica_cptr_t root = chance(r, 50) ? 2 : 1;
+    mica_word_t index = root == 2 ? 0 : 2, depth = root == 2 ? 0 : MICA_WORD_BITS;
+    mica_word_t n = chance(r, 90) ? 1 : below(r, 3);
+    mica_error_t e = mica_untyped_retype(ut, type, bits, root, index, depth, (mica_word_t)slot, n);
+    if (e == MICA_NO_ERROR && n >= 1 && type == MICA_FRAME_OBJECT && d >= 0)
+        ADD(fz.res.dev_frames_made, 1);
+    if (e == MICA_NO_ERROR && n >= 1)
+        set_hint(a->t->main_cn, slot, type == MICA_FRAME_OBJECT && d >= 0 ? HINT_DEV_FRAME(d)
+                                      : type == MICA_FRAME_OBJECT || type == MICA_LARGE_FRAME_OBJECT
+                                      ? MICA_CAP_TYPE_FRAME : HINT_UNKNOWN);
+}
+
+/* Map (or unmap) a device frame: in the task's own VSpace mostly, any rights. */
+static void do_dev_map(actor_t *a)
+{
+    rng_t *r = &a->rng;
+    int cn = -1, slot = -1, d;
+    mica_cptr_t f = pick_dev_cap(a, 1, &cn, &slot, &d);
+    unsigned how = (unsigned)below(r, 100);
+    if (how < 60) {
+        /* Unmap: to leave it so, or to map it elsewhere (a frame cap maps once at a time). */
+        mica_page_unmap(f);
+        if (how < 15)
+            return;
+    }
+    task_t *t = a->t;
+    mica_cptr_t vs = t->vspace_cptr && hint_of(t->main_cn, (int)t->vspace_cptr) == MICA_CAP_TYPE_VSPACE &&
+                     chance(r, 75) ? t->vspace_cptr : pick_cap(a, MICA_CAP_TYPE_VSPACE);
+    mica_word_t va = chance(r, 80) ? REGION(1 + below(r, NREGIONS)) +
+                                     ((DEV_PAGES_FROM + below(r, 32)) << MICA_PAGE_BITS)
+                                   : pick_vaddr(r);
+    unsigned roll = (unsigned)below(r, 100);
+    mica_cap_rights_t rights = roll < 60 ? MICA_READ_WRITE : roll < 80 ? MICA_CAN_READ
+                             : random_rights(r);
+    if (mica_page_map(f, vs, va, rights, chance(r, 95) ? 0 : mr(r)) == MICA_NO_ERROR) {
+        ADD(fz.res.dev_frames_mapped, 1);
+        /* Several CPUs: a torn entry is only a worse guess. */
+        unsigned k = (unsigned)ADD(fz.ndmap, 1) % DMAP;
+        STORE(fz.dmap[k].vaddr, va);
+        STORE(fz.dmap[k].dev, d);
+    }
+}
+
+/* Under the kernel lock: what the current VSpace maps at k[0] - k[1] = paddr (~0: nothing). */
+static void probe_step(hw_word_t k[8])
+{
+    hw_window_entry_t e;
+    hw_word_t vs = kernel_current_vspace();
+    k[1] = ~(hw_word_t)0;
+    if (vs && hw_window_probe(vs, k[0], &e) == 0 && e.size_bits)
+        k[1] = e.paddr + (k[0] & ((BIT(e.size_bits) - 1) & ~(hw_word_t)(BIT(MICA_PAGE_BITS) - 1)));
+}
+
+/*
+ * The device whose page vaddr's page is in the current VSpace, -1 if none.
+ * Exact when nothing else runs between this and the access - one CPU, the
+ * virtual clock (no entry in between) - else a guess (*exact = 0).
+ */
+static int device_at(mica_word_t vaddr, int *exact)
+{
+    *exact = fz.ncpus == 1 && !hw_clock_real;
+    hw_word_t k[8] = { vaddr & ~(mica_word_t)(BIT(MICA_PAGE_BITS) - 1) };
+    sim_task_kernel_call(probe_step, k);
+    for (unsigned d = 0; d < fz.ndev; d++)
+        if (k[1] == fz.dev[d].paddr)
+            return (int)d;
+    return -1;
+}
+
+/*
+ * blk0's DMA stays outside RAM: every address a task writes has bit 31 set
+ * in its low word (RAM is smaller than 2 GiB), and the queue turns ready
+ * only when the fuzzer knows each of its three addresses was written so
+ * since blk0's last reset (the reset clears them to 0, which is RAM). The
+ * shadow follows blk0's rules for the writes it sees (virtio-mmio: 32-bit
+ * registers; layout writes only to queue 0 while it is not ready); with
+ * several CPUs or the real clock it cannot be sure what an access hits,
+ * so no write ever makes the queue ready. A rule of page offsets, so that
+ * a stale guess of which device a page is cannot break it.
+ */
+static uint64_t blk_sanitize(mica_word_t off, unsigned size, uint64_t v, int is_blk, int exact)
+{
+    if (size != 4 || (off & 3))
+        return v;                       /* blk0 ignores these */
+    if (off >= 0x080 && off < 0x0a8)
+        v |= 0x80000000u;
+    if (off == 0x044 && (v & 1) && !(is_blk && exact && fz.blk.addr_ok == 7))
+        v &= ~(uint64_t)1;
+    if (is_blk && exact) {
+        uint32_t w = (uint32_t)v;
+        int setup = fz.blk.sel == 0 && !fz.blk.ready;
+        switch (off) {
+        case 0x070: if (w == 0) memset(&fz.blk, 0, sizeof fz.blk); break;
+        case 0x030: fz.blk.sel = w; break;
+        case 0x044: if (fz.blk.sel == 0) fz.blk.ready = w & 1; break;
+        case 0x080: if (setup) fz.blk.addr_ok |= 1; break;
+        case 0x090: if (setup) fz.blk.addr_ok |= 2; break;
+        case 0x0a0: if (setup) fz.blk.addr_ok |= 4; break;
+        default: break;
+        }
+    }
+    return v;
+}
+
+/* A register offset for device kind k: its registers mostly, anything sometimes. */
+static mica_word_t pick_reg(rng_t *r, int kind, unsigned *size)
+{
+    static const uint16_t timer[] = { 0x00, 0x08, 0x10, 0x18, 0x20, 0x28 };
+    static const uint16_t uart[] = { 0, 1, 2, 3, 4, 5, 6, 7, 0x10 };
+    static const uint16_t blk[] = { 0x000, 0x004, 0x008, 0x00c, 0x010, 0x014, 0x020, 0x024, 0x030,
+                                    0x034, 0x038, 0x044, 0x050, 0x060, 0x064, 0x070, 0x080, 0x084,
+                                    0x090, 0x094, 0x0a0, 0x0a4, 0x0fc, 0x100, 0x108, 0x114 };
+    static const uint16_t fzr[] = { 0x00, 0x08, 0x08, 0x08, 0x10, 0x18, 0x20, 0x400, 0x7f8 };
+    static const unsigned sizes[] = { 1, 2, 4, 8 };
+    *size = sizes[below(r, 4)];
+    unsigned roll = (unsigned)below(r, 100);
+    if (roll < 75) {
+        switch (kind) {
+        case DEV_TIMER: *size = chance(r, 80) ? 8 : *size; return timer[below(r, 6)];
+        case DEV_UART: *size = chance(r, 80) ? 1 : *size; return uart[below(r, 9)];
+        case DEV_BLK: *size = chance(r, 85) ? 4 : *size; return blk[below(r, sizeof blk / 2)];
+        case DEV_FZ: return fzr[below(r, sizeof fzr / 2)];
+        default: break;
+        }
+    }
+    if (roll < 97)
+        return below(r, 4096) & ~(mica_word_t)(*size - 1);     /* aligned */
+    return 4096 - 1 - below(r, 8);      /* unaligned, may run past the page */
+}
+
+/* A value to write to register off of device kind k. */
+static uint64_t pick_value(rng_t *r, int kind, mica_word_t off)
+{
+    if (chance(r, 40))
+        return interesting(r);
+    switch (kind) {
+    case DEV_TIMER:
+        if (off == 0x10 || off == 0x18)             /* compare, period: near now or short */
+            return chance(r, 50) ? below(r, 200000) : 1 + below(r, 50000);
+        return below(r, 8);
+    case DEV_UART:
+        return below(r, 256);
+    case DEV_BLK:
+        return off == 0x070 ? (chance(r, 30) ? 0 : below(r, 16)) : below(r, 4) ? below(r, 70) : rnd(r);
+    case DEV_FZ:
+        return off == 0x10 ? below(r, 100000) : below(r, 4);
+    default:
+        return rnd(r);
+    }
+}
+
+/* The vaddr of an access: a device mapping remembered, or any page. */
+static mica_word_t pick_mmio_vaddr(rng_t *r, int *dev)
+{
+    unsigned n = LOAD(fz.ndmap);
+    if (n && chance(r, 85)) {
+        unsigned k = (unsigned)below(r, n < DMAP ? n : DMAP);
+        *dev = LOAD(fz.dmap[k].dev);
+        return LOAD(fz.dmap[k].vaddr);
+    }
+    *dev = -1;
+    return chance(r, 50) ? REGION(1 + below(r, NREGIONS)) +
+                           ((DEV_PAGES_FROM + below(r, 32)) << MICA_PAGE_BITS) : pick_vaddr(r);
+}
+
+/*
+ * A load or store of 1, 2, 4 or 8 bytes at a register of a mapped device
+ * page (or of whatever is there: RAM, nothing - a VM fault), through
+ * volatile pointers, so the compiler emits one mov of that size; reads
+ * sign-extend sometimes (movsx). OP_MMIO_NON_MOV: an add to memory, which
+ * on a device page is a VM fault.
+ */
+/* Register widths at any offset: unaligned accesses are part of the game (one mov each). */
+typedef uint16_t uint16_t_u __attribute__((aligned(1)));
+typedef uint32_t uint32_t_u __attribute__((aligned(1)));
+typedef uint64_t uint64_t_u __attribute__((aligned(1)));
+typedef int8_t int8_t_u;
+typedef int16_t int16_t_u __attribute__((aligned(1)));
+typedef int32_t int32_t_u __attribute__((aligned(1)));
+
+static void do_mmio(actor_t *a, unsigned op)
+{
+    rng_t *r = &a->rng;
+    int guess, exact, d = -1;
+    mica_word_t va = 0;
+    volatile uint8_t *page = NULL;
+    /* A few tries for a page that holds a device frame here (the guesses go stale). */
+    for (unsigned k = 0; k < 4 && d < 0; k++) {
+        va = pick_mmio_vaddr(r, &guess);
+        page = mica_vaddr_to_ptr(va & ~(mica_word_t)(BIT(MICA_PAGE_BITS) - 1));
+        if (!page)
+            return;
+        d = device_at(va, &exact);
+    }
+    if (d >= 0)
+        ADD(fz.res.mmio_on_device, 1);
+    int kind = d >= 0 ? fz.dev[d].kind : guess >= 0 && (unsigned)guess < fz.ndev ? fz.dev[guess].kind
+             : DEV_OTHER;
+    unsigned size;
+    mica_word_t off = pick_reg(r, kind, &size);
+    volatile uint8_t *p = page + off;
+    if (op == OP_MMIO_NON_MOV) {
+        if (!fz.cfg.crashes)
+            return;
+#if defined(__x86_64__)
+        __asm__ volatile("addl $1, (%0)" : : "r"(page + (off & 0xffc)) : "memory");
+#else
+        __atomic_fetch_add((volatile uint32_t_u *)(page + (off & 0xffc)), 1, __ATOMIC_SEQ_CST);
+#endif
+        return;
+    }
+    if (op == OP_MMIO_WRITE) {
+        uint64_t v = blk_sanitize(off, size, pick_value(r, kind, off),
+                                  d >= 0 && fz.dev[d].kind == DEV_BLK, exact);
+        switch (size) {
+        case 1: *p = (uint8_t)v; break;
+        case 2: *(volatile uint16_t_u *)p = (uint16_t)v; break;
+        case 4: *(volatile uint32_t_u *)p = (uint32_t)v; break;
+        default: *(volatile uint64_t_u *)p = v; break;
+        }
+        return;
+    }
+    int sx = chance(r, 25);
+    uint64_t v;
+    switch (size) {
+    case 1: v = sx ? (uint64_t)(int64_t)*(volatile int8_t_u *)p : *p; break;
+    case 2: v = sx ? (uint64_t)(int64_t)*(volatile int16_t_u *)p : *(volatile uint16_t_u *)p; break;
+    case 4: v = sx ? (uint64_t)(int64_t)*(volatile int32_t_u *)p : *(volatile uint32_t_u *)p; break;
+    default: v = *(volatile uint64_t_u *)p; break;
+    }
+    (void)v;
 }
 
 static void do_mem_op(actor_t *a, unsigned op)
@@ -1337,8 +1773,17 @@ static void one_op(actor_t *a)
         do_vspace_op(a, op);
         break;
     case OP_IRQ_CONTROL_GET: case OP_IRQ_HANDLER_ACK: case OP_IRQ_HANDLER_SET_NOTIFICATION:
-    case OP_IRQ_HANDLER_CLEAR: case OP_IRQ_LINE:
+    case OP_IRQ_HANDLER_CLEAR: case OP_IRQ_DELETE:
         do_irq_op(a, op);
+        break;
+    case OP_DEV_RETYPE:
+        do_dev_retype(a);
+        break;
+    case OP_DEV_MAP:
+        do_dev_map(a);
+        break;
+    case OP_MMIO_READ: case OP_MMIO_WRITE: case OP_MMIO_NON_MOV:
+        do_mmio(a, op);
         break;
     case OP_DEBUG_PUT_CHAR: case OP_DEBUG_NAME_THREAD: case OP_DEBUG_CAP_IDENTIFY:
     case OP_DEBUG_DUMP_SCHEDULER: case OP_DEBUG_HALT:
@@ -1438,13 +1883,24 @@ static int others_quiet(unsigned cpu)
  * invocations are checked than with one CPU, but each check is as strict.
  * Then take the new snapshot.
  */
-static void atomicity_step(hw_word_t k[8])
+/* IRQ deliveries so far: one during an entry signals a notification, a change of its own. */
+static word_t irq_deliveries(void)
+{
+    word_t n = 0;
+    for (unsigned irq = 0; irq <= MICA_MAX_IRQ; irq++)
+        n += ks.count.irq_delivered[irq];
+    return n;
+}
+
+static void atomicity_step(hw_word_t k[SNAP_WORDS])
 {
     unsigned cpu = ks.num_cpus > 1 ? mica_sim_cpu() : 0;
     const ks_cpu_t *me = cpu_state(cpu);
     paddr_t self = me->stalled ? me->orphan : me->cur_thread;
     word_t entries = ks.count.kernel_entries, errors = ks.count.invocation_errors;
+    word_t irqs = irq_deliveries();
     if (k[SNAP_VALID] && entries == k[SNAP_ENTRIES] + 1 && errors == k[SNAP_ERRORS] + 1 &&
+        irqs == k[SNAP_IRQS] &&
         (ks.num_cpus == 1 || (cpu == k[SNAP_CPU] && self == k[SNAP_SELF] &&
                               me->entries == k[SNAP_CPU_ENTRIES] + 1))) {
         uint64_t n = ADD(fz.res.atomicity_checks, 1) + 1;
@@ -1466,6 +1922,7 @@ static void atomicity_step(hw_word_t k[8])
     k[SNAP_CPU_ENTRIES] = me->entries;
     k[SNAP_SELF] = self;
     k[SNAP_CPU] = cpu;
+    k[SNAP_IRQS] = irqs;
     k[SNAP_DIGEST] = k[SNAP_VALID] ? state_digest(self) : 0;
 }
 
@@ -1613,6 +2070,26 @@ static void revive(task_t *t, rng_t *r)
         mica_cnode_revoke(MICA_CAP_INIT_CNODE, t->untyped, MICA_WORD_BITS);
         if (j)
             give(t->main_cn, (unsigned)j, t->untyped, MICA_ALL_RIGHTS, 0, MICA_CAP_TYPE_UNTYPED);
+    }
+    if (hint_of(t->main_cn, (int)t->vspace_cptr) != MICA_CAP_TYPE_VSPACE && chance(r, 50)) {
+        /* A cap to its own VSpace, which device mappings use. */
+        int j = empty_slot(r, t->main_cn);
+        if (j && give(t->main_cn, (unsigned)j, t->vspace, MICA_ALL_RIGHTS, 0, MICA_CAP_TYPE_VSPACE) ==
+            MICA_NO_ERROR)
+            t->vspace_cptr = (mica_cptr_t)j;
+    }
+    if (fz.ndev && chance(r, 2)) {
+        /* A device back: its untyped's copy and every frame of it go (unmapped where mapped). */
+        unsigned d = (unsigned)below(r, fz.ndev);
+        if (fz.dev[d].ut && mica_cnode_revoke(MICA_CAP_INIT_CNODE, fz.dev[d].ut, MICA_WORD_BITS) ==
+            MICA_NO_ERROR) {
+            for (unsigned c = 0; c < fz.ncn; c++)
+                for (unsigned j = 0; j < SLOTS; j++)
+                    if (LOAD(fz.cn[c].hint[j]) == HINT_DEV_UT(d) ||
+                        LOAD(fz.cn[c].hint[j]) == HINT_DEV_FRAME(d))
+                        STORE(fz.cn[c].hint[j], MICA_CAP_TYPE_NULL);
+            give_device(d, r);
+        }
     }
     if (chance(r, 30))
         mica_tcb_configure(t->tcb, t->fault_cptr, t->croot, t->croot_data, t->vspace, 0,
@@ -1941,8 +2418,11 @@ static void hand_out(task_t *t, rng_t *r)
             int other = (int)below(r, fz.ncn);
             mica_word_t data = chance(r, 50) ? 0 : mica_cnode_capdata_new(0, below(r, 64 - RADIX));
             give(c, (unsigned)j, fz.cn[other].slot, rights, data, MICA_CAP_TYPE_CNODE);
-        } else if (roll < 90 && fz.device_ut) {
-            give(c, (unsigned)j, fz.device_ut, rights, 0, MICA_CAP_TYPE_UNTYPED);
+        } else if (roll < 90 && fz.ndev) {
+            /* A device untyped: one copy of each can exist (the next fails with RevokeFirst). */
+            unsigned d = (unsigned)below(r, fz.ndev);
+            if (fz.dev[d].ut)
+                give(c, (unsigned)j, fz.dev[d].ut, rights, 0, HINT_DEV_UT(d));
         } else if (roll < 95) {
             give(c, (unsigned)j, fz.fault_ep, MICA_ALL_RIGHTS, 1 + below(r, fz.ntasks),
                  MICA_CAP_TYPE_ENDPOINT);
@@ -1950,6 +2430,41 @@ static void hand_out(task_t *t, rng_t *r)
             give(c, (unsigned)j, t->tcb, rights, 0, MICA_CAP_TYPE_TCB);
         }
     }
+}
+
+/* The machine's devices, from the boot info, and the device untyped of each. */
+static void find_devices(void)
+{
+    const mica_bootinfo_t *bi = fz.bi;
+    fz.ndev = 0;
+    fz.ndmap = 0;
+    memset(&fz.blk, 0, sizeof fz.blk);
+    for (mica_word_t i = 0; i < bi->num_devices && i < MICA_MAX_DEVICES; i++) {
+        struct fz_dev *d = &fz.dev[fz.ndev++];
+        const mica_device_desc_t *dd = &bi->devices[i];
+        d->kind = !strcmp(dd->name, "timer") ? DEV_TIMER : !strcmp(dd->name, "uart0") ? DEV_UART
+                : !strcmp(dd->name, "blk0") ? DEV_BLK : !strcmp(dd->name, FZ_DEVICE_NAME) ? DEV_FZ
+                : DEV_OTHER;
+        d->paddr = dd->paddr;
+        d->irq = (unsigned)dd->irq;
+        d->ut = 0;
+        for (mica_word_t u = 0; u < bi->untyped.end - bi->untyped.start; u++) {
+            const mica_untyped_desc_t *ud = &bi->untyped_list[u];
+            if (ud->is_device && dd->paddr >= ud->paddr &&
+                dd->paddr - ud->paddr < ((mica_word_t)1 << ud->size_bits))
+                d->ut = bi->untyped.start + u;
+        }
+    }
+}
+
+/* Device d's untyped: a copy into a random empty slot of a shared CNode. */
+static void give_device(unsigned d, rng_t *r)
+{
+    unsigned nshared = 1 + fz.ntasks / 3;
+    int c = (int)below(r, nshared);
+    int j = empty_slot(r, c);
+    if (j && fz.dev[d].ut)
+        give(c, (unsigned)j, fz.dev[d].ut, MICA_ALL_RIGHTS, 0, HINT_DEV_UT(d));
 }
 
 static void build(void)
@@ -1983,11 +2498,7 @@ static void build(void)
         fz.pts[i] = make_from(fz.pools[i % fz.npools], MICA_PAGE_TABLE_OBJECT, 0);
     for (unsigned i = 0; i < fz.nvspaces; i++)
         fz.vspaces[i] = make(MICA_VSPACE_OBJECT, 0);
-    /* The boot device untyped, if any, as an untyped a task may get a copy of. */
-    fz.device_ut = 0;
-    for (mica_word_t i = 0; i < fz.bi->untyped.end - fz.bi->untyped.start; i++)
-        if (fz.bi->untyped_list[i].is_device)
-            fz.device_ut = fz.bi->untyped.start + i;
+    find_devices();
 
     /* Page tables in regions 1..3 of every VSpace, and a few frames mapped there. */
     for (unsigned v = 0; v < fz.nvspaces; v++)
@@ -2056,8 +2567,10 @@ static void build(void)
         int j = empty_slot(r, t->main_cn);
         if (j)
             give(t->main_cn, (unsigned)j, t->tcb, MICA_ALL_RIGHTS, 0, MICA_CAP_TYPE_TCB);
-        if ((j = empty_slot(r, t->main_cn)) != 0)
-            give(t->main_cn, (unsigned)j, t->vspace, MICA_ALL_RIGHTS, 0, MICA_CAP_TYPE_VSPACE);
+        if ((j = empty_slot(r, t->main_cn)) != 0 &&
+            give(t->main_cn, (unsigned)j, t->vspace, MICA_ALL_RIGHTS, 0, MICA_CAP_TYPE_VSPACE) ==
+            MICA_NO_ERROR)
+            t->vspace_cptr = (mica_cptr_t)j;
         if ((j = empty_slot(r, t->main_cn)) != 0)
             give(t->main_cn, (unsigned)j, t->buffer, MICA_ALL_RIGHTS, 0, MICA_CAP_TYPE_FRAME);
         if ((j = empty_slot(r, t->main_cn)) != 0 &&
@@ -2069,6 +2582,26 @@ static void build(void)
         if ((j = empty_slot(r, t->main_cn)) != 0)
             give(t->main_cn, (unsigned)j, t->untyped, MICA_ALL_RIGHTS, 0, MICA_CAP_TYPE_UNTYPED);
     }
+    /*
+     * A handler for each device's line, set to a pool notification: its
+     * original moved to one task, a copy given to another, so tasks Ack,
+     * re-set and delete handlers that interrupts arrive on.
+     */
+    for (unsigned d = 0; d < fz.ndev; d++) {
+        mica_cptr_t h = root_slot();
+        if (mica_irq_control_get(MICA_CAP_IRQ_CONTROL, fz.dev[d].irq, MICA_CAP_INIT_CNODE, h,
+                                 MICA_WORD_BITS) != MICA_NO_ERROR)
+            continue;
+        mica_irq_handler_set_notification(h, fz.ntfns[below(r, fz.nntfns)]);
+        int c = fz.task[below(r, T)].main_cn, jj = empty_slot(r, c);
+        if (jj)
+            give(c, (unsigned)jj, h, MICA_ALL_RIGHTS, 0, MICA_CAP_TYPE_IRQ_HANDLER);
+        c = fz.task[below(r, T)].main_cn;
+        jj = empty_slot(r, c);
+        if (jj && mica_cnode_move(fz.cn[c].slot, (mica_word_t)jj, RADIX, MICA_CAP_INIT_CNODE, h,
+                                  64) == MICA_NO_ERROR)
+            set_hint(c, jj, MICA_CAP_TYPE_IRQ_HANDLER);
+    }
     /* The IRQ control cap cannot be copied: move it to task 0. */
     int j = empty_slot(r, fz.task[0].main_cn);
     if (j && mica_cnode_move(fz.cn[fz.task[0].main_cn].slot, (mica_word_t)j, RADIX,
@@ -2076,6 +2609,9 @@ static void build(void)
         set_hint(fz.task[0].main_cn, j, MICA_CAP_TYPE_IRQ_CONTROL);
     for (unsigned i = 0; i < T; i++)
         hand_out(&fz.task[i], r);
+    /* Each device untyped's one copy goes to a shared CNode, where several tasks find it. */
+    for (unsigned d = 0; d < fz.ndev; d++)
+        give_device(d, r);
     /*
      * The pool untypeds go to tasks, original and all: Revoke on one
      * destroys endpoints, notifications, frames and page tables that

@@ -84,7 +84,29 @@ typedef struct fz_result {
     uint64_t atomicity_broken;  /* ... that changed kernel state */
     char atomicity_message[512];
     char setup_message[256];
+    /* fzdev, the fuzzer's device (when fz_machine added it) */
+    uint64_t dev_events;        /* its timed events */
+    uint64_t dev_raises;        /* times it drove its line up */
+    uint64_t dev_reads, dev_writes;     /* MMIO accesses that reached it */
+    /* device frames and MMIO (every device) */
+    uint64_t dev_frames_made;   /* device untyped retyped into a frame */
+    uint64_t dev_frames_mapped;
+    uint64_t mmio_on_device;    /* accesses (any instruction) on a page that maps a device frame */
 } fz_result_t;
+
+/*
+ * The fuzzer's device, "fzdev" on line FZ_DEVICE_IRQ: its line goes up and
+ * down at virtual times drawn from the campaign's seed (and when tasks
+ * write its registers), so the tasks' IRQ handlers, notifications and Acks
+ * meet raises at random points. fz_machine adds it to the machine's
+ * config and sets the built-in devices up for fuzzing: uart0's output to
+ * /dev/null, blk0 on a small disk in memory. Call it on the mica_config_t
+ * of a fuzz run after mica_config_init (mica-fuzz, the tests); without it
+ * the campaign fuzzes the built-in devices only.
+ */
+#define FZ_DEVICE_NAME "fzdev"
+#define FZ_DEVICE_IRQ 12
+void fz_machine(mica_config_t *mc, const fz_config_t *fc);
 
 /* Defaults: 4 tasks, 10,000 operations, crashes on, isolation off. */
 void fz_config_init(fz_config_t *cfg);

@@ -83,6 +83,9 @@ static struct opts {
 
 static struct shared *sh;
 static uint64_t op_totals[128];
+/* --stats: the campaign's interrupts per line, and fzdev's figures */
+static uint64_t irq_raised[MICA_MAX_IRQ + 1], irq_delivered[MICA_MAX_IRQ + 1], irq_acked[MICA_MAX_IRQ + 1];
+static uint64_t dev_events, dev_raises, dev_reads, dev_writes, dev_made, dev_mapped, mmio_dev;
 
 static void usage(FILE *f)
 {
@@ -245,6 +248,7 @@ static void run_chunk(uint64_t cseed, uint64_t budget)
         mc.log_path = log_tmp;
     fz_config_init(&fc);
     fc.seed = cseed;
+    fz_machine(&mc, &fc);
     fc.tasks = o.tasks;
     fc.budget = budget;
     fc.crashes = 1;
@@ -342,6 +346,20 @@ static int chunk(uint64_t k, uint64_t budget, uint64_t *done, int *setup_error)
     *setup_error = 0;
     for (unsigned i = 0; i < 128; i++)
         op_totals[i] += sh->ops[i];
+    if (sh->ran) {
+        for (unsigned i = 0; i <= MICA_MAX_IRQ; i++) {
+            irq_raised[i] += sh->run.irq[i].raised;
+            irq_delivered[i] += sh->run.irq[i].delivered;
+            irq_acked[i] += sh->run.irq[i].acked;
+        }
+        dev_events += sh->fz.dev_events;
+        dev_raises += sh->fz.dev_raises;
+        dev_reads += sh->fz.dev_reads;
+        dev_writes += sh->fz.dev_writes;
+        dev_made += sh->fz.dev_frames_made;
+        dev_mapped += sh->fz.dev_frames_mapped;
+        mmio_dev += sh->fz.mmio_on_device;
+    }
 
     if (o.stats && sh->ran) {
         static const char *const ends[] = { "stopped by the kernel", "budget spent", "stuck",
@@ -481,6 +499,22 @@ int main(int argc, char **argv)
         fprintf(stderr, "operations run:\n");
         for (unsigned i = 0; i < fz_op_count(); i++)
             fprintf(stderr, "  %-32s %10" PRIu64 "\n", fz_op_name(i), op_totals[i]);
+        uint64_t r = 0, d = 0, a = 0;
+        fprintf(stderr, "interrupts (line: raised, delivered, acked):\n");
+        for (unsigned i = 0; i <= MICA_MAX_IRQ; i++) {
+            r += irq_raised[i];
+            d += irq_delivered[i];
+            a += irq_acked[i];
+            if (irq_raised[i] || irq_delivered[i] || irq_acked[i])
+                fprintf(stderr, "  line %-2u %12" PRIu64 " %10" PRIu64 " %10" PRIu64 "\n", i,
+                        irq_raised[i], irq_delivered[i], irq_acked[i]);
+        }
+        fprintf(stderr, "  all     %12" PRIu64 " %10" PRIu64 " %10" PRIu64 "\n", r, d, a);
+        fprintf(stderr, "fzdev: %" PRIu64 " events, %" PRIu64 " raises of its line, %" PRIu64
+                " register reads and %" PRIu64 " writes reached it\n", dev_events, dev_raises,
+                dev_reads, dev_writes);
+        fprintf(stderr, "device frames: %" PRIu64 " made from device untypeds, %" PRIu64 " mappings; "
+                "%" PRIu64 " MMIO operations found a device page\n", dev_made, dev_mapped, mmio_dev);
     }
     printf("%" PRIu64 " syscalls, %" PRIu64 " violations\n", total, violations);
     return violations ? 1 : 0;

@@ -128,6 +128,7 @@ exception_t decode_irq_handler_invocation(word_t label, word_t irq)
         set_thread_state(NODE.cur_thread, MICA_THREAD_RESTART);
         ks.count.irq_acked[irq]++;
         trace_irq("acked", irq, 0, 0);
+        ks.count.irq_unmasks[irq] += ks.irq_masked[irq];
         ks.irq_masked[irq] = 0;
         irq_try_deliver(irq);
         return EXCEPTION_NONE;
@@ -171,6 +172,7 @@ void deleting_irq_handler(word_t irq)
     cte_delete_one(irq_node_slot(irq));
     ks.irq_issued[irq] = 0;
     /* The next handler starts unmasked with nothing remembered (the line's level stays). */
+    ks.count.irq_unmasks[irq] += ks.irq_masked[irq];
     ks.irq_masked[irq] = 0;
     ks.irq_pending[irq] = 0;
 }
