@@ -231,6 +231,9 @@ START_TEST(tick_ns_takes_1_to_a_billion_nanoseconds)
     assert_only_line("mica: --tick-ns: '1000000001' is not a number of nanoseconds from 1 to "
                      "1000000000\n");
     cm_assert_status(cm_run("runner-hello", "--tick-ns fast", 60), MICA_EXIT_USAGE);
+}
+END_TEST
+
 /* --- --disk: a file blk0 cannot use is refused before the run ---------------------- */
 
 START_TEST(a_bad_disk_option_exits_64_before_the_run)
