@@ -49,13 +49,13 @@ END_TEST
 START_TEST(the_device_untyped_of_the_largest_memories_lies_beyond_ram)
 {
     cm_assert_status(cm_run("largest-memory", "--mem 64G", 60), 0);
-    cm_assert_has(cm_out, "RAM ends at 0x1000000000; device untyped at 0x1000000000 (2^20 bytes), "
+    cm_assert_has(cm_out, "RAM ends at 0x1000000000; device untyped at 0x1000000000 (2^12 bytes), "
                           "beyond RAM; its frame: NoError at 0x1000000000; root CNode still a cnode");
     cm_assert_status(cm_run("largest-memory", "--mem 68719472640", 60), 0);     /* 64G - 4K */
     cm_assert_has(cm_out, "RAM ends at 0xffffff000; device untyped at 0xffffff000 (2^12 bytes), "
                           "beyond RAM; its frame: NoError at 0xffffff000; root CNode still a cnode");
     cm_assert_status(cm_run("largest-memory", "--mem 65535M", 60), 0);         /* 64G - 1M */
-    cm_assert_has(cm_out, "device untyped at 0xffff00000 (2^20 bytes), beyond RAM");
+    cm_assert_has(cm_out, "device untyped at 0xffff00000 (2^12 bytes), beyond RAM");
     cm_assert_lacks(cm_out, "OVERLAPPING");
 }
 END_TEST
