@@ -5,6 +5,9 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -21,6 +24,8 @@
 unsigned char *hw_phys_base;
 hw_word_t hw_phys_size;
 static int phys_fd = -1;
+/* One bit per 4 KiB page of RAM: the page holds a frame, so DMA may reach it (hw.h). */
+static uint64_t *dma_ok;
 
 int physmem_create(size_t bytes)
 {
@@ -40,6 +45,14 @@ int physmem_create(size_t bytes)
         phys_fd = -1;
         return e;
     }
+    size_t words = (bytes / PAGE + 63) / 64;
+    dma_ok = calloc(words ? words : 1, sizeof *dma_ok);
+    if (!dma_ok) {
+        munmap(p, bytes);
+        close(phys_fd);
+        phys_fd = -1;
+        return -ENOMEM;
+    }
     hw_phys_base = p;
     hw_phys_size = bytes;
     return 0;
@@ -51,6 +64,8 @@ void physmem_destroy(void)
         munmap(hw_phys_base, hw_phys_size);
     if (phys_fd >= 0)
         close(phys_fd);
+    free(dma_ok);
+    dma_ok = NULL;
     hw_phys_base = NULL;
     hw_phys_size = 0;
     phys_fd = -1;
@@ -79,4 +94,28 @@ void hw_phys_zero(hw_word_t paddr, hw_word_t bytes)
     }
     memset(p, 0, lo - paddr);
     memset(hw_phys_base + hi, 0, paddr + bytes - hi);
+}
+
+void hw_phys_dma_allow(hw_word_t paddr, hw_word_t bytes, int allow)
+{
+    if (!dma_ok || paddr >= hw_phys_size)
+        return;
+    if (bytes > hw_phys_size - paddr)
+        bytes = hw_phys_size - paddr;
+    for (hw_word_t pg = paddr / PAGE; pg < (paddr + bytes + PAGE - 1) / PAGE; pg++) {
+        if (allow)
+            dma_ok[pg / 64] |= 1ull << (pg % 64);
+        else
+            dma_ok[pg / 64] &= ~(1ull << (pg % 64));
+    }
+}
+
+bool physmem_dma_allowed(hw_word_t paddr, hw_word_t bytes)
+{
+    if (!dma_ok || paddr > hw_phys_size || bytes > hw_phys_size - paddr)
+        return false;
+    for (hw_word_t pg = paddr / PAGE; pg < (paddr + bytes + PAGE - 1) / PAGE; pg++)
+        if (!(dma_ok[pg / 64] & (1ull << (pg % 64))))
+            return false;
+    return true;
 }

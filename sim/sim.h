@@ -20,6 +20,8 @@
 int  physmem_create(size_t bytes);
 void physmem_destroy(void);
 int  physmem_fd(void);
+/* [paddr, paddr + bytes) is RAM that holds frames only: a device may reach it by DMA. */
+bool physmem_dma_allowed(hw_word_t paddr, hw_word_t bytes);
 
 /*
  * cpu.c: simulated CPUs. CPU 0 is the host thread inside mica_run; CPUs

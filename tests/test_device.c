@@ -255,9 +255,29 @@ static void root_table(const mica_bootinfo_t *bi)
     ck_assert_int_eq(mmio(0x1000, 8, 0, &v), -1);
     ck_assert_int_eq(mmio(d->paddr, 3, 0, &v), -1);
 
-    /* DMA: RAM only, bounds checked, nothing copied on a refusal. */
-    ck_assert_int_eq(dma(15ul << 20, 1, 16), 0);
-    ck_assert_int_eq(dma(15ul << 20, 0, 16), 0);
+    /*
+     * DMA: frames in RAM only, bounds checked, nothing copied on a refusal.
+     * A frame and a TCB from the same fresh untyped: the frame is reachable,
+     * the TCB (a kernel object) and memory not yet retyped are not.
+     */
+    mica_cptr_t ut = 0, slot = bi->empty.start;
+    for (mica_word_t i = 0; i < bi->untyped.end - bi->untyped.start && !ut; i++)
+        if (!bi->untyped_list[i].is_device && bi->untyped_list[i].size_bits >= 16)
+            ut = bi->untyped.start + i;
+    ck_assert_uint_ne(ut, 0);
+    hw_word_t base = bi->untyped_list[ut - bi->untyped.start].paddr;
+    ck_assert_int_eq(mica_untyped_retype(ut, MICA_TCB_OBJECT, 0, MICA_CAP_INIT_CNODE, 0, 0, slot, 1),
+                     MICA_NO_ERROR);
+    ck_assert_int_eq(mica_untyped_retype(ut, MICA_FRAME_OBJECT, 0, MICA_CAP_INIT_CNODE, 0, 0,
+                                         slot + 1, 1), MICA_NO_ERROR);
+    mica_page_get_address_t fa = mica_page_get_address(slot + 1);
+    ck_assert_uint_eq(fa.paddr, base + 4096);
+    ck_assert_int_eq(dma(fa.paddr, 1, 16), 0);
+    ck_assert_int_eq(dma(fa.paddr + 4096 - 16, 0, 16), 0);
+    ck_assert_int_eq(dma(fa.paddr + 4096 - 8, 0, 16), -1);  /* runs past the frame */
+    ck_assert_int_eq(dma(base, 1, 16), -1);                 /* the TCB */
+    ck_assert_int_eq(dma(base + 8192, 1, 16), -1);          /* not retyped yet */
+    ck_assert_int_eq(dma(0x1000, 0, 16), -1);               /* boot's own objects */
     ck_assert_int_eq(dma((16ul << 20) - 8, 1, 16), -1);     /* runs past the end of RAM */
     ck_assert_int_eq(dma(d->paddr, 0, 8), -1);              /* device memory */
     ck_assert_int_eq(dma(~0ul - 4, 0, 16), -1);             /* wraps */

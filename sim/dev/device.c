@@ -177,11 +177,16 @@ void mica_device_set_irq(mica_device_t *dev, bool asserted)
         kernel_irq_set(dev->m.irq, asserted);
 }
 
-/* [paddr, paddr + n) lies in RAM (not the device region, not beyond). */
+/*
+ * [paddr, paddr + n) lies in RAM (not the device region, not beyond) and
+ * holds frames only: a DMA address a driver got wrong may land on any
+ * other memory, and kernel objects must stay whole (physmem.c, hw.h).
+ */
 static bool in_ram(mica_word_t paddr, size_t n)
 {
     hw_word_t ram = sim.cfg ? sim.cfg->phys_mem_bytes : 0;
-    return paddr <= ram && n <= ram - paddr && hw_phys_base;
+    return paddr <= ram && n <= ram - paddr && hw_phys_base &&
+           (n == 0 || physmem_dma_allowed(paddr, n));
 }
 
 int mica_device_dma_read(mica_device_t *dev, mica_word_t paddr, void *buf, size_t n)

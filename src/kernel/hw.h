@@ -28,6 +28,14 @@ extern hw_word_t hw_phys_size;
  * by byte.
  */
 void hw_phys_zero(hw_word_t paddr, hw_word_t bytes);
+/*
+ * Which RAM a device may reach by DMA: only memory that holds frames, never
+ * kernel objects (no IOMMU is needed for a driver's bad address to leave
+ * the kernel whole). Untyped_Retype says so for the memory it carves
+ * (frames: allowed; any other object: not), and an untyped's reset takes it
+ * back. Page-granular; boot's own objects are never allowed.
+ */
+void hw_phys_dma_allow(hw_word_t paddr, hw_word_t bytes, int allow);
 
 /* --- execution contexts --------------------------------------------------
  * A context is a host stack plus saved registers, named by a small integer.

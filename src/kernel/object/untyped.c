@@ -28,8 +28,10 @@ static void reset_untyped_cap(cte_t *slot)
 {
     cap_t c = slot->cap;
     word_t used = cap_untyped_free_index(c);
-    if (used != 0 && !cap_untyped_is_device(c))
+    if (used != 0 && !cap_untyped_is_device(c)) {
         hw_phys_zero(cap_obj(c), used);
+        hw_phys_dma_allow(cap_obj(c), used, 0);
+    }
     cap_untyped_set_free_index(&slot->cap, 0);
 }
 
@@ -44,6 +46,10 @@ static exception_t invoke_untyped_retype(cte_t *src, bool reset, paddr_t retype_
     if (reset)
         reset_untyped_cap(src);
     cap_untyped_set_free_index(&src->cap, retype_base + (count << obj_bits) - region);
+    /* Only frames are memory a device may reach by DMA (hw.h). */
+    if (!device)
+        hw_phys_dma_allow(retype_base, count << obj_bits,
+                          type == MICA_FRAME_OBJECT || type == MICA_LARGE_FRAME_OBJECT);
     /* seL4: createNewObjects */
     for (word_t i = 0; i < count; i++) {
         cap_t c = create_object(type, retype_base + (i << obj_bits), user_bits, device);
