@@ -208,8 +208,13 @@ typedef struct task {
 } task_t;
 
 /* What a thread knew before its last operation (actor_t.before, atomicity_step): SNAP_*. */
+/*
+ * SNAP_VALID holds the valid flag in bit 0 and the IRQ deliveries so far
+ * above it: sim_task_kernel_call passes 8 words, no more.
+ */
 enum { SNAP_VALID, SNAP_ENTRIES, SNAP_ERRORS, SNAP_CPU_ENTRIES, SNAP_DIGEST, SNAP_SELF, SNAP_CPU, SNAP_OP,
-       SNAP_IRQS, SNAP_WORDS };
+       SNAP_WORDS };
+_Static_assert(SNAP_WORDS <= 8, "a snapshot travels in sim_task_kernel_call's 8 words");
 
 /*
  * A thread running task code (task_entry), on its own stack: what only it
@@ -1899,8 +1904,8 @@ static void atomicity_step(hw_word_t k[SNAP_WORDS])
     paddr_t self = me->stalled ? me->orphan : me->cur_thread;
     word_t entries = ks.count.kernel_entries, errors = ks.count.invocation_errors;
     word_t irqs = irq_deliveries();
-    if (k[SNAP_VALID] && entries == k[SNAP_ENTRIES] + 1 && errors == k[SNAP_ERRORS] + 1 &&
-        irqs == k[SNAP_IRQS] &&
+    if ((k[SNAP_VALID] & 1) && entries == k[SNAP_ENTRIES] + 1 && errors == k[SNAP_ERRORS] + 1 &&
+        irqs == k[SNAP_VALID] >> 1 &&
         (ks.num_cpus == 1 || (cpu == k[SNAP_CPU] && self == k[SNAP_SELF] &&
                               me->entries == k[SNAP_CPU_ENTRIES] + 1))) {
         uint64_t n = ADD(fz.res.atomicity_checks, 1) + 1;
@@ -1916,14 +1921,14 @@ static void atomicity_step(hw_word_t k[SNAP_WORDS])
                      ks.last_error[0] ? ks.last_error : "no reason",
                      (unsigned long)LOAD(fz.res.done), (unsigned long)entries);
     }
-    k[SNAP_VALID] = !me->stalled && (ks.num_cpus == 1 || others_quiet(cpu));
+    int valid = !me->stalled && (ks.num_cpus == 1 || others_quiet(cpu));
+    k[SNAP_VALID] = (hw_word_t)valid | (hw_word_t)irqs << 1;
     k[SNAP_ENTRIES] = entries;
     k[SNAP_ERRORS] = errors;
     k[SNAP_CPU_ENTRIES] = me->entries;
     k[SNAP_SELF] = self;
     k[SNAP_CPU] = cpu;
-    k[SNAP_IRQS] = irqs;
-    k[SNAP_DIGEST] = k[SNAP_VALID] ? state_digest(self) : 0;
+    k[SNAP_DIGEST] = valid ? state_digest(self) : 0;
 }
 
 static void kernel_entries_step(hw_word_t k[8])
