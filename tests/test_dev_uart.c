@@ -595,6 +595,37 @@ START_TEST(pipe_input_recorded_and_replayed)
 }
 END_TEST
 
+START_TEST(replay_delivers_at_recorded_times_and_a_record_without_end_goes_silent)
+{
+    char rec_path[64] = "/tmp/mica-uart-rec-XXXXXX";
+    int fd = mkstemp(rec_path);
+    char text[256];
+    int n = snprintf(text, sizeof text, DEV_UART_RECORD_HEADER "\n@%llu 41\n@%llu 42\n",
+                     (unsigned long long)C1, (unsigned long long)(5 * C1));
+    ck_assert_int_eq(write(fd, text, (size_t)n), n);
+    close(fd);
+    strcpy(out_path, "/tmp/mica-uart-out-XXXXXX");
+    close(mkstemp(out_path));
+    mica_config_t cfg = { .console_input = rec_path, .console_output = out_path };
+    mica_device_t *d = fake_dev_new(dev_uart_model(&cfg), 0);
+    wr(d, DEV_UART_FCR, DEV_UART_FCR_ENABLE);
+    wr(d, DEV_UART_MCR, DEV_UART_MCR_RTS);
+    fake_dev_advance_to(d, C1);
+    ck_assert_uint_eq(rd(d, DEV_UART_RBR), 'A');
+    fake_dev_advance_to(d, 5 * C1 - 1);
+    ck_assert_uint_eq(rd(d, DEV_UART_LSR) & DEV_UART_LSR_DR, 0);
+    fake_dev_advance_to(d, 5 * C1);
+    ck_assert_uint_eq(rd(d, DEV_UART_RBR), 'B');
+    /* no end recorded: carrier stays, no EOF, and the UART stops looking */
+    fake_dev_run_idle(d, 100 * C1);
+    ck_assert_uint_eq(rd(d, DEV_UART_INSTAT), DEV_UART_INSTAT_INPUT);
+    ck_assert_uint_eq(rd(d, DEV_UART_MSR) & DEV_UART_MSR_DCD, DEV_UART_MSR_DCD);
+    ck_assert_uint_eq(fake_dev_next_event(d), MICA_DEVICE_NEVER);
+    uart_done(d);
+    unlink(rec_path);
+}
+END_TEST
+
 START_TEST(malformed_records_are_refused)
 {
     static const char *const bad[] = {
@@ -708,6 +739,7 @@ static Suite *uart_suite(void)
     tcase_add_test(tc, eof_drops_carrier_with_a_modem_status_interrupt);
     tcase_add_test(tc, pipe_input_is_read_as_it_comes);
     tcase_add_test(tc, pipe_input_recorded_and_replayed);
+    tcase_add_test(tc, replay_delivers_at_recorded_times_and_a_record_without_end_goes_silent);
     tcase_add_test(tc, malformed_records_are_refused);
     tcase_add_test(tc, empty_input_is_eof_at_once);
     tcase_add_test(tc, missing_input_file_refuses_to_start);

@@ -78,8 +78,8 @@
  * set) at or after its recorded time and the input ends at the first look
  * at or after the eof line's time; with the same program, seed and options
  * that is exactly when they arrived, so the run repeats bit for bit. A
- * record without an eof line (a crashed run) never ends: the far end stays
- * silent after its last byte.
+ * record without an eof line (a crashed run) never ends: after its last
+ * byte the far end stays silent (the UART stops looking for input).
  *
  * End of input: when the input is used up (the byte read ahead finds its
  * end), DCD drops - a modem status interrupt where IER enables it - and
@@ -275,6 +275,12 @@ static void input_fill(mica_device_t *dev, dev_uart_t *u, bool may_wait, uint64_
     u->have_next = true;
 }
 
+/* Whether a byte or the end may still arrive (a replayed record without an end goes silent). */
+static bool may_arrive(const dev_uart_t *u)
+{
+    return !u->eof && !(u->replaying && u->replay_pos >= u->replay.n);
+}
+
 static void rx_receive(mica_device_t *dev, dev_uart_t *u, uint8_t byte, uint64_t at)
 {
     if (u->rx_count < fifo_cap(u)) {
@@ -306,7 +312,7 @@ static void rx_arrival(mica_device_t *dev, dev_uart_t *u, uint64_t at)
         u->next = (uint8_t)u->replay.byte[u->replay_pos++];
         u->have_next = true;
     }
-    if (!u->have_next && !u->replaying) {
+    if (!u->have_next) {
         /* Wait for the host only once the UART has long had nothing else to do,
          * so a driver sees and answers what came before first. */
         bool quiet = !u->tsr_busy && !u->tx_count && !u->rx_count;
@@ -324,7 +330,7 @@ static void rx_arrival(mica_device_t *dev, dev_uart_t *u, uint64_t at)
     } else if (!u->eof) {
         u->idle_polls++;
     }
-    if (!u->eof && rx_flowing(u))
+    if (may_arrive(u) && rx_flowing(u))
         u->rx_next_at = at + char_ns(u);
 }
 
@@ -402,7 +408,7 @@ static void mcr_write(mica_device_t *dev, dev_uart_t *u, uint8_t v)
     bool flowing = rx_flowing(u);
     if (flowing && !was_flowing) {
         input_fill(dev, u, false, mica_device_now(dev));
-        if (!u->eof)
+        if (may_arrive(u))
             u->rx_next_at = mica_device_now(dev) + char_ns(u);
     } else if (!flowing) {
         u->rx_next_at = MICA_DEVICE_NEVER;  /* paused: the byte not sent waits */
