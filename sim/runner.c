@@ -28,6 +28,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "runner.h"
+#include "dev/uart.h"
 #include "sim.h"
 
 int runner_usage_error(const char *fmt, ...)
@@ -74,7 +75,11 @@ void runner_print_options(FILE *f)
           "  --cspace-dot FILE     write Graphviz DOT of the root CSpace and the capability\n"
           "                        derivation tree as they are at the end (dot -Tsvg FILE)\n"
           "  --input FILE|-        uart0's input: the bytes of FILE (- = stdin) arrive one per\n"
-          "                        character time while the driver raises RTS (default: none)\n"
+          "                        character time while the driver raises RTS, or at the\n"
+          "                        times recorded if FILE was written by --input-record\n"
+          "                        (a replay) (default: none)\n"
+          "  --input-record FILE   append each input byte's virtual arrival time to FILE\n"
+          "                        (one line a byte, flushed), for a replay with --input FILE\n"
           "  --output FILE         uart0's output (default: stdout)\n"
           "  --stats               print the kernel's counters when the system stops\n"
           "  --disk FILE           back blk0 (the virtio-blk disk) with FILE: created sparse\n"
@@ -87,7 +92,8 @@ void runner_print_options(FILE *f)
           "                        (fault injection; default: never)\n"
           "  -h, --help            print this help\n"
           "Numbers are decimal (a leading 0 does not make them octal) or hexadecimal with 0x.\n"
-          "--trace, --log, --cspace-dot and --output each need a file of their own.\n"
+          "--trace, --log, --cspace-dot, --output and --input-record each need a file of\n"
+          "their own.\n"
           "Exit status:\n"
           "   0  the system went idle or halted\n"
           "   1  deadlock: threads wait for each other and nothing can run\n"
@@ -96,10 +102,12 @@ void runner_print_options(FILE *f)
           "   4  stalled: task code ran too long in host time without entering the kernel\n"
           "   5  idle or halted, but threads were stopped by faults no handler took, or for\n"
           "      calling exit, pthread_exit or longjmp out of their thread\n"
-          "  64  bad command line, or an --input file that cannot be read\n"
+          "  64  bad command line, or an --input file that cannot be read (or a\n"
+          "      malformed input record)\n"
           "  70  a bug in mica itself\n"
           "  71  the host refused memory\n"
-          "  73  an output file (--trace, --log, --cspace-dot, --output) cannot be created\n"
+          "  73  an output file (--trace, --log, --cspace-dot, --output, --input-record)\n"
+          "      cannot be created\n"
           "  74  writing an output file failed (e.g. the disk is full); this status wins\n"
           "      over 0 to 5, as the file is incomplete\n", f);
 }
@@ -166,6 +174,7 @@ enum opt_id {
     OPT_MEM, OPT_CLOCK, OPT_CPUS, OPT_SEED, OPT_TIMESLICE, OPT_TIME_LIMIT, OPT_CHECK, OPT_TRACE, OPT_LOG,
     OPT_LOG_FILTER, OPT_CSPACE_DOT, OPT_STATS, OPT_HELP, OPT_WATCHDOG, OPT_MAX_THREADS,
     OPT_MAX_MAPPINGS, OPT_ROOT_CNODE_BITS, OPT_TICK_NS, OPT_INPUT, OPT_OUTPUT, OPT_DISK,
+    OPT_INPUT_RECORD,
     OPT_DISK_SIZE, OPT_DISK_FAIL_AT,
 };
 static const struct { const char *name; enum opt_id id; int has_value; } options[] = {
@@ -187,6 +196,7 @@ static const struct { const char *name; enum opt_id id; int has_value; } options
     { "--stats", OPT_STATS, 0 },
     { "--input", OPT_INPUT, 1 },
     { "--output", OPT_OUTPUT, 1 },
+    { "--input-record", OPT_INPUT_RECORD, 1 },
     { "--watchdog", OPT_WATCHDOG, 1 },
     { "--disk", OPT_DISK, 1 },
     { "--disk-size", OPT_DISK_SIZE, 1 },
@@ -291,12 +301,15 @@ static int set_option(runner_opts_t *o, const char *name, enum opt_id id, const 
         return 0;
     case OPT_INPUT:
     case OPT_OUTPUT:
+    case OPT_INPUT_RECORD:
         if (!*v)
             return runner_usage_error("%s: the file name is empty", name);
         if (id == OPT_INPUT)
             cfg->console_input = v;
-        else
+        else if (id == OPT_OUTPUT)
             cfg->console_output = v;
+        else
+            cfg->console_record = v;
         return 0;
     case OPT_LOG_FILTER: {
         unsigned mask;
@@ -451,6 +464,7 @@ static int check_output_files(const mica_config_t *cfg)
     const struct { const char *option, *path; } out[] = {
         { "--trace", cfg->trace_path }, { "--log", cfg->log_path },
         { "--cspace-dot", cfg->cspace_dot_path }, { "--output", cfg->console_output },
+        { "--input-record", cfg->console_record },
     };
     const unsigned n = sizeof out / sizeof out[0];
     for (unsigned i = 0; i < n; i++)
@@ -465,7 +479,8 @@ static int check_output_files(const mica_config_t *cfg)
 
 /*
  * uart0's console files, checked before anything runs: --input must be a
- * readable file (or - for stdin), --output a file that can be created.
+ * readable file (or - for stdin) and, if it is a record of uart0's input, a
+ * well-formed one; --output and --input-record files that can be created.
  */
 static int check_console_files(const mica_config_t *cfg)
 {
@@ -479,13 +494,27 @@ static int check_console_files(const mica_config_t *cfg)
         close(fd);
         if (dir)
             return runner_usage_error("--input %s: is a directory, not a file", in);
+        char why[512];
+        if (dev_uart_record_load(in, NULL, why, sizeof why) < 0)
+            return runner_usage_error("--input %s", why);
     }
-    const char *out = cfg->console_output;
-    if (out) {
-        int fd = open(out, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
+    const char *rec = cfg->console_record;
+    if (rec && !in)
+        return runner_usage_error("--input-record %s: there is no --input to record", rec);
+    if (rec && same_output_file(in, rec))
+        return runner_usage_error("--input-record %s: is the --input file; give it a file of "
+                                  "its own", rec);
+    const struct { const char *option, *what, *path; } outs[] = {
+        { "--output", "console output", cfg->console_output },
+        { "--input-record", "record of the console input", rec },
+    };
+    for (unsigned i = 0; i < 2; i++) {
+        if (!outs[i].path)
+            continue;
+        int fd = open(outs[i].path, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
         if (fd < 0) {
-            fprintf(stderr, "mica: cannot create the console output %s (--output): %s\n", out,
-                    strerror(errno));
+            fprintf(stderr, "mica: cannot create the %s %s (%s): %s\n", outs[i].what,
+                    outs[i].path, outs[i].option, strerror(errno));
             return MICA_EXIT_CANTCREAT;
         }
         close(fd);

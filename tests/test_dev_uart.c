@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 #include <check.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -519,6 +520,158 @@ START_TEST(pipe_input_is_read_as_it_comes)
 }
 END_TEST
 
+/*
+ * A driver that polls: at fixed steps it reads LSR, RBR, INSTAT and MSR and
+ * logs what it saw and when. With `pipe_w` >= 0 it also types into the pipe
+ * between steps (the recording run); with -1 the input is a replayed record.
+ */
+static void polling_driver(mica_device_t *d, int pipe_w, char *log, size_t n)
+{
+    size_t len = 0;
+    log[0] = 0;
+    wr(d, DEV_UART_FCR, DEV_UART_FCR_ENABLE);
+    wr(d, DEV_UART_MCR, DEV_UART_MCR_RTS);
+    for (int step = 0; step < 60; step++) {
+        if (pipe_w >= 0 && step == 3)
+            ck_assert_int_eq(write(pipe_w, "hi", 2), 2);
+        if (pipe_w >= 0 && step == 20)
+            ck_assert_int_eq(write(pipe_w, "x", 1), 1);
+        if (pipe_w >= 0 && step == 40)
+            close(pipe_w);
+        fake_dev_advance(d, C1 / 3);
+        uint8_t lsr = rd(d, DEV_UART_LSR);
+        if (lsr & DEV_UART_LSR_DR)
+            len += (size_t)snprintf(log + len, n - len, "%llu:%02x ",
+                                    (unsigned long long)fake_dev_now(d), rd(d, DEV_UART_RBR));
+        uint8_t st = rd(d, DEV_UART_INSTAT), msr = rd(d, DEV_UART_MSR);
+        len += (size_t)snprintf(log + len, n - len, "%x%02x ", st, msr);
+        ck_assert_uint_lt(len, n);
+    }
+}
+
+START_TEST(pipe_input_recorded_and_replayed)
+{
+    char rec_path[64] = "/tmp/mica-uart-rec-XXXXXX";
+    close(mkstemp(rec_path));
+    int p[2];
+    ck_assert_int_eq(pipe(p), 0);
+    ck_assert_int_eq(dup2(p[0], STDIN_FILENO), STDIN_FILENO);
+    close(p[0]);
+    strcpy(out_path, "/tmp/mica-uart-out-XXXXXX");
+    close(mkstemp(out_path));
+    mica_config_t cfg = { .console_input = "-", .console_output = out_path,
+                          .console_record = rec_path };
+    mica_device_t *d = fake_dev_new(dev_uart_model(&cfg), 0);
+    static char log1[8192], log2[8192];
+    polling_driver(d, p[1], log1, sizeof log1);
+    uart_done(d);
+    /* the record: header, each byte at its arrival time, the end */
+    FILE *f = fopen(rec_path, "r");
+    ck_assert_ptr_nonnull(f);
+    char rec[1024];
+    size_t rn = fread(rec, 1, sizeof rec - 1, f);
+    rec[rn] = 0;
+    fclose(f);
+    ck_assert_msg(strncmp(rec, DEV_UART_RECORD_HEADER "\n@", sizeof DEV_UART_RECORD_HEADER + 1) == 0,
+                  "record: %s", rec);
+    ck_assert_ptr_nonnull(strstr(rec, " 68\n@"));
+    ck_assert_ptr_nonnull(strstr(rec, " 69\n@"));
+    ck_assert_ptr_nonnull(strstr(rec, " 78\n@"));
+    ck_assert_ptr_nonnull(strstr(rec, " eof\n"));
+    /* every byte arrives on the character-time grid from RTS (raised at 0) */
+    for (const char *l = strchr(rec, '@'); l; l = strchr(l + 1, '@'))
+        if (!strstr(l, " eof") || strstr(l, " eof") != strchr(l, ' '))
+            ck_assert_uint_eq(strtoull(l + 1, NULL, 10) % C1, 0);
+    /* replayed: the driver sees the same bytes, EOF and carrier at the same times */
+    cfg = (mica_config_t){ .console_input = rec_path, .console_output = out_path };
+    d = fake_dev_new(dev_uart_model(&cfg), 0);
+    polling_driver(d, -1, log2, sizeof log2);
+    uart_done(d);
+    ck_assert_str_eq(log1, log2);
+    ck_assert_ptr_nonnull(strstr(log1, ":68 "));
+    ck_assert_ptr_nonnull(strstr(log1, ":78 "));
+    ck_assert_ptr_nonnull(strstr(log1, "330 "));     /* EOF | INPUT; CTS, DSR, no DCD */
+    unlink(rec_path);
+}
+END_TEST
+
+START_TEST(replay_delivers_at_recorded_times_and_a_record_without_end_goes_silent)
+{
+    char rec_path[64] = "/tmp/mica-uart-rec-XXXXXX";
+    int fd = mkstemp(rec_path);
+    char text[256];
+    int n = snprintf(text, sizeof text, DEV_UART_RECORD_HEADER "\n@%llu 41\n@%llu 42\n",
+                     (unsigned long long)C1, (unsigned long long)(5 * C1));
+    ck_assert_int_eq(write(fd, text, (size_t)n), n);
+    close(fd);
+    strcpy(out_path, "/tmp/mica-uart-out-XXXXXX");
+    close(mkstemp(out_path));
+    mica_config_t cfg = { .console_input = rec_path, .console_output = out_path };
+    mica_device_t *d = fake_dev_new(dev_uart_model(&cfg), 0);
+    wr(d, DEV_UART_FCR, DEV_UART_FCR_ENABLE);
+    wr(d, DEV_UART_MCR, DEV_UART_MCR_RTS);
+    fake_dev_advance_to(d, C1);
+    ck_assert_uint_eq(rd(d, DEV_UART_RBR), 'A');
+    fake_dev_advance_to(d, 5 * C1 - 1);
+    ck_assert_uint_eq(rd(d, DEV_UART_LSR) & DEV_UART_LSR_DR, 0);
+    fake_dev_advance_to(d, 5 * C1);
+    ck_assert_uint_eq(rd(d, DEV_UART_RBR), 'B');
+    /* no end recorded: carrier stays, no EOF, and the UART stops looking */
+    fake_dev_run_idle(d, 100 * C1);
+    ck_assert_uint_eq(rd(d, DEV_UART_INSTAT), DEV_UART_INSTAT_INPUT);
+    ck_assert_uint_eq(rd(d, DEV_UART_MSR) & DEV_UART_MSR_DCD, DEV_UART_MSR_DCD);
+    ck_assert_uint_eq(fake_dev_next_event(d), MICA_DEVICE_NEVER);
+    uart_done(d);
+    unlink(rec_path);
+}
+END_TEST
+
+START_TEST(malformed_records_are_refused)
+{
+    static const char *const bad[] = {
+        DEV_UART_RECORD_HEADER "\n@10 6\n",
+        DEV_UART_RECORD_HEADER "\n@10 61\n@5 62\n",
+        DEV_UART_RECORD_HEADER "\n@10 eof\n@11 61\n",
+        DEV_UART_RECORD_HEADER "\n10 61\n",
+        DEV_UART_RECORD_HEADER "\n@99999999999999999999999 61\n",
+        DEV_UART_RECORD_HEADER "\n\n",
+    };
+    char path[64], why[256];
+    for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        strcpy(path, "/tmp/mica-uart-rec-XXXXXX");
+        int fd = mkstemp(path);
+        ck_assert_int_eq(write(fd, bad[i], strlen(bad[i])), (ssize_t)strlen(bad[i]));
+        close(fd);
+        why[0] = 0;
+        ck_assert_int_eq(dev_uart_record_load(path, NULL, why, sizeof why), -1);
+        ck_assert_ptr_null(strchr(why, '\n'));
+        ck_assert_ptr_nonnull(strstr(why, "line "));
+        mica_config_t cfg = { .console_input = path };
+        mica_device_t *d;
+        ck_assert_int_lt(fake_dev_try_new(dev_uart_model(&cfg), 0, &d), 0);
+        unlink(path);
+    }
+    /* an ordinary file is not a record; a good one loads */
+    strcpy(path, "/tmp/mica-uart-rec-XXXXXX");
+    int fd = mkstemp(path);
+    const char *good = DEV_UART_RECORD_HEADER "\n@5 61\n@5 0a\n@9 eof\n";
+    ck_assert_int_eq(write(fd, good, strlen(good)), (ssize_t)strlen(good));
+    close(fd);
+    dev_uart_record_t r;
+    ck_assert_int_eq(dev_uart_record_load(path, &r, why, sizeof why), 1);
+    ck_assert_uint_eq(r.n, 3);
+    ck_assert_int_eq(r.byte[1], 0x0a);
+    ck_assert_int_eq(r.byte[2], -1);
+    ck_assert_uint_eq(r.at[2], 9);
+    dev_uart_record_free(&r);
+    fd = open(path, O_WRONLY | O_TRUNC);
+    ck_assert_int_eq(write(fd, "hello\n", 6), 6);
+    close(fd);
+    ck_assert_int_eq(dev_uart_record_load(path, NULL, why, sizeof why), 0);
+    unlink(path);
+}
+END_TEST
+
 START_TEST(empty_input_is_eof_at_once)
 {
     mica_device_t *d = uart_with("", 0);
@@ -585,6 +738,9 @@ static Suite *uart_suite(void)
     tcase_add_test(tc, loopback_holds_console_input);
     tcase_add_test(tc, eof_drops_carrier_with_a_modem_status_interrupt);
     tcase_add_test(tc, pipe_input_is_read_as_it_comes);
+    tcase_add_test(tc, pipe_input_recorded_and_replayed);
+    tcase_add_test(tc, replay_delivers_at_recorded_times_and_a_record_without_end_goes_silent);
+    tcase_add_test(tc, malformed_records_are_refused);
     tcase_add_test(tc, empty_input_is_eof_at_once);
     tcase_add_test(tc, missing_input_file_refuses_to_start);
     tcase_add_test(tc, bad_accesses_are_harmless);

@@ -452,6 +452,62 @@ START_TEST(console_echoes_input_lines_and_ends_at_eof)
 }
 END_TEST
 
+START_TEST(console_input_from_a_pipe_is_recorded_and_replayed)
+{
+    char rec[] = "/tmp/mica-rec-XXXXXX";
+    close(mkstemp(rec));
+    char args[512];
+    /* the lines come from a pipe at host times of their own */
+    snprintf(args, sizeof args,
+             "-c \"(printf 'hello\\n'; sleep 0.2; printf 'second\\n'; sleep 0.1; printf 'end') | "
+             "'%s' run console --input - --input-record %s --log %s.log1\"", mica_bin(), rec, rec);
+    ck_assert_int_eq(run_prog("/bin/sh", args), 0);
+    ck_assert_str_eq(out, "echo 1: hello\n"
+                          "echo 2: second\n"
+                          "echo 3: end\n"
+                          "[console] end of input: 3 lines, 16 bytes, 0 overruns\n"
+                          "client: 3 lines echoed, done\n");
+    static char first[sizeof out];
+    memcpy(first, out, sizeof out);
+    char path[64];
+    snprintf(path, sizeof path, "%s", rec);
+    static char record[8192];
+    cm_slurp(path, record, sizeof record);
+    ck_assert_msg(strncmp(record, "# mica uart0 input record\n@", 27) == 0, "%s", record);
+    assert_has(record, " 68\n");
+    assert_has(record, " eof\n");
+    /* replayed from the record: the same console output and the same text trace */
+    snprintf(args, sizeof args, "run console --input %s --log %s.log2", rec, rec);
+    ck_assert_int_eq(run_mica(args), 0);
+    ck_assert_str_eq(out, first);
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "cmp -s %s.log1 %s.log2", rec, rec);
+    ck_assert_msg(system(cmd) == 0, "the replayed run's text trace differs from the recorded one");
+    snprintf(path, sizeof path, "%s.log1", rec);
+    unlink(path);
+    snprintf(path, sizeof path, "%s.log2", rec);
+    unlink(path);
+    /* a malformed record: one line and exit 64 before anything runs */
+    FILE *f = fopen(rec, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("# mica uart0 input record\n@100 68\n@50 69\n", f);
+    fclose(f);
+    snprintf(args, sizeof args, "run console --input %s", rec);
+    ck_assert_int_eq(run_mica(args), 64);
+    ck_assert_int_eq(count_lines(err), 1);
+    assert_has(err, "line 3");
+    ck_assert_str_eq(out, "");
+    /* recording needs an input, and a file other than it */
+    snprintf(args, sizeof args, "run console --input-record %s", rec);
+    ck_assert_int_eq(run_mica(args), 64);
+    ck_assert_int_eq(count_lines(err), 1);
+    snprintf(args, sizeof args, "run console --input %s --input-record %s", rec, rec);
+    ck_assert_int_eq(run_mica(args), 64);
+    ck_assert_int_eq(count_lines(err), 1);
+    unlink(rec);
+}
+END_TEST
+
 START_TEST(console_flow_control_loses_no_byte)
 {
     /* 200 lines, far more than the server's queue of 4: RTS holds the rest back */
@@ -816,6 +872,7 @@ static Suite *examples_suite(void)
     tcase_add_test(tc, timer_server_wakes_sleepers_in_deadline_order);
     tcase_add_test(tc, console_echoes_input_lines_and_ends_at_eof);
     tcase_add_test(tc, console_flow_control_loses_no_byte);
+    tcase_add_test(tc, console_input_from_a_pipe_is_recorded_and_replayed);
     tcase_add_test(tc, process_examples_are_stable_on_the_real_clock);
     tcase_add_test(tc, standalone_examples_match_the_runner);
     suite_add_tcase(s, tc);

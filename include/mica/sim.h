@@ -65,6 +65,8 @@ typedef struct mica_config {
     uint64_t disk_fail_at;      /* blk0 completes its Nth request (from 1) with IOERR; 0 = never */
     const mica_device_model_t *extra_devices; /* the program's own device models, NULL = none */
     unsigned num_extra_devices;
+    const char *console_record; /* append uart0's input arrivals (virtual ns, byte) to this
+                                   file, NULL = none; replay: give it as console_input */
 } mica_config_t;
 
 /*

@@ -68,6 +68,19 @@
  * driver answers a typed line before the next is read, and arrival times
  * depend on when the host delivered the bytes (not reproducible).
  *
+ * Recording and replay (mica_config_t.console_record): every byte of the
+ * input that enters the receiver is appended to the record file as a line
+ * "@<ns> <two hex digits>", with the virtual time at which it arrived, and
+ * the end of the input as "@<ns> eof", each line flushed as it is written
+ * (a crashed run leaves its record up to the crash). The file starts with
+ * DEV_UART_RECORD_HEADER. Given as the input, such a file is replayed: each
+ * byte arrives at the first arrival time (a character time, while RTS is
+ * set) at or after its recorded time and the input ends at the first look
+ * at or after the eof line's time; with the same program, seed and options
+ * that is exactly when they arrived, so the run repeats bit for bit. A
+ * record without an eof line (a crashed run) never ends: after its last
+ * byte the far end stays silent (the UART stops looking for input).
+ *
  * End of input: when the input is used up (the byte read ahead finds its
  * end), DCD drops - a modem status interrupt where IER enables it - and
  * mica's read-only INSTAT (0x10) reports it: bit 0 EOF - no byte will ever
@@ -81,6 +94,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,6 +112,11 @@ typedef struct dev_uart {
     uint8_t inbuf[4096];
     size_t in_pos, in_len;
     unsigned idle_polls;        /* polls of a pipe or terminal that found nothing */
+    char *rec_path;             /* record arrivals here, NULL = none */
+    FILE *rec;
+    dev_uart_record_t replay;   /* the input is a record: replay it (n = 0: not one) */
+    bool replaying;
+    size_t replay_pos;
     /* registers */
     uint8_t ier, lcr, mcr, scr;
     uint8_t msr_lines;          /* MSR bits 4-7 */
@@ -192,11 +211,15 @@ static void uart_sync(mica_device_t *dev, dev_uart_t *u)
 static void msr_update(dev_uart_t *u);
 
 /* The far end hangs up: no byte will come again; DCD drops (a modem status change). */
-static void input_ended(mica_device_t *dev, dev_uart_t *u)
+static void input_ended(mica_device_t *dev, dev_uart_t *u, uint64_t at)
 {
     u->eof = true;
-    if (u->in_fd >= 0) {
+    if (u->in_fd >= 0 || u->replaying) {
         mica_device_trace(dev, "input EOF");
+        if (u->rec) {
+            fprintf(u->rec, "@%" PRIu64 " eof\n", at);
+            fflush(u->rec);
+        }
         if (u->in_fd != STDIN_FILENO)
             close(u->in_fd);
     }
@@ -209,13 +232,21 @@ static void input_ended(mica_device_t *dev, dev_uart_t *u)
  * simply read. A pipe or a terminal is read only when a byte is there
  * already (poll), unless `may_wait`: then the machine waits for one.
  */
-static void input_fill(mica_device_t *dev, dev_uart_t *u, bool may_wait)
+static void input_fill(mica_device_t *dev, dev_uart_t *u, bool may_wait, uint64_t at)
 {
     if (u->have_next || u->eof)
         return;
+    if (u->replaying) {     /* bytes are taken by rx_arrival at their time; here only the end */
+        const dev_uart_record_t *r = &u->replay;
+        if (u->replay_pos < r->n && r->byte[u->replay_pos] < 0 && r->at[u->replay_pos] <= at) {
+            u->replay_pos++;
+            input_ended(dev, u, at);
+        }
+        return;
+    }
     if (u->in_pos == u->in_len) {
         if (u->in_fd < 0) {
-            input_ended(dev, u);
+            input_ended(dev, u, at);
             return;
         }
         if (!u->in_regular && !may_wait) {
@@ -234,7 +265,7 @@ static void input_fill(mica_device_t *dev, dev_uart_t *u, bool may_wait)
         if (n <= 0) {
             if (n < 0)
                 mica_device_trace(dev, "input read error: %s", strerror(errno));
-            input_ended(dev, u);
+            input_ended(dev, u, at);
             return;
         }
         u->in_pos = 0;
@@ -242,6 +273,12 @@ static void input_fill(mica_device_t *dev, dev_uart_t *u, bool may_wait)
     }
     u->next = u->inbuf[u->in_pos++];
     u->have_next = true;
+}
+
+/* Whether a byte or the end may still arrive (a replayed record without an end goes silent). */
+static bool may_arrive(const dev_uart_t *u)
+{
+    return !u->eof && !(u->replaying && u->replay_pos >= u->replay.n);
 }
 
 static void rx_receive(mica_device_t *dev, dev_uart_t *u, uint8_t byte, uint64_t at)
@@ -270,21 +307,30 @@ static void rx_receive(mica_device_t *dev, dev_uart_t *u, uint8_t byte, uint64_t
 static void rx_arrival(mica_device_t *dev, dev_uart_t *u, uint64_t at)
 {
     u->rx_next_at = MICA_DEVICE_NEVER;
+    if (u->replaying && u->replay_pos < u->replay.n && u->replay.byte[u->replay_pos] >= 0 &&
+        u->replay.at[u->replay_pos] <= at) {
+        u->next = (uint8_t)u->replay.byte[u->replay_pos++];
+        u->have_next = true;
+    }
     if (!u->have_next) {
         /* Wait for the host only once the UART has long had nothing else to do,
          * so a driver sees and answers what came before first. */
         bool quiet = !u->tsr_busy && !u->tx_count && !u->rx_count;
-        input_fill(dev, u, quiet && u->idle_polls >= QUIET_POLLS);
+        input_fill(dev, u, quiet && u->idle_polls >= QUIET_POLLS, at);
     }
     if (u->have_next) {
         u->have_next = false;
         u->idle_polls = 0;
+        if (u->rec) {
+            fprintf(u->rec, "@%" PRIu64 " %02x\n", at, u->next);
+            fflush(u->rec);
+        }
         rx_receive(dev, u, u->next, at);
-        input_fill(dev, u, false);
+        input_fill(dev, u, false, at);
     } else if (!u->eof) {
         u->idle_polls++;
     }
-    if (!u->eof && rx_flowing(u))
+    if (may_arrive(u) && rx_flowing(u))
         u->rx_next_at = at + char_ns(u);
 }
 
@@ -361,8 +407,8 @@ static void mcr_write(mica_device_t *dev, dev_uart_t *u, uint8_t v)
     msr_update(u);
     bool flowing = rx_flowing(u);
     if (flowing && !was_flowing) {
-        input_fill(dev, u, false);
-        if (!u->eof)
+        input_fill(dev, u, false, mica_device_now(dev));
+        if (may_arrive(u))
             u->rx_next_at = mica_device_now(dev) + char_ns(u);
     } else if (!flowing) {
         u->rx_next_at = MICA_DEVICE_NEVER;  /* paused: the byte not sent waits */
@@ -431,7 +477,7 @@ static uint64_t uart_read(mica_device_t *dev, void *ctx, mica_word_t offset, uns
         break;
     case DEV_UART_SCR: v = u->scr; break;
     case DEV_UART_INSTAT:
-        input_fill(dev, u, false);
+        input_fill(dev, u, false, mica_device_now(dev));
         v = (u->eof && !u->have_next ? DEV_UART_INSTAT_EOF : 0) |
             (u->has_input ? DEV_UART_INSTAT_INPUT : 0);
         break;
@@ -509,6 +555,106 @@ static void uart_event(mica_device_t *dev, void *ctx)
     uart_sync(dev, u);
 }
 
+void dev_uart_record_free(dev_uart_record_t *rec)
+{
+    free(rec->at);
+    free(rec->byte);
+    memset(rec, 0, sizeof *rec);
+}
+
+/* One record line after the header: "@<decimal ns> <hh>" or "@<decimal ns> eof". */
+static const char *record_line(const char *s, uint64_t *at, int *byte)
+{
+    if (*s++ != '@')
+        return "does not start with @";
+    if (*s < '0' || *s > '9')
+        return "no time after @";
+    uint64_t t = 0;
+    for (; *s >= '0' && *s <= '9'; s++) {
+        if (t > (UINT64_MAX - 9) / 10)
+            return "the time is too large";
+        t = t * 10 + (uint64_t)(*s - '0');
+    }
+    if (*s++ != ' ')
+        return "no space after the time";
+    static const char hex[] = "0123456789abcdef";
+    if (strcmp(s, "eof") == 0) {
+        *byte = -1;
+    } else if (s[0] && s[1] && !s[2] && strchr(hex, s[0]) && strchr(hex, s[1])) {
+        *byte = (int)((strchr(hex, s[0]) - hex) << 4 | (strchr(hex, s[1]) - hex));
+    } else {
+        return "expected two lower-case hex digits or eof after the time";
+    }
+    *at = t;
+    return NULL;
+}
+
+int dev_uart_record_load(const char *path, dev_uart_record_t *rec, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    dev_uart_record_t r = { 0 };
+    size_t cap = 0, lineno = 0, len = 0;
+    char *line = NULL;
+    ssize_t got;
+    int ret = 0;                        /* 1 once the header is read */
+    const char *why = NULL;
+    bool ended = false;
+    while ((got = getline(&line, &len, f)) >= 0) {
+        lineno++;
+        if (got > 0 && line[got - 1] == '\n')
+            line[--got] = 0;
+        if (lineno == 1) {
+            if (strcmp(line, DEV_UART_RECORD_HEADER) != 0) {
+                break;                  /* an ordinary input file */
+            }
+            ret = 1;
+            continue;
+        }
+        uint64_t at;
+        int byte;
+        if ((why = record_line(line, &at, &byte)) == NULL) {
+            if (ended)
+                why = "a line after eof";
+            else if (r.n && at < r.at[r.n - 1])
+                why = "the time goes back";
+        }
+        if (why)
+            break;
+        if (r.n == cap) {
+            cap = cap ? 2 * cap : 256;
+            uint64_t *na = realloc(r.at, cap * sizeof *na);
+            if (na)
+                r.at = na;
+            int16_t *nb = na ? realloc(r.byte, cap * sizeof *nb) : NULL;
+            if (!nb) {
+                snprintf(err, errlen, "%s: out of memory reading the record", path);
+                ret = -1;
+                break;
+            }
+            r.byte = nb;
+        }
+        r.at[r.n] = at;
+        r.byte[r.n++] = (int16_t)byte;
+        ended = byte < 0;
+    }
+    if (why) {
+        snprintf(err, errlen, "%s: line %zu of the uart0 input record: %s", path, lineno, why);
+        ret = -1;
+    } else if (ret == 1 && ferror(f)) {
+        snprintf(err, errlen, "%s: reading the uart0 input record failed", path);
+        ret = -1;
+    }
+    free(line);
+    fclose(f);
+    if (ret == 1 && rec)
+        *rec = r;
+    else
+        dev_uart_record_free(&r);
+    return ret;
+}
+
 static int uart_start(mica_device_t *dev, void *ctx)
 {
     dev_uart_t *u = ctx;
@@ -520,9 +666,20 @@ static int uart_start(mica_device_t *dev, void *ctx)
     u->in_fd = -1;
     if (u->in_path) {
         u->has_input = true;
-        if (strcmp(u->in_path, "-") == 0)
+        char why[256];
+        int r = strcmp(u->in_path, "-") == 0
+                    ? 0 : dev_uart_record_load(u->in_path, &u->replay, why, sizeof why);
+        if (r < 0) {
+            mica_device_trace(dev, "input: %s", why);
+            if (u->out != stdout)
+                fclose(u->out);
+            u->out = NULL;
+            return -EINVAL;
+        }
+        u->replaying = r == 1;     /* then the record's arrivals are the input */
+        if (!u->replaying && strcmp(u->in_path, "-") == 0)
             u->in_fd = STDIN_FILENO;
-        else if ((u->in_fd = open(u->in_path, O_RDONLY | O_CLOEXEC)) < 0) {
+        else if (!u->replaying && (u->in_fd = open(u->in_path, O_RDONLY | O_CLOEXEC)) < 0) {
             int err = errno ? -errno : -EIO;
             if (u->out != stdout)
                 fclose(u->out);     /* stop() is not called for a model that refused */
@@ -530,7 +687,21 @@ static int uart_start(mica_device_t *dev, void *ctx)
             return err;
         }
         struct stat st;
-        u->in_regular = fstat(u->in_fd, &st) == 0 && S_ISREG(st.st_mode);
+        u->in_regular = u->in_fd >= 0 && fstat(u->in_fd, &st) == 0 && S_ISREG(st.st_mode);
+        if (u->rec_path) {
+            if (!(u->rec = fopen(u->rec_path, "w"))) {
+                int err = errno ? -errno : -EIO;
+                if (u->out != stdout)
+                    fclose(u->out);
+                u->out = NULL;
+                if (u->in_fd > STDIN_FILENO)
+                    close(u->in_fd);
+                dev_uart_record_free(&u->replay);
+                return err;
+            }
+            fprintf(u->rec, "%s\n", DEV_UART_RECORD_HEADER);
+            fflush(u->rec);
+        }
     } else {
         u->eof = true;              /* no far end at all: no carrier */
     }
@@ -554,8 +725,12 @@ static void uart_stop(mica_device_t *dev, void *ctx)
         fflush(u->out);
     if (u->in_fd > STDIN_FILENO)
         close(u->in_fd);
+    if (u->rec)
+        fclose(u->rec);
+    dev_uart_record_free(&u->replay);
     free(u->in_path);
     free(u->out_path);
+    free(u->rec_path);
     free(u);
 }
 
@@ -567,9 +742,13 @@ mica_device_model_t dev_uart_model(const mica_config_t *cfg)
             u->in_path = strdup(cfg->console_input);
         if (cfg->console_output)
             u->out_path = strdup(cfg->console_output);
-        if ((cfg->console_input && !u->in_path) || (cfg->console_output && !u->out_path)) {
+        if (cfg->console_record)
+            u->rec_path = strdup(cfg->console_record);
+        if ((cfg->console_input && !u->in_path) || (cfg->console_output && !u->out_path) ||
+            (cfg->console_record && !u->rec_path)) {
             free(u->in_path);
             free(u->out_path);
+            free(u->rec_path);
             free(u);
             u = NULL;
         }

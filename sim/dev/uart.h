@@ -74,10 +74,31 @@
 /* ns of one character at `divisor` (0 counts as 65536), rounded to the nearest ns. */
 uint64_t dev_uart_char_ns(unsigned divisor);
 
+/* The first line of a record of uart0's input (mica_config_t.console_record). */
+#define DEV_UART_RECORD_HEADER "# mica uart0 input record"
+
+/* A record's arrivals in order: byte[i] arrives at at[i] ns; byte[i] = -1: the input ends. */
+typedef struct dev_uart_record {
+    uint64_t *at;
+    int16_t *byte;
+    size_t n;
+} dev_uart_record_t;
+
+/*
+ * Read `path` as a record of uart0's input: 1 if it is one (its first line
+ * is DEV_UART_RECORD_HEADER) and well formed, filled into *rec unless rec is
+ * NULL; 0 if it is not a record (or cannot be opened: the caller says so);
+ * -1 if it is a malformed record or reading it failed, with one line
+ * saying where and why in err.
+ */
+int dev_uart_record_load(const char *path, dev_uart_record_t *rec, char *err, size_t errlen);
+void dev_uart_record_free(dev_uart_record_t *rec);
+
 /*
  * The UART's model (name "uart0", irq 3): output to cfg->console_output
  * (NULL = stdout), input from cfg->console_input ("-" = stdin, NULL =
- * none), opened by start() (-errno if they cannot be). State freed by stop().
+ * none; a record file is replayed), its arrivals recorded to
+ * cfg->console_record (NULL = none), opened by start() (-errno if they cannot be). State freed by stop().
  */
 mica_device_model_t dev_uart_model(const mica_config_t *cfg);
 
