@@ -37,8 +37,8 @@ static void root_entry(mica_word_t bi_vaddr, mica_word_t run, mica_word_t r2, mi
     s->root((const mica_bootinfo_t *)kernel_bootinfo(), s->root_arg);
 }
 
-static int bad_config(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int bad_config(const char *fmt, ...)
+/* One line on stderr saying what in the configuration is wrong; -EINVAL. */
+int bad_config(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);

@@ -22,6 +22,8 @@ void physmem_destroy(void);
 int  physmem_fd(void);
 /* [paddr, paddr + bytes) is RAM that holds frames only: a device may reach it by DMA. */
 bool physmem_dma_allowed(hw_word_t paddr, hw_word_t bytes);
+/* "mica: bad configuration: ..." on stderr; returns -EINVAL (run.c). */
+int bad_config(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
  * cpu.c: simulated CPUs. CPU 0 is the host thread inside mica_run; CPUs

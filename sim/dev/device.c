@@ -254,34 +254,22 @@ const char *devices_name_of_irq(unsigned irq)
 
 /* --- the run's device list -------------------------------------------------- */
 
-static int bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int bad(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "mica: bad configuration: ");
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-    return -EINVAL;
-}
-
 int devices_check_config(const mica_config_t *cfg)
 {
     if (cfg->tick_ns == 0 || cfg->tick_ns > 1000000000ull)
-        return bad("tick_ns %llu is outside 1..1000000000", (unsigned long long)cfg->tick_ns);
+        return bad_config("tick_ns %llu is outside 1..1000000000", (unsigned long long)cfg->tick_ns);
     unsigned nb = (unsigned)(sizeof builtins / sizeof builtins[0]) - 1;
     if (cfg->num_extra_devices && !cfg->extra_devices)
-        return bad("num_extra_devices is %u but extra_devices is NULL", cfg->num_extra_devices);
+        return bad_config("num_extra_devices is %u but extra_devices is NULL", cfg->num_extra_devices);
     if (cfg->num_extra_devices > MICA_MAX_DEVICES - nb)
-        return bad("%u extra devices: the machine has room for %u beside its %u built-in ones",
+        return bad_config("%u extra devices: the machine has room for %u beside its %u built-in ones",
                    cfg->num_extra_devices, MICA_MAX_DEVICES - nb, nb);
     for (unsigned i = 0; i < cfg->num_extra_devices; i++) {
         const mica_device_model_t *m = &cfg->extra_devices[i];
         if (!m->name || !m->name[0] || strlen(m->name) > 15)
-            return bad("extra device %u needs a name of 1 to 15 characters", i);
+            return bad_config("extra device %u needs a name of 1 to 15 characters", i);
         if (m->irq > MICA_MAX_IRQ)
-            return bad("extra device '%s' drives IRQ %u, above %d", m->name, m->irq, MICA_MAX_IRQ);
+            return bad_config("extra device '%s' drives IRQ %u, above %d", m->name, m->irq, MICA_MAX_IRQ);
     }
     return 0;
 }
