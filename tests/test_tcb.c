@@ -1,8 +1,8 @@
 /*
  * test_tcb.c - every TCB invocation: success paths, each seL4 error with its
  * code and message-register details, and that a failed invocation changes
- * no kernel state. Also how threads start and stop (API.md "Registers and
- * starting threads"). sel4test names are cited where a test mirrors one.
+ * no kernel state. Also how threads start and stop (docs/api.md "Registers
+ * and starting threads"). sel4test names are cited where a test mirrors one.
  */
 #include <string.h>
 #include "harness.h"
@@ -201,7 +201,7 @@ static void record_a0(mica_word_t a0, mica_word_t a1, mica_word_t a2, mica_word_
     note(a0);
 }
 
-/* --- starting threads (API.md "Registers and starting threads") ------------- */
+/* --- starting threads (docs/api.md "Registers and starting threads") -------- */
 
 static void start_and_exit_task(const mica_bootinfo_t *bi)
 {

@@ -154,7 +154,7 @@ static bool all_zero(const unsigned char *p, size_t n)
     return true;
 }
 
-/* Every object type of API.md: retype arguments, resulting cap, log2 size. */
+/* Every object type (docs/api.md "Object types"): retype arguments, resulting cap, log2 size. */
 static const struct kind {
     mica_word_t type;
     mica_word_t size_bits;

@@ -32,7 +32,7 @@
 
 enum { OP_NOW = 1, OP_SLEEP = 2 };
 
-/* The timer's registers (64-bit; API.md "Time, interrupts and devices"). */
+/* The timer's registers (64-bit; docs/api.md "Time, interrupts and devices"). */
 enum { TMR_ID = 0, TMR_NOW = 1, TMR_COMPARE = 2, TMR_PERIOD = 3, TMR_CTRL = 4, TMR_STATUS = 5 };
 #define TMR_CTRL_ENABLE  1u
 #define TMR_CTRL_IRQ_EN  4u

@@ -2,7 +2,7 @@
  * mica/constants.h - sizes, limits and fixed numbers of the mica ABI.
  *
  * Values marked (=seL4) match seL4's 64-bit non-MCS configuration and must
- * never change: programs written against API.md depend on them.
+ * never change: programs written against docs/api.md depend on them.
  */
 #ifndef MICA_CONSTANTS_H
 #define MICA_CONSTANTS_H

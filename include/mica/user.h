@@ -1,7 +1,7 @@
 /*
  * mica/user.h - the user-level support library (in the spirit of seL4's
  * vka, simple and sel4utils, much smaller). Everything here is ordinary
- * task code built from the system calls of API.md; read src/user/ to see
+ * task code built from the system calls of docs/api.md; read src/user/ to see
  * the invocations it makes.
  *
  *   allocation   mica_env_t hands out the root CNode's empty slots, carves
@@ -116,7 +116,8 @@ mica_word_t mica_env_vaddr(mica_env_t *env, mica_word_t pages);
 /*
  * Map frame at vaddr of vspace with rights, creating (and keeping) the page
  * table when none covers vaddr yet (env->page_tables counts those). seL4's
- * error codes otherwise: the mapping rules are Page_Map's (API.md).
+ * error codes otherwise: the mapping rules are Page_Map's (docs/api.md
+ * "VSpaces, page tables and frames").
  */
 mica_error_t mica_user_map(mica_env_t *env, mica_cptr_t vspace, mica_word_t vaddr,
                            mica_cptr_t frame, mica_cap_rights_t rights);
@@ -272,7 +273,7 @@ typedef mica_server_action_t (*mica_server_fn)(void *ctx, mica_word_t badge,
 /* Receive on ep and answer each request with fn (ReplyRecv), until fn says stop. */
 void mica_server_loop(mica_cptr_t ep, mica_server_fn fn, void *ctx);
 
-/* A fault message decoded (API.md "Faults"); fields that the kind has not are 0. */
+/* A fault message decoded (docs/api.md "Faults"); fields that the kind has not are 0. */
 typedef struct mica_fault {
     mica_word_t kind;           /* MICA_FAULT_* (the message label) */
     mica_word_t badge;          /* of the fault endpoint cap: says who faulted */

@@ -1,7 +1,7 @@
 /*
  * sim/dev/timer.c - the "timer" device: mica's own compare timer.
  *
- * Registers (64-bit, API.md "Time, interrupts and devices"):
+ * Registers (64-bit, docs/api.md "Time, interrupts and devices"):
  *   0x00 ID       R    "MTMR" (0x4D544D52), version in bits 32-39 (1)
  *   0x08 NOW      R    ns since boot (virtual time, or host time under the
  *                      real clock); writes ignored

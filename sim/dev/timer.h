@@ -1,6 +1,6 @@
 /*
  * sim/dev/timer.h - the "timer" device: mica's own one-shot/periodic
- * compare timer (API.md "Time, interrupts and devices").
+ * compare timer (docs/api.md "Time, interrupts and devices").
  */
 #ifndef MICA_SIM_DEV_TIMER_H
 #define MICA_SIM_DEV_TIMER_H

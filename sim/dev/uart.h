@@ -1,6 +1,6 @@
 /*
  * sim/dev/uart.h - the "uart0" device: a 16550-compatible UART
- * (API.md "Time, interrupts and devices"; the model's rules are in uart.c).
+ * (docs/api.md "Time, interrupts and devices"; the model's rules are in uart.c).
  */
 #ifndef MICA_SIM_DEV_UART_H
 #define MICA_SIM_DEV_UART_H

@@ -91,7 +91,7 @@ word_t set_mrs_lookup_failure(paddr_t receiver, word_t *buffer, const lookup_fau
     }
 }
 
-/* seL4: setMRs_fault - the fault message, per API.md's layouts. */
+/* seL4: setMRs_fault - the fault message, in the layouts of docs/api.md "Faults". */
 word_t set_mrs_fault(paddr_t sender, paddr_t receiver, word_t *buffer)
 {
     tcb_t *sp = tcb_ptr(sender);

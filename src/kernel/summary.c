@@ -3,8 +3,9 @@
  * current thread's IPC buffer and VSpace, the boot info.
  *
  * A stop with nothing runnable is IDLE when only receivers wait and DEADLOCK
- * when some thread waits in Send, Call or for a reply (API.md); the deadlock
- * message names each such thread and what it waits on.
+ * when some thread waits in Send, Call or for a reply (docs/api.md "Stop
+ * reasons"); the deadlock message names each such thread and what it waits
+ * on.
  */
 #include <mica/sim.h>
 #include "cdt.h"

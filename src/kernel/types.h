@@ -177,7 +177,7 @@ typedef struct notification {
 } notification_t;
 _Static_assert(sizeof(notification_t) == (1u << MICA_NOTIFICATION_BITS), "notification size");
 
-/* --- paging (API.md geometry) -------------------------------------------
+/* --- paging (docs/api.md geometry) --------------------------------------
  * A VSpace root and a page table are each 512 8-byte entries:
  *   bits 63..12 paddr | bit 3 large frame | bit 2 table | bit 1 R | bit 0 W
  * An entry is empty when it is 0.

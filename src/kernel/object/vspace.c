@@ -1,6 +1,7 @@
 /*
  * object/vspace.c - VSpaces, page tables and frames (seL4: arch/x86/kernel/vspace.c
- * in spirit; API.md's two-level geometry).
+ * in spirit; the two-level geometry of docs/api.md "VSpaces, page tables
+ * and frames").
  *
  *   vaddr:  29 ........ 21 | 20 ........ 12 | 11 ..... 0
  *           root index       page-table index  offset
