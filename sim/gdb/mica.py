@@ -492,6 +492,11 @@ innermost frame and restored afterwards. Options after the name go to `bt`
             "parked in the kernel"
         gdb.write("thread '%s' (%s):\n" % (name, how))
         _backtrace_with(_parked_registers(c), bt_args)
+        where = int(c["resume_where"])
+        if where:
+            # signals.c: abort() cannot return, so its resumption was redirected.
+            gdb.write("(it resumes in sigs_abort_resumed, which stops it: it called abort() "
+                      "at %s)\n" % _symbol(where - 1))
 
 
 def _setup():
