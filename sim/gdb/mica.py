@@ -14,6 +14,8 @@
 #   - adds `info mica-threads` (every simulated thread: name, state, CPU,
 #     priority, what it waits on) and `mica-bt THREAD` (the backtrace of a
 #     simulated thread, running or parked);
+#   - never steps into __sanitizer_cov_trace_pc, the virtual clock's hook
+#     that instrumented task code calls at every basic block;
 #   - adds `mica-stop-on-faults on|off`: stop when task code crashes (a user
 #     exception: a NULL pointer, a division by zero, abort()), but not on
 #     VM faults, which a pager may be handling on purpose.
@@ -55,7 +57,17 @@ def _handle_signals():
 class _InternalError(gdb.Breakpoint):
     """A breakpoint on sim_internal_error: a crash inside mica itself."""
 
+    last = None
+
     def stop(self):
+        # Inlined copies have two locations each: stop at the first of one call only.
+        try:
+            key = (gdb.selected_thread().num, gdb.newest_frame().older().pc())
+        except (gdb.error, AttributeError):
+            key = None
+        if key is not None and key == _InternalError.last:
+            return False
+        _InternalError.last = key
         gdb.write("\nmica: stopped in sim_internal_error: a crash inside mica itself "
                   "(its report is above); `bt` shows where\n")
         return True
@@ -501,10 +513,16 @@ innermost frame and restored afterwards. Options after the name go to `bt`
 
 def _setup():
     _handle_signals()
+    if getattr(gdb, "_mica_script_loaded", False):
+        return      # sourced again: the commands are replaced, the breakpoint and skip kept
+    gdb._mica_script_loaded = True
     _break_on_internal_error()
-    InfoMicaThreads()
-    MicaBt()
-    StopOnFaults()
+    # Task code built with mica's preempt flags calls this at every basic block
+    # (sim/clock.c): `step` would stop in it at every line.
+    gdb.execute("skip function __sanitizer_cov_trace_pc", to_string=True)
 
 
 _setup()
+InfoMicaThreads()
+MicaBt()
+StopOnFaults()
