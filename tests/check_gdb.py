@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """mica's gdb support: `mica-gdb` and the script's commands on stopped runs.
 
-check_gdb.py MICA-GDB MICA
+check_gdb.py MICA-GDB MICA MICA-BUGGY
 
   - echo, stopped in the server: `info mica-threads` lists every thread with
     its state (the server Running, client3 BlockedOnReply waiting for the
@@ -13,7 +13,9 @@ check_gdb.py MICA-GDB MICA
     stack, saved by the trap, ends in client_main; continued, the run ends
     normally: none of its 64 VM faults stops gdb;
   - pager with the real clock (SIGALRM preemption) runs to the end;
-  - the commands say so, without a crash, when there is no system.
+  - the commands say so, without a crash, when there is no system;
+  - `mica-stop-on-faults on` stops at a worker's NULL write (mica-buggy
+    worker-crashes), names it, and `mica-bt` shows the crashing line.
 
 Exit 77 (skipped) when gdb is missing or may not trace a process here.
 """
@@ -50,7 +52,7 @@ def row(out, name):
 
 
 def main():
-    mica_gdb, mica = sys.argv[1], sys.argv[2]
+    mica_gdb, mica, buggy = sys.argv[1], sys.argv[2], sys.argv[3]
     if not shutil.which("gdb"):
         print("gdb is not installed: skipped")
         return SKIP
@@ -110,6 +112,17 @@ def main():
     out = gdb_run(mica_gdb, ["info mica-threads", "mica-bt server"], [mica, "run", "echo"])
     check("mica: no system is running" in out and "Traceback" not in out,
           "no system: a plain message", out)
+
+    # 6. Stopping where task code crashes.
+    out = gdb_run(mica_gdb, ["mica-stop-on-faults on", "run", "mica-bt worker",
+                             "mica-stop-on-faults off", "continue"], [buggy, "worker-crashes"])
+    check("mica: thread 'worker' crashed (host signal 11 at worker+" in out,
+          "stop-on-faults names the crashed worker", out)
+    check(re.search(r"thread 'worker' \(stopped in task code by a trap or preemption\):\n"
+                    r"#0 .* in worker \(.*crash\.c", out),
+          "mica-bt worker: the crashing line", out)
+    check("the root task carries on" in out and "exited with code 05" in out,
+          "continued, the run ends as without gdb", out)
 
     if failures:
         print("%d check(s) failed" % len(failures))

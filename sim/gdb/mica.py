@@ -97,7 +97,8 @@ class _FaultBreak(gdb.Breakpoint):
             f = gdb.parse_and_eval("f").dereference()
             if int(f["vm"]):
                 return False
-            name = _Kernel().name(_Kernel().running_tcb_of_ctx(int(gdb.parse_and_eval("ctx"))))
+            k = _Kernel()
+            name = k.name(k.tcb_of_ctx(int(gdb.parse_and_eval("ctx"))))
             gdb.write("\nmica: thread '%s' crashed (host signal %d at %s); `mica-bt %s` shows "
                       "its stack\n" % (name, int(f["signo"]), _symbol(int(f["ip"])), name))
         except gdb.error:
@@ -270,7 +271,7 @@ class _Kernel:
             return int(key, 16)
         raise gdb.GdbError("mica: no simulated thread '%s' (see `info mica-threads`)" % key)
 
-    def running_tcb_of_ctx(self, ctx):
+    def tcb_of_ctx(self, ctx):
         for t in self.tcbs():
             if int(self.tcb(t)["ctx"]) == ctx:
                 return t
