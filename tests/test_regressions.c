@@ -1,7 +1,7 @@
 /*
  * test_regressions.c - one test per kernel bug that mica-fuzz found, named
  * after what must hold, each reproducing the bug's situation directly (the
- * fix carries a comment naming its test). README "Fuzzing" lists them.
+ * fix carries a comment naming its test). docs/testing.md lists them.
  */
 #include <string.h>
 #include "harness.h"

@@ -657,7 +657,7 @@ END_TEST
  * Under ThreadSanitizer signals never preempt task code (sim/clock.c), so a
  * thread running on another CPU stops only at its next kernel entry: the
  * tests that take a busy thread from its CPU, or need the real clock to
- * preempt one, are left out of that build (README "Testing").
+ * preempt one, are left out of that build (docs/testing.md).
  */
 #if defined(__SANITIZE_THREAD__)
 #define MICA_TEST_TSAN 1

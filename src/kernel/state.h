@@ -127,7 +127,7 @@ extern kernel_state_t ks;
  *
  * That CPU's scheduler words are always in ks.cpu[0]: NODE is a fixed
  * address, as on a single-CPU kernel, which the IPC fast path measurably
- * prefers to a pointer or an index (README "Performance"). When another
+ * prefers to a pointer or an index (docs/performance.md). When another
  * CPU enters, set_cur_cpu swaps the two CPUs' words (about 130 bytes); the
  * ready queues stay put in ks.rq[cpu].
  */

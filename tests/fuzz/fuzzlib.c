@@ -645,7 +645,7 @@ static mica_word_t pick_pc(rng_t *r)
  * A stack for a thread started afresh: a host stack (0, or a vaddr too low
  * for a VSpace stack), or - with vspace_stacks - one inside the VSpace
  * window, mapped or not, that the tasks may unmap and remap under it (its
- * kernel entries run on a host kernel stack: README "Fuzzing").
+ * kernel entries run on a host kernel stack: docs/testing.md).
  */
 static mica_word_t pick_sp(rng_t *r)
 {

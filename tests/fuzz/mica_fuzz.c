@@ -105,7 +105,7 @@ static void usage(FILE *f)
         "  --log FILE        write the full text trace of every chunk to FILE\n"
         "  --no-fork         run chunks in this process (for gdb; a crash ends the campaign)\n"
         "  --no-isolation    do not build and check the isolated system B\n"
-        "  --vspace-stacks   also start threads on stacks in their VSpace (see README)\n"
+        "  --vspace-stacks   also start threads on stacks in their VSpace (see docs/testing.md)\n"
         "  --input FILE      run one libFuzzer input (tests/fuzz/libfuzzer.c's system) and report\n"
         "  --stats           print how often each operation ran\n"
         "  --quiet           no progress lines\n", FZ_MAX_TASKS, MICA_MAX_CPUS);

@@ -12,7 +12,7 @@
  *     restarts the thread, which traps again at the same instruction, a
  *     reply with another label leaves it stopped (seL4: handleFaultReply),
  *     and WriteRegisters starts it elsewhere. (seL4 also takes rip from a
- *     label-0 reply; mica retries the instruction: README, Faults.)
+ *     label-0 reply; mica retries the instruction: docs/differences-from-sel4.md.)
  * An seL4 root task written only against <sel4/sel4.h>.
  */
 #include <signal.h>
