@@ -274,6 +274,36 @@ void ctx_task_stack(int id, uintptr_t *lo, uintptr_t *top)
     }
 }
 
+/*
+ * The parked context id's saved stack pointer and the top of the host
+ * stack it is on, for a report of where its thread waits (report.c
+ * hw_ctx_where). -1 when its task code runs on a VSpace stack (its task
+ * frames are not on the host stack) or it is not parked.
+ */
+int ctx_parked_stack(int id, uintptr_t *sp, uintptr_t *top)
+{
+    if (id < (int)sim_ncpus || (unsigned)id >= nctx || !ctxs[id].in_use || !ctxs[id].stack ||
+        ctxs[id].task_top || ctxs[id].fresh)
+        return -1;
+    const struct ctx *c = &ctxs[id];
+    uintptr_t s = 0;
+    if (c->kind == CTX_ASM)
+        s = (uintptr_t)c->sp;
+#if defined(__x86_64__)
+    else
+        s = (uintptr_t)c->uc.uc_mcontext.gregs[REG_RSP];
+#elif defined(__aarch64__)
+    else
+        s = (uintptr_t)c->uc.uc_mcontext.sp;
+#endif
+    uintptr_t lo = (uintptr_t)c->stack + GUARD_BYTES, hi = lo + HOST_STACK_BYTES;
+    if (s < lo || s >= hi)
+        return -1;
+    *sp = s;
+    *top = hi;
+    return 0;
+}
+
 static void release(int id)
 {
     ctxs[id].in_use = 0;

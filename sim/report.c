@@ -206,6 +206,138 @@ size_t sim_symbolize(uintptr_t pc, char *buf, size_t n)
     return len;
 }
 
+/*
+ * The function holding runtime address pc: its name and runtime start, from
+ * the ELF symbol table of the object that holds it; -1 when unknown.
+ */
+static int function_of(uintptr_t pc, char *name, size_t n, uintptr_t *start)
+{
+    Dl_info di;
+    struct link_map *lm = NULL;
+    if (!pc || !dladdr1((void *)pc, &di, (void **)&lm, RTLD_DL_LINKMAP) || !lm)
+        return -1;
+    char exe[512];
+    const char *file = lm->l_name;
+    if (!file || !file[0] || strncmp(file, "/proc/self/", 11) == 0) {
+        ssize_t k = readlink("/proc/self/exe", exe, sizeof exe - 1);
+        exe[k > 0 ? k : 0] = 0;
+        file = k > 0 ? exe : "/proc/self/exe";
+    }
+    if (elf_function(file, pc - (uintptr_t)lm->l_addr, name, n, start) != 0)
+        return -1;
+    *start += (uintptr_t)lm->l_addr;
+    return 0;
+}
+
+/* A function of the system-call interface or the user library (the API's prefixes). */
+static int is_api_function(const char *name)
+{
+    return strncmp(name, "mica_", 5) == 0 || strncmp(name, "seL4_", 5) == 0;
+}
+
+/*
+ * If the instruction before return address ra (in [lo, hi), the program's
+ * text) is a direct call, its target; else 0. x86_64: call rel32; AArch64: bl.
+ */
+static uintptr_t call_target(uintptr_t ra, uintptr_t lo, uintptr_t hi)
+{
+#if defined(__x86_64__)
+    if (ra < lo + 5 || ra >= hi)
+        return 0;
+    const unsigned char *p = (const unsigned char *)(ra - 5);
+    if (p[0] != 0xe8)
+        return 0;
+    int32_t rel;
+    memcpy(&rel, p + 1, sizeof rel);
+    return ra + (uintptr_t)(intptr_t)rel;
+#elif defined(__aarch64__)
+    if (ra < lo + 4 || ra >= hi || (ra & 3))
+        return 0;
+    uint32_t insn;
+    memcpy(&insn, (const void *)(ra - 4), sizeof insn);
+    if ((insn & 0xfc000000u) != 0x94000000u)
+        return 0;
+    int64_t imm = (int64_t)((insn & 0x03ffffffu) << 6) >> 4;     /* imm26 * 4, sign-extended */
+    return ra - 4 + (uintptr_t)imm;
+#else
+    (void)ra; (void)lo; (void)hi;
+    return 0;
+#endif
+}
+
+/*
+ * The next frame above stack address *a (up to top): a stack word that
+ * returns just after a direct call to `want`, with the function it returns
+ * into (name, start). *a is left at that word. 0 when there is none.
+ */
+static uintptr_t frame_calling(uintptr_t *a, uintptr_t top, uintptr_t want, char *name, size_t n,
+                               uintptr_t *start)
+{
+    uintptr_t lo, hi;
+    sim_main_text(&lo, &hi);
+    for (; *a + sizeof(uintptr_t) <= top; *a += sizeof(uintptr_t)) {
+        uintptr_t w = *(const uintptr_t *)*a;
+        if (w >= lo && w < hi && call_target(w, lo, hi) == want)
+            return function_of(w - 1, name, n, start) == 0 ? w : 0;
+    }
+    return 0;
+}
+
+/*
+ * The return address, in the task code, of the call that entered the
+ * system-call interface of a thread parked in the kernel. Its frames lie
+ * between the saved sp and the top of its host stack: kernel frames first,
+ * then the wrapper that called kernel_syscall, then perhaps more of the
+ * interface and the user library (mica_*, seL4_*, and their own helpers,
+ * which one of those calls), then the task's function. Each frame's return
+ * address is found as a stack word just after a direct call to the function
+ * of the frame below it, so stale words are not taken for frames. 0 when
+ * the chain is not found (a call through the PLT, a tail call).
+ */
+static uintptr_t task_call_site(uintptr_t sp, uintptr_t top)
+{
+    char name[128], up_name[128];
+    uintptr_t a = sp & ~(uintptr_t)7, start, up_start;
+    if (!frame_calling(&a, top, (uintptr_t)kernel_syscall, name, sizeof name, &start))
+        return 0;
+    for (unsigned depth = 0; depth < 16; depth++) {
+        a += sizeof(uintptr_t);
+        uintptr_t w = frame_calling(&a, top, start, name, sizeof name, &start);
+        if (!w)
+            return 0;
+        if (is_api_function(name))
+            continue;       /* its caller is next */
+        /* Not the interface's: the task's, unless a library function called it (a helper). */
+        uintptr_t b = a + sizeof(uintptr_t);
+        if (frame_calling(&b, top, start, up_name, sizeof up_name, &up_start) &&
+            is_api_function(up_name)) {
+            a = b;
+            start = up_start;
+            continue;
+        }
+        return w;
+    }
+    return 0;
+}
+
+void hw_ctx_where(int ctx, hw_word_t pc, char *buf, size_t n)
+{
+    buf[0] = 0;
+    /* Symbolising runs a program: only when someone will read the result. */
+    if (n == 0 || (sim.cfg && sim.cfg->quiet && !sim.log.f))
+        return;
+    uintptr_t at = 0, sp, top;
+    if (pc)
+        at = (uintptr_t)pc;
+    else if (ctx >= 0 && ctx_parked_stack(ctx, &sp, &top) == 0) {
+        at = task_call_site(sp, top);
+        if (at)
+            at--;           /* the call, not what follows it */
+    }
+    if (at)
+        sim_symbolize(at, buf, n);
+}
+
 void sim_signal_name(int sig, char *buf, size_t n)
 {
     const char *a = sig < SIGRTMIN ? sigabbrev_np(sig) : NULL;

@@ -119,6 +119,8 @@ int  ctx_current(void);
  */
 void ctx_task_stack(int id, uintptr_t *lo, uintptr_t *top);
 void ctx_cpu_attach(unsigned cpu);
+/* A parked context's saved sp and its host stack's top; -1 if its task frames are elsewhere. */
+int  ctx_parked_stack(int id, uintptr_t *sp, uintptr_t *top);
 
 /* Save the interrupted context of ctx (from a signal handler's ucontext). */
 struct ucontext_t;

@@ -803,7 +803,10 @@ START_TEST(mica_main_reports_a_deadlock_naming_the_thread)
     char *argv[] = { "prog", "--check", "each", NULL };
     ck_assert_int_eq(call_main(deadlock_root, 3, argv), 1);
     assert_has(err, "deadlock");
-    assert_has(err, "'lonely-client' waits");
+    assert_has(err, "mica: stopped (deadlock): nothing can run and these threads wait for each other:\n");
+    assert_has(err, "  lonely-client: BlockedOnSend, Call on slot ");
+    ck_assert_msg(strstr(err, "deadlock: deadlock") == NULL && strstr(err, "): deadlock:") == NULL,
+                  "%s", err);
     char *argv2[] = { "prog", "--stats", NULL };
     ck_assert_int_eq(call_main(deadlock_root, 2, argv2), 1);
     assert_has(err, "mica: stopped: deadlock after");

@@ -109,7 +109,8 @@ typedef struct mica_run_result {
     uint64_t objects[MICA_OBJECT_TYPE_COUNT];   /* objects created, by type */
     uint64_t untyped_bytes_used;
     uint64_t host_allocs_after_boot;    /* host allocations the kernel made after boot */
-    char message[512];              /* why it stopped, for INVARIANT, DEADLOCK and STALLED */
+    char message[2048];             /* why it stopped, for INVARIANT, DEADLOCK and STALLED;
+                                       DEADLOCK's has a line per waiting thread */
     unsigned faulted_threads;       /* threads stopped by a fault that no handler took */
     unsigned cpus;                  /* simulated CPUs in the run */
     struct mica_cpu_stats {         /* per CPU */

@@ -136,6 +136,7 @@ bool fastpath_reply_recv(paddr_t cur)
     empty_slot(callslot);   /* a reply cap needs no finalisation */
     cp->state.type = MICA_THREAD_BLOCKED_ON_RECEIVE;
     cp->state.blocking_object = cap_ram_obj(cap);
+    cp->recv_ep = cap_ram_obj(cap);
     cp->state.can_grant = (cap_rights(cap) & RIGHT_GRANT) != 0;
     tcb_queue_t q = { e->head_state & ~3ull, e->tail };
     queue_append(&q, cur);

@@ -230,6 +230,14 @@ void hw_thread_escaped(const char *thread, const char *what, const char *advice)
  * thread is now inactive and the others run on). For the log and --stats.
  */
 void hw_root_returned(hw_word_t time, unsigned others);
+/*
+ * Where the task code of a thread parked in the kernel (context ctx) made
+ * the system call it waits in, "function+offset (file:line)", into buf (n
+ * bytes); pc, when not 0, is where it trapped instead. Empty when unknown,
+ * or in a quiet run without a log (symbolising runs a program). For the
+ * deadlock report (summary.c).
+ */
+void hw_ctx_where(int ctx, hw_word_t pc, char *buf, size_t n);
 /* A kernel assertion failed: report and abort the host process. */
 void hw_panic(const char *msg, const char *file, int line, const char *func)
     __attribute__((noreturn));

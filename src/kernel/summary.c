@@ -3,15 +3,15 @@
  * current thread's IPC buffer and VSpace, the boot info.
  *
  * A stop with nothing runnable is IDLE when only receivers wait and DEADLOCK
- * when some thread waits in Send, Call or for a reply (docs/api.md "Stop
- * reasons"); the deadlock message names each such thread and what it waits
- * on.
+ * when some thread waits in Send, Call or for a reply (docs/api.md "Stop reasons"); the deadlock
+ * message spells out who waits for whom (say_deadlock).
  */
 #include <mica/sim.h>
 #include "cdt.h"
 #include "objecttype.h"
 #include "thread.h"
 #include "invariants.h"
+#include "cspace.h"
 #include "object/object.h"
 
 
@@ -91,35 +91,283 @@ static void say(char *buf, size_t n, size_t *len, const char *fmt, ...)
         *len += (size_t)k;
 }
 
-/* Who a blocked thread waits for, for the deadlock chain. */
-static paddr_t waits_for(paddr_t t)
+/* A reply cap (not the master) for thread t: the next in the CDT after t's master, if any. */
+static bool is_reply_to(cap_t c, paddr_t t)
 {
-    tcb_t *tp = tcb_ptr(t);
-    if (tp->state.type == MICA_THREAD_BLOCKED_ON_REPLY) {
-        /* The thread holding our reply cap must answer. */
-        paddr_t r = mdb_next(tcb_slot(t, TCB_REPLY));
-        if (r && cap_type(cte_at(r)->cap) == MICA_CAP_TYPE_REPLY) {
-            /*
-             * Only a reply cap still in a TCB's caller slot names its holder.
-             * After SaveCaller it sits in a CNode slot, and the memory around
-             * that slot is no TCB (test_endpoint.c
-             * deadlock_report_does_not_invent_the_holder_of_a_saved_reply_cap).
-             */
-            paddr_t w = tcb_of_slot_paddr(r);
-            cap_t master = tcb_slot(w, TCB_REPLY)->cap;
-            if (r == ptr_to_paddr(tcb_slot(w, TCB_CALLER)) &&
-                cap_type(master) == MICA_CAP_TYPE_REPLY && cap_reply_is_master(master) &&
-                cap_obj(master) == w)
-                return w;
-        }
-    }
+    return cap_type(c) == MICA_CAP_TYPE_REPLY && !cap_reply_is_master(c) && cap_obj(c) == t;
+}
+
+/* The thread that must answer t's Call (it holds t's reply cap in its caller slot), or 0. */
+static paddr_t reply_holder(paddr_t t)
+{
+    paddr_t r = mdb_next(tcb_slot(t, TCB_REPLY));
+    if (!r || !is_reply_to(cte_at(r)->cap, t))
+        return 0;
+    /*
+     * Only a reply cap still in a TCB's caller slot names its holder.
+     * After SaveCaller it sits in a CNode slot, and the memory around
+     * that slot is no TCB (test_endpoint.c
+     * deadlock_report_does_not_invent_the_holder_of_a_saved_reply_cap).
+     */
+    paddr_t w = tcb_of_slot_paddr(r);
+    cap_t master = tcb_slot(w, TCB_REPLY)->cap;
+    if (r == ptr_to_paddr(tcb_slot(w, TCB_CALLER)) && cap_type(master) == MICA_CAP_TYPE_REPLY &&
+        cap_reply_is_master(master) && cap_obj(master) == w)
+        return w;
     return 0;
+}
+
+/* Is t's reply cap saved in a CNode slot (SaveCaller), where it names no thread? */
+static bool reply_saved(paddr_t t)
+{
+    paddr_t r = mdb_next(tcb_slot(t, TCB_REPLY));
+    return r && is_reply_to(cte_at(r)->cap, t) && !reply_holder(t);
+}
+
+/*
+ * The deadlock report: the threads that wait, one line each, and the
+ * wait-for graph they form, cycles and chains. A thread blocked in Send or
+ * Call waits for the thread that receives on that endpoint: one blocked in
+ * Recv on it, else the one whose last Recv was on it (tcb_t.recv_ep, the
+ * endpoint's server); one waiting for a reply waits for the thread whose
+ * caller slot holds its reply cap. Threads blocked in Recv or on a
+ * notification wait for nobody: nothing runs, so nothing will wake them.
+ * Everything is formatted here into the result's fixed buffer (the kernel
+ * has no heap); only where each thread's task code blocked comes from the
+ * machine (hw_ctx_where), which alone can read a parked host stack.
+ */
+#define DL_MAX 64u      /* threads described; the rest are counted */
+static struct {
+    paddr_t t[DL_MAX];
+    int next[DL_MAX];   /* index of the thread it waits for, -1 = nobody */
+    int n_recv[DL_MAX]; /* Send: threads that serve its endpoint */
+    uint8_t shown[DL_MAX], on_cycle[DL_MAX], waited_on[DL_MAX];
+    unsigned n, more;
+} dl;
+
+static bool waits_blocked(word_t st)
+{
+    return st == MICA_THREAD_BLOCKED_ON_SEND || st == MICA_THREAD_BLOCKED_ON_REPLY ||
+           st == MICA_THREAD_BLOCKED_ON_RECEIVE || st == MICA_THREAD_BLOCKED_ON_NOTIFICATION;
+}
+
+static int dl_index(paddr_t t)
+{
+    for (unsigned i = 0; i < dl.n; i++)
+        if (dl.t[i] == t)
+            return (int)i;
+    return -1;
+}
+
+/* The cap thread t named by cptr in its own CSpace, or a null cap (nothing is changed). */
+static cap_t cap_of(paddr_t t, word_t cptr)
+{
+    lookup_fault_t saved = ks.lookup_fault;
+    lookup_slot_ret_t l = lookup_slot(t, cptr);
+    ks.lookup_fault = saved;
+    return l.status == EXCEPTION_NONE && l.slot ? l.slot->cap : cap_null();
+}
+
+/* The thread waiting on dl.t[i] would wait for (index), and how many serve its endpoint. */
+static int dl_next(unsigned i, int *n_recv)
+{
+    paddr_t t = dl.t[i];
+    tcb_t *tp = tcb_ptr(t);
+    *n_recv = 0;
+    if (tp->state.type == MICA_THREAD_BLOCKED_ON_REPLY)
+        return dl_index(reply_holder(t));
+    if (tp->state.type != MICA_THREAD_BLOCKED_ON_SEND)
+        return -1;
+    paddr_t ep = tp->state.blocking_object;
+    int found = -1;
+    /* A thread blocked receiving on it first (none can be, with a sender queued), then its servers. */
+    for (unsigned k = 0; k < dl.n && found < 0; k++)
+        if (thread_state(dl.t[k]) == MICA_THREAD_BLOCKED_ON_RECEIVE &&
+            tcb_ptr(dl.t[k])->state.blocking_object == ep)
+            found = (int)k, *n_recv = 1;
+    if (found >= 0)
+        return found;
+    for (unsigned k = 0; k < dl.n; k++)
+        if (tcb_ptr(dl.t[k])->recv_ep == ep) {
+            if (found < 0)
+                found = (int)k;
+            (*n_recv)++;
+        }
+    return *n_recv == 1 ? found : -1;
+}
+
+/* "slot 12 (endpoint, badge 3)": the cap thread t named with cptr. */
+static void say_cap(char *b, size_t n, size_t *len, paddr_t t, word_t cptr, cap_t c)
+{
+    say(b, n, len, "slot %lu", (unsigned long)cptr);
+    if (cap_type(c) == MICA_CAP_TYPE_ENDPOINT || cap_type(c) == MICA_CAP_TYPE_NOTIFICATION)
+        say(b, n, len, " (%s, badge %lu)", mica_cap_type_name(cap_type(c)), (unsigned long)cap_badge(c));
+    else if (cap_is_null(c))
+        say(b, n, len, " (now empty)");
+    else
+        say(b, n, len, " (now a %s cap)", mica_cap_type_name(cap_type(c)));
+    (void)t;
+}
+
+/*
+ * Does message m look like an invocation (its label one of the kernel's,
+ * with at least the words and caps that invocation's decoder takes)? On an
+ * endpoint it is an ordinary message: a cap of the wrong type was used.
+ * Small labels of a task's own protocol with shorter messages do not count.
+ */
+static bool looks_like_invocation(mica_msginfo_t m)
+{
+    static const struct { uint8_t words, caps; } need[] = {
+        { 0, 0 },
+#define X(name, obj, words, caps) { words, caps },
+#include <mica/invocations.def>
+#undef X
+    };
+    word_t label = mica_msginfo_get_label(m);
+    return label > 0 && label < ARRAY_SIZE(need) &&
+           mica_msginfo_get_length(m) >= need[label].words &&
+           mica_msginfo_get_extra_caps(m) >= need[label].caps;
+}
+
+/* Thread dl.t[i]'s line: its state, what it waits on and for whom, where it blocked. */
+static void say_thread(char *b, size_t n, size_t *len, unsigned i)
+{
+    paddr_t t = dl.t[i];
+    tcb_t *tp = tcb_ptr(t);
+    word_t st = tp->state.type;
+    word_t cptr = tp->regs[REG_CAP];
+    bool fault = tp->fault.type != MICA_FAULT_NULL;
+    say(b, n, len, "\n  %s: %s", thread_name(t), mica_thread_state_name((mica_thread_state_t)st));
+    if (fault && (st == MICA_THREAD_BLOCKED_ON_SEND || st == MICA_THREAD_BLOCKED_ON_REPLY)) {
+        /* A fault message goes to the fault handler the TCB names. */
+        cptr = tp->fault_handler;
+        word_t ft = tp->fault.type;
+        say(b, n, len, ", its %s message to the fault handler in ",
+            ft == MICA_FAULT_CAP ? "cap fault" : ft == MICA_FAULT_VM ? "VM fault"
+            : ft == MICA_FAULT_USER_EXCEPTION ? "user exception"
+            : ft == MICA_FAULT_UNKNOWN_SYSCALL ? "unknown syscall" : "fault");
+    } else if (st == MICA_THREAD_BLOCKED_ON_SEND)
+        say(b, n, len, ", %s on ", tp->state.is_call ? "Call" : "Send");
+    else if (st == MICA_THREAD_BLOCKED_ON_REPLY)
+        say(b, n, len, ", Call on ");
+    else if (st == MICA_THREAD_BLOCKED_ON_RECEIVE)
+        say(b, n, len, ", Recv on ");
+    else
+        say(b, n, len, ", Wait on ");
+    cap_t c = cap_of(t, cptr);
+    say_cap(b, n, len, t, cptr, c);
+
+    int nx = dl.next[i];
+    switch (st) {
+    case MICA_THREAD_BLOCKED_ON_SEND:
+        if (nx >= 0)
+            say(b, n, len, ": %s receives on it", thread_name(dl.t[nx]));
+        else if (dl.n_recv[i] > 1)
+            say(b, n, len, ": %d threads receive on it, none now", dl.n_recv[i]);
+        else
+            say(b, n, len, ": nobody receives on it");
+        if (!fault && cap_type(c) == MICA_CAP_TYPE_ENDPOINT) {
+            mica_msginfo_t m = { { tp->regs[REG_INFO] } };
+            word_t label = mica_msginfo_get_label(m);
+            if (looks_like_invocation(m))
+                say(b, n, len, "; label %lu = %s sent to an endpoint: on an endpoint an "
+                    "invocation is an ordinary message", (unsigned long)label,
+                    mica_invocation_name(label));
+        }
+        break;
+    case MICA_THREAD_BLOCKED_ON_REPLY:
+        if (nx >= 0)
+            say(b, n, len, ": waits for the reply from %s", thread_name(dl.t[nx]));
+        else if (reply_holder(t))
+            say(b, n, len, ": waits for the reply from %s", thread_name(reply_holder(t)));
+        else if (reply_saved(t))
+            say(b, n, len, ": waits for a reply whose cap was saved in a CNode slot");
+        else
+            say(b, n, len, ": waits for a reply nobody can send (its reply cap is gone)");
+        break;
+    case MICA_THREAD_BLOCKED_ON_RECEIVE:
+        say(b, n, len, ": nobody sends on it");
+        break;
+    default:
+        say(b, n, len, ": nobody signals it");
+        break;
+    }
+    char where[256];
+    hw_ctx_where(tp->ctx, (tp->flags & TCB_FLAG_TRAPPED) ? tp->regs[REG_PC] : 0, where,
+                 sizeof where);
+    if (where[0])
+        say(b, n, len, "; at %s", where);
+}
+
+/* "cycle: a -> b -> a" and "chain: c -> a", then a line per thread in them. */
+static void say_deadlock(char *b, size_t n, size_t *len)
+{
+    /* In the order the TCBs were made (their addresses in untyped memory), not the CDT's. */
+    for (unsigned i = 1; i < dl.n; i++)
+        for (unsigned k = i; k > 0 && dl.t[k - 1] > dl.t[k]; k--) {
+            paddr_t x = dl.t[k];
+            dl.t[k] = dl.t[k - 1];
+            dl.t[k - 1] = x;
+        }
+    say(b, n, len, "nothing can run and these threads wait for each other:");
+    for (unsigned i = 0; i < dl.n; i++) {
+        dl.next[i] = dl_next(i, &dl.n_recv[i]);
+        dl.shown[i] = dl.on_cycle[i] = dl.waited_on[i] = 0;
+    }
+    for (unsigned i = 0; i < dl.n; i++)
+        if (dl.next[i] >= 0)
+            dl.waited_on[dl.next[i]] = 1;
+    /* Cycles: follow each thread's waits (at most dl.n steps) and mark a loop found once. */
+    for (unsigned i = 0; i < dl.n; i++) {
+        int x = (int)i;
+        for (unsigned k = 0; k < dl.n && x >= 0; k++)
+            x = dl.next[x];
+        if (x < 0 || dl.on_cycle[x])
+            continue;       /* no loop ahead, or one already told */
+        for (int y = dl.next[x], first = x; y != first; y = dl.next[y])
+            if (y < x)
+                x = y;      /* told from its first thread in CDT order */
+        say(b, n, len, "\n  cycle: %s", thread_name(dl.t[x]));
+        int y = x;
+        do {
+            dl.on_cycle[y] = 1;
+            y = dl.next[y];
+            say(b, n, len, " -> %s", thread_name(dl.t[y]));
+        } while (y != x);
+    }
+    /* Chains: from each waiting thread nobody waits for, to a loop or a thread nothing wakes. */
+    for (unsigned i = 0; i < dl.n; i++) {
+        word_t st = thread_state(dl.t[i]);
+        if (dl.waited_on[i] || dl.on_cycle[i] ||
+            (st != MICA_THREAD_BLOCKED_ON_SEND && st != MICA_THREAD_BLOCKED_ON_REPLY))
+            continue;
+        say(b, n, len, "\n  chain: %s", thread_name(dl.t[i]));
+        int y = (int)i;
+        dl.shown[y] = 1;
+        for (unsigned k = 0; k < dl.n && dl.next[y] >= 0 && !dl.on_cycle[y]; k++) {
+            y = dl.next[y];
+            dl.shown[y] = 1;
+            say(b, n, len, " -> %s", thread_name(dl.t[y]));
+        }
+        if (dl.on_cycle[y])
+            say(b, n, len, " (in the cycle)");
+    }
+    /* A line per thread in a cycle or chain, or waiting to send or for a reply. */
+    for (unsigned i = 0; i < dl.n; i++) {
+        word_t st = thread_state(dl.t[i]);
+        if (dl.shown[i] || dl.on_cycle[i] || st == MICA_THREAD_BLOCKED_ON_SEND ||
+            st == MICA_THREAD_BLOCKED_ON_REPLY)
+            say_thread(b, n, len, i);
+    }
+    if (dl.more)
+        say(b, n, len, "\n  ... and %u more blocked threads", dl.more);
 }
 
 void kernel_summary(struct mica_run_result *r)
 {
     size_t len = 0;
     bool deadlock = false;
+    dl.n = dl.more = 0;
 
     r->kernel_entries = ks.count.kernel_entries;
     r->cpus = ks.num_cpus;
@@ -194,20 +442,13 @@ void kernel_summary(struct mica_run_result *r)
         word_t st = thread_state(t);
         if (st < MICA_THREAD_STATE_COUNT)
             r->threads[st]++;
-        if (st == MICA_THREAD_BLOCKED_ON_SEND || st == MICA_THREAD_BLOCKED_ON_REPLY) {
-            if (!deadlock)
-                say(r->message, sizeof r->message, &len, "deadlock: nothing can run;");
+        if (st == MICA_THREAD_BLOCKED_ON_SEND || st == MICA_THREAD_BLOCKED_ON_REPLY)
             deadlock = true;
-            paddr_t w = waits_for(t);
-            if (st == MICA_THREAD_BLOCKED_ON_SEND)
-                say(r->message, sizeof r->message, &len, " '%s' waits to send on endpoint 0x%lx;",
-                    thread_name(t), (unsigned long)tcb_ptr(t)->state.blocking_object);
-            else if (w)
-                say(r->message, sizeof r->message, &len, " '%s' waits for a reply from '%s' (%s);",
-                    thread_name(t), thread_name(w),
-                    mica_thread_state_name((mica_thread_state_t)thread_state(w)));
+        if (waits_blocked(st)) {
+            if (dl.n < DL_MAX)
+                dl.t[dl.n++] = t;
             else
-                say(r->message, sizeof r->message, &len, " '%s' waits for a reply;", thread_name(t));
+                dl.more++;
         }
     }
     if (ks.stopped) {
@@ -216,7 +457,8 @@ void kernel_summary(struct mica_run_result *r)
         say(r->message, sizeof r->message, &len, "%s", ks.stop_message);
     } else {
         r->reason = deadlock ? MICA_STOP_DEADLOCK : MICA_STOP_IDLE;
-        if (!deadlock)
-            r->message[0] = 0;
+        r->message[0] = 0;
+        if (deadlock)
+            say_deadlock(r->message, sizeof r->message, &len);
     }
 }

@@ -131,6 +131,8 @@ enum { TCB_CTABLE = 0, TCB_VTABLE = 1, TCB_REPLY = 2, TCB_CALLER = 3, TCB_BUFFER
 
 typedef struct tcb {
     thread_state_t state;
+    paddr_t recv_ep;                /* the endpoint of its last Recv: the deadlock report
+                                       names the thread that serves an endpoint by it */
     fault_t fault;                  /* pending fault, type NULL if none */
     lookup_fault_t lookup_failure;  /* for cap faults */
     word_t regs[N_REGS];

@@ -20,10 +20,10 @@ void buggy_busy_ms(unsigned ms)
 
 static const buggy_t *const *tables(void)
 {
-    static const buggy_t *t[9];
+    static const buggy_t *t[10];
     unsigned n = 0;
     const buggy_t *all[] = { buggy_spin, buggy_crash, buggy_escape, buggy_stack, buggy_limits,
-                             buggy_runner, buggy_stall, buggy_signals };
+                             buggy_runner, buggy_stall, buggy_signals, buggy_deadlock };
     for (unsigned i = 0; i < sizeof all / sizeof all[0]; i++)
         if (all[i])
             t[n++] = all[i];

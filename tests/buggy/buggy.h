@@ -41,6 +41,7 @@ extern const buggy_t buggy_limits[] __attribute__((weak));
 extern const buggy_t buggy_runner[] __attribute__((weak));
 extern const buggy_t buggy_stall[] __attribute__((weak));
 extern const buggy_t buggy_signals[] __attribute__((weak));
+extern const buggy_t buggy_deadlock[] __attribute__((weak));
 
 /* Busy for ms of wall time in the program's own code (where the real clock can preempt), rarely asking the time. */
 void buggy_busy_ms(unsigned ms);

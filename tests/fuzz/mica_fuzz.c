@@ -398,7 +398,7 @@ static int chunk(uint64_t k, uint64_t budget, uint64_t *done, int *setup_error)
     } else {
         entry = sh->run.kernel_entries;
         if (sh->run.reason == MICA_STOP_INVARIANT)
-            snprintf(what, sizeof what, "%s", sh->run.message);
+            snprintf(what, sizeof what, "%.1000s", sh->run.message);
         else if (sh->fz.isolation_broken)
             snprintf(what, sizeof what, "isolation broken: %s", sh->fz.isolation_message);
         else if (sh->fz.atomicity_broken)
@@ -408,7 +408,7 @@ static int chunk(uint64_t k, uint64_t budget, uint64_t *done, int *setup_error)
                      " operations", *done);
         else if (sh->run.reason != MICA_STOP_HALT && !input)
             snprintf(what, sizeof what, "the system stopped (%s) although the watchdog can always "
-                     "run: %s", mica_stop_reason_name(sh->run.reason), sh->run.message);
+                     "run: %.900s", mica_stop_reason_name(sh->run.reason), sh->run.message);
     }
     if (!what[0])
         return 0;

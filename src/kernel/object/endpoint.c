@@ -259,6 +259,7 @@ void receive_ipc(paddr_t thread, cap_t cap, bool blocking)
 
     if (complete_bound_signal(thread))
         return;
+    tcb_ptr(thread)->recv_ep = ep;
     tcb_queue_t q = ep_queue(e);
     switch (ep_state(e)) {
     case EP_IDLE:
