@@ -837,6 +837,7 @@ static void threads_root(const mica_bootinfo_t *bi, void *arg)
     boot = bi;
     next_free = bi->empty.start;
     park_ntfn = make(MICA_NOTIFICATION_OBJECT, 0);
+    threads_ran = 0;        /* spawn_thread's runs counted here too */
     double t0 = now_ns();
     for (unsigned long i = 0; i < sample_iters; i++)
         bare_thread(park, 100);     /* below the root: they wait their turn */
