@@ -27,7 +27,7 @@ import sys
 import tempfile
 
 
-def load_trace(mica, system, extra=()):
+def trace_text(mica, system, extra=()):
     fd, path = tempfile.mkstemp(prefix="mica-trace-", suffix=".json")
     os.close(fd)
     try:
@@ -36,9 +36,13 @@ def load_trace(mica, system, extra=()):
         if run.returncode != 0:
             sys.exit(f"mica run {system} --trace exited {run.returncode}: {run.stderr}")
         with open(path) as f:
-            events = json.load(f)          # raises if it is not JSON
+            return f.read()
     finally:
         os.unlink(path)
+
+
+def load_trace(mica, system, extra=()):
+    events = json.loads(trace_text(mica, system, extra))      # raises if it is not JSON
     if not isinstance(events, list) or not events:
         sys.exit("the trace is not a non-empty JSON array")
     names = {e["tid"]: e["args"]["name"] for e in events
@@ -152,6 +156,9 @@ def check_supervisor(mica):
     for f in faults:
         if f["args"]["endpoint"] not in sent or not SYMBOL.match(f["args"].get("pc", "")):
             sys.exit(f"fault instant without the supervisor's endpoint or a symbolised pc: {f}")
+    # Two processes load the program at different host addresses: the traces are still the same.
+    if trace_text(mica, "supervisor") != trace_text(mica, "supervisor"):
+        sys.exit("two runs of supervisor gave different traces")
     print(f"trace ok: {len(faults)} faults to endpoint {sent.pop()}, pc {faults[0]['args']['pc']}")
 
 
