@@ -150,6 +150,9 @@ static void cap_detail(char *buf, size_t n, cap_t c, bool brief)
     case MICA_CAP_TYPE_IRQ_HANDLER:
         kformat(buf, n, "line %lu", (unsigned long)cap_irq(c));
         return;
+    case MICA_CAP_TYPE_IRQ_CONTROL:
+        kformat(buf, n, "makes IRQ handler caps");
+        return;
     case MICA_CAP_TYPE_FRAME: {
         char size[16] = "";
         rights_str(r, sizeof r, cap_rights(c));
@@ -736,8 +739,7 @@ static void write_legend(void)
         MICA_CAP_TYPE_REPLY, MICA_CAP_TYPE_CNODE, MICA_CAP_TYPE_TCB, MICA_CAP_TYPE_FRAME,
         MICA_CAP_TYPE_PAGE_TABLE, MICA_CAP_TYPE_VSPACE, MICA_CAP_TYPE_IRQ_HANDLER,
     };
-    out("  legend [label=<" TABLE "<TR><TD ALIGN=\"LEFT\" COLSPAN=\"%u\" BALIGN=\"LEFT\">",
-        (unsigned)(sizeof types / sizeof types[0]));
+    out("  legend [label=<" TABLE "<TR><TD ALIGN=\"LEFT\" BALIGN=\"LEFT\">");
     hw_dot("<B>legend</B><BR/>"
            "rights, in this order: <B>R</B> read (receive, wait; read a frame) "
            "<B>W</B> write (send, signal; write a frame) <B>G</B> grant (pass caps with a message) "
@@ -745,14 +747,15 @@ static void write_legend(void)
     hw_dot("RWGP = all rights; WP = a client's endpoint cap: it can Call but not receive<BR/>"
            "<B>badge N</B>: a minted endpoint or notification cap; whoever receives through it "
            "learns N<BR/>");
-    hw_dot("<B>ramfs:8</B> = slot 8 of the CNode that is thread ramfs's CSpace root; "
-           "<B>ramfs ipc buffer</B> = a slot in thread ramfs's TCB<BR/>"
+    hw_dot("<B><I>name</I>:8</B> = slot 8 of the CNode that is thread <I>name</I>'s CSpace root; "
+           "<B><I>name</I> ipc buffer</B> (ctable, vtable, reply) = a slot in thread <I>name</I>'s TCB<BR/>"
            "<B>17-144 frame 128 caps</B> = look-alike caps in consecutive slots, folded into one row"
            "<BR/>@0x... = the object's (simulated) physical address; 2^N = its size in bytes"
-           "</TD></TR><TR>");
+           "</TD></TR><TR><TD ALIGN=\"LEFT\"><TABLE BORDER=\"0\" CELLBORDER=\"1\" "
+           "CELLSPACING=\"2\" CELLPADDING=\"3\"><TR><TD BORDER=\"0\">cap types:</TD>");
     for (unsigned i = 0; i < sizeof types / sizeof types[0]; i++)
         cell_type(types[i]);
-    out("</TR></TABLE>>];\n");
+    out("</TR></TABLE></TD></TR></TABLE>>];\n");
 }
 
 void kernel_write_dot(void)
