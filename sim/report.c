@@ -166,14 +166,17 @@ static int addr2line(const char *file, uintptr_t off, char *out, size_t n)
     return 0;
 }
 
-size_t sim_symbolize(uintptr_t pc, char *buf, size_t n)
+static size_t symbolize(uintptr_t pc, char *buf, size_t n, int with_line)
 {
     size_t len = 0;
     buf[0] = 0;
     Dl_info di;
     struct link_map *lm = NULL;
     if (!pc || !dladdr1((void *)pc, &di, (void **)&lm, RTLD_DL_LINKMAP) || !lm) {
-        add(buf, n, &len, "0x%lx", (unsigned long)pc);
+        if (with_line)
+            add(buf, n, &len, "0x%lx", (unsigned long)pc);
+        else
+            add(buf, n, &len, "?");
         return len;
     }
     /*
@@ -201,7 +204,7 @@ size_t sim_symbolize(uintptr_t pc, char *buf, size_t n)
     /* file:line for the program's own code; the system's libraries would only be slow. */
     int system_lib = strncmp(file, "/lib", 4) == 0 || strncmp(file, "/usr/lib", 8) == 0;
     char line[160];
-    if (!system_lib && addr2line(file, off, line, sizeof line) == 0)
+    if (with_line && !system_lib && addr2line(file, off, line, sizeof line) == 0)
         add(buf, n, &len, " (%s)", line);
     return len;
 }
@@ -336,6 +339,16 @@ void hw_ctx_where(int ctx, hw_word_t pc, char *buf, size_t n)
     }
     if (at)
         sim_symbolize(at, buf, n);
+}
+
+size_t sim_symbolize(uintptr_t pc, char *buf, size_t n)
+{
+    return symbolize(pc, buf, n, 1);
+}
+
+size_t sim_symbolize_function(uintptr_t pc, char *buf, size_t n)
+{
+    return symbolize(pc, buf, n, 0);
 }
 
 void sim_signal_name(int sig, char *buf, size_t n)

@@ -329,6 +329,12 @@ hw_word_t mmu_device_base(void);
  * "SIGSEGV: write to address 0x0 (a NULL pointer)". Neither allocates.
  */
 size_t sim_symbolize(uintptr_t pc, char *buf, size_t n);
+/*
+ * "function+0x1c" alone: no file:line (so no addr2line run) and no host
+ * address ("?" when the pc is in no loaded object), for the trace and log,
+ * which must not depend on where the host loaded the program.
+ */
+size_t sim_symbolize_function(uintptr_t pc, char *buf, size_t n);
 /* "SIGSEGV", "SIGRTMIN+5" */
 void sim_signal_name(int sig, char *buf, size_t n);
 size_t sim_describe_signal(unsigned signo, unsigned code, uintptr_t addr, int write, char *buf,

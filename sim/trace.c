@@ -88,16 +88,89 @@ static unsigned long tid_of(hw_word_t tcb)
     return (unsigned long)(tcb >> 11);
 }
 
-/* With several CPUs each CPU is a process of the trace; threads appear under the CPU they ran on. */
-static unsigned pid;
+/*
+ * With several CPUs each CPU is a process of the trace, and a thread's
+ * track lives under the CPU it was last switched in on: every event about
+ * the thread (its IPC flows, faults, errors) goes there, whichever CPU's
+ * kernel recorded it. A thread's name is written once per process that
+ * holds its track, and again only if the thread is renamed.
+ */
+#define TRACKS 4096             /* threads remembered; beyond, events fall back to the recording CPU */
+static struct track {
+    unsigned long key;          /* tid + 1; 0 = free */
+    unsigned cpu;               /* the process holding the thread's track */
+    unsigned named;             /* bit per process that has the thread's current name */
+    uint32_t name_hash;
+} tracks[TRACKS];
 static unsigned cpus_seen;      /* bit per CPU that had an event: each gets its process name */
 
-static void json_name_thread(hw_word_t t, const char *name)
+static struct track *track_of(hw_word_t t, unsigned cpu)
 {
+    unsigned long key = tid_of(t) + 1;
+    for (unsigned i = 0, h = (unsigned)(key * 2654435761u) % TRACKS; i < TRACKS; i++, h = (h + 1) % TRACKS) {
+        if (tracks[h].key == key)
+            return &tracks[h];
+        if (!tracks[h].key) {
+            tracks[h] = (struct track){ .key = key, .cpu = cpu & 7 };
+            return &tracks[h];
+        }
+    }
+    return NULL;
+}
+
+/* The process (CPU) whose track holds thread t; cpu if t has none yet. */
+static unsigned pid_of(hw_word_t t, unsigned cpu)
+{
+    struct track *tr = track_of(t, cpu);
+    unsigned pid = tr ? tr->cpu : cpu & 7;
+    cpus_seen |= 1u << pid;
+    return pid;
+}
+
+static uint32_t name_hash(const char *s)
+{
+    uint32_t h = 2166136261u;
+    for (; s && *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    return h;
+}
+
+/* The thread_name metadata of t's track under process pid, unless it is there already. */
+static void json_name_thread(hw_word_t t, const char *name, unsigned pid)
+{
+    if (!t)
+        name = "kernel";
+    if (!name || !name[0])
+        return;                 /* not named yet: the name comes when it is */
+    struct track *tr = track_of(t, pid);
+    uint32_t h = name_hash(name);
+    if (tr) {
+        if (tr->name_hash != h)
+            tr->named = 0;
+        tr->name_hash = h;
+        if (tr->named & (1u << pid))
+            return;
+        tr->named |= 1u << pid;
+    }
     json_begin();
     fprintf(json, "{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":%u,\"tid\":%lu,\"args\":{\"name\":", pid, tid_of(t));
     json_str(json, name);
     fputs("}}", json);
+}
+
+/* A fault's pc as function+offset, remembered: the same few pcs fault again and again. */
+static struct { hw_word_t pc; char sym[112]; } syms[32];
+static unsigned syms_next;
+
+static const char *pc_symbol(hw_word_t pc)
+{
+    for (unsigned i = 0; i < sizeof syms / sizeof syms[0]; i++)
+        if (syms[i].pc == pc && syms[i].sym[0])
+            return syms[i].sym;
+    unsigned i = syms_next++ % (sizeof syms / sizeof syms[0]);
+    syms[i].pc = pc;
+    sim_symbolize_function((uintptr_t)pc, syms[i].sym, sizeof syms[i].sym);
+    return syms[i].sym;
 }
 
 /*
@@ -148,25 +221,33 @@ static void json_irq(const hw_trace_event_t *ev)
 static void json_event(const hw_trace_event_t *ev)
 {
     unsigned long ts = seq;
+    unsigned cpu = ev->cpu & 7, pid, peer_pid;
     if (ev->kind == HW_TRACE_IRQ) {
         json_irq(ev);
         return;
     }
-    pid = ev->cpu & 7;
-    cpus_seen |= 1u << pid;
     switch (ev->kind) {
-    case HW_TRACE_SWITCH:
-        if (running[ev->cpu & 7]) {
+    case HW_TRACE_SWITCH: {
+        if (running[cpu]) {
             json_begin();
-            fprintf(json, "{\"ph\":\"E\",\"pid\":%u,\"tid\":%lu,\"ts\":%lu}", pid, tid_of(running[ev->cpu & 7]), ts);
+            fprintf(json, "{\"ph\":\"E\",\"pid\":%u,\"tid\":%lu,\"ts\":%lu}", cpu, tid_of(running[cpu]), ts);
         }
-        json_name_thread(ev->peer, ev->peer_name);
+        struct track *tr = track_of(ev->peer, cpu);
+        if (tr)
+            tr->cpu = cpu;      /* the thread's track moves with it */
+        cpus_seen |= 1u << cpu;
+        json_name_thread(ev->peer, ev->peer_name, cpu);
         json_begin();
         fprintf(json, "{\"ph\":\"B\",\"name\":\"running\",\"cat\":\"sched\",\"pid\":%u,\"tid\":%lu,\"ts\":%lu}",
-                pid, tid_of(ev->peer), ts);
-        running[ev->cpu & 7] = ev->peer;
+                cpu, tid_of(ev->peer), ts);
+        running[cpu] = ev->peer;
         return;
+    }
     case HW_TRACE_IPC:
+        pid = pid_of(ev->thread, cpu);
+        peer_pid = pid_of(ev->peer, cpu);
+        json_name_thread(ev->thread, ev->thread_name, pid);
+        json_name_thread(ev->peer, ev->peer_name, peer_pid);
         flow_id++;
         json_begin();
         fprintf(json, "{\"ph\":\"s\",\"name\":\"ipc\",\"cat\":\"ipc\",\"id\":%lu,\"pid\":%u,\"tid\":%lu,\"ts\":%lu}",
@@ -174,25 +255,37 @@ static void json_event(const hw_trace_event_t *ev)
         json_begin();
         fprintf(json, "{\"ph\":\"i\",\"s\":\"t\",\"name\":");
         json_str(json, ev->op);
-        fprintf(json, ",\"cat\":\"ipc\",\"pid\":%u,\"tid\":%lu,\"ts\":%lu,\"args\":{\"cpu\":%u,\"to\":", pid, tid_of(ev->thread), ts, pid);
+        fprintf(json, ",\"cat\":\"ipc\",\"pid\":%u,\"tid\":%lu,\"ts\":%lu,\"args\":{\"cpu\":%u,\"to\":", pid, tid_of(ev->thread), ts, cpu);
         json_str(json, ev->peer_name);
         fprintf(json, ",\"endpoint\":\"0x%lx\",\"badge\":%lu,\"label\":%lu,\"length\":%lu}}",
                 (unsigned long)ev->object, (unsigned long)ev->badge, (unsigned long)ev->label,
                 (unsigned long)ev->length);
-        json_name_thread(ev->peer, ev->peer_name);
         json_begin();
         fprintf(json, "{\"ph\":\"f\",\"name\":\"ipc\",\"cat\":\"ipc\",\"id\":%lu,\"pid\":%u,\"tid\":%lu,\"ts\":%lu}",
-                flow_id, pid, tid_of(ev->peer), ts + 1);
+                flow_id, peer_pid, tid_of(ev->peer), ts + 1);
         return;
     default:
         break;
     }
+    pid = pid_of(ev->thread, cpu);
+    json_name_thread(ev->thread, ev->thread_name, pid);
     json_begin();
     fprintf(json, "{\"ph\":\"i\",\"s\":\"t\",\"name\":");
     json_str(json, ev->op);
-    fprintf(json, ",\"cat\":\"%s\",\"pid\":%u,\"tid\":%lu,\"ts\":%lu,\"args\":{\"cpu\":%u,\"object\":\"0x%lx\"",
+    fprintf(json, ",\"cat\":\"%s\",\"pid\":%u,\"tid\":%lu,\"ts\":%lu,\"args\":{\"cpu\":%u",
             ev->kind == HW_TRACE_FAULT ? "fault" : ev->kind == HW_TRACE_ERROR ? "error" : "kernel",
-            pid, tid_of(ev->thread), ts, pid, (unsigned long)ev->object);
+            pid, tid_of(ev->thread), ts, cpu);
+    if (ev->kind == HW_TRACE_FAULT) {
+        /* Where the fault message goes: the handler's endpoint and badge (0: no handler). */
+        fprintf(json, ",\"endpoint\":\"0x%lx\",\"badge\":%lu", (unsigned long)ev->object,
+                (unsigned long)ev->badge);
+        if (ev->pc) {
+            fputs(",\"pc\":", json);
+            json_str(json, pc_symbol(ev->pc));
+        }
+    } else {
+        fprintf(json, ",\"object\":\"0x%lx\"", (unsigned long)ev->object);
+    }
     if (ev->kind == HW_TRACE_ERROR)
         fprintf(json, ",\"error\":\"%s\"", mica_error_name((mica_error_t)ev->result));
     if (ev->detail) {
@@ -341,9 +434,33 @@ size_t mica_trace_ring_tail(const mica_trace_ring_t *r, unsigned lines, char *ou
     return len;
 }
 
+/*
+ * A fault's detail names its pc ("... at pc 0x55d0c3a1e505"): where the host
+ * loaded the program, which differs from run to run. Both sinks get it as
+ * function+offset instead, so the same run gives the same trace and log.
+ */
+static const char *symbolised_detail(const hw_trace_event_t *ev, char *buf, size_t n)
+{
+    char hex[40];
+    snprintf(hex, sizeof hex, "pc 0x%lx", (unsigned long)ev->pc);
+    const char *at = strstr(ev->detail, hex);
+    if (!at)
+        return ev->detail;
+    snprintf(buf, n, "%.*s%s%s", (int)(at - ev->detail), ev->detail, pc_symbol(ev->pc),
+             at + strlen(hex));
+    return buf;
+}
+
 void hw_trace(const hw_trace_event_t *ev)
 {
     int saved = errno;          /* the task's; a failed write would change it */
+    hw_trace_event_t copy;
+    char detail[320];
+    if (ev->kind == HW_TRACE_FAULT && ev->pc && ev->detail) {
+        copy = *ev;
+        copy.detail = symbolised_detail(ev, detail, sizeof detail);
+        ev = &copy;
+    }
     seq += 2;
     if (text && text->f) {
         text_event(text->f, ev);
@@ -406,6 +523,8 @@ int trace_open(const char *json_path, sim_out_t *text_sink, const char *filter)
     flow_id = 0;
     lines_named[0] = lines_named[1] = 0;
     memset(running, 0, sizeof running);
+    memset(tracks, 0, sizeof tracks);
+    cpus_seen = 0;
     text = text_sink && text_sink->f ? text_sink : NULL;
     json = NULL;
     int err = sim_out_open(&json_out, SIM_OUT_TRACE, json_path, 0);

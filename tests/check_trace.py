@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""check_trace.py MICA [pager] - run `MICA run echo --trace FILE` and check the file.
+"""check_trace.py MICA [pager|cpus|supervisor] - run `MICA run echo --trace FILE` and check the file.
 
 The Chrome Trace Event JSON must parse, name the threads, and hold IPC flow
 events: a flow start ("ph":"s") on a client's track whose matching finish
@@ -9,17 +9,25 @@ With `cpus`, run echo on two CPUs (its clients are spread over them): the
 trace must name a process per CPU and show threads running on CPU 1.
 
 With `pager`, run the pager example instead: the client's track must hold
-one "VM fault" instant per page it touched (64), each followed by a fault
+one "VM fault" instant per page it touched (64), each naming the pager's
+endpoint and the client_main+offset that faulted, and followed by a fault
 message flow to the pager and a reply flow back.
+
+With `supervisor`, the crashing server's "user exception" instants must name
+the supervisor's endpoint and a symbolised pc.
+
+Every trace must also keep the rules of check_rules (one name per track,
+events under the CPU whose track holds the thread, no host addresses).
 """
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
 
 
-def load_trace(mica, system, extra=()):
+def trace_text(mica, system, extra=()):
     fd, path = tempfile.mkstemp(prefix="mica-trace-", suffix=".json")
     os.close(fd)
     try:
@@ -28,9 +36,13 @@ def load_trace(mica, system, extra=()):
         if run.returncode != 0:
             sys.exit(f"mica run {system} --trace exited {run.returncode}: {run.stderr}")
         with open(path) as f:
-            events = json.load(f)          # raises if it is not JSON
+            return f.read()
     finally:
         os.unlink(path)
+
+
+def load_trace(mica, system, extra=()):
+    events = json.loads(trace_text(mica, system, extra))      # raises if it is not JSON
     if not isinstance(events, list) or not events:
         sys.exit("the trace is not a non-empty JSON array")
     names = {e["tid"]: e["args"]["name"] for e in events
@@ -38,8 +50,54 @@ def load_trace(mica, system, extra=()):
     return events, names
 
 
+SYMBOL = re.compile(r"^[A-Za-z_.$][\w.$@]*\+0x[0-9a-f]+$")
+
+
+def check_rules(events):
+    """Rules every trace keeps, whatever the system and number of CPUs.
+
+    - Each track (pid, tid) gets its thread_name once (again only if renamed).
+    - Every pid that has events has a process_name.
+    - Events about a thread go under the pid (CPU) whose track holds it: the
+      CPU it was last switched in on ("B" running slice).
+    - Fault instants say where the fault went (endpoint, badge) and their pc
+      as function+offset; no detail holds a host address "pc 0x...".
+    """
+    named = {}
+    for e in events:
+        if e.get("ph") == "M" and e.get("name") == "thread_name":
+            key = (e["pid"], e["tid"])
+            if named.get(key) == e["args"]["name"]:
+                sys.exit(f"thread_name of track {key} ({named[key]!r}) written twice")
+            named[key] = e["args"]["name"]
+    procs = {e["pid"] for e in events if e.get("ph") == "M" and e.get("name") == "process_name"}
+    used = {e["pid"] for e in events if "pid" in e}
+    if used - procs:
+        sys.exit(f"pids without a process_name: {sorted(used - procs)}")
+    home = {}
+    for e in events:
+        ph = e.get("ph")
+        if ph == "B":
+            home[e["tid"]] = e["pid"]
+        elif ph in ("i", "s", "f") and e.get("cat") != "irq" and e.get("cat") != "device":
+            if e["tid"] in home and e["pid"] != home[e["tid"]]:
+                sys.exit(f"event under pid {e['pid']} for a thread whose track is on pid "
+                         f"{home[e['tid']]}: {e}")
+            if e["tid"] != 0 and (e["pid"], e["tid"]) not in named:
+                sys.exit(f"event on an unnamed track: {e}")
+        if ph == "i" and e.get("cat") == "fault" and e["name"] != "escape":
+            args = e["args"]
+            if "endpoint" not in args or "badge" not in args:
+                sys.exit(f"fault instant without its endpoint and badge: {e}")
+            if "pc" in args and not SYMBOL.match(args["pc"]):
+                sys.exit(f"fault pc is not function+offset: {e}")
+        if "pc 0x" in str(e.get("args", {}).get("detail", "")):
+            sys.exit(f"a host address in a detail: {e}")
+
+
 def check_pager(mica):
     events, names = load_trace(mica, "pager")
+    check_rules(events)
     client = [t for t, n in names.items() if n == "client"]
     faults = [e for e in events if e.get("ph") == "i" and e.get("cat") == "fault"]
     if len(faults) != 64 or any(e["tid"] not in client or e["name"] != "VM fault" for e in faults):
@@ -51,6 +109,13 @@ def check_pager(mica):
                and names.get(e["tid"]) == "pager" and e["args"]["to"] == "client"]
     if len(sent) != 64 or len(replies) != 64:
         sys.exit(f"expected 64 fault messages and 64 replies, got {len(sent)} and {len(replies)}")
+    # Each fault instant names the endpoint and badge its fault message then goes through.
+    for f, m in zip(faults, sent):
+        if f["args"]["endpoint"] == "0x0" or f["args"]["endpoint"] != m["args"]["endpoint"] \
+                or f["args"]["badge"] != m["args"]["badge"]:
+            sys.exit(f"fault instant {f['args']} does not match its fault message {m['args']}")
+        if not f["args"].get("pc", "").startswith("client_main+0x"):
+            sys.exit(f"fault pc not symbolised as client_main+offset: {f['args']}")
     starts = {e["id"] for e in events if e.get("ph") == "s"}
     finishes = {e["id"] for e in events if e.get("ph") == "f"}
     if starts != finishes:
@@ -60,6 +125,7 @@ def check_pager(mica):
 
 def check_cpus(mica):
     events, names = load_trace(mica, "echo", ("--cpus", "2", "--check", "each"))
+    check_rules(events)
     procs = {e["pid"]: e["args"]["name"] for e in events
              if e.get("ph") == "M" and e.get("name") == "process_name"}
     if procs.get(0) != "cpu0" or procs.get(1) != "cpu1":
@@ -79,8 +145,28 @@ def check_cpus(mica):
     print(f"trace ok: {len(events)} events on {len(procs)} CPUs; on CPU 1: {sorted(map(str, on1))}")
 
 
+def check_supervisor(mica):
+    events, names = load_trace(mica, "supervisor")
+    check_rules(events)
+    faults = [e for e in events if e.get("ph") == "i" and e.get("cat") == "fault"]
+    sent = {e["args"]["endpoint"] for e in events if e.get("ph") == "i" and e.get("cat") == "ipc"
+            and e["name"] == "fault message" and e["args"]["to"] == "supervisor"}
+    if not faults or len(sent) != 1:
+        sys.exit(f"expected faults sent to the supervisor, got {len(faults)} faults, endpoints {sent}")
+    for f in faults:
+        if f["args"]["endpoint"] not in sent or not SYMBOL.match(f["args"].get("pc", "")):
+            sys.exit(f"fault instant without the supervisor's endpoint or a symbolised pc: {f}")
+    # Two processes load the program at different host addresses: the traces are still the same.
+    if trace_text(mica, "supervisor") != trace_text(mica, "supervisor"):
+        sys.exit("two runs of supervisor gave different traces")
+    print(f"trace ok: {len(faults)} faults to endpoint {sent.pop()}, pc {faults[0]['args']['pc']}")
+
+
 def main():
     mica = sys.argv[1]
+    if sys.argv[2:] == ["supervisor"]:
+        check_supervisor(mica)
+        return
     if sys.argv[2:] == ["cpus"]:
         check_cpus(mica)
         return
@@ -88,6 +174,7 @@ def main():
         check_pager(mica)
         return
     events, names = load_trace(mica, "echo")
+    check_rules(events)
     for want in ("root", "server", "client1", "client2", "client3"):
         if want not in names.values():
             sys.exit(f"no thread named {want!r} in the trace (threads: {sorted(names.values())})")

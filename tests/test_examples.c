@@ -733,13 +733,61 @@ START_TEST(cspace_dot_renders)
     static char text[1 << 16];
     cm_slurp(dotf, text, sizeof text);
     assert_has(text, "digraph mica {");
-    assert_has(text, "root CNode");
-    assert_has(text, "endpoint @");
-    assert_has(text, " badge 3");
-    assert_has(text, "tcb 'server'");
-    assert_has(text, "x frame");        /* the root task's stack frames, folded */
-    assert_has(text, "->");
+    assert_has(text, "root's CNode");
+    assert_has(text, ">endpoint</TD>");
+    assert_has(text, "@0x2000000 WP badge 3");
+    assert_has(text, "'server'");
+    assert_has(text, ">17-144</TD><TD BGCOLOR=\"#fde0ef\">frame</TD><TD ALIGN=\"LEFT\">128 caps");
+    assert_has(text, "legend");
     ck_assert_int_eq(run_prog("dot", "-Tsvg -V"), 0);   /* graphviz is installed (scripts/deps.sh) */
+    snprintf(args, sizeof args, "-Tsvg %s", dotf);
+    int st = run_prog("dot", args);
+    ck_assert_msg(st == 0, "dot -Tsvg failed (%d): %s", st, err);
+    assert_has(out, "<svg");
+    ck_assert_str_eq(err, "");
+    unlink(dotf);
+}
+END_TEST
+
+/* assert_has without the text in the message: the DOT is longer than a message may be. */
+#define has_text(buf, s) ck_assert_msg(strstr((buf), (s)) != NULL, "expected \"%s\"", (s))
+
+/*
+ * The ramfs picture: valid for dot, with its legend (rights letters), the
+ * CSpace band above the derivation band, each thread's CNode named after it,
+ * the client's minted endpoint caps in the endpoint's row, and no drawn edges.
+ */
+START_TEST(cspace_dot_ramfs)
+{
+    if (run_prog("dot", "-V") != 0)
+        return;                         /* no graphviz: nothing to render with */
+    char dotf[] = "/tmp/mica-dot-XXXXXX", args[256];
+    close(mkstemp(dotf));
+    snprintf(args, sizeof args, "run ramfs --cspace-dot %s", dotf);
+    ck_assert_int_eq(run_mica(args), 0);
+    static char text[1 << 17];
+    cm_slurp(dotf, text, sizeof text);
+    has_text(text, "<B>legend</B>");
+    has_text(text, "<B>R</B> read");
+    has_text(text, "<B>W</B> write");
+    has_text(text, "<B>G</B> grant");
+    has_text(text, "<B>P</B> grant-reply");
+    has_text(text, "badge N");
+    char *cspace = strstr(text, "subgraph cluster_cspace"), *cdt = strstr(text, "subgraph cluster_cdt");
+    ck_assert_ptr_nonnull(cspace);
+    ck_assert_ptr_nonnull(cdt);
+    ck_assert_ptr_nonnull(strstr(text, "cn0 -> d0 [style=invis]"));  /* CSpace band above */
+    ck_assert(cspace < cdt);
+    has_text(text, "<B>ramfs's CNode</B>");
+    has_text(text, "<B>client3's CNode</B>");
+    has_text(text, "client1:8 WP badge 1<BR");    /* minted from root:166 */
+    /* Every edge is invisible: nothing can cross. */
+    for (char *e = strstr(text, " -> "); e; e = strstr(e + 4, " -> ")) {
+        char line[128];
+        size_t n = strcspn(e, "\n");
+        snprintf(line, sizeof line, "%.*s", (int)(n < sizeof line - 1 ? n : sizeof line - 1), e);
+        ck_assert_msg(strstr(line, "style=invis") != NULL, "a drawn edge: %s", line);
+    }
     snprintf(args, sizeof args, "-Tsvg %s", dotf);
     int st = run_prog("dot", args);
     ck_assert_msg(st == 0, "dot -Tsvg failed (%d): %s", st, err);
@@ -888,6 +936,7 @@ static Suite *examples_suite(void)
     tcase_add_test(tc, log_writes_the_text_trace);
     tcase_add_test(tc, time_limit_exits_3);
     tcase_add_test(tc, cspace_dot_renders);
+    tcase_add_test(tc, cspace_dot_ramfs);
     suite_add_tcase(s, tc);
     tc = tcase_create("mica_main");
     tcase_set_timeout(tc, 60);

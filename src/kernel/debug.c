@@ -1,32 +1,43 @@
 /*
- * debug.c - Graphviz DOT of the root CSpace and of the capability
- * derivation tree, for `mica run --cspace-dot FILE`.
+ * debug.c - Graphviz DOT of the CSpace and of the capability derivation
+ * tree, for `mica run --cspace-dot FILE` (render: dot -Tsvg FILE -o x.svg).
  *
- * One digraph, drawn left to right, with two parts:
+ * The picture is laid out top to bottom in three bands, and every part is a
+ * table (an HTML-like label), so there are no edges to cross each other:
  *
- *   "root CSpace"      the root CNode and every CNode reachable from it, as
- *                      record nodes listing their non-empty slots (slot
- *                      index, cap type, rights, badge, guard); an edge runs
- *                      from a slot holding a CNode cap to that CNode.
- *   "derivation tree"  every cap in the CDT, with an edge parent -> child,
- *                      one cluster per top-level cap that has children
- *                      (usually a boot untyped and what was retyped from it).
+ *   CSpace      one table per CNode: the root thread's CNode and every CNode
+ *               reachable from it or serving a thread as its CSpace root,
+ *               named after that thread ("ramfs's CNode"). A row per
+ *               non-empty slot: slot, cap type (coloured), what the cap says
+ *               (object, rights, badge, size, where mapped).
+ *   derivation  one table per cap that has no parent but has children
+ *               (usually a boot untyped): a row per cap derived from it in
+ *               the order they were made, and in the row's last cell the
+ *               caps derived from that one (copies, mints), indented by
+ *               depth. Caps with neither parent nor children share one table.
+ *   legend      rights letters, badges, slot names, folding, colours.
  *
- * Hundreds of look-alike caps (the root task's 128 stack frames, unused
- * boot untypeds, a server's buffer frames) would drown the picture, so runs
- * of such caps are folded into one "N x frame" entry. The text goes out
- * through hw_dot() piece by piece: the kernel has no stdio and no heap,
- * so every buffer here is a fixed array on the stack.
+ * To stay readable at slide size, runs of look-alike caps in consecutive
+ * slots (the root task's stack frames, spare boot untypeds, a server's
+ * buffer frames) are folded into one row ("17-144  frame  128 caps"), a
+ * row lists at most MAX_DERIVED derived caps, long tables wrap into
+ * columns of about LINES_PER_COLUMN lines, and tables go MAX_PER_BAND to a
+ * row. The text goes out through hw_dot() piece by piece: the kernel has no
+ * stdio and no heap, so every buffer here is a fixed array.
  */
 #include "cdt.h"
 #include "objecttype.h"
 #include "state.h"
 
-#define MAX_CNODES      64      /* CNodes drawn in the CSpace part */
-#define MAX_CNODE_ROWS  256     /* rows of one CNode record */
-#define MAX_CDT_NODES   2000    /* caps drawn in the derivation tree */
-#define MAX_CDT_DEPTH   64      /* deeper derivations hang off their deepest shown ancestor */
-#define FOLD_MIN        4       /* fold runs of at least this many look-alike caps */
+#define MAX_CNODES       64     /* CNodes drawn in the CSpace band */
+#define MAX_CNODE_ROWS   256    /* rows of one CNode table */
+#define MAX_CDT_NODES    2000   /* caps drawn in the derivation band */
+#define MAX_CDT_DEPTH    64     /* deeper derivations hang off their deepest shown ancestor */
+#define FOLD_MIN         4      /* fold runs of at least this many look-alike caps */
+#define MAX_DERIVED      8      /* derived caps listed in one row */
+#define LINES_PER_COLUMN 24     /* a table wraps into columns of about this many lines */
+#define MAX_PER_BAND     4      /* tables side by side before a new row starts */
+#define SMALL_TABLE      4      /* derivation tables of at most this many lines are stacked */
 
 /* printf to the DOT file. */
 static void out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -40,32 +51,25 @@ static void out(const char *fmt, ...)
     hw_dot(buf);
 }
 
-/*
- * Write s escaped for a DOT string; in a record label also escape the
- * characters that structure records. Newlines become DOT's "\n".
- */
-static void out_escaped(const char *s, bool record)
+/* Write s escaped for an HTML-like label (thread names are the task's text). */
+static void out_html(const char *s)
 {
     char buf[256];
     size_t n = 0;
     for (; *s; s++) {
-        if (n + 3 >= sizeof buf) {
+        if (n + 8 >= sizeof buf) {
             buf[n] = 0;
             hw_dot(buf);
             n = 0;
         }
-        char c = *s;
-        if (c == '\n') {
-            buf[n++] = '\\';
-            buf[n++] = record ? 'l' : 'n';
-        } else if (c == '"' || c == '\\' ||
-                   (record && (c == '{' || c == '}' || c == '|' || c == '<' || c == '>'))) {
-            buf[n++] = '\\';
-            buf[n++] = c;
-        } else if ((unsigned char)c >= 0x20 && (unsigned char)c < 0x7f) {
-            buf[n++] = c;
+        unsigned char c = (unsigned char)*s;
+        const char *e = c == '&' ? "&amp;" : c == '<' ? "&lt;" : c == '>' ? "&gt;"
+                      : c == '"' ? "&quot;" : NULL;
+        if (e) {
+            while (*e)
+                buf[n++] = *e++;
         } else {
-            buf[n++] = '?';
+            buf[n++] = c >= 0x20 && c < 0x7f ? (char)c : '?';
         }
     }
     buf[n] = 0;
@@ -78,121 +82,119 @@ static const char *thread_name(paddr_t tcb)
     return n[0] ? n : "unnamed";
 }
 
+/* The rights letters in RWGP order: Read, Write, Grant, grant-rePly. */
 static void rights_str(char *buf, size_t n, unsigned r)
 {
     kformat(buf, n, "%s%s%s%s%s", r & RIGHT_READ ? "R" : "", r & RIGHT_WRITE ? "W" : "",
-            r & RIGHT_GRANT ? "G" : "", r & RIGHT_GRANT_REPLY ? "P" : "", r ? "" : "none");
+            r & RIGHT_GRANT ? "G" : "", r & RIGHT_GRANT_REPLY ? "P" : "", r ? "" : "no rights");
 }
 
-/* One line describing a cap: its type and what matters about it. */
-static void cap_desc(char *buf, size_t n, cap_t c)
+/* A fill colour per cap type, shared by the rows and the legend. */
+static const char *type_colour(mica_cap_type_t t)
 {
-    char r[8];
-    const char *type = mica_cap_type_name(cap_type(c));
+    switch (t) {
+    case MICA_CAP_TYPE_UNTYPED:      return "#d9d9d9";
+    case MICA_CAP_TYPE_ENDPOINT:     return "#9ecae1";
+    case MICA_CAP_TYPE_NOTIFICATION: return "#a1d99b";
+    case MICA_CAP_TYPE_REPLY:        return "#c6dbef";
+    case MICA_CAP_TYPE_CNODE:        return "#fee391";
+    case MICA_CAP_TYPE_TCB:          return "#fc9272";
+    case MICA_CAP_TYPE_FRAME:        return "#fde0ef";
+    case MICA_CAP_TYPE_PAGE_TABLE:   return "#f1b6da";
+    case MICA_CAP_TYPE_VSPACE:       return "#de77ae";
+    case MICA_CAP_TYPE_IRQ_CONTROL:
+    case MICA_CAP_TYPE_IRQ_HANDLER:  return "#dadaeb";
+    default:                         return "#ffffff";
+    }
+}
+
+/*
+ * What a cap says besides its type: the object and what matters about it.
+ * With brief, only what a copy or mint may change (rights, badge, guard,
+ * where a frame is mapped): the object is its parent's.
+ */
+static void cap_detail(char *buf, size_t n, cap_t c, bool brief)
+{
+    char r[16], at[40] = "";
     unsigned long obj = (unsigned long)cap_obj(c);
+    if (!brief)
+        kformat(at, sizeof at, " @0x%lx", obj);
 
     switch (cap_type(c)) {
     case MICA_CAP_TYPE_UNTYPED:
-        kformat(buf, n, "untyped 2^%u @0x%lx, %lu bytes used%s", cap_untyped_size_bits(c), obj,
+        kformat(buf, n, "2^%u%s, %lu bytes used%s", cap_untyped_size_bits(c), at,
                 (unsigned long)cap_untyped_free_index(c), cap_untyped_is_device(c) ? ", device" : "");
         return;
     case MICA_CAP_TYPE_ENDPOINT:
     case MICA_CAP_TYPE_NOTIFICATION:
         rights_str(r, sizeof r, cap_rights(c));
         if (cap_badge(c))
-            kformat(buf, n, "%s @0x%lx %s badge %lu", type, obj, r, (unsigned long)cap_badge(c));
+            kformat(buf, n, "%s %s badge %lu", at, r, (unsigned long)cap_badge(c));
         else
-            kformat(buf, n, "%s @0x%lx %s", type, obj, r);
+            kformat(buf, n, "%s %s", at, r);
         return;
     case MICA_CAP_TYPE_REPLY:
-        kformat(buf, n, "reply%s to '%s'", cap_reply_is_master(c) ? " master" : "",
-                thread_name(cap_obj(c)));
+        kformat(buf, n, "%sto '%s'", cap_reply_is_master(c) ? "master, " : "", thread_name(cap_obj(c)));
         return;
     case MICA_CAP_TYPE_CNODE:
-        kformat(buf, n, "cnode 2^%u @0x%lx guard 0x%lx/%u", cap_cnode_radix(c), obj,
-                (unsigned long)cap_cnode_guard(c), cap_cnode_guard_size(c));
+        if (brief)
+            kformat(buf, n, "guard 0x%lx/%u", (unsigned long)cap_cnode_guard(c),
+                    cap_cnode_guard_size(c));
+        else
+            kformat(buf, n, "2^%u%s guard 0x%lx/%u", cap_cnode_radix(c), at,
+                    (unsigned long)cap_cnode_guard(c), cap_cnode_guard_size(c));
         return;
     case MICA_CAP_TYPE_TCB:
-        kformat(buf, n, "tcb '%s'", thread_name(cap_obj(c)));
+        kformat(buf, n, "'%s'", thread_name(cap_obj(c)));
         return;
     case MICA_CAP_TYPE_IRQ_HANDLER:
-        kformat(buf, n, "irq_handler %lu", (unsigned long)cap_irq(c));
+        kformat(buf, n, "line %lu", (unsigned long)cap_irq(c));
         return;
-    case MICA_CAP_TYPE_FRAME:
+    case MICA_CAP_TYPE_IRQ_CONTROL:
+        kformat(buf, n, "makes IRQ handler caps");
+        return;
+    case MICA_CAP_TYPE_FRAME: {
+        char size[16] = "";
         rights_str(r, sizeof r, cap_rights(c));
+        if (!brief)
+            kformat(size, sizeof size, "2^%u", cap_frame_size_bits(c));
         if (cap_is_mapped(c))
-            kformat(buf, n, "frame 2^%u @0x%lx %s at 0x%lx", cap_frame_size_bits(c), obj, r,
-                    (unsigned long)cap_mapped_vaddr(c));
+            kformat(buf, n, "%s%s %s at 0x%lx", size, at, r, (unsigned long)cap_mapped_vaddr(c));
         else
-            kformat(buf, n, "frame 2^%u @0x%lx %s", cap_frame_size_bits(c), obj, r);
+            kformat(buf, n, "%s%s %s", size, at, r);
         return;
+    }
     case MICA_CAP_TYPE_PAGE_TABLE:
         if (cap_is_mapped(c))
-            kformat(buf, n, "page_table @0x%lx at 0x%lx", obj, (unsigned long)cap_mapped_vaddr(c));
+            kformat(buf, n, "%s at 0x%lx", at, (unsigned long)cap_mapped_vaddr(c));
         else
-            kformat(buf, n, "page_table @0x%lx", obj);
+            kformat(buf, n, "%s", at);
         return;
-    case MICA_CAP_TYPE_VSPACE:
-    case MICA_CAP_TYPE_ZOMBIE:
-        kformat(buf, n, "%s @0x%lx", type, obj);
+    default:
+        kformat(buf, n, "%s", at);
         return;
-    case MICA_CAP_TYPE_NULL:
-    case MICA_CAP_TYPE_IRQ_CONTROL:
-    case MICA_CAP_TYPE_COUNT:
-        break;
     }
-    kformat(buf, n, "%s", type);
 }
 
-/* --- the root CSpace ----------------------------------------------------- */
-
-/* The CNodes drawn, so that the CDT part can say where a slot lives. */
-static struct { paddr_t base; unsigned radix; } cnodes[MAX_CNODES];
-static unsigned ncnodes;
+/* Trim the leading blank cap_detail may leave. */
+static const char *trimmed(const char *s)
+{
+    while (*s == ' ')
+        s++;
+    return s;
+}
 
 static bool foldable(mica_cap_type_t t)
 {
-    return t == MICA_CAP_TYPE_FRAME || t == MICA_CAP_TYPE_PAGE_TABLE || t == MICA_CAP_TYPE_UNTYPED;
+    return t == MICA_CAP_TYPE_FRAME || t == MICA_CAP_TYPE_PAGE_TABLE || t == MICA_CAP_TYPE_UNTYPED ||
+           t == MICA_CAP_TYPE_REPLY;
 }
 
-/* One CNode as a record: a header, then one row per non-empty slot or run. */
-static void write_cnode(unsigned k)
-{
-    cte_t *slots = (cte_t *)paddr_to_ptr(cnodes[k].base);
-    word_t n = BIT(cnodes[k].radix);
-    char desc[160];
-    unsigned rows = 0;
+/* --- CNodes and slot names ------------------------------------------------ */
 
-    out("  cn%u [shape=record, label=\"<hdr> ", k);
-    kformat(desc, sizeof desc, "%s @0x%lx (2^%u slots)", k == 0 ? "root CNode" : "CNode",
-            (unsigned long)cnodes[k].base, cnodes[k].radix);
-    out_escaped(desc, true);
-    for (word_t i = 0; i < n; i++) {
-        cap_t c = slots[i].cap;
-        if (cap_is_null(c))
-            continue;
-        word_t j = i + 1;
-        while (j < n && foldable(cap_type(c)) && cap_type(slots[j].cap) == cap_type(c))
-            j++;
-        if (rows == MAX_CNODE_ROWS) {
-            out("|... more slots not shown");
-            break;
-        }
-        rows++;
-        if (j - i >= FOLD_MIN) {
-            kformat(desc, sizeof desc, "%lu..%lu: %lu x %s", (unsigned long)i, (unsigned long)(j - 1),
-                    (unsigned long)(j - i), mica_cap_type_name(cap_type(c)));
-            out("|");
-            out_escaped(desc, true);
-            i = j - 1;
-            continue;
-        }
-        cap_desc(desc, sizeof desc, c);
-        out("|<s%lu> %lu: ", (unsigned long)i, (unsigned long)i);
-        out_escaped(desc, true);
-    }
-    out("\"];\n");
-}
+/* The CNodes drawn, and the thread each is the CSpace root of (0: none). */
+static struct { paddr_t base; unsigned radix; paddr_t owner; } cnodes[MAX_CNODES];
+static unsigned ncnodes;
 
 static int cnode_index(paddr_t base)
 {
@@ -202,40 +204,53 @@ static int cnode_index(paddr_t base)
     return -1;
 }
 
-static void write_cspace(void)
+static void add_cnode(cap_t c, paddr_t owner)
 {
-    cap_t root = tcb_slot(ks.root_tcb, TCB_CTABLE)->cap;
-    ncnodes = 0;
-    out("  subgraph cluster_cspace {\n    label=\"root CSpace\"; style=rounded;\n");
-    if (cap_type(root) != MICA_CAP_TYPE_CNODE) {
-        out("    nocspace [shape=plaintext, label=\"the root thread has no CSpace\"];\n  }\n");
+    if (cap_type(c) != MICA_CAP_TYPE_CNODE)
         return;
+    int k = cnode_index(cap_obj(c));
+    if (k < 0 && ncnodes < MAX_CNODES) {
+        k = (int)ncnodes++;
+        cnodes[k].base = cap_obj(c);
+        cnodes[k].radix = cap_cnode_radix(c);
+        cnodes[k].owner = 0;
     }
-    cnodes[ncnodes].base = cap_obj(root);
-    cnodes[ncnodes++].radix = cap_cnode_radix(root);
-    /* Breadth first over the CNode caps: cnodes[] is the queue. */
-    for (unsigned k = 0; k < ncnodes; k++) {
-        write_cnode(k);
-        cte_t *slots = (cte_t *)paddr_to_ptr(cnodes[k].base);
-        for (word_t i = 0; i < BIT(cnodes[k].radix); i++) {
-            cap_t c = slots[i].cap;
-            if (cap_type(c) != MICA_CAP_TYPE_CNODE)
-                continue;
-            int to = cnode_index(cap_obj(c));
-            if (to < 0 && ncnodes < MAX_CNODES) {
-                to = (int)ncnodes;
-                cnodes[ncnodes].base = cap_obj(c);
-                cnodes[ncnodes++].radix = cap_cnode_radix(c);
-            }
-            if (to >= 0)
-                out("  cn%u:s%lu -> cn%d:hdr%s;\n", k, (unsigned long)i, to,
-                    to == (int)k ? " [style=dashed]" : "");
-        }
-    }
-    out("  }\n");
+    if (k >= 0 && owner && !cnodes[k].owner)
+        cnodes[k].owner = owner;
 }
 
-/* --- the derivation tree ------------------------------------------------- */
+/* The CNodes: the root thread's, those reachable from it, every thread's CSpace root. */
+static void find_cnodes(void)
+{
+    ncnodes = 0;
+    add_cnode(tcb_slot(ks.root_tcb, TCB_CTABLE)->cap, ks.root_tcb);
+    /*
+     * Breadth first over the CNode caps in the CNodes found (cnodes[] is the
+     * queue), then the CSpace roots of threads whose CNodes were not found
+     * so; the second walk may queue more for the first.
+     */
+    for (unsigned k = 0, rounds = 0; rounds < 2; rounds++) {
+        for (; k < ncnodes; k++) {
+            cte_t *slots = (cte_t *)paddr_to_ptr(cnodes[k].base);
+            for (word_t i = 0; i < BIT(cnodes[k].radix); i++)
+                add_cnode(slots[i].cap, 0);
+        }
+        for (paddr_t p = mdb_next(cte_at(ks.mdb_head)); p; p = mdb_next(cte_at(p))) {
+            cap_t c = cte_at(p)->cap;
+            if (cap_type(c) == MICA_CAP_TYPE_TCB)
+                add_cnode(tcb_slot(cap_obj(c), TCB_CTABLE)->cap, cap_obj(c));
+        }
+    }
+}
+
+/* A CNode's short name: the thread whose CSpace root it is, else "cnode<k>". */
+static void cnode_name(char *buf, size_t n, unsigned k)
+{
+    if (cnodes[k].owner)
+        kformat(buf, n, "%s", thread_name(cnodes[k].owner));
+    else
+        kformat(buf, n, "cnode%u", k);
+}
 
 /* Is there a cap to the TCB at t anywhere? (Then slots at t are a TCB's.) */
 static bool tcb_exists(paddr_t t)
@@ -250,18 +265,16 @@ static bool tcb_exists(paddr_t t)
     return false;
 }
 
-/* Where a slot lives: "slot 17", "CNode 1 [3]", "tcb 'server' ctable". */
+/* Where a slot lives: "root:17", "ramfs:8", "ramfs ipc buffer", "IRQ node [3]". */
 static void slot_where(char *buf, size_t n, paddr_t slot)
 {
     static const char *const tcb_slots[] = { "ctable", "vtable", "reply", "caller", "ipc buffer" };
     for (unsigned k = 0; k < ncnodes; k++) {
         paddr_t b = cnodes[k].base;
         if (slot >= b && slot < b + BIT(cnodes[k].radix + MICA_SLOT_BITS)) {
-            word_t i = (slot - b) >> MICA_SLOT_BITS;
-            if (k == 0)
-                kformat(buf, n, "slot %lu", (unsigned long)i);
-            else
-                kformat(buf, n, "CNode @0x%lx [%lu]", (unsigned long)b, (unsigned long)i);
+            char name[40];
+            cnode_name(name, sizeof name, k);
+            kformat(buf, n, "%s:%lu", name, (unsigned long)((slot - b) >> MICA_SLOT_BITS));
             return;
         }
     }
@@ -272,134 +285,494 @@ static void slot_where(char *buf, size_t n, paddr_t slot)
     paddr_t t = tcb_of_slot_paddr(slot);
     word_t i = (slot - t) >> MICA_SLOT_BITS;
     if (i < MICA_TCB_CNODE_ENTRIES && t != NODE.idle_thread && tcb_exists(t)) {
-        kformat(buf, n, "tcb '%s' %s", thread_name(t), tcb_slots[i]);
+        kformat(buf, n, "%s %s", thread_name(t), tcb_slots[i]);
         return;
     }
     kformat(buf, n, "slot @0x%lx", (unsigned long)slot);
 }
 
-/* Draw one cap node and the edge from its parent. */
-static void cdt_node(paddr_t p, paddr_t parent)
+/* Slots in the same CNode, or both in TCBs: a run of them may fold into one row. */
+static bool same_place(paddr_t a, paddr_t b)
 {
-    char where[96], desc[160], label[260];
-    slot_where(where, sizeof where, p);
-    cap_desc(desc, sizeof desc, cte_at(p)->cap);
-    kformat(label, sizeof label, "%s\n%s", where, desc);
-    out("    c%lx [label=\"", (unsigned long)p);
-    out_escaped(label, false);
-    out("\"];\n");
-    if (parent)
-        out("    c%lx -> c%lx;\n", (unsigned long)parent, (unsigned long)p);
-}
-
-/* A run of look-alike leaf caps with the same parent, being collected. */
-static struct {
-    paddr_t parent;
-    mica_cap_type_t type;
-    word_t count;
-    paddr_t first[FOLD_MIN - 1];
-    paddr_t last;
-} run;
-static unsigned long nfolds;
-
-static void run_flush(void)
-{
-    if (run.count == 0)
-        return;
-    if (run.count < FOLD_MIN) {
-        for (word_t i = 0; i < run.count; i++)
-            cdt_node(run.first[i], run.parent);
-    } else {
-        char a[96], b[96], label[260];
-        slot_where(a, sizeof a, run.first[0]);
-        slot_where(b, sizeof b, run.last);
-        kformat(label, sizeof label, "%lu x %s\n%s .. %s", (unsigned long)run.count,
-                mica_cap_type_name(run.type), a, b);
-        out("    fold%lu [shape=folder, label=\"", nfolds);
-        out_escaped(label, false);
-        out("\"];\n");
-        if (run.parent)
-            out("    c%lx -> fold%lu;\n", (unsigned long)run.parent, nfolds);
-        nfolds++;
+    for (unsigned k = 0; k < ncnodes; k++) {
+        paddr_t lo = cnodes[k].base, hi = lo + BIT(cnodes[k].radix + MICA_SLOT_BITS);
+        bool ina = a >= lo && a < hi, inb = b >= lo && b < hi;
+        if (ina || inb)
+            return ina && inb && (a - b == sizeof(cte_t) || b - a == sizeof(cte_t));
     }
-    run.count = 0;
+    /* The same slot of two TCBs (their reply caps, say). */
+    return (a & MASK(MICA_TCB_BITS)) == (b & MASK(MICA_TCB_BITS)) &&
+           (a & MASK(MICA_TCB_BITS)) < MICA_TCB_CNODE_ENTRIES * sizeof(cte_t);
 }
 
-static void run_add(paddr_t p, paddr_t parent)
+/* --- table pieces ---------------------------------------------------------- */
+
+#define TABLE "<TABLE BORDER=\"0\" CELLBORDER=\"1\" CELLSPACING=\"0\" CELLPADDING=\"3\">"
+
+static void cell_type(mica_cap_type_t t)
 {
-    mica_cap_type_t t = cap_type(cte_at(p)->cap);
-    if (run.count && (run.parent != parent || run.type != t))
-        run_flush();
-    if (run.count < FOLD_MIN - 1)
-        run.first[run.count] = p;
-    run.parent = parent;
-    run.type = t;
-    run.last = p;
-    run.count++;
+    out("<TD BGCOLOR=\"%s\">%s</TD>", type_colour(t), mica_cap_type_name(t));
 }
 
-static void write_cdt(void)
+static void cell_text(const char *align, const char *s)
+{
+    out("<TD ALIGN=\"%s\">", align);
+    out_html(s);
+    out("</TD>");
+}
+
+/* Start column col of a wrapped table (a nested table in one cell of the outer row). */
+static void column_start(const char *heads)
+{
+    out("<TD VALIGN=\"TOP\">" TABLE "<TR>%s</TR>", heads);
+}
+
+static void column_end(void)
+{
+    out("</TABLE></TD>");
+}
+
+/* How many columns for `lines` lines, and how many lines each. */
+static unsigned per_column(unsigned lines)
+{
+    unsigned cols = (lines + LINES_PER_COLUMN - 1) / LINES_PER_COLUMN;
+    if (cols == 0)
+        cols = 1;
+    return (lines + cols - 1) / cols;
+}
+
+/* --- the CSpace band ------------------------------------------------------- */
+
+#define CNODE_HEADS "<TD><I>slot</I></TD><TD><I>type</I></TD><TD><I>cap</I></TD>"
+
+/* The rows of CNode k; with emit, wrapped every `per` rows. @return the rows. */
+static unsigned cnode_rows(unsigned k, bool emit, unsigned per)
+{
+    cte_t *slots = (cte_t *)paddr_to_ptr(cnodes[k].base);
+    word_t n = BIT(cnodes[k].radix);
+    unsigned rows = 0, in_col = 0;
+    char desc[160], num[40];
+
+    for (word_t i = 0; i < n; i++) {
+        cap_t c = slots[i].cap;
+        if (cap_is_null(c))
+            continue;
+        word_t j = i + 1;
+        while (j < n && foldable(cap_type(c)) && cap_type(slots[j].cap) == cap_type(c))
+            j++;
+        if (j - i < FOLD_MIN)
+            j = i + 1;
+        if (rows == MAX_CNODE_ROWS) {
+            if (emit)
+                out("<TR><TD COLSPAN=\"3\">... more slots not shown</TD></TR>");
+            rows++;
+            break;
+        }
+        rows++;
+        if (!emit) {
+            i = j - 1;
+            continue;
+        }
+        if (in_col == per) {
+            column_end();
+            in_col = 0;
+        }
+        if (in_col++ == 0)
+            column_start(CNODE_HEADS);
+        out("<TR>");
+        if (j - i > 1) {
+            kformat(num, sizeof num, "%lu-%lu", (unsigned long)i, (unsigned long)(j - 1));
+            kformat(desc, sizeof desc, "%lu caps", (unsigned long)(j - i));
+        } else {
+            kformat(num, sizeof num, "%lu", (unsigned long)i);
+            cap_detail(desc, sizeof desc, c, false);
+            if (cap_type(c) == MICA_CAP_TYPE_CNODE) {
+                int to = cnode_index(cap_obj(c));
+                char name[40], more[200];
+                if (to >= 0) {
+                    cnode_name(name, sizeof name, (unsigned)to);
+                    kformat(more, sizeof more, "%s = %s's CNode", desc, name);
+                    kformat(desc, sizeof desc, "%s", more);
+                }
+            }
+        }
+        cell_text("RIGHT", num);
+        cell_type(cap_type(c));
+        cell_text("LEFT", trimmed(desc));
+        out("</TR>");
+        i = j - 1;
+    }
+    if (emit && in_col)
+        column_end();
+    return rows;
+}
+
+static void write_cnode(unsigned k)
+{
+    char name[40], head[160];
+    unsigned rows = cnode_rows(k, false, 0);
+    unsigned per = per_column(rows);
+    unsigned cols = rows ? (rows + per - 1) / per : 1;
+    cnode_name(name, sizeof name, k);
+    kformat(head, sizeof head, " @0x%lx, 2^%u slots", (unsigned long)cnodes[k].base, cnodes[k].radix);
+    out(TABLE "<TR><TD COLSPAN=\"%u\" BGCOLOR=\"%s\"><B>", cols, type_colour(MICA_CAP_TYPE_CNODE));
+    out_html(name);
+    out("'s CNode</B>");
+    out_html(head);
+    out("</TD></TR><TR>");
+    if (rows)
+        cnode_rows(k, true, per);
+    else
+        out("<TD>empty</TD>");
+    out("</TR></TABLE>");
+}
+
+/* Nodes prefix0 .. prefix<n-1> in rows of MAX_PER_BAND, kept in order by invisible edges. */
+static void band_layout(const char *prefix, unsigned n)
+{
+    for (unsigned i = 0; i < n; i += MAX_PER_BAND) {
+        out("    { rank=same;");
+        for (unsigned j = i; j < n && j < i + MAX_PER_BAND; j++)
+            out(" %s%u;", prefix, j);
+        out(" }\n");
+        for (unsigned j = i + 1; j < n && j < i + MAX_PER_BAND; j++)
+            out("    %s%u -> %s%u [style=invis];\n", prefix, j - 1, prefix, j);
+        if (i)
+            out("    %s%u -> %s%u [style=invis];\n", prefix, i - MAX_PER_BAND, prefix, i);
+    }
+}
+
+static void write_cspace(void)
+{
+    out("  subgraph cluster_cspace {\n    label=\"CSpace: the CNodes, a row per non-empty slot\";\n"
+        "    style=rounded; color=\"#999999\";\n");
+    if (ncnodes == 0) {
+        out("    cn0 [shape=plaintext, label=\"the root thread has no CSpace\"];\n  }\n");
+        ncnodes = 0;
+        return;
+    }
+    /* The root thread's CNode, and beside it the others in a grid of one node: no edges needed. */
+    out("  cn0 [label=<");
+    write_cnode(0);
+    out(">];\n");
+    if (ncnodes > 1) {
+        unsigned across = ncnodes - 1 <= 6 ? 2 : 3;
+        out("  cn1 [label=<<TABLE BORDER=\"0\" CELLSPACING=\"8\"><TR>");
+        for (unsigned k = 1; k < ncnodes; k++) {
+            if (k > 1 && (k - 1) % across == 0)
+                out("</TR><TR>");
+            out("<TD VALIGN=\"TOP\">");
+            write_cnode(k);
+            out("</TD>");
+        }
+        out("</TR></TABLE>>];\n");
+        out("    { rank=same; cn0; cn1; }\n    cn0 -> cn1 [style=invis];\n");
+    }
+    out("  }\n");
+}
+
+/* --- the derivation band -------------------------------------------------- */
+
+/* The CDT in its own order (a pre-order walk): each cap with its depth. */
+static struct { paddr_t p; unsigned depth; } cdt[MAX_CDT_NODES];
+static unsigned ncdt;
+static unsigned long hidden;
+
+static void collect_cdt(void)
 {
     paddr_t stack[MAX_CDT_DEPTH];
-    unsigned depth = 0, clusters = 0, shown = 0;
-    bool in_cluster = false;
-    unsigned long hidden = 0;
-
-    run.count = 0;
-    nfolds = 0;
-    out("  subgraph cluster_cdt {\n    label=\"capability derivation tree\"; style=rounded;\n"
-        "    node [shape=box, style=rounded, fontsize=10];\n");
+    unsigned depth = 0;
+    ncdt = 0;
+    hidden = 0;
     for (paddr_t p = mdb_next(cte_at(ks.mdb_head)); p; p = mdb_next(cte_at(p))) {
         cte_t *s = cte_at(p);
-        paddr_t next = mdb_next(s);
         while (depth && !is_mdb_parent_of(cte_at(stack[depth - 1]), s))
             depth--;
-        paddr_t parent = depth ? stack[depth - 1] : 0;
-        bool leaf = !next || !is_mdb_parent_of(s, cte_at(next));
-
-        if (!parent) {
-            /* A top-level cap: it ends the previous cluster. */
-            if (in_cluster) {
-                run_flush();
-                out("    }\n");
-                in_cluster = false;
-            }
-            if (!leaf) {
-                char desc[160];
-                run_flush();
-                cap_desc(desc, sizeof desc, s->cap);
-                out("    subgraph cluster_%u {\n      label=\"", clusters++);
-                out_escaped(desc, false);
-                out("\"; style=dashed;\n");
-                in_cluster = true;
-            }
-        }
-        if (shown >= MAX_CDT_NODES) {
+        if (ncdt == MAX_CDT_NODES) {
             hidden++;
-        } else if (leaf && (foldable(cap_type(s->cap)) || !parent)) {
-            run_add(p, parent);
-            shown++;
-        } else {
-            run_flush();
-            cdt_node(p, parent);
-            shown++;
+            continue;
         }
-        if (!leaf && depth < MAX_CDT_DEPTH)
+        cdt[ncdt].p = p;
+        cdt[ncdt++].depth = depth;
+        paddr_t next = mdb_next(s);
+        if (next && is_mdb_parent_of(s, cte_at(next)) && depth < MAX_CDT_DEPTH)
             stack[depth++] = p;
     }
-    run_flush();
-    if (in_cluster)
-        out("    }\n");
+}
+
+/* One past the last cap of i's subtree. */
+static unsigned subtree_end(unsigned i)
+{
+    unsigned j = i + 1;
+    while (j < ncdt && cdt[j].depth > cdt[i].depth)
+        j++;
+    return j;
+}
+
+/*
+ * i's children in the order they were made, oldest first: the CDT puts a
+ * new child right after its parent, so they come newest first there. Start
+ * with at = subtree_end(i); each call returns the next child, or 0 (never a
+ * child: a child follows its parent).
+ */
+static unsigned prev_child(unsigned i, unsigned *at)
+{
+    while (*at > i + 1) {
+        unsigned j = --*at;
+        if (cdt[j].depth == cdt[i].depth + 1)
+            return j;
+    }
+    return 0;
+}
+
+static cap_t cdt_cap(unsigned i)
+{
+    return cte_at(cdt[i].p)->cap;
+}
+
+/* A run of look-alike leaf siblings starting at child c: how many, and the last. */
+static unsigned fold_run(unsigned parent, unsigned c, unsigned at, unsigned *last)
+{
+    unsigned n = 1;
+    *last = c;
+    if (!foldable(cap_type(cdt_cap(c))) || subtree_end(c) != c + 1)
+        return 1;
+    unsigned a = at, prev = c;
+    for (unsigned d = prev_child(parent, &a); d; d = prev_child(parent, &a)) {
+        if (subtree_end(d) != d + 1 || cap_type(cdt_cap(d)) != cap_type(cdt_cap(c)) ||
+            !same_place(cdt[d].p, cdt[prev].p))
+            break;
+        n++;
+        prev = d;
+    }
+    if (n < FOLD_MIN)
+        return 1;
+    *last = prev;
+    return n;
+}
+
+/* Caps derived from c (not c), depth first, oldest first; @return the lines. */
+static unsigned derived(unsigned c, unsigned base_depth, mica_cap_type_t row_type, bool emit,
+                        unsigned *lines)
+{
+    unsigned at = subtree_end(c);
+    for (unsigned d = prev_child(c, &at); d; d = prev_child(c, &at)) {
+        if (*lines == MAX_DERIVED) {
+            if (emit)
+                out("... and more<BR ALIGN=\"LEFT\"/>");
+            (*lines)++;
+            return *lines;
+        }
+        if (*lines > MAX_DERIVED)
+            return *lines;
+        if (emit) {
+            char where[96], desc[160];
+            cap_t cap = cdt_cap(d);
+            for (unsigned k = base_depth + 1; k < cdt[d].depth; k++)
+                out("&#160;&#160;&#160;");
+            if (cdt[d].depth > base_depth + 1)
+                out("&#8627; ");
+            slot_where(where, sizeof where, cdt[d].p);
+            out_html(where);
+            cap_detail(desc, sizeof desc, cap, cap_type(cap) == row_type);
+            if (cap_type(cap) != row_type)
+                out(" %s", mica_cap_type_name(cap_type(cap)));
+            out(" ");
+            out_html(trimmed(desc));
+            out("<BR ALIGN=\"LEFT\"/>");
+        }
+        (*lines)++;
+        derived(d, base_depth, row_type, emit, lines);
+    }
+    return *lines;
+}
+
+#define CDT_HEADS "<TD><I>slot</I></TD><TD><I>type</I></TD><TD><I>cap</I></TD>" \
+                  "<TD><I>copied or minted from it, to</I></TD>"
+
+/*
+ * The rows of top-level cap i's table: one per child (or folded run of
+ * children), wrapped every `per` lines. @return the lines.
+ */
+static unsigned cdt_rows(unsigned i, bool emit, unsigned per)
+{
+    unsigned at = subtree_end(i), lines = 0, in_col = 0;
+    for (unsigned c = prev_child(i, &at); c; c = prev_child(i, &at)) {
+        unsigned last, n = fold_run(i, c, at, &last), k = 0;
+        unsigned h = 0;
+        derived(c, cdt[c].depth, cap_type(cdt_cap(c)), false, &h);
+        h = h ? h : 1;
+        if (emit) {
+            char where[96], desc[200];
+            if (in_col && in_col + h > per) {
+                column_end();
+                in_col = 0;
+            }
+            if (in_col == 0)
+                column_start(CDT_HEADS);
+            in_col += h;
+            out("<TR>");
+            slot_where(where, sizeof where, cdt[c].p);
+            if (n > 1) {
+                char to[96];
+                slot_where(to, sizeof to, cdt[last].p);
+                const char *colon = to;
+                while (*colon && *colon != ':')
+                    colon++;
+                kformat(desc, sizeof desc, "%s-%s", where, *colon ? colon + 1 : to);
+                cell_text("LEFT", desc);
+                cell_type(cap_type(cdt_cap(c)));
+                kformat(desc, sizeof desc, "%u caps", n);
+                cell_text("LEFT", desc);
+                out("<TD></TD>");
+            } else {
+                cell_text("LEFT", where);
+                cell_type(cap_type(cdt_cap(c)));
+                cap_detail(desc, sizeof desc, cdt_cap(c), false);
+                cell_text("LEFT", trimmed(desc));
+                out("<TD ALIGN=\"LEFT\" BALIGN=\"LEFT\">");
+                unsigned l = 0;
+                derived(c, cdt[c].depth, cap_type(cdt_cap(c)), true, &l);
+                out("</TD>");
+            }
+            out("</TR>");
+        }
+        if (!emit)
+            in_col += h;
+        lines += h;
+        /* Skip the rest of a folded run. */
+        for (k = 1; k < n; k++)
+            prev_child(i, &at);
+    }
+    if (emit && in_col)
+        column_end();
+    return lines;
+}
+
+/* The table of top-level cap i and what was derived from it. */
+static void write_cdt_table(unsigned i)
+{
+    char where[96], desc[200];
+    unsigned lines = cdt_rows(i, false, 0);
+    unsigned per = per_column(lines);
+    /* Columns as cdt_rows will break them. */
+    unsigned cols = 0, in_col = 0, at = subtree_end(i);
+    for (unsigned c = prev_child(i, &at); c; c = prev_child(i, &at)) {
+        unsigned last, n = fold_run(i, c, at, &last), h = 0;
+        derived(c, cdt[c].depth, cap_type(cdt_cap(c)), false, &h);
+        h = h ? h : 1;
+        if (in_col == 0 || in_col + h > per) {
+            cols++;
+            in_col = 0;
+        }
+        in_col += h;
+        for (unsigned k = 1; k < n; k++)
+            prev_child(i, &at);
+    }
+    slot_where(where, sizeof where, cdt[i].p);
+    cap_detail(desc, sizeof desc, cdt_cap(i), false);
+    out(TABLE "<TR><TD COLSPAN=\"%u\" BGCOLOR=\"%s\"><B>", cols ? cols : 1,
+        type_colour(cap_type(cdt_cap(i))));
+    out_html(where);
+    out(" %s</B> ", mica_cap_type_name(cap_type(cdt_cap(i))));
+    out_html(trimmed(desc));
+    out("</TD></TR><TR>");
+    cdt_rows(i, true, per);
+    out("</TR></TABLE>");
+}
+
+/* How many caps have neither parent nor children (the CSpace band shows them). */
+static unsigned long loners(void)
+{
+    unsigned long n = 0;
+    for (unsigned i = 0; i < ncdt; i++)
+        if (cdt[i].depth == 0 && subtree_end(i) == i + 1)
+            n++;
+    return n;
+}
+
+static unsigned write_cdt(void)
+{
+    unsigned tables = 0;
+    collect_cdt();
+    out("  subgraph cluster_cdt {\n    label=\"capability derivation tree: a table per cap with no "
+        "parent, a row per cap derived from it\\n(not drawn: %lu caps with no parent and nothing "
+        "derived from them - boot caps, master reply caps)\";\n"
+        "    style=rounded; color=\"#999999\";\n", loners());
+    /*
+     * Oldest first: the boot caps, then what the system made. Tables of a
+     * few lines share one node, stacked, so the band stays narrow.
+     */
+    unsigned small = 0;
+    for (unsigned i = ncdt; i-- > 0;)
+        if (cdt[i].depth == 0 && subtree_end(i) != i + 1 && cdt_rows(i, false, 0) <= SMALL_TABLE)
+            small++;
+    if (small) {
+        out("  d%u [label=<<TABLE BORDER=\"0\" CELLSPACING=\"6\">", tables++);
+        for (unsigned i = ncdt; i-- > 0;)
+            if (cdt[i].depth == 0 && subtree_end(i) != i + 1 && cdt_rows(i, false, 0) <= SMALL_TABLE) {
+                out("<TR><TD>");
+                write_cdt_table(i);
+                out("</TD></TR>");
+            }
+        out("</TABLE>>];\n");
+    }
+    for (unsigned i = ncdt; i-- > 0;)
+        if (cdt[i].depth == 0 && subtree_end(i) != i + 1 && cdt_rows(i, false, 0) > SMALL_TABLE) {
+            out("  d%u [label=<", tables++);
+            write_cdt_table(i);
+            out(">];\n");
+        }
     if (hidden)
-        out("    more [shape=plaintext, label=\"... and %lu more caps not shown\"];\n", hidden);
+        out("    d%u [shape=plaintext, label=\"... and %lu more caps not shown\"];\n", tables++, hidden);
+    band_layout("d", tables);
     out("  }\n");
+    return tables;
+}
+
+/* --- the legend ------------------------------------------------------------ */
+
+static void write_legend(void)
+{
+    static const mica_cap_type_t types[] = {
+        MICA_CAP_TYPE_UNTYPED, MICA_CAP_TYPE_ENDPOINT, MICA_CAP_TYPE_NOTIFICATION,
+        MICA_CAP_TYPE_REPLY, MICA_CAP_TYPE_CNODE, MICA_CAP_TYPE_TCB, MICA_CAP_TYPE_FRAME,
+        MICA_CAP_TYPE_PAGE_TABLE, MICA_CAP_TYPE_VSPACE, MICA_CAP_TYPE_IRQ_HANDLER,
+    };
+    out("  legend [label=<" TABLE "<TR><TD ALIGN=\"LEFT\" BALIGN=\"LEFT\">");
+    hw_dot("<B>legend</B><BR/>"
+           "rights, in this order: <B>R</B> read (receive, wait; read a frame) "
+           "<B>W</B> write (send, signal; write a frame) <B>G</B> grant (pass caps with a message) "
+           "<B>P</B> grant-reply (a Call through it gets a reply)<BR/>");
+    hw_dot("RWGP = all rights; WP = a client's endpoint cap: it can Call but not receive<BR/>"
+           "<B>badge N</B>: a minted endpoint or notification cap; whoever receives through it "
+           "learns N<BR/>");
+    hw_dot("<B><I>name</I>:8</B> = slot 8 of the CNode that is thread <I>name</I>'s CSpace root; "
+           "<B><I>name</I> ipc buffer</B> (ctable, vtable, reply) = a slot in thread <I>name</I>'s TCB<BR/>"
+           "<B>17-144 frame 128 caps</B> = look-alike caps in consecutive slots, folded into one row"
+           "<BR/>@0x... = the object's (simulated) physical address; 2^N = its size in bytes"
+           "</TD></TR><TR><TD ALIGN=\"LEFT\"><TABLE BORDER=\"0\" CELLBORDER=\"1\" "
+           "CELLSPACING=\"2\" CELLPADDING=\"3\"><TR><TD BORDER=\"0\">cap types:</TD>");
+    for (unsigned i = 0; i < sizeof types / sizeof types[0]; i++)
+        cell_type(types[i]);
+    out("</TR></TABLE></TD></TR></TABLE>>];\n");
 }
 
 void kernel_write_dot(void)
 {
-    out("digraph mica {\n  rankdir=LR;\n  fontname=\"Helvetica\";\n"
-        "  node [fontname=\"Helvetica\", fontsize=10];\n  edge [arrowsize=0.6];\n");
+    find_cnodes();
+    out("digraph mica {\n  rankdir=TB; newrank=true; nodesep=0.25; ranksep=0.35;\n"
+        "  fontname=\"Helvetica\"; fontsize=12;\n"
+        "  node [shape=plain, fontname=\"Helvetica\", fontsize=10];\n");
     write_cspace();
-    write_cdt();
+    unsigned tables = write_cdt();
+    write_legend();
+    /* The bands top to bottom: CSpace, derivation tree, legend. */
+    if (ncnodes && tables)
+        out("  cn0 -> d0 [style=invis];\n");
+    if (tables)
+        out("  d%u -> legend [style=invis];\n", (tables - 1) / MAX_PER_BAND * MAX_PER_BAND);
+    else if (ncnodes)
+        out("  cn0 -> legend [style=invis];\n");
     out("}\n");
 }

@@ -32,6 +32,7 @@ static exception_t send_fault_ipc(paddr_t t, const char **why)
 
     lookup_slot_ret_t lu = lookup_slot(t, handler);
     if (lu.status != EXCEPTION_NONE) {
+        trace_fault(t, &original, &original_lookup, 0, 0);
         *why = "its fault handler cptr does not resolve to a slot";
         fault_cap(handler, false);
         return EXCEPTION_FAULT;
@@ -39,12 +40,14 @@ static exception_t send_fault_ipc(paddr_t t, const char **why)
     cap_t h = lu.slot->cap;
     if (cap_type(h) == MICA_CAP_TYPE_ENDPOINT && (cap_rights(h) & RIGHT_WRITE) &&
         (cap_rights(h) & (RIGHT_GRANT | RIGHT_GRANT_REPLY))) {
+        trace_fault(t, &original, &original_lookup, cap_obj(h), cap_badge(h));
         tp->fault = original;
         if (original.type == MICA_FAULT_CAP)
             tp->lookup_failure = original_lookup;
         send_ipc(true, true, cap_badge(h), (cap_rights(h) & RIGHT_GRANT) != 0, true, t, cap_obj(h));
         return EXCEPTION_NONE;
     }
+    trace_fault(t, &original, &original_lookup, 0, 0);
     *why = cap_type(h) == MICA_CAP_TYPE_NULL ? "no fault endpoint is set"
          : cap_type(h) != MICA_CAP_TYPE_ENDPOINT ? "its fault handler cap is not an endpoint"
          : "its fault endpoint cap lacks Write and Grant or GrantReply";
@@ -59,7 +62,6 @@ void handle_fault(paddr_t t)
     fault_t f = ks.fault;
     const char *why = "";
     ks.count.faults++;
-    trace_fault(t, &f);
     if (send_fault_ipc(t, &why) != EXCEPTION_NONE) {
         tcb_t *tp = tcb_ptr(t);
         /* The machine reports it (symbolising the pc of a trap) and counts it. */

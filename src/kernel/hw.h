@@ -172,7 +172,9 @@ enum hw_trace_kind {
     HW_TRACE_SYSCALL,   /* a thread entered the kernel: op = syscall, object = cptr */
     HW_TRACE_IPC,       /* a message moved: thread -> peer through object */
     HW_TRACE_SWITCH,    /* the CPU switched from thread to peer */
-    HW_TRACE_FAULT,     /* thread faulted: op = fault kind, detail = decoded */
+    HW_TRACE_FAULT,     /* thread faulted: op = fault kind, label = fault type, detail =
+                           decoded, object = the fault handler endpoint the fault goes to
+                           (0: none) and badge its cap's badge, pc = where it faulted */
     HW_TRACE_ERROR,     /* an invocation failed: op = invocation, result = error, detail = why */
     HW_TRACE_CREATE,    /* op = object type, object = paddr */
     HW_TRACE_DELETE,
@@ -204,6 +206,7 @@ typedef struct hw_trace_event {
     hw_word_t object, badge, label, length, result;
     const char *op;             /* short name: "Call", "CNode_Copy", "cap fault", "endpoint" */
     const char *detail;         /* readable explanation, or NULL */
+    hw_word_t pc;               /* a fault's host pc (the sink symbolises it), or 0 */
 } hw_trace_event_t;
 
 extern unsigned hw_trace_mask;

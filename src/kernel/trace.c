@@ -5,6 +5,7 @@
 #include "trace.h"
 #include "thread.h"
 #include "cspace.h"
+#include "object/object.h"
 
 static const char *name_of(paddr_t t)
 {
@@ -113,16 +114,19 @@ void describe_fault(char *buf, size_t n, const fault_t *f, const lookup_fault_t 
     kformat(buf, n, "%s", tmp);
 }
 
-void trace_fault_(paddr_t t, const fault_t *f)
+void trace_fault_(paddr_t t, const fault_t *f, const lookup_fault_t *lf, paddr_t ep, word_t badge)
 {
     static const char *const kinds[] = { "null fault", "cap fault", "unknown syscall",
                                          "user exception", "?", "VM fault" };
     if (!TRACING(HW_TRACE_CAT_FAULT))
         return;
     char detail[200];
-    describe_fault(detail, sizeof detail, f, &ks.lookup_fault);
+    describe_fault(detail, sizeof detail, f, lf);
+    word_t pc = f->type == MICA_FAULT_VM ? f->w[3]
+              : f->type == MICA_FAULT_USER_EXCEPTION ? f->w[2] : user_pc(t);
     hw_trace_event_t ev = { .kind = HW_TRACE_FAULT, .thread = t, .label = f->type,
-                            .object = f->w[0], .op = f->type < ARRAY_SIZE(kinds) ? kinds[f->type] : "fault",
+                            .object = ep, .badge = badge, .pc = pc,
+                            .op = f->type < ARRAY_SIZE(kinds) ? kinds[f->type] : "fault",
                             .detail = detail };
     emit(&ev);
 }

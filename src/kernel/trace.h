@@ -29,11 +29,13 @@ static inline void trace_switch(paddr_t from, paddr_t to)
     if (TRACING(HW_TRACE_CAT_SCHED))
         trace_switch_(from, to);
 }
-void trace_fault_(paddr_t t, const fault_t *f);
-static inline void trace_fault(paddr_t t, const fault_t *f)
+/* lf: the fault's lookup failure; ep, badge: the fault handler endpoint it goes to (0: none). */
+void trace_fault_(paddr_t t, const fault_t *f, const lookup_fault_t *lf, paddr_t ep, word_t badge);
+static inline void trace_fault(paddr_t t, const fault_t *f, const lookup_fault_t *lf, paddr_t ep,
+                               word_t badge)
 {
     if (TRACING(HW_TRACE_CAT_FAULT))
-        trace_fault_(t, f);
+        trace_fault_(t, f, lf, ep, badge);
 }
 void trace_error_(paddr_t t, cptr_t cptr, word_t label, word_t err);
 static inline void trace_error(paddr_t t, cptr_t cptr, word_t label, word_t err)

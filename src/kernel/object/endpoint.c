@@ -166,14 +166,15 @@ static void do_normal_transfer(paddr_t sender, word_t *send_buf, paddr_t ep, wor
 }
 
 /* seL4: doFaultTransfer */
-static void do_fault_transfer(word_t badge, paddr_t sender, paddr_t receiver, word_t *recv_buf)
+static void do_fault_transfer(paddr_t ep, word_t badge, paddr_t sender, paddr_t receiver,
+                              word_t *recv_buf)
 {
     word_t len = set_mrs_fault(sender, receiver, recv_buf);
     mica_msginfo_t tag = mica_msginfo_new(tcb_ptr(sender)->fault.type, 0, 0, len);
     set_register(receiver, REG_INFO, tag.words[0]);
     set_register(receiver, REG_BADGE, badge);
     ks.count.ipcs++;
-    trace_ipc(sender, receiver, 0, badge, tag.words[0], "fault message");
+    trace_ipc(sender, receiver, ep, badge, tag.words[0], "fault message");
 }
 
 /* seL4: doIPCTransfer */
@@ -184,7 +185,7 @@ void do_ipc_transfer(paddr_t sender, paddr_t ep, word_t badge, bool grant, paddr
         word_t *send_buf = lookup_ipc_buffer(false, sender);
         do_normal_transfer(sender, send_buf, ep, badge, grant, receiver, recv_buf);
     } else {
-        do_fault_transfer(badge, sender, receiver, recv_buf);
+        do_fault_transfer(ep, badge, sender, receiver, recv_buf);
     }
 }
 
