@@ -17,6 +17,7 @@ static void usage(FILE *f)
 {
     fputs("Usage: mica list\n"
           "       mica run SYSTEM [options]\n"
+          "       mica --version\n"
           "Run an example system on mica, an seL4-style microkernel simulated in this process.\n"
           "`mica list` names the systems.\n", f);
 }
@@ -46,6 +47,10 @@ static int run(int argc, char **argv)
     int err = runner_parse(argc, argv, &o);
     if (err)
         return err;
+    if (o.version) {
+        printf("mica %s\n", MICA_VERSION);
+        return MICA_EXIT_OK;
+    }
     if (o.help) {
         usage(stdout);
         runner_print_options(stdout);
@@ -76,6 +81,10 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "run") == 0)
         return run(argc - 2, argv + 2);
+    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
+        printf("mica %s\n", MICA_VERSION);
+        return MICA_EXIT_OK;
+    }
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
         usage(stdout);
         runner_print_options(stdout);

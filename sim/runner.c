@@ -91,6 +91,7 @@ void runner_print_options(FILE *f)
           "  --disk-fail-at N      blk0 completes its Nth request (from 1) with an I/O error\n"
           "                        (fault injection; default: never)\n"
           "  -h, --help            print this help\n"
+          "  -V, --version         print mica's version\n"
           "Numbers are decimal (a leading 0 does not make them octal) or hexadecimal with 0x.\n"
           "--trace, --log, --cspace-dot, --output and --input-record each need a file of\n"
           "their own.\n"
@@ -175,7 +176,7 @@ enum opt_id {
     OPT_LOG_FILTER, OPT_CSPACE_DOT, OPT_STATS, OPT_HELP, OPT_WATCHDOG, OPT_MAX_THREADS,
     OPT_MAX_MAPPINGS, OPT_ROOT_CNODE_BITS, OPT_TICK_NS, OPT_INPUT, OPT_OUTPUT, OPT_DISK,
     OPT_INPUT_RECORD,
-    OPT_DISK_SIZE, OPT_DISK_FAIL_AT,
+    OPT_DISK_SIZE, OPT_DISK_FAIL_AT, OPT_VERSION,
 };
 static const struct { const char *name; enum opt_id id; int has_value; } options[] = {
     { "--mem", OPT_MEM, 1 },
@@ -203,6 +204,8 @@ static const struct { const char *name; enum opt_id id; int has_value; } options
     { "--disk-fail-at", OPT_DISK_FAIL_AT, 1 },
     { "--help", OPT_HELP, 0 },
     { "-h", OPT_HELP, 0 },
+    { "--version", OPT_VERSION, 0 },
+    { "-V", OPT_VERSION, 0 },
 };
 
 static int set_option(runner_opts_t *o, const char *name, enum opt_id id, const char *v)
@@ -371,6 +374,9 @@ static int set_option(runner_opts_t *o, const char *name, enum opt_id id, const 
         return 0;
     case OPT_HELP:
         o->help = 1;
+        return 0;
+    case OPT_VERSION:
+        o->version = 1;
         return 0;
     }
     return runner_usage_error("%s: not handled", name);
@@ -604,13 +610,16 @@ int runner_parse(int argc, char **argv, runner_opts_t *o)
                                   "boot objects need --mem %" PRIu64 "M or more (--mem is %zuM)",
                                   o->cfg.root_cnode_bits, o->cfg.root_cnode_bits,
                                   (need + (1u << 20) - 1) >> 20, o->cfg.phys_mem_bytes >> 20);
-    if (o->cfg.disk_path && !o->help) {
+    if (o->cfg.disk_path && !o->help && !o->version) {
         int err = check_disk_file(o->cfg.disk_path);
         if (err)
             return err;
     }
+    if (o->cfg.log_filter && !o->cfg.log_path && !o->help && !o->version)
+        fprintf(stderr, "mica: --log-filter %s has no effect without --log (e.g. --log -)\n",
+                o->cfg.log_filter);
     int err = check_output_files(&o->cfg);
-    if (err || o->help)
+    if (err || o->help || o->version)
         return err;
     return check_console_files(&o->cfg);
 }
@@ -626,16 +635,28 @@ static const char *syscall_name(unsigned i)
     return i < sizeof names / sizeof names[0] ? names[i] : NULL;
 }
 
-static void print_stats(const mica_run_result_t *r)
+static void print_stats(const mica_run_result_t *r, mica_clock_t clock)
 {
     FILE *f = stderr;
     uint64_t total = 0;
     unsigned n = 0;
 
-    fprintf(f, "  %-18s %" PRIu64 "\n", "ticks", r->ticks);
+    /*
+     * Virtual clock: each kernel entry is one tick, except those that took
+     * none (a system call run when its preempted thread resumes, a stall):
+     * ticks = entries - untimed. Real clock: ticks are the host timer's.
+     */
+    if (clock == MICA_CLOCK_REAL)
+        fprintf(f, "  %-18s %" PRIu64 " (real clock: %u ms timer interrupts the kernel took)\n",
+                "ticks", r->ticks, 1u);
+    else
+        fprintf(f, "  %-18s %" PRIu64 " (virtual clock: one per kernel entry, untimed ones "
+                "excepted)\n", "ticks", r->ticks);
     fprintf(f, "  %-18s %" PRIu64 ".%09" PRIu64 " s\n", "time", r->time_ns / 1000000000u,
             r->time_ns % 1000000000u);
-    fprintf(f, "  %-18s %" PRIu64 "\n", "kernel entries", r->kernel_entries);
+    fprintf(f, "  %-18s %" PRIu64 " (%" PRIu64 " with a tick, %" PRIu64 " untimed: a system "
+            "call run when its thread resumed)\n", "kernel entries", r->kernel_entries,
+            r->kernel_entries - r->untimed_entries, r->untimed_entries);
     for (unsigned i = 0; i < MICA_STATS_SYSCALLS; i++)
         total += r->syscalls[i];
     fprintf(f, "  %-18s %" PRIu64, "syscalls", total);
@@ -650,8 +671,12 @@ static void print_stats(const mica_run_result_t *r)
             fprintf(f, "#-%u %" PRIu64, i, r->syscalls[i]);
     }
     fputs(n ? ")\n" : "\n", f);
-    fprintf(f, "  %-18s %" PRIu64 " (%" PRIu64 " failed)\n", "invocations", r->invocations,
+    fprintf(f, "  %-18s %" PRIu64 " (%" PRIu64 " failed", "invocations", r->invocations,
             r->invocation_errors);
+    if (r->expected_errors)
+        fprintf(f, "; %" PRIu64 " probes of the user library answered as it expected",
+                r->expected_errors);
+    fputs(")\n", f);
     fprintf(f, "  %-18s %" PRIu64 "\n", "IPCs", r->ipcs);
     fprintf(f, "  %-18s %" PRIu64 "\n", "fast-path hits", r->fastpath_hits);
     fprintf(f, "  %-18s %" PRIu64 "\n", "context switches", r->context_switches);
@@ -662,8 +687,8 @@ static void print_stats(const mica_run_result_t *r)
         fprintf(f, ", %u for escaping the machine", escaped);
     fputs(")\n", f);
     for (unsigned c = 0; r->cpus > 1 && c < r->cpus && c < MICA_MAX_CPUS; c++)
-        fprintf(f, "  cpu%-15u %" PRIu64 " entries, %" PRIu64 " switches, %" PRIu64
-                " IPIs, %" PRIu64 " idle waits\n", c, r->cpu[c].kernel_entries,
+        fprintf(f, "  cpu%-15u %" PRIu64 " kernel entries, %" PRIu64 " context switches, %"
+                PRIu64 " IPIs, %" PRIu64 " idle waits\n", c, r->cpu[c].kernel_entries,
                 r->cpu[c].context_switches, r->cpu[c].ipis, r->cpu[c].idle_waits);
     total = 0;
     n = 0;
@@ -725,7 +750,7 @@ int runner_run(const runner_opts_t *o, mica_root_task_fn root, void *arg)
         fprintf(stderr, "mica: stopped: time limit of %" PRIu64 " ticks reached\n",
                 o->cfg.time_limit_ticks);
     if (o->stats)
-        print_stats(&r);
+        print_stats(&r, o->cfg.clock);
     /* Threads that crashed with nobody to handle it: listed, whatever else happened. */
     if (r.faulted_threads) {
         unsigned escaped = report_escaped_threads();
@@ -766,6 +791,10 @@ int mica_main(int argc, char **argv, mica_root_task_fn root, void *arg)
     int err = runner_parse(argc > 0 ? argc - 1 : 0, argc > 0 ? argv + 1 : argv, &o);
     if (err)
         return err;
+    if (o.version) {
+        printf("mica %s\n", MICA_VERSION);
+        return MICA_EXIT_OK;
+    }
     if (o.help) {
         printf("Usage: %s [options]\nRun this program's root task on a simulated mica machine.\n",
                prog);

@@ -14,6 +14,7 @@ typedef struct runner_opts {
     mica_config_t cfg;
     int stats;                          /* --stats */
     int help;                           /* --help or -h */
+    int version;                        /* --version or -V */
     const char *args[RUNNER_MAX_ARGS];  /* the words that are not options, in order */
     int nargs;
 } runner_opts_t;

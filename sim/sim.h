@@ -50,6 +50,8 @@ struct sim_cpu {
     const char *mmio_why;           /* mmio.c: why the pending VM fault on a device frame is one */
     uintptr_t pending_caller;       /* trap.c: for a signal task code sent itself, its call site */
     unsigned long ticks;            /* clock.c: real-clock ticks not yet taken (atomic) */
+    int mark_ctx;                   /* syscall.c: the context whose next call is marked (-1: none) */
+    unsigned mark_flags;            /* syscall.c: its HW_MARK_* */
     pthread_mutex_t wait_lock;      /* hw_cpu_wait / hw_ipi */
     pthread_cond_t wait_cond;
     int ipi;                        /* an IPI arrived (hw_ipi sets, hw_cpu_wait takes) */
@@ -89,6 +91,10 @@ static inline struct sim_cpu *sim_cpu_here(void)
 }
 /* The big kernel lock, around every kernel entry (no-ops with one CPU). */
 void sim_kernel_lock_smp(void);
+/* The user library's marks on its next system call (syscall.c; src/user/env.h). */
+void mica_user_mark_call(unsigned flags);
+unsigned mica_user_marks(void);
+int mica_user_tracing(void);
 void sim_kernel_unlock_smp(void);
 static inline void sim_kernel_lock(void)
 {

@@ -132,6 +132,45 @@ void sim_task_kernel_call(void (*fn)(hw_word_t k[8]), hw_word_t k[8])
     sim_kernel_leave();
 }
 
+/*
+ * The user library marks its next system call (src/user/env.h): a probe that
+ * expects an error, or an invocation stub's. Kept per CPU with the context
+ * that made the mark, so another thread that runs on the CPU in between (a
+ * preemption) is not taken for the marked one; flags 0 clears the mark.
+ * Invisible to task code and to the ABI: only the library calls it.
+ */
+void mica_user_mark_call(unsigned flags)
+{
+    if (!sim_self_tls)
+        return;
+    struct sim_cpu *me = sim_cpu_here();
+    me->mark_flags = flags;
+    me->mark_ctx = flags ? ctx_current() : -1;
+}
+
+/* The calling thread's current mark (0: none). */
+unsigned mica_user_marks(void)
+{
+    if (!sim_self_tls)
+        return 0;
+    struct sim_cpu *me = sim_cpu_here();
+    return me->mark_ctx == ctx_current() ? me->mark_flags : 0;
+}
+
+/* Whether anything is traced: only then are invocation stubs' marks worth making. */
+int mica_user_tracing(void)
+{
+    return hw_trace_mask != 0;
+}
+
+unsigned hw_task_marks(int ctx)
+{
+    if (!sim_self_tls)
+        return 0;
+    struct sim_cpu *me = sim_cpu_here();
+    return me->mark_ctx == ctx ? me->mark_flags : 0;
+}
+
 static void current_ipc_buffer(hw_word_t k[8])
 {
     k[0] = (hw_word_t)(uintptr_t)kernel_current_ipc_buffer();

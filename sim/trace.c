@@ -3,9 +3,12 @@
  *
  * Text, one line per event (in the spirit of the Hurd's rpctrace):
  *
- *   [t=42] client1 -> server: message via ep 0x10f000 badge=2 label=7 len=1
+ *   [t=41] client1: Call on ep slot 167 badge=1 label=19 len=3
+ *   [t=41] server: received from client1 via ep slot 166 badge=1 label=19 len=3
  *   [t=43] switch client1 -> server
- *   [t=57] root: CNode_Copy on cptr 0x2 failed: DeleteFirst (destination slot 0x9f is not empty)
+ *   [t=57] root: CNode_Copy on slot 2 failed: DeleteFirst (destination slot 159 is not empty)
+ *
+ * Slots and cptrs are decimal; object addresses and virtual addresses hex.
  *
  * Chrome JSON (chrome://tracing, ui.perfetto.dev): one process per CPU, one
  * track per thread showing when it runs, IPC as flow arrows from sender to
@@ -295,22 +298,99 @@ static void json_event(const hw_trace_event_t *ev)
     fputs("}}", json);
 }
 
+/* Cap types as the syscall line names them ("on ep slot 166"). */
+static const char *cap_word(unsigned long type)
+{
+    switch (type) {
+    case MICA_CAP_TYPE_ENDPOINT: return "ep ";
+    case MICA_CAP_TYPE_NOTIFICATION: return "ntfn ";
+    case MICA_CAP_TYPE_REPLY: return "reply ";
+    default: return "";
+    }
+}
+
+/*
+ * A system call: "client3: Call on ep slot 169 label=19 len=3", a Signal or
+ * Wait on a notification, or an invocation with its arguments by name
+ * ("root: TCB_SetPriority on slot 170 prio=200 authority=2").
+ */
+static void text_syscall(FILE *f, const hw_trace_event_t *ev)
+{
+    const char *op = ev->op;
+    unsigned long slot = (unsigned long)ev->object;
+    if (ev->detail) {
+        const char *sp = strchr(ev->detail, ' ');
+        int len = sp ? (int)(sp - ev->detail) : (int)strlen(ev->detail);
+        fprintf(f, "%s: %s%s%.*s on slot %lu%s\n", ev->thread_name,
+                strcmp(op, "Call") == 0 ? "" : op, strcmp(op, "Call") == 0 ? "" : " ", len,
+                ev->detail, slot, sp ? sp : "");
+        return;
+    }
+    if (strcmp(op, "Yield") == 0 || strcmp(op, "ThreadExit") == 0 || strncmp(op, "Debug", 5) == 0) {
+        if (strcmp(op, "DebugNameThread") == 0 || strcmp(op, "DebugCapIdentify") == 0)
+            fprintf(f, "%s: %s on slot %lu\n", ev->thread_name, op, slot);
+        else
+            fprintf(f, "%s: %s\n", ev->thread_name, op);
+        return;
+    }
+    fprintf(f, "%s: %s on %sslot %lu", ev->thread_name, op, cap_word((unsigned long)ev->result), slot);
+    if (strcmp(op, "Wait") == 0 || strcmp(op, "Poll") == 0 || strcmp(op, "Recv") == 0 ||
+        strcmp(op, "NBRecv") == 0) {
+        fputc('\n', f);
+        return;
+    }
+    if (ev->badge)
+        fprintf(f, " badge=%lu", (unsigned long)ev->badge);
+    if (strcmp(op, "Signal") != 0)
+        fprintf(f, " label=%lu len=%lu", (unsigned long)ev->label, (unsigned long)ev->length);
+    fputc('\n', f);
+}
+
 static void text_event(FILE *f, const hw_trace_event_t *ev)
 {
+    /* A Signal's own line (category syscall) or the irq line says it already. */
+    if (ev->kind == HW_TRACE_SIGNAL && (hw_trace_mask & (HW_TRACE_CAT_SYSCALL | HW_TRACE_CAT_IRQ)))
+        return;
     if (sim_smp)
         fprintf(f, "[t=%lu cpu%u] ", (unsigned long)ev->time, ev->cpu);
     else
         fprintf(f, "[t=%lu] ", (unsigned long)ev->time);
     switch (ev->kind) {
     case HW_TRACE_SYSCALL:
-        fprintf(f, "%s: %s cptr=0x%lx label=%lu len=%lu\n", ev->thread_name, ev->op,
-                (unsigned long)ev->object, (unsigned long)ev->label, (unsigned long)ev->length);
+        text_syscall(f, ev);
         break;
     case HW_TRACE_IPC:
-        fprintf(f, "%s -> %s: %s", ev->thread_name, ev->peer_name, ev->op);
+        /* The receive side: what reached whom, with the badge it got. */
         if (ev->object)
-            fprintf(f, " via ep 0x%lx badge=%lu", (unsigned long)ev->object, (unsigned long)ev->badge);
-        fprintf(f, " label=%lu len=%lu\n", (unsigned long)ev->label, (unsigned long)ev->length);
+            fprintf(f, "%s: received %sfrom %s via ep slot %lu badge=%lu label=%lu len=%lu\n",
+                    ev->peer_name, strcmp(ev->op, "message") == 0 ? "" : "a fault message ",
+                    ev->thread_name, (unsigned long)ev->result, (unsigned long)ev->badge,
+                    (unsigned long)ev->label, (unsigned long)ev->length);
+        else if (strcmp(ev->op, "fault message") == 0)
+            fprintf(f, "%s: received a fault message from %s badge=%lu label=%lu len=%lu\n",
+                    ev->peer_name, ev->thread_name, (unsigned long)ev->badge,
+                    (unsigned long)ev->label, (unsigned long)ev->length);
+        else
+            fprintf(f, "%s: received %s from %s label=%lu len=%lu\n", ev->peer_name, ev->op,
+                    ev->thread_name, (unsigned long)ev->label, (unsigned long)ev->length);
+        break;
+    case HW_TRACE_WAKE:
+        if (strcmp(ev->op, "bound") == 0)
+            fprintf(f, "%s: received a signal from its bound notification badge=%lu "
+                    "(in Recv on slot %lu)", ev->thread_name, (unsigned long)ev->badge,
+                    (unsigned long)ev->label);
+        else
+            fprintf(f, "%s: %s on ntfn slot %lu returned badge=%lu", ev->thread_name, ev->op,
+                    (unsigned long)ev->label, (unsigned long)ev->badge);
+        if (ev->peer)
+            fprintf(f, " (signalled by %s)\n", ev->peer_name);
+        else
+            fputs(ev->badge ? " (pending)\n" : " (nothing pending)\n", f);
+        break;
+    case HW_TRACE_HINT:
+        fprintf(f, "%s: label %lu = %s sent to an %s: on an endpoint an invocation is an "
+                "ordinary message\n", ev->thread_name, (unsigned long)ev->label, ev->op,
+                ev->detail);
         break;
     case HW_TRACE_SWITCH:
         fprintf(f, "switch %s -> %s\n", ev->thread_name, ev->peer_name);
@@ -319,9 +399,15 @@ static void text_event(FILE *f, const hw_trace_event_t *ev)
         fprintf(f, "%s: %s: %s\n", ev->thread_name, ev->op, ev->detail ? ev->detail : "");
         break;
     case HW_TRACE_ERROR:
-        fprintf(f, "%s: %s on cptr 0x%lx failed: %s (%s)\n", ev->thread_name, ev->op,
-                (unsigned long)ev->object, mica_error_name((mica_error_t)ev->result),
-                ev->detail && ev->detail[0] ? ev->detail : "no detail");
+        if (ev->length)     /* a probe of the user library: its answer, no failure */
+            fprintf(f, "%s: %s on slot %lu returned %s, as the user library expected (%s)\n",
+                    ev->thread_name, ev->op, (unsigned long)ev->object,
+                    mica_error_name((mica_error_t)ev->result),
+                    ev->detail && ev->detail[0] ? ev->detail : "a probe");
+        else
+            fprintf(f, "%s: %s on slot %lu failed: %s (%s)\n", ev->thread_name, ev->op,
+                    (unsigned long)ev->object, mica_error_name((mica_error_t)ev->result),
+                    ev->detail && ev->detail[0] ? ev->detail : "no detail");
         break;
     case HW_TRACE_CREATE:
     case HW_TRACE_DELETE:
@@ -330,8 +416,8 @@ static void text_event(FILE *f, const hw_trace_event_t *ev)
                 (unsigned long)ev->object, (unsigned long)ev->length);
         break;
     case HW_TRACE_SIGNAL:
-        fprintf(f, "%s: Signal notification 0x%lx badge=%lu\n", ev->thread_name,
-                (unsigned long)ev->object, (unsigned long)ev->badge);
+        fprintf(f, "%s: signal badge=%lu to notification 0x%lx\n", ev->thread_name,
+                (unsigned long)ev->badge, (unsigned long)ev->object);
         break;
     case HW_TRACE_EXIT:
         fprintf(f, "%s: entry function returned; thread is now inactive\n", ev->thread_name);

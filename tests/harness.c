@@ -18,11 +18,15 @@ void mt_config(mica_config_t *cfg)
         cfg->log_path = "-";
 }
 
+/* mt_spawn_named's next IPC buffer vaddr: from the same place each run (the log shows it). */
+static mica_word_t next_vaddr;
+
 static void root(const mica_bootinfo_t *bi, void *arg)
 {
     (void)arg;
     current_bi = bi;
     next_slot = bi->empty.start;
+    next_vaddr = MICA_ROOT_FREE_VADDR;
     current_fn(bi);
 }
 
@@ -143,7 +147,6 @@ mica_cptr_t mt_spawn_named(const char *name, mt_entry_fn entry, mica_word_t arg,
     mica_cptr_t tcb = mt_make(MICA_TCB_OBJECT, 0);
     mica_cptr_t buf = mt_make(MICA_FRAME_OBJECT, 0);
     /* The IPC buffer vaddr only fixes the offset in the frame; use a free region. */
-    static mica_word_t next_vaddr = MICA_ROOT_FREE_VADDR;
     mica_word_t vaddr = next_vaddr;
     next_vaddr += 4096;
     mt_assert_err(mica_tcb_configure(tcb, 0, CNODE, 0, MICA_CAP_INIT_VSPACE, 0, vaddr, buf),

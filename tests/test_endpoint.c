@@ -1895,6 +1895,41 @@ END_TEST
 /* --------------------------------------------------------------------------------- */
 
 
+/* --- the log's wrong-cap-type hint ------------------------------------------ */
+
+static void page_map_on_an_endpoint_root(const mica_bootinfo_t *bi, void *arg)
+{
+    (void)arg;
+    mica_cptr_t ep = bi->empty.start;
+    ck_assert_int_eq(mica_untyped_retype(bi->untyped.start, MICA_ENDPOINT_OBJECT, 0, CNODE, 0, 0,
+                                         ep, 1), MICA_NO_ERROR);
+    /* Meant for a frame: on an endpoint it is a Call with label Page_Map that nobody receives. */
+    mica_page_map(ep, MICA_CAP_INIT_VSPACE, 0x10000000, MICA_READ_WRITE, 0);
+}
+
+START_TEST(an_invocation_sent_to_an_endpoint_is_called_out_in_the_log)
+{
+    static char space[sizeof(mica_trace_ring_t) + 65536];
+    mica_trace_ring_t *ring = (mica_trace_ring_t *)space;
+    ring->written = 0;
+    ring->size = 65536;
+    mica_config_t cfg;
+    mt_config(&cfg);
+    cfg.trace_ring = ring;
+    cfg.quiet = 1;
+    mica_run_result_t r;
+    ck_assert_int_eq(mica_run(&cfg, page_map_on_an_endpoint_root, NULL, &r), 0);
+    ck_assert_int_eq(r.reason, MICA_STOP_DEADLOCK);
+    static char text[65536];
+    mica_trace_ring_tail(ring, 1000, text, sizeof text);
+    char want[160];
+    snprintf(want, sizeof want, "root: label %d = Page_Map sent to an endpoint: on an endpoint "
+             "an invocation is an ordinary message", MICA_PAGE_MAP);
+    ck_assert_msg(strstr(text, want), "no hint in:\n%s", text);
+    ck_assert_ptr_null(strstr(strstr(text, want) + 1, want));      /* once */
+}
+END_TEST
+
 static Suite *endpoint_suite(void)
 {
     Suite *s = suite_create("endpoint");
@@ -1964,6 +1999,7 @@ static Suite *endpoint_suite(void)
 
     tc = mt_tcase(s, "suspend");
     tcase_add_test(tc, suspending_a_thread_mid_call_cancels_the_call);
+    tcase_add_test(tc, an_invocation_sent_to_an_endpoint_is_called_out_in_the_log);
     return s;
 }
 

@@ -711,9 +711,130 @@ END_TEST
 START_TEST(log_writes_the_text_trace)
 {
     ck_assert_int_eq(run_mica("run echo --log - --log-filter ipc"), 0);
-    assert_has(err, "client1 -> server: message via ep");
-    assert_has(err, "server -> client1: reply");
+    /* The receive side, with the slot received on and the badge delivered. */
+    assert_has(err, "server: received from client1 via ep slot 166 badge=1 label=19 len=3");
+    assert_has(err, "client1: received reply from server label=19 len=3");
     ck_assert_ptr_null(strstr(err, "switch "));  /* filtered out */
+}
+END_TEST
+
+START_TEST(log_names_signal_and_wait_and_their_badges)
+{
+    ck_assert_int_eq(run_mica("run notify --log - --log-filter ipc,syscall"), 0);
+    assert_has(err, "producer3: Signal on ntfn slot 170 badge=4");
+    assert_has(err, "consumer: Wait on ntfn slot 166\n");
+    /* The receive side of a notification: the badge the Wait returned. */
+    assert_has(err, "consumer: Wait on ntfn slot 166 returned badge=7 (pending)");
+    assert_has(err, "consumer: Wait on ntfn slot 166 returned badge=4 (signalled by producer3)");
+    ck_assert_ptr_null(strstr(err, "Send on ntfn"));
+    ck_assert_ptr_null(strstr(err, "Recv on ntfn"));
+}
+END_TEST
+
+START_TEST(log_slots_are_decimal_and_invocations_decoded)
+{
+    ck_assert_int_eq(run_mica("run echo --log - --log-filter syscall"), 0);
+    assert_has(err, "root: Untyped_Retype on slot 155 type=endpoint size_bits=0 index=0 depth=0 "
+                    "offset=166 num=1 root=2");
+    assert_has(err, "root: CNode_Mint on slot 2 dest=167 dest_depth=64 src=166 src_depth=64 "
+                    "rights=WP badge=1 src_root=2");
+    assert_has(err, "root: TCB_SetPriority on slot 170 prio=200 authority=1");
+    assert_has(err, "client3: Call on ep slot 169 badge=3 label=19 len=3");
+    ck_assert_ptr_null(strstr(err, "cptr"));
+    ck_assert_ptr_null(strstr(err, "slot 0x"));
+    /* The echo protocol's labels are no invocations sent astray. */
+    ck_assert_ptr_null(strstr(err, "sent to an endpoint"));
+}
+END_TEST
+
+START_TEST(log_prints_a_failure_once)
+{
+    ck_assert_int_eq(run_mica("run hello --log - --log-filter cap,fault"), 0);
+    const char *why = "destination slot 167 is not empty";
+    const char *first = strstr(err, why);
+    ck_assert_msg(first, "no failure in:\n%s", err);
+    ck_assert_msg(!strstr(first + 1, why), "the failure is printed twice:\n%s", err);
+    assert_has(err, "root: CNode_Copy on slot 2 failed: DeleteFirst");
+}
+END_TEST
+
+START_TEST(library_probes_are_no_failures)
+{
+    /* mica_user_map tries Page_Map before it makes a page table. */
+    ck_assert_int_eq(run_mica("run interrupts --stats --log - --log-filter cap"), 0);
+    assert_has(err, "root: Page_Map on slot 166 returned FailedLookup, as the user library expected");
+    ck_assert_ptr_null(strstr(err, "failed:"));
+    assert_has(err, "(0 failed; 1 probes of the user library answered as it expected)");
+}
+END_TEST
+
+/* "  NAME   N" in the stats: N. */
+static uint64_t stat_of(const char *name)
+{
+    char key[64];
+    snprintf(key, sizeof key, "  %s ", name);
+    const char *p = strstr(err, key);
+    ck_assert_msg(p, "no %s in:\n%s", name, err);
+    p += strlen(key);
+    while (*p == ' ')
+        p++;
+    return strtoull(p, NULL, 10);
+}
+
+static void check_stats_add_up(unsigned cpus)
+{
+    uint64_t entries = stat_of("kernel entries"), ticks = stat_of("ticks");
+    unsigned long long with_tick, untimed;
+    const char *p = strstr(err, "  kernel entries ");
+    ck_assert_int_eq(sscanf(strchr(p, '(') + 1, "%llu with a tick, %llu untimed", &with_tick,
+                            &untimed), 2);
+    ck_assert_uint_eq(with_tick + untimed, entries);
+    ck_assert_uint_eq(with_tick, ticks);       /* virtual clock */
+    if (cpus > 1) {
+        uint64_t sum = 0;
+        for (unsigned c = 0; c < cpus; c++) {
+            char name[16];
+            snprintf(name, sizeof name, "cpu%u", c);
+            sum += stat_of(name);
+        }
+        ck_assert_uint_eq(sum, entries);
+    }
+}
+
+START_TEST(stats_figures_add_up)
+{
+    static const char *const systems[] = { "echo", "notify", "prio", "ramfs" };
+    char args[64];
+    for (unsigned i = 0; i < 4; i++) {
+        snprintf(args, sizeof args, "run %s --stats", systems[i]);
+        ck_assert_int_eq(run_mica(args), 0);
+        check_stats_add_up(1);
+        snprintf(args, sizeof args, "run %s --stats --cpus 2", systems[i]);
+        ck_assert_int_eq(run_mica(args), 0);
+        check_stats_add_up(2);
+    }
+}
+END_TEST
+
+START_TEST(version_prints_the_version)
+{
+    ck_assert_int_eq(run_mica("--version"), 0);
+    ck_assert_msg(strncmp(out, "mica ", 5) == 0 && out[5] >= '0' && out[5] <= '9' &&
+                  out[strlen(out) - 1] == '\n' && count_lines(out) == 1, "got '%s'", out);
+    char first[64];
+    snprintf(first, sizeof first, "%s", out);
+    ck_assert_int_eq(run_mica("run echo -V"), 0);
+    ck_assert_str_eq(out, first);
+    ck_assert_int_eq(run_mica("run --help"), 0);
+    assert_has(out, "--version");
+}
+END_TEST
+
+START_TEST(log_filter_without_log_warns)
+{
+    ck_assert_int_eq(run_mica("run echo --log-filter ipc"), 0);
+    assert_has(err, "mica: --log-filter ipc has no effect without --log");
+    ck_assert_int_eq(count_lines(err), 1);
 }
 END_TEST
 
@@ -934,6 +1055,13 @@ static Suite *examples_suite(void)
     tcase_add_test(tc, root_cnode_bits_sizes_the_root_cnode);
     tcase_add_test(tc, stats_prints_the_counters);
     tcase_add_test(tc, log_writes_the_text_trace);
+    tcase_add_test(tc, log_names_signal_and_wait_and_their_badges);
+    tcase_add_test(tc, log_slots_are_decimal_and_invocations_decoded);
+    tcase_add_test(tc, log_prints_a_failure_once);
+    tcase_add_test(tc, library_probes_are_no_failures);
+    tcase_add_test(tc, stats_figures_add_up);
+    tcase_add_test(tc, version_prints_the_version);
+    tcase_add_test(tc, log_filter_without_log_warns);
     tcase_add_test(tc, time_limit_exits_3);
     tcase_add_test(tc, cspace_dot_renders);
     tcase_add_test(tc, cspace_dot_ramfs);

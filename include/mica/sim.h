@@ -129,6 +129,12 @@ typedef struct mica_run_result {
         uint64_t delivered;         /* its handler's notification was signalled */
         uint64_t acked;             /* IRQHandler_Ack */
     } irq[MICA_MAX_IRQ + 1];
+    uint64_t untimed_entries;       /* kernel entries that took no tick: a system call run
+                                       when its preempted (or restarted) thread resumes, the
+                                       watchdog's stop; virtual clock: ticks = kernel_entries
+                                       - untimed_entries */
+    uint64_t expected_errors;       /* invocations that failed as the user library meant them
+                                       to (probes: not in invocation_errors) */
 } mica_run_result_t;
 
 /* Fill *cfg with the defaults. */

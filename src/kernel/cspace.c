@@ -107,7 +107,7 @@ lookup_slot_ret_t lookup_slot_for_cnode_op(bool is_source, cap_t root, cptr_t cp
     }
     resolve_ret_t r = resolve_address_bits(root, cptr, depth);
     if (r.status != EXCEPTION_NONE) {
-        user_error("%s slot 0x%lx at depth %lu does not resolve (lookup failure %lu)",
+        user_error("%s slot %lu at depth %lu does not resolve (lookup failure %lu)",
                    is_source ? "source" : "destination", (unsigned long)cptr,
                    (unsigned long)depth, (unsigned long)ks.lookup_fault.type);
         ks.syscall_error.type = MICA_FAILED_LOOKUP;
@@ -116,7 +116,7 @@ lookup_slot_ret_t lookup_slot_for_cnode_op(bool is_source, cap_t root, cptr_t cp
         return ret;
     }
     if (r.bits_remaining != 0) {
-        user_error("%s slot 0x%lx at depth %lu: %lu bits left after a non-CNode cap",
+        user_error("%s slot %lu at depth %lu: %lu bits left after a non-CNode cap",
                    is_source ? "source" : "destination", (unsigned long)cptr,
                    (unsigned long)depth, (unsigned long)r.bits_remaining);
         ks.syscall_error.type = MICA_FAILED_LOOKUP;

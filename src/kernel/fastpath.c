@@ -88,11 +88,12 @@ bool fastpath_call(paddr_t cur)
     cp->state.type = MICA_THREAD_BLOCKED_ON_REPLY;
     cte_insert(cap_reply_new(cur, false, dp->state.can_grant), reply, caller);
     copy_fast_mrs(cp, dp, len);
+    word_t out = mica_msginfo_new(mica_msginfo_get_label(info), 0, 0, len).words[0];
+    trace_ipc(cur, dest, cap_ram_obj(cap), cap_badge(cap), out, "message");  /* dest's r0: its cptr */
     dp->regs[REG_BADGE] = cap_badge(cap);
-    dp->regs[REG_INFO] = mica_msginfo_new(mica_msginfo_get_label(info), 0, 0, len).words[0];
+    dp->regs[REG_INFO] = out;
     dp->state.type = MICA_THREAD_RUNNING;
     nd->cur_thread = dest;
-    trace_ipc(cur, dest, cap_ram_obj(cap), cap_badge(cap), dp->regs[REG_INFO], "message");
     return true;
 }
 

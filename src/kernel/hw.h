@@ -170,7 +170,8 @@ int  hw_vformat(char *buf, size_t n, const char *fmt, va_list ap);
  */
 enum hw_trace_kind {
     HW_TRACE_SYSCALL,   /* a thread entered the kernel: op = syscall, object = cptr */
-    HW_TRACE_IPC,       /* a message moved: thread -> peer through object */
+    HW_TRACE_IPC,       /* a message moved: thread -> peer through object; result = the
+                           slot the receiver received on (0 for replies) */
     HW_TRACE_SWITCH,    /* the CPU switched from thread to peer */
     HW_TRACE_FAULT,     /* thread faulted: op = fault kind, label = fault type, detail =
                            decoded, object = the fault handler endpoint the fault goes to
@@ -185,6 +186,11 @@ enum hw_trace_kind {
     HW_TRACE_UNMAP,
     HW_TRACE_IRQ,       /* category irq: op = "raised", "held", "delivered", "acked";
                            object = line, label = notification (delivered), badge */
+    HW_TRACE_WAKE,      /* a notification's badge reached thread: op = "Wait", "Poll" or
+                           "bound" (in a Recv), peer = the signaller (0: none or already
+                           pending), object = notification, label = the slot received on */
+    HW_TRACE_HINT,      /* a plain message carries invocation label `label` (op = its name)
+                           to a cap of type detail: likely meant for another cap type */
     HW_TRACE_KIND_COUNT
 };
 #define HW_TRACE_CAT_IPC     1u
@@ -210,6 +216,16 @@ typedef struct hw_trace_event {
 } hw_trace_event_t;
 
 extern unsigned hw_trace_mask;
+/*
+ * What the user library said of the system call that thread context ctx is
+ * making (sim/syscall.c): it expects an error (a probe: a Page_Map that finds
+ * no page table, an Untyped_Retype into an untyped that may be full), or it
+ * is one of the library's invocation stubs. 0 for anything else. Read only
+ * on an error and when tracing.
+ */
+#define HW_MARK_EXPECT_ERROR 1u
+#define HW_MARK_INVOCATION   2u
+unsigned hw_task_marks(int ctx);
 void hw_trace(const hw_trace_event_t *ev);
 /*
  * Thread `thread` stopped for want of a fault handler (seL4: the fault is

@@ -49,13 +49,50 @@ const char *mica_thread_state_name(mica_thread_state_t s)
     return NAME(t, s);
 }
 
+/*
+ * Invocation labels spelled as libsel4 names its functions (seL4_TCB_SetPriority
+ * without the prefix): the names the log, the stats and the kernel's error
+ * messages use. One per entry of invocations.def (indexed by label, so the
+ * order cannot slip; one left out prints "?").
+ */
 const char *mica_invocation_name(mica_word_t label)
 {
     static const char *const t[] = {
-        "InvalidInvocation",
-#define X(name, obj, words, caps) #name,
-#include <mica/invocations.def>
-#undef X
+        [MICA_INVALID_INVOCATION] = "InvalidInvocation",
+        [MICA_UNTYPED_RETYPE] = "Untyped_Retype",
+        [MICA_TCB_READ_REGISTERS] = "TCB_ReadRegisters",
+        [MICA_TCB_WRITE_REGISTERS] = "TCB_WriteRegisters",
+        [MICA_TCB_COPY_REGISTERS] = "TCB_CopyRegisters",
+        [MICA_TCB_CONFIGURE] = "TCB_Configure",
+        [MICA_TCB_SET_PRIORITY] = "TCB_SetPriority",
+        [MICA_TCB_SET_MC_PRIORITY] = "TCB_SetMCPriority",
+        [MICA_TCB_SET_SCHED_PARAMS] = "TCB_SetSchedParams",
+        [MICA_TCB_SET_IPC_BUFFER] = "TCB_SetIPCBuffer",
+        [MICA_TCB_SET_SPACE] = "TCB_SetSpace",
+        [MICA_TCB_SUSPEND] = "TCB_Suspend",
+        [MICA_TCB_RESUME] = "TCB_Resume",
+        [MICA_TCB_BIND_NOTIFICATION] = "TCB_BindNotification",
+        [MICA_TCB_UNBIND_NOTIFICATION] = "TCB_UnbindNotification",
+        [MICA_TCB_SET_AFFINITY] = "TCB_SetAffinity",
+        [MICA_TCB_SET_TLS_BASE] = "TCB_SetTLSBase",
+        [MICA_CNODE_REVOKE] = "CNode_Revoke",
+        [MICA_CNODE_DELETE] = "CNode_Delete",
+        [MICA_CNODE_CANCEL_BADGED_SENDS] = "CNode_CancelBadgedSends",
+        [MICA_CNODE_COPY] = "CNode_Copy",
+        [MICA_CNODE_MINT] = "CNode_Mint",
+        [MICA_CNODE_MOVE] = "CNode_Move",
+        [MICA_CNODE_MUTATE] = "CNode_Mutate",
+        [MICA_CNODE_ROTATE] = "CNode_Rotate",
+        [MICA_CNODE_SAVE_CALLER] = "CNode_SaveCaller",
+        [MICA_IRQ_ISSUE_IRQ_HANDLER] = "IRQControl_Get",
+        [MICA_IRQ_ACK_IRQ] = "IRQHandler_Ack",
+        [MICA_IRQ_SET_IRQ_HANDLER] = "IRQHandler_SetNotification",
+        [MICA_IRQ_CLEAR_IRQ_HANDLER] = "IRQHandler_Clear",
+        [MICA_PAGE_TABLE_MAP] = "PageTable_Map",
+        [MICA_PAGE_TABLE_UNMAP] = "PageTable_Unmap",
+        [MICA_PAGE_MAP] = "Page_Map",
+        [MICA_PAGE_UNMAP] = "Page_Unmap",
+        [MICA_PAGE_GET_ADDRESS] = "Page_GetAddress",
     };
     _Static_assert(sizeof t / sizeof t[0] == MICA_NUM_INVOCATION_LABELS, "invocation names");
     return NAME(t, label);

@@ -2,6 +2,7 @@
  * state.c - the kernel's global state and the stop request.
  */
 #include "state.h"
+#include "trace.h"
 
 kernel_state_t ks;
 
@@ -55,6 +56,10 @@ void user_error(const char *fmt, ...)
         hw_vformat(ks.last_error, sizeof ks.last_error, fmt, ap);
         va_end(ap);
     }
+    /* With the log's cap and fault categories on, the error or fault line says it: once. */
+    if ((hw_trace_mask & (HW_TRACE_CAT_CAP | HW_TRACE_CAT_FAULT)) ==
+        (HW_TRACE_CAT_CAP | HW_TRACE_CAT_FAULT))
+        return;
     va_start(ap, fmt);
     hw_vlog(HW_LOG_DIAG, fmt, ap);
     va_end(ap);

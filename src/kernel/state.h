@@ -60,6 +60,9 @@ typedef struct ks_counters {
     word_t syscalls[16];
     word_t invocations;
     word_t invocation_errors;
+    word_t expected_errors;             /* failures the user library expected (probes) */
+    word_t untimed_entries;             /* entries that took no tick: a system call run when
+                                           its thread resumes, a stall */
     word_t ipcs;
     word_t fastpath_hits;
     word_t context_switches;
@@ -92,6 +95,7 @@ typedef struct kernel_state {
     int stopped;                        /* a stop reason is set: leave for idle */
     int stop_reason;                    /* mica_stop_reason_t */
     char stop_message[512];
+    bool signal_by_irq;                 /* send_signal runs for an interrupt line (the log) */
     char last_error[256];               /* why the last invocation failed (user_error) */
     word_t tcbs_made;                   /* names unnamed threads "tcbN", deterministically */
     paddr_t boot_region_end;            /* [0, boot_region_end) held boot objects */

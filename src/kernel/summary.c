@@ -382,6 +382,8 @@ void kernel_summary(struct mica_run_result *r)
         r->syscalls[i] = ks.count.syscalls[i];
     r->invocations = ks.count.invocations;
     r->invocation_errors = ks.count.invocation_errors;
+    r->expected_errors = ks.count.expected_errors;
+    r->untimed_entries = ks.count.untimed_entries;
     r->ipcs = ks.count.ipcs;
     r->fastpath_hits = ks.count.fastpath_hits;
     r->context_switches = ks.count.context_switches;

@@ -23,6 +23,14 @@ static inline void trace_ipc(paddr_t sender, paddr_t receiver, paddr_t ep, word_
     if (TRACING(HW_TRACE_CAT_IPC))
         trace_ipc_(sender, receiver, ep, badge, info, how);
 }
+/* A notification's badge reaches t (call before t's r0 is overwritten): how is
+ * "Wait", "Poll" or "bound"; signaller 0 when the badge was already pending. */
+void trace_wake_(paddr_t t, paddr_t signaller, paddr_t ntfn, word_t badge, const char *how);
+static inline void trace_wake(paddr_t t, paddr_t signaller, paddr_t ntfn, word_t badge, const char *how)
+{
+    if (TRACING(HW_TRACE_CAT_IPC))
+        trace_wake_(t, signaller, ntfn, badge, how);
+}
 void trace_switch_(paddr_t from, paddr_t to);
 static inline void trace_switch(paddr_t from, paddr_t to)
 {
@@ -37,11 +45,12 @@ static inline void trace_fault(paddr_t t, const fault_t *f, const lookup_fault_t
     if (TRACING(HW_TRACE_CAT_FAULT))
         trace_fault_(t, f, lf, ep, badge);
 }
-void trace_error_(paddr_t t, cptr_t cptr, word_t label, word_t err);
-static inline void trace_error(paddr_t t, cptr_t cptr, word_t label, word_t err)
+/* expected: a probe of the user library that failed as it meant to (not shown as a failure) */
+void trace_error_(paddr_t t, cptr_t cptr, word_t label, word_t err, bool expected);
+static inline void trace_error(paddr_t t, cptr_t cptr, word_t label, word_t err, bool expected)
 {
     if (TRACING(HW_TRACE_CAT_CAP))
-        trace_error_(t, cptr, label, err);
+        trace_error_(t, cptr, label, err, expected);
 }
 void trace_object_(bool created, const char *type, paddr_t p, word_t bits);
 static inline void trace_object(bool created, const char *type, paddr_t p, word_t bits)

@@ -21,4 +21,19 @@
 void mica_env_fail(mica_env_t *env, mica_error_t err, unsigned res, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/*
+ * Mark the calling thread's next system call for the simulator's log and
+ * stats (sim/syscall.c): MICA_USER_MARK_EXPECT(err) for a probe that may
+ * fail with err and is no failure when it does (it is not counted in the
+ * failed invocations nor logged as a failure); MICA_USER_MARK_INVOCATION for
+ * a typed invocation stub's message (so one sent to an endpoint can be
+ * called out). 0 clears the mark; the caller clears it after the call.
+ * Kept outside the ABI: the message and the IPC buffer are as libsel4's.
+ */
+#define MICA_USER_MARK_EXPECT(err) (1u | (unsigned)(err) << 8)
+#define MICA_USER_MARK_INVOCATION  2u
+void mica_user_mark_call(unsigned flags);
+unsigned mica_user_marks(void);
+int mica_user_tracing(void);
+
 #endif

@@ -11,6 +11,7 @@
  * words are as the task left them.
  */
 #include <mica/mica.h>
+#include "env.h"
 
 /* Call cap with label and n message words (and the caps already set); MR0..MR3 back in mr[]. */
 static mica_error_t invoke(mica_cptr_t cap, mica_word_t label, unsigned ncaps, unsigned n,
@@ -22,7 +23,13 @@ static mica_error_t invoke(mica_cptr_t cap, mica_word_t label, unsigned ncaps, u
     for (unsigned i = 4; i < n; i++)
         b->msg[i] = mr[i];
     mica_msginfo_t tag = mica_msginfo_new(label, 0, ncaps, n);
+    /* For the log: a stub's label sent to an endpoint is then called out as a likely mistake. */
+    int marked = mica_user_tracing();
+    if (marked)
+        mica_user_mark_call(MICA_USER_MARK_INVOCATION | mica_user_marks());
     mica_msginfo_t out = mica_call_with_mrs(cap, tag, &mr[0], &mr[1], &mr[2], &mr[3]);
+    if (marked)
+        mica_user_mark_call(0);
     mica_error_t e = (mica_error_t)mica_msginfo_get_label(out);
     /* The error's details are MRs: make them visible to mica_get_mr (results stay in mr[]). */
     if (e != MICA_NO_ERROR && b)

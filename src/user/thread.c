@@ -119,15 +119,21 @@ static mica_error_t retype_into(mica_env_t *env, mica_word_t type, mica_word_t s
 {
     const mica_bootinfo_t *bi = env->bi;
     mica_error_t err = MICA_NOT_ENOUGH_MEMORY;
-    if (env->untyped)
+    /* Probes: NotEnoughMemory sends the search on to the next untyped (or a smaller n). */
+    if (env->untyped) {
+        mica_user_mark_call(MICA_USER_MARK_EXPECT(MICA_NOT_ENOUGH_MEMORY));
         err = mica_untyped_retype(env->untyped, type, size_bits, MICA_CAP_INIT_CNODE, 0, 0,
                                   first, n);
+        mica_user_mark_call(0);
+    }
     for (mica_word_t i = 0; err == MICA_NOT_ENOUGH_MEMORY && i < bi->untyped.end - bi->untyped.start;
          i++) {
         mica_cptr_t ut = bi->untyped.start + i;
         if (ut == env->untyped || bi->untyped_list[i].is_device)
             continue;
+        mica_user_mark_call(MICA_USER_MARK_EXPECT(MICA_NOT_ENOUGH_MEMORY));
         err = mica_untyped_retype(ut, type, size_bits, MICA_CAP_INIT_CNODE, 0, 0, first, n);
+        mica_user_mark_call(0);
         if (err == MICA_NO_ERROR)
             env->untyped = ut;
     }

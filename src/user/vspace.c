@@ -14,7 +14,10 @@
 mica_error_t mica_user_map(mica_env_t *env, mica_cptr_t vspace, mica_word_t vaddr,
                            mica_cptr_t frame, mica_cap_rights_t rights)
 {
+    /* A probe: FailedLookup means no page table covers vaddr yet. */
+    mica_user_mark_call(MICA_USER_MARK_EXPECT(MICA_FAILED_LOOKUP));
     mica_error_t err = mica_page_map(frame, vspace, vaddr, rights, MICA_DEFAULT_VM_ATTRIBUTES);
+    mica_user_mark_call(0);
     if (err != MICA_FAILED_LOOKUP)
         goto out;
     /* No page table covers vaddr (MR2 says 21 bits were left): make one and retry. */

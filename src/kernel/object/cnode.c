@@ -98,7 +98,7 @@ exception_t decode_cnode_invocation(word_t label, word_t length, cap_t cap, word
         word_t src_depth = get_syscall_arg(3, buffer);
         cap_t src_root = ks.extra_caps[0]->cap;
         if (ensure_empty_slot(dest) != EXCEPTION_NONE) {
-            user_error("%s: destination slot 0x%lx is not empty", op, (unsigned long)index);
+            user_error("%s: destination slot %lu is not empty", op, (unsigned long)index);
             return EXCEPTION_SYSCALL_ERROR;
         }
         lu = lookup_source_slot(src_root, src_index, src_depth);
@@ -162,7 +162,7 @@ exception_t decode_cnode_invocation(word_t label, word_t length, cap_t cap, word
         return cte_delete(dest, true);
     case MICA_CNODE_SAVE_CALLER:
         if (ensure_empty_slot(dest) != EXCEPTION_NONE) {
-            user_error("CNode_SaveCaller: destination slot 0x%lx is not empty", (unsigned long)index);
+            user_error("CNode_SaveCaller: destination slot %lu is not empty", (unsigned long)index);
             return EXCEPTION_SYSCALL_ERROR;
         }
         set_thread_state(NODE.cur_thread, MICA_THREAD_RESTART);
@@ -200,7 +200,7 @@ exception_t decode_cnode_invocation(word_t label, word_t length, cap_t cap, word
         if (pivot == src || pivot == dest)
             return illegal("CNode_Rotate: the pivot slot must differ from source and destination");
         if (src != dest && ensure_empty_slot(dest) != EXCEPTION_NONE) {
-            user_error("CNode_Rotate: destination slot 0x%lx is not empty", (unsigned long)index);
+            user_error("CNode_Rotate: destination slot %lu is not empty", (unsigned long)index);
             return EXCEPTION_SYSCALL_ERROR;
         }
         if (cap_is_null(src->cap))

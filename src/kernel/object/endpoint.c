@@ -159,10 +159,10 @@ static void do_normal_transfer(paddr_t sender, word_t *send_buf, paddr_t ep, wor
     word_t sent = copy_mrs(sender, send_buf, receiver, recv_buf, len);
     tag.words[0] = transfer_caps(info, ep, receiver, recv_buf);
     tag = mica_msginfo_set_length(tag, sent);
+    trace_ipc(sender, receiver, ep, badge, tag.words[0], ep ? "message" : "reply");
     set_register(receiver, REG_INFO, tag.words[0]);
     set_register(receiver, REG_BADGE, badge);
     ks.count.ipcs++;
-    trace_ipc(sender, receiver, ep, badge, tag.words[0], ep ? "message" : "reply");
 }
 
 /* seL4: doFaultTransfer */
@@ -171,10 +171,10 @@ static void do_fault_transfer(paddr_t ep, word_t badge, paddr_t sender, paddr_t 
 {
     word_t len = set_mrs_fault(sender, receiver, recv_buf);
     mica_msginfo_t tag = mica_msginfo_new(tcb_ptr(sender)->fault.type, 0, 0, len);
+    trace_ipc(sender, receiver, ep, badge, tag.words[0], "fault message");
     set_register(receiver, REG_INFO, tag.words[0]);
     set_register(receiver, REG_BADGE, badge);
     ks.count.ipcs++;
-    trace_ipc(sender, receiver, ep, badge, tag.words[0], "fault message");
 }
 
 /* seL4: doIPCTransfer */

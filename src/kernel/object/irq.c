@@ -44,7 +44,9 @@ static void irq_deliver(word_t irq)
     ks.irq_masked[irq] = 1;
     ks.count.irq_delivered[irq]++;
     trace_irq("delivered", irq, cap_obj(n), cap_badge(n));
+    ks.signal_by_irq = true;     /* for the log: the line signals, not the current thread */
     send_signal(cap_obj(n), cap_badge(n));
+    ks.signal_by_irq = false;
 }
 
 /* Deliver what the line has to give - a remembered raise, or a level still asserted. */

@@ -44,6 +44,7 @@ void send_signal(paddr_t ntfn, word_t badge)
     case NTFN_IDLE: {
         paddr_t t = n->bound_tcb;
         if (t && thread_state(t) == MICA_THREAD_BLOCKED_ON_RECEIVE) {
+            trace_wake(t, ks.signal_by_irq ? 0 : NODE.cur_thread, ntfn, badge, "bound");
             cancel_ipc(t);
             set_thread_state(t, MICA_THREAD_RUNNING);
             set_register(t, REG_BADGE, badge);
@@ -60,6 +61,7 @@ void send_signal(paddr_t ntfn, word_t badge)
         kassert(dest != 0);
         queue_remove(&q, dest);
         ntfn_set_queue(n, q, NTFN_WAITING);
+        trace_wake(dest, ks.signal_by_irq ? 0 : NODE.cur_thread, ntfn, badge, "Wait");
         set_thread_state(dest, MICA_THREAD_RUNNING);
         set_register(dest, REG_BADGE, badge);
         set_register(dest, REG_INFO, 0);
@@ -89,11 +91,13 @@ void receive_signal(paddr_t thread, cap_t cap, bool blocking)
             queue_append(&q, thread);
             ntfn_set_queue(n, q, NTFN_WAITING);
         } else {
+            trace_wake(thread, 0, ntfn, 0, "Poll");
             set_register(thread, REG_BADGE, 0);
             set_register(thread, REG_INFO, 0);
         }
         break;
     case NTFN_ACTIVE:
+        trace_wake(thread, 0, ntfn, n->msg_identifier, blocking ? "Wait" : "Poll");
         set_register(thread, REG_BADGE, n->msg_identifier);
         set_register(thread, REG_INFO, 0);
         n->head_state = NTFN_IDLE;
@@ -113,6 +117,7 @@ bool complete_bound_signal(paddr_t thread)
     notification_t *n = ntfn_ptr(ntfn);
     if (ntfn_state(n) != NTFN_ACTIVE)
         return false;
+    trace_wake(thread, 0, ntfn, n->msg_identifier, "bound");
     set_register(thread, REG_BADGE, n->msg_identifier);
     set_register(thread, REG_INFO, 0);
     n->head_state = NTFN_IDLE;
