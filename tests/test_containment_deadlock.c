@@ -114,7 +114,7 @@ START_TEST(an_invocation_sent_to_an_endpoint_is_called_out)
              "mica: stopped (deadlock): nothing can run and these threads wait for each other:\n"
              "  chain: mapper\n"
              "  mapper: BlockedOnSend, Call on slot %lu (endpoint, badge 0): nobody receives on "
-             "it; label 32 = PAGE_MAP sent to an endpoint: on an endpoint an invocation is an "
+             "it; label 32 = Page_Map sent to an endpoint: on an endpoint an invocation is an "
              "ordinary message; at mapper+OFF\n",
              slot_of("ep"));
     report_text(got, sizeof got);
