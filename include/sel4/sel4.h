@@ -40,6 +40,10 @@
 #include <mica/syscalls.h>
 #include <mica/objects.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* ---- configuration (libsel4's autoconf values for this kernel) ---------- */
 
 #define CONFIG_ARCH_X86                         1
@@ -75,7 +79,7 @@
 #define LIBSEL4_INLINE          static inline
 #define LIBSEL4_INLINE_FUNC     static inline
 #define LIBSEL4_BIT(n)          (1ul << (n))
-#define SEL4_COMPILE_ASSERT(name, expr) _Static_assert(expr, #name);
+#define SEL4_COMPILE_ASSERT(name, expr) MICA_STATIC_ASSERT(expr, #name);
 #define SEL4_SIZE_SANITY(index, entry, size) \
     SEL4_COMPILE_ASSERT(index##_##entry##_##size, (index) + (entry) == size)
 #define SEL4_FORCE_LONG_ENUM(type) \
@@ -97,7 +101,11 @@ typedef seL4_Word           seL4_CPtr;
 
 #define seL4_True   1
 #define seL4_False  0
+#ifdef __cplusplus
+#define seL4_Null   nullptr
+#else
 #define seL4_Null   ((void *)0)
+#endif
 
 #define SEL4_PRId64     "ld"
 #define SEL4_PRIi64     "li"
@@ -109,7 +117,7 @@ typedef seL4_Word           seL4_CPtr;
 #define SEL4_PRIx_word  "lx"
 #define SEL4_PRI_word   SEL4_PRIu_word
 
-_Static_assert(sizeof(seL4_Word) == sizeof(mica_word_t), "seL4_Word is mica's word");
+MICA_STATIC_ASSERT(sizeof(seL4_Word) == sizeof(mica_word_t), "seL4_Word is mica's word");
 
 typedef seL4_Word seL4_NodeId;
 typedef seL4_Word seL4_PAddr;
@@ -278,7 +286,7 @@ typedef struct seL4_IPCBuffer_ {
 } seL4_IPCBuffer __attribute__((__aligned__(sizeof(struct seL4_IPCBuffer_))));
 
 #define MICA_SEL4_SAME_FIELD(a, fa, b, fb) \
-    _Static_assert(offsetof(a, fa) == offsetof(b, fb) && sizeof(((a *)0)->fa) == sizeof(((b *)0)->fb), \
+    MICA_STATIC_ASSERT(offsetof(a, fa) == offsetof(b, fb) && sizeof(((a *)0)->fa) == sizeof(((b *)0)->fb), \
                    #a "." #fa " is " #b "." #fb);
 MICA_SEL4_SAME_FIELD(seL4_IPCBuffer, tag, mica_ipc_buffer_t, tag)
 MICA_SEL4_SAME_FIELD(seL4_IPCBuffer, msg, mica_ipc_buffer_t, msg)
@@ -287,7 +295,7 @@ MICA_SEL4_SAME_FIELD(seL4_IPCBuffer, caps_or_badges, mica_ipc_buffer_t, caps_or_
 MICA_SEL4_SAME_FIELD(seL4_IPCBuffer, receiveCNode, mica_ipc_buffer_t, receive_cnode)
 MICA_SEL4_SAME_FIELD(seL4_IPCBuffer, receiveIndex, mica_ipc_buffer_t, receive_index)
 MICA_SEL4_SAME_FIELD(seL4_IPCBuffer, receiveDepth, mica_ipc_buffer_t, receive_depth)
-_Static_assert(sizeof(seL4_IPCBuffer) == sizeof(mica_ipc_buffer_t), "seL4_IPCBuffer is 1 KiB");
+MICA_STATIC_ASSERT(sizeof(seL4_IPCBuffer) == sizeof(mica_ipc_buffer_t), "seL4_IPCBuffer is 1 KiB");
 
 typedef seL4_Word seL4_SlotPos;
 
@@ -332,7 +340,7 @@ MICA_SEL4_SAME_FIELD(seL4_UntypedDesc, paddr, mica_untyped_desc_t, paddr)
 MICA_SEL4_SAME_FIELD(seL4_UntypedDesc, sizeBits, mica_untyped_desc_t, size_bits)
 MICA_SEL4_SAME_FIELD(seL4_UntypedDesc, isDevice, mica_untyped_desc_t, is_device)
 MICA_SEL4_SAME_FIELD(seL4_UntypedDesc, padding, mica_untyped_desc_t, padding)
-_Static_assert(sizeof(seL4_UntypedDesc) == sizeof(mica_untyped_desc_t), "seL4_UntypedDesc");
+MICA_STATIC_ASSERT(sizeof(seL4_UntypedDesc) == sizeof(mica_untyped_desc_t), "seL4_UntypedDesc");
 MICA_SEL4_SAME_FIELD(seL4_BootInfo, extraLen, mica_bootinfo_t, extra_len)
 MICA_SEL4_SAME_FIELD(seL4_BootInfo, nodeID, mica_bootinfo_t, node_id)
 MICA_SEL4_SAME_FIELD(seL4_BootInfo, numNodes, mica_bootinfo_t, num_nodes)
@@ -348,7 +356,7 @@ MICA_SEL4_SAME_FIELD(seL4_BootInfo, initThreadCNodeSizeBits, mica_bootinfo_t, in
 MICA_SEL4_SAME_FIELD(seL4_BootInfo, initThreadDomain, mica_bootinfo_t, init_domain)
 MICA_SEL4_SAME_FIELD(seL4_BootInfo, untyped, mica_bootinfo_t, untyped)
 MICA_SEL4_SAME_FIELD(seL4_BootInfo, untypedList, mica_bootinfo_t, untyped_list)
-_Static_assert(sizeof(seL4_BootInfo) <= sizeof(mica_bootinfo_t), "seL4_BootInfo is a prefix of mica's");
+MICA_STATIC_ASSERT(sizeof(seL4_BootInfo) <= sizeof(mica_bootinfo_t), "seL4_BootInfo is a prefix of mica's");
 
 typedef enum {
     SEL4_BOOTINFO_HEADER_PADDING            = 0,
@@ -422,7 +430,7 @@ typedef enum {
     seL4_UnknownSyscall_Syscall = MICA_UNKNOWN_SYSCALL_SYSCALL,
     seL4_UnknownSyscall_Length = MICA_UNKNOWN_SYSCALL_LENGTH
 } seL4_UnknownSyscall_Msg;
-_Static_assert(seL4_UnknownSyscall_R11 == MICA_UNKNOWN_SYSCALL_R0 + 7, "r0..r7");
+MICA_STATIC_ASSERT(seL4_UnknownSyscall_R11 == MICA_UNKNOWN_SYSCALL_R0 + 7, "r0..r7");
 
 typedef enum {
     seL4_UserException_FaultIP = MICA_USER_EXCEPTION_IP,
@@ -794,7 +802,18 @@ LIBSEL4_INLINE_FUNC void seL4_InitBootInfo(seL4_BootInfo *bi)
 
 /* ---- the program's main is the root task (see the top of this file) ------ */
 
+#ifdef __cplusplus
+}
+#endif
+
 #ifndef MICA_SEL4_NO_MAIN
+#ifdef __cplusplus
+/*
+ * In C++ the renamed main must have C linkage to be found, and C++ cannot
+ * overload it: write it as int main(int argc, char **argv).
+ */
+extern "C" int mica_sel4_main(int argc, char **argv);
+#endif
 #define main mica_sel4_main
 /*
  * main may be int main(void) or int main(int, char **), so no prototype of
