@@ -20,7 +20,8 @@
  * status is main's return value when that is non-zero, otherwise the
  * runner's (0 when the system ran down cleanly, see MICA_EXIT_*). Define
  * MICA_SEL4_NO_MAIN before including this header to keep your own main
- * (and call mica_main yourself).
+ * (and call mica_main yourself). In C++ write it as int main(int argc,
+ * char **argv): the header declares it so, with C linkage.
  *
  * Threads: a thread's rip is a host function, called with rdi, rsi, rdx,
  * rcx as its first four arguments (the SysV order). An rsp inside the
@@ -807,19 +808,20 @@ LIBSEL4_INLINE_FUNC void seL4_InitBootInfo(seL4_BootInfo *bi)
 #endif
 
 #ifndef MICA_SEL4_NO_MAIN
+#define main mica_sel4_main
 #ifdef __cplusplus
 /*
  * In C++ the renamed main must have C linkage to be found, and C++ cannot
  * overload it: write it as int main(int argc, char **argv).
  */
-extern "C" int mica_sel4_main(int argc, char **argv);
-#endif
-#define main mica_sel4_main
+extern "C" int main(int argc, char **argv);
+#else
 /*
  * main may be int main(void) or int main(int, char **), so no prototype of
  * the renamed function can be given: -Wmissing-prototypes would flag it.
  */
 #pragma GCC diagnostic ignored "-Wmissing-prototypes"
+#endif
 #endif
 
 #endif /* MICA_SEL4_SEL4_H */
