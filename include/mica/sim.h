@@ -193,7 +193,9 @@ int mica_run(const mica_config_t *cfg, mica_root_task_fn root_task, void *arg,
  *
  * Parses the runner's options (--mem, --clock, --seed, --trace, --stats,
  * ...; --help lists them), runs root with them, reports on stderr how the
- * system stopped and returns one of the MICA_EXIT_* statuses.
+ * system stopped and returns one of the MICA_EXIT_* statuses. The words
+ * after a `--` are the program's own: mica_main_args hands them to its
+ * tasks.
  */
 int mica_main(int argc, char **argv, mica_root_task_fn root, void *arg);
 
