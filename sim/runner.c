@@ -784,11 +784,38 @@ int runner_run(const runner_opts_t *o, mica_root_task_fn root, void *arg)
     return MICA_EXIT_INTERNAL;
 }
 
+/* The program's own arguments (mica_main_args): its name, then the words after `--`. */
+static char *no_args[] = { NULL };
+static char **main_argv = no_args;
+static int main_argc;
+
+void runner_set_main_args(int argc, char **argv)
+{
+    main_argc = argv ? argc : 0;
+    main_argv = argv ? argv : no_args;
+}
+
+char **mica_main_args(int *argc)
+{
+    if (argc)
+        *argc = main_argc;
+    return main_argv;
+}
+
 int mica_main(int argc, char **argv, mica_root_task_fn root, void *arg)
 {
     runner_opts_t o;
     const char *prog = argc > 0 && argv[0] ? argv[0] : "mica-program";
-    int err = runner_parse(argc > 0 ? argc - 1 : 0, argc > 0 ? argv + 1 : argv, &o);
+    int nopts = argc > 0 ? argc - 1 : 0;
+    char **opts = argc > 0 ? argv + 1 : argv;
+    /* prog [runner options] [-- program arguments] */
+    int split = nopts;
+    for (int i = 0; i < nopts; i++)
+        if (strcmp(opts[i], "--") == 0) {
+            split = i;
+            break;
+        }
+    int err = runner_parse(split, opts, &o);
     if (err)
         return err;
     if (o.version) {
@@ -796,14 +823,29 @@ int mica_main(int argc, char **argv, mica_root_task_fn root, void *arg)
         return MICA_EXIT_OK;
     }
     if (o.help) {
-        printf("Usage: %s [options]\nRun this program's root task on a simulated mica machine.\n",
-               prog);
+        printf("Usage: %s [options] [-- program arguments]\n"
+               "Run this program's root task on a simulated mica machine.\n", prog);
         runner_print_options(stdout);
         return MICA_EXIT_OK;
     }
     if (o.nargs)
-        return runner_usage_error("unexpected argument '%s' (see --help)", o.args[0]);
+        return runner_usage_error("unexpected argument '%s' (the program's own arguments go "
+                                  "after --; see --help)", o.args[0]);
     if (!root)
         return runner_usage_error("mica_main needs a root task");
-    return runner_run(&o, root, arg);
+    /* The program's argv for mica_main_args: its name, then the words after `--`. */
+    int after = split < nopts ? nopts - split - 1 : 0;
+    char **pargv = calloc((size_t)after + 2, sizeof *pargv);
+    if (!pargv) {
+        fprintf(stderr, "mica: out of memory\n");
+        return MICA_EXIT_HOST;
+    }
+    pargv[0] = (char *)prog;
+    for (int i = 0; i < after; i++)
+        pargv[1 + i] = opts[split + 1 + i];
+    runner_set_main_args(1 + after, pargv);
+    int status = runner_run(&o, root, arg);
+    runner_set_main_args(0, NULL);
+    free(pargv);
+    return status;
 }

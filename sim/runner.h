@@ -35,6 +35,12 @@ void runner_print_options(FILE *f);
  */
 int runner_run(const runner_opts_t *o, mica_root_task_fn root, void *arg);
 
+/*
+ * What mica_main_args answers during the run: the program's name and
+ * arguments (argv[argc] is NULL); (0, NULL) for none.
+ */
+void runner_set_main_args(int argc, char **argv);
+
 /* A one-line usage error: "mica: <message>" on stderr; returns MICA_EXIT_USAGE. */
 int runner_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

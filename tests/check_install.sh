@@ -81,3 +81,34 @@ out=$("$tmp/sel4prog")
 echo "$out"
 echo "$out" | grep -q "seL4_Untyped_Retype: 0, cap type 4"
 echo "and a program written against <sel4/sel4.h>"
+# The install recipe for a user without root, in a HOME of its own:
+#
+#     meson setup build --prefix ~/.local && ninja -C build install
+#     export PKG_CONFIG_PATH=$HOME/.local/lib/$(gcc -print-multiarch)/pkgconfig
+#     cc first.c $(pkg-config --cflags --libs mica) -o first
+#
+# Meson puts the library and mica.pc under lib/<multiarch> on Debian
+# whatever the prefix (libdir does not follow it): this build's libdir must
+# be the directory the recipe names. The tree installed above is moved to
+# $HOME/.local and mica.pc's one absolute path, prefix=, set to it - all
+# that --prefix ~/.local changes - and the recipe's last two lines run as
+# written, with no other pkg-config setting.
+multiarch=$(gcc -print-multiarch)
+libdir=$(meson introspect "$build" --buildoptions |
+         python3 -c 'import json, sys; print([o["value"] for o in json.load(sys.stdin) if o["name"] == "libdir"][0])')
+case "$libdir" in
+    lib/"$multiarch"|"$prefix"/lib/"$multiarch") ;;
+    *) echo "libdir is '$libdir', not lib/$multiarch as the install recipe says"; exit 1 ;;
+esac
+grep -v '^prefix=' "$pc" | grep -q '=/' && { echo "mica.pc has absolute paths besides prefix="; cat "$pc"; exit 1; }
+home="$tmp/home"
+mkdir -p "$home"
+mv "$tmp/root$prefix" "$home/.local"
+sed -i "s|^prefix=.*|prefix=$home/.local|" "$home/.local/lib/$multiarch/pkgconfig/mica.pc"
+cp "$tmp/prog.c" "$home/first.c"
+out=$(cd "$home" && env -u PKG_CONFIG_PATH -u PKG_CONFIG_LIBDIR HOME="$home" EXTRA="$extra" sh -eu -c '
+    export PKG_CONFIG_PATH=$HOME/.local/lib/$(gcc -print-multiarch)/pkgconfig
+    cc $EXTRA first.c $(pkg-config --cflags --libs mica) -o first
+    ./first')
+echo "$out" | grep -q "retype: NoError" && echo "$out" | grep -q "exit(3) stopped 1 thread"
+echo "and the no-root recipe: --prefix ~/.local, PKG_CONFIG_PATH=\$HOME/.local/lib/$multiarch/pkgconfig"

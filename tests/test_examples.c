@@ -1025,6 +1025,46 @@ START_TEST(mica_main_takes_root_cnode_bits)
 }
 END_TEST
 
+static char seen_args[256];
+static int seen_argc;
+
+static void args_root(const mica_bootinfo_t *bi, void *arg)
+{
+    (void)bi; (void)arg;
+    char **argv = mica_main_args(&seen_argc);
+    seen_args[0] = 0;
+    for (int i = 0; argv[i]; i++)
+        snprintf(seen_args + strlen(seen_args), sizeof seen_args - strlen(seen_args), "[%s]",
+                 argv[i]);
+}
+
+/* prog [runner options] -- [program options]: the words after -- are the program's. */
+START_TEST(mica_main_passes_the_words_after_double_dash_to_the_program)
+{
+    char *argv[] = { "prog", "--seed", "3", "--", "--seed", "9", "-v", "file", NULL };
+    ck_assert_int_eq(call_main(args_root, 8, argv), 0);
+    ck_assert_int_eq(seen_argc, 5);
+    ck_assert_str_eq(seen_args, "[prog][--seed][9][-v][file]");
+    ck_assert_str_eq(err, "");
+    char *argv2[] = { "prog", "--stats", NULL };
+    ck_assert_int_eq(call_main(args_root, 2, argv2), 0);
+    ck_assert_int_eq(seen_argc, 1);
+    ck_assert_str_eq(seen_args, "[prog]");
+    char *argv3[] = { "prog", "--", NULL };
+    ck_assert_int_eq(call_main(args_root, 2, argv3), 0);
+    ck_assert_int_eq(seen_argc, 1);
+    /* Outside a run of mica_main: none. */
+    int n = 7;
+    ck_assert_ptr_null(mica_main_args(&n)[0]);
+    ck_assert_int_eq(n, 0);
+    /* A program's word before --: still a usage error, which says where it goes. */
+    char *argv4[] = { "prog", "file", "--", "x", NULL };
+    ck_assert_int_eq(call_main(args_root, 4, argv4), 64);
+    ck_assert_str_eq(err, "mica: unexpected argument 'file' (the program's own arguments go "
+                          "after --; see --help)\n");
+}
+END_TEST
+
 static Suite *examples_suite(void)
 {
     Suite *s = suite_create("examples");
@@ -1072,6 +1112,7 @@ static Suite *examples_suite(void)
     tcase_add_test(tc, mica_main_reports_a_broken_invariant);
     tcase_add_test(tc, mica_main_rejects_bad_arguments);
     tcase_add_test(tc, mica_main_takes_root_cnode_bits);
+    tcase_add_test(tc, mica_main_passes_the_words_after_double_dash_to_the_program);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -581,6 +581,72 @@ START_TEST(process_create_rejects_bad_configurations_and_destroy_removes_everyth
 }
 END_TEST
 
+static void returns_at_once(mica_word_t r0, mica_word_t r1, mica_word_t r2, mica_word_t r3)
+{
+    (void)r0; (void)r1; (void)r2; (void)r3;
+}
+
+static void root_process_errors(const mica_bootinfo_t *bi)
+{
+    mica_env_init(&env, bi);
+    mica_cptr_t ep = make(MICA_ENDPOINT_OBJECT);
+    mica_cptr_t empty = mica_env_slot(&env);
+    mica_process_config_t cfg = { .name = "small", .prio = PRIO, .cnode_bits = 4 };
+    mica_process_t p;
+    mica_process_error_t why;
+    mt_assert_err(mica_process_create(&env, &cfg, &p), MICA_NO_ERROR);
+
+    /* An empty slot of the caller's: CNode_Copy's FailedLookup, on the source side. */
+    ck_assert_uint_eq(mica_process_give_ex(&p, empty, MICA_ALL_RIGHTS, 0, &why), 0);
+    mt_assert_err(why.error, MICA_FAILED_LOOKUP);
+    ck_assert_str_eq(why.step, "CNode_Copy");
+    ck_assert_uint_eq(why.detail[0], 1);                        /* the source */
+    ck_assert_uint_eq(why.detail[1], MICA_MISSING_CAPABILITY);
+    char want[192];
+    snprintf(want, sizeof want, "mica_process_give: CNode_Copy of the caller's slot %" MICA_PRIuWORD
+             " into its slot 8: FailedLookup (the caller's slot %" MICA_PRIuWORD " is empty)",
+             empty, empty);
+    ck_assert_str_eq(why.text, want);
+    ck_assert_uint_eq(p.next_slot, MICA_PROCESS_FIRST_FREE);   /* the slot is still free */
+
+    /* Success clears *why; a badge makes it a mint. */
+    ck_assert_uint_eq(mica_process_give_ex(&p, ep, MICA_RIGHTS_CLIENT, 7, &why), 8);
+    mt_assert_err(why.error, MICA_NO_ERROR);
+    ck_assert_ptr_null(why.step);
+    ck_assert_str_eq(why.text, "");
+    ck_assert_uint_eq(mica_process_give(&p, ep, MICA_RIGHTS_CLIENT, 0), 9);
+    /* 16 slots, the first 8 its own: 6 more fit, then it is full. */
+    for (mica_word_t i = 10; i < 16; i++)
+        ck_assert_uint_eq(mica_process_give_ex(&p, ep, MICA_CAN_WRITE, 0, &why), i);
+    ck_assert_uint_eq(mica_process_give_ex(&p, ep, MICA_CAN_WRITE, 0, &why), 0);
+    mt_assert_err(why.error, MICA_RANGE_ERROR);
+    ck_assert_str_eq(why.step, "its CSpace is full");
+    ck_assert_str_eq(why.text, "mica_process_give: its CSpace is full (16 slots)");
+
+    mt_assert_err(mica_process_start_ex(&p, returns_at_once, 0, 0, 0, 0, &why), MICA_NO_ERROR);
+    ck_assert_ptr_null(why.step);
+    mica_process_destroy(&env, &p);
+    /* A destroyed process: nothing to start, no CSpace to give to. */
+    mt_assert_err(mica_process_start_ex(&p, block_forever, 0, 0, 0, 0, &why),
+                  MICA_INVALID_CAPABILITY);
+    ck_assert_str_eq(why.step, "TCB_WriteRegisters");
+    ck_assert_str_eq(why.text, "mica_process_start: TCB_WriteRegisters on its TCB (the caller's "
+                               "slot 0): InvalidCapability (that slot holds no TCB: was the "
+                               "process created, and not destroyed?)");
+    mt_assert_err(mica_process_start(&p, block_forever, 0, 0, 0, 0), MICA_INVALID_CAPABILITY);
+    ck_assert_uint_eq(mica_process_give_ex(&p, ep, MICA_CAN_WRITE, 0, &why), 0);
+    mt_assert_err(why.error, MICA_INVALID_ARGUMENT);
+    ck_assert_str_eq(why.text, "mica_process_give: the process has no CSpace (was it created?)");
+    ck_assert_uint_eq(mica_process_give(&p, ep, MICA_CAN_WRITE, 0), 0);
+    rec.done = 1;
+}
+
+START_TEST(process_give_and_start_say_why_they_failed)
+{
+    RUN(root_process_errors);
+}
+END_TEST
+
 /* --- IPC ----------------------------------------------------------------------------- */
 
 enum { REQ_REVERSE = 1, REQ_STOP = 2, REQ_IGNORE = 3 };
@@ -682,6 +748,48 @@ static void root_ipc(const mica_bootinfo_t *bi)
 START_TEST(call_words_and_the_server_loop_carry_n_words_each_way)
 {
     RUN(root_ipc);
+}
+END_TEST
+
+static void spawned_server(mica_word_t ep)
+{
+    server_thread(ep, 0, 0, 0);
+}
+
+/* A client holding MICA_RIGHTS_CLIENT ("-W-P") calls and gets its reply. */
+static void root_client_rights(const mica_bootinfo_t *bi)
+{
+    mica_env_init(&env, bi);
+    served = 0;
+    mica_cptr_t ep = make(MICA_ENDPOINT_OBJECT);
+    mica_cptr_t client = mica_env_mint(&env, ep, MICA_RIGHTS_CLIENT, 5);
+    mica_cptr_t server = mica_env_mint(&env, ep, MICA_RIGHTS_SERVER, 0);
+    ck_assert_uint_ne(mica_thread_spawn(&env, "server", spawned_server, server, PRIO), 0);
+    mica_word_t in[2] = { 1, 2 }, out[2] = { 0, 0 };
+    mica_msginfo_t r = mica_call_words(client, REQ_REVERSE, in, 2, out, 2);
+    ck_assert_uint_eq(mica_msginfo_get_label(r), 3);
+    ck_assert_uint_eq(out[0], 2);
+    ck_assert_uint_eq(rec.value[30], 5);
+    r = mica_call_words(client, REQ_STOP, NULL, 0, NULL, 0);
+    ck_assert_uint_eq(mica_msginfo_get_label(r), 0x5709);
+    rec.done = 1;
+}
+
+START_TEST(client_rights_are_write_and_grant_reply_in_rwgp_order)
+{
+    ck_assert_uint_eq(MICA_RIGHTS_CLIENT.words[0], 0x9);       /* bit 0 Write, bit 3 GrantReply */
+    ck_assert_uint_eq(MICA_RIGHTS_SERVER.words[0], 0x2);       /* bit 1 Read */
+    ck_assert_uint_eq(mica_cap_rights_rwgp(1, 0, 0, 0).words[0], MICA_CAN_READ.words[0]);
+    ck_assert_uint_eq(mica_cap_rights_rwgp(0, 1, 0, 0).words[0], MICA_CAN_WRITE.words[0]);
+    ck_assert_uint_eq(mica_cap_rights_rwgp(0, 0, 1, 0).words[0], MICA_CAN_GRANT.words[0]);
+    ck_assert_uint_eq(mica_cap_rights_rwgp(0, 0, 0, 1).words[0], MICA_CAN_GRANT_REPLY.words[0]);
+    ck_assert_uint_eq(mica_cap_rights_rwgp(1, 1, 0, 0).words[0], MICA_READ_WRITE.words[0]);
+    char buf[64];
+    mica_word_t w = 0xfeedface12345678ul;
+    snprintf(buf, sizeof buf, "%" MICA_PRIuWORD " %" MICA_PRIxWORD " %" MICA_PRIXWORD " %"
+             MICA_PRIdWORD, (mica_word_t)42, w, w, (mica_word_t)-1);
+    ck_assert_str_eq(buf, "42 feedface12345678 FEEDFACE12345678 -1");
+    RUN(root_client_rights);
 }
 END_TEST
 
@@ -893,10 +1001,12 @@ static Suite *user_suite(void)
     tcase_add_test(tc, a_process_has_its_own_cspace_vspace_stack_and_ipc_buffer);
     tcase_add_test(tc, a_process_faults_to_its_supervisor_with_its_badge);
     tcase_add_test(tc, process_create_rejects_bad_configurations_and_destroy_removes_everything);
+    tcase_add_test(tc, process_give_and_start_say_why_they_failed);
 
     tc = mt_tcase(s, "ipc");
     tcase_add_test(tc, call_words_and_the_server_loop_carry_n_words_each_way);
     tcase_add_test(tc, fault_decode_reads_a_cap_fault);
+    tcase_add_test(tc, client_rights_are_write_and_grant_reply_in_rwgp_order);
 
     tc = mt_tcase(s, "locks");
     tcase_add_test(tc, a_waiter_blocks_in_the_kernel_until_the_holder_unlocks);

@@ -24,6 +24,10 @@
 #include <stdint.h>
 #include <mica/types.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* The machine's handle for one device of a run (opaque). */
 typedef struct mica_device mica_device_t;
 
@@ -75,5 +79,9 @@ int mica_device_dma_write(mica_device_t *dev, mica_word_t paddr, const void *buf
 /* An instant on the device's track of the trace and a line in --log (filter "irq"). */
 void mica_device_trace(mica_device_t *dev, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* MICA_DEVICE_H */

@@ -12,6 +12,10 @@
 
 #include <mica/types.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Invocation labels: 0 is invalid, then invocations.def in order. */
 enum mica_invocation_label {
     MICA_INVALID_INVOCATION = 0,
@@ -93,5 +97,9 @@ mica_error_t mica_irq_control_get(mica_cptr_t irq_control, mica_word_t irq, mica
 mica_error_t mica_irq_handler_ack(mica_cptr_t handler);
 mica_error_t mica_irq_handler_set_notification(mica_cptr_t handler, mica_cptr_t ntfn);
 mica_error_t mica_irq_handler_clear(mica_cptr_t handler);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* MICA_OBJECTS_H */

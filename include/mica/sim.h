@@ -12,6 +12,10 @@
 #include <mica/types.h>
 #include <mica/device.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef enum mica_clock {
     MICA_CLOCK_VIRTUAL = 0,     /* time advances per kernel entry: deterministic */
     MICA_CLOCK_REAL = 1,        /* a host interval timer preempts tasks anywhere */
@@ -81,7 +85,12 @@ typedef struct mica_config {
 typedef struct mica_trace_ring {
     volatile uint64_t written;  /* bytes written so far; data holds the last `size` of them */
     uint64_t size;              /* bytes in data[], set by the owner */
+#ifdef __cplusplus
+    char data[1];               /* C++ has no flexible array member: data starts at the same
+                                   offset, and sizeof *r + size still covers it */
+#else
     char data[];                /* byte i of the trace is data[i % size] */
+#endif
 } mica_trace_ring_t;
 
 /*
@@ -191,8 +200,36 @@ int mica_run(const mica_config_t *cfg, mica_root_task_fn root_task, void *arg,
  *
  * Parses the runner's options (--mem, --clock, --seed, --trace, --stats,
  * ...; --help lists them), runs root with them, reports on stderr how the
- * system stopped and returns one of the MICA_EXIT_* statuses.
+ * system stopped and returns one of the MICA_EXIT_* statuses. The words
+ * after a `--` are the program's own: mica_main_args hands them to its
+ * tasks.
  */
 int mica_main(int argc, char **argv, mica_root_task_fn root, void *arg);
+
+/*
+ * The program's own arguments, for its root task (or any task code) in a
+ * run that mica_main started:
+ *
+ *     prog [runner options] -- [program arguments]
+ *
+ * Everything before `--` is the runner's (a word there that is not an
+ * option is a usage error); everything after it is the program's, passed
+ * through untouched (`--seed 3` after `--` is the program's, not the
+ * runner's). Returns the program's argv: argv[0] the program name, then
+ * the words after `--`, then NULL; *argc (argc may be NULL) their count.
+ *
+ *     int argc;
+ *     char **argv = mica_main_args(&argc);
+ *     for (int i = 1; i < argc; i++) printf("arg %d: %s\n", i, argv[i]);
+ *
+ * Outside such a run (mica_run called directly) *argc is 0 and the list is
+ * empty (argv[0] is NULL). A program written against <sel4/sel4.h> gets
+ * the same words as its main's argc and argv, and here too.
+ */
+char **mica_main_args(int *argc);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* MICA_SIM_H */

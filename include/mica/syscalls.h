@@ -14,6 +14,10 @@
 
 #include <mica/types.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* System call numbers (=seL4 non-MCS numbering, then mica's debug calls). */
 enum mica_syscall {
     MICA_SYS_CALL = -1,
@@ -90,5 +94,9 @@ void            mica_debug_name_thread(mica_cptr_t tcb, const char *name);
 mica_cap_type_t mica_debug_cap_identify(mica_cptr_t cap);
 void            mica_debug_dump_scheduler(void);
 void            mica_debug_halt(void);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* MICA_SYSCALLS_H */

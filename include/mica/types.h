@@ -7,14 +7,37 @@
 #ifndef MICA_TYPES_H
 #define MICA_TYPES_H
 
+#include <inttypes.h>
 #include <stdint.h>
 #include <stdbool.h>
 #include <mica/constants.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef uintptr_t mica_word_t;
 typedef mica_word_t mica_cptr_t;
 
-_Static_assert(sizeof(mica_word_t) * 8 == MICA_WORD_BITS, "mica needs a 64-bit host");
+/*
+ * printf conversions for a mica_word_t (and a mica_cptr_t), as <inttypes.h>
+ * gives them for its types:
+ *
+ *     printf("slot %" MICA_PRIuWORD " holds 0x%" MICA_PRIxWORD "\n", slot, word);
+ */
+#define MICA_PRIuWORD PRIuPTR
+#define MICA_PRIxWORD PRIxPTR
+#define MICA_PRIXWORD PRIXPTR
+#define MICA_PRIdWORD PRIdPTR   /* the word read as signed (intptr_t) */
+
+/* A compile-time check, spelled for C11 and for C++. */
+#ifdef __cplusplus
+#define MICA_STATIC_ASSERT(cond, msg) static_assert(cond, msg)
+#else
+#define MICA_STATIC_ASSERT(cond, msg) _Static_assert(cond, msg)
+#endif
+
+MICA_STATIC_ASSERT(sizeof(mica_word_t) * 8 == MICA_WORD_BITS, "mica needs a 64-bit host");
 
 /* Errors returned by invocations (=seL4 seL4_Error). */
 typedef enum mica_error {
@@ -190,6 +213,28 @@ static inline mica_word_t mica_cap_rights_get_cap_allow_grant_reply(mica_cap_rig
 #define MICA_NO_READ          mica_cap_rights_new(1, 1, 0, 1)
 #define MICA_NO_RIGHTS        mica_cap_rights_new(0, 0, 0, 0)
 
+/*
+ * The same rights given in R W G P order - read, write, grant, grant-reply -
+ * the order --log and --cspace-dot print them in ("RW--", "-W-P").
+ * mica_cap_rights_new takes them in seL4's order, the other way round.
+ */
+static inline mica_cap_rights_t
+mica_cap_rights_rwgp(mica_word_t read, mica_word_t write, mica_word_t grant,
+                     mica_word_t grant_reply)
+{
+    return mica_cap_rights_new(grant_reply, grant, read, write);
+}
+
+/*
+ * A client's cap to a server's endpoint, "-W-P": Send and Call (Write),
+ * and a Call gets its reply (GrantReply makes the kernel give the server a
+ * reply cap) - but the client cannot receive the server's other clients'
+ * requests (no Read) nor pass caps of its own to the server (no Grant).
+ */
+#define MICA_RIGHTS_CLIENT    mica_cap_rights_rwgp(0, 1, 0, 1)
+/* A server's cap to its own endpoint when it only receives and replies, "R---". */
+#define MICA_RIGHTS_SERVER    mica_cap_rights_rwgp(1, 0, 0, 0)
+
 /* CNode cap data (=seL4 seL4_CNode_CapData): guard size in bits 0-5, guard above. */
 static inline mica_word_t mica_cnode_capdata_new(mica_word_t guard, mica_word_t guard_size)
 {
@@ -217,7 +262,7 @@ typedef struct mica_ipc_buffer {
     mica_word_t receive_depth;
 } mica_ipc_buffer_t;
 
-_Static_assert(sizeof(mica_ipc_buffer_t) == (1u << MICA_IPC_BUFFER_SIZE_BITS),
+MICA_STATIC_ASSERT(sizeof(mica_ipc_buffer_t) == (1u << MICA_IPC_BUFFER_SIZE_BITS),
                "IPC buffer must be 1 KiB as on seL4");
 
 typedef struct mica_slot_region {
@@ -264,6 +309,10 @@ typedef struct mica_bootinfo {
     mica_device_desc_t devices[MICA_MAX_DEVICES];   /* mica's stand-in for a device tree */
 } mica_bootinfo_t;
 
-_Static_assert(sizeof(mica_bootinfo_t) <= (1u << MICA_PAGE_BITS), "boot info must fit one frame");
+MICA_STATIC_ASSERT(sizeof(mica_bootinfo_t) <= (1u << MICA_PAGE_BITS), "boot info must fit one frame");
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* MICA_TYPES_H */

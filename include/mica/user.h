@@ -42,6 +42,10 @@
 
 #include <mica/types.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* --- allocation ------------------------------------------------------------ */
 
 #define MICA_ENV_FREE_SLOTS 64      /* slots given back and not yet reused */
@@ -228,7 +232,7 @@ mica_error_t mica_process_create(mica_env_t *env, const mica_process_config_t *c
 /*
  * Copy (mint, with rights and badge) the cap at cap of the caller's CSpace
  * into the next free slot of p's CSpace. Returns that slot - the CPtr the
- * process uses - or 0 on error.
+ * process uses - or 0 on error (mica_process_give_ex says why).
  */
 mica_cptr_t mica_process_give(mica_process_t *p, mica_cptr_t cap, mica_cap_rights_t rights,
                               mica_word_t badge);
@@ -236,6 +240,36 @@ mica_cptr_t mica_process_give(mica_process_t *p, mica_cptr_t cap, mica_cap_right
 /* Start (or restart afresh) p at entry(r0, r1, r2, r3) on its own stack. */
 mica_error_t mica_process_start(const mica_process_t *p, mica_entry_fn entry, mica_word_t r0,
                                 mica_word_t r1, mica_word_t r2, mica_word_t r3);
+
+/*
+ * Why mica_process_give_ex or mica_process_start_ex failed: seL4's error,
+ * the step that gave it and that step's error details, and all of it in
+ * words, e.g.
+ *
+ *     mica_process_give: CNode_Copy of the caller's slot 300 into its slot 8:
+ *     FailedLookup (the caller's slot 300 is empty)
+ */
+typedef struct mica_process_error {
+    mica_error_t error;         /* MICA_NO_ERROR when the call succeeded */
+    const char *step;           /* "CNode_Copy", "CNode_Mint", "TCB_WriteRegisters",
+                                   "its CSpace is full" or "no CSpace"; NULL when the call succeeded */
+    mica_word_t detail[2];      /* MR0 and MR1 after the failed invocation (seL4's error
+                                   details: FailedLookup's source flag and failure type,
+                                   RangeError's bounds); 0 when no invocation failed */
+    char text[192];             /* the reason in words; "" when the call succeeded */
+} mica_process_error_t;
+
+/*
+ * mica_process_give that also says why it failed: *why (if not NULL) is
+ * filled, on success too. A full CSpace is MICA_RANGE_ERROR.
+ */
+mica_cptr_t mica_process_give_ex(mica_process_t *p, mica_cptr_t cap, mica_cap_rights_t rights,
+                                 mica_word_t badge, mica_process_error_t *why);
+
+/* mica_process_start that also says why it failed: *why (if not NULL) is filled. */
+mica_error_t mica_process_start_ex(const mica_process_t *p, mica_entry_fn entry, mica_word_t r0,
+                                   mica_word_t r1, mica_word_t r2, mica_word_t r3,
+                                   mica_process_error_t *why);
 
 /*
  * Delete the process: its thread stops, its CNode (and every cap in it),
@@ -331,5 +365,9 @@ void mica_mutex_unlock(mica_mutex_t *m);
 
 /* Take m if it is free: 1 when the caller now holds it, 0 when another thread does. */
 int mica_mutex_trylock(mica_mutex_t *m);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* MICA_USER_H */

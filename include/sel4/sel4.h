@@ -20,7 +20,8 @@
  * status is main's return value when that is non-zero, otherwise the
  * runner's (0 when the system ran down cleanly, see MICA_EXIT_*). Define
  * MICA_SEL4_NO_MAIN before including this header to keep your own main
- * (and call mica_main yourself).
+ * (and call mica_main yourself). In C++ write it as int main(int argc,
+ * char **argv): the header declares it so, with C linkage.
  *
  * Threads: a thread's rip is a host function, called with rdi, rsi, rdx,
  * rcx as its first four arguments (the SysV order). An rsp inside the
@@ -39,6 +40,10 @@
 #include <mica/types.h>
 #include <mica/syscalls.h>
 #include <mica/objects.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /* ---- configuration (libsel4's autoconf values for this kernel) ---------- */
 
@@ -75,7 +80,7 @@
 #define LIBSEL4_INLINE          static inline
 #define LIBSEL4_INLINE_FUNC     static inline
 #define LIBSEL4_BIT(n)          (1ul << (n))
-#define SEL4_COMPILE_ASSERT(name, expr) _Static_assert(expr, #name);
+#define SEL4_COMPILE_ASSERT(name, expr) MICA_STATIC_ASSERT(expr, #name);
 #define SEL4_SIZE_SANITY(index, entry, size) \
     SEL4_COMPILE_ASSERT(index##_##entry##_##size, (index) + (entry) == size)
 #define SEL4_FORCE_LONG_ENUM(type) \
@@ -97,7 +102,11 @@ typedef seL4_Word           seL4_CPtr;
 
 #define seL4_True   1
 #define seL4_False  0
+#ifdef __cplusplus
+#define seL4_Null   nullptr
+#else
 #define seL4_Null   ((void *)0)
+#endif
 
 #define SEL4_PRId64     "ld"
 #define SEL4_PRIi64     "li"
@@ -109,7 +118,7 @@ typedef seL4_Word           seL4_CPtr;
 #define SEL4_PRIx_word  "lx"
 #define SEL4_PRI_word   SEL4_PRIu_word
 
-_Static_assert(sizeof(seL4_Word) == sizeof(mica_word_t), "seL4_Word is mica's word");
+MICA_STATIC_ASSERT(sizeof(seL4_Word) == sizeof(mica_word_t), "seL4_Word is mica's word");
 
 typedef seL4_Word seL4_NodeId;
 typedef seL4_Word seL4_PAddr;
@@ -278,7 +287,7 @@ typedef struct seL4_IPCBuffer_ {
 } seL4_IPCBuffer __attribute__((__aligned__(sizeof(struct seL4_IPCBuffer_))));
 
 #define MICA_SEL4_SAME_FIELD(a, fa, b, fb) \
-    _Static_assert(offsetof(a, fa) == offsetof(b, fb) && sizeof(((a *)0)->fa) == sizeof(((b *)0)->fb), \
+    MICA_STATIC_ASSERT(offsetof(a, fa) == offsetof(b, fb) && sizeof(((a *)0)->fa) == sizeof(((b *)0)->fb), \
                    #a "." #fa " is " #b "." #fb);
 MICA_SEL4_SAME_FIELD(seL4_IPCBuffer, tag, mica_ipc_buffer_t, tag)
 MICA_SEL4_SAME_FIELD(seL4_IPCBuffer, msg, mica_ipc_buffer_t, msg)
@@ -287,7 +296,7 @@ MICA_SEL4_SAME_FIELD(seL4_IPCBuffer, caps_or_badges, mica_ipc_buffer_t, caps_or_
 MICA_SEL4_SAME_FIELD(seL4_IPCBuffer, receiveCNode, mica_ipc_buffer_t, receive_cnode)
 MICA_SEL4_SAME_FIELD(seL4_IPCBuffer, receiveIndex, mica_ipc_buffer_t, receive_index)
 MICA_SEL4_SAME_FIELD(seL4_IPCBuffer, receiveDepth, mica_ipc_buffer_t, receive_depth)
-_Static_assert(sizeof(seL4_IPCBuffer) == sizeof(mica_ipc_buffer_t), "seL4_IPCBuffer is 1 KiB");
+MICA_STATIC_ASSERT(sizeof(seL4_IPCBuffer) == sizeof(mica_ipc_buffer_t), "seL4_IPCBuffer is 1 KiB");
 
 typedef seL4_Word seL4_SlotPos;
 
@@ -332,7 +341,7 @@ MICA_SEL4_SAME_FIELD(seL4_UntypedDesc, paddr, mica_untyped_desc_t, paddr)
 MICA_SEL4_SAME_FIELD(seL4_UntypedDesc, sizeBits, mica_untyped_desc_t, size_bits)
 MICA_SEL4_SAME_FIELD(seL4_UntypedDesc, isDevice, mica_untyped_desc_t, is_device)
 MICA_SEL4_SAME_FIELD(seL4_UntypedDesc, padding, mica_untyped_desc_t, padding)
-_Static_assert(sizeof(seL4_UntypedDesc) == sizeof(mica_untyped_desc_t), "seL4_UntypedDesc");
+MICA_STATIC_ASSERT(sizeof(seL4_UntypedDesc) == sizeof(mica_untyped_desc_t), "seL4_UntypedDesc");
 MICA_SEL4_SAME_FIELD(seL4_BootInfo, extraLen, mica_bootinfo_t, extra_len)
 MICA_SEL4_SAME_FIELD(seL4_BootInfo, nodeID, mica_bootinfo_t, node_id)
 MICA_SEL4_SAME_FIELD(seL4_BootInfo, numNodes, mica_bootinfo_t, num_nodes)
@@ -348,7 +357,7 @@ MICA_SEL4_SAME_FIELD(seL4_BootInfo, initThreadCNodeSizeBits, mica_bootinfo_t, in
 MICA_SEL4_SAME_FIELD(seL4_BootInfo, initThreadDomain, mica_bootinfo_t, init_domain)
 MICA_SEL4_SAME_FIELD(seL4_BootInfo, untyped, mica_bootinfo_t, untyped)
 MICA_SEL4_SAME_FIELD(seL4_BootInfo, untypedList, mica_bootinfo_t, untyped_list)
-_Static_assert(sizeof(seL4_BootInfo) <= sizeof(mica_bootinfo_t), "seL4_BootInfo is a prefix of mica's");
+MICA_STATIC_ASSERT(sizeof(seL4_BootInfo) <= sizeof(mica_bootinfo_t), "seL4_BootInfo is a prefix of mica's");
 
 typedef enum {
     SEL4_BOOTINFO_HEADER_PADDING            = 0,
@@ -422,7 +431,7 @@ typedef enum {
     seL4_UnknownSyscall_Syscall = MICA_UNKNOWN_SYSCALL_SYSCALL,
     seL4_UnknownSyscall_Length = MICA_UNKNOWN_SYSCALL_LENGTH
 } seL4_UnknownSyscall_Msg;
-_Static_assert(seL4_UnknownSyscall_R11 == MICA_UNKNOWN_SYSCALL_R0 + 7, "r0..r7");
+MICA_STATIC_ASSERT(seL4_UnknownSyscall_R11 == MICA_UNKNOWN_SYSCALL_R0 + 7, "r0..r7");
 
 typedef enum {
     seL4_UserException_FaultIP = MICA_USER_EXCEPTION_IP,
@@ -794,13 +803,25 @@ LIBSEL4_INLINE_FUNC void seL4_InitBootInfo(seL4_BootInfo *bi)
 
 /* ---- the program's main is the root task (see the top of this file) ------ */
 
+#ifdef __cplusplus
+}
+#endif
+
 #ifndef MICA_SEL4_NO_MAIN
 #define main mica_sel4_main
+#ifdef __cplusplus
+/*
+ * In C++ the renamed main must have C linkage to be found, and C++ cannot
+ * overload it: write it as int main(int argc, char **argv).
+ */
+extern "C" int main(int argc, char **argv);
+#else
 /*
  * main may be int main(void) or int main(int, char **), so no prototype of
  * the renamed function can be given: -Wmissing-prototypes would flag it.
  */
 #pragma GCC diagnostic ignored "-Wmissing-prototypes"
+#endif
 #endif
 
 #endif /* MICA_SEL4_SEL4_H */

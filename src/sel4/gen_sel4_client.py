@@ -144,7 +144,7 @@ def emit_faults(out):
         out.append('    seL4_Fault_%s = %d,' % (name, tag))
     out[-1] = out[-1].rstrip(',')
     out.append('} seL4_Fault_tag_t;\n')
-    out.append('_Static_assert(seL4_Fault_CapFault == MICA_FAULT_CAP && seL4_Fault_VMFault == MICA_FAULT_VM\n'
+    out.append('MICA_STATIC_ASSERT(seL4_Fault_CapFault == MICA_FAULT_CAP && seL4_Fault_VMFault == MICA_FAULT_VM\n'
                '               && seL4_Fault_UnknownSyscall == MICA_FAULT_UNKNOWN_SYSCALL\n'
                '               && seL4_Fault_UserException == MICA_FAULT_USER_EXCEPTION, "fault labels");\n')
     out.append('/* A decoded fault message (seL4_getFault): words[0] holds the tag. */')
@@ -225,7 +225,9 @@ def emit_stub(out, iface, method, sel4_label, params):
     err = 'result.error' if struct_out else 'result'
     b = []
     b.append('static inline %s\n%s(%s)\n{' % (rtype, fname, ', '.join(plist)))
-    b.append('    %s result%s;' % (rtype, ' = { 0 }' if struct_out else ''))
+    # Every field named: C++'s -Wextra flags a brace list that leaves some out.
+    b.append('    %s result%s;' % (rtype, ' = { 0%s }' % (', 0' * len(struct_out))
+                                        if struct_out else ''))
     b.append('    seL4_MessageInfo_t tag = seL4_MessageInfo_new(%s, 0, %d, %d);'
              % (sel4_label, len(caps), len(words)))
     b.append('    seL4_MessageInfo_t output_tag;')

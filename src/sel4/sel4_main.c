@@ -80,7 +80,9 @@ int main(int argc, char **argv)
     pargv[pargc] = NULL;
 
     struct sel4_root r = { pargc, pargv, 0, 0 };
+    runner_set_main_args(pargc, pargv);     /* mica_main_args answers the same */
     int status = runner_run(&o, sel4_root_task, &r);
+    runner_set_main_args(0, NULL);
     free(pargv);
     if (r.returned && r.status != 0)
         return r.status;

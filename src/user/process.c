@@ -11,6 +11,8 @@
  * Code and globals are the host program's, shared with every task; what is
  * the process's own is its capabilities, its stack and whatever it maps.
  */
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 #include <mica/mica.h>
 #include <mica/user.h>
@@ -89,25 +91,93 @@ mica_error_t mica_process_create(mica_env_t *env, const mica_process_config_t *c
     return MICA_NO_ERROR;
 }
 
-mica_cptr_t mica_process_give(mica_process_t *p, mica_cptr_t cap, mica_cap_rights_t rights,
-                              mica_word_t badge)
+/* Record in *why (if any) that step failed with err; the details are the MRs it left. */
+static void why_set(mica_process_error_t *why, mica_error_t err, const char *step,
+                    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void why_set(mica_process_error_t *why, mica_error_t err, const char *step,
+                    const char *fmt, ...)
+{
+    if (!why)
+        return;
+    memset(why, 0, sizeof *why);
+    why->error = err;
+    why->step = step;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why->text, sizeof why->text, fmt, ap);
+    va_end(ap);
+}
+
+/* A few words on what seL4's error means for a copy into p's CSpace. */
+static const char *give_hint(mica_error_t err, mica_word_t mr0, mica_cptr_t cap, char *buf,
+                             size_t n)
+{
+    switch (err) {
+    case MICA_FAILED_LOOKUP:
+        if (mr0)
+            snprintf(buf, n, " (the caller's slot %" MICA_PRIuWORD " is empty)", cap);
+        else
+            snprintf(buf, n, " (its CSpace cannot be reached: was the process destroyed?)");
+        return buf;
+    case MICA_INVALID_CAPABILITY:
+        return " (its CNode cap is not a CNode: was the process created?)";
+    case MICA_DELETE_FIRST:
+        return " (that slot of its CSpace is not empty)";
+    case MICA_ILLEGAL_OPERATION:
+    case MICA_INVALID_ARGUMENT:
+        return " (the cap cannot be copied or badged like this)";
+    default:
+        return "";
+    }
+}
+
+mica_cptr_t mica_process_give_ex(mica_process_t *p, mica_cptr_t cap, mica_cap_rights_t rights,
+                                 mica_word_t badge, mica_process_error_t *why)
 {
     mica_word_t slot = p->next_slot;
     uint8_t bits = (uint8_t)p->cnode_bits;
-    if (slot >= (1ul << bits))
+    if (bits == 0 || bits >= MICA_WORD_BITS || slot >= (1ul << bits)) {
+        if (bits == 0 || bits >= MICA_WORD_BITS)
+            why_set(why, MICA_INVALID_ARGUMENT, "no CSpace",
+                    "mica_process_give: the process has no CSpace (was it created?)");
+        else
+            why_set(why, MICA_RANGE_ERROR, "its CSpace is full",
+                    "mica_process_give: its CSpace is full (%lu slots)", 1ul << bits);
         return 0;
+    }
+    const char *step = badge ? "CNode_Mint" : "CNode_Copy";
     mica_error_t err = badge
         ? mica_cnode_mint(p->cnode, slot, bits, MICA_CAP_INIT_CNODE, cap, MICA_WORD_BITS, rights,
                           badge)
         : mica_cnode_copy(p->cnode, slot, bits, MICA_CAP_INIT_CNODE, cap, MICA_WORD_BITS, rights);
-    if (err != MICA_NO_ERROR)
+    if (err != MICA_NO_ERROR) {
+        mica_word_t mr0 = mica_get_mr(0), mr1 = mica_get_mr(1);
+        char hint[96];
+        why_set(why, err, step,
+                "mica_process_give: %s of the caller's slot %" MICA_PRIuWORD
+                " into its slot %" MICA_PRIuWORD ": %s%s",
+                step, cap, slot, mica_error_name(err), give_hint(err, mr0, cap, hint, sizeof hint));
+        if (why) {
+            why->detail[0] = mr0;
+            why->detail[1] = mr1;
+        }
         return 0;
+    }
+    if (why)
+        memset(why, 0, sizeof *why);
     p->next_slot++;
     return slot;
 }
 
-mica_error_t mica_process_start(const mica_process_t *p, mica_entry_fn entry, mica_word_t r0,
-                                mica_word_t r1, mica_word_t r2, mica_word_t r3)
+mica_cptr_t mica_process_give(mica_process_t *p, mica_cptr_t cap, mica_cap_rights_t rights,
+                              mica_word_t badge)
+{
+    return mica_process_give_ex(p, cap, rights, badge, NULL);
+}
+
+mica_error_t mica_process_start_ex(const mica_process_t *p, mica_entry_fn entry, mica_word_t r0,
+                                   mica_word_t r1, mica_word_t r2, mica_word_t r3,
+                                   mica_process_error_t *why)
 {
     mica_user_context_t regs = { 0 };
     regs.pc = (mica_word_t)entry;
@@ -116,7 +186,29 @@ mica_error_t mica_process_start(const mica_process_t *p, mica_entry_fn entry, mi
     regs.r1 = r1;
     regs.r2 = r2;
     regs.r3 = r3;
-    return mica_tcb_write_registers(p->tcb, 1, 0, 6, &regs);
+    mica_error_t err = mica_tcb_write_registers(p->tcb, 1, 0, 6, &regs);
+    if (err != MICA_NO_ERROR) {
+        why_set(why, err, "TCB_WriteRegisters",
+                "mica_process_start: TCB_WriteRegisters on its TCB (the caller's slot %"
+                MICA_PRIuWORD "): %s%s", p->tcb, mica_error_name(err),
+                err == MICA_INVALID_CAPABILITY
+                    ? " (that slot holds no TCB: was the process created, and not destroyed?)"
+                    : "");
+        if (why) {
+            why->detail[0] = mica_get_mr(0);
+            why->detail[1] = mica_get_mr(1);
+        }
+        return err;
+    }
+    if (why)
+        memset(why, 0, sizeof *why);
+    return err;
+}
+
+mica_error_t mica_process_start(const mica_process_t *p, mica_entry_fn entry, mica_word_t r0,
+                                mica_word_t r1, mica_word_t r2, mica_word_t r3)
+{
+    return mica_process_start_ex(p, entry, r0, r1, r2, r3, NULL);
 }
 
 void mica_process_destroy(mica_env_t *env, mica_process_t *p)
