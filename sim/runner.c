@@ -654,9 +654,12 @@ static void print_stats(const mica_run_result_t *r, mica_clock_t clock)
                 "excepted)\n", "ticks", r->ticks);
     fprintf(f, "  %-18s %" PRIu64 ".%09" PRIu64 " s\n", "time", r->time_ns / 1000000000u,
             r->time_ns % 1000000000u);
-    fprintf(f, "  %-18s %" PRIu64 " (%" PRIu64 " with a tick, %" PRIu64 " untimed: a system "
-            "call run when its thread resumed)\n", "kernel entries", r->kernel_entries,
-            r->kernel_entries - r->untimed_entries, r->untimed_entries);
+    if (clock == MICA_CLOCK_REAL)
+        fprintf(f, "  %-18s %" PRIu64 "\n", "kernel entries", r->kernel_entries);
+    else
+        fprintf(f, "  %-18s %" PRIu64 " (%" PRIu64 " with a tick, %" PRIu64 " untimed: a system "
+                "call run when its thread resumed)\n", "kernel entries", r->kernel_entries,
+                r->kernel_entries - r->untimed_entries, r->untimed_entries);
     for (unsigned i = 0; i < MICA_STATS_SYSCALLS; i++)
         total += r->syscalls[i];
     fprintf(f, "  %-18s %" PRIu64, "syscalls", total);
