@@ -61,6 +61,12 @@ preempt=$(PKG_CONFIG_PATH=$(dirname "$pc") pkg-config --variable=preempt_cflags 
 cc -std=c11 $extra $preempt "$tmp/prog.c" $flags -o "$tmp/prog-preempt"
 "$tmp/prog-preempt" | grep -q "stopped: idle"
 echo "and with pkg-config's preempt_cflags"
+# task_cflags holds several flags: a shell must split them (no escaped spaces).
+taskf=$(PKG_CONFIG_PATH=$(dirname "$pc") pkg-config --variable=task_cflags mica)
+case "$taskf" in *'\'*) echo "task_cflags is '$taskf' (escaped)"; exit 1 ;; esac
+cc -std=c11 $extra $taskf "$tmp/prog.c" $flags -o "$tmp/prog-task"
+"$tmp/prog-task" | grep -q "stopped: idle"
+echo "and with pkg-config's task_cflags"
 # A program written against libsel4's API: <sel4/sel4.h> from the same flags,
 # its main run as the root task, its return value the exit status.
 cat > "$tmp/sel4prog.c" <<'C'
@@ -111,4 +117,7 @@ out=$(cd "$home" && env -u PKG_CONFIG_PATH -u PKG_CONFIG_LIBDIR HOME="$home" EXT
     cc $EXTRA first.c $(pkg-config --cflags --libs mica) -o first
     ./first')
 echo "$out" | grep -q "retype: NoError" && echo "$out" | grep -q "exit(3) stopped 1 thread"
+# README.md shows the same line.
+grep -qF 'export PKG_CONFIG_PATH=$HOME/.local/lib/$(gcc -print-multiarch)/pkgconfig' "$src/README.md" ||
+    { echo "README.md does not show the PKG_CONFIG_PATH line tested here"; exit 1; }
 echo "and the no-root recipe: --prefix ~/.local, PKG_CONFIG_PATH=\$HOME/.local/lib/$multiarch/pkgconfig"
