@@ -9,11 +9,7 @@
 
 #define OVERFLOW_REPORT "stack overflow: thread 'overflow' ran past the bottom of its 256 KiB stack"
 
-/*
- * A run that ends idle with a thread stopped by a fault no handler took.
- * Once the crash reports count such threads, it exits MICA_EXIT_FAULTED:
- * the lead switches the assertion over at the merge, until then it is 0.
- */
+/* A run that ends idle with a thread stopped by a fault no handler took exits MICA_EXIT_FAULTED. */
 static void assert_faulted_status(int st)
 {
     cm_assert_status(st, MICA_EXIT_FAULTED);
