@@ -48,7 +48,7 @@ static int run(int argc, char **argv)
     if (err)
         return err;
     if (o.version) {
-        printf("mica %s\n", MICA_VERSION);
+        runner_print_version();
         return MICA_EXIT_OK;
     }
     if (o.help) {
@@ -82,7 +82,7 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "run") == 0)
         return run(argc - 2, argv + 2);
     if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
-        printf("mica %s\n", MICA_VERSION);
+        runner_print_version();
         return MICA_EXIT_OK;
     }
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {

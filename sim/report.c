@@ -166,6 +166,21 @@ static int addr2line(const char *file, uintptr_t off, char *out, size_t n)
     return 0;
 }
 
+/*
+ * The file of the object lm maps. The main program's link map has an empty
+ * name (or, under ASan, "/proc/self/exe"): addr2line, another process,
+ * needs the real path, read into exe.
+ */
+static const char *object_path(const struct link_map *lm, char *exe, size_t n)
+{
+    const char *file = lm->l_name;
+    if (file && file[0] && strncmp(file, "/proc/self/", 11) != 0)
+        return file;
+    ssize_t k = readlink("/proc/self/exe", exe, n - 1);
+    exe[k > 0 ? k : 0] = 0;
+    return k > 0 ? exe : "/proc/self/exe";
+}
+
 static size_t symbolize(uintptr_t pc, char *buf, size_t n, int with_line)
 {
     size_t len = 0;
@@ -179,17 +194,8 @@ static size_t symbolize(uintptr_t pc, char *buf, size_t n, int with_line)
             add(buf, n, &len, "?");
         return len;
     }
-    /*
-     * The main program's link map has an empty name (or, under ASan,
-     * "/proc/self/exe"): addr2line, another process, needs the real path.
-     */
     char exe[512];
-    const char *file = lm->l_name;
-    if (!file || !file[0] || strncmp(file, "/proc/self/", 11) == 0) {
-        ssize_t k = readlink("/proc/self/exe", exe, sizeof exe - 1);
-        exe[k > 0 ? k : 0] = 0;
-        file = k > 0 ? exe : "/proc/self/exe";
-    }
+    const char *file = object_path(lm, exe, sizeof exe);
     uintptr_t off = pc - (uintptr_t)lm->l_addr;    /* as the ELF file numbers it */
     char name[128];
     uintptr_t start;
@@ -220,12 +226,7 @@ static int function_of(uintptr_t pc, char *name, size_t n, uintptr_t *start)
     if (!pc || !dladdr1((void *)pc, &di, (void **)&lm, RTLD_DL_LINKMAP) || !lm)
         return -1;
     char exe[512];
-    const char *file = lm->l_name;
-    if (!file || !file[0] || strncmp(file, "/proc/self/", 11) == 0) {
-        ssize_t k = readlink("/proc/self/exe", exe, sizeof exe - 1);
-        exe[k > 0 ? k : 0] = 0;
-        file = k > 0 ? exe : "/proc/self/exe";
-    }
+    const char *file = object_path(lm, exe, sizeof exe);
     if (elf_function(file, pc - (uintptr_t)lm->l_addr, name, n, start) != 0)
         return -1;
     *start += (uintptr_t)lm->l_addr;

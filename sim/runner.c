@@ -805,24 +805,34 @@ char **mica_main_args(int *argc)
     return main_argv;
 }
 
+void runner_print_version(void)
+{
+    printf("mica %s\n", MICA_VERSION);
+}
+
+int runner_split_argv(int argc, char **argv, const char *fallback, const char **prog,
+                      char ***opts, int *nopts)
+{
+    *prog = argc > 0 && argv[0] ? argv[0] : fallback;
+    *nopts = argc > 0 ? argc - 1 : 0;
+    *opts = argc > 0 ? argv + 1 : argv;
+    for (int i = 0; i < *nopts; i++)
+        if (strcmp((*opts)[i], "--") == 0)
+            return i;
+    return *nopts;
+}
+
 int mica_main(int argc, char **argv, mica_root_task_fn root, void *arg)
 {
     runner_opts_t o;
-    const char *prog = argc > 0 && argv[0] ? argv[0] : "mica-program";
-    int nopts = argc > 0 ? argc - 1 : 0;
-    char **opts = argc > 0 ? argv + 1 : argv;
-    /* prog [runner options] [-- program arguments] */
-    int split = nopts;
-    for (int i = 0; i < nopts; i++)
-        if (strcmp(opts[i], "--") == 0) {
-            split = i;
-            break;
-        }
+    const char *prog;
+    char **opts;
+    int nopts, split = runner_split_argv(argc, argv, "mica-program", &prog, &opts, &nopts);
     int err = runner_parse(split, opts, &o);
     if (err)
         return err;
     if (o.version) {
-        printf("mica %s\n", MICA_VERSION);
+        runner_print_version();
         return MICA_EXIT_OK;
     }
     if (o.help) {

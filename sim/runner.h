@@ -41,6 +41,18 @@ int runner_run(const runner_opts_t *o, mica_root_task_fn root, void *arg);
  */
 void runner_set_main_args(int argc, char **argv);
 
+/*
+ * A program's command line, prog [runner options] [-- program arguments]:
+ * sets *prog (fallback when argv has none), *opts and *nopts to the words
+ * after the name, and returns the index in opts of the `--` (nopts when
+ * there is none).
+ */
+int runner_split_argv(int argc, char **argv, const char *fallback, const char **prog,
+                      char ***opts, int *nopts);
+
+/* "mica VERSION" on stdout, for --version. */
+void runner_print_version(void);
+
 /* A one-line usage error: "mica: <message>" on stderr; returns MICA_EXIT_USAGE. */
 int runner_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

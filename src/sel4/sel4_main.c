@@ -42,20 +42,18 @@ static void sel4_root_task(const mica_bootinfo_t *bi, void *arg)
 
 int main(int argc, char **argv)
 {
-    const char *prog = argc > 0 && argv[0] ? argv[0] : "sel4-program";
-    int nopts = argc > 0 ? argc - 1 : 0;
-    char **opts = argc > 0 ? argv + 1 : argv;
-    int split = nopts;
-    for (int i = 0; i < nopts; i++)
-        if (strcmp(opts[i], "--") == 0) {
-            split = i;
-            break;
-        }
+    const char *prog;
+    char **opts;
+    int nopts, split = runner_split_argv(argc, argv, "sel4-program", &prog, &opts, &nopts);
 
     runner_opts_t o;
     int err = runner_parse(split, opts, &o);
     if (err)
         return err;
+    if (o.version) {
+        runner_print_version();
+        return MICA_EXIT_OK;
+    }
     if (o.help) {
         printf("Usage: %s [options] [-- arguments]\n"
                "Run this seL4 program's main as the root task of a simulated mica machine.\n",
