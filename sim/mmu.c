@@ -147,6 +147,7 @@ static unsigned char slot_used[NSLOTS / 8];
 static uint64_t placement_state;   /* the placement generator (splitmix64) */
 static int placement_seeded;
 static char host_failure[320];     /* why an unmap stopped the run, "" = none */
+int mmu_refuse_unmaps;             /* tests: the host refuses every unmap (and mprotect) */
 
 static void *reserve(size_t bytes)
 {
@@ -221,6 +222,7 @@ void mmu_destroy(void)
     shadow_roots = leaves = NULL;
     nspaces = nwins = nfree_wins = nfree_leaves = next_fresh_leaf = nlive = 0;
     cache_key = cache_host = NONE;
+    mmu_refuse_unmaps = 0;
 }
 
 hw_word_t mmu_device_base(void)
@@ -470,9 +472,10 @@ static void win_release(struct win *w)
 {
     uint32_t wi = (uint32_t)(w - wins);
     struct space *s = &spaces[w->space];
-    if (munmap(w->base, WINDOW_BYTES) != 0) {
-        int e = errno;
-        if (mprotect(w->base, WINDOW_BYTES, PROT_NONE) != 0)
+    if (mmu_refuse_unmaps || munmap(w->base, WINDOW_BYTES) != 0) {
+        int e = mmu_refuse_unmaps ? ENOMEM : errno;
+        errno = ENOMEM;
+        if (mmu_refuse_unmaps || mprotect(w->base, WINDOW_BYTES, PROT_NONE) != 0)
             host_stop("the host refused to give back a VSpace window (munmap: %s, mprotect: %s): "
                       "its frames may still be reachable", strerror(e), strerror(errno));
         else
@@ -782,11 +785,13 @@ void hw_unmap(hw_word_t vspace, hw_word_t vaddr, unsigned size_bits)
         win_release(w);
         return;
     }
-    void *p = mmap(w->base + off, 1ul << size_bits, PROT_NONE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
+    void *p = mmu_refuse_unmaps ? MAP_FAILED
+                                : mmap(w->base + off, 1ul << size_bits, PROT_NONE,
+                                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED) {
-        int e = errno;
-        if (mprotect(w->base + off, 1ul << size_bits, PROT_NONE) != 0)
+        int e = mmu_refuse_unmaps ? ENOMEM : errno;
+        errno = ENOMEM;
+        if (mmu_refuse_unmaps || mprotect(w->base + off, 1ul << size_bits, PROT_NONE) != 0)
             host_stop("the host refused to unmap 0x%lx of a VSpace (mmap: %s, mprotect: %s): a "
                       "task could still reach that memory", (unsigned long)vaddr, strerror(e),
                       strerror(errno));

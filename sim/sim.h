@@ -340,6 +340,8 @@ int   mmu_lookup_host(uintptr_t addr, hw_word_t *vspace_paddr, hw_word_t *vaddr)
 size_t mmu_windows(uintptr_t *bases, size_t n);
 /* Seed the window placement generator (by default a constant and the process id). */
 void  mmu_placement_seed(uint64_t seed);
+/* Tests: non-zero makes the host refuse every unmap (the run must stop). */
+extern int mmu_refuse_unmaps;
 /* Why the host's refusal of an unmap stopped the run, or NULL. */
 const char *mmu_host_failure(void);
 /* Where device memory begins (the end of RAM): frames from here up are device frames. */
