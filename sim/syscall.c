@@ -427,7 +427,9 @@ mica_msginfo_t mica_reply_recv_with_mrs(mica_cptr_t src, mica_msginfo_t info,
 /* k[0] = vaddr in, the host pointer out (kernel context: the windows may change under it). */
 static void vaddr_to_ptr(hw_word_t k[8])
 {
-    k[0] = (hw_word_t)(uintptr_t)mmu_ptr(kernel_current_vspace(), k[0]);
+    hw_word_t vaddr = k[0];
+    k[0] = vaddr < (1ul << MICA_VADDR_BITS)     /* the kernel's geometry: no VSpace reaches past */
+               ? (hw_word_t)(uintptr_t)mmu_ptr(kernel_current_vspace(), vaddr) : 0;
 }
 
 void *mica_vaddr_to_ptr(mica_word_t vaddr)
