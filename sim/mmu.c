@@ -93,8 +93,25 @@
 #define SHADOW_ENTRIES 512ul
 #define SHADOW_BYTES (SHADOW_ENTRIES * sizeof(hw_word_t))
 
+#if defined(__SANITIZE_THREAD__)
+#define MMU_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define MMU_TSAN 1
+#endif
+#endif
+#if defined(MMU_TSAN) && defined(__x86_64__)
+/*
+ * ThreadSanitizer takes 32-80 TiB for its shadow and dies at an application
+ * mapping outside its own application ranges: there the windows use the
+ * first 512 GiB of its high range, below the libraries and stacks.
+ */
+#define ARENA_LO   0x7e8000000000ul
+#define ARENA_HI   0x7f0000000000ul
+#else
 #define ARENA_LO   0x200000000000ul     /* 32 TiB: above ASan's shadow, the program and heap */
 #define ARENA_HI   0x500000000000ul     /* 80 TiB: below PIE programs, ASan's allocator, libraries */
+#endif
 #define SLOT_BYTES (2 * WINDOW_BYTES)
 #define NSLOTS     ((ARENA_HI - ARENA_LO) / SLOT_BYTES)
 #define RANDOM_TRIES 64
