@@ -4,22 +4,27 @@
  *
  *   mica list
  *   mica run SYSTEM [options]      (options: mica run --help)
+ *   mica microkit SYSTEM.xml [options]
  *
  * The options and the exit statuses are mica_main's (runner.c); the
- * systems are the example root tasks of examples/ (examples.c).
+ * systems are the example root tasks of examples/ (examples.c), or a
+ * Microkit system description and its program images (microkit/).
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include "runner.h"
+#include "microkit/microkit_run.h"
 #include "../examples/examples.h"
 
 static void usage(FILE *f)
 {
     fputs("Usage: mica list\n"
           "       mica run SYSTEM [options]\n"
+          "       mica microkit SYSTEM.xml [options]\n"
           "       mica --version\n"
-          "Run an example system on mica, an seL4-style microkernel simulated in this process.\n"
-          "`mica list` names the systems.\n", f);
+          "Run an example system, or a Microkit system description, on mica, an seL4-style\n"
+          "microkernel simulated in this process. `mica list` names the example systems.\n", f);
 }
 
 static int list(void)
@@ -67,6 +72,46 @@ static int run(int argc, char **argv)
     return runner_run(&o, e->root, NULL);
 }
 
+/* mk_runner_fn for `mica microkit`: the runner's reports and exit status. */
+static int runner_for_microkit(const mica_config_t *cfg, mica_root_task_fn root, void *arg,
+                               void *runner_arg, mica_run_result_t *result, int *status)
+{
+    (void)cfg;
+    (void)result;
+    *status = runner_run(runner_arg, root, arg);
+    return 0;
+}
+
+static int microkit(int argc, char **argv)
+{
+    runner_opts_t o;
+    int err = runner_parse(argc, argv, &o);
+    if (err)
+        return err;
+    if (o.version) {
+        runner_print_version();
+        return MICA_EXIT_OK;
+    }
+    if (o.help) {
+        usage(stdout);
+        runner_print_options(stdout);
+        return MICA_EXIT_OK;
+    }
+    if (o.nargs != 1)
+        return runner_usage_error("microkit: give one system description (SYSTEM.xml)");
+    char msg[1024];
+    mk_system_t *sys;
+    if (mk_sdf_load(o.args[0], &sys, msg, sizeof msg)) {
+        fprintf(stderr, "%s\n", msg);
+        return MICA_EXIT_USAGE;
+    }
+    int status = MICA_EXIT_USAGE;
+    static mica_run_result_t result;
+    int rc = mk_system_run(&o.cfg, sys, runner_for_microkit, &o, &result, &status);
+    mk_sdf_free(sys);
+    return rc == -EINVAL ? MICA_EXIT_USAGE : status;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -81,6 +126,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "run") == 0)
         return run(argc - 2, argv + 2);
+    if (strcmp(cmd, "microkit") == 0)
+        return microkit(argc - 2, argv + 2);
     if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
         runner_print_version();
         return MICA_EXIT_OK;
@@ -90,5 +137,5 @@ int main(int argc, char **argv)
         runner_print_options(stdout);
         return MICA_EXIT_OK;
     }
-    return runner_usage_error("unknown command '%s' (use list or run; see --help)", cmd);
+    return runner_usage_error("unknown command '%s' (use list, run or microkit; see --help)", cmd);
 }

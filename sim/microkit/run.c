@@ -1,0 +1,74 @@
+/*
+ * run.c - mica_microkit_run (include/mica/microkit_host.h): the
+ * description parsed and checked (sdf.c), its images loaded and the
+ * system built and run (loader.c).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <mica/microkit_host.h>
+#include "loader.h"
+#include "microkit_run.h"
+
+#ifndef MK_HAVE_SDF
+/* Without sdf.c in the build, descriptions cannot be read. */
+__attribute__((weak)) int mk_sdf_load(const char *path, mk_system_t **out, char *err,
+                                      size_t errlen)
+{
+    (void)out;
+    snprintf(err, errlen, "%s: this mica was built without the system description parser", path);
+    return -1;
+}
+
+__attribute__((weak)) void mk_sdf_free(mk_system_t *s)
+{
+    (void)s;
+}
+#endif
+
+static int refuse(const mica_config_t *cfg, mica_run_result_t *result, const char *msg)
+{
+    if (!cfg || !cfg->quiet)
+        fprintf(stderr, "%s\n", msg);
+    if (result) {
+        memset(result, 0, sizeof *result);
+        snprintf(result->message, sizeof result->message, "%s", msg);
+    }
+    return -EINVAL;
+}
+
+int mk_system_run(const mica_config_t *cfg, const mk_system_t *sys, mk_runner_fn runner,
+                  void *runner_arg, mica_run_result_t *result, int *status)
+{
+    char err[1024];
+    mk_loaded_t *l;
+    if (mk_load(sys, &l, err, sizeof err))
+        return refuse(cfg, result, err);
+    int rc = runner(cfg, mk_root_task, l, runner_arg, result, status);
+    if (mk_failed(l)) {
+        snprintf(err, sizeof err, "%s", mk_error(l));
+        mk_unload(l);
+        return refuse(cfg, result, err);
+    }
+    mk_unload(l);
+    return rc;
+}
+
+static int plain_run(const mica_config_t *cfg, mica_root_task_fn root, void *arg, void *runner_arg,
+                     mica_run_result_t *result, int *status)
+{
+    (void)runner_arg;
+    (void)status;
+    return mica_run(cfg, root, arg, result);
+}
+
+int mica_microkit_run(const mica_config_t *cfg, const char *system_xml, mica_run_result_t *result)
+{
+    char err[1024];
+    mk_system_t *sys;
+    if (mk_sdf_load(system_xml, &sys, err, sizeof err))
+        return refuse(cfg, result, err);
+    int rc = mk_system_run(cfg, sys, plain_run, NULL, result, NULL);
+    mk_sdf_free(sys);
+    return rc;
+}

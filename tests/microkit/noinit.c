@@ -1,0 +1,7 @@
+/* A program image without init. */
+#include <microkit.h>
+
+void notified(microkit_channel ch)
+{
+    (void)ch;
+}

@@ -1,0 +1,296 @@
+/*
+ * test_microkit.c - Microkit systems on mica: the program images under
+ * tests/microkit/ run as PDs of hand-built system descriptions (the same
+ * data the parser produces), through the loader and the root task that
+ * builds every PD's CSpace and VSpace. What the PDs print is captured from
+ * stdout; the run's result says how it ended.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include "harness.h"
+#include "../sim/microkit/microkit_run.h"
+
+#ifndef MK_IMAGES
+#error "MK_IMAGES: the directory of the test images (tests/meson.build sets it)"
+#endif
+
+/* --- hand-built descriptions ---------------------------------------------------- */
+
+#define MAX 8
+static mk_system_t sys;
+static mk_pd_t pds[MAX];
+static mk_mr_t mrs[MAX];
+static mk_channel_t chans[MAX];
+static mk_map_t maps[MAX][MAX];
+
+static void sys_reset(void)
+{
+    memset(&sys, 0, sizeof sys);
+    memset(pds, 0, sizeof pds);
+    memset(mrs, 0, sizeof mrs);
+    memset(chans, 0, sizeof chans);
+    memset(maps, 0, sizeof maps);
+    snprintf(sys.path, sizeof sys.path, "test.system");
+    snprintf(sys.dir, sizeof sys.dir, "%s", MK_IMAGES);
+    sys.pds = pds;
+    sys.mrs = mrs;
+    sys.channels = chans;
+}
+
+/* A PD (line = 10 + its index) running image. Returns its index. */
+static int add_pd(const char *name, unsigned prio, const char *image)
+{
+    int i = (int)sys.npds++;
+    snprintf(pds[i].name, sizeof pds[i].name, "%s", name);
+    snprintf(pds[i].program_image, sizeof pds[i].program_image, "%s", image);
+    pds[i].priority = prio;
+    pds[i].parent = -1;
+    pds[i].maps = maps[i];
+    pds[i].line = 10 + i;
+    return i;
+}
+
+static void add_channel(int a, unsigned a_id, int b, unsigned b_id, bool a_pp)
+{
+    mk_channel_t *c = &chans[sys.nchannels++];
+    c->end[0] = (mk_end_t){ .pd = a, .id = a_id, .pp = a_pp, .notify = true, .line = 40 };
+    c->end[1] = (mk_end_t){ .pd = b, .id = b_id, .notify = true, .line = 41 };
+    c->line = 39;
+}
+
+static int add_mr(const char *name, uint64_t size)
+{
+    int m = (int)sys.nmrs++;
+    snprintf(mrs[m].name, sizeof mrs[m].name, "%s", name);
+    mrs[m].size = size;
+    mrs[m].page_size = 0x1000;
+    mrs[m].line = 5 + m;
+    return m;
+}
+
+static void add_map(int pd, int mr, uint64_t vaddr, unsigned perms, const char *setvar)
+{
+    mk_map_t *m = &pds[pd].maps[pds[pd].nmaps++];
+    m->mr = mr;
+    m->vaddr = vaddr;
+    m->perms = perms;
+    m->cached = true;
+    snprintf(m->setvar_vaddr, sizeof m->setvar_vaddr, "%s", setvar ? setvar : "");
+    m->line = 20 + pd;
+}
+
+/* --- running one ---------------------------------------------------------------- */
+
+static char out[1 << 14];
+
+static void slurp(const char *path, char *buf, size_t n)
+{
+    FILE *f = fopen(path, "r");
+    ck_assert_ptr_nonnull(f);
+    size_t got = fread(buf, 1, n - 1, f);
+    buf[got] = 0;
+    fclose(f);
+}
+static const char *log_to;     /* the run's text log, NULL = none */
+static mica_run_result_t result;
+
+static int plain_runner(const mica_config_t *cfg, mica_root_task_fn root, void *arg,
+                        void *runner_arg, mica_run_result_t *res, int *status)
+{
+    (void)runner_arg;
+    (void)status;
+    return mica_run(cfg, root, arg, res);
+}
+
+/* Run sys; out gets what the PDs printed. Returns mk_system_run's value. */
+static int run_sys(void)
+{
+    mica_config_t cfg;
+    mt_config(&cfg);
+    cfg.log_path = log_to ? log_to : getenv("MK_LOG");
+    char path[] = "/tmp/mica-mk-out-XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    fflush(stdout);
+    int saved = dup(1);
+    dup2(fd, 1);
+    memset(&result, 0, sizeof result);
+    int rc = mk_system_run(&cfg, &sys, plain_runner, NULL, &result, NULL);
+    fflush(stdout);
+    dup2(saved, 1);
+    close(saved);
+    memset(out, 0, sizeof out);
+    ssize_t n = pread(fd, out, sizeof out - 1, 0);
+    ck_assert_int_ge(n, 0);
+    close(fd);
+    unlink(path);
+    return rc;
+}
+
+#define assert_idle() \
+    ck_assert_msg(result.reason == MICA_STOP_IDLE && result.faulted_threads == 0, \
+                  "run stopped with %s, %u faulted: %s\noutput:\n%s", \
+                  mica_stop_reason_name(result.reason), result.faulted_threads, result.message, out)
+
+/* --- tests ------------------------------------------------------------------------ */
+
+START_TEST(hello_prints_its_name_and_the_system_ends_idle)
+{
+    sys_reset();
+    add_pd("hello", 100, "hello.elf");
+    ck_assert_int_eq(run_sys(), 0);
+    assert_idle();
+    ck_assert_str_eq(out, "hello, world from hello\n");
+}
+END_TEST
+
+START_TEST(two_pds_running_one_image_have_separate_globals)
+{
+    sys_reset();
+    add_pd("first", 100, "counter.elf");
+    add_pd("second", 50, "counter.elf");
+    ck_assert_int_eq(run_sys(), 0);
+    assert_idle();
+    ck_assert_str_eq(out, "first: count 1 value 8\nsecond: count 1 value 8\n");
+}
+END_TEST
+
+START_TEST(a_ppcall_carries_label_and_message_registers_both_ways)
+{
+    sys_reset();
+    int client = add_pd("client", 100, "client.elf");
+    int server = add_pd("server", 200, "server.elf");
+    add_channel(client, 3, server, 7, true);
+    ck_assert_int_eq(run_sys(), 0);
+    assert_idle();
+    ck_assert_str_eq(out, "server: ppc on channel 7 with 2 words\n"
+                          "client: label 6 count 2 sum 42 product 440\n");
+}
+END_TEST
+
+START_TEST(a_setvar_vaddr_pointer_sees_what_the_other_pd_wrote_in_the_shared_region)
+{
+    sys_reset();
+    int w = add_pd("writer", 100, "writer.elf");
+    int r = add_pd("reader", 150, "reader.elf");
+    int mr = add_mr("buffer", 0x2000);
+    add_map(w, mr, 0x20000000, MK_PERM_R | MK_PERM_W, "shared");
+    add_map(r, mr, 0x30000000, MK_PERM_R, "region");
+    add_channel(w, 1, r, 4, false);
+    int rc = run_sys();
+    ck_assert_msg(rc == 0, "refused: %s", result.message);
+    assert_idle();
+    ck_assert_str_eq(out, "reader: notified on 4: written by the writer\n");
+}
+END_TEST
+
+/*
+ * As on seL4, a CPtr that resolves to an empty slot is no cap fault:
+ * decoding the null cap fails with InvalidCapability, and a Send (a
+ * Signal) has no reply to carry it, so the PD runs on and nothing is sent.
+ */
+START_TEST(notifying_a_channel_the_pd_lacks_invokes_an_empty_slot_and_signals_nothing)
+{
+    sys_reset();
+    int lonely = add_pd("lonely", 100, "badnotify.elf");
+    int r = add_pd("reader", 50, "reader.elf");
+    add_channel(lonely, 6, r, 5, false);       /* lonely's channel 6, not 5 */
+    char log[] = "/tmp/mica-mk-log-XXXXXX";
+    close(mkstemp(log));
+    log_to = log;
+    ck_assert_int_eq(run_sys(), 0);
+    log_to = NULL;
+    assert_idle();
+    ck_assert_uint_eq(result.invocation_errors, 1);
+    ck_assert_str_eq(out, "notifying 5\nnot reached\n");     /* the reader never heard of it */
+    static char text[1 << 20];
+    slurp(log, text, sizeof text);
+    unlink(log);
+    ck_assert_msg(strstr(text, "lonely: InvalidInvocation on slot 21 failed: InvalidCapability "
+                               "(invoked cap 0x15 is empty)"), "log:\n%s", text);
+}
+END_TEST
+
+/* The one-line error mk_system_run prints and leaves in result.message; nothing ran. */
+static void assert_refused(const char *message)
+{
+    ck_assert_int_eq(run_sys(), -EINVAL);
+    ck_assert_str_eq(result.message, message);
+    ck_assert_str_eq(out, "");
+    ck_assert_uint_eq(result.kernel_entries, 0);
+}
+
+START_TEST(a_missing_program_image_is_refused_at_its_pds_line)
+{
+    sys_reset();
+    add_pd("hello", 100, "hello.elf");
+    add_pd("ghost", 100, "ghost.elf");
+    assert_refused("test.system:11: program image 'ghost.elf' cannot be read: "
+                   "No such file or directory");
+}
+END_TEST
+
+START_TEST(an_image_without_init_is_refused_at_its_pds_line)
+{
+    sys_reset();
+    add_pd("hello", 100, "hello.elf");
+    add_pd("quiet", 100, "noinit.elf");
+    assert_refused("test.system:11: program image 'noinit.elf' has no init");
+}
+END_TEST
+
+START_TEST(a_file_that_is_no_shared_object_is_refused_with_the_loaders_reason)
+{
+    sys_reset();
+    snprintf(sys.dir, sizeof sys.dir, "%s", MK_SOURCES);
+    add_pd("text", 100, "notelf.elf");
+    assert_refused("test.system:10: program image 'notelf.elf' is not a loadable shared object: "
+                   "invalid ELF header");
+}
+END_TEST
+
+START_TEST(a_setvar_vaddr_the_image_lacks_is_refused_at_the_maps_line)
+{
+    sys_reset();
+    int p = add_pd("hello", 100, "hello.elf");
+    int mr = add_mr("buffer", 0x1000);
+    add_map(p, mr, 0x20000000, MK_PERM_R | MK_PERM_W, "nowhere");
+    assert_refused("test.system:20: program image 'hello.elf' has no variable 'nowhere' for "
+                   "setvar_vaddr");
+}
+END_TEST
+
+START_TEST(a_map_over_the_ipc_buffer_and_stack_is_refused)
+{
+    sys_reset();
+    int p = add_pd("hello", 100, "hello.elf");
+    int mr = add_mr("buffer", 0x1000);
+    add_map(p, mr, 0x1000, MK_PERM_R, NULL);
+    assert_refused("test.system:20: map of 'buffer' at 0x1000: below 0x100000, where mica keeps "
+                   "the PD's IPC buffer and stack");
+}
+END_TEST
+
+static Suite *microkit_suite(void)
+{
+    Suite *s = suite_create("microkit");
+    TCase *tc = mt_tcase(s, "systems");
+    tcase_add_test(tc, hello_prints_its_name_and_the_system_ends_idle);
+    tcase_add_test(tc, two_pds_running_one_image_have_separate_globals);
+    tcase_add_test(tc, a_ppcall_carries_label_and_message_registers_both_ways);
+    tcase_add_test(tc, a_setvar_vaddr_pointer_sees_what_the_other_pd_wrote_in_the_shared_region);
+    tcase_add_test(tc, notifying_a_channel_the_pd_lacks_invokes_an_empty_slot_and_signals_nothing);
+    tc = mt_tcase(s, "refused");
+    tcase_add_test(tc, a_missing_program_image_is_refused_at_its_pds_line);
+    tcase_add_test(tc, an_image_without_init_is_refused_at_its_pds_line);
+    tcase_add_test(tc, a_file_that_is_no_shared_object_is_refused_with_the_loaders_reason);
+    tcase_add_test(tc, a_setvar_vaddr_the_image_lacks_is_refused_at_the_maps_line);
+    tcase_add_test(tc, a_map_over_the_ipc_buffer_and_stack_is_refused);
+    return s;
+}
+
+MICA_TEST_MAIN(microkit_suite)
