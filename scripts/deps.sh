@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian packages mica needs to build and test, if any is missing.
 set -euo pipefail
-pkgs=(gcc g++ gdb meson ninja-build check pkg-config graphviz python3)
+pkgs=(gcc g++ gdb meson ninja-build check pkg-config graphviz python3 libexpat1-dev)
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -46,7 +46,7 @@ static int add_pd(const char *name, unsigned prio, const char *image)
 {
     int i = (int)sys.npds++;
     snprintf(pds[i].name, sizeof pds[i].name, "%s", name);
-    snprintf(pds[i].program_image, sizeof pds[i].program_image, "%s", image);
+    snprintf(pds[i].program_image, sizeof pds[i].program_image, "%s/%s", sys.dir, image);
     pds[i].priority = prio;
     pds[i].parent = -1;
     pds[i].maps = maps[i];
@@ -216,8 +216,11 @@ START_TEST(notifying_a_channel_the_pd_lacks_invokes_an_empty_slot_and_signals_no
 END_TEST
 
 /* The one-line error mk_system_run prints and leaves in result.message; nothing ran. */
-static void assert_refused(const char *message)
+/* The refusal's message: fmt with the description's directory for its one %s, if any. */
+static void assert_refused(const char *fmt)
 {
+    char message[sizeof result.message];
+    snprintf(message, sizeof message, fmt, sys.dir);
     ck_assert_int_eq(run_sys(), -EINVAL);
     ck_assert_str_eq(result.message, message);
     ck_assert_str_eq(out, "");
@@ -229,7 +232,7 @@ START_TEST(a_missing_program_image_is_refused_at_its_pds_line)
     sys_reset();
     add_pd("hello", 100, "hello.elf");
     add_pd("ghost", 100, "ghost.elf");
-    assert_refused("test.system:11: program image 'ghost.elf' cannot be read: "
+    assert_refused("test.system:11: program image '%s/ghost.elf' cannot be read: "
                    "No such file or directory");
 }
 END_TEST
@@ -239,7 +242,7 @@ START_TEST(an_image_without_init_is_refused_at_its_pds_line)
     sys_reset();
     add_pd("hello", 100, "hello.elf");
     add_pd("quiet", 100, "noinit.elf");
-    assert_refused("test.system:11: program image 'noinit.elf' has no init");
+    assert_refused("test.system:11: program image '%s/noinit.elf' has no init");
 }
 END_TEST
 
@@ -248,7 +251,7 @@ START_TEST(a_file_that_is_no_shared_object_is_refused_with_the_loaders_reason)
     sys_reset();
     snprintf(sys.dir, sizeof sys.dir, "%s", MK_SOURCES);
     add_pd("text", 100, "notelf.elf");
-    assert_refused("test.system:10: program image 'notelf.elf' is not a loadable shared object: "
+    assert_refused("test.system:10: program image '%s/notelf.elf' is not a loadable shared object: "
                    "invalid ELF header");
 }
 END_TEST
@@ -259,7 +262,7 @@ START_TEST(a_setvar_vaddr_the_image_lacks_is_refused_at_the_maps_line)
     int p = add_pd("hello", 100, "hello.elf");
     int mr = add_mr("buffer", 0x1000);
     add_map(p, mr, 0x20000000, MK_PERM_R | MK_PERM_W, "nowhere");
-    assert_refused("test.system:20: program image 'hello.elf' has no variable 'nowhere' for "
+    assert_refused("test.system:20: program image '%s/hello.elf' has no variable 'nowhere' for "
                    "setvar_vaddr");
 }
 END_TEST

@@ -110,13 +110,11 @@ static int copy_file(const char *from, const char *to)
     return e;
 }
 
-/* The image's path: as written when absolute, else relative to the description's directory. */
+/* The image's path: the parser has resolved it against the description's directory. */
 static void image_path(const mk_system_t *sys, const mk_pd_t *pd, char *out, size_t n)
 {
-    if (pd->program_image[0] == '/' || !sys->dir[0])
-        snprintf(out, n, "%s", pd->program_image);
-    else
-        snprintf(out, n, "%s/%s", sys->dir, pd->program_image);
+    (void)sys;
+    snprintf(out, n, "%s", pd->program_image);
 }
 
 /* dlerror's text without the private copy's path in front of it. */

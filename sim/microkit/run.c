@@ -10,22 +10,6 @@
 #include "loader.h"
 #include "microkit_run.h"
 
-#ifndef MK_HAVE_SDF
-/* Without sdf.c in the build, descriptions cannot be read. */
-__attribute__((weak)) int mk_sdf_load(const char *path, mk_system_t **out, char *err,
-                                      size_t errlen)
-{
-    (void)out;
-    snprintf(err, errlen, "%s: this mica was built without the system description parser", path);
-    return -1;
-}
-
-__attribute__((weak)) void mk_sdf_free(mk_system_t *s)
-{
-    (void)s;
-}
-#endif
-
 static int refuse(const mica_config_t *cfg, mica_run_result_t *result, const char *msg)
 {
     if (!cfg || !cfg->quiet)

@@ -40,6 +40,7 @@ typedef struct mk_map {
 typedef struct mk_irq {
     unsigned irq;               /* the machine's IRQ number */
     unsigned id;                /* the PD's channel id for it (0..62) */
+    bool edge;                  /* trigger="edge"; level-triggered when absent */
     int line;
 } mk_irq_t;
 
@@ -55,7 +56,8 @@ typedef struct mk_pd {
     bool passive;               /* passive="true" (MCS; see docs for what mica does) */
     bool pp_legacy;             /* pp="true" on the PD itself (older descriptions) */
     uint64_t budget, period;    /* parsed and checked, 0 when absent */
-    uint64_t stack_size;        /* default 0x1000... as Microkit's default */
+    uint64_t stack_size;        /* 0x1000..16 MiB, page multiple; default 0x2000 as Microkit's */
+    unsigned cpu;               /* cpu="N" (0..255, default 0): accepted, placement is the loader's */
     char program_image[4096];   /* path as written, resolved against the SDF's directory */
     int parent;                 /* index of the parent PD, -1 for top level */
     unsigned child_id;          /* its id in the parent (valid when parent >= 0) */
@@ -68,7 +70,8 @@ typedef struct mk_pd {
 typedef struct mk_end {
     int pd;                     /* index into mk_system_t.pds */
     unsigned id;                /* channel id in that PD, 0..62 */
-    bool pp;                    /* this end may PPC the other (pp="true") */
+    bool pp;                    /* this end may PPC the other: pp="true" on the end, or
+                                   pp="true" on the other end's PD (older descriptions) */
     bool notify;                /* this end may notify the other (default true) */
     int line;
 } mk_end_t;
