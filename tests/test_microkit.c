@@ -46,7 +46,10 @@ static int add_pd(const char *name, unsigned prio, const char *image)
 {
     int i = (int)sys.npds++;
     snprintf(pds[i].name, sizeof pds[i].name, "%s", name);
-    snprintf(pds[i].program_image, sizeof pds[i].program_image, "%s/%s", sys.dir, image);
+    /* As the parser leaves it: resolved against the description's directory. */
+    int n = snprintf(pds[i].program_image, sizeof pds[i].program_image, "%.2000s/%s", sys.dir,
+                     image);
+    ck_assert_int_lt(n, (int)sizeof pds[i].program_image);
     pds[i].priority = prio;
     pds[i].parent = -1;
     pds[i].maps = maps[i];
