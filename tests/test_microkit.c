@@ -218,6 +218,32 @@ START_TEST(notifying_a_channel_the_pd_lacks_invokes_an_empty_slot_and_signals_no
 }
 END_TEST
 
+/*
+ * A child's faults go to its parent's fault() as seL4 fault messages on the
+ * parent's endpoint (badge: the fault bit and the child id). The parent
+ * restarts the child, which runs init again with its globals kept, then
+ * stops it; the child is then inactive and the run ends idle with no thread
+ * stopped for want of a handler.
+ */
+START_TEST(a_faulting_child_is_reported_to_its_parent_which_restarts_it_once_then_stops_it)
+{
+    sys_reset();
+    int parent = add_pd("parent", 100, "parent.elf");
+    int child = add_pd("child", 150, "child.elf");
+    pds[child].parent = parent;
+    pds[child].child_id = 5;
+    ck_assert_int_eq(run_sys(), 0);
+    assert_idle();
+    ck_assert_str_eq(out, "child: start 1\n"
+                          "parent: init\n"
+                          "parent: child 5 faulted, label 5 (VM fault) address 0x200000\n"
+                          "parent: restarting it\n"
+                          "child: start 2\n"
+                          "parent: child 5 faulted, label 3 (user exception) number 11\n"
+                          "parent: stopping it\n");
+}
+END_TEST
+
 /* The one-line error mk_system_run prints and leaves in result.message; nothing ran. */
 /* The refusal's message: fmt with the description's directory for its one %s, if any. */
 static void assert_refused(const char *fmt)
@@ -290,6 +316,7 @@ static Suite *microkit_suite(void)
     tcase_add_test(tc, a_ppcall_carries_label_and_message_registers_both_ways);
     tcase_add_test(tc, a_setvar_vaddr_pointer_sees_what_the_other_pd_wrote_in_the_shared_region);
     tcase_add_test(tc, notifying_a_channel_the_pd_lacks_invokes_an_empty_slot_and_signals_nothing);
+    tcase_add_test(tc, a_faulting_child_is_reported_to_its_parent_which_restarts_it_once_then_stops_it);
     tc = mt_tcase(s, "refused");
     tcase_add_test(tc, a_missing_program_image_is_refused_at_its_pds_line);
     tcase_add_test(tc, an_image_without_init_is_refused_at_its_pds_line);
