@@ -39,7 +39,7 @@ typedef seL4_MessageInfo_t microkit_msginfo;
 #define MICROKIT_BASE_IRQ_CAP     144
 #define MICROKIT_BASE_TCB_CAP     208
 
-#define MICROKIT_MAX_CHANNELS     63    /* channel, IRQ and child ids are 0..62 */
+#define MICROKIT_MAX_CHANNELS     62    /* channel and IRQ ids are 0..61, child ids 0..62 */
 #define MICROKIT_PD_NAME_LENGTH   64
 
 /* The badge of a message received on the input cap (libmicrokit's split). */

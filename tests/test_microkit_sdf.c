@@ -152,7 +152,7 @@ START_TEST(a_description_with_every_element_parses_to_its_values)
     /* worker's end has no pp, but server has the older pp="true": worker may call it. */
     const mk_channel_t *c1 = &s->channels[1];
     ck_assert_int_eq(c1->end[0].pd, 0);
-    ck_assert_uint_eq(c1->end[0].id, 62);
+    ck_assert_uint_eq(c1->end[0].id, 61);
     ck_assert(!c1->end[0].pp);
     ck_assert_int_eq(c1->end[1].pd, 1);
     ck_assert_uint_eq(c1->end[1].id, 1);
@@ -216,8 +216,10 @@ static const struct { const char *file, *want; } errors[] = {
     { "budget_period.xml", "budget_period.xml:3: budget 2000 is larger than period 1000" },
     { "stack_size_range.xml", "stack_size_range.xml:3: stack_size 0x800 is out of range (0x1000..0x1000000)" },
     { "stack_size_unaligned.xml", "stack_size_unaligned.xml:3: stack_size 0x1800 is not a multiple of 0x1000" },
-    { "channel_id_range.xml", "channel_id_range.xml:11: id 63 of <end> is out of range (0..62)" },
-    { "irq_id_range.xml", "irq_id_range.xml:5: id 99 of <irq> is out of range (0..62)" },
+    { "channel_id_range.xml", "channel_id_range.xml:11: id 63 of <end> is out of range (0..61)" },
+    { "channel_id_fault_bit.xml",
+      "channel_id_fault_bit.xml:12: id 62 of <end> is out of range (0..61)" },
+    { "irq_id_range.xml", "irq_id_range.xml:5: id 99 of <irq> is out of range (0..61)" },
     { "duplicate_irq_id.xml",
       "duplicate_irq_id.xml:6: channel id 4 of protection domain 'drv' is already used (line 5)" },
     { "duplicate_channel_id.xml",

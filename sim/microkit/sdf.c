@@ -216,15 +216,16 @@ static int copy_name(parser_t *p, int line, const char *what, const char *v, cha
     return 0;
 }
 
-/* A channel, IRQ or child id: 0..62. */
+/* A channel or IRQ id (0..61), or a child's id (0..62). */
 static int id_attr(parser_t *p, int line, enum kind k, const XML_Char **atts, unsigned *out)
 {
     uint64_t v;
     if (required_number(p, line, k, atts, "id", &v) < 0)
         return -1;
-    if (v >= MK_MAX_CHANNELS) {
+    int limit = k == K_PD ? MK_MAX_CHILD_ID : MK_MAX_CHANNELS;
+    if (v >= (uint64_t)limit) {
         fail(p, line, "id %llu of <%s> is out of range (0..%d)", (unsigned long long)v,
-             kind_name[k], MK_MAX_CHANNELS - 1);
+             kind_name[k], limit - 1);
         return -1;
     }
     *out = (unsigned)v;

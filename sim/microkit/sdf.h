@@ -12,7 +12,12 @@
 #include <stddef.h>
 
 #define MK_NAME_MAX      64     /* PD and MR names, with the NUL (libmicrokit's microkit_name) */
-#define MK_MAX_CHANNELS  63     /* channel/IRQ ids 0..62 per PD */
+/*
+ * Channel and IRQ ids 0..61 per PD, as Microkit allows: a PD's badges keep
+ * bit 63 for PPCs and bit 62 for its children's faults, and a notification
+ * on channel id 62 would read as a fault.
+ */
+#define MK_MAX_CHANNELS  62
 #define MK_MAX_PDS       63
 #define MK_MAX_CHILD_ID  63     /* child PD ids 0..62 */
 #define MK_PRIO_MAX      254
@@ -39,7 +44,7 @@ typedef struct mk_map {
 
 typedef struct mk_irq {
     unsigned irq;               /* the machine's IRQ number */
-    unsigned id;                /* the PD's channel id for it (0..62) */
+    unsigned id;                /* the PD's channel id for it (0..61) */
     bool edge;                  /* trigger="edge"; level-triggered when absent */
     int line;
 } mk_irq_t;
@@ -69,7 +74,7 @@ typedef struct mk_pd {
 
 typedef struct mk_end {
     int pd;                     /* index into mk_system_t.pds */
-    unsigned id;                /* channel id in that PD, 0..62 */
+    unsigned id;                /* channel id in that PD, 0..61 */
     bool pp;                    /* this end may PPC the other: pp="true" on the end, or
                                    pp="true" on the other end's PD (older descriptions) */
     bool notify;                /* this end may notify the other (default true) */
