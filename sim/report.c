@@ -352,6 +352,22 @@ void hw_ctx_where(int ctx, hw_word_t pc, char *buf, size_t n)
         sim_symbolize(at, buf, n);
 }
 
+static sim_cap_namer_fn cap_namer;
+static void *cap_namer_arg;
+
+void sim_set_cap_namer(sim_cap_namer_fn fn, void *arg)
+{
+    cap_namer = fn;
+    cap_namer_arg = arg;
+}
+
+size_t hw_cap_note(const char *thread, hw_word_t cptr, char *buf, size_t n)
+{
+    if (n)
+        buf[0] = 0;
+    return cap_namer && n ? cap_namer(cap_namer_arg, thread, cptr, buf, n) : 0;
+}
+
 size_t sim_symbolize(uintptr_t pc, char *buf, size_t n)
 {
     return symbolize(pc, buf, n, 1);

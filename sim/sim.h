@@ -359,6 +359,16 @@ size_t sim_symbolize(uintptr_t pc, char *buf, size_t n);
  * which must not depend on where the host loaded the program.
  */
 size_t sim_symbolize_function(uintptr_t pc, char *buf, size_t n);
+
+/*
+ * The host's names for caps in a thread's CSpace (hw_cap_note), for the
+ * deadlock report: fn(arg, thread name, cptr, buf, n) writes one and
+ * returns its length, or 0. The Microkit loader sets one for the run of a
+ * system (channels by PD); NULL clears it.
+ */
+typedef size_t (*sim_cap_namer_fn)(void *arg, const char *thread, uint64_t cptr, char *buf,
+                                   size_t n);
+void sim_set_cap_namer(sim_cap_namer_fn fn, void *arg);
 /* "SIGSEGV", "SIGRTMIN+5" */
 void sim_signal_name(int sig, char *buf, size_t n);
 size_t sim_describe_signal(unsigned signo, unsigned code, uintptr_t addr, int write, char *buf,

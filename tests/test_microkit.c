@@ -244,6 +244,30 @@ START_TEST(a_faulting_child_is_reported_to_its_parent_which_restarts_it_once_the
 }
 END_TEST
 
+/*
+ * The deadlock report names PDs (their threads) and, for each cap a PD
+ * waits on, what it is in the system: the client's PPC channel and the
+ * server, the notification the server waits on.
+ */
+START_TEST(a_ppc_to_a_server_that_never_replies_is_a_deadlock_naming_the_pds_and_channels)
+{
+    sys_reset();
+    int client = add_pd("client", 100, "client.elf");
+    int server = add_pd("stuck", 200, "stuck.elf");
+    add_channel(client, 3, server, 7, true);
+    ck_assert_int_eq(run_sys(), 0);
+    ck_assert_int_eq(result.reason, MICA_STOP_DEADLOCK);
+    ck_assert_str_eq(out, "stuck: PPC on channel 7, waiting for ever\n");
+    ck_assert_str_eq(result.message,
+        "nothing can run and these threads wait for each other:\n"
+        "  chain: client -> stuck\n"
+        "  client: BlockedOnReply, Call on slot 83 (endpoint, badge 9223372036854775815), "
+        "a PPC on channel 3 to stuck: waits for the reply from stuck\n"
+        "  stuck: BlockedOnNotification, Wait on slot 23 (notification, badge 8), "
+        "the notification of client (channel 7): nobody signals it");
+}
+END_TEST
+
 /* The one-line error mk_system_run prints and leaves in result.message; nothing ran. */
 /* The refusal's message: fmt with the description's directory for its one %s, if any. */
 static void assert_refused(const char *fmt)
@@ -317,6 +341,7 @@ static Suite *microkit_suite(void)
     tcase_add_test(tc, a_setvar_vaddr_pointer_sees_what_the_other_pd_wrote_in_the_shared_region);
     tcase_add_test(tc, notifying_a_channel_the_pd_lacks_invokes_an_empty_slot_and_signals_nothing);
     tcase_add_test(tc, a_faulting_child_is_reported_to_its_parent_which_restarts_it_once_then_stops_it);
+    tcase_add_test(tc, a_ppc_to_a_server_that_never_replies_is_a_deadlock_naming_the_pds_and_channels);
     tc = mt_tcase(s, "refused");
     tcase_add_test(tc, a_missing_program_image_is_refused_at_its_pds_line);
     tcase_add_test(tc, an_image_without_init_is_refused_at_its_pds_line);

@@ -28,6 +28,7 @@
 #define PAGE (1ul << MICA_PAGE_BITS)
 #define BADGE_PPC   (1ull << 63)
 #define BADGE_FAULT (1ull << 62)
+#define FAULT_EP_CAP     4
 #define INPUT_CAP        8
 #define BASE_NOTIFY_CAP  16
 #define BASE_PPC_CAP     80
@@ -284,6 +285,50 @@ void mk_unload(mk_loaded_t *l)
     free(l->pds);
     free(l->mr_frames);
     free(l);
+}
+
+/*
+ * The deadlock report's names for a PD's caps (sim_set_cap_namer): the
+ * thread of a PD is named after it, and its slots follow <microkit.h>;
+ * channel caps are named after the PD at the channel's other end.
+ */
+size_t mk_cap_note(void *arg, const char *thread, uint64_t cptr, char *buf, size_t n)
+{
+    const mk_loaded_t *l = arg;
+    const mk_system_t *sys = l->sys;
+    size_t pd = 0;
+    while (pd < sys->npds && strcmp(sys->pds[pd].name, thread) != 0)
+        pd++;
+    if (pd == sys->npds)
+        return 0;
+    int k;
+    if (cptr == INPUT_CAP)
+        k = snprintf(buf, n, "the input %s of %s",
+                     l->pds[pd].needs_endpoint ? "endpoint" : "notification", thread);
+    else if (cptr >= BASE_NOTIFY_CAP && cptr < BASE_NOTIFY_CAP + MK_MAX_CHANNELS) {
+        k = 0;
+        for (size_t c = 0; c < sys->nchannels && !k; c++)
+            for (int e = 0; e < 2 && !k; e++)
+                if (sys->channels[c].end[e].pd == (int)pd &&
+                    sys->channels[c].end[e].id == cptr - BASE_NOTIFY_CAP)
+                    k = snprintf(buf, n, "the notification of %s (channel %u)",
+                                 sys->pds[sys->channels[c].end[1 - e].pd].name,
+                                 (unsigned)(cptr - BASE_NOTIFY_CAP));
+    } else if (cptr >= BASE_PPC_CAP && cptr < BASE_PPC_CAP + MK_MAX_CHANNELS) {
+        k = 0;
+        for (size_t c = 0; c < sys->nchannels && !k; c++)
+            for (int e = 0; e < 2 && !k; e++)
+                if (sys->channels[c].end[e].pd == (int)pd &&
+                    sys->channels[c].end[e].id == cptr - BASE_PPC_CAP)
+                    k = snprintf(buf, n, "a PPC on channel %u to %s",
+                                 (unsigned)(cptr - BASE_PPC_CAP),
+                                 sys->pds[sys->channels[c].end[1 - e].pd].name);
+    } else if (cptr == FAULT_EP_CAP && sys->pds[pd].parent >= 0)
+        k = snprintf(buf, n, "the fault endpoint of its parent %s",
+                     sys->pds[sys->pds[pd].parent].name);
+    else
+        k = 0;
+    return k > 0 ? (size_t)k < n ? (size_t)k : n - 1 : 0;
 }
 
 /* --- the root task -------------------------------------------------------------------- */

@@ -31,6 +31,12 @@ int mk_load(const mk_system_t *sys, mk_loaded_t **out, char *err, size_t errlen)
 /* The root task: builds every PD as the description says and starts them. arg: mk_loaded_t. */
 void mk_root_task(const mica_bootinfo_t *bi, void *arg);
 
+/*
+ * For the deadlock report (sim_set_cap_namer, with arg = the loaded
+ * system): a PD's cap at cptr in words, "a PPC on channel 3 to server".
+ */
+size_t mk_cap_note(void *arg, const char *thread, uint64_t cptr, char *buf, size_t n);
+
 /* Whether building the system failed in the root task, and why (one line). */
 int mk_failed(const mk_loaded_t *l);
 const char *mk_error(const mk_loaded_t *l);

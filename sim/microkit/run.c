@@ -9,6 +9,7 @@
 #include <mica/microkit_host.h>
 #include "loader.h"
 #include "microkit_run.h"
+#include "../sim.h"
 
 static int refuse(const mica_config_t *cfg, mica_run_result_t *result, const char *msg)
 {
@@ -28,7 +29,9 @@ int mk_system_run(const mica_config_t *cfg, const mk_system_t *sys, mk_runner_fn
     mk_loaded_t *l;
     if (mk_load(sys, &l, err, sizeof err))
         return refuse(cfg, result, err);
+    sim_set_cap_namer(mk_cap_note, l);
     int rc = runner(cfg, mk_root_task, l, runner_arg, result, status);
+    sim_set_cap_namer(NULL, NULL);
     if (mk_failed(l)) {
         snprintf(err, sizeof err, "%s", mk_error(l));
         mk_unload(l);

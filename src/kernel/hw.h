@@ -257,6 +257,14 @@ void hw_root_returned(hw_word_t time, unsigned others);
  * deadlock report (summary.c).
  */
 void hw_ctx_where(int ctx, hw_word_t pc, char *buf, size_t n);
+
+/*
+ * What the host that built the system calls the cap a thread (named
+ * thread) holds at cptr in its own CSpace, e.g. "a PPC on channel 3 to
+ * server" for a Microkit PD, into buf (n bytes); 0 and buf empty when it has
+ * no name for it. For the deadlock report (summary.c).
+ */
+size_t hw_cap_note(const char *thread, hw_word_t cptr, char *buf, size_t n);
 /* A kernel assertion failed: report and abort the host process. */
 void hw_panic(const char *msg, const char *file, int line, const char *func)
     __attribute__((noreturn));

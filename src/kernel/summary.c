@@ -206,7 +206,10 @@ static void say_cap(char *b, size_t n, size_t *len, paddr_t t, word_t cptr, cap_
         say(b, n, len, " (now empty)");
     else
         say(b, n, len, " (now a %s cap)", mica_cap_type_name(cap_type(c)));
-    (void)t;
+    /* The host's name for it: a Microkit PD's channel, say. */
+    char note[160];
+    if (!cap_is_null(c) && hw_cap_note(thread_name(t), cptr, note, sizeof note))
+        say(b, n, len, ", %s", note);
 }
 
 /*
