@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -26,6 +27,7 @@ static mk_pd_t pds[MAX];
 static mk_mr_t mrs[MAX];
 static mk_channel_t chans[MAX];
 static mk_map_t maps[MAX][MAX];
+static mk_setvar_t setvars[MAX][MAX];
 
 static void sys_reset(void)
 {
@@ -34,6 +36,7 @@ static void sys_reset(void)
     memset(mrs, 0, sizeof mrs);
     memset(chans, 0, sizeof chans);
     memset(maps, 0, sizeof maps);
+    memset(setvars, 0, sizeof setvars);
     snprintf(sys.path, sizeof sys.path, "test.system");
     snprintf(sys.dir, sizeof sys.dir, "%s", MK_IMAGES);
     sys.pds = pds;
@@ -53,6 +56,7 @@ static int add_pd(const char *name, unsigned prio, const char *image)
     pds[i].priority = prio;
     pds[i].parent = -1;
     pds[i].maps = maps[i];
+    pds[i].setvars = setvars[i];
     pds[i].line = 10 + i;
     return i;
 }
@@ -84,6 +88,15 @@ static void add_map(int pd, int mr, uint64_t vaddr, unsigned perms, const char *
     m->cached = true;
     snprintf(m->setvar_vaddr, sizeof m->setvar_vaddr, "%s", setvar ? setvar : "");
     m->line = 20 + pd;
+}
+
+/* <setvar symbol region_paddr>: symbol gets the MR's physical address. */
+static void add_setvar(int pd, const char *symbol, int mr)
+{
+    mk_setvar_t *v = &pds[pd].setvars[pds[pd].nsetvars++];
+    snprintf(v->symbol, sizeof v->symbol, "%s", symbol);
+    v->mr = mr;
+    v->line = 30 + pd;
 }
 
 /* --- running one ---------------------------------------------------------------- */
@@ -268,6 +281,228 @@ START_TEST(a_ppc_to_a_server_that_never_replies_is_a_deadlock_naming_the_pds_and
 }
 END_TEST
 
+/*
+ * A PPC blocks the caller until the reply. The server (higher priority)
+ * notifies the client on the PPC's channel before it replies: the
+ * notification waits in the client's notification, and notified() runs
+ * only once microkit_ppcall has returned and init is done.
+ */
+START_TEST(a_notification_sent_during_a_ppc_reaches_the_caller_only_after_the_reply)
+{
+    sys_reset();
+    int client = add_pd("client", 100, "pclient.elf");
+    int server = add_pd("server", 200, "pserver.elf");
+    add_channel(client, 3, server, 7, true);
+    ck_assert_int_eq(run_sys(), 0);
+    assert_idle();
+    ck_assert_str_eq(out, "client: calling\n"
+                          "server: PPC on channel 7, notifying the caller before the reply\n"
+                          "server: replying\n"
+                          "client: ppcall returned label 9\n"
+                          "client: notified on 3\n");
+}
+END_TEST
+
+/*
+ * The same when the client serves PPCs itself: its input cap is then an
+ * endpoint with its notification bound, and a bound notification is not
+ * delivered to a thread waiting for a reply.
+ */
+START_TEST(a_caller_with_a_bound_notification_is_notified_only_after_the_reply)
+{
+    sys_reset();
+    int low = add_pd("low", 50, "hello.elf");
+    int client = add_pd("client", 100, "pclient.elf");
+    int server = add_pd("server", 200, "pserver.elf");
+    add_channel(client, 3, server, 7, true);
+    add_channel(low, 1, client, 2, true);       /* low may PPC the client: it has an endpoint */
+    ck_assert_int_eq(run_sys(), 0);
+    assert_idle();
+    ck_assert_str_eq(out, "client: calling\n"
+                          "server: PPC on channel 7, notifying the caller before the reply\n"
+                          "server: replying\n"
+                          "client: ppcall returned label 9\n"
+                          "client: notified on 3\n"
+                          "hello, world from low\n");
+}
+END_TEST
+
+/*
+ * Three notifications sent before the receiver (lower priority) runs
+ * arrive as one badge with three bits: one notified() per channel, lowest
+ * id first, whatever order they were sent in. Both kinds of input cap.
+ */
+START_TEST(a_notification_with_several_channel_bits_gives_one_notified_per_channel_lowest_first)
+{
+    sys_reset();
+    int sender = add_pd("fanout", 100, "fanout.elf");
+    int plain = add_pd("plain", 50, "listener.elf");
+    int bound = add_pd("bound", 40, "listener.elf");
+    int low = add_pd("low", 30, "hello.elf");
+    add_channel(sender, 0, plain, 9, false);
+    add_channel(sender, 1, plain, 2, false);
+    add_channel(sender, 2, plain, 5, false);
+    add_channel(plain, 61, bound, 61, false);   /* unused: ids up to 61 */
+    add_channel(low, 0, bound, 0, true);        /* bound has an endpoint */
+    ck_assert_int_eq(run_sys(), 0);
+    assert_idle();
+    ck_assert_str_eq(out, "fanout: notified channels 2, 0, 1\n"
+                          "plain: notified on 2\n"
+                          "plain: notified on 5\n"
+                          "plain: notified on 9\n"
+                          "hello, world from low\n");
+    /* Now the endpoint PD receives the same three (its channels 3, 17 and 61). */
+    sys_reset();
+    sender = add_pd("fanout", 100, "fanout.elf");
+    bound = add_pd("bound", 40, "listener.elf");
+    low = add_pd("low", 30, "hello.elf");
+    add_channel(sender, 0, bound, 61, false);
+    add_channel(sender, 1, bound, 3, false);
+    add_channel(sender, 2, bound, 17, false);
+    add_channel(low, 0, bound, 0, true);
+    ck_assert_int_eq(run_sys(), 0);
+    assert_idle();
+    ck_assert_str_eq(out, "fanout: notified channels 2, 0, 1\n"
+                          "bound: notified on 3\n"
+                          "bound: notified on 17\n"
+                          "bound: notified on 61\n"
+                          "hello, world from low\n");
+}
+END_TEST
+
+/*
+ * microkit_deferred_notify sends nothing until the PD's event loop next
+ * waits; then the signal goes once. One deferred action is pending at a
+ * time: a second call replaces the first. The echo (higher priority) runs
+ * as soon as each signal is sent and notifies back, so a signal sent
+ * twice, or not replaced, would show as another line.
+ */
+START_TEST(a_deferred_notify_is_sent_once_when_the_pd_next_waits_and_a_later_one_replaces_it)
+{
+    sys_reset();
+    int d = add_pd("deferrer", 100, "deferrer.elf");
+    int e = add_pd("echo", 150, "echo.elf");
+    add_channel(d, 1, e, 4, false);
+    add_channel(d, 2, e, 5, false);
+    ck_assert_int_eq(run_sys(), 0);
+    assert_idle();
+    ck_assert_str_eq(out, "deferrer: init deferred a notify on 1\n"
+                          "echo: notified on 4 (count 1)\n"
+                          "deferrer: notified on 1, deferred 1 then 2\n"
+                          "echo: notified on 5 (count 2)\n"
+                          "deferrer: notified on 2, nothing deferred\n");
+}
+END_TEST
+
+/*
+ * A region of two 2 MiB pages mapped into two PDs at different vaddrs:
+ * what one writes in either page, the other reads.
+ */
+START_TEST(a_region_of_2mib_pages_mapped_into_two_pds_shares_its_data)
+{
+    sys_reset();
+    int w = add_pd("bigwriter", 100, "bigwriter.elf");
+    int r = add_pd("bigreader", 150, "bigreader.elf");
+    int mr = add_mr("big", 0x400000);
+    mrs[mr].page_size = 0x200000;
+    add_map(w, mr, 0x20000000, MK_PERM_R | MK_PERM_W, "big");
+    add_map(r, mr, 0x33e00000, MK_PERM_R, "view");
+    add_channel(w, 1, r, 6, false);
+    int rc = run_sys();
+    ck_assert_msg(rc == 0, "refused: %s", result.message);
+    assert_idle();
+    ck_assert_str_eq(out, "bigreader: notified on 6: 'start of the first 2 MiB page' and "
+                          "'end of the second 2 MiB page'\n");
+}
+END_TEST
+
+/* The three addresses a paddr.elf PD printed ("NAME: small 0x.. big 0x.. device 0x..\n"). */
+static void parse_paddrs(const char *line, const char *name, uint64_t a[3])
+{
+    char fmt[128];
+    snprintf(fmt, sizeof fmt, "%s: small 0x%%" SCNx64 " big 0x%%" SCNx64 " device 0x%%" SCNx64 "\n",
+             name);
+    ck_assert_msg(sscanf(line, fmt, &a[0], &a[1], &a[2]) == 3, "output:\n%s", out);
+}
+
+/*
+ * <setvar region_paddr> gives the region's physical address before init
+ * runs: a device region its phys_addr exactly; others where the root task
+ * placed their frames - aligned to their page size, not overlapping each
+ * other, the same for every PD that names the region, and the same on
+ * every run.
+ */
+START_TEST(setvar_region_paddr_gives_each_region_its_physical_address)
+{
+    uint64_t first[3] = { 0 };
+    for (int run = 0; run < 2; run++) {
+        sys_reset();
+        int p = add_pd("one", 100, "paddr.elf");
+        int q = add_pd("two", 90, "paddr.elf");
+        int small = add_mr("small", 0x3000);
+        int big = add_mr("big", 0x200000);
+        mrs[big].page_size = 0x200000;
+        int dev = add_mr("dev", 0x2000);
+        mrs[dev].phys_addr = 0x1080000;       /* device memory: the 1 MiB above the 16 MiB of RAM, past the devices */
+        mrs[dev].has_phys = true;
+        add_setvar(p, "small_paddr", small);
+        add_setvar(p, "big_paddr", big);
+        add_setvar(p, "device_paddr", dev);
+        add_setvar(q, "small_paddr", small);
+        add_setvar(q, "big_paddr", big);
+        add_setvar(q, "device_paddr", dev);
+        int rc = run_sys();
+        ck_assert_msg(rc == 0, "refused: %s", result.message);
+        assert_idle();
+        uint64_t a[3], b[3];
+        parse_paddrs(out, "one", a);
+        const char *second = strchr(out, '\n');
+        ck_assert_ptr_nonnull(second);
+        parse_paddrs(second + 1, "two", b);
+        ck_assert_mem_eq(a, b, sizeof a);
+        ck_assert_uint_eq(a[2], 0x1080000);
+        ck_assert_uint_eq(a[0] % 0x1000, 0);
+        ck_assert_uint_eq(a[1] % 0x200000, 0);
+        ck_assert_uint_ne(a[0], 0);
+        ck_assert(a[0] + 0x3000 <= a[1] || a[1] + 0x200000 <= a[0]);
+        ck_assert_uint_lt(a[1] + 0x200000, 0x1000000 + 1);     /* in RAM */
+        ck_assert_uint_lt(a[0] + 0x3000, 0x1000000 + 1);
+        if (run == 0)
+            memcpy(first, a, sizeof a);
+        else
+            ck_assert_mem_eq(first, a, sizeof a);
+    }
+}
+END_TEST
+
+/* microkit_name holds the PD's name from the description: up to 63 characters, all of them. */
+START_TEST(microkit_name_is_each_pds_own_name_up_to_63_characters)
+{
+    static const char longest[] = "a-name-of-sixty-three-characters-the-longest-microkit-allows-63";
+    ck_assert_uint_eq(strlen(longest), 63);
+    sys_reset();
+    add_pd(longest, 100, "hello.elf");
+    add_pd("x", 90, "hello.elf");
+    add_pd("listener", 80, "hello.elf");   /* another image's name, for this one */
+    ck_assert_int_eq(run_sys(), 0);
+    assert_idle();
+    ck_assert_str_eq(out, "hello, world from a-name-of-sixty-three-characters-the-longest-microkit-allows-63\n"
+                          "hello, world from x\n"
+                          "hello, world from listener\n");
+}
+END_TEST
+
+/* put8 and put32 print unsigned decimal, no padding or prefix; puts("") prints nothing. */
+START_TEST(microkit_dbg_put8_and_put32_print_unsigned_decimal)
+{
+    sys_reset();
+    add_pd("dbg", 100, "dbg.elf");
+    ck_assert_int_eq(run_sys(), 0);
+    assert_idle();
+    ck_assert_str_eq(out, "[0 7 255 44] [0 10 1000000 4294967295]\ttab\n");
+}
+END_TEST
+
 /* The one-line error mk_system_run prints and leaves in result.message; nothing ran. */
 /* The refusal's message: fmt with the description's directory for its one %s, if any. */
 static void assert_refused(const char *fmt)
@@ -342,6 +577,14 @@ static Suite *microkit_suite(void)
     tcase_add_test(tc, notifying_a_channel_the_pd_lacks_invokes_an_empty_slot_and_signals_nothing);
     tcase_add_test(tc, a_faulting_child_is_reported_to_its_parent_which_restarts_it_once_then_stops_it);
     tcase_add_test(tc, a_ppc_to_a_server_that_never_replies_is_a_deadlock_naming_the_pds_and_channels);
+    tcase_add_test(tc, a_notification_sent_during_a_ppc_reaches_the_caller_only_after_the_reply);
+    tcase_add_test(tc, a_caller_with_a_bound_notification_is_notified_only_after_the_reply);
+    tcase_add_test(tc, a_notification_with_several_channel_bits_gives_one_notified_per_channel_lowest_first);
+    tcase_add_test(tc, a_deferred_notify_is_sent_once_when_the_pd_next_waits_and_a_later_one_replaces_it);
+    tcase_add_test(tc, a_region_of_2mib_pages_mapped_into_two_pds_shares_its_data);
+    tcase_add_test(tc, setvar_region_paddr_gives_each_region_its_physical_address);
+    tcase_add_test(tc, microkit_name_is_each_pds_own_name_up_to_63_characters);
+    tcase_add_test(tc, microkit_dbg_put8_and_put32_print_unsigned_decimal);
     tc = mt_tcase(s, "refused");
     tcase_add_test(tc, a_missing_program_image_is_refused_at_its_pds_line);
     tcase_add_test(tc, an_image_without_init_is_refused_at_its_pds_line);
