@@ -28,6 +28,7 @@ static mk_mr_t mrs[MAX];
 static mk_channel_t chans[MAX];
 static mk_map_t maps[MAX][MAX];
 static mk_setvar_t setvars[MAX][MAX];
+static mk_irq_t irqs[MAX][MAX];
 
 static void sys_reset(void)
 {
@@ -37,6 +38,7 @@ static void sys_reset(void)
     memset(chans, 0, sizeof chans);
     memset(maps, 0, sizeof maps);
     memset(setvars, 0, sizeof setvars);
+    memset(irqs, 0, sizeof irqs);
     snprintf(sys.path, sizeof sys.path, "test.system");
     snprintf(sys.dir, sizeof sys.dir, "%s", MK_IMAGES);
     sys.pds = pds;
@@ -57,6 +59,7 @@ static int add_pd(const char *name, unsigned prio, const char *image)
     pds[i].parent = -1;
     pds[i].maps = maps[i];
     pds[i].setvars = setvars[i];
+    pds[i].irqs = irqs[i];
     pds[i].line = 10 + i;
     return i;
 }
@@ -395,6 +398,37 @@ START_TEST(a_deferred_notify_is_sent_once_when_the_pd_next_waits_and_a_later_one
 END_TEST
 
 /*
+ * microkit_deferred_irq_ack acks the IRQ when the driver next waits, and
+ * one deferred action is pending at a time: the later call wins (see
+ * ticker.c). The listener hears only the notify deferred last on tick 3,
+ * and with that tick's ack replaced the timer's IRQ is never delivered
+ * again, though the timer fires on.
+ */
+START_TEST(a_deferred_irq_ack_lets_the_next_interrupt_in_and_the_later_deferred_action_wins)
+{
+    sys_reset();
+    int t = add_pd("ticker", 100, "ticker.elf");
+    int l = add_pd("listener", 150, "listener.elf");
+    int mr = add_mr("timer", 0x1000);
+    mrs[mr].phys_addr = 0x1000000;            /* the timer's registers: the first device page */
+    mrs[mr].has_phys = true;
+    add_map(t, mr, 0x20000000, MK_PERM_R | MK_PERM_W, "regs");
+    maps[t][0].cached = false;
+    irqs[t][0] = (mk_irq_t){ .irq = 2, .id = 5, .line = 50 };   /* the timer's IRQ */
+    pds[t].nirqs = 1;
+    add_channel(t, 1, l, 4, false);
+    int rc = run_sys();
+    ck_assert_msg(rc == 0, "refused: %s", result.message);
+    assert_idle();
+    ck_assert_str_eq(out, "ticker: armed\n"
+                          "ticker: tick 1 on channel 5\n"
+                          "ticker: tick 2 on channel 5\n"
+                          "ticker: tick 3 on channel 5\n"
+                          "listener: notified on 4\n");
+}
+END_TEST
+
+/*
  * A region of two 2 MiB pages mapped into two PDs at different vaddrs:
  * what one writes in either page, the other reads.
  */
@@ -581,6 +615,7 @@ static Suite *microkit_suite(void)
     tcase_add_test(tc, a_caller_with_a_bound_notification_is_notified_only_after_the_reply);
     tcase_add_test(tc, a_notification_with_several_channel_bits_gives_one_notified_per_channel_lowest_first);
     tcase_add_test(tc, a_deferred_notify_is_sent_once_when_the_pd_next_waits_and_a_later_one_replaces_it);
+    tcase_add_test(tc, a_deferred_irq_ack_lets_the_next_interrupt_in_and_the_later_deferred_action_wins);
     tcase_add_test(tc, a_region_of_2mib_pages_mapped_into_two_pds_shares_its_data);
     tcase_add_test(tc, setvar_region_paddr_gives_each_region_its_physical_address);
     tcase_add_test(tc, microkit_name_is_each_pds_own_name_up_to_63_characters);
