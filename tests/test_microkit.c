@@ -398,6 +398,28 @@ START_TEST(a_deferred_notify_is_sent_once_when_the_pd_next_waits_and_a_later_one
 END_TEST
 
 /*
+ * A notify deferred in protected() goes when the server next waits, which
+ * is its ReplyRecv: the signal first, then the reply. The listener (above
+ * the server) runs before the client has its answer.
+ */
+START_TEST(a_notify_deferred_in_protected_is_sent_just_before_the_reply)
+{
+    sys_reset();
+    int client = add_pd("client", 100, "pclient.elf");
+    int server = add_pd("dserver", 200, "dserver.elf");
+    int l = add_pd("listener", 250, "listener.elf");
+    add_channel(client, 3, server, 7, true);
+    add_channel(server, 1, l, 4, false);
+    ck_assert_int_eq(run_sys(), 0);
+    assert_idle();
+    ck_assert_str_eq(out, "client: calling\n"
+                          "dserver: PPC on channel 7, deferred a notify on 1\n"
+                          "listener: notified on 4\n"
+                          "client: ppcall returned label 2\n");
+}
+END_TEST
+
+/*
  * microkit_deferred_irq_ack acks the IRQ when the driver next waits, and
  * one deferred action is pending at a time: the later call wins (see
  * ticker.c). The listener hears only the notify deferred last on tick 3,
@@ -615,6 +637,7 @@ static Suite *microkit_suite(void)
     tcase_add_test(tc, a_caller_with_a_bound_notification_is_notified_only_after_the_reply);
     tcase_add_test(tc, a_notification_with_several_channel_bits_gives_one_notified_per_channel_lowest_first);
     tcase_add_test(tc, a_deferred_notify_is_sent_once_when_the_pd_next_waits_and_a_later_one_replaces_it);
+    tcase_add_test(tc, a_notify_deferred_in_protected_is_sent_just_before_the_reply);
     tcase_add_test(tc, a_deferred_irq_ack_lets_the_next_interrupt_in_and_the_later_deferred_action_wins);
     tcase_add_test(tc, a_region_of_2mib_pages_mapped_into_two_pds_shares_its_data);
     tcase_add_test(tc, setvar_region_paddr_gives_each_region_its_physical_address);
