@@ -66,9 +66,10 @@ void microkit_dbg_put8(seL4_Uint8 x);
 void microkit_dbg_put32(seL4_Uint32 x);
 
 /*
- * Signal channel ch. A channel the PD lacks has an empty slot: the Signal
- * is a cap fault (as seL4 treats an invalid cap), reported by mica or by
- * the PD's parent.
+ * Signal channel ch. A channel the PD lacks has an empty slot: as on
+ * seL4, the Signal fails with InvalidCapability, which a Send has no reply
+ * to carry, so nothing is signalled and the PD runs on (mica's log names
+ * the failed invocation). It is no fault.
  */
 static inline void microkit_notify(microkit_channel ch)
 {
