@@ -67,33 +67,52 @@ static const char uart_input_out[] =
         ck_assert_str_eq(cm_out, (want));                                                   \
     } while (0)
 
+/*
+ * stderr of a clean run: empty. Under ASan the runner's stderr also holds
+ * ASan's warning about swapcontext, whose "==pid==" lines containment.c
+ * drops but whose two continuation lines it keeps: drop those here.
+ */
+static void assert_stderr_empty(void)
+{
+    static const char *const asan_notes[] = {
+        "False positive error reports may follow\n",
+        "For details see https://github.com/google/sanitizers/issues/189\n",
+    };
+    for (size_t i = 0; i < sizeof asan_notes / sizeof asan_notes[0]; i++) {
+        char *at = strstr(cm_err, asan_notes[i]);
+        if (at)
+            memmove(at, at + strlen(asan_notes[i]), strlen(at + strlen(asan_notes[i])) + 1);
+    }
+    ck_assert_str_eq(cm_err, "");
+}
+
 /* --- each example's output ------------------------------------------------------------ */
 
 START_TEST(hello_prints_hello_world_and_ends_idle)
 {
     assert_output("hello", "", hello_out);
-    ck_assert_str_eq(cm_err, "");
+    assert_stderr_empty();
 }
 END_TEST
 
 START_TEST(pingpong_client_gets_the_servers_answers_and_a_notification_back)
 {
     assert_output("pingpong", "", pingpong_out);
-    ck_assert_str_eq(cm_err, "");
+    assert_stderr_empty();
 }
 END_TEST
 
 START_TEST(prodcons_consumer_receives_every_item_in_order_with_the_producers_checksum)
 {
     assert_output("prodcons", "", prodcons_out);
-    ck_assert_str_eq(cm_err, "");
+    assert_stderr_empty();
 }
 END_TEST
 
 START_TEST(uart_client_writes_through_the_driver_and_the_uart)
 {
     assert_output("uart", "", uart_out);
-    ck_assert_str_eq(cm_err, "");
+    assert_stderr_empty();
 }
 END_TEST
 
@@ -107,7 +126,7 @@ START_TEST(uart_driver_receives_input_by_interrupt_and_the_client_echoes_its_lin
     fclose(f);
     snprintf(args, sizeof args, "--input '%s'", in);
     assert_output("uart", args, uart_input_out);
-    ck_assert_str_eq(cm_err, "");
+    assert_stderr_empty();
     /* Under the virtual clock the input's arrival times are its own: the same run again. */
     assert_output("uart", args, uart_input_out);
 }
