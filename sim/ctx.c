@@ -678,7 +678,7 @@ static void *asm_initial_frame(unsigned char *top)
 int hw_ctx_stack_usable(hw_word_t vspace, hw_word_t sp)
 {
     unsigned char *window = vspace ? mmu_window(vspace) : NULL;
-    if (!(window && sp > VSPACE_STACK_HINT && sp <= (1ul << MICA_VADDR_BITS)))
+    if (!(window && sp > VSPACE_STACK_HINT && sp <= (1ul << MMU_WINDOW_BITS)))
         return 1;       /* a host stack */
     hw_window_entry_t e;
     for (hw_word_t a = (sp - FIRST_FRAME_BYTES) & ~0xffful; a < sp; a += 4096)
@@ -701,7 +701,7 @@ void hw_ctx_start(int id, hw_word_t pc, hw_word_t vspace, hw_word_t sp, const hw
     c->resume_in_task = 0;
     c->saved_by_signal = 0;
     c->ksp = NULL;      /* its host stack exists: hw_ctx_alloc made it */
-    if (window && sp > VSPACE_STACK_HINT && sp <= (1ul << MICA_VADDR_BITS)) {
+    if (window && sp > VSPACE_STACK_HINT && sp <= (1ul << MMU_WINDOW_BITS)) {
         stack_lo = window + sp - VSPACE_STACK_HINT;
         stack_size = VSPACE_STACK_HINT;
         c->task_top = window + sp;

@@ -47,7 +47,7 @@
 #include <sys/mman.h>
 #include "sim.h"
 
-#define WINDOW_BYTES (1ul << MICA_VADDR_BITS)
+#define WINDOW_BYTES (1ul << MMU_WINDOW_BITS)
 #define SHADOW_ENTRIES 512ul
 #define SHADOW_BYTES (SHADOW_ENTRIES * sizeof(hw_word_t))
 
@@ -339,9 +339,14 @@ static long runs_delta(struct window *w, hw_word_t vaddr, unsigned size_bits, hw
 int hw_map(hw_word_t vspace, hw_word_t vaddr, hw_word_t paddr, unsigned size_bits, unsigned rights)
 {
     struct window *w = window_of(vspace);
-    if (!w || !w->base || vaddr >= WINDOW_BYTES) {
+    if (!w || !w->base) {
         sim_refuse("the VSpace has no host address-space window (the host refused it when the "
                    "VSpace was made)");
+        return -1;
+    }
+    if (vaddr + (1ul << size_bits) > WINDOW_BYTES || size_bits > 21) {
+        sim_refuse("vaddr 0x%lx/2^%u lies outside the VSpace's host window (2^%u bytes)",
+                   (unsigned long)vaddr, size_bits, MMU_WINDOW_BITS);
         return -1;
     }
     hw_word_t rec = paddr | (hw_word_t)(rights & 3u) << 2 | (size_bits == 12 ? REC_PAGE : REC_LARGE);

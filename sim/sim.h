@@ -325,6 +325,8 @@ int mmio_trap(int ctx, struct ucontext_t *uc, uintptr_t addr, hw_word_t vaddr, c
 /* mmu.c */
 int   mmu_init(size_t phys_bytes, size_t ram_bytes);
 void  mmu_destroy(void);
+/* Each VSpace's host window covers its first 2^MMU_WINDOW_BITS bytes of vaddr. */
+#define MMU_WINDOW_BITS 30
 void *mmu_window(hw_word_t vspace_paddr);
 /* Where device memory begins (the end of RAM): frames from here up are device frames. */
 hw_word_t mmu_device_base(void);

@@ -444,7 +444,7 @@ void *mica_vaddr_to_ptr(mica_word_t vaddr)
         vs = kernel_current_vspace();
     }
     unsigned char *w = mmu_window(vs);
-    if (!w || vaddr >= (1ul << MICA_VADDR_BITS))
+    if (!w || vaddr >= (1ul << MMU_WINDOW_BITS))
         return NULL;
     return w + vaddr;
 }

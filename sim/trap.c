@@ -166,10 +166,10 @@ void trap_signal(int sig, siginfo_t *si, ucontext_t *uc)
     sim_kernel_unlock();
     uintptr_t sp = trap_sp(uc);
     pending.sp = sp;
-    if (w && sp >= (uintptr_t)w && sp < (uintptr_t)w + (1ul << MICA_VADDR_BITS))
+    if (w && sp >= (uintptr_t)w && sp < (uintptr_t)w + (1ul << MMU_WINDOW_BITS))
         pending.sp = sp - (uintptr_t)w;     /* report a VSpace stack as a vaddr */
     if ((sig == SIGSEGV || sig == SIGBUS) && w && addr >= (uintptr_t)w &&
-        addr < (uintptr_t)w + (1ul << MICA_VADDR_BITS)) {
+        addr < (uintptr_t)w + (1ul << MMU_WINDOW_BITS)) {
         pending.vm = 1;
         pending.addr = addr - (uintptr_t)w;
 #if defined(__x86_64__)

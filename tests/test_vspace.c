@@ -1592,9 +1592,13 @@ static paddr_t root_vspace(void)
     return cap_obj(cap_at(MICA_CAP_INIT_VSPACE));
 }
 
+/* The page-directory entry for vaddr (the boot PDPT and page directory cover the first GiB). */
 static pte_t *root_entry(mica_word_t vaddr)
 {
-    return (pte_t *)paddr_to_ptr(root_vspace()) + (vaddr >> MICA_LARGE_PAGE_BITS);
+    pte_t *pml4 = (pte_t *)paddr_to_ptr(root_vspace());
+    pte_t *pdpt = (pte_t *)paddr_to_ptr(PTE_PADDR(pml4[(vaddr >> 39) & 511]));
+    pte_t *pd = (pte_t *)paddr_to_ptr(PTE_PADDR(pdpt[(vaddr >> 30) & 511]));
+    return pd + ((vaddr >> MICA_LARGE_PAGE_BITS) & 511);
 }
 
 static pte_t *pt_entry(mica_word_t vaddr)
@@ -1643,13 +1647,21 @@ static void corrupt_second_parent(const mica_bootinfo_t *bi)
     trigger();
 }
 
+/*
+ * Two caps to one page table that disagree where it is mapped. (A cap whose
+ * entry no longer holds its table is no error: unmapping a level above
+ * leaves the records below it stale, as on seL4.)
+ */
 static void corrupt_no_parent(const mica_bootinfo_t *bi)
 {
     mica_env_init(&env, bi);
-    mica_cptr_t pt = make(MICA_PAGE_TABLE_OBJECT);
+    mica_cptr_t pt = make(MICA_PAGE_TABLE_OBJECT), copy = mica_env_slot(&env);
     mt_assert_err(mica_page_table_map(pt, MICA_CAP_INIT_VSPACE, VM_BASE, 0), MICA_NO_ERROR);
+    mt_assert_err(mica_cnode_copy(MICA_CAP_INIT_CNODE, copy, MICA_WORD_BITS, MICA_CAP_INIT_CNODE,
+                                  pt, MICA_WORD_BITS, MICA_ALL_RIGHTS), MICA_NO_ERROR);
     arm();
-    *root_entry(VM_BASE) = 0;           /* its cap still says it is mapped there */
+    cap_t root = tcb_slot(ks.root_tcb, TCB_CTABLE)->cap;
+    cap_cnode_slots(root)[copy].cap.word += 2ul << 9;   /* the copy says 2 MiB further up */
     trigger();
 }
 

@@ -100,7 +100,9 @@ static const char *type_colour(mica_cap_type_t t)
     case MICA_CAP_TYPE_CNODE:        return "#fee391";
     case MICA_CAP_TYPE_TCB:          return "#fc9272";
     case MICA_CAP_TYPE_FRAME:        return "#fde0ef";
-    case MICA_CAP_TYPE_PAGE_TABLE:   return "#f1b6da";
+    case MICA_CAP_TYPE_PAGE_TABLE:
+    case MICA_CAP_TYPE_PAGE_DIRECTORY:
+    case MICA_CAP_TYPE_PDPT:         return "#f1b6da";
     case MICA_CAP_TYPE_VSPACE:       return "#de77ae";
     case MICA_CAP_TYPE_IRQ_CONTROL:
     case MICA_CAP_TYPE_IRQ_HANDLER:  return "#dadaeb";
@@ -165,6 +167,8 @@ static void cap_detail(char *buf, size_t n, cap_t c, bool brief)
         return;
     }
     case MICA_CAP_TYPE_PAGE_TABLE:
+    case MICA_CAP_TYPE_PAGE_DIRECTORY:
+    case MICA_CAP_TYPE_PDPT:
         if (cap_is_mapped(c))
             kformat(buf, n, "%s at 0x%lx", at, (unsigned long)cap_mapped_vaddr(c));
         else

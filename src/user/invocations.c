@@ -260,6 +260,32 @@ mica_error_t mica_page_table_unmap(mica_cptr_t pt)
     return invoke(pt, MICA_PAGE_TABLE_UNMAP, 0, 0, (mica_word_t[4]){ 0 });
 }
 
+mica_error_t mica_page_directory_map(mica_cptr_t pd, mica_cptr_t vspace, mica_word_t vaddr,
+                                     mica_word_t attr)
+{
+    mica_word_t mr[4] = { vaddr, attr };
+    mica_set_cap(0, vspace);
+    return invoke(pd, MICA_PAGE_DIRECTORY_MAP, 1, 2, mr);
+}
+
+mica_error_t mica_page_directory_unmap(mica_cptr_t pd)
+{
+    return invoke(pd, MICA_PAGE_DIRECTORY_UNMAP, 0, 0, (mica_word_t[4]){ 0 });
+}
+
+mica_error_t mica_pdpt_map(mica_cptr_t pdpt, mica_cptr_t vspace, mica_word_t vaddr,
+                           mica_word_t attr)
+{
+    mica_word_t mr[4] = { vaddr, attr };
+    mica_set_cap(0, vspace);
+    return invoke(pdpt, MICA_PDPT_MAP, 1, 2, mr);
+}
+
+mica_error_t mica_pdpt_unmap(mica_cptr_t pdpt)
+{
+    return invoke(pdpt, MICA_PDPT_UNMAP, 0, 0, (mica_word_t[4]){ 0 });
+}
+
 mica_error_t mica_page_map(mica_cptr_t frame, mica_cptr_t vspace, mica_word_t vaddr,
                            mica_cap_rights_t rights, mica_word_t attr)
 {

@@ -937,6 +937,7 @@ static void do_retype(actor_t *a)
             MICA_CAP_TYPE_UNTYPED, MICA_CAP_TYPE_TCB, MICA_CAP_TYPE_ENDPOINT,
             MICA_CAP_TYPE_NOTIFICATION, MICA_CAP_TYPE_CNODE, MICA_CAP_TYPE_FRAME,
             MICA_CAP_TYPE_FRAME, MICA_CAP_TYPE_PAGE_TABLE, MICA_CAP_TYPE_VSPACE,
+            MICA_CAP_TYPE_PDPT, MICA_CAP_TYPE_PAGE_DIRECTORY, MICA_CAP_TYPE_FRAME,
         };
         for (mica_word_t i = 0; i < n && offset + i < SLOTS; i++)
             set_hint(cn, (int)(offset + i), type < MICA_OBJECT_TYPE_COUNT ? cap_of[type] : HINT_UNKNOWN);
@@ -2317,11 +2318,11 @@ static void build_isolated(void)
     mica_cptr_t base = fz.next_slot;
     for (unsigned i = 0; i < 16; i++)
         root_slot();
-    enum { CN, EP, NT, FR, VS, PT, T0, T1, T2, B0, B1, B2 };
+    enum { CN, EP, NT, FR, VS, PT, T0, T1, T2, B0, B1, B2, PDPT, PD };
     static const mica_word_t type[] = { MICA_CNODE_OBJECT, MICA_ENDPOINT_OBJECT,
         MICA_NOTIFICATION_OBJECT, MICA_FRAME_OBJECT, MICA_VSPACE_OBJECT, MICA_PAGE_TABLE_OBJECT,
         MICA_TCB_OBJECT, MICA_TCB_OBJECT, MICA_TCB_OBJECT, MICA_FRAME_OBJECT, MICA_FRAME_OBJECT,
-        MICA_FRAME_OBJECT };
+        MICA_FRAME_OBJECT, MICA_PDPT_OBJECT, MICA_PAGE_DIRECTORY_OBJECT };
     for (unsigned i = 0; i < sizeof type / sizeof type[0]; i++)
         check(mica_untyped_retype(ut, type[i], type[i] == MICA_CNODE_OBJECT ? 4 : 0,
                                   MICA_CAP_INIT_CNODE, 0, 0, base + i, 1), "isolation retype");
@@ -2330,6 +2331,8 @@ static void build_isolated(void)
     check(mica_cnode_copy(cn, B_NTFN, 4, MICA_CAP_INIT_CNODE, base + NT, 64, MICA_ALL_RIGHTS), "B ntfn");
     check(mica_cnode_copy(cn, B_FRAME, 4, MICA_CAP_INIT_CNODE, base + FR, 64, MICA_ALL_RIGHTS), "B frame");
     check(mica_cnode_copy(cn, 4, 4, MICA_CAP_INIT_CNODE, base + T0, 64, MICA_ALL_RIGHTS), "B tcb");
+    check(mica_pdpt_map(base + PDPT, base + VS, 0, 0), "B PDPT");
+    check(mica_page_directory_map(base + PD, base + VS, 0, 0), "B page directory");
     check(mica_page_table_map(base + PT, base + VS, REGION(1), 0), "B page table");
     check(mica_page_map(base + FR, base + VS, REGION(1), MICA_READ_WRITE, 0), "B page");
     /* A known pattern in the data frame, through the kernel window. */
@@ -2353,6 +2356,8 @@ static void build_isolated(void)
     iso_add(base + FR, 4096, 0, "data frame");
     iso_add(base + VS, 4096, 0, "VSpace");
     iso_add(base + PT, 4096, 0, "page table");
+    iso_add(base + PDPT, 4096, 0, "PDPT");
+    iso_add(base + PD, 4096, 0, "page directory");
     for (unsigned i = 0; i < 3; i++) {
         static const char *const tn[] = { "TCB B0", "TCB B1", "TCB B2" };
         iso_add(base + T0 + i, MICA_TCB_CNODE_ENTRIES * sizeof(cte_t), 1, tn[i]);
@@ -2512,7 +2517,11 @@ static void build(void)
     find_devices();
 
     /* Page tables in regions 1..3 of every VSpace, and a few frames mapped there. */
-    for (unsigned v = 0; v < fz.nvspaces; v++)
+    for (unsigned v = 0; v < fz.nvspaces; v++) {
+        /* The PDPT and page directory above them (vaddrs below 1 GiB). */
+        check(mica_pdpt_map(make(MICA_PDPT_OBJECT, 0), fz.vspaces[v], 0, 0), "PDPT map");
+        check(mica_page_directory_map(make(MICA_PAGE_DIRECTORY_OBJECT, 0), fz.vspaces[v], 0, 0),
+              "page directory map");
         for (unsigned k = 1; k <= NREGIONS; k++) {
             mica_cptr_t pt = make(MICA_PAGE_TABLE_OBJECT, 0);
             check(mica_page_table_map(pt, fz.vspaces[v], REGION(k), 0), "page table map");
@@ -2523,6 +2532,7 @@ static void build(void)
                               MICA_READ_WRITE, 0);
             }
         }
+    }
 
     /* Infrastructure: the fault endpoint and the handler's spare frames and page tables. */
     fz.fault_ep = make(MICA_ENDPOINT_OBJECT, 0);
