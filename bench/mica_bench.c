@@ -677,6 +677,53 @@ static void reset_root(const mica_bootinfo_t *bi, void *arg)
     }
 }
 
+/* --- mapping and translation ------------------------------------------------------- */
+
+/* Page_Map + Page_Unmap of one 4 KiB frame at a fixed vaddr (per pair). */
+static void map_unmap_root(const mica_bootinfo_t *bi, void *arg)
+{
+    (void)arg;
+    boot = bi;
+    next_free = bi->empty.start;
+    mica_cptr_t pt = make(MICA_PAGE_TABLE_OBJECT, 0), f = make(MICA_FRAME_OBJECT, 0);
+    if (mica_page_table_map(pt, MICA_CAP_INIT_VSPACE, MICA_ROOT_FREE_VADDR,
+                            MICA_DEFAULT_VM_ATTRIBUTES)) {
+        fprintf(stderr, "mica-bench: cannot map a page table\n");
+        exit(1);
+    }
+    for (int r = -1; r < sample_reps; r++) {
+        unsigned long n = r < 0 ? sample_iters / 10 + 1 : sample_iters;
+        double t0 = now_ns();
+        for (unsigned long i = 0; i < n; i++) {
+            if (mica_page_map(f, MICA_CAP_INIT_VSPACE, MICA_ROOT_FREE_VADDR, MICA_READ_WRITE,
+                              MICA_DEFAULT_VM_ATTRIBUTES)) {
+                fprintf(stderr, "mica-bench: cannot map a frame\n");
+                exit(1);
+            }
+            mica_page_unmap(f);
+        }
+        if (r >= 0)
+            samples[r] = (now_ns() - t0) / (double)n;
+    }
+}
+
+/* mica_vaddr_to_ptr of vaddrs in a few pages of the root's own VSpace (per call). */
+static void vaddr_to_ptr_root(const mica_bootinfo_t *bi, void *arg)
+{
+    (void)arg;
+    uintptr_t sum = 0;
+    for (int r = -1; r < sample_reps; r++) {
+        unsigned long n = r < 0 ? sample_iters / 10 + 1 : sample_iters;
+        double t0 = now_ns();
+        for (unsigned long i = 0; i < n; i++)
+            sum += (uintptr_t)mica_vaddr_to_ptr(bi->ipc_buffer + (i & 7) * 8);
+        if (r >= 0)
+            samples[r] = (now_ns() - t0) / (double)n;
+    }
+    if (!sum)
+        fprintf(stderr, "mica-bench: mica_vaddr_to_ptr gave NULL\n");
+}
+
 /* --- cross-VSpace IPC and cap transfer ----------------------------------------- */
 
 static mica_cptr_t spawn_in(void (*fn)(mica_word_t), mica_word_t arg, mica_word_t prio,
@@ -1164,6 +1211,10 @@ int main(int argc, char **argv)
                "per basic block of the same loop without the hook");
     }
 #endif
+    measure_system("map_unmap_4k", map_unmap_root, NULL, 100000, 9,
+                   "Page_Map + Page_Unmap of a 4 KiB frame");
+    measure_system("vaddr_to_ptr", vaddr_to_ptr_root, NULL, 2000000, 9,
+                   "mica_vaddr_to_ptr of the caller's own vaddr");
     msg_len = 1;
     measure_system("ipc_call_replyrecv_rt_cross_vspace", cross_root, NULL, 300000, 9,
                    "server in another VSpace");

@@ -18,7 +18,7 @@ Usage: scripts/test.sh [--quick] [--help]
 Build mica and run its tests. Without options: the plain build and all its
 suites, the ASan+UBSan build and all its suites, the multiprocessor suite
 under ThreadSanitizer, and the fuzz campaigns in the ASan build (on 2 cores,
-about 10 minutes). The last line is "N passed, M failed": Check's tests across
+10 to 15 minutes). The last line is "N passed, M failed": Check's tests across
 the builds, and one per fuzz campaign. Exit status 0 when nothing failed.
 
   --quick    the plain build and its suites only, without suite fuzz (the

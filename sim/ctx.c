@@ -55,6 +55,12 @@
 #define GUARD_BYTES      (1ul << 20)
 #define HOST_MAP_BYTES   (GUARD_BYTES + HOST_STACK_BYTES)
 #define VSPACE_STACK_HINT (64ul << 10)
+/*
+ * A thread's sp at or below this is a vaddr of its VSpace; above, a host
+ * stack address (a thread given a host thread's registers). The kernel's
+ * geometry: host stacks lie above 2^30, but not above 2^47.
+ */
+#define VSPACE_STACK_TOP (1ul << MICA_VADDR_BITS)
 
 #if defined(__SANITIZE_ADDRESS__)
 #define MICA_CTX_UCONTEXT 1
@@ -677,8 +683,7 @@ static void *asm_initial_frame(unsigned char *top)
  */
 int hw_ctx_stack_usable(hw_word_t vspace, hw_word_t sp)
 {
-    unsigned char *window = vspace ? mmu_window(vspace) : NULL;
-    if (!(window && sp > VSPACE_STACK_HINT && sp <= (1ul << MMU_WINDOW_BITS)))
+    if (!(vspace && sp > VSPACE_STACK_HINT && sp <= VSPACE_STACK_TOP))
         return 1;       /* a host stack */
     hw_window_entry_t e;
     for (hw_word_t a = (sp - FIRST_FRAME_BYTES) & ~0xffful; a < sp; a += 4096)
@@ -687,13 +692,25 @@ int hw_ctx_stack_usable(hw_word_t vspace, hw_word_t sp)
     return 1;
 }
 
+/*
+ * A VSpace stack lies in the window of the 1 GiB region of its top (the
+ * window is pinned: it stays while the VSpace does); it may grow down to
+ * that region's start at most, past which lies no window.
+ */
 void hw_ctx_start(int id, hw_word_t pc, hw_word_t vspace, hw_word_t sp, const hw_word_t args[4])
 {
     struct ctx *c = &ctxs[id];
-    unsigned char *window = vspace ? mmu_window(vspace) : NULL;
+    unsigned char *top = NULL, *window = NULL;
     unsigned char *stack_lo;
     size_t stack_size;
 
+    if (vspace && sp > VSPACE_STACK_HINT && sp <= VSPACE_STACK_TOP) {
+        unsigned char *last = mmu_ptr(vspace, sp - 1);
+        if (last) {
+            top = last + 1;
+            window = last - ((sp - 1) & ((1ul << 30) - 1));
+        }
+    }
     c->pc = pc;
     for (int i = 0; i < 4; i++)
         c->args[i] = args[i];
@@ -701,10 +718,11 @@ void hw_ctx_start(int id, hw_word_t pc, hw_word_t vspace, hw_word_t sp, const hw
     c->resume_in_task = 0;
     c->saved_by_signal = 0;
     c->ksp = NULL;      /* its host stack exists: hw_ctx_alloc made it */
-    if (window && sp > VSPACE_STACK_HINT && sp <= (1ul << MMU_WINDOW_BITS)) {
-        stack_lo = window + sp - VSPACE_STACK_HINT;
-        stack_size = VSPACE_STACK_HINT;
-        c->task_top = window + sp;
+    if (top) {
+        stack_size = (size_t)(top - window) < VSPACE_STACK_HINT ? (size_t)(top - window)
+                                                                 : VSPACE_STACK_HINT;
+        stack_lo = top - stack_size;
+        c->task_top = top;
         c->task_window = window;
     } else {
         stack_lo = c->stack + GUARD_BYTES;

@@ -249,9 +249,13 @@ int mica_run(const mica_config_t *cfg, mica_root_task_fn root_task, void *arg,
         fprintf(stderr, "mica: stopped (%s): %s\n", mica_stop_reason_name(result->reason),
                 result->message);
     sigs_report_interrupt();
+    /* The host refused an unmap: the run was stopped there, and ends as a host failure. */
+    int host_failed = mmu_host_failure() != NULL;
+    if (host_failed)
+        fprintf(stderr, "mica: stopped: %s\n", mmu_host_failure());
     close_outputs(cfg, result);
     teardown();
     /* Ctrl-C or a kill stopped the run: the process ends by that signal, as it would have. */
     sigs_end_if_interrupted();
-    return 0;
+    return host_failed ? -ENOMEM : 0;
 }

@@ -325,9 +325,25 @@ int mmio_trap(int ctx, struct ucontext_t *uc, uintptr_t addr, hw_word_t vaddr, c
 /* mmu.c */
 int   mmu_init(size_t phys_bytes, size_t ram_bytes);
 void  mmu_destroy(void);
-/* Each VSpace's host window covers its first 2^MMU_WINDOW_BITS bytes of vaddr. */
-#define MMU_WINDOW_BITS 30
-void *mmu_window(hw_word_t vspace_paddr);
+/* The top of a VSpace's user addresses as the machine supports them (x86_64's 47 bits). */
+#define MMU_VADDR_TOP (1ul << 47)
+/*
+ * The host pointer for vaddr of a VSpace: its region's window is reserved
+ * if it has none yet, and stays (pinned) until the VSpace is destroyed, so
+ * the pointer keeps meaning vaddr. NULL if the VSpace is not live, vaddr is
+ * past MMU_VADDR_TOP or the host refused a window (hw_refusal says why).
+ */
+void *mmu_ptr(hw_word_t vspace_paddr, hw_word_t vaddr);
+/* Host address addr lies in a window: 1 with its VSpace and vaddr; else 0. */
+int   mmu_lookup_host(uintptr_t addr, hw_word_t *vspace_paddr, hw_word_t *vaddr);
+/* The bases of the live windows, ascending, the first n into bases; returns how many there are. */
+size_t mmu_windows(uintptr_t *bases, size_t n);
+/* Seed the window placement generator (by default a constant and the process id). */
+void  mmu_placement_seed(uint64_t seed);
+/* Tests: non-zero makes the host refuse every unmap (the run must stop). */
+extern int mmu_refuse_unmaps;
+/* Why the host's refusal of an unmap stopped the run, or NULL. */
+const char *mmu_host_failure(void);
 /* Where device memory begins (the end of RAM): frames from here up are device frames. */
 hw_word_t mmu_device_base(void);
 

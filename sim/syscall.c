@@ -424,29 +424,23 @@ mica_msginfo_t mica_reply_recv_with_mrs(mica_cptr_t src, mica_msginfo_t info,
     return info_of(r);
 }
 
-static void current_vspace(hw_word_t k[8])
+/* k[0] = vaddr in, the host pointer out (kernel context: the windows may change under it). */
+static void vaddr_to_ptr(hw_word_t k[8])
 {
-    k[0] = kernel_current_vspace();
+    hw_word_t vaddr = k[0];
+    k[0] = vaddr < (1ul << MICA_VADDR_BITS)     /* the kernel's geometry: no VSpace reaches past */
+               ? (hw_word_t)(uintptr_t)mmu_ptr(kernel_current_vspace(), vaddr) : 0;
 }
 
 void *mica_vaddr_to_ptr(mica_word_t vaddr)
 {
-    hw_word_t vs;
     if (!sim_self_tls) {
         report_not_a_mica_thread(__func__);
         return NULL;
     }
-    if (sim_smp) {
-        hw_word_t k[8];
-        sim_task_kernel_call(current_vspace, k);
-        vs = k[0];
-    } else {
-        vs = kernel_current_vspace();
-    }
-    unsigned char *w = mmu_window(vs);
-    if (!w || vaddr >= (1ul << MMU_WINDOW_BITS))
-        return NULL;
-    return w + vaddr;
+    hw_word_t k[8] = { vaddr };
+    sim_task_kernel_call(vaddr_to_ptr, k);
+    return (void *)(uintptr_t)k[0];
 }
 
 const mica_bootinfo_t *mica_bootinfo(void)

@@ -2,10 +2,11 @@
  * trap.c - traps from task code: crashes and memory faults become seL4
  * faults of the thread that caused them, never a crash of the simulator.
  *
- *   SIGSEGV/SIGBUS at an address inside the current thread's VSpace window
- *       -> VM fault (address = the vaddr, FSR bit 1 = write, prefetch flag),
+ *   SIGSEGV/SIGBUS at an address inside a window of the current thread's
+ *       VSpace (mmu.c) -> VM fault (address = the vaddr, FSR bit 1 = write, prefetch flag),
  *       unless it is a load or store on a device frame: MMIO (mmio.c)
- *   any other SIGSEGV (NULL, a stack guard page), SIGBUS, SIGFPE, SIGILL,
+ *   any other SIGSEGV (NULL, a stack guard page, another VSpace's window,
+ *       the gap between two windows), SIGBUS, SIGFPE, SIGILL,
  *   SIGABRT (abort()) -> user exception with the host signal as its number;
  *       a SIGSEGV in the guard gap below the thread's host stack is marked
  *       as a stack overflow for the report (ctx_in_guard)
@@ -161,17 +162,22 @@ void trap_signal(int sig, siginfo_t *si, ucontext_t *uc)
     if (sig == SIGSEGV)
         pending.write = (uc->uc_mcontext.gregs[REG_ERR] & 2) != 0;
 #endif
+    /*
+     * Where the host addresses lie: a window of the thread's own VSpace is
+     * a VM fault at that vaddr; anything else - another VSpace's window, a
+     * gap between windows, NULL - is a stray pointer, a user exception.
+     */
     sim_kernel_lock();      /* kernel state: another CPU may be changing it */
-    unsigned char *w = mmu_window(kernel_current_vspace());
-    sim_kernel_unlock();
+    hw_word_t vs = kernel_current_vspace(), avs = 0, avaddr = 0, svs = 0, svaddr = 0;
+    int in_own = vs && mmu_lookup_host(addr, &avs, &avaddr) && avs == vs;
     uintptr_t sp = trap_sp(uc);
     pending.sp = sp;
-    if (w && sp >= (uintptr_t)w && sp < (uintptr_t)w + (1ul << MMU_WINDOW_BITS))
-        pending.sp = sp - (uintptr_t)w;     /* report a VSpace stack as a vaddr */
-    if ((sig == SIGSEGV || sig == SIGBUS) && w && addr >= (uintptr_t)w &&
-        addr < (uintptr_t)w + (1ul << MMU_WINDOW_BITS)) {
+    if (vs && mmu_lookup_host(sp, &svs, &svaddr) && svs == vs)
+        pending.sp = svaddr;     /* report a VSpace stack as a vaddr */
+    sim_kernel_unlock();
+    if ((sig == SIGSEGV || sig == SIGBUS) && in_own) {
         pending.vm = 1;
-        pending.addr = addr - (uintptr_t)w;
+        pending.addr = avaddr;
 #if defined(__x86_64__)
         unsigned long err = (unsigned long)uc->uc_mcontext.gregs[REG_ERR];
         pending.fsr = err;                   /* x86 page-fault error code: bit 1 = write */

@@ -172,7 +172,8 @@ typedef void (*mica_root_task_fn)(const mica_bootinfo_t *bi, void *arg);
  *         refused what it was given (a disk file that cannot be opened); -EACCES if an output file cannot be
  *         created, whatever the reason (no such directory, no permission,
  *         a directory: the file, its setting and the reason are printed on
- *         stderr); -ENOMEM if the host refused memory.
+ *         stderr); -ENOMEM if the host refused memory (also when it refused an unmap
+ *         mid-run, which stops the run: the reason is printed on stderr).
  */
 int mica_run(const mica_config_t *cfg, mica_root_task_fn root_task, void *arg,
              mica_run_result_t *result);
