@@ -712,7 +712,7 @@ START_TEST(log_writes_the_text_trace)
 {
     ck_assert_int_eq(run_mica("run echo --log - --log-filter ipc"), 0);
     /* The receive side, with the slot received on and the badge delivered. */
-    assert_has(err, "server: received from client1 via ep slot 166 badge=1 label=19 len=3");
+    assert_has(err, "server: received from client1 via ep slot 167 badge=1 label=19 len=3");
     assert_has(err, "client1: received reply from server label=19 len=3");
     ck_assert_ptr_null(strstr(err, "switch "));  /* filtered out */
 }
@@ -721,11 +721,11 @@ END_TEST
 START_TEST(log_names_signal_and_wait_and_their_badges)
 {
     ck_assert_int_eq(run_mica("run notify --log - --log-filter ipc,syscall"), 0);
-    assert_has(err, "producer3: Signal on ntfn slot 170 badge=4");
-    assert_has(err, "consumer: Wait on ntfn slot 166\n");
+    assert_has(err, "producer3: Signal on ntfn slot 171 badge=4");
+    assert_has(err, "consumer: Wait on ntfn slot 167\n");
     /* The receive side of a notification: the badge the Wait returned. */
-    assert_has(err, "consumer: Wait on ntfn slot 166 returned badge=7 (pending)");
-    assert_has(err, "consumer: Wait on ntfn slot 166 returned badge=4 (signalled by producer3)");
+    assert_has(err, "consumer: Wait on ntfn slot 167 returned badge=7 (pending)");
+    assert_has(err, "consumer: Wait on ntfn slot 167 returned badge=4 (signalled by producer3)");
     ck_assert_ptr_null(strstr(err, "Send on ntfn"));
     ck_assert_ptr_null(strstr(err, "Recv on ntfn"));
 }
@@ -734,12 +734,12 @@ END_TEST
 START_TEST(log_slots_are_decimal_and_invocations_decoded)
 {
     ck_assert_int_eq(run_mica("run echo --log - --log-filter syscall"), 0);
-    assert_has(err, "root: Untyped_Retype on slot 155 type=endpoint size_bits=0 index=0 depth=0 "
-                    "offset=166 num=1 root=2");
-    assert_has(err, "root: CNode_Mint on slot 2 dest=167 dest_depth=64 src=166 src_depth=64 "
+    assert_has(err, "root: Untyped_Retype on slot 156 type=endpoint size_bits=0 index=0 depth=0 "
+                    "offset=167 num=1 root=2");
+    assert_has(err, "root: CNode_Mint on slot 2 dest=168 dest_depth=64 src=167 src_depth=64 "
                     "rights=WP badge=1 src_root=2");
-    assert_has(err, "root: TCB_SetPriority on slot 170 prio=200 authority=1");
-    assert_has(err, "client3: Call on ep slot 169 badge=3 label=19 len=3");
+    assert_has(err, "root: TCB_SetPriority on slot 171 prio=200 authority=1");
+    assert_has(err, "client3: Call on ep slot 170 badge=3 label=19 len=3");
     ck_assert_ptr_null(strstr(err, "cptr"));
     ck_assert_ptr_null(strstr(err, "slot 0x"));
     /* The echo protocol's labels are no invocations sent astray. */
@@ -750,7 +750,7 @@ END_TEST
 START_TEST(log_prints_a_failure_once)
 {
     ck_assert_int_eq(run_mica("run hello --log - --log-filter cap,fault"), 0);
-    const char *why = "destination slot 167 is not empty";
+    const char *why = "destination slot 168 is not empty";
     const char *first = strstr(err, why);
     ck_assert_msg(first, "no failure in:\n%s", err);
     ck_assert_msg(!strstr(first + 1, why), "the failure is printed twice:\n%s", err);
@@ -762,7 +762,7 @@ START_TEST(library_probes_are_no_failures)
 {
     /* mica_user_map tries Page_Map before it makes a page table. */
     ck_assert_int_eq(run_mica("run interrupts --stats --log - --log-filter cap"), 0);
-    assert_has(err, "root: Page_Map on slot 166 returned FailedLookup, as the user library expected");
+    assert_has(err, "root: Page_Map on slot 167 returned FailedLookup, as the user library expected");
     ck_assert_ptr_null(strstr(err, "failed:"));
     assert_has(err, "(0 failed; 1 probes of the user library answered as it expected)");
 }
@@ -858,7 +858,7 @@ START_TEST(cspace_dot_renders)
     assert_has(text, ">endpoint</TD>");
     assert_has(text, "@0x2000000 WP badge 3");
     assert_has(text, "'server'");
-    assert_has(text, ">17-144</TD><TD BGCOLOR=\"#fde0ef\">frame</TD><TD ALIGN=\"LEFT\">128 caps");
+    assert_has(text, ">19-146</TD><TD BGCOLOR=\"#fde0ef\">frame</TD><TD ALIGN=\"LEFT\">128 caps");
     assert_has(text, "legend");
     ck_assert_int_eq(run_prog("dot", "-Tsvg -V"), 0);   /* graphviz is installed (scripts/deps.sh) */
     snprintf(args, sizeof args, "-Tsvg %s", dotf);
