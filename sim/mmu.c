@@ -427,6 +427,23 @@ static int slot_reserve(size_t s)
     return -1;
 }
 
+/*
+ * Try to reserve slot t for a new window: 1 when the search is over - *slot
+ * is t, or the host refused for a reason other than EEXIST (in *err) - and 0
+ * to go on (t is used, or something else lies there).
+ */
+static int slot_try(size_t t, size_t *slot, int *err)
+{
+    if (slot_is_used(t))
+        return 0;
+    if (slot_reserve(t) == 0) {
+        *slot = t;
+        return 1;
+    }
+    *err = errno;
+    return *err != EEXIST;
+}
+
 /* A fresh window for region of VSpace s: reserved, listed; NULL (sim_refuse says why). */
 static struct win *win_new(struct space *s, uint32_t region)
 {
@@ -438,27 +455,13 @@ static struct win *win_new(struct space *s, uint32_t region)
         return NULL;
     size_t slot = NSLOTS;
     int err = 0;
-    for (int i = 0; i < RANDOM_TRIES && slot == NSLOTS; i++) {
-        size_t t = (size_t)(placement_next() % NSLOTS);
-        if (slot_is_used(t))
-            continue;
-        if (slot_reserve(t) == 0)
-            slot = t;
-        else if ((err = errno) != EEXIST)
-            break;
-    }
+    for (int i = 0; i < RANDOM_TRIES && !slot_try(placement_next() % NSLOTS, &slot, &err); i++)
+        ;
     if (slot == NSLOTS && (err == 0 || err == EEXIST)) {
         /* Crowded: every free slot, from a random one on. */
         size_t start = (size_t)(placement_next() % NSLOTS);
-        for (size_t i = 0; i < NSLOTS && slot == NSLOTS; i++) {
-            size_t t = (start + i) % NSLOTS;
-            if (slot_is_used(t))
-                continue;
-            if (slot_reserve(t) == 0)
-                slot = t;
-            else if ((err = errno) != EEXIST)
-                break;
-        }
+        for (size_t i = 0; i < NSLOTS && !slot_try((start + i) % NSLOTS, &slot, &err); i++)
+            ;
     }
     if (slot == NSLOTS) {
         limits_adjust_maps(-1);

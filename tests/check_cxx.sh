@@ -9,16 +9,7 @@ build="$1"
 sanitize="${2:-none}"      # the build's b_sanitize: a sanitized libmica needs the runtime too
 cxx=${CXX:-g++}
 command -v "$cxx" >/dev/null 2>&1 || { echo "no $cxx: skipped"; exit 77; }
-extra=""
-[ "$sanitize" != "none" ] && extra="-fsanitize=$sanitize"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-meson install -C "$build" --destdir "$tmp/root" --no-rebuild >/dev/null
-pc=$(find "$tmp/root" -name mica.pc | head -n 1)
-[ -n "$pc" ] || { echo "mica.pc was not installed"; exit 1; }
-prefix=$(sed -n 's/^prefix=//p' "$pc")
-flags=$(PKG_CONFIG_PATH=$(dirname "$pc") pkg-config --define-variable=prefix="$tmp/root$prefix" \
-        --cflags --libs mica)
+. "$(dirname "$0")/install_scratch.sh"
 inc=$(find "$tmp/root" -type d -name mica -path '*/include/mica' | head -n 1)
 inc=$(dirname "$inc")
 cxxflags="-std=c++17 -Wall -Wextra -Werror -pedantic"

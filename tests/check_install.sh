@@ -6,16 +6,7 @@ set -eu
 build="$1"
 src="$2"
 sanitize="${3:-none}"      # the build's b_sanitize: a sanitized libmica needs the runtime too
-extra=""
-[ "$sanitize" != "none" ] && extra="-fsanitize=$sanitize"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-meson install -C "$build" --destdir "$tmp/root" --no-rebuild >/dev/null
-pc=$(find "$tmp/root" -name mica.pc | head -n 1)
-[ -n "$pc" ] || { echo "mica.pc was not installed"; exit 1; }
-prefix=$(sed -n 's/^prefix=//p' "$pc")
-flags=$(PKG_CONFIG_PATH=$(dirname "$pc") pkg-config --define-variable=prefix="$tmp/root$prefix" \
-        --cflags --libs mica)
+. "$(dirname "$0")/install_scratch.sh"
 # The second run's root task calls exit(3): the flags wrap it, so the
 # thread is stopped and counted and the program goes on (sim/escape.c).
 cat > "$tmp/prog.c" <<'C'

@@ -76,17 +76,23 @@ class _InternalError(gdb.Breakpoint):
 _internal_bp = None
 
 
+def _pending_breakpoint(cls, spec):
+    """An internal breakpoint of class cls at spec, pending if the program
+    is not loaded yet; gdb's "breakpoint pending" setting is put back."""
+    old = gdb.parameter("breakpoint pending")
+    gdb.execute("set breakpoint pending on", to_string=True)
+    try:
+        return cls(spec, internal=True)
+    finally:
+        gdb.execute("set breakpoint pending %s" %
+                    {True: "on", False: "off", None: "auto"}[old], to_string=True)
+
+
 def _break_on_internal_error():
     global _internal_bp
     if _internal_bp is not None and _internal_bp.is_valid():
         return
-    old = gdb.parameter("breakpoint pending")
-    gdb.execute("set breakpoint pending on", to_string=True)
-    try:
-        _internal_bp = _InternalError("sim_internal_error", internal=True)
-    finally:
-        gdb.execute("set breakpoint pending %s" %
-                    {True: "on", False: "off", None: "auto"}[old], to_string=True)
+    _internal_bp = _pending_breakpoint(_InternalError, "sim_internal_error")
 
 
 class _FaultBreak(gdb.Breakpoint):
@@ -131,13 +137,7 @@ thread's stack. Off (the default): mica delivers or reports the fault alone."""
             _fault_bp.delete()
         _fault_bp = None
         if arg == "on":
-            old = gdb.parameter("breakpoint pending")
-            gdb.execute("set breakpoint pending on", to_string=True)
-            try:
-                _fault_bp = _FaultBreak("kernel_fault", internal=True)
-            finally:
-                gdb.execute("set breakpoint pending %s" %
-                            {True: "on", False: "off", None: "auto"}[old], to_string=True)
+            _fault_bp = _pending_breakpoint(_FaultBreak, "kernel_fault")
 
 
 # --- the kernel's state ----------------------------------------------------------

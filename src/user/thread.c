@@ -110,6 +110,19 @@ void mica_env_slot_free(mica_env_t *env, mica_cptr_t slot)
 /* --- untyped ---------------------------------------------------------------- */
 
 /*
+ * Untyped_Retype of n objects from ut into slots first.. of the root CNode,
+ * as a probe: NotEnoughMemory is an answer the caller expects, not a failure.
+ */
+static mica_error_t retype_probe(mica_cptr_t ut, mica_word_t type, mica_word_t size_bits,
+                                 mica_cptr_t first, mica_word_t n)
+{
+    mica_user_mark_call(MICA_USER_MARK_EXPECT(MICA_NOT_ENOUGH_MEMORY));
+    mica_error_t err = mica_untyped_retype(ut, type, size_bits, MICA_CAP_INIT_CNODE, 0, 0, first, n);
+    mica_user_mark_call(0);
+    return err;
+}
+
+/*
  * Retype n objects into slots first.. of the root CNode from one untyped:
  * the preferred one, else the first other RAM untyped with room (which
  * becomes the preferred one).
@@ -120,20 +133,14 @@ static mica_error_t retype_into(mica_env_t *env, mica_word_t type, mica_word_t s
     const mica_bootinfo_t *bi = env->bi;
     mica_error_t err = MICA_NOT_ENOUGH_MEMORY;
     /* Probes: NotEnoughMemory sends the search on to the next untyped (or a smaller n). */
-    if (env->untyped) {
-        mica_user_mark_call(MICA_USER_MARK_EXPECT(MICA_NOT_ENOUGH_MEMORY));
-        err = mica_untyped_retype(env->untyped, type, size_bits, MICA_CAP_INIT_CNODE, 0, 0,
-                                  first, n);
-        mica_user_mark_call(0);
-    }
+    if (env->untyped)
+        err = retype_probe(env->untyped, type, size_bits, first, n);
     for (mica_word_t i = 0; err == MICA_NOT_ENOUGH_MEMORY && i < bi->untyped.end - bi->untyped.start;
          i++) {
         mica_cptr_t ut = bi->untyped.start + i;
         if (ut == env->untyped || bi->untyped_list[i].is_device)
             continue;
-        mica_user_mark_call(MICA_USER_MARK_EXPECT(MICA_NOT_ENOUGH_MEMORY));
-        err = mica_untyped_retype(ut, type, size_bits, MICA_CAP_INIT_CNODE, 0, 0, first, n);
-        mica_user_mark_call(0);
+        err = retype_probe(ut, type, size_bits, first, n);
         if (err == MICA_NO_ERROR)
             env->untyped = ut;
     }

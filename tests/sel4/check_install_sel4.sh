@@ -9,14 +9,7 @@ build="$1"
 src="$2"
 sanitize="$3"
 shift 3
-extra=""
-[ "$sanitize" != "none" ] && extra="-fsanitize=$sanitize"   # a sanitized libmica needs the runtime
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-meson install -C "$build" --destdir "$tmp/root" --no-rebuild >/dev/null
-pc=$(find "$tmp/root" -name mica.pc | head -n 1)
-[ -n "$pc" ] || { echo "mica.pc was not installed"; exit 1; }
-prefix=$(sed -n 's/^prefix=//p' "$pc")
+. "$(dirname "$0")/../install_scratch.sh"
 # pkg-config finds the scratch install as it would find /usr/local's.
 mkdir "$tmp/pc"
 sed "s|^prefix=.*|prefix=$tmp/root$prefix|" "$pc" > "$tmp/pc/mica.pc"
