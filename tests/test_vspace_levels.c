@@ -319,7 +319,18 @@ static void root_pd_map(const mica_bootinfo_t *bi)
         mt_assert_fails(mica_page_directory_map(pd, not_vspaces[i], TOP, 0),
                         MICA_INVALID_CAPABILITY);
         mt_assert_mr(0, 1);
+        if (not_vspaces[i] == big)
+            continue;
+        /* A 2 MiB frame's VSpace argument, checked before its vaddr too. */
+        mt_assert_fails(mica_page_map(big, not_vspaces[i], TOP, MICA_READ_WRITE, 0),
+                        MICA_INVALID_CAPABILITY);
+        mt_assert_mr(0, 1);
     }
+    mt_assert_fails(raw_call(big, MICA_PAGE_MAP, vs, 1, 2, MID), MICA_TRUNCATED_MESSAGE);
+    mt_assert_fails(raw_call(big, MICA_PAGE_MAP, vs, 0, 3, MID), MICA_TRUNCATED_MESSAGE);
+    mt_assert_fails(mica_page_map(big, vs, TOP - LARGE + PAGE, MICA_READ_WRITE, 0),
+                    MICA_INVALID_ARGUMENT);     /* the range before the alignment */
+    mt_assert_mr(0, 0);
     mt_assert_fails(mica_page_directory_map(pd, vs, TOP, 0), MICA_INVALID_ARGUMENT);
     mt_assert_mr(0, 0);
     mt_assert_fails(mica_page_directory_map(pd, vs, TOP + MID, 0), MICA_INVALID_ARGUMENT);
