@@ -111,7 +111,7 @@ mica_cptr_t mica_env_mint(mica_env_t *env, mica_cptr_t src, mica_cap_rights_t ri
 /*
  * Reserve pages pages of the caller's own VSpace above MICA_ROOT_FREE_VADDR,
  * followed by an unmapped guard page; returns the first vaddr (nothing is
- * mapped), or 0 (MICA_NOT_ENOUGH_MEMORY) when the 2^30 bytes are used up.
+ * mapped), or 0 (MICA_NOT_ENOUGH_MEMORY) when the 2^47 bytes are used up.
  */
 mica_word_t mica_env_vaddr(mica_env_t *env, mica_word_t pages);
 
