@@ -131,7 +131,8 @@ static bool check_cap(const cte_t *s)
                  (unsigned long)cap_zombie_number(c));
         break;
     case MICA_CAP_TYPE_FRAME:
-        if ((cap_frame_size_bits(c) != MICA_PAGE_BITS && cap_frame_size_bits(c) != MICA_LARGE_PAGE_BITS) ||
+        if ((cap_frame_size_bits(c) != MICA_PAGE_BITS && cap_frame_size_bits(c) != MICA_LARGE_PAGE_BITS &&
+             cap_frame_size_bits(c) != MICA_HUGE_PAGE_BITS) ||
             (cap_rights(c) & ~(RIGHT_READ | RIGHT_WRITE)))
             FAIL("valid_cap", "slot 0x%lx: frame 2^%u rights 0x%x", (unsigned long)p,
                  cap_frame_size_bits(c), cap_rights(c));
