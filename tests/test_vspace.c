@@ -568,6 +568,48 @@ START_TEST(a_page_table_unmapped_after_its_vspace_died_maps_again_empty)
 }
 END_TEST
 
+/*
+ * A 1 GiB frame (2 GiB of memory give boot a 1 GiB untyped): retyped, mapped
+ * in a PDPT at a GiB boundary with no page directory, written and read
+ * through its last page, unmapped (a page directory then maps in its place) - with the invariants checked after every
+ * kernel entry, the 1 GiB frame cap among them.
+ */
+#define HUGE_VADDR 0x8040000000ul
+
+static void root_huge_frame(const mica_bootinfo_t *bi)
+{
+    mica_env_init(&env, bi);
+    mica_cptr_t frame = mica_env_make(&env, MICA_HUGE_FRAME_OBJECT, 0);
+    ck_assert_msg(frame != 0, "no 1 GiB frame: %s", mica_error_name(env.error));
+    mt_assert_err(mica_pdpt_map(make(MICA_PDPT_OBJECT), MICA_CAP_INIT_VSPACE, HUGE_VADDR, 0),
+                  MICA_NO_ERROR);
+    mt_assert_err(mica_page_map(frame, MICA_CAP_INIT_VSPACE, HUGE_VADDR, MICA_READ_WRITE, 0),
+                  MICA_NO_ERROR);
+    mica_word_t last = HUGE_VADDR + (1ul << MICA_HUGE_PAGE_BITS) - PAGE;
+    *word_at(last) = 77;
+    ck_assert_int_eq(*word_at(last), 77);
+    mica_page_get_address_t a = mica_page_get_address(frame);
+    mt_assert_err(a.error, MICA_NO_ERROR);
+    ck_assert_uint_eq(a.paddr & ((1ul << MICA_HUGE_PAGE_BITS) - 1), 0);
+    mt_assert_err(mica_page_unmap(frame), MICA_NO_ERROR);
+    /* The PDPT entry is free again: a page directory maps there. */
+    mt_assert_err(mica_page_directory_map(make(MICA_PAGE_DIRECTORY_OBJECT), MICA_CAP_INIT_VSPACE,
+                                          HUGE_VADDR, 0), MICA_NO_ERROR);
+    rec.done = 1;
+}
+
+START_TEST(a_1_gib_frame_maps_in_a_pdpt_and_every_entry_passes_the_invariant_checks)
+{
+    mica_config_t cfg;
+    mt_config(&cfg);
+    cfg.phys_mem_bytes = 2ul << 30;
+    memset(&rec, 0, sizeof rec);
+    mica_run_result_t r = mt_run_cfg(&cfg, root_huge_frame);
+    ck_assert_msg(r.reason == MICA_STOP_IDLE, "%s: %s", mica_stop_reason_name(r.reason), r.message);
+    ck_assert(rec.done);
+}
+END_TEST
+
 /* When Linux refuses a mapping (here: a VSpace whose window is gone), Page_Map fails cleanly. */
 static void root_host_refuses(const mica_bootinfo_t *bi)
 {
@@ -1758,6 +1800,7 @@ static Suite *vspace_suite(void)
     tcase_add_test(tc, mapping_over_a_page_table_is_delete_first);
     tcase_add_test(tc, mapping_over_a_frame_replaces_it);
     tcase_add_test(tc, a_page_table_unmapped_after_its_vspace_died_maps_again_empty);
+    tcase_add_test(tc, a_1_gib_frame_maps_in_a_pdpt_and_every_entry_passes_the_invariant_checks);
     tcase_add_test(tc, unaligned_vaddrs_are_alignment_errors);
     tcase_add_test(tc, vaddrs_outside_the_2_47_bytes_are_invalid_argument);
     tcase_add_test(tc, a_cap_that_is_not_a_vspace_is_invalid_capability);
