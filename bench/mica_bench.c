@@ -680,22 +680,36 @@ static void reset_root(const mica_bootinfo_t *bi, void *arg)
 /* --- mapping and translation ------------------------------------------------------- */
 
 /* Page_Map + Page_Unmap of one 4 KiB frame at a fixed vaddr (per pair). */
+/*
+ * Where map_unmap_4k maps: a 512 GiB slot of the PML4 that boot left empty,
+ * so the setup builds the PDPT, page directory and page table itself and
+ * every Page_Map walks all four levels. A second frame stays mapped in the
+ * same GiB, as in any address space in use, so that the loop measures the
+ * map and unmap and not the host window of an empty GiB coming and going.
+ */
+#define MAP_UNMAP_VADDR 0xa000000000ul
+
 static void map_unmap_root(const mica_bootinfo_t *bi, void *arg)
 {
     (void)arg;
     boot = bi;
     next_free = bi->empty.start;
+    mica_cptr_t pdpt = make(MICA_PDPT_OBJECT, 0), pd = make(MICA_PAGE_DIRECTORY_OBJECT, 0);
     mica_cptr_t pt = make(MICA_PAGE_TABLE_OBJECT, 0), f = make(MICA_FRAME_OBJECT, 0);
-    if (mica_page_table_map(pt, MICA_CAP_INIT_VSPACE, MICA_ROOT_FREE_VADDR,
-                            MICA_DEFAULT_VM_ATTRIBUTES)) {
-        fprintf(stderr, "mica-bench: cannot map a page table\n");
+    mica_cptr_t resident = make(MICA_FRAME_OBJECT, 0);
+    if (mica_pdpt_map(pdpt, MICA_CAP_INIT_VSPACE, MAP_UNMAP_VADDR, MICA_DEFAULT_VM_ATTRIBUTES) ||
+        mica_page_directory_map(pd, MICA_CAP_INIT_VSPACE, MAP_UNMAP_VADDR, MICA_DEFAULT_VM_ATTRIBUTES) ||
+        mica_page_table_map(pt, MICA_CAP_INIT_VSPACE, MAP_UNMAP_VADDR, MICA_DEFAULT_VM_ATTRIBUTES) ||
+        mica_page_map(resident, MICA_CAP_INIT_VSPACE, MAP_UNMAP_VADDR + 0x100000, MICA_READ_WRITE,
+                      MICA_DEFAULT_VM_ATTRIBUTES)) {
+        fprintf(stderr, "mica-bench: cannot build the paging levels at 0x%lx\n", MAP_UNMAP_VADDR);
         exit(1);
     }
     for (int r = -1; r < sample_reps; r++) {
         unsigned long n = r < 0 ? sample_iters / 10 + 1 : sample_iters;
         double t0 = now_ns();
         for (unsigned long i = 0; i < n; i++) {
-            if (mica_page_map(f, MICA_CAP_INIT_VSPACE, MICA_ROOT_FREE_VADDR, MICA_READ_WRITE,
+            if (mica_page_map(f, MICA_CAP_INIT_VSPACE, MAP_UNMAP_VADDR, MICA_READ_WRITE,
                               MICA_DEFAULT_VM_ATTRIBUTES)) {
                 fprintf(stderr, "mica-bench: cannot map a frame\n");
                 exit(1);

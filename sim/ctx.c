@@ -56,11 +56,23 @@
 #define HOST_MAP_BYTES   (GUARD_BYTES + HOST_STACK_BYTES)
 #define VSPACE_STACK_HINT (64ul << 10)
 /*
- * A thread's sp at or below this is a vaddr of its VSpace; above, a host
- * stack address (a thread given a host thread's registers). The kernel's
- * geometry: host stacks lie above 2^30, but not above 2^47.
+ * Whether sp names a stack in the thread's VSpace or a host address (a
+ * thread given a host thread's registers, or a seL4 program's stack array in
+ * the program's own memory). Host addresses lie below 2^47 too, so: an sp in
+ * the first GiB is always a VSpace vaddr (an unmapped one is refused), and
+ * one above it only when the page below it is mapped writable there.
  */
+#define VSPACE_STACK_LOW (1ul << 30)
 #define VSPACE_STACK_TOP (1ul << MICA_VADDR_BITS)
+static int is_vspace_stack(hw_word_t vspace, hw_word_t sp)
+{
+    if (!vspace || sp <= VSPACE_STACK_HINT || sp > VSPACE_STACK_TOP)
+        return 0;
+    if (sp <= VSPACE_STACK_LOW)
+        return 1;
+    hw_window_entry_t e;
+    return hw_window_probe(vspace, sp - 1, &e) == 0 && e.size_bits != 0 && (e.rights & 1);
+}
 
 #if defined(__SANITIZE_ADDRESS__)
 #define MICA_CTX_UCONTEXT 1
@@ -683,7 +695,7 @@ static void *asm_initial_frame(unsigned char *top)
  */
 int hw_ctx_stack_usable(hw_word_t vspace, hw_word_t sp)
 {
-    if (!(vspace && sp > VSPACE_STACK_HINT && sp <= VSPACE_STACK_TOP))
+    if (!is_vspace_stack(vspace, sp))
         return 1;       /* a host stack */
     hw_window_entry_t e;
     for (hw_word_t a = (sp - FIRST_FRAME_BYTES) & ~0xffful; a < sp; a += 4096)
@@ -704,7 +716,7 @@ void hw_ctx_start(int id, hw_word_t pc, hw_word_t vspace, hw_word_t sp, const hw
     unsigned char *stack_lo;
     size_t stack_size;
 
-    if (vspace && sp > VSPACE_STACK_HINT && sp <= VSPACE_STACK_TOP) {
+    if (is_vspace_stack(vspace, sp)) {
         unsigned char *last = mmu_ptr(vspace, sp - 1);
         if (last) {
             top = last + 1;

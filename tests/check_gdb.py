@@ -11,7 +11,7 @@ check_gdb.py MICA-GDB MICA MICA-BUGGY
     endpoint, named by slot;
   - pager, stopped in the pager's fault handler: the faulting client's
     stack, saved by the trap, ends in client_main; continued, the run ends
-    normally: none of its 64 VM faults stops gdb;
+    normally: none of its 65 VM faults stops gdb;
   - pager with the real clock (SIGALRM preemption) runs to the end;
   - the commands say so, without a crash, when there is no system;
   - `mica-stop-on-faults on` stops at a worker's NULL write (mica-buggy
@@ -99,13 +99,13 @@ def main():
     check(re.search(r"thread 'client' \(stopped in task code by a trap or preemption\):\n"
                     r"#0 .* in client_main \(", out),
           "mica-bt client: the trapped client_main", out)
-    check("served 64 faults" in out and "exited normally" in out,
+    check("served 65 faults" in out and "exited normally" in out,
           "pager continues to its normal end", out)
     check("received signal" not in out, "no signal stops gdb", out)
 
     # 4. The real clock's ticks do not stop gdb either.
     out = gdb_run(mica_gdb, ["run"], [mica, "run", "pager", "--clock", "real"])
-    check("served 64 faults" in out and "exited normally" in out and
+    check("served 65 faults" in out and "exited normally" in out and
           "received signal" not in out, "pager --clock real runs to its end", out)
 
     # 5. No system: a message, no Python traceback.

@@ -9,7 +9,8 @@ With `cpus`, run echo on two CPUs (its clients are spread over them): the
 trace must name a process per CPU and show threads running on CPU 1.
 
 With `pager`, run the pager example instead: the client's track must hold
-one "VM fault" instant per page it touched (64), each naming the pager's
+one "VM fault" instant per page it touched (65: 64 pages in a row and one
+at 640 GiB), each naming the pager's
 endpoint and the client_main+offset that faulted, and followed by a fault
 message flow to the pager and a reply flow back.
 
@@ -100,15 +101,15 @@ def check_pager(mica):
     check_rules(events)
     client = [t for t, n in names.items() if n == "client"]
     faults = [e for e in events if e.get("ph") == "i" and e.get("cat") == "fault"]
-    if len(faults) != 64 or any(e["tid"] not in client or e["name"] != "VM fault" for e in faults):
-        sys.exit(f"expected 64 VM fault instants on the client's track, got {len(faults)}")
+    if len(faults) != 65 or any(e["tid"] not in client or e["name"] != "VM fault" for e in faults):
+        sys.exit(f"expected 65 VM fault instants on the client's track, got {len(faults)}")
     ipc = [e for e in events if e.get("ph") == "i" and e.get("cat") == "ipc"]
     sent = [e for e in ipc if e["name"] == "fault message" and names.get(e["tid"]) == "client"
             and e["args"]["to"] == "pager"]
     replies = [e for e in ipc if e["name"] == "fault reply (restart)"
                and names.get(e["tid"]) == "pager" and e["args"]["to"] == "client"]
-    if len(sent) != 64 or len(replies) != 64:
-        sys.exit(f"expected 64 fault messages and 64 replies, got {len(sent)} and {len(replies)}")
+    if len(sent) != 65 or len(replies) != 65:
+        sys.exit(f"expected 65 fault messages and 65 replies, got {len(sent)} and {len(replies)}")
     # Each fault instant names the endpoint and badge its fault message then goes through.
     for f, m in zip(faults, sent):
         if f["args"]["endpoint"] == "0x0" or f["args"]["endpoint"] != m["args"]["endpoint"] \

@@ -23,7 +23,13 @@ static void check_root_caps(const mica_bootinfo_t *bi)
         ck_assert_int_eq(mica_debug_cap_identify(s), MICA_CAP_TYPE_NULL);
     for (mica_word_t s = bi->user_image_frames.start; s < bi->user_image_frames.end; s++)
         ck_assert_int_eq(mica_debug_cap_identify(s), MICA_CAP_TYPE_FRAME);
-    ck_assert_int_eq(mica_debug_cap_identify(bi->user_image_paging.start), MICA_CAP_TYPE_PAGE_TABLE);
+    /* The root VSpace's PDPT, page directory and page table, in seL4's order. */
+    ck_assert_uint_eq(bi->user_image_paging.end - bi->user_image_paging.start, 3);
+    ck_assert_int_eq(mica_debug_cap_identify(bi->user_image_paging.start), MICA_CAP_TYPE_PDPT);
+    ck_assert_int_eq(mica_debug_cap_identify(bi->user_image_paging.start + 1),
+                     MICA_CAP_TYPE_PAGE_DIRECTORY);
+    ck_assert_int_eq(mica_debug_cap_identify(bi->user_image_paging.start + 2),
+                     MICA_CAP_TYPE_PAGE_TABLE);
     /* A plain slot number at depth 64 is a valid CPtr; trailing garbage is not. */
     ck_assert_int_eq(mica_debug_cap_identify(MICA_CAP_INIT_CNODE | (1ul << 40)), MICA_CAP_TYPE_NULL);
     ck_assert_ptr_eq(mica_bootinfo(), bi);

@@ -554,7 +554,7 @@ static void copy_every_type(const mica_bootinfo_t *bi)
         { mt_make(MICA_TCB_OBJECT, 0), MICA_CAP_TYPE_TCB },
         { mt_make(MICA_FRAME_OBJECT, 0), MICA_CAP_TYPE_FRAME },
         { MICA_CAP_INIT_IPC_BUFFER, MICA_CAP_TYPE_FRAME },      /* mapped */
-        { bi->user_image_paging.start, MICA_CAP_TYPE_PAGE_TABLE }, /* mapped */
+        { bi->user_image_paging.start + 2, MICA_CAP_TYPE_PAGE_TABLE }, /* mapped */
         { MICA_CAP_INIT_VSPACE, MICA_CAP_TYPE_VSPACE },
         { handler, MICA_CAP_TYPE_IRQ_HANDLER },
     };

@@ -164,7 +164,7 @@ START_TEST(pager_maps_each_page_on_its_first_touch)
 {
     char want[128];
     ck_assert_int_eq(run_mica("run pager --check each"), 0);
-    ck_assert_int_eq(count_of(out, "pager: #"), 64);
+    ck_assert_int_eq(count_of(out, "pager: #"), 65);
     for (int i = 1; i <= 64; i++) {
         snprintf(want, sizeof want, "pager: #%-2d %-5s 0x%x -> frame", i,
 #if defined(__x86_64__)
@@ -176,15 +176,29 @@ START_TEST(pager_maps_each_page_on_its_first_touch)
         assert_has(out, want);
     }
     /* A page table for each 2 MiB the region touches, made with the first fault there. */
-    ck_assert_int_eq(count_of(out, "+ page table"), 2);
+    ck_assert_int_eq(count_of(out, "+ page table"), 3);
     assert_has(out, " 0x101e0000 -> frame + page table\n");
     assert_has(out, " 0x10200000 -> frame + page table\n");
     assert_has(out, "client: 64 pages faulted in, none mapped by me (8 first read, 56 first written)\n");
     assert_has(out, "client: 32768 bytes read back as zero, 262144 bytes written and checked: "
                     "all correct\n");
-    assert_has(out, "with 64 frames and 2 page tables; stopping\n");
+    /* Then one write at 640 GiB: the pager builds all three levels below the PML4 and maps. */
+    assert_has(out, "client: writing at 0xa000000000, where my VSpace has no PDPT, page directory "
+                    "or page table\n");
+    assert_has(out, "\npager: #65 "
+#if defined(__x86_64__)
+                    "write"
+#else
+                    "read "
+#endif
+                    " 0xa000000000 -> frame + PDPT + page directory + page table\n");
+    assert_has(out, "client: 0xa000000000 reads back what I wrote: correct\n");
+    ck_assert(at("client: writing at 0xa000000000") < at("pager: #65 ") &&
+              at("pager: #65 ") < at("client: 0xa000000000 reads back"));
+    assert_has(out, "with 65 frames, 3 page tables, 1 page directory and 1 PDPT; stopping\n");
     ck_assert_ptr_null(strstr(out, "not mine"));
-    ck_assert(at("root: the client is done") < at("pager: served 64 faults"));
+    ck_assert_ptr_null(strstr(out, "MISMATCH"));
+    ck_assert(at("root: the client is done") < at("pager: served 65 faults"));
 }
 END_TEST
 
@@ -558,7 +572,7 @@ END_TEST
 START_TEST(process_examples_are_stable_on_the_real_clock)
 {
     static const struct { const char *name, *last; int runs; } cases[] = {
-        { "pager", "pager: served 64 faults", 40 },
+        { "pager", "pager: served 65 faults", 40 },
         { "ramfs", "root: all done\n", 20 },
         { "supervisor", "root: all 3 clients finished\n", 40 },
     };
@@ -712,7 +726,7 @@ START_TEST(log_writes_the_text_trace)
 {
     ck_assert_int_eq(run_mica("run echo --log - --log-filter ipc"), 0);
     /* The receive side, with the slot received on and the badge delivered. */
-    assert_has(err, "server: received from client1 via ep slot 166 badge=1 label=19 len=3");
+    assert_has(err, "server: received from client1 via ep slot 167 badge=1 label=19 len=3");
     assert_has(err, "client1: received reply from server label=19 len=3");
     ck_assert_ptr_null(strstr(err, "switch "));  /* filtered out */
 }
@@ -721,11 +735,11 @@ END_TEST
 START_TEST(log_names_signal_and_wait_and_their_badges)
 {
     ck_assert_int_eq(run_mica("run notify --log - --log-filter ipc,syscall"), 0);
-    assert_has(err, "producer3: Signal on ntfn slot 170 badge=4");
-    assert_has(err, "consumer: Wait on ntfn slot 166\n");
+    assert_has(err, "producer3: Signal on ntfn slot 171 badge=4");
+    assert_has(err, "consumer: Wait on ntfn slot 167\n");
     /* The receive side of a notification: the badge the Wait returned. */
-    assert_has(err, "consumer: Wait on ntfn slot 166 returned badge=7 (pending)");
-    assert_has(err, "consumer: Wait on ntfn slot 166 returned badge=4 (signalled by producer3)");
+    assert_has(err, "consumer: Wait on ntfn slot 167 returned badge=7 (pending)");
+    assert_has(err, "consumer: Wait on ntfn slot 167 returned badge=4 (signalled by producer3)");
     ck_assert_ptr_null(strstr(err, "Send on ntfn"));
     ck_assert_ptr_null(strstr(err, "Recv on ntfn"));
 }
@@ -734,12 +748,12 @@ END_TEST
 START_TEST(log_slots_are_decimal_and_invocations_decoded)
 {
     ck_assert_int_eq(run_mica("run echo --log - --log-filter syscall"), 0);
-    assert_has(err, "root: Untyped_Retype on slot 155 type=endpoint size_bits=0 index=0 depth=0 "
-                    "offset=166 num=1 root=2");
-    assert_has(err, "root: CNode_Mint on slot 2 dest=167 dest_depth=64 src=166 src_depth=64 "
+    assert_has(err, "root: Untyped_Retype on slot 156 type=endpoint size_bits=0 index=0 depth=0 "
+                    "offset=167 num=1 root=2");
+    assert_has(err, "root: CNode_Mint on slot 2 dest=168 dest_depth=64 src=167 src_depth=64 "
                     "rights=WP badge=1 src_root=2");
-    assert_has(err, "root: TCB_SetPriority on slot 170 prio=200 authority=1");
-    assert_has(err, "client3: Call on ep slot 169 badge=3 label=19 len=3");
+    assert_has(err, "root: TCB_SetPriority on slot 171 prio=200 authority=1");
+    assert_has(err, "client3: Call on ep slot 170 badge=3 label=19 len=3");
     ck_assert_ptr_null(strstr(err, "cptr"));
     ck_assert_ptr_null(strstr(err, "slot 0x"));
     /* The echo protocol's labels are no invocations sent astray. */
@@ -750,7 +764,7 @@ END_TEST
 START_TEST(log_prints_a_failure_once)
 {
     ck_assert_int_eq(run_mica("run hello --log - --log-filter cap,fault"), 0);
-    const char *why = "destination slot 167 is not empty";
+    const char *why = "destination slot 168 is not empty";
     const char *first = strstr(err, why);
     ck_assert_msg(first, "no failure in:\n%s", err);
     ck_assert_msg(!strstr(first + 1, why), "the failure is printed twice:\n%s", err);
@@ -762,7 +776,7 @@ START_TEST(library_probes_are_no_failures)
 {
     /* mica_user_map tries Page_Map before it makes a page table. */
     ck_assert_int_eq(run_mica("run interrupts --stats --log - --log-filter cap"), 0);
-    assert_has(err, "root: Page_Map on slot 166 returned FailedLookup, as the user library expected");
+    assert_has(err, "root: Page_Map on slot 167 returned FailedLookup, as the user library expected");
     ck_assert_ptr_null(strstr(err, "failed:"));
     assert_has(err, "(0 failed; 1 probes of the user library answered as it expected)");
 }
@@ -858,7 +872,7 @@ START_TEST(cspace_dot_renders)
     assert_has(text, ">endpoint</TD>");
     assert_has(text, "@0x2000000 WP badge 3");
     assert_has(text, "'server'");
-    assert_has(text, ">17-144</TD><TD BGCOLOR=\"#fde0ef\">frame</TD><TD ALIGN=\"LEFT\">128 caps");
+    assert_has(text, ">19-146</TD><TD BGCOLOR=\"#fde0ef\">frame</TD><TD ALIGN=\"LEFT\">128 caps");
     assert_has(text, "legend");
     ck_assert_int_eq(run_prog("dot", "-Tsvg -V"), 0);   /* graphviz is installed (scripts/deps.sh) */
     snprintf(args, sizeof args, "-Tsvg %s", dotf);

@@ -236,6 +236,9 @@ static void root_stray(const mica_bootinfo_t *bi)
         mica_cptr_t vs = mt_make(MICA_VSPACE_OBJECT, 0), pt = mt_make(MICA_PAGE_TABLE_OBJECT, 0);
         mica_cptr_t f = mt_make(MICA_FRAME_OBJECT, 0);
         mica_word_t va = BUF_VADDR + (mica_word_t)i * 0x200000ul;
+        mt_assert_err(mica_pdpt_map(mt_make(MICA_PDPT_OBJECT, 0), vs, va, 0), MICA_NO_ERROR);
+        mt_assert_err(mica_page_directory_map(mt_make(MICA_PAGE_DIRECTORY_OBJECT, 0), vs, va, 0),
+                      MICA_NO_ERROR);
         mt_assert_err(mica_page_table_map(pt, vs, va, 0), MICA_NO_ERROR);
         mt_assert_err(mica_page_map(f, vs, va, MICA_READ_WRITE, 0), MICA_NO_ERROR);
     }

@@ -53,7 +53,7 @@ static void workload(const mica_bootinfo_t *bi)
             mt_slot();
         for (mica_word_t t = 0; t < MICA_OBJECT_TYPE_COUNT; t++) {
             mica_word_t bits = t == MICA_UNTYPED_OBJECT ? 8 : t == MICA_CNODE_OBJECT ? 2 : 0;
-            if (t == MICA_LARGE_FRAME_OBJECT)
+            if (t == MICA_LARGE_FRAME_OBJECT || t == MICA_HUGE_FRAME_OBJECT)
                 continue;
             mt_assert_err(mica_untyped_retype(ut, t, bits, CNODE, 0, 0, base + t, 1), MICA_NO_ERROR);
         }

@@ -87,6 +87,9 @@ static void start_on_unmapped_stack(const mica_bootinfo_t *bi)
     g_ntfn = mt_make(MICA_NOTIFICATION_OBJECT, 0);
     mica_cptr_t vs = mt_make(MICA_VSPACE_OBJECT, 0), pt = mt_make(MICA_PAGE_TABLE_OBJECT, 0);
     mica_cptr_t tcb = mt_make(MICA_TCB_OBJECT, 0), buf = mt_make(MICA_FRAME_OBJECT, 0);
+    mt_assert_err(mica_pdpt_map(mt_make(MICA_PDPT_OBJECT, 0), vs, 0, 0), MICA_NO_ERROR);
+    mt_assert_err(mica_page_directory_map(mt_make(MICA_PAGE_DIRECTORY_OBJECT, 0), vs, 0, 0),
+                  MICA_NO_ERROR);
     mt_assert_err(mica_page_table_map(pt, vs, STACK_REGION, 0), MICA_NO_ERROR);
     mt_assert_err(mica_tcb_configure(tcb, g_ep, CNODE, 0, vs, 0, MICA_ROOT_FREE_VADDR, buf),
                   MICA_NO_ERROR);
@@ -146,6 +149,9 @@ static mica_cptr_t park_thread_on_vspace_stack(mica_cptr_t *vs_out)
     g_fault_ep = mt_make(MICA_ENDPOINT_OBJECT, 0);
     mica_cptr_t vs = mt_make(MICA_VSPACE_OBJECT, 0), pt = mt_make(MICA_PAGE_TABLE_OBJECT, 0);
     mica_cptr_t tcb = mt_make(MICA_TCB_OBJECT, 0), buf = mt_make(MICA_FRAME_OBJECT, 0);
+    mt_assert_err(mica_pdpt_map(mt_make(MICA_PDPT_OBJECT, 0), vs, 0, 0), MICA_NO_ERROR);
+    mt_assert_err(mica_page_directory_map(mt_make(MICA_PAGE_DIRECTORY_OBJECT, 0), vs, 0, 0),
+                  MICA_NO_ERROR);
     mt_assert_err(mica_page_table_map(pt, vs, STACK_REGION, 0), MICA_NO_ERROR);
     for (unsigned i = 0; i < STACK_PAGES; i++) {
         g_stack_frames[i] = mt_make(MICA_FRAME_OBJECT, 0);

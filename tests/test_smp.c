@@ -573,6 +573,9 @@ static void unmap_reader_stack(const mica_bootinfo_t *bi)
     mica_cptr_t vs = mt_make(MICA_VSPACE_OBJECT, 0), pt = mt_make(MICA_PAGE_TABLE_OBJECT, 0);
     mica_cptr_t tcb = mt_make(MICA_TCB_OBJECT, 0), buf = mt_make(MICA_FRAME_OBJECT, 0);
     mica_cptr_t frames[VS_PAGES];
+    mt_assert_err(mica_pdpt_map(mt_make(MICA_PDPT_OBJECT, 0), vs, 0, 0), MICA_NO_ERROR);
+    mt_assert_err(mica_page_directory_map(mt_make(MICA_PAGE_DIRECTORY_OBJECT, 0), vs, 0, 0),
+                  MICA_NO_ERROR);
     mt_assert_err(mica_page_table_map(pt, vs, VS_REGION, 0), MICA_NO_ERROR);
     for (unsigned i = 0; i < VS_PAGES; i++) {
         frames[i] = mt_make(MICA_FRAME_OBJECT, 0);

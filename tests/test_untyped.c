@@ -170,6 +170,8 @@ static const struct kind {
     { MICA_LARGE_FRAME_OBJECT,  0,  MICA_CAP_TYPE_FRAME,        MICA_LARGE_PAGE_BITS },
     { MICA_PAGE_TABLE_OBJECT,   0,  MICA_CAP_TYPE_PAGE_TABLE,   MICA_PAGE_TABLE_BITS },
     { MICA_VSPACE_OBJECT,       0,  MICA_CAP_TYPE_VSPACE,       MICA_VSPACE_BITS },
+    { MICA_PDPT_OBJECT,         0,  MICA_CAP_TYPE_PDPT,         MICA_PDPT_BITS },
+    { MICA_PAGE_DIRECTORY_OBJECT, 0, MICA_CAP_TYPE_PAGE_DIRECTORY, MICA_PAGE_DIRECTORY_BITS },
 };
 #define NUM_KINDS (sizeof kinds / sizeof kinds[0])
 
@@ -189,9 +191,10 @@ static void every_type(const mica_bootinfo_t *bi)
 START_TEST(retype_creates_every_object_type)
 {
     mica_run_result_t r = mt_run(every_type);
-    /* One object of each type was created (boot objects are not counted). */
+    /* One object of each type was created (boot objects are not counted); a 1 GiB
+     * frame needs more memory than the test system has. */
     for (unsigned t = 0; t < MICA_OBJECT_TYPE_COUNT; t++)
-        ck_assert_uint_eq(r.objects[t], 1);
+        ck_assert_uint_eq(r.objects[t], t == MICA_HUGE_FRAME_OBJECT ? 0 : 1);
 }
 END_TEST
 
@@ -595,7 +598,7 @@ static void unknown_type(const mica_bootinfo_t *bi)
     for (unsigned i = 0; i < 3; i++)
         assert_invalid_argument(retype(ut, types[i], 0, s, 1), 0);
     /* The type is checked first: everything else may be wrong too. */
-    assert_invalid_argument(mica_untyped_retype(ut, 9, 64, MICA_CAP_INIT_TCB, 5, 200,
+    assert_invalid_argument(mica_untyped_retype(ut, MICA_OBJECT_TYPE_COUNT, 64, MICA_CAP_INIT_TCB, 5, 200,
                                                 ROOT_SLOTS, 0), 0);
 }
 

@@ -569,9 +569,9 @@ static void root_process_destroy(const mica_bootinfo_t *bi)
     ck_assert_uint_eq(badge, 0);
     /* Its slots are given back: the stack's to the bump pointer, the others to the list. */
     ck_assert_uint_eq(env.next_slot, stack);
-    ck_assert_uint_eq(env.nfree, 5);
+    ck_assert_uint_eq(env.nfree, 7);
     ck_assert_uint_eq(mica_env_slot(&env) != 0, 1);
-    ck_assert_uint_eq(env.nfree, 4);
+    ck_assert_uint_eq(env.nfree, 6);
     rec.done = 1;
 }
 

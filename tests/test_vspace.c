@@ -76,6 +76,14 @@ static mica_cptr_t make(mica_word_t type)
     return c;
 }
 
+/* A fresh VSpace's upper levels over vaddr: a PDPT and a page directory, mapped. */
+static void upper_levels(mica_cptr_t vs, mica_word_t vaddr)
+{
+    mt_assert_err(mica_pdpt_map(make(MICA_PDPT_OBJECT), vs, vaddr, 0), MICA_NO_ERROR);
+    mt_assert_err(mica_page_directory_map(make(MICA_PAGE_DIRECTORY_OBJECT), vs, vaddr, 0),
+                  MICA_NO_ERROR);
+}
+
 static mica_cptr_t mint(mica_cptr_t src, mica_word_t badge)
 {
     mica_cptr_t c = mica_env_mint(&env, src, MICA_ALL_RIGHTS, badge);
@@ -296,7 +304,8 @@ static void root_outside(const mica_bootinfo_t *bi)
                         MICA_INVALID_ARGUMENT);
         mt_assert_mr(0, 0);
     }
-    /* The last page and the last large page of the 2^30 bytes are fine. */
+    /* The last page and the last large page below 2^47 are fine. */
+    upper_levels(MICA_CAP_INIT_VSPACE, TOP - LARGE);
     mt_assert_err(mica_page_table_map(pt, MICA_CAP_INIT_VSPACE, TOP - LARGE, 0), MICA_NO_ERROR);
     mt_assert_err(mica_page_map(f, MICA_CAP_INIT_VSPACE, TOP - PAGE, MICA_READ_WRITE, 0),
                   MICA_NO_ERROR);
@@ -307,7 +316,7 @@ static void root_outside(const mica_bootinfo_t *bi)
     rec.done = 1;
 }
 
-START_TEST(vaddrs_outside_the_2_30_bytes_are_invalid_argument)
+START_TEST(vaddrs_outside_the_2_47_bytes_are_invalid_argument)
 {
     RUN(root_outside);
 }
@@ -398,7 +407,7 @@ static void root_pt_twice(const mica_bootinfo_t *bi)
                     MICA_INVALID_CAPABILITY);
     mt_assert_mr(0, 0);
     /* The boot page table too. */
-    mt_assert_fails(mica_page_table_map(bi->user_image_paging.start, MICA_CAP_INIT_VSPACE,
+    mt_assert_fails(mica_page_table_map(bi->user_image_paging.start + 2, MICA_CAP_INIT_VSPACE,
                                         VM_BASE + LARGE, 0), MICA_INVALID_CAPABILITY);
     mt_assert_mr(0, 0);
     /* A copy of a mapped page table is mapped as well; Unmap needs the final cap. */
@@ -428,13 +437,16 @@ END_TEST
 /* The entry for vaddr in VSpace vs at the level of a 2^bits frame, read from the kernel. */
 static pte_t entry_at(mica_cptr_t vs, mica_word_t vaddr, unsigned bits)
 {
-    const pte_t *root = (const pte_t *)paddr_to_ptr(cap_obj(cap_at(vs)));
-    pte_t r = root[(vaddr >> MICA_LARGE_PAGE_BITS) & 511];
-    if (bits == MICA_LARGE_PAGE_BITS)
-        return r;
-    if (!(r & PTE_TABLE))
-        return 0;
-    return ((const pte_t *)paddr_to_ptr(PTE_PADDR(r)))[(vaddr >> MICA_PAGE_BITS) & 511];
+    /* PML4 (bits 39-47) -> PDPT (30-38) -> page directory (21-29) -> page table (12-20). */
+    const pte_t *t = (const pte_t *)paddr_to_ptr(cap_obj(cap_at(vs)));
+    for (unsigned shift = 39;; shift -= 9) {
+        pte_t e = t[(vaddr >> shift) & 511];
+        if (shift == bits)
+            return e;
+        if (!(e & PTE_TABLE))
+            return 0;
+        t = (const pte_t *)paddr_to_ptr(PTE_PADDR(e));
+    }
 }
 
 /* What the host window of vs maps at vaddr: the frame's paddr, 0 for nothing. */
@@ -528,6 +540,7 @@ static void root_pt_after_vspace(const mica_bootinfo_t *bi)
     mica_env_init(&env, bi);
     mica_cptr_t vs = make(MICA_VSPACE_OBJECT), pt = make(MICA_PAGE_TABLE_OBJECT);
     mica_cptr_t f = make(MICA_FRAME_OBJECT), f2 = make(MICA_FRAME_OBJECT);
+    upper_levels(vs, 0);
     mt_assert_err(mica_page_table_map(pt, vs, 0, 0), MICA_NO_ERROR);
     mt_assert_err(mica_page_map(f, vs, 3 * PAGE, MICA_READ_WRITE, 0), MICA_NO_ERROR);
     const pte_t *t = (const pte_t *)paddr_to_ptr(cap_obj(cap_at(pt)));
@@ -555,12 +568,55 @@ START_TEST(a_page_table_unmapped_after_its_vspace_died_maps_again_empty)
 }
 END_TEST
 
+/*
+ * A 1 GiB frame (2 GiB of memory give boot a 1 GiB untyped): retyped, mapped
+ * in a PDPT at a GiB boundary with no page directory, written and read
+ * through its last page, unmapped (a page directory then maps in its place) - with the invariants checked after every
+ * kernel entry, the 1 GiB frame cap among them.
+ */
+#define HUGE_VADDR 0x8040000000ul
+
+static void root_huge_frame(const mica_bootinfo_t *bi)
+{
+    mica_env_init(&env, bi);
+    mica_cptr_t frame = mica_env_make(&env, MICA_HUGE_FRAME_OBJECT, 0);
+    ck_assert_msg(frame != 0, "no 1 GiB frame: %s", mica_error_name(env.error));
+    mt_assert_err(mica_pdpt_map(make(MICA_PDPT_OBJECT), MICA_CAP_INIT_VSPACE, HUGE_VADDR, 0),
+                  MICA_NO_ERROR);
+    mt_assert_err(mica_page_map(frame, MICA_CAP_INIT_VSPACE, HUGE_VADDR, MICA_READ_WRITE, 0),
+                  MICA_NO_ERROR);
+    mica_word_t last = HUGE_VADDR + (1ul << MICA_HUGE_PAGE_BITS) - PAGE;
+    *word_at(last) = 77;
+    ck_assert_int_eq(*word_at(last), 77);
+    mica_page_get_address_t a = mica_page_get_address(frame);
+    mt_assert_err(a.error, MICA_NO_ERROR);
+    ck_assert_uint_eq(a.paddr & ((1ul << MICA_HUGE_PAGE_BITS) - 1), 0);
+    mt_assert_err(mica_page_unmap(frame), MICA_NO_ERROR);
+    /* The PDPT entry is free again: a page directory maps there. */
+    mt_assert_err(mica_page_directory_map(make(MICA_PAGE_DIRECTORY_OBJECT), MICA_CAP_INIT_VSPACE,
+                                          HUGE_VADDR, 0), MICA_NO_ERROR);
+    rec.done = 1;
+}
+
+START_TEST(a_1_gib_frame_maps_in_a_pdpt_and_every_entry_passes_the_invariant_checks)
+{
+    mica_config_t cfg;
+    mt_config(&cfg);
+    cfg.phys_mem_bytes = 2ul << 30;
+    memset(&rec, 0, sizeof rec);
+    mica_run_result_t r = mt_run_cfg(&cfg, root_huge_frame);
+    ck_assert_msg(r.reason == MICA_STOP_IDLE, "%s: %s", mica_stop_reason_name(r.reason), r.message);
+    ck_assert(rec.done);
+}
+END_TEST
+
 /* When Linux refuses a mapping (here: a VSpace whose window is gone), Page_Map fails cleanly. */
 static void root_host_refuses(const mica_bootinfo_t *bi)
 {
     mica_env_init(&env, bi);
     mica_cptr_t vs = make(MICA_VSPACE_OBJECT), pt = make(MICA_PAGE_TABLE_OBJECT);
     mica_cptr_t f = make(MICA_FRAME_OBJECT);
+    upper_levels(vs, 0);
     mt_assert_err(mica_page_table_map(pt, vs, 0, 0), MICA_NO_ERROR);
     hw_vspace_destroy(cap_obj(cap_at(vs)));     /* as if the host had no window for it */
     mt_assert_fails(mica_page_map(f, vs, PAGE, MICA_READ_WRITE, 0), MICA_NOT_ENOUGH_MEMORY);
@@ -587,10 +643,10 @@ END_TEST
  */
 #define MAP_BUDGET 48
 
-/* Host mappings (lines of /proc/self/maps) inside the root VSpace's window. */
+/* Host mappings (lines of /proc/self/maps) inside the root VSpace's window of its first GiB. */
 static unsigned window_vmas(void)
 {
-    uintptr_t lo = (uintptr_t)mica_vaddr_to_ptr(0), hi = lo + TOP;
+    uintptr_t lo = (uintptr_t)mica_vaddr_to_ptr(0), hi = lo + (1ul << 30);
     FILE *f = fopen("/proc/self/maps", "r");
     ck_assert_ptr_nonnull(f);
     char line[512];
@@ -1490,6 +1546,7 @@ static void root_many_vspaces(const mica_bootinfo_t *bi)
         }
         vs[i] = make(MICA_VSPACE_OBJECT);
         mica_cptr_t pt = make(MICA_PAGE_TABLE_OBJECT);
+        upper_levels(vs[i], 0);
         mt_assert_err(mica_page_table_map(pt, vs[i], 0, 0), MICA_NO_ERROR);
         mt_assert_err(mica_page_map(frame[i], vs[i], 0x2000, MICA_READ_WRITE, 0), MICA_NO_ERROR);
     }
@@ -1592,9 +1649,13 @@ static paddr_t root_vspace(void)
     return cap_obj(cap_at(MICA_CAP_INIT_VSPACE));
 }
 
+/* The page-directory entry for vaddr (the boot PDPT and page directory cover the first GiB). */
 static pte_t *root_entry(mica_word_t vaddr)
 {
-    return (pte_t *)paddr_to_ptr(root_vspace()) + (vaddr >> MICA_LARGE_PAGE_BITS);
+    pte_t *pml4 = (pte_t *)paddr_to_ptr(root_vspace());
+    pte_t *pdpt = (pte_t *)paddr_to_ptr(PTE_PADDR(pml4[(vaddr >> 39) & 511]));
+    pte_t *pd = (pte_t *)paddr_to_ptr(PTE_PADDR(pdpt[(vaddr >> 30) & 511]));
+    return pd + ((vaddr >> MICA_LARGE_PAGE_BITS) & 511);
 }
 
 static pte_t *pt_entry(mica_word_t vaddr)
@@ -1643,13 +1704,21 @@ static void corrupt_second_parent(const mica_bootinfo_t *bi)
     trigger();
 }
 
+/*
+ * Two caps to one page table that disagree where it is mapped. (A cap whose
+ * entry no longer holds its table is no error: unmapping a level above
+ * leaves the records below it stale, as on seL4.)
+ */
 static void corrupt_no_parent(const mica_bootinfo_t *bi)
 {
     mica_env_init(&env, bi);
-    mica_cptr_t pt = make(MICA_PAGE_TABLE_OBJECT);
+    mica_cptr_t pt = make(MICA_PAGE_TABLE_OBJECT), copy = mica_env_slot(&env);
     mt_assert_err(mica_page_table_map(pt, MICA_CAP_INIT_VSPACE, VM_BASE, 0), MICA_NO_ERROR);
+    mt_assert_err(mica_cnode_copy(MICA_CAP_INIT_CNODE, copy, MICA_WORD_BITS, MICA_CAP_INIT_CNODE,
+                                  pt, MICA_WORD_BITS, MICA_ALL_RIGHTS), MICA_NO_ERROR);
     arm();
-    *root_entry(VM_BASE) = 0;           /* its cap still says it is mapped there */
+    cap_t root = tcb_slot(ks.root_tcb, TCB_CTABLE)->cap;
+    cap_cnode_slots(root)[copy].cap.word += 2ul << 9;   /* the copy says 2 MiB further up */
     trigger();
 }
 
@@ -1731,8 +1800,9 @@ static Suite *vspace_suite(void)
     tcase_add_test(tc, mapping_over_a_page_table_is_delete_first);
     tcase_add_test(tc, mapping_over_a_frame_replaces_it);
     tcase_add_test(tc, a_page_table_unmapped_after_its_vspace_died_maps_again_empty);
+    tcase_add_test(tc, a_1_gib_frame_maps_in_a_pdpt_and_every_entry_passes_the_invariant_checks);
     tcase_add_test(tc, unaligned_vaddrs_are_alignment_errors);
-    tcase_add_test(tc, vaddrs_outside_the_2_30_bytes_are_invalid_argument);
+    tcase_add_test(tc, vaddrs_outside_the_2_47_bytes_are_invalid_argument);
     tcase_add_test(tc, a_cap_that_is_not_a_vspace_is_invalid_capability);
     tcase_add_test(tc, a_mapped_frame_cap_maps_again_only_at_the_same_place);
     tcase_add_test(tc, mapping_a_mapped_page_table_is_invalid_capability_0);

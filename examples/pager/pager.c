@@ -9,16 +9,21 @@
  *   client  a process (its own CSpace and VSpace, mica_process_*) that
  *           walks 64 pages it has never mapped: it reads the first 8,
  *           then writes a pattern over all 64, then checks every byte;
+ *           last it writes one word far away, at 640 GiB (FAR);
  *   pager   a thread of the root task that receives the client's faults.
  *           It holds a cap to the client's VSpace, so for each fault it
- *           retypes a fresh frame, maps it at the faulting page (making a
- *           page table first when none covers it: mica_user_map) and
- *           replies. The empty reply restarts the faulting instruction,
- *           which now succeeds; the client never notices.
+ *           retypes a fresh frame, maps it at the faulting page and
+ *           replies. mica_user_map makes whatever paging levels are
+ *           missing above the page first: a page table when no page table
+ *           covers its 2 MiB; for FAR, where the client's VSpace has
+ *           nothing yet, a PDPT (for its 512 GiB), a page directory (for
+ *           its GiB) and a page table. The empty reply restarts the
+ *           faulting instruction, which now succeeds; the client never
+ *           notices.
  *
  * The fault message says where and how: MR1 the address, and the fault
  * status tells a read from a write (mica_fault_decode). The region
- * straddles a 2 MiB line, so the pager needs two page tables. The
+ * straddles a 2 MiB line, so the pager needs two page tables there. The
  * client's fault endpoint cap carries badge 1, so the pager can tell its
  * faults from the root's final "stop" request (badge 0).
  *
@@ -32,6 +37,7 @@
 #define REGION       0x101e0000ul   /* 64 pages across the 2 MiB line at 0x10200000 */
 #define PAGES        64ul
 #define READ_FIRST   8ul            /* pages the client reads before it writes anything */
+#define FAR          0xa000000000ul /* 640 GiB: no PDPT, page directory or page table there yet */
 #define CLIENT_BADGE 1ul            /* on the client's fault endpoint cap */
 #define PAGER_STOP   1ul            /* the root's request: print a summary and stop */
 
@@ -41,6 +47,7 @@ static mica_process_t client;       /* client.vspace: the cap the pager maps wit
 
 static struct {
     mica_word_t faults, reads, writes, frames;
+    mica_word_t levels[3];          /* page tables, page directories, PDPTs made for faults */
 } served;
 
 /* --- the client: a process that uses memory nobody has mapped ------------------- */
@@ -75,6 +82,14 @@ static void client_main(mica_word_t done, mica_word_t r1, mica_word_t r2, mica_w
            PAGES, READ_FIRST, PAGES - READ_FIRST);
     printf("client: %lu bytes read back as zero, %lu bytes written and checked: %s\n",
            zeros * sizeof *mem, words * sizeof *mem, bad ? "MISMATCH" : "all correct");
+
+    /* 4. Far away: a GiB (and a 512 GiB) where nothing of the VSpace exists yet. */
+    volatile mica_word_t *far = mica_vaddr_to_ptr(FAR);
+    printf("client: writing at 0x%lx, where my VSpace has no PDPT, page directory or page table\n",
+           FAR);
+    *far = pattern(FAR);
+    printf("client: 0x%lx reads back what I wrote: %s\n", FAR,
+           *far == pattern(FAR) ? "correct" : "MISMATCH");
     mica_signal(done);
 }
 
@@ -85,14 +100,14 @@ static mica_server_action_t serve_fault(void *ctx, mica_word_t badge, mica_msgin
 {
     (void)ctx;
     if (badge == 0 && mica_msginfo_get_label(msg) == PAGER_STOP) {
-        printf("pager: served %lu faults (%lu reads, %lu writes) with %lu frames and %lu page "
-               "tables; stopping\n", served.faults, served.reads, served.writes, served.frames,
-               env.page_tables);
+        printf("pager: served %lu faults (%lu reads, %lu writes) with %lu frames, %lu page "
+               "tables, %lu page directory and %lu PDPT; stopping\n", served.faults, served.reads,
+               served.writes, served.frames, served.levels[0], served.levels[1], served.levels[2]);
         return MICA_SERVER_STOP;
     }
     mica_fault_t f = mica_fault_decode(msg, badge);
-    if (f.kind != MICA_FAULT_VM || f.badge != CLIENT_BADGE || f.addr < REGION ||
-        f.addr >= REGION + PAGES * PAGE) {
+    int mine = (f.addr >= REGION && f.addr < REGION + PAGES * PAGE) || f.addr / PAGE == FAR / PAGE;
+    if (f.kind != MICA_FAULT_VM || f.badge != CLIENT_BADGE || !mine) {
         /* Not a page we hand out: no reply, so the thread stays stopped. */
         printf("pager: fault %lu at 0x%lx (badge %lu) is not mine to fix\n", f.kind, f.addr,
                f.badge);
@@ -115,8 +130,13 @@ static mica_server_action_t serve_fault(void *ctx, mica_word_t badge, mica_msgin
         return MICA_SERVER_NO_REPLY;
     }
     served.frames++;
-    printf("pager: #%-2lu %-5s 0x%lx -> frame%s\n", served.faults, f.write ? "write" : "read",
-           f.addr, env.page_tables != tables ? " + page table" : "");
+    /* mica_user_map made the missing levels, the lowest ones: page table, page directory, PDPT. */
+    mica_word_t made = env.page_tables - tables;
+    for (mica_word_t l = 0; l < made && l < 3; l++)
+        served.levels[l]++;
+    printf("pager: #%-2lu %-5s 0x%lx -> frame%s%s%s\n", served.faults, f.write ? "write" : "read",
+           f.addr, made >= 3 ? " + PDPT" : "", made >= 2 ? " + page directory" : "",
+           made >= 1 ? " + page table" : "");
     /* An empty reply (label 0) restarts the faulting instruction. */
     *reply = mica_msginfo_new(0, 0, 0, 0);
     return MICA_SERVER_REPLY;

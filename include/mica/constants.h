@@ -14,7 +14,10 @@
 #define MICA_TCB_BITS           11  /* (=seL4) */
 #define MICA_PAGE_BITS          12  /* (=seL4) 4 KiB frames */
 #define MICA_LARGE_PAGE_BITS    21  /* (=seL4) 2 MiB frames */
+#define MICA_HUGE_PAGE_BITS     30  /* (=seL4 x86_64) 1 GiB frames */
 #define MICA_PAGE_TABLE_BITS    12
+#define MICA_PAGE_DIRECTORY_BITS 12 /* (=seL4 x86_64) */
+#define MICA_PDPT_BITS          12  /* (=seL4 x86_64) */
 #define MICA_VSPACE_BITS        12
 #define MICA_MIN_UNTYPED_BITS   4   /* (=seL4) */
 #define MICA_MAX_UNTYPED_BITS   47  /* (=seL4) */
@@ -32,9 +35,15 @@
 #define MICA_MAX_BOOTINFO_UNTYPED_CAPS 230 /* (=seL4) */
 #define MICA_TCB_CNODE_ENTRIES  5   /* (=seL4 tcbCNodeEntries) */
 
-/* Address-space geometry: root (bits 21-29) -> page table (12-20) -> frame. */
-#define MICA_VADDR_BITS         30
+/*
+ * Address-space geometry (=seL4 x86_64): VSpace root, the PML4 (vaddr bits
+ * 39-46) -> PDPT (30-38; or a 1 GiB frame) -> page directory (21-29; or a
+ * 2 MiB frame) -> page table (12-20) -> 4 KiB frame.
+ */
+#define MICA_VADDR_BITS         47
 #define MICA_VSPACE_INDEX_BITS  9
+#define MICA_PDPT_INDEX_BITS    9
+#define MICA_PAGE_DIRECTORY_INDEX_BITS 9
 #define MICA_PAGE_TABLE_INDEX_BITS 9
 #define MICA_ROOT_FREE_VADDR    0x10000000ul
 

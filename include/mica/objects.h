@@ -82,6 +82,12 @@ mica_error_t mica_tcb_set_tls_base(mica_cptr_t tcb, mica_word_t tls_base);
 mica_error_t mica_page_table_map(mica_cptr_t pt, mica_cptr_t vspace, mica_word_t vaddr,
                                  mica_word_t attr);
 mica_error_t mica_page_table_unmap(mica_cptr_t pt);
+mica_error_t mica_page_directory_map(mica_cptr_t pd, mica_cptr_t vspace, mica_word_t vaddr,
+                                     mica_word_t attr);
+mica_error_t mica_page_directory_unmap(mica_cptr_t pd);
+mica_error_t mica_pdpt_map(mica_cptr_t pdpt, mica_cptr_t vspace, mica_word_t vaddr,
+                           mica_word_t attr);
+mica_error_t mica_pdpt_unmap(mica_cptr_t pdpt);
 mica_error_t mica_page_map(mica_cptr_t frame, mica_cptr_t vspace, mica_word_t vaddr,
                            mica_cap_rights_t rights, mica_word_t attr);
 mica_error_t mica_page_unmap(mica_cptr_t frame);

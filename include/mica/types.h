@@ -77,7 +77,10 @@ typedef enum mica_object_type {
     MICA_FRAME_OBJECT = 5,          /* 4 KiB */
     MICA_LARGE_FRAME_OBJECT = 6,    /* 2 MiB */
     MICA_PAGE_TABLE_OBJECT = 7,
-    MICA_VSPACE_OBJECT = 8,
+    MICA_VSPACE_OBJECT = 8,         /* the PML4 */
+    MICA_PDPT_OBJECT = 9,
+    MICA_PAGE_DIRECTORY_OBJECT = 10,
+    MICA_HUGE_FRAME_OBJECT = 11,    /* 1 GiB */
     MICA_OBJECT_TYPE_COUNT
 } mica_object_type_t;
 
@@ -96,6 +99,8 @@ typedef enum mica_cap_type {
     MICA_CAP_TYPE_FRAME,
     MICA_CAP_TYPE_PAGE_TABLE,
     MICA_CAP_TYPE_VSPACE,
+    MICA_CAP_TYPE_PDPT,
+    MICA_CAP_TYPE_PAGE_DIRECTORY,
     MICA_CAP_TYPE_COUNT
 } mica_cap_type_t;
 

@@ -56,7 +56,7 @@ typedef struct mica_env {
     mica_cptr_t untyped;        /* the untyped objects are carved from first */
     mica_word_t next_vaddr;     /* next free vaddr of the caller's VSpace (from MICA_ROOT_FREE_VADDR) */
     mica_error_t error;         /* why the last call that returned 0 failed */
-    mica_word_t page_tables;    /* page tables mica_user_map has made (and kept) so far */
+    mica_word_t page_tables;    /* paging structures mica_user_map has made (and kept) so far */
     unsigned nfree;             /* slots given back with mica_env_slot_free */
     mica_cptr_t free_slots[MICA_ENV_FREE_SLOTS];
     unsigned reported;          /* resources whose exhaustion was printed (one bit each) */
@@ -111,15 +111,16 @@ mica_cptr_t mica_env_mint(mica_env_t *env, mica_cptr_t src, mica_cap_rights_t ri
 /*
  * Reserve pages pages of the caller's own VSpace above MICA_ROOT_FREE_VADDR,
  * followed by an unmapped guard page; returns the first vaddr (nothing is
- * mapped), or 0 (MICA_NOT_ENOUGH_MEMORY) when the 2^30 bytes are used up.
+ * mapped), or 0 (MICA_NOT_ENOUGH_MEMORY) when the 2^47 bytes are used up.
  */
 mica_word_t mica_env_vaddr(mica_env_t *env, mica_word_t pages);
 
 /* --- memory ------------------------------------------------------------------ */
 
 /*
- * Map frame at vaddr of vspace with rights, creating (and keeping) the page
- * table when none covers vaddr yet (env->page_tables counts those). seL4's
+ * Map frame at vaddr of vspace with rights, creating (and keeping) each
+ * missing paging level above it - PDPT, page directory, page table - as the
+ * FailedLookup of the first try names it (env->page_tables counts them all). seL4's
  * error codes otherwise: the mapping rules are Page_Map's (docs/api.md
  * "VSpaces, page tables and frames").
  */
@@ -192,7 +193,8 @@ mica_cptr_t mica_thread_spawn(mica_env_t *env, const char *name, mica_thread_fn 
 #define MICA_PROCESS_CAP_FAULT_EP   4   /* its fault endpoint (a copy of cfg->fault_ep) */
 #define MICA_PROCESS_FIRST_FREE     8   /* mica_process_give fills slots from here */
 
-/* Its VSpace: one page table for [0, 2 MiB), everything from MICA_ROOT_FREE_VADDR up free. */
+/* Its VSpace: a PDPT, page directory and page table for [0, 2 MiB), everything from
+ * MICA_ROOT_FREE_VADDR up free. */
 #define MICA_PROCESS_IPC_BUFFER_VADDR 0x1000ul
 #define MICA_PROCESS_STACK_TOP        0x100000ul
 
@@ -210,7 +212,7 @@ typedef struct mica_process_config {
 
 /* The caps below are in the caller's CSpace. */
 typedef struct mica_process {
-    mica_cptr_t tcb, cnode, vspace, page_table, ipc_frame;
+    mica_cptr_t tcb, cnode, vspace, pdpt, page_directory, page_table, ipc_frame;
     mica_cptr_t stack_frames;   /* first of stack_pages consecutive frame caps */
     mica_word_t stack_pages;
     unsigned cnode_bits;

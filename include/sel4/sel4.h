@@ -217,11 +217,7 @@ typedef enum {
     seL4_GuardMismatch = MICA_GUARD_MISMATCH,
 } seL4_LookupFailureType;
 
-/*
- * Object types for Untyped_Retype: mica's numbers. seL4 x86_64's
- * PageDirectory, PDPT and HugePage objects do not exist in mica (its
- * VSpace is a root table of page tables), so they are not defined.
- */
+/* Object types for Untyped_Retype: mica's numbers, seL4 x86_64's names. */
 typedef enum api_object {
     seL4_UntypedObject = MICA_UNTYPED_OBJECT,
     seL4_TCBObject = MICA_TCB_OBJECT,
@@ -235,6 +231,9 @@ typedef enum _object {
     seL4_X86_4K = MICA_FRAME_OBJECT,
     seL4_X86_LargePageObject = MICA_LARGE_FRAME_OBJECT,
     seL4_X86_PageTableObject = MICA_PAGE_TABLE_OBJECT,
+    seL4_X86_PageDirectoryObject = MICA_PAGE_DIRECTORY_OBJECT,
+    seL4_X86_PDPTObject = MICA_PDPT_OBJECT,
+    seL4_X64_HugePageObject = MICA_HUGE_FRAME_OBJECT,
     seL4_X64_PML4Object = MICA_VSPACE_OBJECT,
     seL4_ObjectTypeCount = MICA_OBJECT_TYPE_COUNT
 } seL4_ArchObjectType;
@@ -445,6 +444,8 @@ typedef enum {
 /* Page_Map's failed lookup: MR2 holds the bits left, as on seL4 x86_64. */
 #define SEL4_MAPPING_LOOKUP_LEVEL   2
 #define SEL4_MAPPING_LOOKUP_NO_PT   21
+#define SEL4_MAPPING_LOOKUP_NO_PD   30
+#define SEL4_MAPPING_LOOKUP_NO_PDPT 39
 
 /* ---- the IPC buffer of the current thread ------------------------------- */
 
@@ -778,7 +779,10 @@ LIBSEL4_INLINE_FUNC seL4_Bool seL4_isCapFault_tag(seL4_MessageInfo_t tag)
     return seL4_MessageInfo_get_label(tag) == seL4_Fault_CapFault;
 }
 
-/* The level Page_Map or PageTable_Map found missing: bits left (21: no page table). */
+/*
+ * The level a map call found missing: bits left (39: no PDPT, 30: no page
+ * directory, 21: no page table).
+ */
 LIBSEL4_INLINE_FUNC seL4_Word seL4_MappingFailedLookupLevel(void)
 {
     return seL4_GetMR(SEL4_MAPPING_LOOKUP_LEVEL);

@@ -5,12 +5,13 @@
  *
  *   0      4K                                  boot_region_end      phys_size   +device
  *   | null | sentinel, idle TCB, root CNode,   | free RAM: untyped  | device     |
- *   |      | root TCB, VSpace, PT, IPC buffer, | caps, power-of-two | untyped    |
+ *   |      | root TCB, VSpace, PDPT, PD, PT,   | caps, power-of-two | untyped    |
+ *   |      | IPC buffer,                       |                    |            |
  *   |      | boot info, stack frames           | blocks             |            |
  *
  * Root VSpace (all below MICA_ROOT_FREE_VADDR):
  *   0x1000 IPC buffer, 0x2000 boot info, [0x100000, 0x180000) stack,
- *   one page table covering [0, 2 MiB).
+ *   a PDPT, a page directory and a page table covering [0, 2 MiB).
  */
 #include "cdt.h"
 #include "objecttype.h"
@@ -26,7 +27,7 @@
  * function decides it, for boot and for the memory check before boot.
  */
 typedef struct boot_layout {
-    paddr_t mdb_head, irq_node, idle[MAX_CPUS], cnode, tcb, vspace, pt, ipcbuf, bi, stack, end;
+    paddr_t mdb_head, irq_node, idle[MAX_CPUS], cnode, tcb, vspace, pdpt, pd, pt, ipcbuf, bi, stack, end;
 } boot_layout_t;
 
 static paddr_t boot_alloc(paddr_t *cursor, word_t bits)
@@ -46,6 +47,8 @@ static void boot_layout(boot_layout_t *l, unsigned radix, unsigned cpus)
     l->cnode = boot_alloc(&cur, radix + MICA_SLOT_BITS);
     l->tcb = boot_alloc(&cur, MICA_TCB_BITS);
     l->vspace = boot_alloc(&cur, MICA_VSPACE_BITS);
+    l->pdpt = boot_alloc(&cur, MICA_PDPT_BITS);
+    l->pd = boot_alloc(&cur, MICA_PAGE_DIRECTORY_BITS);
     l->pt = boot_alloc(&cur, MICA_PAGE_TABLE_BITS);
     l->ipcbuf = boot_alloc(&cur, MICA_PAGE_BITS);
     l->bi = boot_alloc(&cur, MICA_PAGE_BITS);
@@ -163,12 +166,20 @@ int kernel_boot(const hw_boot_params_t *p)
     cdt_insert_root(root_slot(cnode, MICA_CAP_IRQ_CONTROL), cap_irq_control_new());
     word_t gen = hw_vspace_generation(vspace_p);
 
-    /* Page table and mappings. */
-    ((pte_t *)paddr_to_ptr(vspace_p))[0] = pt_p | PTE_TABLE;
-    cap_t pt = cap_page_table_new(pt_p);
-    pt.word = mapping_word(vspace_p, 0, gen);
+    /* Paging structures (seL4: the initial thread's, from boot memory) and mappings. */
     word_t next = MICA_NUM_INITIAL_CAPS;
-    cdt_insert_root(root_slot(cnode, next++), pt);
+    vspace_boot_table(vspace_p, 0, lay.pdpt, 3);
+    cap_t pg = cap_pdpt_new(lay.pdpt);
+    pg.word = mapping_word(vspace_p, 0, gen);
+    cdt_insert_root(root_slot(cnode, next++), pg);
+    vspace_boot_table(vspace_p, 0, lay.pd, 2);
+    pg = cap_page_directory_new(lay.pd);
+    pg.word = mapping_word(vspace_p, 0, gen);
+    cdt_insert_root(root_slot(cnode, next++), pg);
+    vspace_boot_table(vspace_p, 0, pt_p, 1);
+    pg = cap_page_table_new(pt_p);
+    pg.word = mapping_word(vspace_p, 0, gen);
+    cdt_insert_root(root_slot(cnode, next++), pg);
 
     unsigned rw = RIGHT_READ | RIGHT_WRITE;
     cap_t f = cap_frame_new(ipcbuf_p, MICA_PAGE_BITS, rw, false);

@@ -14,6 +14,7 @@
  *   zombie        object        zombie type  -                     slots left
  *   frame         frame         rights       size_bits | dev << 7  mapping (see below)
  *   page_table    table         -            -                     mapping
+ *   page_directory, pdpt: as page_table
  *   vspace        root table    -            -                     -
  *
  * A mapping word is 0 when unmapped (layout below).
@@ -124,18 +125,25 @@ static inline unsigned cap_frame_size_bits(cap_t c) { return c.f2 & 0x7fu; }
 static inline bool cap_frame_is_device(cap_t c) { return (c.f2 & 0x80u) != 0; }
 static inline cap_t cap_page_table_new(paddr_t p) { return cap_make(MICA_CAP_TYPE_PAGE_TABLE, p, 0, 0, 0); }
 static inline cap_t cap_vspace_new(paddr_t p) { return cap_make(MICA_CAP_TYPE_VSPACE, p, 0, 0, 0); }
+static inline cap_t cap_page_directory_new(paddr_t p)
+{ return cap_make(MICA_CAP_TYPE_PAGE_DIRECTORY, p, 0, 0, 0); }
+static inline cap_t cap_pdpt_new(paddr_t p) { return cap_make(MICA_CAP_TYPE_PDPT, p, 0, 0, 0); }
 
 /*
- * Mapping word: bit 0 mapped, bits 1-18 vaddr >> 12, bits 19-42 VSpace paddr >> 12,
- * bits 43-63 the VSpace's generation (hw_vspace_generation), so a stale
- * mapping record of a deleted VSpace is recognised and ignored.
+ * Mapping word: bit 0 mapped, bits 1-35 vaddr >> 12 (47-bit vaddrs), bits
+ * 36-59 VSpace paddr >> 12 (VSpaces lie in RAM, below 2^36), bits 60-63 the
+ * low bits of the VSpace's generation (hw_vspace_generation). The generation
+ * tells most stale records of a deleted VSpace from records of a new VSpace
+ * at the same paddr; where it cannot (as seL4 with a reused ASID), every use
+ * still checks that the entry the record names holds the object.
  */
+#define MAPPING_GEN_BITS 4
 static inline word_t mapping_word(paddr_t vspace, word_t vaddr, word_t gen)
-{ return (gen & MASK(21)) << 43 | (vspace >> 12) << 19 | (vaddr >> 12) << 1 | 1; }
+{ return (gen & MASK(MAPPING_GEN_BITS)) << 60 | (vspace >> 12) << 36 | (vaddr >> 12) << 1 | 1; }
 static inline bool cap_is_mapped(cap_t c) { return (c.word & 1) != 0; }
-static inline paddr_t cap_mapped_vspace(cap_t c) { return ((c.word >> 19) & MASK(24)) << 12; }
-static inline word_t cap_mapped_vaddr(cap_t c) { return ((c.word >> 1) & MASK(18)) << 12; }
-static inline word_t cap_mapped_gen(cap_t c) { return c.word >> 43; }
+static inline paddr_t cap_mapped_vspace(cap_t c) { return ((c.word >> 36) & MASK(24)) << 12; }
+static inline word_t cap_mapped_vaddr(cap_t c) { return ((c.word >> 1) & MASK(35)) << 12; }
+static inline word_t cap_mapped_gen(cap_t c) { return c.word >> 60; }
 
 /* mdb accessors */
 static inline paddr_t mdb_prev(const cte_t *s) { return s->mdb.prev & ~MDB_FLAGS; }

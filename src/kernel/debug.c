@@ -19,7 +19,7 @@
  *
  * To stay readable at slide size, runs of look-alike caps in consecutive
  * slots (the root task's stack frames, spare boot untypeds, a server's
- * buffer frames) are folded into one row ("17-144  frame  128 caps"), a
+ * buffer frames) are folded into one row ("19-146  frame  128 caps"), a
  * row lists at most MAX_DERIVED derived caps, long tables wrap into
  * columns of about LINES_PER_COLUMN lines, and tables go MAX_PER_BAND to a
  * row. The text goes out through hw_dot() piece by piece: the kernel has no
@@ -100,7 +100,9 @@ static const char *type_colour(mica_cap_type_t t)
     case MICA_CAP_TYPE_CNODE:        return "#fee391";
     case MICA_CAP_TYPE_TCB:          return "#fc9272";
     case MICA_CAP_TYPE_FRAME:        return "#fde0ef";
-    case MICA_CAP_TYPE_PAGE_TABLE:   return "#f1b6da";
+    case MICA_CAP_TYPE_PAGE_TABLE:
+    case MICA_CAP_TYPE_PAGE_DIRECTORY:
+    case MICA_CAP_TYPE_PDPT:         return "#f1b6da";
     case MICA_CAP_TYPE_VSPACE:       return "#de77ae";
     case MICA_CAP_TYPE_IRQ_CONTROL:
     case MICA_CAP_TYPE_IRQ_HANDLER:  return "#dadaeb";
@@ -165,6 +167,8 @@ static void cap_detail(char *buf, size_t n, cap_t c, bool brief)
         return;
     }
     case MICA_CAP_TYPE_PAGE_TABLE:
+    case MICA_CAP_TYPE_PAGE_DIRECTORY:
+    case MICA_CAP_TYPE_PDPT:
         if (cap_is_mapped(c))
             kformat(buf, n, "%s at 0x%lx", at, (unsigned long)cap_mapped_vaddr(c));
         else
@@ -749,7 +753,7 @@ static void write_legend(void)
            "learns N<BR/>");
     hw_dot("<B><I>name</I>:8</B> = slot 8 of the CNode that is thread <I>name</I>'s CSpace root; "
            "<B><I>name</I> ipc buffer</B> (ctable, vtable, reply) = a slot in thread <I>name</I>'s TCB<BR/>"
-           "<B>17-144 frame 128 caps</B> = look-alike caps in consecutive slots, folded into one row"
+           "<B>19-146 frame 128 caps</B> = look-alike caps in consecutive slots, folded into one row"
            "<BR/>@0x... = the object's (simulated) physical address; 2^N = its size in bytes"
            "</TD></TR><TR><TD ALIGN=\"LEFT\"><TABLE BORDER=\"0\" CELLBORDER=\"1\" "
            "CELLSPACING=\"2\" CELLPADDING=\"3\"><TR><TD BORDER=\"0\">cap types:</TD>");

@@ -131,7 +131,9 @@ static bool check_cap(const cte_t *s)
                  (unsigned long)cap_zombie_number(c));
         break;
     case MICA_CAP_TYPE_FRAME:
-        if ((cap_frame_size_bits(c) != MICA_PAGE_BITS && cap_frame_size_bits(c) != MICA_LARGE_PAGE_BITS) ||
+        /* 4 KiB, 2 MiB and 1 GiB: x86_64's three frame sizes. */
+        if ((cap_frame_size_bits(c) != MICA_PAGE_BITS && cap_frame_size_bits(c) != MICA_LARGE_PAGE_BITS &&
+             cap_frame_size_bits(c) != MICA_HUGE_PAGE_BITS) ||
             (cap_rights(c) & ~(RIGHT_READ | RIGHT_WRITE)))
             FAIL("valid_cap", "slot 0x%lx: frame 2^%u rights 0x%x", (unsigned long)p,
                  cap_frame_size_bits(c), cap_rights(c));
@@ -719,22 +721,49 @@ bool inv_valid_irqs(void)
 /* --- address spaces: valid_vspace_objs, unique_table_refs, valid_vs_lookup, valid_host_window */
 
 /*
- * The mapping records of live frame and page-table caps, sorted by where
- * they say they are mapped. An ent_t is reused: base = VSpace paddr >> 12
- * << 18 | vaddr >> 12 (one key per page of every VSpace), bits = the
- * mapping's size, idx = the object's paddr >> 12 (frames and page tables
- * are page aligned; 32 bits reach every physical address), type = cap type.
+ * The mapping records of live frame and paging-structure caps, sorted by
+ * where they say they are mapped. An ent_t is reused: base = VSpace paddr >>
+ * 12 << 35 | vaddr >> 12 (one key per page of every VSpace), bits = the size
+ * of what is mapped (a frame's size; 21, 30, 39 for a page table, page
+ * directory, PDPT: the vaddr range it covers), idx = the object's paddr >>
+ * 12 (frames and tables are page aligned; 32 bits reach every physical
+ * address), type = cap type.
+ *
+ * Levels as in object/vspace.c: 3 the VSpace root (PML4), 2 a PDPT, 1 a page
+ * directory, 0 a page table; an entry of level l covers 2^(12 + 9l) bytes.
  */
+#define VA_PAGES_BITS (MICA_VADDR_BITS - MICA_PAGE_BITS)
+
 static word_t map_key(paddr_t vspace, word_t vaddr)
 {
-    return (vspace >> 12) << (MICA_VADDR_BITS - MICA_PAGE_BITS) | (vaddr >> MICA_PAGE_BITS);
+    return (vspace >> 12) << VA_PAGES_BITS | (vaddr >> MICA_PAGE_BITS);
+}
+
+static unsigned lvl_shift(unsigned l) { return MICA_PAGE_BITS + 9 * l; }
+
+/* The cap type of a table an entry of level l holds (l >= 1). */
+static uint32_t table_type_at(unsigned l)
+{
+    return l == 1 ? MICA_CAP_TYPE_PAGE_TABLE : l == 2 ? MICA_CAP_TYPE_PAGE_DIRECTORY
+                                                      : MICA_CAP_TYPE_PDPT;
+}
+
+static word_t table_cover_bits(mica_cap_type_t t)
+{
+    return t == MICA_CAP_TYPE_PAGE_TABLE ? 21 : t == MICA_CAP_TYPE_PAGE_DIRECTORY ? 30 : 39;
+}
+
+static bool is_table_type(mica_cap_type_t t)
+{
+    return t == MICA_CAP_TYPE_PAGE_TABLE || t == MICA_CAP_TYPE_PAGE_DIRECTORY ||
+           t == MICA_CAP_TYPE_PDPT;
 }
 
 /* Is the VSpace a mapping record names still the one it was made in? (vspace.c mapping_live) */
 static bool record_live(cap_t c)
 {
     word_t gen = hw_vspace_generation(cap_mapped_vspace(c));
-    return cap_is_mapped(c) && gen != 0 && (gen & MASK(21)) == cap_mapped_gen(c);
+    return cap_is_mapped(c) && gen != 0 && (gen & MASK(MAPPING_GEN_BITS)) == cap_mapped_gen(c);
 }
 
 /* The first record at key, or n. */
@@ -762,79 +791,65 @@ static bool has_record(const ent_t *e, word_t n, paddr_t vspace, word_t vaddr, u
     return false;
 }
 
-/* Where a live page-table cap says table pt is mapped, if any does. */
-static const ent_t *table_record(const ent_t *e, word_t n, paddr_t pt)
+/* Where a live cap of type says table t is mapped, if any does. */
+static const ent_t *table_record(const ent_t *e, word_t n, paddr_t t, uint32_t type)
 {
     for (word_t i = 0; i < n; i++)
-        if (e[i].type == MICA_CAP_TYPE_PAGE_TABLE && ((paddr_t)e[i].idx << 12) == pt)
+        if (e[i].type == type && ((paddr_t)e[i].idx << 12) == t)
             return &e[i];
     return NULL;
 }
 
-static paddr_t record_vspace(const ent_t *r)
-{
-    return (r->base >> (MICA_VADDR_BITS - MICA_PAGE_BITS)) << 12;
-}
-
-static word_t record_vaddr(const ent_t *r)
-{
-    return (r->base & MASK(MICA_VADDR_BITS - MICA_PAGE_BITS)) << MICA_PAGE_BITS;
-}
+static paddr_t key_vspace(word_t key) { return (key >> VA_PAGES_BITS) << 12; }
+static word_t key_vaddr(word_t key) { return (key & MASK(VA_PAGES_BITS)) << MICA_PAGE_BITS; }
 
 /*
- * valid_vspace_objs (here: every entry is empty, a page table, or a frame
- * of its level's size - so no two mappings overlap) and unique_table_refs
- * (every page table hangs under exactly the one entry its caps record).
+ * valid_vspace_objs (every entry of level l is empty, a table of the level
+ * below, or a frame of level l's size where x86_64 allows one - so no two
+ * mappings overlap), unique_table_refs (every table hangs under exactly the
+ * one entry its caps record; a table reached twice has a second parent) and
+ * valid_vs_lookup for tables (every table the walk reaches is recorded by a
+ * cap). Table t holds the entries of level l, covering vaddrs from base.
  */
-static bool vspace_structure(paddr_t vs, const ent_t *e, word_t n)
+static bool vspace_table(paddr_t vs, paddr_t t, unsigned l, word_t base, const ent_t *e, word_t n)
 {
-    const pte_t *root = (const pte_t *)paddr_to_ptr(vs);
-    for (word_t i = 0; i < BIT(MICA_VSPACE_INDEX_BITS); i++) {
-        pte_t r = root[i];
-        word_t va = i << MICA_LARGE_PAGE_BITS;
+    const pte_t *tab = (const pte_t *)paddr_to_ptr(t);
+    for (word_t i = 0; i < 512; i++) {
+        pte_t r = tab[i];
+        word_t va = base + (i << lvl_shift(l));
         if (r == 0)
             continue;
         if ((r & PTE_TABLE) && (r & (PTE_FRAME | PTE_LARGE)))
-            FAIL("valid_vspace_objs", "VSpace 0x%lx, vaddr 0x%lx: entry 0x%lx holds a page table "
-                 "and a 2 MiB frame at once: the mappings overlap", (unsigned long)vs,
-                 (unsigned long)va, (unsigned long)r);
+            FAIL("valid_vspace_objs", "VSpace 0x%lx, vaddr 0x%lx: level-%u entry 0x%lx holds a "
+                 "table and a frame at once: the mappings overlap", (unsigned long)vs,
+                 (unsigned long)va, l, (unsigned long)r);
         if (r & PTE_FRAME) {
-            if (!(r & PTE_LARGE) || !IS_ALIGNED(PTE_PADDR(r), MICA_LARGE_PAGE_BITS) ||
-                !in_phys(PTE_PADDR(r), MICA_LARGE_PAGE_BITS))
-                FAIL("valid_vspace_objs", "VSpace 0x%lx, vaddr 0x%lx: entry 0x%lx is not a "
-                     "2 MiB frame in memory", (unsigned long)vs, (unsigned long)va, (unsigned long)r);
+            unsigned bits = lvl_shift(l);
+            if (l == 3 || !(r & PTE_LARGE) != (l == 0) || !IS_ALIGNED(PTE_PADDR(r), bits) ||
+                !in_phys(PTE_PADDR(r), bits))
+                FAIL("valid_vspace_objs", "VSpace 0x%lx, vaddr 0x%lx: level-%u entry 0x%lx is not "
+                     "a 2^%u-byte frame in memory: it overlaps its neighbours' mappings",
+                     (unsigned long)vs, (unsigned long)va, l, (unsigned long)r, bits);
             continue;
         }
-        paddr_t pt = PTE_PADDR(r);
-        if (!(r & PTE_TABLE) || (r & (PTE_R | PTE_W)) || !in_phys(pt, MICA_PAGE_TABLE_BITS))
-            FAIL("valid_vspace_objs", "VSpace 0x%lx, vaddr 0x%lx: entry 0x%lx is neither a "
-                 "frame nor a page table", (unsigned long)vs, (unsigned long)va, (unsigned long)r);
-        if (!has_record(e, n, vs, va, MICA_CAP_TYPE_PAGE_TABLE, pt, MICA_LARGE_PAGE_BITS)) {
-            const ent_t *other = table_record(e, n, pt);
+        paddr_t sub = PTE_PADDR(r);
+        if (l == 0 || !(r & PTE_TABLE) || (r & (PTE_R | PTE_W)) || !in_phys(sub, MICA_PAGE_TABLE_BITS))
+            FAIL("valid_vspace_objs", "VSpace 0x%lx, vaddr 0x%lx: level-%u entry 0x%lx is neither "
+                 "a frame nor a table", (unsigned long)vs, (unsigned long)va, l, (unsigned long)r);
+        uint32_t type = table_type_at(l);
+        if (!has_record(e, n, vs, va, type, sub, lvl_shift(l))) {
+            const ent_t *other = table_record(e, n, sub, type);
             if (other)
-                FAIL("unique_table_refs", "page table 0x%lx hangs under VSpace 0x%lx vaddr 0x%lx, "
-                     "but its caps map it at VSpace 0x%lx vaddr 0x%lx", (unsigned long)pt,
-                     (unsigned long)vs, (unsigned long)va, (unsigned long)record_vspace(other),
-                     (unsigned long)record_vaddr(other));
-            FAIL("valid_vs_lookup", "page table 0x%lx hangs under VSpace 0x%lx vaddr 0x%lx, but "
-                 "no page-table cap records that mapping", (unsigned long)pt, (unsigned long)vs,
-                 (unsigned long)va);
+                FAIL("unique_table_refs", "%s 0x%lx hangs under VSpace 0x%lx vaddr 0x%lx, but its "
+                     "caps map it at VSpace 0x%lx vaddr 0x%lx", mica_cap_type_name(type),
+                     (unsigned long)sub, (unsigned long)vs, (unsigned long)va,
+                     (unsigned long)key_vspace(other->base), (unsigned long)key_vaddr(other->base));
+            FAIL("valid_vs_lookup", "%s 0x%lx hangs under VSpace 0x%lx vaddr 0x%lx, but no cap "
+                 "records that mapping", mica_cap_type_name(type), (unsigned long)sub,
+                 (unsigned long)vs, (unsigned long)va);
         }
-        const pte_t *t = (const pte_t *)paddr_to_ptr(pt);
-        for (word_t j = 0; j < BIT(MICA_PAGE_TABLE_INDEX_BITS); j++) {
-            pte_t f = t[j];
-            if (f == 0)
-                continue;
-            if (f & (PTE_LARGE | PTE_TABLE))
-                FAIL("valid_vspace_objs", "VSpace 0x%lx, vaddr 0x%lx: page-table entry 0x%lx "
-                     "holds a %s: it overlaps its neighbours' mappings", (unsigned long)vs,
-                     (unsigned long)(va | j << MICA_PAGE_BITS), (unsigned long)f,
-                     f & PTE_TABLE ? "page table" : "2 MiB frame");
-            if (!(f & PTE_FRAME) || !in_phys(PTE_PADDR(f), MICA_PAGE_BITS))
-                FAIL("valid_vspace_objs", "VSpace 0x%lx, vaddr 0x%lx: page-table entry 0x%lx is "
-                     "not a frame in memory", (unsigned long)vs,
-                     (unsigned long)(va | j << MICA_PAGE_BITS), (unsigned long)f);
-        }
+        if (!vspace_table(vs, sub, l - 1, va, e, n))
+            return false;
     }
     return true;
 }
@@ -864,35 +879,60 @@ static bool check_frame_entry(paddr_t vs, word_t va, pte_t f, word_t bits, const
     return true;
 }
 
-/* Every frame entry of VSpace vs; host: compare with the window, else with the caps. */
-static bool vspace_frames(paddr_t vs, const ent_t *e, word_t n, bool host)
+/* Every frame entry under table t (entries of level l); counts them in *frames. */
+static bool table_frames(paddr_t vs, paddr_t t, unsigned l, word_t base, const ent_t *e, word_t n,
+                         bool host, word_t *frames)
 {
-    const pte_t *root = (const pte_t *)paddr_to_ptr(vs);
-    word_t frames = 0;
-    for (word_t i = 0; i < BIT(MICA_VSPACE_INDEX_BITS); i++) {
-        pte_t r = root[i];
-        word_t va = i << MICA_LARGE_PAGE_BITS;
+    const pte_t *tab = (const pte_t *)paddr_to_ptr(t);
+    for (word_t i = 0; i < 512; i++) {
+        pte_t r = tab[i];
+        word_t va = base + (i << lvl_shift(l));
         if (r & PTE_FRAME) {
-            frames++;
-            if (!check_frame_entry(vs, va, r, MICA_LARGE_PAGE_BITS, e, n, host))
+            ++*frames;
+            if (!check_frame_entry(vs, va, r, lvl_shift(l), e, n, host))
                 return false;
-            continue;
-        }
-        if (!(r & PTE_TABLE))
-            continue;
-        const pte_t *t = (const pte_t *)paddr_to_ptr(PTE_PADDR(r));
-        for (word_t j = 0; j < BIT(MICA_PAGE_TABLE_INDEX_BITS); j++) {
-            if (!t[j])
-                continue;
-            frames++;
-            if (!check_frame_entry(vs, va | j << MICA_PAGE_BITS, t[j], MICA_PAGE_BITS, e, n, host))
-                return false;
+        } else if ((r & PTE_TABLE) && l > 0 &&
+                   !table_frames(vs, PTE_PADDR(r), l - 1, va, e, n, host, frames)) {
+            return false;
         }
     }
+    return true;
+}
+
+/* Every frame of VSpace vs; host: compare with the window, else with the caps. */
+static bool vspace_frames(paddr_t vs, const ent_t *e, word_t n, bool host)
+{
+    word_t frames = 0;
+    if (!table_frames(vs, vs, 3, 0, e, n, host, &frames))
+        return false;
     hw_window_entry_t w;
     if (host && hw_window_probe(vs, 0, &w) == 0 && w.mappings != frames)
         FAIL("valid_host_window", "the host window of VSpace 0x%lx holds %lu mappings, its page "
              "tables %lu", (unsigned long)vs, (unsigned long)w.mappings, (unsigned long)frames);
+    return true;
+}
+
+/*
+ * unique_table_refs across caps: every live cap to one paging structure
+ * carries the same mapping record (copies of a mapped table's cap agree;
+ * seL4 lets only the final cap unmap it). A record need not reach its table
+ * any more: unmapping a level above leaves the records below it stale, as
+ * on seL4. The records are re-sorted by object here.
+ */
+static bool tables_agree(ent_t *e, word_t n)
+{
+    word_t m = 0;
+    for (word_t i = 0; i < n; i++)
+        if (is_table_type((mica_cap_type_t)e[i].type))
+            e[m++] = (ent_t){ (paddr_t)e[i].idx << 12, e[i].base, 0, 0, e[i].type, 0 };
+    heap_sort(e, m);
+    for (word_t i = 1; i < m; i++)
+        if (e[i].base == e[i - 1].base && e[i].bits != e[i - 1].bits)
+            FAIL("unique_table_refs", "the caps to %s 0x%lx disagree where it is mapped: VSpace "
+                 "0x%lx vaddr 0x%lx and VSpace 0x%lx vaddr 0x%lx",
+                 mica_cap_type_name((mica_cap_type_t)e[i].type), (unsigned long)e[i].base,
+                 (unsigned long)key_vspace(e[i].bits), (unsigned long)key_vaddr(e[i].bits),
+                 (unsigned long)key_vspace(e[i - 1].bits), (unsigned long)key_vaddr(e[i - 1].bits));
     return true;
 }
 
@@ -904,30 +944,17 @@ bool inv_valid_vspaces(void)
         return true;
     for (paddr_t p = mdb_next(cte_at(ks.mdb_head)); p; p = mdb_next(cte_at(p))) {
         cap_t c = cte_at(p)->cap;
-        if ((cap_type(c) != MICA_CAP_TYPE_FRAME && cap_type(c) != MICA_CAP_TYPE_PAGE_TABLE) ||
-            !record_live(c))
+        if ((cap_type(c) != MICA_CAP_TYPE_FRAME && !is_table_type(cap_type(c))) || !record_live(c))
             continue;
         if (n >= ks.scratch_entries)
             return true;
         e[n++] = (ent_t){ map_key(cap_mapped_vspace(c), cap_mapped_vaddr(c)),
                           cap_type(c) == MICA_CAP_TYPE_FRAME ? cap_frame_size_bits(c)
-                                                             : MICA_LARGE_PAGE_BITS,
+                                                             : table_cover_bits(cap_type(c)),
                           (uint32_t)(cap_obj(c) >> 12), 0, cap_type(c), 0 };
     }
     heap_sort(e, n);
 
-    /* Every page-table cap's record is backed by the entry it names (unique_table_refs). */
-    for (word_t i = 0; i < n; i++) {
-        if (e[i].type != MICA_CAP_TYPE_PAGE_TABLE)
-            continue;
-        paddr_t vs = record_vspace(&e[i]), pt = (paddr_t)e[i].idx << 12;
-        word_t va = record_vaddr(&e[i]);
-        pte_t r = ((const pte_t *)paddr_to_ptr(vs))[va >> MICA_LARGE_PAGE_BITS];
-        if (!(r & PTE_TABLE) || PTE_PADDR(r) != pt)
-            FAIL("unique_table_refs", "a cap says page table 0x%lx is mapped at VSpace 0x%lx "
-                 "vaddr 0x%lx, but that entry holds 0x%lx", (unsigned long)pt, (unsigned long)vs,
-                 (unsigned long)va, (unsigned long)r);
-    }
     /* The live VSpaces, each through the first cap of its run on the CDT list. */
     for (int pass = 0; pass < 3; pass++) {
         for (paddr_t p = mdb_next(cte_at(ks.mdb_head)); p; p = mdb_next(cte_at(p))) {
@@ -937,12 +964,13 @@ bool inv_valid_vspaces(void)
             paddr_t vs = cap_obj(s->cap);
             if (hw_vspace_generation(vs) == 0)
                 continue;       /* no window was ever made: nothing in it is visible */
-            bool ok = pass == 0 ? vspace_structure(vs, e, n) : vspace_frames(vs, e, n, pass == 2);
+            bool ok = pass == 0 ? vspace_table(vs, vs, 3, 0, e, n)
+                                : vspace_frames(vs, e, n, pass == 2);
             if (!ok)
                 return false;
         }
     }
-    return true;
+    return tables_agree(e, n);
 }
 
 static bool (*const all_invariants[])(void) = {

@@ -24,6 +24,7 @@ const char *mica_cap_type_name(mica_cap_type_t c)
     static const char *const t[] = {
         "null", "untyped", "endpoint", "notification", "reply", "cnode", "tcb",
         "irq_control", "irq_handler", "zombie", "frame", "page_table", "vspace",
+        "pdpt", "page_directory",
     };
     _Static_assert(sizeof t / sizeof t[0] == MICA_CAP_TYPE_COUNT, "cap type names");
     return NAME(t, c);
@@ -33,7 +34,7 @@ const char *mica_object_type_name(mica_object_type_t o)
 {
     static const char *const t[] = {
         "untyped", "tcb", "endpoint", "notification", "cnode", "frame", "large_frame",
-        "page_table", "vspace",
+        "page_table", "vspace", "pdpt", "page_directory", "huge_frame",
     };
     _Static_assert(sizeof t / sizeof t[0] == MICA_OBJECT_TYPE_COUNT, "object type names");
     return NAME(t, o);
@@ -93,6 +94,10 @@ const char *mica_invocation_name(mica_word_t label)
         [MICA_PAGE_MAP] = "Page_Map",
         [MICA_PAGE_UNMAP] = "Page_Unmap",
         [MICA_PAGE_GET_ADDRESS] = "Page_GetAddress",
+        [MICA_PDPT_MAP] = "PDPT_Map",
+        [MICA_PDPT_UNMAP] = "PDPT_Unmap",
+        [MICA_PAGE_DIRECTORY_MAP] = "PageDirectory_Map",
+        [MICA_PAGE_DIRECTORY_UNMAP] = "PageDirectory_Unmap",
     };
     _Static_assert(sizeof t / sizeof t[0] == MICA_NUM_INVOCATION_LABELS, "invocation names");
     return NAME(t, label);

@@ -22,6 +22,9 @@ word_t object_size_bits(word_t type, word_t user_bits)
     case MICA_LARGE_FRAME_OBJECT:  return MICA_LARGE_PAGE_BITS;
     case MICA_PAGE_TABLE_OBJECT:   return MICA_PAGE_TABLE_BITS;
     case MICA_VSPACE_OBJECT:       return MICA_VSPACE_BITS;
+    case MICA_PDPT_OBJECT:         return MICA_PDPT_BITS;
+    case MICA_PAGE_DIRECTORY_OBJECT: return MICA_PAGE_DIRECTORY_BITS;
+    case MICA_HUGE_FRAME_OBJECT:   return MICA_HUGE_PAGE_BITS;
     case MICA_OBJECT_TYPE_COUNT:   break;
     }
     kfail("invalid object type");
@@ -54,6 +57,12 @@ cap_t create_object(word_t type, paddr_t p, word_t user_bits, bool device)
     case MICA_VSPACE_OBJECT:
         vspace_init_object(p);
         return cap_vspace_new(p);
+    case MICA_PDPT_OBJECT:
+        return cap_pdpt_new(p);
+    case MICA_PAGE_DIRECTORY_OBJECT:
+        return cap_page_directory_new(p);
+    case MICA_HUGE_FRAME_OBJECT:
+        return cap_frame_new(p, MICA_HUGE_PAGE_BITS, RIGHT_READ | RIGHT_WRITE, device);
     case MICA_OBJECT_TYPE_COUNT:
         break;
     }
@@ -73,6 +82,8 @@ paddr_t cap_region_base(cap_t c)
     case MICA_CAP_TYPE_FRAME:
     case MICA_CAP_TYPE_PAGE_TABLE:
     case MICA_CAP_TYPE_VSPACE:
+    case MICA_CAP_TYPE_PDPT:
+    case MICA_CAP_TYPE_PAGE_DIRECTORY:
         return cap_obj(c);
     case MICA_CAP_TYPE_NULL:
     case MICA_CAP_TYPE_REPLY:
@@ -97,6 +108,8 @@ word_t cap_region_bits(cap_t c)
     case MICA_CAP_TYPE_FRAME:        return cap_frame_size_bits(c);
     case MICA_CAP_TYPE_PAGE_TABLE:   return MICA_PAGE_TABLE_BITS;
     case MICA_CAP_TYPE_VSPACE:       return MICA_VSPACE_BITS;
+    case MICA_CAP_TYPE_PDPT:         return MICA_PDPT_BITS;
+    case MICA_CAP_TYPE_PAGE_DIRECTORY: return MICA_PAGE_DIRECTORY_BITS;
     case MICA_CAP_TYPE_NULL:
     case MICA_CAP_TYPE_REPLY:
     case MICA_CAP_TYPE_IRQ_CONTROL:
@@ -163,8 +176,11 @@ derive_cap_ret_t derive_cap(cte_t *slot, cap_t cap)
         ret.cap.word = 0;   /* a copy is an unmapped cap to the same frame */
         break;
     case MICA_CAP_TYPE_PAGE_TABLE:
+    case MICA_CAP_TYPE_PAGE_DIRECTORY:
+    case MICA_CAP_TYPE_PDPT:
+        /* seL4 x86_64 Arch_deriveCap: only a mapped paging structure's cap is copied. */
         if (!cap_is_mapped(cap)) {
-            user_error("deriving an unmapped page-table cap");
+            user_error("deriving an unmapped %s cap", mica_cap_type_name(cap_type(cap)));
             ks.syscall_error.type = MICA_ILLEGAL_OPERATION;
             ret.status = EXCEPTION_SYSCALL_ERROR;
             ret.cap = cap_null();
@@ -267,8 +283,11 @@ finalise_cap_ret_t finalise_cap(cap_t cap, bool final)
             unmap_frame_cap(cap);
         break;
     case MICA_CAP_TYPE_PAGE_TABLE:
+    case MICA_CAP_TYPE_PAGE_DIRECTORY:
+    case MICA_CAP_TYPE_PDPT:
+        /* seL4: Arch_finaliseCap - unmapPageTable / unmapPageDirectory / unmapPDPT */
         if (final && cap_is_mapped(cap))
-            unmap_page_table_cap(cap);
+            unmap_table_cap(cap);
         break;
     case MICA_CAP_TYPE_VSPACE:
         if (final)
@@ -345,6 +364,8 @@ exception_t decode_invocation(word_t label, word_t length, cptr_t cptr, cte_t *s
         return decode_irq_handler_invocation(label, cap_irq(cap));
     case MICA_CAP_TYPE_FRAME:
     case MICA_CAP_TYPE_PAGE_TABLE:
+    case MICA_CAP_TYPE_PAGE_DIRECTORY:
+    case MICA_CAP_TYPE_PDPT:
     case MICA_CAP_TYPE_VSPACE:
         return decode_vspace_invocation(label, length, slot, cap, buffer);
     case MICA_CAP_TYPE_COUNT:

@@ -55,6 +55,8 @@ static ALWAYS_INLINE bool same_region_as(cap_t a, cap_t b)
     case MICA_CAP_TYPE_TCB:
     case MICA_CAP_TYPE_REPLY:
     case MICA_CAP_TYPE_PAGE_TABLE:
+    case MICA_CAP_TYPE_PAGE_DIRECTORY:
+    case MICA_CAP_TYPE_PDPT:
     case MICA_CAP_TYPE_VSPACE:
         return cap_type(b) == cap_type(a) && cap_obj(a) == cap_obj(b);
     case MICA_CAP_TYPE_CNODE:

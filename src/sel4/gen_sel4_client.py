@@ -23,7 +23,8 @@ FAST_MRS = 4                # x86_64 passes MR0..MR3 in registers
 
 # Parameter types: size in bits (0: a capability, passed as an extra cap).
 CAP_TYPES = {'seL4_CPtr', 'seL4_CNode', 'seL4_TCB', 'seL4_Untyped', 'seL4_IRQHandler',
-             'seL4_IRQControl', 'seL4_X64_PML4', 'seL4_X86_Page', 'seL4_X86_PageTable'}
+             'seL4_IRQControl', 'seL4_X64_PML4', 'seL4_X86_Page', 'seL4_X86_PageTable',
+             'seL4_X86_PDPT', 'seL4_X86_PageDirectory'}
 SIZES = {'seL4_Bool': 1, 'seL4_Uint8': 8, 'seL4_Uint16': 16, 'seL4_Uint32': 32,
          'seL4_Word': 64, 'seL4_Uint64': 64, 'seL4_CapRights_t': 64,
          'seL4_X86_VMAttributes': 64}

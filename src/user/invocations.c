@@ -247,17 +247,46 @@ mica_error_t mica_tcb_set_tls_base(mica_cptr_t tcb, mica_word_t tls_base)
     return invoke(tcb, MICA_TCB_SET_TLS_BASE, 0, 1, mr);
 }
 
-mica_error_t mica_page_table_map(mica_cptr_t pt, mica_cptr_t vspace, mica_word_t vaddr,
-                                 mica_word_t attr)
+/* The three paging structures' Map: (vaddr, attr) and the VSpace as extra cap 0. */
+static mica_error_t table_map(mica_cptr_t table, mica_word_t label, mica_cptr_t vspace,
+                              mica_word_t vaddr, mica_word_t attr)
 {
     mica_word_t mr[4] = { vaddr, attr };
     mica_set_cap(0, vspace);
-    return invoke(pt, MICA_PAGE_TABLE_MAP, 1, 2, mr);
+    return invoke(table, label, 1, 2, mr);
+}
+
+mica_error_t mica_page_table_map(mica_cptr_t pt, mica_cptr_t vspace, mica_word_t vaddr,
+                                 mica_word_t attr)
+{
+    return table_map(pt, MICA_PAGE_TABLE_MAP, vspace, vaddr, attr);
 }
 
 mica_error_t mica_page_table_unmap(mica_cptr_t pt)
 {
     return invoke(pt, MICA_PAGE_TABLE_UNMAP, 0, 0, (mica_word_t[4]){ 0 });
+}
+
+mica_error_t mica_page_directory_map(mica_cptr_t pd, mica_cptr_t vspace, mica_word_t vaddr,
+                                     mica_word_t attr)
+{
+    return table_map(pd, MICA_PAGE_DIRECTORY_MAP, vspace, vaddr, attr);
+}
+
+mica_error_t mica_page_directory_unmap(mica_cptr_t pd)
+{
+    return invoke(pd, MICA_PAGE_DIRECTORY_UNMAP, 0, 0, (mica_word_t[4]){ 0 });
+}
+
+mica_error_t mica_pdpt_map(mica_cptr_t pdpt, mica_cptr_t vspace, mica_word_t vaddr,
+                           mica_word_t attr)
+{
+    return table_map(pdpt, MICA_PDPT_MAP, vspace, vaddr, attr);
+}
+
+mica_error_t mica_pdpt_unmap(mica_cptr_t pdpt)
+{
+    return invoke(pdpt, MICA_PDPT_UNMAP, 0, 0, (mica_word_t[4]){ 0 });
 }
 
 mica_error_t mica_page_map(mica_cptr_t frame, mica_cptr_t vspace, mica_word_t vaddr,

@@ -41,14 +41,20 @@ mica_error_t mica_process_create(mica_env_t *env, const mica_process_config_t *c
 
     if (!(p->cnode = mica_env_make(env, MICA_CNODE_OBJECT, bits)) ||
         !(p->vspace = mica_env_make(env, MICA_VSPACE_OBJECT, 0)) ||
+        !(p->pdpt = mica_env_make(env, MICA_PDPT_OBJECT, 0)) ||
+        !(p->page_directory = mica_env_make(env, MICA_PAGE_DIRECTORY_OBJECT, 0)) ||
         !(p->page_table = mica_env_make(env, MICA_PAGE_TABLE_OBJECT, 0)) ||
         !(p->tcb = mica_env_make(env, MICA_TCB_OBJECT, 0)) ||
         !(p->ipc_frame = mica_env_make(env, MICA_FRAME_OBJECT, 0)) ||
         !(p->stack_frames = mica_env_make_n(env, MICA_FRAME_OBJECT, 0, p->stack_pages)))
         return env->error;
 
-    /* The address space: page table, IPC buffer, stack. */
-    err = mica_page_table_map(p->page_table, p->vspace, 0, MICA_DEFAULT_VM_ATTRIBUTES);
+    /* The address space: PDPT, page directory and page table at 0, IPC buffer, stack. */
+    err = mica_pdpt_map(p->pdpt, p->vspace, 0, MICA_DEFAULT_VM_ATTRIBUTES);
+    if (err == MICA_NO_ERROR)
+        err = mica_page_directory_map(p->page_directory, p->vspace, 0, MICA_DEFAULT_VM_ATTRIBUTES);
+    if (err == MICA_NO_ERROR)
+        err = mica_page_table_map(p->page_table, p->vspace, 0, MICA_DEFAULT_VM_ATTRIBUTES);
     if (err == MICA_NO_ERROR)
         err = mica_page_map(p->ipc_frame, p->vspace, MICA_PROCESS_IPC_BUFFER_VADDR, MICA_READ_WRITE,
                             MICA_DEFAULT_VM_ATTRIBUTES);
@@ -222,6 +228,8 @@ void mica_process_destroy(mica_env_t *env, mica_process_t *p)
     mica_env_slot_free(env, p->cnode);
     mica_env_slot_free(env, p->vspace);
     mica_env_slot_free(env, p->page_table);
+    mica_env_slot_free(env, p->page_directory);
+    mica_env_slot_free(env, p->pdpt);
     mica_env_slot_free(env, p->ipc_frame);
     for (mica_word_t i = p->stack_pages; i-- > 0;)
         mica_env_slot_free(env, p->stack_frames + i);

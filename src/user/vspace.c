@@ -9,31 +9,52 @@
 #include "env.h"
 
 #define PAGE (1ul << MICA_PAGE_BITS)
-#define LARGE_PAGE (1ul << MICA_LARGE_PAGE_BITS)
+
+/*
+ * Make and map the paging structure a FailedLookup with bits_left names
+ * as missing: a PDPT (39 bits left), a page directory (30) or a page table (21).
+ */
+static mica_error_t make_level(mica_env_t *env, mica_cptr_t vspace, mica_word_t vaddr,
+                               mica_word_t bits_left)
+{
+    mica_word_t type = bits_left == 39 ? MICA_PDPT_OBJECT
+                     : bits_left == 30 ? MICA_PAGE_DIRECTORY_OBJECT : MICA_PAGE_TABLE_OBJECT;
+    if (bits_left != 39 && bits_left != 30 && bits_left != 21)
+        return MICA_FAILED_LOOKUP;
+    mica_cptr_t t = mica_env_make(env, type, 0);
+    if (!t)
+        return env->error;      /* env says why */
+    mica_word_t base = vaddr & ~((1ul << bits_left) - 1);
+    mica_error_t err = type == MICA_PDPT_OBJECT ? mica_pdpt_map(t, vspace, base, 0)
+                     : type == MICA_PAGE_DIRECTORY_OBJECT ? mica_page_directory_map(t, vspace, base, 0)
+                     : mica_page_table_map(t, vspace, base, 0);
+    if (err != MICA_NO_ERROR) {
+        mica_env_slot_free(env, t);
+        mica_env_fail(env, err, 0, "%s at 0x%lx: %s", mica_object_type_name((mica_object_type_t)type),
+                      (unsigned long)vaddr, mica_error_name(err));
+        return err;
+    }
+    env->page_tables++;
+    return MICA_NO_ERROR;
+}
 
 mica_error_t mica_user_map(mica_env_t *env, mica_cptr_t vspace, mica_word_t vaddr,
                            mica_cptr_t frame, mica_cap_rights_t rights)
 {
-    /* A probe: FailedLookup means no page table covers vaddr yet. */
-    mica_user_mark_call(MICA_USER_MARK_EXPECT(MICA_FAILED_LOOKUP));
-    mica_error_t err = mica_page_map(frame, vspace, vaddr, rights, MICA_DEFAULT_VM_ATTRIBUTES);
-    mica_user_mark_call(0);
-    if (err != MICA_FAILED_LOOKUP)
-        goto out;
-    /* No page table covers vaddr (MR2 says 21 bits were left): make one and retry. */
-    mica_cptr_t pt = mica_env_make(env, MICA_PAGE_TABLE_OBJECT, 0);
-    if (!pt)
-        return env->error;      /* env says why */
-    err = mica_page_table_map(pt, vspace, vaddr & ~(LARGE_PAGE - 1), MICA_DEFAULT_VM_ATTRIBUTES);
-    if (err != MICA_NO_ERROR) {
-        mica_env_slot_free(env, pt);
-        mica_env_fail(env, err, 0, "PageTable_Map at 0x%lx: %s", (unsigned long)vaddr,
-                      mica_error_name(err));
-        return err;
+    mica_error_t err;
+    /* At most three missing levels: PDPT, page directory, page table. */
+    for (int tries = 0;; tries++) {
+        /* A probe: FailedLookup means a paging level above vaddr is missing. */
+        mica_user_mark_call(MICA_USER_MARK_EXPECT(MICA_FAILED_LOOKUP));
+        err = mica_page_map(frame, vspace, vaddr, rights, MICA_DEFAULT_VM_ATTRIBUTES);
+        mica_user_mark_call(0);
+        if (err != MICA_FAILED_LOOKUP || tries == 3)
+            break;
+        /* MR2 says how many vaddr bits were left where the walk stopped. */
+        mica_error_t e = make_level(env, vspace, vaddr, mica_get_mr(2));
+        if (e != MICA_NO_ERROR)
+            return e;
     }
-    env->page_tables++;
-    err = mica_page_map(frame, vspace, vaddr, rights, MICA_DEFAULT_VM_ATTRIBUTES);
-out:
     if (err != MICA_NO_ERROR)
         mica_env_fail(env, err, 0, "Page_Map at 0x%lx: %s", (unsigned long)vaddr,
                       mica_error_name(err));

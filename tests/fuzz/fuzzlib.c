@@ -56,6 +56,7 @@
 #include "fuzzlib.h"
 #include "state.h"
 #include "cap.h"
+#include "cspace.h"
 
 /* The simulated trap instruction (sim/syscall.c), which the stubs use too. */
 void sim_trap(hw_word_t regs[8]);
@@ -76,6 +77,9 @@ void sim_task_kernel_call(void (*fn)(hw_word_t k[8]), hw_word_t k[8]);
 #define TOP_RADIX 2             /* the top CNode of a two-level CSpace */
 #define MAX_CNODES (FZ_MAX_TASKS * 2 + 16)
 #define HINT_UNKNOWN 0xfe       /* a cap arrived by IPC: type not known */
+/* Frames by size: MICA_CAP_TYPE_FRAME is a 4 KiB one; these are 2 MiB and 1 GiB frames. */
+#define HINT_LARGE_FRAME 0xe0
+#define HINT_HUGE_FRAME 0xe1
 /* Device caps (an untyped or frame of device d of the boot info's table), kept apart from the rest. */
 #define HINT_DEV_UT(d) (0xf0 + (d))
 #define HINT_DEV_FRAME(d) (0xf8 + (d))
@@ -88,6 +92,14 @@ enum dev_kind { DEV_OTHER, DEV_TIMER, DEV_UART, DEV_BLK, DEV_FZ };
 #define REGION(k) ((mica_word_t)(k) << MICA_LARGE_PAGE_BITS)   /* k-th 2 MiB region */
 #define NREGIONS 3              /* regions 1..3 hold page tables */
 #define SPARE_FRAMES 8
+#define PLACES 32               /* vaddrs where a paging object or frame was mapped (fz.place) */
+/*
+ * Where build() gives every VSpace a PDPT, a page directory and a page
+ * table besides the first GiB's: a GiB in PML4 slot 1 and the last GiB
+ * below 2^47, so that maps across the 47 bits find upper levels there.
+ */
+#define HIGH_GIB_A 0xa000000000ull
+#define HIGH_GIB_B (BIT(MICA_VADDR_BITS) - BIT(MICA_HUGE_PAGE_BITS))
 #define SPARE_PTS 3
 
 /* --- decisions: a PRNG, or the bytes of a libFuzzer input ------------------- */
@@ -247,6 +259,10 @@ typedef struct actor {
     X(TCB_UNBIND_NOTIFICATION, 6) X(TCB_SET_AFFINITY, 3) X(TCB_SET_TLS_BASE, 3) \
     X(PAGE_TABLE_MAP, 16) X(PAGE_TABLE_UNMAP, 10) X(PAGE_MAP, 28) X(PAGE_UNMAP, 14) \
     X(PAGE_GET_ADDRESS, 6) \
+    X(PDPT_MAP, 10) X(PDPT_UNMAP, 5) X(PAGE_DIRECTORY_MAP, 12) X(PAGE_DIRECTORY_UNMAP, 6) \
+    X(LARGE_PAGE_MAP, 8) X(HUGE_PAGE_MAP, 6) \
+    X(RETYPE_PDPT, 5) X(RETYPE_PAGE_DIRECTORY, 6) X(RETYPE_PAGE_TABLE, 5) X(RETYPE_FRAME, 4) \
+    X(RETYPE_LARGE_FRAME, 4) X(RETYPE_HUGE_FRAME, 4) \
     X(IRQ_CONTROL_GET, 6) X(IRQ_HANDLER_ACK, 8) X(IRQ_HANDLER_SET_NOTIFICATION, 6) \
     X(IRQ_HANDLER_CLEAR, 3) X(IRQ_DELETE, 3) \
     X(DEV_RETYPE, 8) X(DEV_MAP, 10) X(MMIO_READ, 18) X(MMIO_WRITE, 18) X(MMIO_NON_MOV, 2) \
@@ -303,10 +319,18 @@ static struct {
     /* infrastructure */
     mica_cptr_t fault_ep, handler_tcb;
     mica_cptr_t spare_frame[SPARE_FRAMES], spare_pt[SPARE_PTS];
+    /* 1 GiB objects, when boot gave an untyped that big: a frame handed out, a pool (give_huge_pool) */
+    mica_cptr_t huge_frame, huge_pool;
+    int huge_pool_cn, huge_pool_slot;
+    mica_cptr_t large_frame;    /* a 2 MiB frame handed out */
+    /* vaddrs where maps succeeded (a guess, like the hints): later maps aim near them */
+    mica_word_t place[PLACES];
+    unsigned nplace;
     unsigned next_spare, next_spare_pt;
     rng_t handler_rng, root_rng;
     uint64_t op_total_weight;
     uint64_t ops[OP_COUNT];
+    uint64_t ops_ok[OP_COUNT];  /* ... that returned NoError (the paging operations) */
     fz_result_t res;
 } fz;
 
@@ -357,8 +381,28 @@ uint64_t fz_op_runs(unsigned op)
     return op < OP_COUNT ? LOAD(fz.ops[op]) : 0;
 }
 
+uint64_t fz_op_ok(unsigned op)
+{
+    return op < OP_COUNT ? LOAD(fz.ops_ok[op]) : 0;
+}
+
+int fz_op_counts_ok(unsigned op)
+{
+    switch (op) {
+    case OP_PAGE_TABLE_MAP: case OP_PAGE_TABLE_UNMAP: case OP_PAGE_MAP: case OP_PAGE_UNMAP:
+    case OP_PAGE_GET_ADDRESS: case OP_PDPT_MAP: case OP_PDPT_UNMAP: case OP_PAGE_DIRECTORY_MAP:
+    case OP_PAGE_DIRECTORY_UNMAP: case OP_LARGE_PAGE_MAP: case OP_HUGE_PAGE_MAP:
+    case OP_RETYPE_PDPT: case OP_RETYPE_PAGE_DIRECTORY: case OP_RETYPE_PAGE_TABLE:
+    case OP_RETYPE_FRAME: case OP_RETYPE_LARGE_FRAME: case OP_RETYPE_HUGE_FRAME:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 static void finish(int why) __attribute__((noreturn));
 static void give_device(unsigned d, rng_t *r);
+static void give_huge_pool(int c, rng_t *r);
 static void isolation_check(void);
 static void isolation_tamper(void);
 
@@ -607,12 +651,33 @@ static void set_hint(int cn, int slot, int type)
         STORE(fz.cn[cn].hint[slot], (uint8_t)type);
 }
 
-/* A vaddr: mostly pages of the regions that hold page tables, sometimes edges. */
+/*
+ * fz.place: slots 0..PLACES_FIXED-1 hold where build() gave every VSpace a
+ * page table (so every level above it too); the rest is a ring of vaddrs
+ * where tasks' maps succeeded.
+ */
+#define PLACES_FIXED (NREGIONS + 2)
+
+static void remember_place(mica_word_t vaddr)
+{
+    unsigned i = ADD(fz.nplace, 1);
+    STORE(fz.place[PLACES_FIXED + i % (PLACES - PLACES_FIXED)], vaddr);
+}
+
+static mica_word_t some_place(rng_t *r)
+{
+    unsigned n = PLACES_FIXED + LOAD(fz.nplace);
+    return LOAD(fz.place[below(r, n < PLACES ? n : PLACES)]);
+}
+
+/* A vaddr: mostly pages of the regions that hold page tables, sometimes edges or places. */
 static mica_word_t pick_vaddr(rng_t *r)
 {
     unsigned roll = (unsigned)below(r, 100);
-    if (roll < 70)
+    if (roll < 62)
         return REGION(1 + below(r, NREGIONS)) + (below(r, 32) << MICA_PAGE_BITS);
+    if (roll < 70)
+        return some_place(r) + (below(r, 4) << MICA_PAGE_BITS);
     if (roll < 82)
         return REGION(below(r, 8));
     static const mica_word_t v[] = { 0, 4096, 0x3ffff000, 0x40000000, 0x3fe00000, 0x3fffffff,
@@ -620,6 +685,39 @@ static mica_word_t pick_vaddr(rng_t *r)
     if (roll < 96)
         return v[below(r, sizeof v / sizeof v[0])];
     return rnd(r);
+}
+
+/*
+ * A vaddr at which to map an object that covers 2^bits bytes (a PDPT: 39;
+ * a page directory or 1 GiB frame: 30; a page table or 2 MiB frame: 21; a
+ * page: 12). Drawn across all of [0, 2^47), but mostly in the span one
+ * level up of a place where a map succeeded - where the levels above are
+ * likely to exist, so the map gets past FailedLookup - and sometimes at or
+ * past 2^47, unaligned, or any word, for the errors.
+ */
+static mica_word_t pick_level_vaddr(rng_t *r, unsigned bits)
+{
+    mica_word_t size = BIT(bits), top = BIT(MICA_VADDR_BITS);
+    unsigned roll = (unsigned)below(r, 100);
+    if (roll < 55) {
+        /* In the same 2 MiB, GiB or 512 GiB as a place (mostly the level just above). */
+        unsigned span = chance(r, 75) || bits + 9 >= 39 ? bits + 9 : bits + 18;
+        if (span > MICA_VADDR_BITS)
+            span = MICA_VADDR_BITS;
+        mica_word_t base = some_place(r) & ~(BIT(span) - 1);
+        return base + (below(r, BIT(span - bits)) << bits);
+    }
+    if (roll < 80)
+        return below(r, top >> bits) << bits;          /* anywhere below 2^47, aligned */
+    if (roll < 88)
+        return some_place(r) + (chance(r, 50) ? 8 : (below(r, size) | 1));     /* unaligned */
+    switch (below(r, 5)) {
+    case 0: return top;
+    case 1: return top - size;                          /* the last slot: fine */
+    case 2: return top + (below(r, 64) << bits);
+    case 3: return ~(size - 1);
+    default: return rnd(r);
+    }
 }
 
 /* Entry points a task may write into another thread's pc. */
@@ -936,7 +1034,8 @@ static void do_retype(actor_t *a)
         static const uint8_t cap_of[MICA_OBJECT_TYPE_COUNT] = {
             MICA_CAP_TYPE_UNTYPED, MICA_CAP_TYPE_TCB, MICA_CAP_TYPE_ENDPOINT,
             MICA_CAP_TYPE_NOTIFICATION, MICA_CAP_TYPE_CNODE, MICA_CAP_TYPE_FRAME,
-            MICA_CAP_TYPE_FRAME, MICA_CAP_TYPE_PAGE_TABLE, MICA_CAP_TYPE_VSPACE,
+            HINT_LARGE_FRAME, MICA_CAP_TYPE_PAGE_TABLE, MICA_CAP_TYPE_VSPACE,
+            MICA_CAP_TYPE_PDPT, MICA_CAP_TYPE_PAGE_DIRECTORY, HINT_HUGE_FRAME,
         };
         for (mica_word_t i = 0; i < n && offset + i < SLOTS; i++)
             set_hint(cn, (int)(offset + i), type < MICA_OBJECT_TYPE_COUNT ? cap_of[type] : HINT_UNKNOWN);
@@ -1030,29 +1129,161 @@ static void do_tcb_op(actor_t *a, unsigned op)
     }
 }
 
+/* Under the kernel lock: k[1] = the size_bits of the frame cap at CPtr k[0] of the caller (0: none). */
+static void frame_bits_step(hw_word_t k[8])
+{
+    const ks_cpu_t *me = cpu_state(ks.num_cpus > 1 ? mica_sim_cpu() : 0);
+    lookup_slot_ret_t l = lookup_slot(me->stalled ? me->orphan : me->cur_thread, k[0]);
+    k[1] = l.status == EXCEPTION_NONE && cap_type(l.slot->cap) == MICA_CAP_TYPE_FRAME
+           ? cap_frame_size_bits(l.slot->cap) : 0;
+}
+
+/* A frame cap: a 4 KiB one mostly, a 2 MiB or 1 GiB one sometimes. */
+static mica_cptr_t pick_any_frame(actor_t *a)
+{
+    unsigned roll = (unsigned)below(&a->rng, 100);
+    return pick_cap(a, roll < 80 ? MICA_CAP_TYPE_FRAME : roll < 90 ? HINT_LARGE_FRAME : HINT_HUGE_FRAME);
+}
+
+/*
+ * The paging invocations, at every level: PDPT, page directory and page
+ * table Map/Unmap, and Page_Map of 4 KiB, 2 MiB and 1 GiB frames, at
+ * vaddrs across the 47 bits (pick_level_vaddr). A map that worked leaves
+ * its vaddr in fz.place, so later ones find the levels it built.
+ */
 static void do_vspace_op(actor_t *a, unsigned op)
 {
     rng_t *r = &a->rng;
+    mica_error_t e = MICA_INVALID_ARGUMENT;
+    mica_word_t va = 0;
+    mica_word_t attr = chance(r, 90) ? 0 : mr(r);
+    /* The task's own VSpace often (where its threads run), any VSpace cap otherwise. */
+    task_t *t = a->t;
+    mica_cptr_t vs = t->vspace_cptr && hint_of(t->main_cn, (int)t->vspace_cptr) == MICA_CAP_TYPE_VSPACE &&
+                     chance(r, 50) ? t->vspace_cptr : pick_cap(a, MICA_CAP_TYPE_VSPACE);
+    /* A map of an object that is mapped already fails: move it, sometimes (unmap, then map). */
+    int move = chance(r, 35);
+    mica_cptr_t obj = 0;
     switch (op) {
+    case OP_PDPT_MAP:
+        va = pick_level_vaddr(r, MICA_HUGE_PAGE_BITS + MICA_PDPT_INDEX_BITS);
+        obj = pick_cap(a, MICA_CAP_TYPE_PDPT);
+        if (move)
+            mica_pdpt_unmap(obj);
+        e = mica_pdpt_map(obj, vs, va, attr);
+        break;
+    case OP_PDPT_UNMAP:
+        e = mica_pdpt_unmap(pick_cap(a, MICA_CAP_TYPE_PDPT));
+        break;
+    case OP_PAGE_DIRECTORY_MAP:
+        va = pick_level_vaddr(r, MICA_HUGE_PAGE_BITS);
+        obj = pick_cap(a, MICA_CAP_TYPE_PAGE_DIRECTORY);
+        if (move)
+            mica_page_directory_unmap(obj);
+        e = mica_page_directory_map(obj, vs, va, attr);
+        break;
+    case OP_PAGE_DIRECTORY_UNMAP:
+        e = mica_page_directory_unmap(pick_cap(a, MICA_CAP_TYPE_PAGE_DIRECTORY));
+        break;
     case OP_PAGE_TABLE_MAP:
-        mica_page_table_map(pick_cap(a, MICA_CAP_TYPE_PAGE_TABLE), pick_cap(a, MICA_CAP_TYPE_VSPACE),
-                            pick_vaddr(r), chance(r, 90) ? 0 : mr(r));
+        va = chance(r, 50) ? pick_vaddr(r) : pick_level_vaddr(r, MICA_LARGE_PAGE_BITS);
+        obj = pick_cap(a, MICA_CAP_TYPE_PAGE_TABLE);
+        if (move)
+            mica_page_table_unmap(obj);
+        e = mica_page_table_map(obj, vs, va, attr);
         break;
     case OP_PAGE_TABLE_UNMAP:
-        mica_page_table_unmap(pick_cap(a, MICA_CAP_TYPE_PAGE_TABLE));
+        e = mica_page_table_unmap(pick_cap(a, MICA_CAP_TYPE_PAGE_TABLE));
         break;
     case OP_PAGE_MAP:
-        mica_page_map(pick_cap(a, MICA_CAP_TYPE_FRAME), pick_cap(a, MICA_CAP_TYPE_VSPACE),
-                      pick_vaddr(r), random_rights(r), chance(r, 90) ? 0 : mr(r));
+    case OP_LARGE_PAGE_MAP:
+    case OP_HUGE_PAGE_MAP:
+        if (op == OP_PAGE_MAP)
+            va = chance(r, 50) ? pick_vaddr(r) : pick_level_vaddr(r, MICA_PAGE_BITS);
+        else
+            va = pick_level_vaddr(r, op == OP_LARGE_PAGE_MAP ? MICA_LARGE_PAGE_BITS : MICA_HUGE_PAGE_BITS);
+        obj = pick_cap(a, op == OP_PAGE_MAP ? MICA_CAP_TYPE_FRAME : op == OP_LARGE_PAGE_MAP ?
+                       HINT_LARGE_FRAME : HINT_HUGE_FRAME);
+        if (move && op != OP_PAGE_MAP)
+            mica_page_unmap(obj);
+        e = mica_page_map(obj, vs, va, random_rights(r), attr);
         break;
     case OP_PAGE_UNMAP:
-        mica_page_unmap(pick_cap(a, MICA_CAP_TYPE_FRAME));
+        e = mica_page_unmap(pick_any_frame(a));
         break;
     case OP_PAGE_GET_ADDRESS:
-        mica_page_get_address(pick_cap(a, MICA_CAP_TYPE_FRAME));
+        e = mica_page_get_address(pick_any_frame(a)).error;
         break;
     default:
-        break;
+        return;
+    }
+    if (e != MICA_NO_ERROR)
+        return;
+    if (op == OP_PAGE_MAP || op == OP_LARGE_PAGE_MAP || op == OP_HUGE_PAGE_MAP) {
+        /* A success counts when the frame was of the operation's size (hints are guesses). */
+        hw_word_t k[8] = { obj };
+        sim_task_kernel_call(frame_bits_step, k);
+        if (k[1] != (op == OP_PAGE_MAP ? MICA_PAGE_BITS : op == OP_LARGE_PAGE_MAP ? MICA_LARGE_PAGE_BITS
+                                                                                : MICA_HUGE_PAGE_BITS)) {
+            remember_place(va);
+            return;
+        }
+    }
+    ADD(fz.ops_ok[op], 1);
+    if (op == OP_PDPT_MAP || op == OP_PAGE_DIRECTORY_MAP || op == OP_PAGE_TABLE_MAP || op == OP_PAGE_MAP ||
+        op == OP_LARGE_PAGE_MAP || op == OP_HUGE_PAGE_MAP)
+        remember_place(va);
+}
+
+/*
+ * Retype one paging object - PDPT, page directory, page table, or a 4 KiB,
+ * 2 MiB or 1 GiB frame - from an untyped of the task into an empty slot of
+ * its main CNode. A 1 GiB frame needs the copy of the 1 GiB pool (when boot
+ * had the memory): aimed at it often, and revoked first sometimes, as
+ * smaller objects fill it.
+ */
+static void do_paging_retype(actor_t *a, unsigned op)
+{
+    static const struct { mica_word_t type; uint8_t hint; } kind[] = {
+        [OP_RETYPE_PDPT - OP_RETYPE_PDPT] = { MICA_PDPT_OBJECT, MICA_CAP_TYPE_PDPT },
+        [OP_RETYPE_PAGE_DIRECTORY - OP_RETYPE_PDPT] = { MICA_PAGE_DIRECTORY_OBJECT,
+                                                        MICA_CAP_TYPE_PAGE_DIRECTORY },
+        [OP_RETYPE_PAGE_TABLE - OP_RETYPE_PDPT] = { MICA_PAGE_TABLE_OBJECT, MICA_CAP_TYPE_PAGE_TABLE },
+        [OP_RETYPE_FRAME - OP_RETYPE_PDPT] = { MICA_FRAME_OBJECT, MICA_CAP_TYPE_FRAME },
+        [OP_RETYPE_LARGE_FRAME - OP_RETYPE_PDPT] = { MICA_LARGE_FRAME_OBJECT, HINT_LARGE_FRAME },
+        [OP_RETYPE_HUGE_FRAME - OP_RETYPE_PDPT] = { MICA_HUGE_FRAME_OBJECT, HINT_HUGE_FRAME },
+    };
+    rng_t *r = &a->rng;
+    unsigned k = op - OP_RETYPE_PDPT;
+    int ucn = -1, uslot = -1;
+    mica_cptr_t ut = 0;
+    mica_word_t prefix[2];
+    int cns[2];
+    unsigned nw = windows(a->t, prefix, cns);
+    if (op == OP_RETYPE_HUGE_FRAME && fz.huge_pool && chance(r, 80)) {
+        for (unsigned w = 0; w < nw; w++)
+            if (cns[w] == fz.huge_pool_cn && hint_of(fz.huge_pool_cn, fz.huge_pool_slot) ==
+                MICA_CAP_TYPE_UNTYPED) {
+                ut = prefix[w] | (mica_word_t)fz.huge_pool_slot;
+                ucn = fz.huge_pool_cn;
+                uslot = fz.huge_pool_slot;
+            }
+        /* Smaller objects fill the pool: revoke it first, sometimes, so that 1 GiB fits again. */
+        if (ucn >= 0 && chance(r, 50))
+            mica_cnode_revoke(1, ut, MICA_WORD_BITS);
+    }
+    if (ucn < 0)
+        ut = pick_cap_at(a, MICA_CAP_TYPE_UNTYPED, &ucn, &uslot);
+    int slot = empty_slot(r, a->t->main_cn);
+    if (!slot)
+        return;
+    mica_error_t e = mica_untyped_retype(ut, kind[k].type, chance(r, 95) ? 0 : interesting(r), 2, 0, 0,
+                                         (mica_word_t)slot, 1);
+    if (e == MICA_INVALID_CAPABILITY && hint_of(ucn, uslot) == MICA_CAP_TYPE_UNTYPED)
+        set_hint(ucn, uslot, HINT_UNKNOWN);
+    if (e == MICA_NO_ERROR) {
+        set_hint(a->t->main_cn, slot, kind[k].hint);
+        ADD(fz.ops_ok[op], 1);
     }
 }
 
@@ -1780,8 +2011,13 @@ static void one_op(actor_t *a)
         do_tcb_op(a, op);
         break;
     case OP_PAGE_TABLE_MAP: case OP_PAGE_TABLE_UNMAP: case OP_PAGE_MAP: case OP_PAGE_UNMAP:
-    case OP_PAGE_GET_ADDRESS:
+    case OP_PAGE_GET_ADDRESS: case OP_PDPT_MAP: case OP_PDPT_UNMAP: case OP_PAGE_DIRECTORY_MAP:
+    case OP_PAGE_DIRECTORY_UNMAP: case OP_LARGE_PAGE_MAP: case OP_HUGE_PAGE_MAP:
         do_vspace_op(a, op);
+        break;
+    case OP_RETYPE_PDPT: case OP_RETYPE_PAGE_DIRECTORY: case OP_RETYPE_PAGE_TABLE: case OP_RETYPE_FRAME:
+    case OP_RETYPE_LARGE_FRAME: case OP_RETYPE_HUGE_FRAME:
+        do_paging_retype(a, op);
         break;
     case OP_IRQ_CONTROL_GET: case OP_IRQ_HANDLER_ACK: case OP_IRQ_HANDLER_SET_NOTIFICATION:
     case OP_IRQ_HANDLER_CLEAR: case OP_IRQ_DELETE:
@@ -2082,6 +2318,8 @@ static void revive(task_t *t, rng_t *r)
         if (j)
             give(t->main_cn, (unsigned)j, t->untyped, MICA_ALL_RIGHTS, 0, MICA_CAP_TYPE_UNTYPED);
     }
+    if (fz.huge_pool && chance(r, 20))
+        give_huge_pool(t->main_cn, r);
     if (hint_of(t->main_cn, (int)t->vspace_cptr) != MICA_CAP_TYPE_VSPACE && chance(r, 50)) {
         /* A cap to its own VSpace, which device mappings use. */
         int j = empty_slot(r, t->main_cn);
@@ -2317,11 +2555,11 @@ static void build_isolated(void)
     mica_cptr_t base = fz.next_slot;
     for (unsigned i = 0; i < 16; i++)
         root_slot();
-    enum { CN, EP, NT, FR, VS, PT, T0, T1, T2, B0, B1, B2 };
+    enum { CN, EP, NT, FR, VS, PT, T0, T1, T2, B0, B1, B2, PDPT, PD };
     static const mica_word_t type[] = { MICA_CNODE_OBJECT, MICA_ENDPOINT_OBJECT,
         MICA_NOTIFICATION_OBJECT, MICA_FRAME_OBJECT, MICA_VSPACE_OBJECT, MICA_PAGE_TABLE_OBJECT,
         MICA_TCB_OBJECT, MICA_TCB_OBJECT, MICA_TCB_OBJECT, MICA_FRAME_OBJECT, MICA_FRAME_OBJECT,
-        MICA_FRAME_OBJECT };
+        MICA_FRAME_OBJECT, MICA_PDPT_OBJECT, MICA_PAGE_DIRECTORY_OBJECT };
     for (unsigned i = 0; i < sizeof type / sizeof type[0]; i++)
         check(mica_untyped_retype(ut, type[i], type[i] == MICA_CNODE_OBJECT ? 4 : 0,
                                   MICA_CAP_INIT_CNODE, 0, 0, base + i, 1), "isolation retype");
@@ -2330,6 +2568,8 @@ static void build_isolated(void)
     check(mica_cnode_copy(cn, B_NTFN, 4, MICA_CAP_INIT_CNODE, base + NT, 64, MICA_ALL_RIGHTS), "B ntfn");
     check(mica_cnode_copy(cn, B_FRAME, 4, MICA_CAP_INIT_CNODE, base + FR, 64, MICA_ALL_RIGHTS), "B frame");
     check(mica_cnode_copy(cn, 4, 4, MICA_CAP_INIT_CNODE, base + T0, 64, MICA_ALL_RIGHTS), "B tcb");
+    check(mica_pdpt_map(base + PDPT, base + VS, 0, 0), "B PDPT");
+    check(mica_page_directory_map(base + PD, base + VS, 0, 0), "B page directory");
     check(mica_page_table_map(base + PT, base + VS, REGION(1), 0), "B page table");
     check(mica_page_map(base + FR, base + VS, REGION(1), MICA_READ_WRITE, 0), "B page");
     /* A known pattern in the data frame, through the kernel window. */
@@ -2353,6 +2593,8 @@ static void build_isolated(void)
     iso_add(base + FR, 4096, 0, "data frame");
     iso_add(base + VS, 4096, 0, "VSpace");
     iso_add(base + PT, 4096, 0, "page table");
+    iso_add(base + PDPT, 4096, 0, "PDPT");
+    iso_add(base + PD, 4096, 0, "page directory");
     for (unsigned i = 0; i < 3; i++) {
         static const char *const tn[] = { "TCB B0", "TCB B1", "TCB B2" };
         iso_add(base + T0 + i, MICA_TCB_CNODE_ENTRIES * sizeof(cte_t), 1, tn[i]);
@@ -2413,7 +2655,13 @@ static void hand_out(task_t *t, rng_t *r)
             give(c, (unsigned)j, fz.ntfns[below(r, fz.nntfns)], rights, badge,
                  MICA_CAP_TYPE_NOTIFICATION);
         } else if (roll < 46) {
-            give(c, (unsigned)j, fz.frames[below(r, fz.nframes)], rights, 0, MICA_CAP_TYPE_FRAME);
+            unsigned size = (unsigned)below(r, 100);
+            if (size < 8)
+                give(c, (unsigned)j, fz.large_frame, rights, 0, HINT_LARGE_FRAME);
+            else if (size < 14 && fz.huge_frame)
+                give(c, (unsigned)j, fz.huge_frame, rights, 0, HINT_HUGE_FRAME);
+            else
+                give(c, (unsigned)j, fz.frames[below(r, fz.nframes)], rights, 0, MICA_CAP_TYPE_FRAME);
         } else if (roll < 52) {
             give(c, (unsigned)j, fz.pts[below(r, fz.npts)], rights, 0, MICA_CAP_TYPE_PAGE_TABLE);
         } else if (roll < 57) {
@@ -2478,6 +2726,23 @@ static void give_device(unsigned d, rng_t *r)
         give(c, (unsigned)j, fz.dev[d].ut, MICA_ALL_RIGHTS, 0, HINT_DEV_UT(d));
 }
 
+/*
+ * The 1 GiB pool: the root keeps the original and gives one copy to CNode
+ * c (the watchdog takes it back and gives it anew: revive). Revoking the
+ * original first destroys the last copy and whatever was made from it.
+ */
+static void give_huge_pool(int c, rng_t *r)
+{
+    int j = empty_slot(r, c);
+    mica_cnode_revoke(MICA_CAP_INIT_CNODE, fz.huge_pool, MICA_WORD_BITS);
+    fz.huge_pool_cn = fz.huge_pool_slot = -1;
+    if (j && give(c, (unsigned)j, fz.huge_pool, MICA_ALL_RIGHTS, 0, MICA_CAP_TYPE_UNTYPED) ==
+        MICA_NO_ERROR) {
+        fz.huge_pool_cn = c;
+        fz.huge_pool_slot = j;
+    }
+}
+
 static void build(void)
 {
     rng_t *r = &fz.root_rng;
@@ -2496,6 +2761,27 @@ static void build(void)
     fz.npts = 2 + T / 4 > 16 ? 16 : 2 + T / 4;
     fz.nvspaces = 1 + T / 3 > 24 ? 24 : 1 + T / 3;
     fz.npools = 1 + T / 4 > 20 ? 20 : 1 + T / 4;
+    /*
+     * 1 GiB objects need a boot untyped of 2^30 bytes or more (physical
+     * memory of 2 GiB or more): a 1 GiB frame handed out, then a 1 GiB
+     * pool that goes to a task. Without one, 1 GiB retypes and maps fail.
+     */
+    fz.huge_frame = fz.huge_pool = 0;
+    fz.huge_pool_cn = fz.huge_pool_slot = -1;
+    for (mica_word_t i = 0; i < fz.bi->untyped.end - fz.bi->untyped.start; i++) {
+        const mica_untyped_desc_t *u = &fz.bi->untyped_list[i];
+        for (int k = 0; k < 2 && !u->is_device && u->size_bits >= MICA_HUGE_PAGE_BITS; k++) {
+            mica_cptr_t *dst = !fz.huge_frame ? &fz.huge_frame : !fz.huge_pool ? &fz.huge_pool : NULL;
+            if (!dst)
+                break;
+            mica_cptr_t sl = root_slot();
+            if (mica_untyped_retype(fz.bi->untyped.start + i, dst == &fz.huge_frame ?
+                                    MICA_HUGE_FRAME_OBJECT : MICA_UNTYPED_OBJECT, MICA_HUGE_PAGE_BITS,
+                                    MICA_CAP_INIT_CNODE, 0, 0, sl, 1) != MICA_NO_ERROR)
+                break;
+            *dst = sl;
+        }
+    }
     /* Pool 0 has room for 2 MiB frames too. */
     for (unsigned i = 0; i < fz.npools; i++)
         fz.pools[i] = make(MICA_UNTYPED_OBJECT, i == 0 ? 22 : 17);
@@ -2509,10 +2795,15 @@ static void build(void)
         fz.pts[i] = make_from(fz.pools[i % fz.npools], MICA_PAGE_TABLE_OBJECT, 0);
     for (unsigned i = 0; i < fz.nvspaces; i++)
         fz.vspaces[i] = make(MICA_VSPACE_OBJECT, 0);
+    fz.large_frame = make(MICA_LARGE_FRAME_OBJECT, 0);
     find_devices();
 
     /* Page tables in regions 1..3 of every VSpace, and a few frames mapped there. */
-    for (unsigned v = 0; v < fz.nvspaces; v++)
+    for (unsigned v = 0; v < fz.nvspaces; v++) {
+        /* The PDPT and page directory above them (vaddrs below 1 GiB). */
+        check(mica_pdpt_map(make(MICA_PDPT_OBJECT, 0), fz.vspaces[v], 0, 0), "PDPT map");
+        check(mica_page_directory_map(make(MICA_PAGE_DIRECTORY_OBJECT, 0), fz.vspaces[v], 0, 0),
+              "page directory map");
         for (unsigned k = 1; k <= NREGIONS; k++) {
             mica_cptr_t pt = make(MICA_PAGE_TABLE_OBJECT, 0);
             check(mica_page_table_map(pt, fz.vspaces[v], REGION(k), 0), "page table map");
@@ -2523,6 +2814,21 @@ static void build(void)
                               MICA_READ_WRITE, 0);
             }
         }
+        /* All four levels at the start of two high GiBs (see HIGH_GIB_A). */
+        for (unsigned h = 0; h < 2; h++) {
+            mica_word_t va = h ? HIGH_GIB_B : HIGH_GIB_A;
+            check(mica_pdpt_map(make(MICA_PDPT_OBJECT, 0), fz.vspaces[v], va, 0), "high PDPT map");
+            check(mica_page_directory_map(make(MICA_PAGE_DIRECTORY_OBJECT, 0), fz.vspaces[v], va, 0),
+                  "high page directory map");
+            check(mica_page_table_map(make(MICA_PAGE_TABLE_OBJECT, 0), fz.vspaces[v], va, 0),
+                  "high page table map");
+        }
+    }
+    for (unsigned k = 1; k <= NREGIONS; k++)
+        fz.place[k - 1] = REGION(k);
+    fz.place[NREGIONS] = HIGH_GIB_A;
+    fz.place[NREGIONS + 1] = HIGH_GIB_B;
+    fz.nplace = 0;
 
     /* Infrastructure: the fault endpoint and the handler's spare frames and page tables. */
     fz.fault_ep = make(MICA_ENDPOINT_OBJECT, 0);
@@ -2620,6 +2926,13 @@ static void build(void)
         set_hint(fz.task[0].main_cn, j, MICA_CAP_TYPE_IRQ_CONTROL);
     for (unsigned i = 0; i < T; i++)
         hand_out(&fz.task[i], r);
+    /* One task surely holds the 2 MiB frame, and one the 1 GiB frame (if any). */
+    for (int h = 0; h < 2; h++) {
+        int c = fz.task[below(r, T)].main_cn, jj = empty_slot(r, c);
+        mica_cptr_t f = h ? fz.huge_frame : fz.large_frame;
+        if (jj && f)
+            give(c, (unsigned)jj, f, MICA_ALL_RIGHTS, 0, h ? HINT_HUGE_FRAME : HINT_LARGE_FRAME);
+    }
     /* Each device untyped's one copy goes to a shared CNode, where several tasks find it. */
     for (unsigned d = 0; d < fz.ndev; d++)
         give_device(d, r);
@@ -2636,6 +2949,8 @@ static void build(void)
                                   fz.pools[i], 64) == MICA_NO_ERROR)
             set_hint(c, jj, MICA_CAP_TYPE_UNTYPED);
     }
+    if (fz.huge_pool)
+        give_huge_pool((int)below(r, 1 + T / 3), r);    /* a shared CNode: several tasks find it */
     for (unsigned i = 0; i < fz.neps + fz.nntfns; i++) {
         if (!chance(r, 30))
             continue;
@@ -2694,6 +3009,8 @@ void fz_root(const mica_bootinfo_t *bi, void *arg)
     const fz_config_t *cfg = arg;
     memset(&fz.res, 0, sizeof fz.res);
     memset(fz.ops, 0, sizeof fz.ops);
+    memset(fz.ops_ok, 0, sizeof fz.ops_ok);
+    fz.nplace = 0;
     fz.cfg = *cfg;
     if (fz.cfg.tasks < 1)
         fz.cfg.tasks = 1;

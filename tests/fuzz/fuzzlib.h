@@ -7,7 +7,10 @@
  * tables, VSpaces, CNodes and each other's TCBs - and lets them issue random
  * system calls and invocations with arguments biased toward the
  * interesting (valid caps, near-valid depths, boundary sizes, long
- * messages, extra caps). Some tasks crash on purpose; a fault handler
+ * messages, extra caps). Paging reaches all four levels: tasks retype
+ * PDPTs, page directories, page tables and 4 KiB, 2 MiB and 1 GiB frames
+ * and map them at vaddrs across the 47 bits, mostly near where earlier maps
+ * worked (so the levels above exist), sometimes unaligned or past 2^47. Some tasks crash on purpose; a fault handler
  * thread serves every task's fault endpoint and restarts, resumes or
  * abandons the faulting thread; the root task becomes a watchdog at the
  * lowest priority that revives tasks when all of them are blocked, so a
@@ -131,5 +134,14 @@ uint64_t fz_mix(uint64_t seed, uint64_t n);
 unsigned fz_op_count(void);
 const char *fz_op_name(unsigned op);
 uint64_t fz_op_runs(unsigned op);
+/*
+ * How often op returned NoError in the last run, for the operations whose
+ * successes are counted (fz_op_counts_ok: the paging ones - retypes of
+ * paging objects and frames, Map/Unmap at every level; a Page_Map of 4 KiB,
+ * 2 MiB or 1 GiB counts when the frame mapped was of that size); 0 for the
+ * others.
+ */
+uint64_t fz_op_ok(unsigned op);
+int fz_op_counts_ok(unsigned op);
 
 #endif /* MICA_FUZZLIB_H */

@@ -56,6 +56,7 @@ struct shared {
     mica_run_result_t run;
     fz_result_t fz;
     uint64_t ops[128];
+    uint64_t ops_ok[128];
     mica_trace_ring_t ring;     /* followed by RING_BYTES of data */
 };
 
@@ -82,7 +83,7 @@ static struct opts {
 };
 
 static struct shared *sh;
-static uint64_t op_totals[128];
+static uint64_t op_totals[128], op_ok_totals[128];
 /* --stats: the campaign's interrupts per line, and fzdev's figures */
 static uint64_t irq_raised[MICA_MAX_IRQ + 1], irq_delivered[MICA_MAX_IRQ + 1], irq_acked[MICA_MAX_IRQ + 1];
 static uint64_t dev_events, dev_raises, dev_reads, dev_writes, dev_made, dev_mapped, mmio_dev;
@@ -96,7 +97,8 @@ static void usage(FILE *f)
         "  --syscalls N      operations in the whole campaign (default 10000)\n"
         "  --check each|end|off  invariant checker after every kernel entry (default),\n"
         "                    once at the end of each chunk, or never\n"
-        "  --mem SIZE        simulated memory per system, e.g. 32M (default)\n"
+        "  --mem SIZE        simulated memory per system, e.g. 32M (default); 2G or more\n"
+        "                    gives a 1 GiB untyped, so 1 GiB frames retype and map\n"
         "  --clock real      preempt tasks anywhere with a 1 ms host timer (not replayable)\n"
         "  --cpus N          simulated CPUs, 1..%d (default 1); with more than one, task\n"
         "                    code runs in parallel and a seed is not replayable exactly\n"
@@ -266,7 +268,7 @@ static void run_chunk(uint64_t cseed, uint64_t budget)
     sh->rc = mica_run(&mc, fz_root, &fc, &sh->run);
     sh->fz = *fz_last_result();
     for (unsigned i = 0; i < fz_op_count() && i < 128; i++)
-        sh->ops[i] = fz_op_runs(i);
+        sh->ops[i] = fz_op_runs(i), sh->ops_ok[i] = fz_op_ok(i);
     sh->ran = 1;
 }
 
@@ -345,7 +347,7 @@ static int chunk(uint64_t k, uint64_t budget, uint64_t *done, int *setup_error)
     *done = sh->ran ? sh->fz.done : sh->progress.done;
     *setup_error = 0;
     for (unsigned i = 0; i < 128; i++)
-        op_totals[i] += sh->ops[i];
+        op_totals[i] += sh->ops[i], op_ok_totals[i] += sh->ops_ok[i];
     if (sh->ran) {
         for (unsigned i = 0; i <= MICA_MAX_IRQ; i++) {
             irq_raised[i] += sh->run.irq[i].raised;
@@ -496,9 +498,13 @@ int main(int argc, char **argv)
             break;
     }
     if (o.stats) {
-        fprintf(stderr, "operations run:\n");
-        for (unsigned i = 0; i < fz_op_count(); i++)
-            fprintf(stderr, "  %-32s %10" PRIu64 "\n", fz_op_name(i), op_totals[i]);
+        fprintf(stderr, "operations run (and, for the paging ones, how many returned NoError):\n");
+        for (unsigned i = 0; i < fz_op_count(); i++) {
+            fprintf(stderr, "  %-32s %10" PRIu64, fz_op_name(i), op_totals[i]);
+            if (fz_op_counts_ok(i))
+                fprintf(stderr, " %10" PRIu64 " ok", op_ok_totals[i]);
+            fputc('\n', stderr);
+        }
         uint64_t r = 0, d = 0, a = 0;
         fprintf(stderr, "interrupts (line: raised, delivered, acked):\n");
         for (unsigned i = 0; i <= MICA_MAX_IRQ; i++) {

@@ -71,8 +71,22 @@ static void a_new_vspace_maps(void)
              "  the large page is 2 MiB aligned in physical memory");
 
     seL4_Word v = 0x400000;
+    seL4_CPtr pdpt = st_make(seL4_X86_PDPTObject, 0), pd = st_make(seL4_X86_PageDirectoryObject, 0);
+    CHECK(pdpt && pd, "retype a PDPT and a page directory");
     CHECK_ERR(seL4_X86_Page_Map(frame, pml4, v, seL4_ReadWrite, seL4_X86_Default_VMAttributes),
-              seL4_FailedLookup, "map a frame where the new VSpace has no page table");
+              seL4_FailedLookup, "map a frame where the new VSpace has no PDPT");
+    CHECK_EQ(seL4_MappingFailedLookupLevel(), SEL4_MAPPING_LOOKUP_NO_PDPT,
+             "  seL4_MappingFailedLookupLevel() says the PDPT is missing");
+    CHECK_ERR(seL4_X86_PDPT_Map(pdpt, pml4, v, seL4_X86_Default_VMAttributes), seL4_NoError,
+              "map the PDPT into the new VSpace");
+    CHECK_ERR(seL4_X86_Page_Map(frame, pml4, v, seL4_ReadWrite, seL4_X86_Default_VMAttributes),
+              seL4_FailedLookup, "map the frame: no page directory yet");
+    CHECK_EQ(seL4_MappingFailedLookupLevel(), SEL4_MAPPING_LOOKUP_NO_PD,
+             "  seL4_MappingFailedLookupLevel() says the page directory is missing");
+    CHECK_ERR(seL4_X86_PageDirectory_Map(pd, pml4, v, seL4_X86_Default_VMAttributes),
+              seL4_NoError, "map the page directory");
+    CHECK_ERR(seL4_X86_Page_Map(frame, pml4, v, seL4_ReadWrite, seL4_X86_Default_VMAttributes),
+              seL4_FailedLookup, "map the frame: no page table yet");
     CHECK_EQ(seL4_MappingFailedLookupLevel(), SEL4_MAPPING_LOOKUP_NO_PT,
              "  seL4_MappingFailedLookupLevel() says the page table is missing");
     CHECK_ERR(seL4_X86_PageTable_Map(pt, pml4, v, seL4_X86_Default_VMAttributes), seL4_NoError,
@@ -84,6 +98,8 @@ static void a_new_vspace_maps(void)
               seL4_NoError, "map the large page at a 2 MiB boundary");
     CHECK_ERR(seL4_X86_Page_Unmap(frame), seL4_NoError, "unmap the frame");
     CHECK_ERR(seL4_X86_PageTable_Unmap(pt), seL4_NoError, "unmap the page table");
+    CHECK_ERR(seL4_X86_PageDirectory_Unmap(pd), seL4_NoError, "unmap the page directory");
+    CHECK_ERR(seL4_X86_PDPT_Unmap(pdpt), seL4_NoError, "unmap the PDPT");
 }
 
 /* num_objects > 1: consecutive slots. */

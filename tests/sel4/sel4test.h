@@ -131,7 +131,7 @@ static inline seL4_CPtr st_make(seL4_Word type, seL4_Word size_bits)
 }
 
 /*
- * Map frame at vaddr of the root VSpace, making the page table it lacks:
+ * Map frame at vaddr of the root VSpace, making the paging levels it lacks:
  * the usual seL4 pattern of asking seL4_MappingFailedLookupLevel() which
  * level is missing.
  */
@@ -140,13 +140,22 @@ static inline seL4_Error st_map(seL4_CPtr frame, seL4_Word vaddr, seL4_CapRights
     for (;;) {
         seL4_Error e = seL4_X86_Page_Map(frame, seL4_CapInitThreadVSpace, vaddr, rights,
                                          seL4_X86_Default_VMAttributes);
-        if (e != seL4_FailedLookup || seL4_MappingFailedLookupLevel() != SEL4_MAPPING_LOOKUP_NO_PT)
+        if (e != seL4_FailedLookup)
             return e;
-        seL4_CPtr pt = st_make(seL4_X86_PageTableObject, 0);
-        if (!pt)
+        seL4_Word level = seL4_MappingFailedLookupLevel();
+        seL4_CPtr t = st_make(level == SEL4_MAPPING_LOOKUP_NO_PDPT ? seL4_X86_PDPTObject
+                              : level == SEL4_MAPPING_LOOKUP_NO_PD ? seL4_X86_PageDirectoryObject
+                              : seL4_X86_PageTableObject, 0);
+        if (!t)
             return seL4_NotEnoughMemory;
-        e = seL4_X86_PageTable_Map(pt, seL4_CapInitThreadVSpace, vaddr,
-                                   seL4_X86_Default_VMAttributes);
+        if (level == SEL4_MAPPING_LOOKUP_NO_PDPT)
+            e = seL4_X86_PDPT_Map(t, seL4_CapInitThreadVSpace, vaddr, seL4_X86_Default_VMAttributes);
+        else if (level == SEL4_MAPPING_LOOKUP_NO_PD)
+            e = seL4_X86_PageDirectory_Map(t, seL4_CapInitThreadVSpace, vaddr,
+                                           seL4_X86_Default_VMAttributes);
+        else
+            e = seL4_X86_PageTable_Map(t, seL4_CapInitThreadVSpace, vaddr,
+                                       seL4_X86_Default_VMAttributes);
         if (e != seL4_NoError)
             return e;
     }

@@ -48,8 +48,10 @@ exception_t decode_vspace_invocation(word_t label, word_t length, cte_t *slot, c
 void vspace_init_object(paddr_t vspace);
 void vspace_delete(paddr_t vspace);
 void unmap_frame_cap(cap_t cap);
-void unmap_page_table_cap(cap_t cap);
-/* Map a frame at boot, making page tables by hand. */
+void unmap_table_cap(cap_t cap);
+/* Link a paging structure (entries' level 3 PML4 .. 1 page directory) at boot. */
+void vspace_boot_table(paddr_t vspace, word_t vaddr, paddr_t table, unsigned level);
+/* Map a frame at boot, under paging structures linked with vspace_boot_table. */
 void vspace_boot_map(paddr_t vspace, word_t vaddr, paddr_t frame, unsigned size_bits,
                      unsigned rights);
 /* Host pointer to the IPC buffer of thread, or NULL (seL4: lookupIPCBuffer). */
