@@ -46,21 +46,33 @@ static const mica_example_t *find(const char *name)
     return NULL;
 }
 
-static int run(int argc, char **argv)
+/*
+ * The runner's options for `run` and `microkit`: -1 when the command goes
+ * on, else the exit status (a bad option, --version or --help handled).
+ */
+static int parse(int argc, char **argv, runner_opts_t *o)
 {
-    runner_opts_t o;
-    int err = runner_parse(argc, argv, &o);
+    int err = runner_parse(argc, argv, o);
     if (err)
         return err;
-    if (o.version) {
+    if (o->version) {
         runner_print_version();
         return MICA_EXIT_OK;
     }
-    if (o.help) {
+    if (o->help) {
         usage(stdout);
         runner_print_options(stdout);
         return MICA_EXIT_OK;
     }
+    return -1;
+}
+
+static int run(int argc, char **argv)
+{
+    runner_opts_t o;
+    int status = parse(argc, argv, &o);
+    if (status >= 0)
+        return status;
     if (o.nargs == 0)
         return runner_usage_error("run: which system? (`mica list` names them)");
     if (o.nargs > 1)
@@ -85,18 +97,9 @@ static int runner_for_microkit(const mica_config_t *cfg, mica_root_task_fn root,
 static int microkit(int argc, char **argv)
 {
     runner_opts_t o;
-    int err = runner_parse(argc, argv, &o);
-    if (err)
-        return err;
-    if (o.version) {
-        runner_print_version();
-        return MICA_EXIT_OK;
-    }
-    if (o.help) {
-        usage(stdout);
-        runner_print_options(stdout);
-        return MICA_EXIT_OK;
-    }
+    int status = parse(argc, argv, &o);
+    if (status >= 0)
+        return status;
     if (o.nargs != 1)
         return runner_usage_error("microkit: give one system description (SYSTEM.xml)");
     char msg[1024];
@@ -105,7 +108,7 @@ static int microkit(int argc, char **argv)
         fprintf(stderr, "%s\n", msg);
         return MICA_EXIT_USAGE;
     }
-    int status = MICA_EXIT_USAGE;
+    status = MICA_EXIT_USAGE;
     static mica_run_result_t result;
     int rc = mk_system_run(&o.cfg, sys, runner_for_microkit, &o, &result, &status);
     mk_sdf_free(sys);
