@@ -88,9 +88,10 @@ static int run(int argc, char **argv)
 static int runner_for_microkit(const mica_config_t *cfg, mica_root_task_fn root, void *arg,
                                void *runner_arg, mica_run_result_t *result, int *status)
 {
-    (void)cfg;
     (void)result;
-    *status = runner_run(runner_arg, root, arg);
+    runner_opts_t *o = runner_arg;
+    o->cfg.root_cnode_bits = cfg->root_cnode_bits;  /* as large as the system needs */
+    *status = runner_run(o, root, arg);
     return 0;
 }
 

@@ -345,14 +345,14 @@ static void build_failed(mk_loaded_t *l, const char *fmt, ...)
     mica_debug_halt();
 }
 
-/* Put cap (root's CSpace) with badge into slot of the PD's CSpace. */
+/* Put cap (root's CSpace) with rights and badge into slot of the PD's CSpace. */
 static int give_at(mk_loaded_t *l, size_t pd, mica_word_t slot, mica_cptr_t cap,
-                   mica_word_t badge, const char *what, int line)
+                   mica_cap_rights_t rights, mica_word_t badge, const char *what, int line)
 {
     mica_process_t *p = &l->pds[pd].proc;
     p->next_slot = slot;
     mica_process_error_t why;
-    if (mica_process_give_ex(p, cap, MICA_ALL_RIGHTS, badge, &why))
+    if (mica_process_give_ex(p, cap, rights, badge, &why))
         return 0;
     build_failed(l, "%s:%d: giving PD '%s' %s: %s", l->sys->path, line, l->sys->pds[pd].name,
                  what, why.text);
@@ -478,8 +478,8 @@ static int build(mk_loaded_t *l, mica_env_t *env, const mica_bootinfo_t *bi)
                          mica_env_error_text(env));
             return -1;
         }
-        if (give_at(l, i, INPUT_CAP, lp->needs_endpoint ? lp->ep : lp->ntfn, 0, "its input cap",
-                    pd->line))
+        if (give_at(l, i, INPUT_CAP, lp->needs_endpoint ? lp->ep : lp->ntfn, MICA_ALL_RIGHTS, 0,
+                    "its input cap", pd->line))
             return -1;
         if (lp->needs_endpoint && (err = mica_tcb_bind_notification(lp->proc.tcb, lp->ntfn))) {
             build_failed(l, "%s:%d: PD '%s': binding its notification: %s", sys->path, pd->line,
@@ -492,12 +492,14 @@ static int build(mk_loaded_t *l, mica_env_t *env, const mica_bootinfo_t *bi)
         const mk_channel_t *ch = &sys->channels[c];
         for (int k = 0; k < 2; k++) {
             const mk_end_t *a = &ch->end[k], *b = &ch->end[1 - k];
+            /* A channel grants signalling the other end, and calling it with pp - no more. */
             if (a->notify && give_at(l, (size_t)a->pd, BASE_NOTIFY_CAP + a->id,
-                                     l->pds[b->pd].ntfn, 1ull << b->id, "a channel's notification",
-                                     ch->line))
+                                     l->pds[b->pd].ntfn, MICA_CAN_WRITE, 1ull << b->id,
+                                     "a channel's notification", ch->line))
                 return -1;
             if (a->pp && give_at(l, (size_t)a->pd, BASE_PPC_CAP + a->id, l->pds[b->pd].ep,
-                                 BADGE_PPC | b->id, "a channel's endpoint", ch->line))
+                                 MICA_RIGHTS_CLIENT, BADGE_PPC | b->id, "a channel's endpoint",
+                                 ch->line))
                 return -1;
         }
     }
@@ -520,7 +522,8 @@ static int build(mk_loaded_t *l, mica_env_t *env, const mica_bootinfo_t *bi)
                              irq->irq, mica_error_name(err));
                 return -1;
             }
-            if (give_at(l, i, BASE_IRQ_CAP + irq->id, handler, 0, "an IRQ handler", irq->line))
+            if (give_at(l, i, BASE_IRQ_CAP + irq->id, handler, MICA_ALL_RIGHTS, 0, "an IRQ handler",
+                        irq->line))
                 return -1;
         }
     }
@@ -528,7 +531,8 @@ static int build(mk_loaded_t *l, mica_env_t *env, const mica_bootinfo_t *bi)
     for (size_t i = 0; i < sys->npds; i++) {
         const mk_pd_t *pd = &sys->pds[i];
         if (pd->parent >= 0 && give_at(l, (size_t)pd->parent, BASE_TCB_CAP + pd->child_id,
-                                       l->pds[i].proc.tcb, 0, "a child's TCB", pd->line))
+                                       l->pds[i].proc.tcb, MICA_ALL_RIGHTS, 0, "a child's TCB",
+                                       pd->line))
             return -1;
     }
     /* Memory regions, their mappings, and <setvar region_paddr>. */

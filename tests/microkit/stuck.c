@@ -1,6 +1,6 @@
 /*
- * A server whose protected() never replies: it waits on the notification
- * its channel 7 signals (the caller's), which nobody signals.
+ * A server whose protected() never replies: it waits on its own input
+ * endpoint, where nobody sends.
  */
 #include <microkit.h>
 
@@ -19,6 +19,6 @@ microkit_msginfo protected(microkit_channel ch, microkit_msginfo msginfo)
     microkit_dbg_puts("stuck: PPC on channel ");
     microkit_dbg_put32(ch);
     microkit_dbg_puts(", waiting for ever\n");
-    seL4_Wait(MICROKIT_BASE_NOTIFY_CAP + 7, NULL);
+    seL4_Recv(MICROKIT_INPUT_CAP, NULL);
     return microkit_msginfo_new(0, 0);
 }
