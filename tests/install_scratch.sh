@@ -1,5 +1,5 @@
 # Sourced by the install checks (check_install.sh, check_cxx.sh,
-# sel4/check_install_sel4.sh): install the build in $build into a scratch
+# check_install_microkit.sh, sel4/check_install_sel4.sh): install the build in $build into a scratch
 # DESTDIR, removed on exit. Needs $build and $sanitize (the build's
 # b_sanitize). Sets:
 #   extra   compiler flags a sanitized libmica needs (its runtime)
