@@ -1,0 +1,1432 @@
+/*
+ * machd - the Mach kernel's IPC subsystem as a mica server task.
+ *
+ * One thread, at MACHD_PRIO, serves every Mach task's Calls in turn (so all
+ * Mach IPC is serialised through it, as it was under Mach 3's kernel lock).
+ * Its memory is "kernel memory": the ports, the kmsg pool and every task's
+ * port name space are plain C arrays here. A task that must wait (a send to
+ * a full queue, a receive on an empty one) is not answered: machd keeps its
+ * reply cap (CNode_SaveCaller) and answers later, when a message or a free
+ * queue slot comes, or when the timer device says its timeout has passed.
+ *
+ * A message is copied twice, as in Mach: copy-in from the sender's message
+ * window into a kmsg buffer here, copy-out from the kmsg into the
+ * receiver's window; rights are translated from the sender's names into
+ * in-flight port references on the way in and into the receiver's names on
+ * the way out.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <mach/mach.h>
+#include "machd_proto.h"
+
+#define NAMES 1024                      /* entries per name space; index 0 never used */
+#define MAX_PORTS 512
+#define NKMSG 64
+#define NO_PORT (-1)
+#define RCV_DEAD (-1)                   /* port.receiver: the receive right was destroyed */
+#define RCV_IN_FLIGHT (-2)              /* ... is in a message */
+#define PAGE 4096u
+#define VM_PAGES (MACH_VM_REGION_BYTES / PAGE)
+
+/* The timer's registers (docs/api.md, "Time, interrupts and devices"). */
+enum { TMR_NOW = 1, TMR_COMPARE = 2, TMR_CTRL = 4, TMR_STATUS = 5 };
+
+typedef struct port {
+    bool used, is_set;
+    int receiver;                       /* task number, RCV_DEAD or RCV_IN_FLIGHT */
+    uint32_t qlimit, qcount;
+    int qhead, qtail;                   /* kmsg indices, FIFO */
+    uint32_t srights, sorights;         /* send rights (a space's entry counts once) and send-once */
+    uint32_t mscount, seqno;
+    int pset;                           /* the port set it is in, or NO_PORT */
+    int nsreq;                          /* no-senders request: a send-once right to this port */
+    uint32_t nssync;
+} port_t;
+
+typedef struct entry {
+    int port;
+    uint32_t type;                      /* MACH_PORT_TYPE_* bits */
+    uint32_t urefs;                     /* of the send right or the dead name */
+    uint8_t gen;
+    int dnreq;                          /* dead-name request: a send-once right, or NO_PORT */
+} entry_t;
+
+typedef struct kmsg {
+    bool used;
+    int next;
+    uint64_t stamp;                     /* arrival order, across the ports of a set */
+    int dest, reply;                    /* in-flight rights: port indices */
+    uint32_t dest_type, reply_type;     /* MACH_MSG_TYPE_PORT_SEND/_SEND_ONCE; reply 0 = none */
+    uint32_t size;
+    union { mach_msg_header_t h; uint8_t bytes[MACH_MSG_SIZE_MAX]; } buf;
+} kmsg_t;
+
+enum wait { W_NONE, W_SEND, W_RCV };
+
+typedef struct task {
+    bool used;
+    char name[32];
+    entry_t space[NAMES];
+    enum wait wait;
+    int wait_port;                      /* W_SEND: destination; W_RCV: port or set */
+    uint64_t wait_seq;                  /* senders wake in arrival order */
+    bool has_deadline;
+    uint64_t deadline;
+    uint32_t option, send_size, rcv_size, timeout;
+    mach_port_t rcv_name;
+    uint8_t vm_used[VM_PAGES];          /* 1 = first page of an allocation, 2 = more of it */
+} mtask_t;
+
+mach_task_user_t mach_task_users[MACHD_MAX_TASKS];
+
+static uint8_t windows[MACHD_MAX_TASKS][MACH_MSG_WINDOW_BYTES];
+static uint8_t vm_regions[MACHD_MAX_TASKS][MACH_VM_REGION_BYTES] __attribute__((aligned(4096)));
+static mtask_t tasks[MACHD_MAX_TASKS];
+static port_t ports[MAX_PORTS];
+static kmsg_t kmsgs[NKMSG];
+static machd_stats_t stats;
+static mica_cptr_t reply_slots[MACHD_MAX_TASKS];   /* a waiting task's saved reply cap */
+static uint64_t stamp_next, seq_next;
+
+static mica_env_t *env;
+static mica_cptr_t machd_ep;
+static mica_cptr_t irq_handler;
+static volatile uint64_t *tmr;
+
+void machd_get_stats(machd_stats_t *out)
+{
+    *out = stats;
+}
+
+/* --- ports and in-flight rights ---------------------------------------------------- */
+
+static void kmsg_destroy(int k);
+static void notify_send(int so_port, mach_msg_id_t id, uint32_t value);
+static void deliver(int k);
+
+static int port_new(bool is_set, int receiver)
+{
+    for (int p = 0; p < MAX_PORTS; p++)
+        if (!ports[p].used) {
+            ports[p] = (port_t){ .used = true, .is_set = is_set, .receiver = receiver,
+                                 .qlimit = MACH_PORT_QLIMIT_DEFAULT, .qhead = -1, .qtail = -1,
+                                 .pset = NO_PORT, .nsreq = NO_PORT };
+            return p;
+        }
+    return NO_PORT;
+}
+
+/* A dead port lives on while in-flight rights name it. */
+static void port_maybe_free(int p)
+{
+    if (ports[p].receiver == RCV_DEAD && ports[p].srights == 0 && ports[p].sorights == 0)
+        ports[p].used = false;
+}
+
+/* One send right goes away: the last one (anywhere) fires a no-senders request. */
+static void release_send(int p)
+{
+    port_t *pt = &ports[p];
+    pt->srights--;
+    if (pt->receiver != RCV_DEAD && pt->srights == 0 && pt->nsreq != NO_PORT &&
+        pt->mscount >= pt->nssync) {
+        int so = pt->nsreq;
+        pt->nsreq = NO_PORT;
+        notify_send(so, MACH_NOTIFY_NO_SENDERS, pt->mscount);
+    }
+    port_maybe_free(p);
+}
+
+static void release_send_once_quietly(int p)
+{
+    ports[p].sorights--;
+    port_maybe_free(p);
+}
+
+/* An unused send-once right is destroyed: its port gets a send-once notification. */
+static void destroy_send_once(int p)
+{
+    if (ports[p].receiver == RCV_DEAD)
+        release_send_once_quietly(p);
+    else
+        notify_send(p, MACH_NOTIFY_SEND_ONCE, 0);
+}
+
+static void release_right(int p, uint32_t type)
+{
+    if (p == NO_PORT)
+        return;
+    if (type == MACH_MSG_TYPE_PORT_SEND)
+        release_send(p);
+    else if (type == MACH_MSG_TYPE_PORT_SEND_ONCE)
+        destroy_send_once(p);
+}
+
+/* --- name spaces ---------------------------------------------------------------------- */
+
+static mach_port_t entry_name(int i, const entry_t *e)
+{
+    return ((mach_port_t)i << 8) | e->gen;
+}
+
+static entry_t *lookup(mtask_t *t, mach_port_t name, int *index)
+{
+    uint32_t i = name >> 8;
+    if (!MACH_PORT_VALID(name) || i < 2 || i >= NAMES)
+        return NULL;
+    entry_t *e = &t->space[i];
+    if (e->type == 0 || e->gen != (uint8_t)name)
+        return NULL;
+    if (index)
+        *index = (int)i;
+    return e;
+}
+
+static int entry_alloc(mtask_t *t)
+{
+    for (int i = 2; i < NAMES; i++)
+        if (t->space[i].type == 0) {
+            t->space[i].port = NO_PORT;
+            t->space[i].urefs = 0;
+            t->space[i].dnreq = NO_PORT;
+            return i;
+        }
+    return -1;
+}
+
+/* The entry that holds this port's send or receive right (they share one name). */
+static int entry_of_port(mtask_t *t, int p)
+{
+    for (int i = 2; i < NAMES; i++)
+        if (t->space[i].port == p &&
+            (t->space[i].type & (MACH_PORT_TYPE_SEND | MACH_PORT_TYPE_RECEIVE)))
+            return i;
+    return -1;
+}
+
+/* An entry left with no right is freed; a pending dead-name request gets port-deleted. */
+static void entry_tidy(mtask_t *t, int i)
+{
+    entry_t *e = &t->space[i];
+    if (e->type & (MACH_PORT_TYPE_SEND | MACH_PORT_TYPE_RECEIVE | MACH_PORT_TYPE_SEND_ONCE |
+                   MACH_PORT_TYPE_PORT_SET | MACH_PORT_TYPE_DEAD_NAME))
+        return;
+    if (e->dnreq != NO_PORT) {
+        int so = e->dnreq;
+        e->dnreq = NO_PORT;
+        notify_send(so, MACH_NOTIFY_PORT_DELETED, entry_name(i, e));
+    }
+    e->type = 0;
+    e->port = NO_PORT;
+    e->urefs = 0;
+    e->gen++;
+}
+
+/* --- the destruction of a receive right --------------------------------------------- */
+
+static void answer(mtask_t *t, mach_msg_return_t r, mica_word_t mr0);
+
+static void port_destroy(int p)
+{
+    port_t *pt = &ports[p];
+    pt->receiver = RCV_DEAD;
+    pt->pset = NO_PORT;
+    while (pt->qhead >= 0) {
+        int k = pt->qhead;
+        pt->qhead = kmsgs[k].next;
+        pt->qcount--;
+        kmsg_destroy(k);
+    }
+    pt->qtail = -1;
+    if (pt->nsreq != NO_PORT) {
+        int so = pt->nsreq;
+        pt->nsreq = NO_PORT;
+        destroy_send_once(so);
+    }
+    /* Senders waiting for room learn that the port is gone. */
+    for (int ti = 0; ti < MACHD_MAX_TASKS; ti++)
+        if (tasks[ti].used && tasks[ti].wait == W_SEND && tasks[ti].wait_port == p)
+            answer(&tasks[ti], MACH_SEND_INVALID_DEST, 0);
+    /* Every send and send-once right in every space becomes a dead name. */
+    for (int ti = 0; ti < MACHD_MAX_TASKS; ti++) {
+        mtask_t *t = &tasks[ti];
+        if (!t->used)
+            continue;
+        for (int i = 2; i < NAMES; i++) {
+            entry_t *e = &t->space[i];
+            if (e->port != p || !(e->type & (MACH_PORT_TYPE_SEND | MACH_PORT_TYPE_SEND_ONCE)))
+                continue;
+            if (e->type & MACH_PORT_TYPE_SEND)
+                pt->srights--;
+            else {
+                pt->sorights--;
+                e->urefs = 1;
+            }
+            e->type = MACH_PORT_TYPE_DEAD_NAME;
+            e->port = NO_PORT;
+            if (e->dnreq != NO_PORT) {
+                int so = e->dnreq;
+                e->dnreq = NO_PORT;
+                e->urefs++;             /* the notification carries a reference to the name */
+                notify_send(so, MACH_NOTIFY_DEAD_NAME, entry_name(i, e));
+            }
+        }
+    }
+    port_maybe_free(p);
+}
+
+static void set_destroy(int s)
+{
+    for (int p = 0; p < MAX_PORTS; p++)
+        if (ports[p].used && ports[p].pset == s)
+            ports[p].pset = NO_PORT;
+    ports[s].used = false;
+}
+
+/* --- copy-in of rights ---------------------------------------------------------------- */
+
+/*
+ * Take the right `disp` names out of t's space (or make it) into an
+ * in-flight right: *port, *type. A dead name yields port NO_PORT with
+ * *dead set. Returns KERN_SUCCESS or KERN_INVALID_NAME/RIGHT/CAPABILITY.
+ */
+static kern_return_t copyin_right(mtask_t *t, mach_port_t name, uint32_t disp, int *port,
+                                  uint32_t *type, bool *dead)
+{
+    int i;
+    entry_t *e = lookup(t, name, &i);
+    *dead = false;
+    if (!e)
+        return KERN_INVALID_NAME;
+    if ((e->type & MACH_PORT_TYPE_DEAD_NAME) &&
+        (disp == MACH_MSG_TYPE_COPY_SEND || disp == MACH_MSG_TYPE_MOVE_SEND ||
+         disp == MACH_MSG_TYPE_MOVE_SEND_ONCE)) {
+        *dead = true;
+        *port = NO_PORT;
+        *type = disp == MACH_MSG_TYPE_MOVE_SEND_ONCE ? MACH_MSG_TYPE_PORT_SEND_ONCE
+                                                    : MACH_MSG_TYPE_PORT_SEND;
+        if (disp != MACH_MSG_TYPE_COPY_SEND && --e->urefs == 0) {
+            e->type = 0;
+            entry_tidy(t, i);
+        }
+        return KERN_SUCCESS;
+    }
+    port_t *pt = e->port >= 0 ? &ports[e->port] : NULL;
+    switch (disp) {
+    case MACH_MSG_TYPE_MAKE_SEND:
+        if (!(e->type & MACH_PORT_TYPE_RECEIVE))
+            return KERN_INVALID_RIGHT;
+        pt->srights++;
+        pt->mscount++;
+        *type = MACH_MSG_TYPE_PORT_SEND;
+        break;
+    case MACH_MSG_TYPE_MAKE_SEND_ONCE:
+        if (!(e->type & MACH_PORT_TYPE_RECEIVE))
+            return KERN_INVALID_RIGHT;
+        pt->sorights++;
+        *type = MACH_MSG_TYPE_PORT_SEND_ONCE;
+        break;
+    case MACH_MSG_TYPE_COPY_SEND:
+        if (!(e->type & MACH_PORT_TYPE_SEND))
+            return KERN_INVALID_RIGHT;
+        pt->srights++;
+        *type = MACH_MSG_TYPE_PORT_SEND;
+        break;
+    case MACH_MSG_TYPE_MOVE_SEND:
+        if (!(e->type & MACH_PORT_TYPE_SEND))
+            return KERN_INVALID_RIGHT;
+        if (e->urefs > 1) {
+            e->urefs--;
+            pt->srights++;              /* the entry keeps its right; a new one travels */
+        } else {
+            e->urefs = 0;
+            e->type &= ~MACH_PORT_TYPE_SEND;
+            *port = e->port;
+            if (!(e->type & MACH_PORT_TYPE_RECEIVE))
+                entry_tidy(t, i);
+            *type = MACH_MSG_TYPE_PORT_SEND;
+            return KERN_SUCCESS;
+        }
+        *type = MACH_MSG_TYPE_PORT_SEND;
+        break;
+    case MACH_MSG_TYPE_MOVE_SEND_ONCE:
+        if (!(e->type & MACH_PORT_TYPE_SEND_ONCE))
+            return KERN_INVALID_RIGHT;
+        *port = e->port;
+        e->type = 0;
+        entry_tidy(t, i);
+        *type = MACH_MSG_TYPE_PORT_SEND_ONCE;
+        return KERN_SUCCESS;
+    case MACH_MSG_TYPE_MOVE_RECEIVE:
+        if (!(e->type & MACH_PORT_TYPE_RECEIVE))
+            return KERN_INVALID_RIGHT;
+        pt->receiver = RCV_IN_FLIGHT;
+        pt->pset = NO_PORT;
+        *port = e->port;
+        e->type &= ~MACH_PORT_TYPE_RECEIVE;
+        if (!(e->type & MACH_PORT_TYPE_SEND))
+            entry_tidy(t, i);
+        *type = MACH_MSG_TYPE_PORT_RECEIVE;
+        return KERN_SUCCESS;
+    default:
+        return KERN_INVALID_CAPABILITY;
+    }
+    *port = e->port;
+    return KERN_SUCCESS;
+}
+
+/* Would copyin_right succeed? (So that a failed send changes nothing.) */
+static kern_return_t check_right(mtask_t *t, mach_port_t name, uint32_t disp)
+{
+    entry_t *e = lookup(t, name, NULL);
+    if (!e)
+        return KERN_INVALID_NAME;
+    uint32_t need;
+    switch (disp) {
+    case MACH_MSG_TYPE_MAKE_SEND: case MACH_MSG_TYPE_MAKE_SEND_ONCE:
+    case MACH_MSG_TYPE_MOVE_RECEIVE:
+        need = MACH_PORT_TYPE_RECEIVE; break;
+    case MACH_MSG_TYPE_COPY_SEND: case MACH_MSG_TYPE_MOVE_SEND:
+        need = MACH_PORT_TYPE_SEND | MACH_PORT_TYPE_DEAD_NAME; break;
+    case MACH_MSG_TYPE_MOVE_SEND_ONCE:
+        need = MACH_PORT_TYPE_SEND_ONCE | MACH_PORT_TYPE_DEAD_NAME; break;
+    default:
+        return KERN_INVALID_CAPABILITY;
+    }
+    return (e->type & need) ? KERN_SUCCESS : KERN_INVALID_RIGHT;
+}
+
+/* --- copy-out of rights ---------------------------------------------------------------- */
+
+/* Give t the in-flight right; its name there (MACH_PORT_DEAD for a dead port). */
+static mach_port_t copyout_right(mtask_t *t, int p, uint32_t type)
+{
+    if (p == NO_PORT)
+        return MACH_PORT_DEAD;
+    port_t *pt = &ports[p];
+    if (type == MACH_MSG_TYPE_PORT_RECEIVE) {
+        int i = entry_of_port(t, p);
+        if (i < 0 && (i = entry_alloc(t)) < 0) {
+            port_destroy(p);
+            return MACH_PORT_NULL;
+        }
+        t->space[i].port = p;
+        t->space[i].type |= MACH_PORT_TYPE_RECEIVE;
+        pt->receiver = (int)(t - tasks);
+        return entry_name(i, &t->space[i]);
+    }
+    if (pt->receiver == RCV_DEAD) {
+        if (type == MACH_MSG_TYPE_PORT_SEND)
+            pt->srights--;
+        else
+            pt->sorights--;
+        port_maybe_free(p);
+        return MACH_PORT_DEAD;
+    }
+    if (type == MACH_MSG_TYPE_PORT_SEND) {
+        int i = entry_of_port(t, p);
+        if (i >= 0 && (t->space[i].type & MACH_PORT_TYPE_SEND)) {
+            pt->srights--;              /* two send rights merge into one entry */
+            if (t->space[i].urefs < MACH_PORT_UREFS_MAX)
+                t->space[i].urefs++;
+            return entry_name(i, &t->space[i]);
+        }
+        if (i < 0 && (i = entry_alloc(t)) < 0) {
+            release_send(p);
+            return MACH_PORT_NULL;
+        }
+        t->space[i].port = p;
+        t->space[i].type |= MACH_PORT_TYPE_SEND;
+        t->space[i].urefs = 1;
+        return entry_name(i, &t->space[i]);
+    }
+    int i = entry_alloc(t);             /* every send-once right has a name of its own */
+    if (i < 0) {
+        destroy_send_once(p);
+        return MACH_PORT_NULL;
+    }
+    t->space[i].port = p;
+    t->space[i].type = MACH_PORT_TYPE_SEND_ONCE;
+    t->space[i].urefs = 1;
+    return entry_name(i, &t->space[i]);
+}
+
+/* --- kmsgs ------------------------------------------------------------------------------- */
+
+static int kmsg_alloc(void)
+{
+    for (int k = 0; k < NKMSG; k++)
+        if (!kmsgs[k].used) {
+            kmsgs[k].used = true;
+            kmsgs[k].next = -1;
+            kmsgs[k].reply = NO_PORT;
+            kmsgs[k].reply_type = 0;
+            stats.kmsgs_in_use++;
+            return k;
+        }
+    return -1;
+}
+
+static void kmsg_free(int k)
+{
+    kmsgs[k].used = false;
+    stats.kmsgs_in_use--;
+}
+
+static mach_msg_descriptor_t *kmsg_descs(kmsg_t *km, uint32_t *n)
+{
+    *n = 0;
+    if (!(km->buf.h.msgh_bits & MACH_MSGH_BITS_COMPLEX))
+        return NULL;
+    mach_msg_body_t *body = (mach_msg_body_t *)(km->buf.bytes + sizeof(mach_msg_header_t));
+    *n = body->msgh_descriptor_count;
+    return (mach_msg_descriptor_t *)(body + 1);
+}
+
+/* A message nobody will receive: its rights and memory are released. */
+static void kmsg_destroy(int k)
+{
+    kmsg_t *km = &kmsgs[k];
+    if (km->dest_type == MACH_MSG_TYPE_PORT_SEND_ONCE)
+        release_send_once_quietly(km->dest);
+    else if (km->dest != NO_PORT)
+        release_send(km->dest);
+    release_right(km->reply, km->reply_type);
+    uint32_t n;
+    mach_msg_descriptor_t *d = kmsg_descs(km, &n);
+    for (uint32_t j = 0; j < n; j++) {
+        if (d[j].port.type == MACH_MSG_PORT_DESCRIPTOR) {
+            int p = (int)d[j].port.name;
+            if (d[j].port.disposition == MACH_MSG_TYPE_PORT_RECEIVE)
+                port_destroy(p);
+            else
+                release_right(p, d[j].port.disposition);
+        }
+    }
+    kmsg_free(k);
+}
+
+/* --- waiting tasks ------------------------------------------------------------------------ */
+
+static void program_timer(void)
+{
+    bool any = false;
+    uint64_t first = UINT64_MAX;
+    for (int ti = 0; ti < MACHD_MAX_TASKS; ti++)
+        if (tasks[ti].used && tasks[ti].wait != W_NONE && tasks[ti].has_deadline &&
+            tasks[ti].deadline < first) {
+            first = tasks[ti].deadline;
+            any = true;
+        }
+    if (!tmr)
+        return;
+    if (any) {
+        tmr[TMR_COMPARE] = first;
+        tmr[TMR_CTRL] = 1 | 4;
+    } else {
+        tmr[TMR_CTRL] = 0;
+    }
+}
+
+/* Answer a waiting task (Send on its saved reply cap). */
+static void answer(mtask_t *t, mach_msg_return_t r, mica_word_t mr0)
+{
+    t->wait = W_NONE;
+    t->has_deadline = false;
+    mica_set_mr(0, mr0);
+    mica_send(reply_slots[t - tasks], mica_msginfo_new(r, 0, 0, 1));
+}
+
+static void park(mtask_t *t, enum wait w, int port)
+{
+    t->wait = w;
+    t->wait_port = port;
+    t->wait_seq = seq_next++;
+    t->has_deadline = false;
+    uint32_t flag = w == W_SEND ? MACH_SEND_TIMEOUT : MACH_RCV_TIMEOUT;
+    if (t->option & flag) {
+        t->has_deadline = true;
+        t->deadline = tmr[TMR_NOW] + (uint64_t)t->timeout * 1000000u;
+    }
+}
+
+/* --- receive -------------------------------------------------------------------------------- */
+
+/* The oldest message for port or set p, unlinked from its queue; -1 if none. */
+static int dequeue(int p)
+{
+    int best = -1, bp = -1;
+    if (!ports[p].is_set) {
+        bp = p;
+        best = ports[p].qhead;
+    } else {
+        for (int q = 0; q < MAX_PORTS; q++)
+            if (ports[q].used && ports[q].pset == p && ports[q].qhead >= 0 &&
+                (best < 0 || kmsgs[ports[q].qhead].stamp < kmsgs[best].stamp)) {
+                best = ports[q].qhead;
+                bp = q;
+            }
+    }
+    if (best < 0)
+        return -1;
+    ports[bp].qhead = kmsgs[best].next;
+    if (ports[bp].qhead < 0)
+        ports[bp].qtail = -1;
+    ports[bp].qcount--;
+    return best;
+}
+
+/* Copy-out of kmsg k to t's window (copy #2). Returns the mach_msg result. */
+static mach_msg_return_t copyout(mtask_t *t, int k, uint32_t *size)
+{
+    kmsg_t *km = &kmsgs[k];
+    if (km->size > t->rcv_size) {
+        kmsg_destroy(k);            /* no MACH_RCV_LARGE: the message is lost, as in Mach 3 */
+        return MACH_RCV_TOO_LARGE;
+    }
+    int p = km->dest;
+    port_t *pt = &ports[p];
+    mach_msg_header_t *h = &km->buf.h;
+    int ri = entry_of_port(t, p);
+    mach_port_t local = ri >= 0 ? entry_name(ri, &t->space[ri]) : MACH_PORT_NULL;
+    mach_port_t remote = MACH_PORT_NULL;
+    if (km->reply_type)
+        remote = copyout_right(t, km->reply, km->reply_type);
+    uint32_t dest_type = km->dest_type;
+    h->msgh_bits = (h->msgh_bits & MACH_MSGH_BITS_COMPLEX) | MACH_MSGH_BITS(km->reply_type, dest_type);
+    h->msgh_remote_port = remote;
+    h->msgh_local_port = local;
+    h->msgh_seqno = pt->seqno++;
+    h->msgh_size = km->size;
+    uint32_t n;
+    mach_msg_descriptor_t *d = kmsg_descs(km, &n);
+    for (uint32_t j = 0; j < n; j++)
+        if (d[j].port.type == MACH_MSG_PORT_DESCRIPTOR)
+            d[j].port.name = copyout_right(t, (int)d[j].port.name, d[j].port.disposition);
+    memcpy(mach_task_users[t - tasks].window, km->buf.bytes, km->size);
+    stats.copies_out++;
+    stats.bytes_out += km->size;
+    stats.msgs_received++;
+    *size = km->size;
+    /* The destination right the message travelled on is used up now. */
+    if (dest_type == MACH_MSG_TYPE_PORT_SEND_ONCE)
+        release_send_once_quietly(p);
+    else
+        release_send(p);
+    kmsg_free(k);
+    return MACH_MSG_SUCCESS;
+}
+
+/* Put kmsg k on its port's queue, or hand it to a task waiting on the port or its set. */
+static void deliver(int k)
+{
+    kmsg_t *km = &kmsgs[k];
+    port_t *pt = &ports[km->dest];
+    km->stamp = stamp_next++;
+    km->next = -1;
+    if (pt->qtail >= 0)
+        kmsgs[pt->qtail].next = k;
+    else
+        pt->qhead = k;
+    pt->qtail = k;
+    pt->qcount++;
+    stats.msgs_sent++;
+    if (pt->receiver < 0)
+        return;
+    mtask_t *r = &tasks[pt->receiver];
+    if (r->wait == W_RCV && (r->wait_port == km->dest || r->wait_port == pt->pset)) {
+        int m = dequeue(r->wait_port);
+        uint32_t size = 0;
+        mach_msg_return_t res = copyout(r, m, &size);
+        answer(r, res, size);
+    }
+}
+
+/* A kernel-made notification on the send-once right so_port (its queue limit does not apply). */
+static void notify_send(int so_port, mach_msg_id_t id, uint32_t value)
+{
+    int k = kmsg_alloc();
+    if (k < 0) {
+        release_send_once_quietly(so_port);
+        return;
+    }
+    kmsg_t *km = &kmsgs[k];
+    mach_notify_msg_t *n = (mach_notify_msg_t *)km->buf.bytes;
+    memset(n, 0, sizeof *n);
+    n->not_header.msgh_bits = MACH_MSGH_BITS(0, MACH_MSG_TYPE_PORT_SEND_ONCE);
+    n->not_header.msgh_size = sizeof *n;
+    n->not_header.msgh_id = id;
+    n->not_value = value;
+    km->size = sizeof *n;
+    km->dest = so_port;
+    km->dest_type = MACH_MSG_TYPE_PORT_SEND_ONCE;
+    stats.notifications++;
+    if (ports[so_port].receiver == RCV_DEAD) {
+        kmsg_destroy(k);
+        return;
+    }
+    deliver(k);
+}
+
+/* --- send ------------------------------------------------------------------------------------- */
+
+#define PARKED 0xffffffffu
+
+static bool in_task_memory(int ti, uint64_t addr, uint64_t size)
+{
+    uintptr_t w = (uintptr_t)windows[ti], v = (uintptr_t)vm_regions[ti];
+    return (addr >= w && size <= MACH_MSG_WINDOW_BYTES && addr - w <= MACH_MSG_WINDOW_BYTES - size) ||
+           (addr >= v && size <= MACH_VM_REGION_BYTES && addr - v <= MACH_VM_REGION_BYTES - size);
+}
+
+static mach_msg_return_t try_send(mtask_t *t)
+{
+    int ti = (int)(t - tasks);
+    uint8_t *win = windows[ti];
+    uint32_t size = t->send_size;
+    if (size < sizeof(mach_msg_header_t) || size % 4)
+        return MACH_SEND_MSG_TOO_SMALL;
+    if (size > MACH_MSG_SIZE_MAX)
+        return MACH_SEND_TOO_LARGE;
+    mach_msg_header_t h;
+    memcpy(&h, win, sizeof h);
+    uint32_t rdisp = MACH_MSGH_BITS_REMOTE(h.msgh_bits), ldisp = MACH_MSGH_BITS_LOCAL(h.msgh_bits);
+    if (h.msgh_bits & ~(MACH_MSGH_BITS_COMPLEX | 0xffffu))
+        return MACH_SEND_INVALID_HEADER;
+    /* The destination. */
+    if (rdisp == MACH_MSG_TYPE_MOVE_RECEIVE || check_right(t, h.msgh_remote_port, rdisp) != KERN_SUCCESS)
+        return MACH_SEND_INVALID_DEST;
+    entry_t *de = lookup(t, h.msgh_remote_port, NULL);
+    if (de->type & MACH_PORT_TYPE_DEAD_NAME)
+        return MACH_SEND_INVALID_DEST;
+    int dp = de->port;
+    /* The reply right. */
+    if (h.msgh_local_port != MACH_PORT_NULL &&
+        (ldisp == MACH_MSG_TYPE_MOVE_RECEIVE || check_right(t, h.msgh_local_port, ldisp) != KERN_SUCCESS))
+        return MACH_SEND_INVALID_REPLY;
+    /* The descriptors. */
+    uint32_t ndesc = 0;
+    if (h.msgh_bits & MACH_MSGH_BITS_COMPLEX) {
+        if (size < sizeof h + sizeof(mach_msg_body_t))
+            return MACH_SEND_MSG_TOO_SMALL;
+        memcpy(&ndesc, win + sizeof h, sizeof ndesc);
+        if (ndesc > (size - sizeof h - sizeof(mach_msg_body_t)) / sizeof(mach_msg_descriptor_t))
+            return MACH_SEND_MSG_TOO_SMALL;
+        for (uint32_t j = 0; j < ndesc; j++) {
+            mach_msg_descriptor_t d;
+            memcpy(&d, win + sizeof h + sizeof(mach_msg_body_t) + j * sizeof d, sizeof d);
+            if (d.port.type == MACH_MSG_PORT_DESCRIPTOR) {
+                if (d.port.name != MACH_PORT_NULL && d.port.name != MACH_PORT_DEAD &&
+                    check_right(t, d.port.name, d.port.disposition) != KERN_SUCCESS)
+                    return MACH_SEND_INVALID_RIGHT;
+                if (d.port.disposition == MACH_MSG_TYPE_MOVE_RECEIVE && d.port.name == h.msgh_remote_port)
+                    return MACH_SEND_INVALID_RIGHT;   /* a port cannot carry its own receive right */
+            } else {
+                return MACH_SEND_INVALID_TYPE;
+            }
+        }
+    }
+    /* A full queue: wait (a send-once right's message always fits, as in Mach). */
+    bool so = rdisp == MACH_MSG_TYPE_MOVE_SEND_ONCE || rdisp == MACH_MSG_TYPE_MAKE_SEND_ONCE;
+    if (!so && ports[dp].qcount >= ports[dp].qlimit) {
+        if ((t->option & MACH_SEND_TIMEOUT) && t->timeout == 0) {
+            stats.send_timeouts++;
+            return MACH_SEND_TIMED_OUT;
+        }
+        return PARKED;
+    }
+    int k = kmsg_alloc();
+    if (k < 0)
+        return MACH_SEND_NO_BUFFER;
+    kmsg_t *km = &kmsgs[k];
+    memcpy(km->buf.bytes, win, size);               /* copy #1 */
+    stats.copies_in++;
+    stats.bytes_in += size;
+    km->size = size;
+    km->buf.h.msgh_size = size;
+    bool dead;
+    copyin_right(t, h.msgh_remote_port, rdisp, &km->dest, &km->dest_type, &dead);
+    if (h.msgh_local_port != MACH_PORT_NULL) {
+        if (copyin_right(t, h.msgh_local_port, ldisp, &km->reply, &km->reply_type, &dead) != KERN_SUCCESS) {
+            km->reply = NO_PORT;                    /* the same name moved twice: it went once */
+            km->reply_type = 0;
+        }
+    }
+    uint32_t n;
+    mach_msg_descriptor_t *d = kmsg_descs(km, &n);
+    for (uint32_t j = 0; j < n; j++) {
+        int p = NO_PORT;
+        uint32_t type = 0;
+        if (MACH_PORT_VALID(d[j].port.name) &&
+            copyin_right(t, d[j].port.name, d[j].port.disposition, &p, &type, &dead) != KERN_SUCCESS)
+            p = NO_PORT;
+        d[j].port.name = (mach_port_t)p;            /* in flight: a port index */
+        d[j].port.disposition = (uint16_t)(p == NO_PORT ? MACH_MSG_TYPE_PORT_SEND : type);
+        if (p == NO_PORT && type == MACH_MSG_TYPE_PORT_SEND_ONCE)
+            d[j].port.disposition = MACH_MSG_TYPE_PORT_SEND_ONCE;
+    }
+    (void)in_task_memory;
+    deliver(k);
+    return MACH_MSG_SUCCESS;
+}
+
+/* A receive: a message now, or the task waits. */
+static mach_msg_return_t try_receive(mtask_t *t, uint32_t *size)
+{
+    entry_t *e = lookup(t, t->rcv_name, NULL);
+    if (!e || !(e->type & (MACH_PORT_TYPE_RECEIVE | MACH_PORT_TYPE_PORT_SET)))
+        return MACH_RCV_INVALID_NAME;
+    int p = e->port;
+    if (!ports[p].is_set && ports[p].pset != NO_PORT)
+        return MACH_RCV_IN_SET;
+    int k = dequeue(p);
+    if (k >= 0)
+        return copyout(t, k, size);
+    if ((t->option & MACH_RCV_TIMEOUT) && t->timeout == 0) {
+        stats.rcv_timeouts++;
+        return MACH_RCV_TIMED_OUT;
+    }
+    park(t, W_RCV, p);
+    return PARKED;
+}
+
+/* Run (or resume) t's mach_msg; PARKED if it now waits. */
+static mach_msg_return_t run_msg(mtask_t *t, bool sent, uint32_t *size)
+{
+    *size = 0;
+    if ((t->option & MACH_SEND_MSG) && !sent) {
+        mach_msg_return_t r = try_send(t);
+        if (r == PARKED) {
+            park(t, W_SEND, lookup(t, ((mach_msg_header_t *)windows[t - tasks])->msgh_remote_port, NULL)->port);
+            stats.senders_blocked++;
+            return PARKED;
+        }
+        if (r != MACH_MSG_SUCCESS || !(t->option & MACH_RCV_MSG))
+            return r;
+    }
+    if (t->option & MACH_RCV_MSG)
+        return try_receive(t, size);
+    return MACH_MSG_SUCCESS;
+}
+
+/* Room on a queue: the longest-waiting sender to it tries again. */
+static void wake_senders(void)
+{
+    for (;;) {
+        mtask_t *best = NULL;
+        for (int ti = 0; ti < MACHD_MAX_TASKS; ti++) {
+            mtask_t *t = &tasks[ti];
+            if (t->used && t->wait == W_SEND && ports[t->wait_port].qcount < ports[t->wait_port].qlimit &&
+                (!best || t->wait_seq < best->wait_seq))
+                best = t;
+        }
+        if (!best)
+            return;
+        best->wait = W_NONE;
+        uint32_t size;
+        mach_msg_return_t r = run_msg(best, false, &size);
+        if (r != PARKED)
+            answer(best, r, size);
+    }
+}
+
+/* --- tasks ----------------------------------------------------------------------------------- */
+
+static void task_destroy(mtask_t *t)
+{
+    for (int i = 2; i < NAMES; i++) {
+        entry_t *e = &t->space[i];
+        if (!e->type)
+            continue;
+        if (e->dnreq != NO_PORT) {
+            int so = e->dnreq;
+            e->dnreq = NO_PORT;
+            destroy_send_once(so);
+        }
+        if (e->type & MACH_PORT_TYPE_PORT_SET)
+            set_destroy(e->port);
+        else if (e->type & MACH_PORT_TYPE_RECEIVE) {
+            if (e->type & MACH_PORT_TYPE_SEND)
+                ports[e->port].srights--;
+            e->type = 0;
+            port_destroy(e->port);
+        } else if (e->type & MACH_PORT_TYPE_SEND) {
+            e->type = 0;
+            release_send(e->port);
+        } else if (e->type & MACH_PORT_TYPE_SEND_ONCE) {
+            e->type = 0;
+            destroy_send_once(e->port);
+        }
+        e->type = 0;
+        e->port = NO_PORT;
+    }
+    t->used = false;
+}
+
+static int task_new(const char *name)
+{
+    for (int ti = 0; ti < MACHD_MAX_TASKS; ti++)
+        if (!tasks[ti].used) {
+            mtask_t *t = &tasks[ti];
+            memset(t, 0, sizeof *t);
+            for (int i = 0; i < NAMES; i++) {
+                t->space[i].port = NO_PORT;
+                t->space[i].dnreq = NO_PORT;
+            }
+            t->used = true;
+            snprintf(t->name, sizeof t->name, "%s", name);
+            if (!mach_task_users[ti].ep) {
+                /* First use of this task number: its badged endpoint cap and reply slot. */
+                mica_cap_rights_t rights = mica_cap_rights_new(1, 0, 0, 1);
+                mach_task_users[ti].ep = mica_env_mint(env, machd_ep, rights, (mica_word_t)ti + 1);
+                reply_slots[ti] = mica_env_slot(env);
+                if (!mach_task_users[ti].ep || !reply_slots[ti]) {
+                    t->used = false;
+                    return -1;
+                }
+            }
+            mach_task_users[ti].window = windows[ti];
+            return ti;
+        }
+    return -1;
+}
+
+/* Start task ti's thread; bootstrap already holds its name there. */
+static kern_return_t task_start(int ti, mach_task_entry_t entry, uintptr_t arg, int prio)
+{
+    mach_task_users[ti].entry = entry;
+    mach_task_users[ti].arg = arg;
+    if (prio >= MACHD_PRIO || prio < 0)
+        prio = MACHD_PRIO - 1;
+    if (!mica_thread_spawn(env, tasks[ti].name, mach_task_trampoline, (mica_word_t)ti, (mica_word_t)prio))
+        return KERN_RESOURCE_SHORTAGE;
+    return KERN_SUCCESS;
+}
+
+/* --- the calls --------------------------------------------------------------------------------- */
+
+static kern_return_t mod_refs(mtask_t *t, mach_port_t name, mach_port_right_t right, int32_t delta)
+{
+    int i;
+    entry_t *e = lookup(t, name, &i);
+    if (right >= MACH_PORT_RIGHT_NUMBER)
+        return KERN_INVALID_VALUE;
+    if (!e)
+        return KERN_INVALID_NAME;
+    if (!(e->type & MACH_PORT_TYPE(right)))
+        return KERN_INVALID_RIGHT;
+    switch (right) {
+    case MACH_PORT_RIGHT_SEND:
+    case MACH_PORT_RIGHT_DEAD_NAME:
+        if (delta < 0 && (uint32_t)-delta > e->urefs)
+            return KERN_INVALID_VALUE;
+        if (delta > 0 && e->urefs + (uint32_t)delta > MACH_PORT_UREFS_MAX)
+            return KERN_UREFS_OVERFLOW;
+        e->urefs = (uint32_t)((int64_t)e->urefs + delta);
+        if (e->urefs == 0) {
+            e->type &= ~MACH_PORT_TYPE(right);
+            if (right == MACH_PORT_RIGHT_SEND) {
+                int p = e->port;
+                if (!(e->type & MACH_PORT_TYPE_RECEIVE))
+                    entry_tidy(t, i);
+                release_send(p);
+            } else {
+                entry_tidy(t, i);
+            }
+        }
+        return KERN_SUCCESS;
+    default:                        /* receive, send-once, port set: only 0 or -1 */
+        if (delta == 0)
+            return KERN_SUCCESS;
+        if (delta != -1)
+            return KERN_INVALID_VALUE;
+        if (right == MACH_PORT_RIGHT_RECEIVE) {
+            int p = e->port;
+            e->type &= ~MACH_PORT_TYPE_RECEIVE;
+            if (e->type & MACH_PORT_TYPE_SEND) {   /* its own send right dies with it */
+                e->type |= MACH_PORT_TYPE_SEND;
+            }
+            port_destroy(p);
+            if (t->space[i].type == 0)
+                entry_tidy(t, i);
+        } else if (right == MACH_PORT_RIGHT_SEND_ONCE) {
+            int p = e->port;
+            e->type = 0;
+            entry_tidy(t, i);
+            destroy_send_once(p);
+        } else {
+            set_destroy(e->port);
+            e->type = 0;
+            entry_tidy(t, i);
+        }
+        return KERN_SUCCESS;
+    }
+}
+
+static kern_return_t deallocate(mtask_t *t, mach_port_t name)
+{
+    entry_t *e = lookup(t, name, NULL);
+    if (!e)
+        return KERN_INVALID_NAME;
+    if (e->type & MACH_PORT_TYPE_SEND)
+        return mod_refs(t, name, MACH_PORT_RIGHT_SEND, -1);
+    if (e->type & MACH_PORT_TYPE_SEND_ONCE)
+        return mod_refs(t, name, MACH_PORT_RIGHT_SEND_ONCE, -1);
+    if (e->type & MACH_PORT_TYPE_DEAD_NAME)
+        return mod_refs(t, name, MACH_PORT_RIGHT_DEAD_NAME, -1);
+    return KERN_INVALID_RIGHT;
+}
+
+static kern_return_t insert_right(mtask_t *t, mach_port_t name, mach_port_t poly, uint32_t disp)
+{
+    if (!MACH_PORT_VALID(name) || (name >> 8) < 2 || (name >> 8) >= NAMES)
+        return KERN_INVALID_VALUE;
+    kern_return_t r = check_right(t, poly, disp);
+    if (r != KERN_SUCCESS)
+        return r;
+    entry_t *pe = lookup(t, poly, NULL);
+    if (pe->type & MACH_PORT_TYPE_DEAD_NAME)
+        return KERN_INVALID_CAPABILITY;
+    int p = pe->port;
+    int i = (int)(name >> 8);
+    entry_t *e = &t->space[i];
+    bool makes_send = disp == MACH_MSG_TYPE_MAKE_SEND || disp == MACH_MSG_TYPE_COPY_SEND ||
+                      disp == MACH_MSG_TYPE_MOVE_SEND;
+    if (e->type) {
+        if (e->gen != (uint8_t)name)
+            return KERN_NAME_EXISTS;
+        /* The only merge allowed: a send right onto the name of the same port's receive/send right. */
+        if (!makes_send || e->port != p)
+            return (e->port == p) ? KERN_RIGHT_EXISTS : KERN_NAME_EXISTS;
+    } else {
+        if (entry_of_port(t, p) >= 0 && makes_send)
+            return KERN_RIGHT_EXISTS;          /* the port already has another name here */
+        e->gen = (uint8_t)name;
+    }
+    int q;
+    uint32_t type;
+    bool dead;
+    copyin_right(t, poly, disp, &q, &type, &dead);
+    if (disp == MACH_MSG_TYPE_MOVE_RECEIVE || type != MACH_MSG_TYPE_PORT_SEND) {
+        /* A send-once or receive right under a chosen name. */
+        if (e->type && (e->type != MACH_PORT_TYPE_SEND || type != MACH_MSG_TYPE_PORT_RECEIVE)) {
+            release_right(q, type);
+            return KERN_NAME_EXISTS;
+        }
+        e->port = q;
+        if (type == MACH_MSG_TYPE_PORT_RECEIVE) {
+            e->type |= MACH_PORT_TYPE_RECEIVE;
+            ports[q].receiver = (int)(t - tasks);
+        } else {
+            e->type = MACH_PORT_TYPE_SEND_ONCE;
+            e->urefs = 1;
+        }
+        if (e->dnreq == 0)
+            e->dnreq = NO_PORT;
+        return KERN_SUCCESS;
+    }
+    if (e->type & MACH_PORT_TYPE_SEND) {
+        ports[q].srights--;
+        e->urefs++;
+    } else {
+        e->port = q;
+        e->type |= MACH_PORT_TYPE_SEND;
+        e->urefs = 1;
+        e->dnreq = e->type == MACH_PORT_TYPE_SEND ? NO_PORT : e->dnreq;
+    }
+    return KERN_SUCCESS;
+}
+
+static kern_return_t request_notification(mtask_t *t, mach_port_t name, int32_t variant, uint32_t sync,
+                                          mach_port_t notify, uint32_t disp, mach_port_t *prev)
+{
+    *prev = MACH_PORT_NULL;
+    entry_t *e = lookup(t, name, NULL);
+    if (!e)
+        return KERN_INVALID_NAME;
+    if (variant != MACH_NOTIFY_NO_SENDERS && variant != MACH_NOTIFY_DEAD_NAME)
+        return KERN_INVALID_VALUE;
+    if (variant == MACH_NOTIFY_NO_SENDERS && !(e->type & MACH_PORT_TYPE_RECEIVE))
+        return KERN_INVALID_RIGHT;
+    if (variant == MACH_NOTIFY_DEAD_NAME &&
+        !(e->type & (MACH_PORT_TYPE_SEND | MACH_PORT_TYPE_SEND_ONCE | MACH_PORT_TYPE_DEAD_NAME)))
+        return KERN_INVALID_RIGHT;
+    int so = NO_PORT;
+    if (notify != MACH_PORT_NULL) {
+        if (disp != MACH_MSG_TYPE_MAKE_SEND_ONCE && disp != MACH_MSG_TYPE_MOVE_SEND_ONCE)
+            return KERN_INVALID_VALUE;
+        if (check_right(t, notify, disp) != KERN_SUCCESS)
+            return KERN_INVALID_CAPABILITY;
+        entry_t *ne = lookup(t, notify, NULL);
+        if (ne->type & MACH_PORT_TYPE_DEAD_NAME)
+            return KERN_INVALID_CAPABILITY;
+        uint32_t type;
+        bool dead;
+        copyin_right(t, notify, disp, &so, &type, &dead);
+    }
+    int *slot = variant == MACH_NOTIFY_NO_SENDERS ? &ports[e->port].nsreq : &e->dnreq;
+    if (variant == MACH_NOTIFY_DEAD_NAME && (e->type & MACH_PORT_TYPE_DEAD_NAME)) {
+        if (so != NO_PORT) {            /* already dead: the notification comes at once */
+            int i;
+            lookup(t, name, &i);
+            e->urefs++;
+            notify_send(so, MACH_NOTIFY_DEAD_NAME, name);
+        }
+        return KERN_SUCCESS;
+    }
+    if (*slot != NO_PORT)
+        *prev = copyout_right(t, *slot, MACH_MSG_TYPE_PORT_SEND_ONCE);
+    *slot = so;
+    if (variant == MACH_NOTIFY_NO_SENDERS) {
+        port_t *pt = &ports[e->port];
+        pt->nssync = sync;
+        if (so != NO_PORT && pt->srights == 0 && pt->mscount >= sync) {
+            pt->nsreq = NO_PORT;
+            notify_send(so, MACH_NOTIFY_NO_SENDERS, pt->mscount);
+        }
+    }
+    return KERN_SUCCESS;
+}
+
+static kern_return_t move_member(mtask_t *t, mach_port_t member, mach_port_t set)
+{
+    entry_t *m = lookup(t, member, NULL);
+    if (!m)
+        return KERN_INVALID_NAME;
+    if (!(m->type & MACH_PORT_TYPE_RECEIVE))
+        return KERN_INVALID_RIGHT;
+    if (set == MACH_PORT_NULL) {
+        if (ports[m->port].pset == NO_PORT)
+            return KERN_NOT_IN_SET;
+        ports[m->port].pset = NO_PORT;
+        return KERN_SUCCESS;
+    }
+    entry_t *s = lookup(t, set, NULL);
+    if (!s)
+        return KERN_INVALID_NAME;
+    if (!(s->type & MACH_PORT_TYPE_PORT_SET))
+        return KERN_INVALID_RIGHT;
+    ports[m->port].pset = s->port;
+    return KERN_SUCCESS;
+}
+
+static kern_return_t vm_alloc(int ti, uint64_t size, mica_word_t *addr)
+{
+    uint32_t n = (uint32_t)((size + PAGE - 1) / PAGE);
+    if (size == 0 || size > MACH_VM_REGION_BYTES)
+        return KERN_NO_SPACE;
+    uint8_t *used = tasks[ti].vm_used;
+    for (uint32_t s = 0; s + n <= VM_PAGES; s++) {
+        uint32_t j = 0;
+        while (j < n && !used[s + j])
+            j++;
+        if (j == n) {
+            for (j = 0; j < n; j++)
+                used[s + j] = 1;
+            memset(vm_regions[ti] + (size_t)s * PAGE, 0, (size_t)n * PAGE);
+            *addr = (mica_word_t)(uintptr_t)(vm_regions[ti] + (size_t)s * PAGE);
+            return KERN_SUCCESS;
+        }
+        s += j;
+    }
+    return KERN_NO_SPACE;
+}
+
+static kern_return_t vm_dealloc(int ti, uint64_t addr, uint64_t size)
+{
+    uintptr_t base = (uintptr_t)vm_regions[ti];
+    if (size == 0)
+        return KERN_SUCCESS;
+    if (addr < base || addr % PAGE || size > MACH_VM_REGION_BYTES || addr - base > MACH_VM_REGION_BYTES - size)
+        return KERN_INVALID_ADDRESS;
+    for (uint64_t p = (addr - base) / PAGE; p < (addr - base + size + PAGE - 1) / PAGE; p++)
+        tasks[ti].vm_used[p] = 0;
+    return KERN_SUCCESS;
+}
+
+/* One request of task ti; false when the task now waits (no reply yet). */
+static bool handle(int ti, mica_msginfo_t info, mica_word_t *label, mica_word_t *out)
+{
+    mtask_t *t = &tasks[ti];
+    mica_word_t op = mica_msginfo_get_label(info), a[6];
+    for (int i = 0; i < 6; i++)
+        a[i] = mica_get_mr(i);
+    *out = 0;
+    if (op != MACHD_MSG && op != MACHD_TASK_EXIT && op != MACHD_TASK_SPAWN && a[0] != MACH_TASK_SELF_NAME) {
+        *label = KERN_INVALID_TASK;
+        return true;
+    }
+    mach_port_t name;
+    switch (op) {
+    case MACHD_MSG: {
+        t->option = (uint32_t)a[0];
+        t->send_size = (uint32_t)a[1];
+        t->rcv_size = (uint32_t)a[2];
+        t->rcv_name = (mach_port_t)a[3];
+        t->timeout = (uint32_t)a[4];
+        if (t->send_size > MACH_MSG_WINDOW_BYTES || t->rcv_size > MACH_MSG_WINDOW_BYTES) {
+            *label = (t->option & MACH_SEND_MSG) ? MACH_SEND_INVALID_DATA : MACH_RCV_TOO_LARGE;
+            return true;
+        }
+        uint32_t size;
+        mach_msg_return_t r = run_msg(t, false, &size);
+        if (r == PARKED) {
+            mica_cnode_save_caller(MICA_CAP_INIT_CNODE, reply_slots[ti], MICA_WORD_BITS);
+            return false;
+        }
+        *label = r;
+        *out = size;
+        return true;
+    }
+    case MACHD_PORT_ALLOCATE: {
+        mach_port_right_t right = (mach_port_right_t)a[1];
+        if (right != MACH_PORT_RIGHT_RECEIVE && right != MACH_PORT_RIGHT_PORT_SET &&
+            right != MACH_PORT_RIGHT_DEAD_NAME) {
+            *label = KERN_INVALID_VALUE;
+            return true;
+        }
+        int i = entry_alloc(t);
+        int p = NO_PORT;
+        if (i >= 0 && right != MACH_PORT_RIGHT_DEAD_NAME)
+            p = port_new(right == MACH_PORT_RIGHT_PORT_SET, ti);
+        if (i < 0 || (p == NO_PORT && right != MACH_PORT_RIGHT_DEAD_NAME)) {
+            *label = KERN_NO_SPACE;
+            return true;
+        }
+        t->space[i].port = p;
+        t->space[i].type = MACH_PORT_TYPE(right);
+        t->space[i].urefs = right == MACH_PORT_RIGHT_DEAD_NAME ? 1 : 0;
+        *out = entry_name(i, &t->space[i]);
+        *label = KERN_SUCCESS;
+        return true;
+    }
+    case MACHD_PORT_DEALLOCATE:
+        *label = deallocate(t, (mach_port_t)a[1]);
+        return true;
+    case MACHD_PORT_DESTROY: {
+        entry_t *e = lookup(t, (mach_port_t)a[1], NULL);
+        if (!e) {
+            *label = KERN_INVALID_NAME;
+            return true;
+        }
+        name = (mach_port_t)a[1];
+        *label = KERN_SUCCESS;
+        if (e->type & MACH_PORT_TYPE_RECEIVE) {
+            bool send = e->type & MACH_PORT_TYPE_SEND;
+            uint32_t keep = e->urefs;
+            *label = mod_refs(t, name, MACH_PORT_RIGHT_RECEIVE, -1);
+            e = lookup(t, name, NULL);      /* its own send right is now a dead name */
+            if (send && e && keep)
+                mod_refs(t, name, MACH_PORT_RIGHT_DEAD_NAME, -(int32_t)e->urefs);
+        } else if (e->type & MACH_PORT_TYPE_PORT_SET)
+            *label = mod_refs(t, name, MACH_PORT_RIGHT_PORT_SET, -1);
+        else if (e->type & MACH_PORT_TYPE_SEND)
+            *label = mod_refs(t, name, MACH_PORT_RIGHT_SEND, -(int32_t)e->urefs);
+        else if (e->type & MACH_PORT_TYPE_SEND_ONCE)
+            *label = mod_refs(t, name, MACH_PORT_RIGHT_SEND_ONCE, -1);
+        else
+            *label = mod_refs(t, name, MACH_PORT_RIGHT_DEAD_NAME, -(int32_t)e->urefs);
+        return true;
+    }
+    case MACHD_PORT_MOD_REFS:
+        *label = mod_refs(t, (mach_port_t)a[1], (mach_port_right_t)a[2], (int32_t)a[3]);
+        return true;
+    case MACHD_PORT_GET_REFS: {
+        entry_t *e = lookup(t, (mach_port_t)a[1], NULL);
+        mach_port_right_t right = (mach_port_right_t)a[2];
+        if (right >= MACH_PORT_RIGHT_NUMBER) {
+            *label = KERN_INVALID_VALUE;
+            return true;
+        }
+        *label = e ? KERN_SUCCESS : KERN_INVALID_NAME;
+        if (e && (e->type & MACH_PORT_TYPE(right)))
+            *out = (right == MACH_PORT_RIGHT_SEND || right == MACH_PORT_RIGHT_DEAD_NAME) ? e->urefs : 1;
+        return true;
+    }
+    case MACHD_PORT_TYPE: {
+        entry_t *e = lookup(t, (mach_port_t)a[1], NULL);
+        *label = e ? KERN_SUCCESS : KERN_INVALID_NAME;
+        *out = e ? e->type : 0;
+        return true;
+    }
+    case MACHD_PORT_INSERT_RIGHT:
+        *label = insert_right(t, (mach_port_t)a[1], (mach_port_t)a[2], (uint32_t)a[3]);
+        return true;
+    case MACHD_PORT_SET_QLIMIT: {
+        entry_t *e = lookup(t, (mach_port_t)a[1], NULL);
+        if (!e)
+            *label = KERN_INVALID_NAME;
+        else if (!(e->type & MACH_PORT_TYPE_RECEIVE))
+            *label = KERN_INVALID_RIGHT;
+        else if (a[2] < 1 || a[2] > MACH_PORT_QLIMIT_MAX)
+            *label = KERN_INVALID_VALUE;
+        else {
+            ports[e->port].qlimit = (uint32_t)a[2];
+            *label = KERN_SUCCESS;
+        }
+        return true;
+    }
+    case MACHD_PORT_MOVE_MEMBER:
+        *label = move_member(t, (mach_port_t)a[1], (mach_port_t)a[2]);
+        return true;
+    case MACHD_PORT_REQUEST_NOTIFICATION: {
+        mach_port_t prev;
+        *label = request_notification(t, (mach_port_t)a[1], (int32_t)a[2], (uint32_t)a[3],
+                                      (mach_port_t)a[4], (uint32_t)a[5], &prev);
+        *out = prev;
+        return true;
+    }
+    case MACHD_VM_ALLOCATE:
+        *label = vm_alloc(ti, a[1], out);
+        return true;
+    case MACHD_VM_DEALLOCATE:
+        *label = vm_dealloc(ti, a[1], a[2]);
+        return true;
+    case MACHD_TASK_SPAWN: {
+        mach_port_t boot = (mach_port_t)a[2];
+        uint32_t disp = (uint32_t)a[3];
+        char tname[32];
+        memcpy(tname, windows[ti], sizeof tname);
+        tname[sizeof tname - 1] = 0;
+        if (boot != MACH_PORT_NULL && check_right(t, boot, disp) != KERN_SUCCESS) {
+            *label = KERN_INVALID_CAPABILITY;
+            return true;
+        }
+        int c = task_new(tname);
+        if (c < 0) {
+            *label = KERN_RESOURCE_SHORTAGE;
+            return true;
+        }
+        mach_task_users[c].bootstrap = MACH_PORT_NULL;
+        if (boot != MACH_PORT_NULL) {
+            int p;
+            uint32_t type;
+            bool dead;
+            copyin_right(t, boot, disp, &p, &type, &dead);
+            mach_task_users[c].bootstrap = copyout_right(&tasks[c], p, type);
+        }
+        *label = task_start(c, (mach_task_entry_t)a[0], (uintptr_t)a[1], (int)a[4]);
+        if (*label != KERN_SUCCESS)
+            task_destroy(&tasks[c]);
+        return true;
+    }
+    case MACHD_TASK_EXIT:
+        task_destroy(t);
+        return false;                   /* the thread ends without an answer */
+    default:
+        *label = KERN_INVALID_ARGUMENT;
+        return true;
+    }
+}
+
+/* Timeouts that have passed are answered. */
+static void timer_fired(void)
+{
+    tmr[TMR_STATUS] = 1;
+    mica_irq_handler_ack(irq_handler);
+    uint64_t now = tmr[TMR_NOW];
+    for (int ti = 0; ti < MACHD_MAX_TASKS; ti++) {
+        mtask_t *t = &tasks[ti];
+        if (!t->used || t->wait == W_NONE || !t->has_deadline || t->deadline > now)
+            continue;
+        if (t->wait == W_SEND) {
+            stats.send_timeouts++;
+            answer(t, MACH_SEND_TIMED_OUT, 0);
+        } else {
+            stats.rcv_timeouts++;
+            answer(t, MACH_RCV_TIMED_OUT, 0);
+        }
+    }
+}
+
+static void machd_main(mica_word_t unused)
+{
+    (void)unused;
+    mica_word_t badge;
+    mica_msginfo_t info = mica_recv(machd_ep, &badge);
+    for (;;) {
+        mica_word_t label = KERN_INVALID_TASK, out = 0;
+        bool reply = true;
+        if (badge & MACHD_IRQ_BADGE) {
+            timer_fired();
+            reply = false;
+        } else if (badge >= 1 && badge <= MACHD_MAX_TASKS && tasks[badge - 1].used) {
+            reply = handle((int)badge - 1, info, &label, &out);
+        }
+        wake_senders();
+        program_timer();
+        if (reply) {
+            mica_set_mr(0, out);
+            info = mica_reply_recv(machd_ep, mica_msginfo_new(label, 0, 0, 1), &badge);
+        } else {
+            info = mica_recv(machd_ep, &badge);
+        }
+    }
+}
+
+/* From the devices helpers of the examples, in short: the timer's register page. */
+static volatile uint64_t *map_timer(const mica_bootinfo_t *bi, mica_word_t *irq)
+{
+    const mica_device_desc_t *d = NULL;
+    for (mica_word_t i = 0; i < bi->num_devices && i < MICA_MAX_DEVICES; i++)
+        if (strncmp(bi->devices[i].name, "timer", sizeof bi->devices[i].name) == 0)
+            d = &bi->devices[i];
+    if (!d)
+        return NULL;
+    *irq = d->irq;
+    mica_cptr_t ut = 0;
+    for (mica_word_t i = 0; i < bi->untyped.end - bi->untyped.start; i++) {
+        const mica_untyped_desc_t *u = &bi->untyped_list[i];
+        if (u->is_device && d->paddr >= u->paddr && d->paddr - u->paddr < ((mica_word_t)1 << u->size_bits))
+            ut = bi->untyped.start + i;
+    }
+    for (unsigned tries = 0; ut && tries < 64; tries++) {
+        mica_cptr_t frame = mica_env_slot(env);
+        if (!frame || mica_untyped_retype(ut, MICA_FRAME_OBJECT, 0, MICA_CAP_INIT_CNODE, 0, 0, frame, 1))
+            return NULL;
+        mica_page_get_address_t a = mica_page_get_address(frame);
+        if (a.error != MICA_NO_ERROR || a.paddr > d->paddr)
+            return NULL;
+        if (a.paddr < d->paddr)
+            continue;
+        mica_word_t vaddr = mica_env_vaddr(env, 1);
+        if (!vaddr || mica_user_map(env, MICA_CAP_INIT_VSPACE, vaddr, frame, MICA_READ_WRITE))
+            return NULL;
+        return mica_vaddr_to_ptr(vaddr);
+    }
+    return NULL;
+}
+
+kern_return_t machd_start(mica_env_t *e, const char *init_name, mach_task_entry_t init,
+                          uintptr_t arg, int prio)
+{
+    env = e;
+    memset(tasks, 0, sizeof tasks);
+    memset(ports, 0, sizeof ports);
+    memset(kmsgs, 0, sizeof kmsgs);
+    memset(mach_task_users, 0, sizeof mach_task_users);
+    memset(&stats, 0, sizeof stats);
+    mica_word_t irq = 0;
+    tmr = map_timer(e->bi, &irq);
+    machd_ep = mica_env_make(e, MICA_ENDPOINT_OBJECT, 0);
+    mica_cptr_t ntfn = mica_env_make(e, MICA_NOTIFICATION_OBJECT, 0);
+    mica_cptr_t irq_ntfn = ntfn ? mica_env_mint(e, ntfn, MICA_CAN_WRITE, MACHD_IRQ_BADGE) : 0;
+    irq_handler = mica_env_slot(e);
+    if (!tmr || !machd_ep || !irq_ntfn || !irq_handler ||
+        mica_irq_control_get(MICA_CAP_IRQ_CONTROL, irq, MICA_CAP_INIT_CNODE, irq_handler, MICA_WORD_BITS) ||
+        mica_irq_handler_set_notification(irq_handler, irq_ntfn)) {
+        printf("machd: cannot set up the timer and the endpoint: %s\n", mica_env_error_text(e));
+        return KERN_RESOURCE_SHORTAGE;
+    }
+    mica_cptr_t tcb = mica_thread_spawn(e, "machd", machd_main, 0, MACHD_PRIO);
+    if (!tcb || mica_tcb_bind_notification(tcb, ntfn) != MICA_NO_ERROR) {
+        printf("machd: cannot start: %s\n", mica_env_error_text(e));
+        return KERN_RESOURCE_SHORTAGE;
+    }
+    int ti = task_new(init_name);
+    if (ti < 0)
+        return KERN_RESOURCE_SHORTAGE;
+    mach_task_users[ti].bootstrap = MACH_PORT_NULL;
+    return task_start(ti, init, arg, prio);
+}

@@ -1,0 +1,421 @@
+/*
+ * Unit: the Mach personality (personalities/mach): machd's port name
+ * spaces, rights and user references, mach_msg between tasks with its two
+ * copies, queue limits and timeouts, notifications and port sets.
+ *
+ * Each test runs a small system: the root task starts machd and an `init`
+ * Mach task, which starts the others. Tasks record what they saw in
+ * globals; the test asserts them after the run stopped (IDLE).
+ */
+#include <string.h>
+#include <mach/mach.h>
+#include "harness.h"
+
+#define SELF mach_task_self()
+
+typedef struct {
+    mach_msg_header_t h;
+    char text[24];
+} text_msg_t;
+
+typedef struct {
+    mach_msg_header_t h;
+    mach_msg_body_t body;
+    mach_msg_port_descriptor_t port;
+} port_msg_t;
+
+static mach_task_entry_t init_fn;
+static void root(const mica_bootinfo_t *bi)
+{
+    static mica_env_t env;
+    mica_env_init(&env, bi);
+    ck_assert_int_eq(machd_start(&env, "init", init_fn, 0, 90), KERN_SUCCESS);
+}
+
+static void run(mach_task_entry_t fn)
+{
+    init_fn = fn;
+    mt_run(root);
+}
+
+static void set_text(text_msg_t *m, mach_port_t dest, uint32_t ddisp, mach_port_t reply,
+                     uint32_t rdisp, int id, const char *text)
+{
+    memset(m, 0, sizeof *m);
+    m->h.msgh_bits = MACH_MSGH_BITS(ddisp, rdisp);
+    m->h.msgh_size = sizeof *m;
+    m->h.msgh_remote_port = dest;
+    m->h.msgh_local_port = reply;
+    m->h.msgh_id = id;
+    strncpy(m->text, text, sizeof m->text - 1);
+}
+
+/* --- (1) rights and inline messages ------------------------------------------------- */
+
+static struct {
+    kern_return_t r[16];
+    mach_port_urefs_t refs[8];
+    mach_port_type_t type[4];
+    text_msg_t got, reply;
+    mach_port_t port, reply_name;
+    machd_stats_t st;
+} g1;
+
+static void echo_client(mach_port_t server, uintptr_t arg)
+{
+    (void)arg;
+    mach_port_t reply;
+    mach_port_allocate(SELF, MACH_PORT_RIGHT_RECEIVE, &reply);
+    text_msg_t *m = mach_msg_window();   /* built where machd reads: no staging copy */
+    set_text(m, server, MACH_MSG_TYPE_COPY_SEND, reply, MACH_MSG_TYPE_MAKE_SEND_ONCE, 42, "hello");
+    g1.r[8] = mach_msg(&m->h, MACH_SEND_MSG | MACH_RCV_MSG, sizeof *m, sizeof *m, reply, 0,
+                       MACH_PORT_NULL);
+    g1.reply = *m;
+    g1.reply_name = reply;
+}
+
+static void rights_and_echo(mach_port_t boot, uintptr_t arg)
+{
+    (void)boot; (void)arg;
+    mach_port_t p, bad = 0x4242;
+    g1.r[0] = mach_port_allocate(SELF, MACH_PORT_RIGHT_RECEIVE, &p);
+    g1.r[1] = mach_port_insert_right(SELF, p, p, MACH_MSG_TYPE_MAKE_SEND);
+    mach_port_get_refs(SELF, p, MACH_PORT_RIGHT_SEND, &g1.refs[0]);           /* 1 */
+    g1.r[2] = mach_port_mod_refs(SELF, p, MACH_PORT_RIGHT_SEND, 2);
+    mach_port_get_refs(SELF, p, MACH_PORT_RIGHT_SEND, &g1.refs[1]);           /* 3 */
+    g1.r[3] = mach_port_deallocate(SELF, p);
+    mach_port_get_refs(SELF, p, MACH_PORT_RIGHT_SEND, &g1.refs[2]);           /* 2 */
+    g1.r[4] = mach_port_mod_refs(SELF, p, MACH_PORT_RIGHT_SEND, -5);          /* too many */
+    g1.r[5] = mach_port_deallocate(SELF, bad);
+    mach_port_type(SELF, p, &g1.type[0]);
+    g1.r[6] = mach_port_allocate(SELF + 1, MACH_PORT_RIGHT_RECEIVE, &bad);    /* not our task */
+    /* A receive right for the echo: the client gets a send right made from it. */
+    mach_port_t srv;
+    mach_port_allocate(SELF, MACH_PORT_RIGHT_RECEIVE, &srv);
+    g1.port = srv;
+    g1.r[7] = mach_task_spawn("client", echo_client, 0, srv, MACH_MSG_TYPE_MAKE_SEND, 100);
+    text_msg_t m;
+    g1.r[9] = mach_msg(&m.h, MACH_RCV_MSG, 0, sizeof m, srv, 0, MACH_PORT_NULL);
+    g1.got = m;
+    /* Answer on the send-once right that came with the request. */
+    text_msg_t a;
+    set_text(&a, m.h.msgh_remote_port, MACH_MSG_TYPE_MOVE_SEND_ONCE, MACH_PORT_NULL, 0, 142, "HELLO");
+    g1.r[10] = mach_msg(&a.h, MACH_SEND_MSG, sizeof a, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL);
+    /* The send-once right is used up; a second answer has no destination. */
+    g1.r[11] = mach_msg(&a.h, MACH_SEND_MSG, sizeof a, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL);
+    g1.r[12] = mach_msg(&a.h, MACH_RCV_MSG, 0, sizeof a, 0x4242, 0, MACH_PORT_NULL);
+    /* Destroying the receive right turns our own send right into a dead name. */
+    g1.r[13] = mach_port_mod_refs(SELF, p, MACH_PORT_RIGHT_RECEIVE, -1);
+    mach_port_type(SELF, p, &g1.type[1]);
+    mach_port_get_refs(SELF, p, MACH_PORT_RIGHT_DEAD_NAME, &g1.refs[3]);      /* 2 */
+    set_text(&a, p, MACH_MSG_TYPE_COPY_SEND, MACH_PORT_NULL, 0, 1, "x");
+    g1.r[14] = mach_msg(&a.h, MACH_SEND_MSG, sizeof a, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL);
+    machd_get_stats(&g1.st);
+}
+
+START_TEST(rights_urefs_and_an_inline_request_reply)
+{
+    run(rights_and_echo);
+    ck_assert_int_eq(g1.r[0], KERN_SUCCESS);
+    ck_assert_int_eq(g1.r[1], KERN_SUCCESS);
+    ck_assert_uint_eq(g1.refs[0], 1);
+    ck_assert_int_eq(g1.r[2], KERN_SUCCESS);
+    ck_assert_uint_eq(g1.refs[1], 3);
+    ck_assert_int_eq(g1.r[3], KERN_SUCCESS);
+    ck_assert_uint_eq(g1.refs[2], 2);
+    ck_assert_int_eq(g1.r[4], KERN_INVALID_VALUE);
+    ck_assert_int_eq(g1.r[5], KERN_INVALID_NAME);
+    ck_assert_uint_eq(g1.type[0], MACH_PORT_TYPE_SEND | MACH_PORT_TYPE_RECEIVE);
+    ck_assert_int_eq(g1.r[6], KERN_INVALID_TASK);
+    ck_assert_int_eq(g1.r[7], KERN_SUCCESS);
+    /* The server's view: the request, its reply right, its own port's name. */
+    ck_assert_int_eq(g1.r[9], MACH_MSG_SUCCESS);
+    ck_assert_int_eq(g1.got.h.msgh_id, 42);
+    ck_assert_str_eq(g1.got.text, "hello");
+    ck_assert_uint_eq(g1.got.h.msgh_size, sizeof(text_msg_t));
+    ck_assert_uint_eq(g1.got.h.msgh_local_port, g1.port);
+    ck_assert_uint_eq(g1.got.h.msgh_bits, MACH_MSGH_BITS(MACH_MSG_TYPE_PORT_SEND_ONCE,
+                                                         MACH_MSG_TYPE_PORT_SEND));
+    ck_assert(MACH_PORT_VALID(g1.got.h.msgh_remote_port));
+    ck_assert_uint_eq(g1.got.h.msgh_seqno, 0);
+    /* The client's view of the answer. */
+    ck_assert_int_eq(g1.r[8], MACH_MSG_SUCCESS);
+    ck_assert_int_eq(g1.reply.h.msgh_id, 142);
+    ck_assert_str_eq(g1.reply.text, "HELLO");
+    ck_assert_uint_eq(g1.reply.h.msgh_local_port, g1.reply_name);
+    ck_assert_uint_eq(g1.reply.h.msgh_remote_port, MACH_PORT_NULL);
+    ck_assert_uint_eq(g1.reply.h.msgh_bits, MACH_MSGH_BITS(0, MACH_MSG_TYPE_PORT_SEND_ONCE));
+    ck_assert_int_eq(g1.r[10], MACH_MSG_SUCCESS);
+    ck_assert_int_eq(g1.r[11], MACH_SEND_INVALID_DEST);
+    ck_assert_int_eq(g1.r[12], MACH_RCV_INVALID_NAME);
+    ck_assert_int_eq(g1.r[13], KERN_SUCCESS);
+    ck_assert_uint_eq(g1.type[1], MACH_PORT_TYPE_DEAD_NAME);
+    ck_assert_uint_eq(g1.refs[3], 2);
+    ck_assert_int_eq(g1.r[14], MACH_SEND_INVALID_DEST);
+    /* Two messages, each copied in once and out once. */
+    ck_assert_uint_eq(g1.st.msgs_sent, 2);
+    ck_assert_uint_eq(g1.st.msgs_received, 2);
+    ck_assert_uint_eq(g1.st.copies_in, 2);
+    ck_assert_uint_eq(g1.st.copies_out, 2);
+    ck_assert_uint_eq(g1.st.bytes_in, 2 * sizeof(text_msg_t));
+}
+END_TEST
+
+/* --- (2) queue limits and timeouts ----------------------------------------------------- */
+
+static struct {
+    int sent_before_block, sent;
+    kern_return_t r[12];
+    int ids[8];
+    uint64_t blocked;
+    machd_stats_t st;
+} g2;
+
+static void flood(mach_port_t dest, uintptr_t timeout)
+{
+    for (int i = 0; i < 6; i++) {
+        text_msg_t m;
+        set_text(&m, dest, MACH_MSG_TYPE_COPY_SEND, MACH_PORT_NULL, 0, 100 + i, "m");
+        mach_msg_return_t r = mach_msg(&m.h, MACH_SEND_MSG | (timeout ? MACH_SEND_TIMEOUT : 0),
+                                       sizeof m, 0, MACH_PORT_NULL, (uint32_t)timeout, MACH_PORT_NULL);
+        g2.r[i] = r;
+        if (r == MACH_MSG_SUCCESS)
+            g2.sent++;
+    }
+}
+
+static void qlimit_init(mach_port_t boot, uintptr_t arg)
+{
+    (void)boot; (void)arg;
+    mach_port_t p;
+    mach_port_allocate(SELF, MACH_PORT_RIGHT_RECEIVE, &p);
+    mach_task_spawn("flood", flood, 0, p, MACH_MSG_TYPE_MAKE_SEND, 100);
+    /* The flooder runs above us: it is now blocked in its 6th send. */
+    g2.sent_before_block = g2.sent;
+    machd_stats_t st;
+    machd_get_stats(&st);
+    g2.blocked = st.senders_blocked;
+    for (int i = 0; i < 6; i++) {
+        text_msg_t m;
+        g2.r[6] = mach_msg(&m.h, MACH_RCV_MSG, 0, sizeof m, p, 0, MACH_PORT_NULL);
+        g2.ids[i] = m.h.msgh_id;
+    }
+    /* An empty queue: a receive with a timeout gives up; timeout 0 at once. */
+    text_msg_t m;
+    g2.r[7] = mach_msg(&m.h, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof m, p, 5, MACH_PORT_NULL);
+    g2.r[8] = mach_msg(&m.h, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof m, p, 0, MACH_PORT_NULL);
+    g2.r[9] = mach_port_set_qlimit(SELF, p, 0);
+    g2.r[10] = mach_port_set_qlimit(SELF, p, 17);
+    machd_get_stats(&g2.st);
+}
+
+START_TEST(the_sixth_send_to_a_full_queue_blocks_until_a_receive)
+{
+    run(qlimit_init);
+    ck_assert_int_eq(g2.sent_before_block, 5);
+    ck_assert_uint_eq(g2.blocked, 1);
+    ck_assert_int_eq(g2.sent, 6);
+    for (int i = 0; i < 6; i++) {
+        ck_assert_int_eq(g2.r[i], MACH_MSG_SUCCESS);
+        ck_assert_int_eq(g2.ids[i], 100 + i);       /* in order, the blocked one last */
+    }
+    ck_assert_int_eq(g2.r[7], MACH_RCV_TIMED_OUT);
+    ck_assert_int_eq(g2.r[8], MACH_RCV_TIMED_OUT);
+    ck_assert_int_eq(g2.r[9], KERN_INVALID_VALUE);
+    ck_assert_int_eq(g2.r[10], KERN_INVALID_VALUE);
+    ck_assert_uint_eq(g2.st.rcv_timeouts, 2);
+}
+END_TEST
+
+static void timeout_init(mach_port_t boot, uintptr_t arg)
+{
+    (void)boot; (void)arg;
+    mach_port_t p;
+    mach_port_allocate(SELF, MACH_PORT_RIGHT_RECEIVE, &p);
+    mach_port_set_qlimit(SELF, p, 2);
+    mach_task_spawn("flood", flood, 3 /* ms */, p, MACH_MSG_TYPE_MAKE_SEND, 100);
+    /* Sleep 20 ms (a receive that times out) while the flooder's sends time out. */
+    mach_port_t idle;
+    mach_port_allocate(SELF, MACH_PORT_RIGHT_RECEIVE, &idle);
+    text_msg_t z;
+    g2.r[6] = mach_msg(&z.h, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof z, idle, 20, MACH_PORT_NULL);
+    machd_get_stats(&g2.st);           /* the flooder is done: nobody received */
+    for (int i = 0; i < 2; i++) {
+        text_msg_t m;
+        mach_msg(&m.h, MACH_RCV_MSG, 0, sizeof m, p, 0, MACH_PORT_NULL);
+        g2.ids[i] = m.h.msgh_id;
+    }
+}
+
+START_TEST(a_send_to_a_full_queue_times_out)
+{
+    run(timeout_init);
+    ck_assert_int_eq(g2.sent, 2);
+    ck_assert_int_eq(g2.r[0], MACH_MSG_SUCCESS);
+    ck_assert_int_eq(g2.r[1], MACH_MSG_SUCCESS);
+    for (int i = 2; i < 6; i++)
+        ck_assert_int_eq(g2.r[i], MACH_SEND_TIMED_OUT);
+    ck_assert_int_eq(g2.r[6], MACH_RCV_TIMED_OUT);
+    ck_assert_uint_eq(g2.st.send_timeouts, 4);
+    ck_assert_uint_eq(g2.st.senders_blocked, 4);
+    ck_assert_int_eq(g2.ids[0], 100);
+    ck_assert_int_eq(g2.ids[1], 101);
+}
+END_TEST
+
+/* --- (3) notifications ---------------------------------------------------------------- */
+
+static struct {
+    kern_return_t r[8];
+    mach_notify_msg_t n[3];
+    mach_port_t q_name;
+    mach_port_urefs_t refs;
+    mach_port_type_t type;
+} g3;
+
+static void holder(mach_port_t p, uintptr_t arg)
+{
+    (void)arg;
+    /* Give the parent a send right to a port of ours, then wait a while and end. */
+    mach_port_t q;
+    mach_port_allocate(SELF, MACH_PORT_RIGHT_RECEIVE, &q);
+    port_msg_t m = { 0 };
+    m.h.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0) | MACH_MSGH_BITS_COMPLEX;
+    m.h.msgh_size = sizeof m;
+    m.h.msgh_remote_port = p;
+    m.body.msgh_descriptor_count = 1;
+    m.port.name = q;
+    m.port.disposition = MACH_MSG_TYPE_MAKE_SEND;
+    m.port.type = MACH_MSG_PORT_DESCRIPTOR;
+    mach_msg(&m.h, MACH_SEND_MSG, sizeof m, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL);
+    text_msg_t t;
+    g3.r[7] = mach_msg(&t.h, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof t, q, 10, MACH_PORT_NULL);
+}
+
+static void notify_init(mach_port_t boot, uintptr_t arg)
+{
+    (void)boot; (void)arg;
+    mach_port_t p, n, prev = 1;
+    mach_port_allocate(SELF, MACH_PORT_RIGHT_RECEIVE, &p);
+    mach_port_allocate(SELF, MACH_PORT_RIGHT_RECEIVE, &n);
+    /* sync 1: with sync 0 and no senders yet, Mach would notify at once. */
+    g3.r[0] = mach_port_request_notification(SELF, p, MACH_NOTIFY_NO_SENDERS, 1, n,
+                                             MACH_MSG_TYPE_MAKE_SEND_ONCE, &prev);
+    g3.r[1] = prev == MACH_PORT_NULL ? KERN_SUCCESS : KERN_INVALID_VALUE;
+    mach_task_spawn("holder", holder, 0, p, MACH_MSG_TYPE_MAKE_SEND, 100);
+    /* The holder's message brings a send right to its port q. */
+    port_msg_t m;
+    g3.r[2] = mach_msg(&m.h, MACH_RCV_MSG, 0, sizeof m, p, 0, MACH_PORT_NULL);
+    g3.q_name = m.port.name;
+    g3.r[3] = mach_port_request_notification(SELF, m.port.name, MACH_NOTIFY_DEAD_NAME, 0, n,
+                                             MACH_MSG_TYPE_MAKE_SEND_ONCE, &prev);
+    /* The holder ends: its send right to p goes (no-senders), its port q dies (dead-name). */
+    for (int i = 0; i < 2; i++)
+        g3.r[4 + i] = mach_msg(&g3.n[i].not_header, MACH_RCV_MSG, 0, sizeof g3.n[i], n, 0,
+                               MACH_PORT_NULL);
+    mach_port_get_refs(SELF, m.port.name, MACH_PORT_RIGHT_DEAD_NAME, &g3.refs);
+    mach_port_type(SELF, m.port.name, &g3.type);
+}
+
+START_TEST(no_senders_and_dead_name_notifications)
+{
+    run(notify_init);
+    ck_assert_int_eq(g3.r[0], KERN_SUCCESS);
+    ck_assert_int_eq(g3.r[1], KERN_SUCCESS);
+    ck_assert_int_eq(g3.r[2], MACH_MSG_SUCCESS);
+    ck_assert(MACH_PORT_VALID(g3.q_name));
+    ck_assert_int_eq(g3.r[3], KERN_SUCCESS);
+    ck_assert_int_eq(g3.r[7], MACH_RCV_TIMED_OUT);
+    ck_assert_int_eq(g3.r[4], MACH_MSG_SUCCESS);
+    ck_assert_int_eq(g3.r[5], MACH_MSG_SUCCESS);
+    /* The task's space is destroyed entry by entry: its send right to p first. */
+    int ns = g3.n[0].not_header.msgh_id == MACH_NOTIFY_NO_SENDERS ? 0 : 1;
+    ck_assert_int_eq(g3.n[ns].not_header.msgh_id, MACH_NOTIFY_NO_SENDERS);
+    ck_assert_uint_eq(g3.n[ns].not_value, 1);                   /* mscount: one make-send */
+    ck_assert_int_eq(g3.n[1 - ns].not_header.msgh_id, MACH_NOTIFY_DEAD_NAME);
+    ck_assert_uint_eq(g3.n[1 - ns].not_value, g3.q_name);
+    ck_assert_uint_eq(g3.n[ns].not_header.msgh_bits, MACH_MSGH_BITS(0, MACH_MSG_TYPE_PORT_SEND_ONCE));
+    ck_assert_uint_eq(g3.type, MACH_PORT_TYPE_DEAD_NAME);
+    ck_assert_uint_eq(g3.refs, 2);              /* one for the right, one for the notification */
+}
+END_TEST
+
+/* --- (4) port sets ----------------------------------------------------------------------- */
+
+static struct {
+    kern_return_t r[8];
+    mach_port_t a, b, local[2];
+    int ids[2];
+} g4;
+
+static void two_sends(mach_port_t boot, uintptr_t arg)
+{
+    (void)arg;
+    /* boot is a send right to b; our arg-less sibling right to a came inserted by name. */
+    text_msg_t m;
+    set_text(&m, boot, MACH_MSG_TYPE_COPY_SEND, MACH_PORT_NULL, 0, 2, "to b");
+    mach_msg(&m.h, MACH_SEND_MSG, sizeof m, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL);
+}
+
+static void one_send(mach_port_t boot, uintptr_t arg)
+{
+    (void)arg;
+    text_msg_t m;
+    set_text(&m, boot, MACH_MSG_TYPE_COPY_SEND, MACH_PORT_NULL, 0, 1, "to a");
+    mach_msg(&m.h, MACH_SEND_MSG, sizeof m, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL);
+}
+
+static void pset_init(mach_port_t boot, uintptr_t arg)
+{
+    (void)boot; (void)arg;
+    mach_port_t s;
+    g4.r[0] = mach_port_allocate(SELF, MACH_PORT_RIGHT_PORT_SET, &s);
+    mach_port_allocate(SELF, MACH_PORT_RIGHT_RECEIVE, &g4.a);
+    mach_port_allocate(SELF, MACH_PORT_RIGHT_RECEIVE, &g4.b);
+    g4.r[1] = mach_port_move_member(SELF, g4.a, s);
+    g4.r[2] = mach_port_move_member(SELF, g4.b, s);
+    g4.r[3] = mach_port_move_member(SELF, s, s);
+    mach_task_spawn("b", two_sends, 0, g4.b, MACH_MSG_TYPE_MAKE_SEND, 100);
+    mach_task_spawn("a", one_send, 0, g4.a, MACH_MSG_TYPE_MAKE_SEND, 100);
+    text_msg_t m;
+    g4.r[4] = mach_msg(&m.h, MACH_RCV_MSG, 0, sizeof m, g4.a, 0, MACH_PORT_NULL);
+    for (int i = 0; i < 2; i++) {
+        g4.r[5 + i] = mach_msg(&m.h, MACH_RCV_MSG, 0, sizeof m, s, 0, MACH_PORT_NULL);
+        g4.local[i] = m.h.msgh_local_port;
+        g4.ids[i] = m.h.msgh_id;
+    }
+}
+
+START_TEST(a_port_set_receives_from_its_members_in_arrival_order)
+{
+    run(pset_init);
+    ck_assert_int_eq(g4.r[0], KERN_SUCCESS);
+    ck_assert_int_eq(g4.r[1], KERN_SUCCESS);
+    ck_assert_int_eq(g4.r[2], KERN_SUCCESS);
+    ck_assert_int_eq(g4.r[3], KERN_INVALID_RIGHT);
+    ck_assert_int_eq(g4.r[4], MACH_RCV_IN_SET);
+    ck_assert_int_eq(g4.r[5], MACH_MSG_SUCCESS);
+    ck_assert_int_eq(g4.r[6], MACH_MSG_SUCCESS);
+    ck_assert_int_eq(g4.ids[0], 2);
+    ck_assert_uint_eq(g4.local[0], g4.b);
+    ck_assert_int_eq(g4.ids[1], 1);
+    ck_assert_uint_eq(g4.local[1], g4.a);
+}
+END_TEST
+
+static Suite *mach_suite(void)
+{
+    Suite *s = suite_create("mach");
+    TCase *tc = mt_tcase(s, "rights");
+    tcase_add_test(tc, rights_urefs_and_an_inline_request_reply);
+    tc = mt_tcase(s, "qlimit");
+    tcase_add_test(tc, the_sixth_send_to_a_full_queue_blocks_until_a_receive);
+    tcase_add_test(tc, a_send_to_a_full_queue_times_out);
+    tc = mt_tcase(s, "notifications");
+    tcase_add_test(tc, no_senders_and_dead_name_notifications);
+    tc = mt_tcase(s, "port_sets");
+    tcase_add_test(tc, a_port_set_receives_from_its_members_in_arrival_order);
+    return s;
+}
+
+MICA_TEST_MAIN(mach_suite)
