@@ -403,6 +403,197 @@ START_TEST(a_port_set_receives_from_its_members_in_arrival_order)
 }
 END_TEST
 
+/* --- (5) out-of-line memory --------------------------------------------------------------- */
+
+typedef struct {
+    mach_msg_header_t h;
+    mach_msg_body_t body;
+    mach_msg_ool_descriptor_t ool[2];
+} ool_msg_t;
+
+static struct {
+    kern_return_t r[8];
+    vm_address_t sent_addr, kept_addr, again_addr, got[2];
+    uint32_t got_size[2];
+    uint8_t got_first[2], got_last[2];
+    int in_region;
+    machd_stats_t st;
+} g5;
+
+static void ool_sender(mach_port_t dest, uintptr_t arg)
+{
+    (void)arg;
+    vm_address_t a, b;
+    g5.r[0] = vm_allocate(SELF, &a, 3 * 4096, true);
+    g5.r[1] = vm_allocate(SELF, &b, 4096, true);
+    memset((void *)a, 0xA5, 3 * 4096);
+    memset((void *)b, 0x5A, 100);
+    ool_msg_t m = { 0 };
+    m.h.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0) | MACH_MSGH_BITS_COMPLEX;
+    m.h.msgh_remote_port = dest;
+    m.h.msgh_id = 7;
+    m.body.msgh_descriptor_count = 2;
+    m.ool[0] = (mach_msg_ool_descriptor_t){ .address = a, .size = 3 * 4096, .deallocate = 0,
+                                            .copy = MACH_MSG_VIRTUAL_COPY, .type = MACH_MSG_OOL_DESCRIPTOR };
+    m.ool[1] = (mach_msg_ool_descriptor_t){ .address = b, .size = 100, .deallocate = 1,
+                                            .copy = MACH_MSG_VIRTUAL_COPY, .type = MACH_MSG_OOL_DESCRIPTOR };
+    g5.r[2] = mach_msg(&m.h, MACH_SEND_MSG, sizeof m, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL);
+    /* After the send: the sender's writes are its own. */
+    memset((void *)a, 0xEE, 3 * 4096);
+    g5.sent_addr = a;
+    /* b was deallocated by the send: the same page comes back. */
+    g5.r[3] = vm_allocate(SELF, &g5.again_addr, 4096, true);
+    g5.kept_addr = b;
+    /* Memory outside the task's window and vm region is refused. */
+    static uint8_t elsewhere[64];
+    m.body.msgh_descriptor_count = 1;
+    m.ool[0].address = (uint64_t)(uintptr_t)elsewhere;
+    m.ool[0].size = sizeof elsewhere;
+    g5.r[4] = mach_msg(&m.h, MACH_SEND_MSG, sizeof m, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL);
+}
+
+static void ool_init(mach_port_t boot, uintptr_t arg)
+{
+    (void)boot; (void)arg;
+    mach_port_t p;
+    mach_port_allocate(SELF, MACH_PORT_RIGHT_RECEIVE, &p);
+    mach_task_spawn("sender", ool_sender, 0, p, MACH_MSG_TYPE_MAKE_SEND, 100);
+    ool_msg_t m;
+    g5.r[5] = mach_msg(&m.h, MACH_RCV_MSG, 0, sizeof m, p, 0, MACH_PORT_NULL);
+    for (int i = 0; i < 2; i++) {
+        g5.got[i] = (vm_address_t)m.ool[i].address;
+        g5.got_size[i] = m.ool[i].size;
+        const uint8_t *d = (const uint8_t *)g5.got[i];
+        g5.got_first[i] = d[0];
+        g5.got_last[i] = d[m.ool[i].size - 1];
+    }
+    /* The receiver owns the pages: vm_deallocate takes them back. */
+    g5.r[6] = vm_deallocate(SELF, g5.got[0], 3 * 4096);
+    g5.r[7] = vm_deallocate(SELF, 0x1000, 4096);
+    machd_get_stats(&g5.st);
+}
+
+START_TEST(out_of_line_memory_is_copied_and_isolated_from_the_sender)
+{
+    run(ool_init);
+    for (int i = 0; i < 3; i++)
+        ck_assert_int_eq(g5.r[i], KERN_SUCCESS);
+    ck_assert_int_eq(g5.r[3], KERN_SUCCESS);
+    ck_assert_uint_eq(g5.again_addr, g5.kept_addr);
+    ck_assert_int_eq(g5.r[4], MACH_SEND_INVALID_MEMORY);
+    ck_assert_int_eq(g5.r[5], MACH_MSG_SUCCESS);
+    ck_assert_uint_eq(g5.got_size[0], 3 * 4096);
+    ck_assert_uint_eq(g5.got_size[1], 100);
+    ck_assert_uint_ne(g5.got[0], g5.sent_addr);
+    ck_assert_uint_eq(g5.got_first[0], 0xA5);       /* not the 0xEE written after the send */
+    ck_assert_uint_eq(g5.got_last[0], 0xA5);
+    ck_assert_uint_eq(g5.got_first[1], 0x5A);
+    ck_assert_uint_eq(g5.got_last[1], 0x5A);
+    ck_assert_int_eq(g5.r[6], KERN_SUCCESS);
+    ck_assert_int_eq(g5.r[7], KERN_INVALID_ADDRESS);
+    /* Each byte copied twice: into machd, out to the receiver. */
+    ck_assert_uint_eq(g5.st.ool_bytes_copied, 2 * (3 * 4096 + 100));
+    ck_assert_uint_eq(g5.st.copies_in, 1);
+    ck_assert_uint_eq(g5.st.copies_out, 1);
+}
+END_TEST
+
+/* --- moving rights, bad messages ---------------------------------------------------------- */
+
+static struct {
+    kern_return_t r[16];
+    mach_port_type_t type[4];
+    mach_port_urefs_t refs[4];
+    text_msg_t got;
+    uint64_t kmsgs_left;
+} g6;
+
+static void receiver_of_a_receive_right(mach_port_t boot, uintptr_t arg)
+{
+    (void)arg;
+    /* A message to us carries the receive right of a port with one queued message. */
+    port_msg_t m;
+    g6.r[8] = mach_msg(&m.h, MACH_RCV_MSG, 0, sizeof m, boot, 0, MACH_PORT_NULL);
+    mach_port_type(SELF, m.port.name, &g6.type[2]);
+    g6.r[9] = mach_msg(&g6.got.h, MACH_RCV_MSG, 0, sizeof g6.got, m.port.name, 0, MACH_PORT_NULL);
+}
+
+static void move_init(mach_port_t boot, uintptr_t arg)
+{
+    (void)boot; (void)arg;
+    mach_port_t p, q;
+    mach_port_allocate(SELF, MACH_PORT_RIGHT_RECEIVE, &p);
+    mach_port_allocate(SELF, MACH_PORT_RIGHT_RECEIVE, &q);
+    mach_port_insert_right(SELF, q, q, MACH_MSG_TYPE_MAKE_SEND);
+    text_msg_t t;
+    set_text(&t, q, MACH_MSG_TYPE_COPY_SEND, MACH_PORT_NULL, 0, 9, "queued");
+    g6.r[0] = mach_msg(&t.h, MACH_SEND_MSG, sizeof t, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL);
+    /* Bad messages are refused, and change nothing. */
+    g6.r[1] = mach_msg(&t.h, MACH_SEND_MSG, 8, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL);
+    memcpy(mach_msg_window(), &t, sizeof t);
+    g6.r[2] = mach_msg(mach_msg_window(), MACH_SEND_MSG, MACH_MSG_SIZE_MAX + 4, 0, MACH_PORT_NULL, 0,
+                       MACH_PORT_NULL);
+    set_text(&t, q, 99, MACH_PORT_NULL, 0, 9, "bad disposition");
+    g6.r[3] = mach_msg(&t.h, MACH_SEND_MSG, sizeof t, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL);
+    set_text(&t, q, MACH_MSG_TYPE_COPY_SEND, p, MACH_MSG_TYPE_COPY_SEND, 9, "no send right to p");
+    g6.r[4] = mach_msg(&t.h, MACH_SEND_MSG, sizeof t, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL);
+    port_msg_t m = { 0 };
+    m.h.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_MAKE_SEND, 0) | MACH_MSGH_BITS_COMPLEX;
+    m.h.msgh_remote_port = p;
+    m.body.msgh_descriptor_count = 1000;
+    g6.r[5] = mach_msg(&m.h, MACH_SEND_MSG, sizeof m, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL);
+    m.body.msgh_descriptor_count = 1;
+    m.port = (mach_msg_port_descriptor_t){ .name = q, .disposition = MACH_MSG_TYPE_MOVE_RECEIVE,
+                                           .type = 9 };
+    g6.r[6] = mach_msg(&m.h, MACH_SEND_MSG, sizeof m, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL);
+    mach_port_get_refs(SELF, q, MACH_PORT_RIGHT_SEND, &g6.refs[0]);          /* still 1 */
+    /* Hand q's receive right, queued message and all, to another task. */
+    mach_port_t r;
+    mach_port_allocate(SELF, MACH_PORT_RIGHT_RECEIVE, &r);
+    mach_port_insert_right(SELF, r, r, MACH_MSG_TYPE_MAKE_SEND);
+    /* The heir gets r's receive right as its bootstrap; we keep a send right. */
+    g6.r[13] = mach_task_spawn("heir", receiver_of_a_receive_right, 0, r, MACH_MSG_TYPE_MOVE_RECEIVE, 80);
+    mach_port_type(SELF, r, &g6.type[3]);
+    m.h.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0) | MACH_MSGH_BITS_COMPLEX;
+    m.h.msgh_remote_port = r;
+    m.port.type = MACH_MSG_PORT_DESCRIPTOR;
+    g6.r[7] = mach_msg(&m.h, MACH_SEND_MSG, sizeof m, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL);
+    mach_port_type(SELF, q, &g6.type[0]);                                      /* send only */
+    /* Our send right still reaches q, now received elsewhere. */
+    set_text(&t, q, MACH_MSG_TYPE_MOVE_SEND, MACH_PORT_NULL, 0, 10, "moved");
+    g6.r[10] = mach_msg(&t.h, MACH_SEND_MSG, sizeof t, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL);
+    g6.r[11] = mach_port_type(SELF, q, &g6.type[1]);                           /* gone */
+    /* The heir runs below us: let it run by waiting a little. */
+    text_msg_t z;
+    g6.r[12] = mach_msg(&z.h, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof z, p, 5, MACH_PORT_NULL);
+}
+
+START_TEST(a_receive_right_moves_with_its_queue_and_bad_messages_change_nothing)
+{
+    run(move_init);
+    ck_assert_int_eq(g6.r[0], MACH_MSG_SUCCESS);
+    ck_assert_int_eq(g6.r[1], MACH_SEND_MSG_TOO_SMALL);
+    ck_assert_int_eq(g6.r[2], MACH_SEND_TOO_LARGE);
+    ck_assert_int_eq(g6.r[3], MACH_SEND_INVALID_DEST);
+    ck_assert_int_eq(g6.r[4], MACH_SEND_INVALID_REPLY);
+    ck_assert_int_eq(g6.r[5], MACH_SEND_MSG_TOO_SMALL);
+    ck_assert_int_eq(g6.r[6], MACH_SEND_INVALID_TYPE);
+    ck_assert_uint_eq(g6.refs[0], 1);
+    ck_assert_int_eq(g6.r[13], KERN_SUCCESS);
+    ck_assert_uint_eq(g6.type[3], MACH_PORT_TYPE_SEND);
+    ck_assert_int_eq(g6.r[7], MACH_MSG_SUCCESS);
+    ck_assert_uint_eq(g6.type[0], MACH_PORT_TYPE_SEND);
+    ck_assert_int_eq(g6.r[10], MACH_MSG_SUCCESS);
+    ck_assert_int_eq(g6.r[11], KERN_INVALID_NAME);
+    ck_assert_int_eq(g6.r[12], MACH_RCV_TIMED_OUT);
+    ck_assert_int_eq(g6.r[8], MACH_MSG_SUCCESS);
+    ck_assert_uint_eq(g6.type[2], MACH_PORT_TYPE_RECEIVE);
+    ck_assert_int_eq(g6.r[9], MACH_MSG_SUCCESS);
+    ck_assert_int_eq(g6.got.h.msgh_id, 9);          /* the message queued before the move */
+    ck_assert_str_eq(g6.got.text, "queued");
+}
+END_TEST
+
 static Suite *mach_suite(void)
 {
     Suite *s = suite_create("mach");
@@ -415,6 +606,10 @@ static Suite *mach_suite(void)
     tcase_add_test(tc, no_senders_and_dead_name_notifications);
     tc = mt_tcase(s, "port_sets");
     tcase_add_test(tc, a_port_set_receives_from_its_members_in_arrival_order);
+    tc = mt_tcase(s, "ool");
+    tcase_add_test(tc, out_of_line_memory_is_copied_and_isolated_from_the_sender);
+    tc = mt_tcase(s, "moves");
+    tcase_add_test(tc, a_receive_right_moves_with_its_queue_and_bad_messages_change_nothing);
     return s;
 }
 

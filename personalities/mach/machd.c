@@ -87,6 +87,12 @@ static port_t ports[MAX_PORTS];
 static kmsg_t kmsgs[NKMSG];
 static machd_stats_t stats;
 static mica_cptr_t reply_slots[MACHD_MAX_TASKS];   /* a waiting task's saved reply cap */
+
+/* Out-of-line data in flight: machd's own copy, in pages of this pool. */
+#define OOL_POOL_BYTES (1024u * 1024u)
+#define OOL_PAGES (OOL_POOL_BYTES / PAGE)
+static uint8_t ool_pool[OOL_POOL_BYTES] __attribute__((aligned(4096)));
+static uint8_t ool_used[OOL_PAGES];
 static uint64_t stamp_next, seq_next;
 
 static mica_env_t *env;
@@ -104,6 +110,7 @@ void machd_get_stats(machd_stats_t *out)
 static void kmsg_destroy(int k);
 static void notify_send(int so_port, mach_msg_id_t id, uint32_t value);
 static void deliver(int k);
+static kern_return_t vm_alloc(int ti, uint64_t size, mica_word_t *addr);
 
 static int port_new(bool is_set, int receiver)
 {
@@ -484,6 +491,14 @@ static mach_msg_descriptor_t *kmsg_descs(kmsg_t *km, uint32_t *n)
     return (mach_msg_descriptor_t *)(body + 1);
 }
 
+static void ool_free(mach_msg_ool_descriptor_t *o)
+{
+    if (o->size == 0)
+        return;
+    size_t first = (size_t)((uint8_t *)(uintptr_t)o->address - ool_pool) / PAGE;
+    memset(ool_used + first, 0, (o->size + PAGE - 1) / PAGE);
+}
+
 /* A message nobody will receive: its rights and memory are released. */
 static void kmsg_destroy(int k)
 {
@@ -502,6 +517,8 @@ static void kmsg_destroy(int k)
                 port_destroy(p);
             else
                 release_right(p, d[j].port.disposition);
+        } else {
+            ool_free(&d[j].out_of_line);
         }
     }
     kmsg_free(k);
@@ -601,9 +618,24 @@ static mach_msg_return_t copyout(mtask_t *t, int k, uint32_t *size)
     h->msgh_size = km->size;
     uint32_t n;
     mach_msg_descriptor_t *d = kmsg_descs(km, &n);
-    for (uint32_t j = 0; j < n; j++)
-        if (d[j].port.type == MACH_MSG_PORT_DESCRIPTOR)
+    for (uint32_t j = 0; j < n; j++) {
+        if (d[j].port.type == MACH_MSG_PORT_DESCRIPTOR) {
             d[j].port.name = copyout_right(t, (int)d[j].port.name, d[j].port.disposition);
+            continue;
+        }
+        /* Out-of-line data: fresh pages of the receiver, chosen here, get machd's copy. */
+        mach_msg_ool_descriptor_t *o = &d[j].out_of_line;
+        mica_word_t addr = 0;
+        if (o->size && vm_alloc((int)(t - tasks), o->size, &addr) == KERN_SUCCESS) {
+            memcpy((void *)(uintptr_t)addr, (void *)(uintptr_t)o->address, o->size);
+            stats.ool_bytes_copied += o->size;
+        }
+        ool_free(o);
+        o->address = addr;
+        if (!addr)
+            o->size = 0;                /* no room in the receiver: the data is lost */
+        o->deallocate = 0;
+    }
     memcpy(mach_task_users[t - tasks].window, km->buf.bytes, km->size);
     stats.copies_out++;
     stats.bytes_out += km->size;
@@ -671,6 +703,55 @@ static void notify_send(int so_port, mach_msg_id_t id, uint32_t value)
 
 /* --- send ------------------------------------------------------------------------------------- */
 
+/* First fit of n free pages in used[0..npages); the first page's index or -1. */
+static int pages_alloc(uint8_t *used, uint32_t npages, uint32_t n)
+{
+    for (uint32_t s = 0; s + n <= npages; s++) {
+        uint32_t j = 0;
+        while (j < n && !used[s + j])
+            j++;
+        if (j == n) {
+            memset(used + s, 1, n);
+            return (int)s;
+        }
+        s += j;
+    }
+    return -1;
+}
+
+static uint32_t pages_free_count(const uint8_t *used, uint32_t npages)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < npages; i++)
+        n += !used[i];
+    return n;
+}
+
+static kern_return_t vm_alloc(int ti, uint64_t size, mica_word_t *addr)
+{
+    if (size == 0 || size > MACH_VM_REGION_BYTES)
+        return KERN_NO_SPACE;
+    int s = pages_alloc(tasks[ti].vm_used, VM_PAGES, (uint32_t)((size + PAGE - 1) / PAGE));
+    if (s < 0)
+        return KERN_NO_SPACE;
+    uint8_t *p = vm_regions[ti] + (size_t)s * PAGE;
+    memset(p, 0, (size_t)((size + PAGE - 1) / PAGE) * PAGE);
+    *addr = (mica_word_t)(uintptr_t)p;
+    return KERN_SUCCESS;
+}
+
+static kern_return_t vm_dealloc(int ti, uint64_t addr, uint64_t size)
+{
+    uintptr_t base = (uintptr_t)vm_regions[ti];
+    if (size == 0)
+        return KERN_SUCCESS;
+    if (addr < base || addr % PAGE || size > MACH_VM_REGION_BYTES || addr - base > MACH_VM_REGION_BYTES - size)
+        return KERN_INVALID_ADDRESS;
+    for (uint64_t p = (addr - base) / PAGE; p < (addr - base + size + PAGE - 1) / PAGE; p++)
+        tasks[ti].vm_used[p] = 0;
+    return KERN_SUCCESS;
+}
+
 #define PARKED 0xffffffffu
 
 static bool in_task_memory(int ti, uint64_t addr, uint64_t size)
@@ -706,7 +787,7 @@ static mach_msg_return_t try_send(mtask_t *t)
         (ldisp == MACH_MSG_TYPE_MOVE_RECEIVE || check_right(t, h.msgh_local_port, ldisp) != KERN_SUCCESS))
         return MACH_SEND_INVALID_REPLY;
     /* The descriptors. */
-    uint32_t ndesc = 0;
+    uint32_t ndesc = 0, ool_pages = 0;
     if (h.msgh_bits & MACH_MSGH_BITS_COMPLEX) {
         if (size < sizeof h + sizeof(mach_msg_body_t))
             return MACH_SEND_MSG_TOO_SMALL;
@@ -722,10 +803,16 @@ static mach_msg_return_t try_send(mtask_t *t)
                     return MACH_SEND_INVALID_RIGHT;
                 if (d.port.disposition == MACH_MSG_TYPE_MOVE_RECEIVE && d.port.name == h.msgh_remote_port)
                     return MACH_SEND_INVALID_RIGHT;   /* a port cannot carry its own receive right */
+            } else if (d.out_of_line.type == MACH_MSG_OOL_DESCRIPTOR) {
+                if (d.out_of_line.size && !in_task_memory(ti, d.out_of_line.address, d.out_of_line.size))
+                    return MACH_SEND_INVALID_MEMORY;
+                ool_pages += (d.out_of_line.size + PAGE - 1) / PAGE;
             } else {
                 return MACH_SEND_INVALID_TYPE;
             }
         }
+        if (ool_pages > pages_free_count(ool_used, OOL_PAGES))
+            return MACH_SEND_NO_BUFFER;
     }
     /* A full queue: wait (a send-once right's message always fits, as in Mach). */
     bool so = rdisp == MACH_MSG_TYPE_MOVE_SEND_ONCE || rdisp == MACH_MSG_TYPE_MAKE_SEND_ONCE;
@@ -756,6 +843,24 @@ static mach_msg_return_t try_send(mtask_t *t)
     uint32_t n;
     mach_msg_descriptor_t *d = kmsg_descs(km, &n);
     for (uint32_t j = 0; j < n; j++) {
+        if (d[j].out_of_line.type == MACH_MSG_OOL_DESCRIPTOR) {
+            /* Copied now: what the sender writes there later is not seen by the receiver. */
+            mach_msg_ool_descriptor_t *o = &d[j].out_of_line;
+            uint64_t from = o->address;
+            if (o->size) {
+                int first = pages_alloc(ool_used, OOL_PAGES, (o->size + PAGE - 1) / PAGE);
+                o->address = (uint64_t)(uintptr_t)(ool_pool + (size_t)first * PAGE);
+                memcpy(ool_pool + (size_t)first * PAGE, (void *)(uintptr_t)from, o->size);
+                stats.ool_bytes_copied += o->size;
+                if (o->deallocate) {
+                    uint64_t base = from & ~(uint64_t)(PAGE - 1);
+                    vm_dealloc(ti, base, ((from + o->size + PAGE - 1) & ~(uint64_t)(PAGE - 1)) - base);
+                }
+            } else {
+                o->address = 0;
+            }
+            continue;
+        }
         int p = NO_PORT;
         uint32_t type = 0;
         if (MACH_PORT_VALID(d[j].port.name) &&
@@ -766,7 +871,6 @@ static mach_msg_return_t try_send(mtask_t *t)
         if (p == NO_PORT && type == MACH_MSG_TYPE_PORT_SEND_ONCE)
             d[j].port.disposition = MACH_MSG_TYPE_PORT_SEND_ONCE;
     }
-    (void)in_task_memory;
     deliver(k);
     return MACH_MSG_SUCCESS;
 }
@@ -1111,40 +1215,6 @@ static kern_return_t move_member(mtask_t *t, mach_port_t member, mach_port_t set
     return KERN_SUCCESS;
 }
 
-static kern_return_t vm_alloc(int ti, uint64_t size, mica_word_t *addr)
-{
-    uint32_t n = (uint32_t)((size + PAGE - 1) / PAGE);
-    if (size == 0 || size > MACH_VM_REGION_BYTES)
-        return KERN_NO_SPACE;
-    uint8_t *used = tasks[ti].vm_used;
-    for (uint32_t s = 0; s + n <= VM_PAGES; s++) {
-        uint32_t j = 0;
-        while (j < n && !used[s + j])
-            j++;
-        if (j == n) {
-            for (j = 0; j < n; j++)
-                used[s + j] = 1;
-            memset(vm_regions[ti] + (size_t)s * PAGE, 0, (size_t)n * PAGE);
-            *addr = (mica_word_t)(uintptr_t)(vm_regions[ti] + (size_t)s * PAGE);
-            return KERN_SUCCESS;
-        }
-        s += j;
-    }
-    return KERN_NO_SPACE;
-}
-
-static kern_return_t vm_dealloc(int ti, uint64_t addr, uint64_t size)
-{
-    uintptr_t base = (uintptr_t)vm_regions[ti];
-    if (size == 0)
-        return KERN_SUCCESS;
-    if (addr < base || addr % PAGE || size > MACH_VM_REGION_BYTES || addr - base > MACH_VM_REGION_BYTES - size)
-        return KERN_INVALID_ADDRESS;
-    for (uint64_t p = (addr - base) / PAGE; p < (addr - base + size + PAGE - 1) / PAGE; p++)
-        tasks[ti].vm_used[p] = 0;
-    return KERN_SUCCESS;
-}
-
 /* One request of task ti; false when the task now waits (no reply yet). */
 static bool handle(int ti, mica_msginfo_t info, mica_word_t *label, mica_word_t *out)
 {
@@ -1407,6 +1477,7 @@ kern_return_t machd_start(mica_env_t *e, const char *init_name, mach_task_entry_
     memset(kmsgs, 0, sizeof kmsgs);
     memset(mach_task_users, 0, sizeof mach_task_users);
     memset(&stats, 0, sizeof stats);
+    memset(ool_used, 0, sizeof ool_used);
     mica_word_t irq = 0;
     tmr = map_timer(e->bi, &irq);
     machd_ep = mica_env_make(e, MICA_ENDPOINT_OBJECT, 0);

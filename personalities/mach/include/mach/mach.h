@@ -128,6 +128,10 @@ typedef uintptr_t vm_size_t;
 #define MACH_PORT_QLIMIT_MAX     16u
 #define MACH_PORT_UREFS_MAX      0xfffeu
 
+/* Message layouts are packed to 4 bytes, as Mach's are: descriptors follow the
+ * 28 bytes of header and body with no padding. */
+#pragma pack(push, 4)
+
 typedef struct mach_msg_header {
     mach_msg_bits_t   msgh_bits;
     mach_msg_size_t   msgh_size;          /* bytes, header included */
@@ -166,6 +170,8 @@ typedef union mach_msg_descriptor {
     mach_msg_port_descriptor_t port;
     mach_msg_ool_descriptor_t out_of_line;
 } mach_msg_descriptor_t;
+
+#pragma pack(pop)
 
 /* The largest message machd buffers inline (a kmsg); bigger data goes out of line. */
 #define MACH_MSG_SIZE_MAX 8192u
