@@ -594,6 +594,58 @@ START_TEST(a_receive_right_moves_with_its_queue_and_bad_messages_change_nothing)
 }
 END_TEST
 
+/* --- send-once and port-deleted notifications ------------------------------------------------ */
+
+static struct {
+    kern_return_t r[8];
+    mach_notify_msg_t n[2];
+    mach_port_t so_name, s_name, prev;
+} g7;
+
+static void so_holder(mach_port_t p, uintptr_t arg)
+{
+    (void)arg;
+    /* p arrives as a send-once right: dropping it unused notifies its port. */
+    g7.so_name = p;
+    g7.r[0] = mach_port_deallocate(SELF, p);
+}
+
+static void other_notes_init(mach_port_t boot, uintptr_t arg)
+{
+    (void)boot; (void)arg;
+    mach_port_t p, n, x;
+    mach_port_allocate(SELF, MACH_PORT_RIGHT_RECEIVE, &p);
+    mach_port_allocate(SELF, MACH_PORT_RIGHT_RECEIVE, &n);
+    mach_port_allocate(SELF, MACH_PORT_RIGHT_RECEIVE, &x);
+    g7.r[1] = mach_task_spawn("so", so_holder, 0, p, MACH_MSG_TYPE_MAKE_SEND_ONCE, 100);
+    g7.r[2] = mach_msg(&g7.n[0].not_header, MACH_RCV_MSG, 0, sizeof g7.n[0], p, 0, MACH_PORT_NULL);
+    /* A dead-name request on a send right that is then dropped: port-deleted. */
+    mach_port_insert_right(SELF, x, x, MACH_MSG_TYPE_MAKE_SEND);
+    mach_port_t s = x;
+    g7.s_name = s;
+    g7.r[3] = mach_port_request_notification(SELF, s, MACH_NOTIFY_DEAD_NAME, 0, n,
+                                             MACH_MSG_TYPE_MAKE_SEND_ONCE, &g7.prev);
+    g7.r[4] = mach_port_request_notification(SELF, s, MACH_NOTIFY_NO_SENDERS, 0, n, 99, &g7.prev);
+    g7.r[5] = mach_port_destroy(SELF, s);
+    g7.r[6] = mach_msg(&g7.n[1].not_header, MACH_RCV_MSG, 0, sizeof g7.n[1], n, 0, MACH_PORT_NULL);
+}
+
+START_TEST(send_once_and_port_deleted_notifications)
+{
+    run(other_notes_init);
+    ck_assert_int_eq(g7.r[1], KERN_SUCCESS);
+    ck_assert_int_eq(g7.r[0], KERN_SUCCESS);
+    ck_assert_int_eq(g7.r[2], MACH_MSG_SUCCESS);
+    ck_assert_int_eq(g7.n[0].not_header.msgh_id, MACH_NOTIFY_SEND_ONCE);
+    ck_assert_int_eq(g7.r[3], KERN_SUCCESS);
+    ck_assert_int_eq(g7.r[4], KERN_INVALID_VALUE);
+    ck_assert_int_eq(g7.r[5], KERN_SUCCESS);
+    ck_assert_int_eq(g7.r[6], MACH_MSG_SUCCESS);
+    ck_assert_int_eq(g7.n[1].not_header.msgh_id, MACH_NOTIFY_PORT_DELETED);
+    ck_assert_uint_eq(g7.n[1].not_value, g7.s_name);
+}
+END_TEST
+
 static Suite *mach_suite(void)
 {
     Suite *s = suite_create("mach");
@@ -604,6 +656,7 @@ static Suite *mach_suite(void)
     tcase_add_test(tc, a_send_to_a_full_queue_times_out);
     tc = mt_tcase(s, "notifications");
     tcase_add_test(tc, no_senders_and_dead_name_notifications);
+    tcase_add_test(tc, send_once_and_port_deleted_notifications);
     tc = mt_tcase(s, "port_sets");
     tcase_add_test(tc, a_port_set_receives_from_its_members_in_arrival_order);
     tc = mt_tcase(s, "ool");

@@ -1046,14 +1046,16 @@ static kern_return_t mod_refs(mtask_t *t, mach_port_t name, mach_port_right_t ri
         if (delta != -1)
             return KERN_INVALID_VALUE;
         if (right == MACH_PORT_RIGHT_RECEIVE) {
-            int p = e->port;
+            /* Our own send right under this name becomes a dead name with the rest; a
+             * dead-name request on this very name is cancelled: port-deleted, as in Mach. */
+            int p = e->port, req = e->dnreq;
+            e->dnreq = NO_PORT;
             e->type &= ~MACH_PORT_TYPE_RECEIVE;
-            if (e->type & MACH_PORT_TYPE_SEND) {   /* its own send right dies with it */
-                e->type |= MACH_PORT_TYPE_SEND;
-            }
             port_destroy(p);
             if (t->space[i].type == 0)
                 entry_tidy(t, i);
+            if (req != NO_PORT)
+                notify_send(req, MACH_NOTIFY_PORT_DELETED, name);
         } else if (right == MACH_PORT_RIGHT_SEND_ONCE) {
             int p = e->port;
             e->type = 0;
