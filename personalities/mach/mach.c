@@ -7,31 +7,39 @@
 #include <mach/mach.h>
 #include "machd_proto.h"
 
-/* The task this thread is (its number + 1 in the IPC buffer's user data word). */
-static mach_task_user_t *me(void)
+/* A Mach task's thread has user data 1 (set by the trampoline); other threads 0. */
+static bool is_task(void)
 {
-    mica_word_t t = mica_get_user_data();
-    return t >= 1 && t <= MACHD_MAX_TASKS ? &mach_task_users[t - 1] : NULL;
+    return mica_get_user_data() == 1;
 }
 
-void mach_task_trampoline(mica_word_t task)
+void mach_task_trampoline(mica_word_t entry, mica_word_t arg, mica_word_t bootstrap, mica_word_t unused)
 {
-    mica_set_user_data(task + 1);
-    mach_task_user_t *u = &mach_task_users[task];
-    u->entry(u->bootstrap, u->arg);
-    /* A Send, not a Call: machd destroys the task's name space and the thread ends. */
-    mica_send(u->ep, mica_msginfo_new(MACHD_TASK_EXIT, 0, 0, 0));
+    (void)unused;
+    mica_set_user_data(1);
+    /* machd learns where this VSpace's pages are in host memory, so that it
+     * can read the addresses the task puts in out-of-line descriptors. */
+    uintptr_t base = (uintptr_t)mica_vaddr_to_ptr(MACH_TASK_WINDOW_VADDR) - MACH_TASK_WINDOW_VADDR;
+    mica_set_mr(0, base);
+    mica_call(MACH_TASK_EP, mica_msginfo_new(MACHD_TASK_HELLO, 0, 0, 1));
+    ((mach_task_entry_t)entry)((mach_port_t)bootstrap, (uintptr_t)arg);
+    /* A Send, not a Call: machd destroys the task's name space and its process. */
+    mica_send(MACH_TASK_EP, mica_msginfo_new(MACHD_TASK_EXIT, 0, 0, 0));
+}
+
+static uint8_t *window(void)
+{
+    return mica_vaddr_to_ptr(MACH_TASK_WINDOW_VADDR);
 }
 
 /* One trap: op with n argument words; the answer's label, MR0 in *out. */
 static kern_return_t trap(mica_word_t op, int n, const mica_word_t *args, mica_word_t *out)
 {
-    mach_task_user_t *u = me();
-    if (!u)
+    if (!is_task())
         return KERN_INVALID_TASK;
     for (int i = 0; i < n; i++)
         mica_set_mr(i, args[i]);
-    mica_msginfo_t info = mica_call(u->ep, mica_msginfo_new(op, 0, 0, (mica_word_t)n));
+    mica_msginfo_t info = mica_call(MACH_TASK_EP, mica_msginfo_new(op, 0, 0, (mica_word_t)n));
     if (out)
         *out = mica_get_mr(0);
     return (kern_return_t)mica_msginfo_get_label(info);
@@ -44,8 +52,7 @@ task_t mach_task_self(void)
 
 void *mach_msg_window(void)
 {
-    mach_task_user_t *u = me();
-    return u ? u->window : NULL;
+    return is_task() ? window() : NULL;
 }
 
 mach_msg_return_t mach_msg(mach_msg_header_t *msg, mach_msg_option_t option,
@@ -53,21 +60,21 @@ mach_msg_return_t mach_msg(mach_msg_header_t *msg, mach_msg_option_t option,
                            mach_port_t rcv_name, mach_msg_timeout_t timeout, mach_port_t notify)
 {
     (void)notify;
-    mach_task_user_t *u = me();
-    if (!u)
+    if (!is_task())
         return MACH_SEND_INVALID_DEST;
+    uint8_t *win = window();
     /* A message built outside the window is staged into it (the window is the
      * memory machd can read; build it in mach_msg_window() to save this copy). */
-    if ((option & MACH_SEND_MSG) && (uint8_t *)msg != u->window) {
+    if ((option & MACH_SEND_MSG) && (uint8_t *)msg != win) {
         if (send_size > MACH_MSG_WINDOW_BYTES)
             return MACH_SEND_TOO_LARGE;
-        memcpy(u->window, msg, send_size);
+        memcpy(win, msg, send_size);
     }
     mica_word_t a[5] = { option, send_size, rcv_size, rcv_name, timeout }, size = 0;
     mach_msg_return_t r = (mach_msg_return_t)trap(MACHD_MSG, 5, a, &size);
-    if (r == MACH_MSG_SUCCESS && (option & MACH_RCV_MSG) && (uint8_t *)msg != u->window &&
+    if (r == MACH_MSG_SUCCESS && (option & MACH_RCV_MSG) && (uint8_t *)msg != win &&
         size <= rcv_size)
-        memcpy(msg, u->window, size);
+        memcpy(msg, win, size);
     return r;
 }
 
@@ -168,11 +175,10 @@ kern_return_t vm_deallocate(task_t task, vm_address_t addr, vm_size_t size)
 kern_return_t mach_task_spawn(const char *name, mach_task_entry_t entry, uintptr_t arg,
                               mach_port_t bootstrap, mach_msg_type_name_t disposition, int prio)
 {
-    mach_task_user_t *u = me();
-    if (!u)
+    if (!is_task())
         return KERN_INVALID_TASK;
-    memset(u->window, 0, 32);
-    strncpy((char *)u->window, name ? name : "task", 31);
+    memset(window(), 0, 32);
+    strncpy((char *)window(), name ? name : "task", 31);
     mica_word_t a[5] = { (mica_word_t)(uintptr_t)entry, arg, bootstrap, disposition, (mica_word_t)prio };
     return trap(MACHD_TASK_SPAWN, 5, a, NULL);
 }

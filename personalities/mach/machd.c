@@ -76,12 +76,27 @@ typedef struct task {
     uint32_t option, send_size, rcv_size, timeout;
     mach_port_t rcv_name;
     uint8_t vm_used[VM_PAGES];          /* 1 = first page of an allocation, 2 = more of it */
+    uintptr_t hostbase;                 /* the host address of vaddr 0 of its VSpace; 0 = not told */
 } mtask_t;
 
-mach_task_user_t mach_task_users[MACHD_MAX_TASKS];
+#define WIN_PAGES (MACH_MSG_WINDOW_BYTES / PAGE)
 
-static uint8_t windows[MACHD_MAX_TASKS][MACH_MSG_WINDOW_BYTES];
-static uint8_t vm_regions[MACHD_MAX_TASKS][MACH_VM_REGION_BYTES] __attribute__((aligned(4096)));
+/*
+ * The memory of task number ti, made at its first use and kept for the next
+ * task with that number: frames for the window and the vm region, mapped in
+ * machd's VSpace (win, vm) and, through copies of their caps, in the task's.
+ */
+typedef struct tmem {
+    uint8_t *win, *vm;                  /* machd's view */
+    mica_cptr_t win_frames, vm_frames;  /* caps mapped in machd's VSpace */
+    mica_cptr_t win_copies, vm_copies;  /* caps mapped in the task's VSpace */
+    mica_cptr_t ep;                     /* machd's endpoint badged ti + 1: the task's one cap to machd */
+    bool mapped;                        /* the copies are mapped in a live process */
+    mica_process_t proc;
+    bool live;
+} tmem_t;
+
+static tmem_t tmem[MACHD_MAX_TASKS];
 static mtask_t tasks[MACHD_MAX_TASKS];
 static port_t ports[MAX_PORTS];
 static kmsg_t kmsgs[NKMSG];
@@ -108,9 +123,11 @@ void machd_get_stats(machd_stats_t *out)
 /* --- ports and in-flight rights ---------------------------------------------------- */
 
 static void kmsg_destroy(int k);
+static void task_process_end(int ti);
 static void notify_send(int so_port, mach_msg_id_t id, uint32_t value);
 static void deliver(int k);
 static kern_return_t vm_alloc(int ti, uint64_t size, mica_word_t *addr);
+static uint8_t *machd_ptr(int ti, uint64_t addr);
 
 static int port_new(bool is_set, int receiver)
 {
@@ -627,7 +644,7 @@ static mach_msg_return_t copyout(mtask_t *t, int k, uint32_t *size)
         mach_msg_ool_descriptor_t *o = &d[j].out_of_line;
         mica_word_t addr = 0;
         if (o->size && vm_alloc((int)(t - tasks), o->size, &addr) == KERN_SUCCESS) {
-            memcpy((void *)(uintptr_t)addr, (void *)(uintptr_t)o->address, o->size);
+            memcpy(machd_ptr((int)(t - tasks), addr), (void *)(uintptr_t)o->address, o->size);
             stats.ool_bytes_copied += o->size;
         }
         ool_free(o);
@@ -636,7 +653,7 @@ static mach_msg_return_t copyout(mtask_t *t, int k, uint32_t *size)
             o->size = 0;                /* no room in the receiver: the data is lost */
         o->deallocate = 0;
     }
-    memcpy(mach_task_users[t - tasks].window, km->buf.bytes, km->size);
+    memcpy(tmem[t - tasks].win, km->buf.bytes, km->size);
     stats.copies_out++;
     stats.bytes_out += km->size;
     stats.msgs_received++;
@@ -727,22 +744,44 @@ static uint32_t pages_free_count(const uint8_t *used, uint32_t npages)
     return n;
 }
 
+/* Where task ti sees its window and region: host addresses of its VSpace. */
+static uintptr_t window_addr(int ti)
+{
+    return tasks[ti].hostbase + MACH_TASK_WINDOW_VADDR;
+}
+
+static uintptr_t region_addr(int ti)
+{
+    return tasks[ti].hostbase + MACH_TASK_REGION_VADDR;
+}
+
+/* machd's view of task memory at task address addr (checked with in_task_memory,
+ * or made by vm_alloc). */
+static uint8_t *machd_ptr(int ti, uint64_t addr)
+{
+    uintptr_t w = window_addr(ti);
+    if (addr >= w && addr - w < MACH_MSG_WINDOW_BYTES)
+        return tmem[ti].win + (addr - w);
+    return tmem[ti].vm + (addr - region_addr(ti));
+}
+
 static kern_return_t vm_alloc(int ti, uint64_t size, mica_word_t *addr)
 {
     if (size == 0 || size > MACH_VM_REGION_BYTES)
         return KERN_NO_SPACE;
+    if (!tasks[ti].hostbase)
+        return KERN_NO_SPACE;
     int s = pages_alloc(tasks[ti].vm_used, VM_PAGES, (uint32_t)((size + PAGE - 1) / PAGE));
     if (s < 0)
         return KERN_NO_SPACE;
-    uint8_t *p = vm_regions[ti] + (size_t)s * PAGE;
-    memset(p, 0, (size_t)((size + PAGE - 1) / PAGE) * PAGE);
-    *addr = (mica_word_t)(uintptr_t)p;
+    memset(tmem[ti].vm + (size_t)s * PAGE, 0, (size_t)((size + PAGE - 1) / PAGE) * PAGE);
+    *addr = (mica_word_t)(region_addr(ti) + (size_t)s * PAGE);
     return KERN_SUCCESS;
 }
 
 static kern_return_t vm_dealloc(int ti, uint64_t addr, uint64_t size)
 {
-    uintptr_t base = (uintptr_t)vm_regions[ti];
+    uintptr_t base = region_addr(ti);
     if (size == 0)
         return KERN_SUCCESS;
     if (addr < base || addr % PAGE || size > MACH_VM_REGION_BYTES || addr - base > MACH_VM_REGION_BYTES - size)
@@ -756,15 +795,15 @@ static kern_return_t vm_dealloc(int ti, uint64_t addr, uint64_t size)
 
 static bool in_task_memory(int ti, uint64_t addr, uint64_t size)
 {
-    uintptr_t w = (uintptr_t)windows[ti], v = (uintptr_t)vm_regions[ti];
-    return (addr >= w && size <= MACH_MSG_WINDOW_BYTES && addr - w <= MACH_MSG_WINDOW_BYTES - size) ||
-           (addr >= v && size <= MACH_VM_REGION_BYTES && addr - v <= MACH_VM_REGION_BYTES - size);
+    uintptr_t w = window_addr(ti), v = region_addr(ti);
+    return tasks[ti].hostbase != 0 && ((addr >= w && size <= MACH_MSG_WINDOW_BYTES && addr - w <= MACH_MSG_WINDOW_BYTES - size) ||
+           (addr >= v && size <= MACH_VM_REGION_BYTES && addr - v <= MACH_VM_REGION_BYTES - size));
 }
 
 static mach_msg_return_t try_send(mtask_t *t)
 {
     int ti = (int)(t - tasks);
-    uint8_t *win = windows[ti];
+    uint8_t *win = tmem[ti].win;
     uint32_t size = t->send_size;
     if (size < sizeof(mach_msg_header_t) || size % 4)
         return MACH_SEND_MSG_TOO_SMALL;
@@ -850,7 +889,7 @@ static mach_msg_return_t try_send(mtask_t *t)
             if (o->size) {
                 int first = pages_alloc(ool_used, OOL_PAGES, (o->size + PAGE - 1) / PAGE);
                 o->address = (uint64_t)(uintptr_t)(ool_pool + (size_t)first * PAGE);
-                memcpy(ool_pool + (size_t)first * PAGE, (void *)(uintptr_t)from, o->size);
+                memcpy(ool_pool + (size_t)first * PAGE, machd_ptr(ti, from), o->size);
                 stats.ool_bytes_copied += o->size;
                 if (o->deallocate) {
                     uint64_t base = from & ~(uint64_t)(PAGE - 1);
@@ -902,7 +941,7 @@ static mach_msg_return_t run_msg(mtask_t *t, bool sent, uint32_t *size)
     if ((t->option & MACH_SEND_MSG) && !sent) {
         mach_msg_return_t r = try_send(t);
         if (r == PARKED) {
-            park(t, W_SEND, lookup(t, ((mach_msg_header_t *)windows[t - tasks])->msgh_remote_port, NULL)->port);
+            park(t, W_SEND, lookup(t, ((mach_msg_header_t *)tmem[t - tasks].win)->msgh_remote_port, NULL)->port);
             stats.senders_blocked++;
             return PARKED;
         }
@@ -966,6 +1005,41 @@ static void task_destroy(mtask_t *t)
         e->port = NO_PORT;
     }
     t->used = false;
+    task_process_end((int)(t - tasks));
+}
+
+/* Task number ti's endpoint cap, reply slot and memory, made at its first use. */
+static bool tmem_make(int ti)
+{
+    tmem_t *m = &tmem[ti];
+    if (m->ep)
+        return true;
+    mica_cap_rights_t rights = mica_cap_rights_new(1, 0, 0, 1);   /* Write + GrantReply: Call only */
+    m->ep = mica_env_mint(env, machd_ep, rights, (mica_word_t)ti + 1);
+    reply_slots[ti] = mica_env_slot(env);
+    mica_word_t wva = mica_env_vaddr(env, WIN_PAGES), vva = mica_env_vaddr(env, VM_PAGES);
+    if (!m->ep || !reply_slots[ti] || !wva || !vva ||
+        mica_user_map_pages(env, MICA_CAP_INIT_VSPACE, wva, WIN_PAGES, MICA_READ_WRITE, &m->win_frames) ||
+        mica_user_map_pages(env, MICA_CAP_INIT_VSPACE, vva, VM_PAGES, MICA_READ_WRITE, &m->vm_frames))
+        goto fail;
+    m->win_copies = mica_env_slots(env, WIN_PAGES);
+    m->vm_copies = mica_env_slots(env, VM_PAGES);
+    if (!m->win_copies || !m->vm_copies)
+        goto fail;
+    for (mica_word_t i = 0; i < WIN_PAGES + VM_PAGES; i++) {
+        mica_cptr_t to = i < WIN_PAGES ? m->win_copies + i : m->vm_copies + (i - WIN_PAGES);
+        mica_cptr_t from = i < WIN_PAGES ? m->win_frames + i : m->vm_frames + (i - WIN_PAGES);
+        if (mica_cnode_copy(MICA_CAP_INIT_CNODE, to, MICA_WORD_BITS, MICA_CAP_INIT_CNODE, from,
+                            MICA_WORD_BITS, MICA_READ_WRITE))
+            goto fail;
+    }
+    m->win = mica_vaddr_to_ptr(wva);
+    m->vm = mica_vaddr_to_ptr(vva);
+    return m->win && m->vm;
+fail:
+    printf("machd: no memory for task %d: %s\n", ti, mica_env_error_text(env));
+    m->ep = 0;                          /* (what was made stays; the next try makes new) */
+    return false;
 }
 
 static int task_new(const char *name)
@@ -973,6 +1047,8 @@ static int task_new(const char *name)
     for (int ti = 0; ti < MACHD_MAX_TASKS; ti++)
         if (!tasks[ti].used) {
             mtask_t *t = &tasks[ti];
+            if (!tmem_make(ti))
+                return -1;
             memset(t, 0, sizeof *t);
             for (int i = 0; i < NAMES; i++) {
                 t->space[i].port = NO_PORT;
@@ -980,35 +1056,62 @@ static int task_new(const char *name)
             }
             t->used = true;
             snprintf(t->name, sizeof t->name, "%s", name);
-            if (!mach_task_users[ti].ep) {
-                /* First use of this task number: its badged endpoint cap and reply slot. */
-                mica_cap_rights_t rights = mica_cap_rights_new(1, 0, 0, 1);
-                mach_task_users[ti].ep = mica_env_mint(env, machd_ep, rights, (mica_word_t)ti + 1);
-                reply_slots[ti] = mica_env_slot(env);
-                if (!mach_task_users[ti].ep || !reply_slots[ti]) {
-                    t->used = false;
-                    return -1;
-                }
-            }
-            mach_task_users[ti].window = windows[ti];
+            /* A fresh task sees none of what the last task with this number left. */
+            memset(tmem[ti].win, 0, MACH_MSG_WINDOW_BYTES);
+            memset(tmem[ti].vm, 0, MACH_VM_REGION_BYTES);
             return ti;
         }
     return -1;
 }
 
-/* Start task ti's thread; bootstrap already holds its name there. */
-static kern_return_t task_start(int ti, mach_task_entry_t entry, uintptr_t arg, int prio)
+/* The process of task ti goes; its window and region frames stay with machd. */
+static void task_process_end(int ti)
 {
-    mach_task_users[ti].entry = entry;
-    mach_task_users[ti].arg = arg;
-    if (prio >= MACHD_PRIO || prio < 0)
-        prio = MACHD_PRIO - 1;
-    if (!mica_thread_spawn(env, tasks[ti].name, mach_task_trampoline, (mica_word_t)ti, (mica_word_t)prio))
-        return KERN_RESOURCE_SHORTAGE;
-    return KERN_SUCCESS;
+    tmem_t *m = &tmem[ti];
+    if (m->live)
+        mica_process_destroy(env, &m->proc);
+    m->live = false;
+    if (m->mapped) {
+        mica_user_unmap_pages(m->win_copies, WIN_PAGES);
+        mica_user_unmap_pages(m->vm_copies, VM_PAGES);
+    }
+    m->mapped = false;
 }
 
-/* --- the calls --------------------------------------------------------------------------------- */
+/*
+ * Start task ti as a mica process: its own CSpace (only its badged endpoint
+ * cap to machd, which is also its fault endpoint), VSpace (its stack, IPC
+ * buffer, window and region) and TCB; bootstrap already holds its name there.
+ */
+static kern_return_t task_start(int ti, mach_task_entry_t entry, uintptr_t arg, mach_port_t bootstrap, int prio)
+{
+    tmem_t *m = &tmem[ti];
+    if (prio >= MACHD_PRIO || prio < 0)
+        prio = MACHD_PRIO - 1;
+    mica_process_config_t cfg = { .name = tasks[ti].name, .prio = (mica_word_t)prio, .cnode_bits = 4,
+                                  .stack_pages = MACH_TASK_STACK_PAGES, .fault_ep = m->ep };
+    if (mica_process_create(env, &cfg, &m->proc) != MICA_NO_ERROR) {
+        printf("machd: cannot make task %s: %s\n", tasks[ti].name, mica_env_error_text(env));
+        return KERN_RESOURCE_SHORTAGE;
+    }
+    m->live = true;
+    m->mapped = true;
+    for (mica_word_t i = 0; i < WIN_PAGES + VM_PAGES; i++) {
+        mica_word_t va = i < WIN_PAGES ? MACH_TASK_WINDOW_VADDR + i * PAGE
+                                       : MACH_TASK_REGION_VADDR + (i - WIN_PAGES) * PAGE;
+        mica_cptr_t f = i < WIN_PAGES ? m->win_copies + i : m->vm_copies + (i - WIN_PAGES);
+        if (mica_user_map(env, m->proc.vspace, va, f, MICA_READ_WRITE) != MICA_NO_ERROR) {
+            task_process_end(ti);
+            return KERN_RESOURCE_SHORTAGE;
+        }
+    }
+    if (mica_process_start(&m->proc, mach_task_trampoline, (mica_word_t)(uintptr_t)entry, arg,
+                           bootstrap, 0) != MICA_NO_ERROR) {
+        task_process_end(ti);
+        return KERN_RESOURCE_SHORTAGE;
+    }
+    return KERN_SUCCESS;
+}
 
 static kern_return_t mod_refs(mtask_t *t, mach_port_t name, mach_port_right_t right, int32_t delta)
 {
@@ -1225,7 +1328,12 @@ static bool handle(int ti, mica_msginfo_t info, mica_word_t *label, mica_word_t 
     for (int i = 0; i < 6; i++)
         a[i] = mica_get_mr(i);
     *out = 0;
-    if (op != MACHD_MSG && op != MACHD_TASK_EXIT && op != MACHD_TASK_SPAWN && a[0] != MACH_TASK_SELF_NAME) {
+    if (op < MACHD_MSG || op >= MACHD_OP_END) {
+        *label = KERN_INVALID_ARGUMENT;
+        return true;
+    }
+    if (op != MACHD_MSG && op != MACHD_TASK_EXIT && op != MACHD_TASK_SPAWN && op != MACHD_TASK_HELLO &&
+        a[0] != MACH_TASK_SELF_NAME) {
         *label = KERN_INVALID_TASK;
         return true;
     }
@@ -1359,7 +1467,7 @@ static bool handle(int ti, mica_msginfo_t info, mica_word_t *label, mica_word_t 
         mach_port_t boot = (mach_port_t)a[2];
         uint32_t disp = (uint32_t)a[3];
         char tname[32];
-        memcpy(tname, windows[ti], sizeof tname);
+        memcpy(tname, tmem[ti].win, sizeof tname);
         tname[sizeof tname - 1] = 0;
         if (boot != MACH_PORT_NULL && check_right(t, boot, disp) != KERN_SUCCESS) {
             *label = KERN_INVALID_CAPABILITY;
@@ -1370,22 +1478,31 @@ static bool handle(int ti, mica_msginfo_t info, mica_word_t *label, mica_word_t 
             *label = KERN_RESOURCE_SHORTAGE;
             return true;
         }
-        mach_task_users[c].bootstrap = MACH_PORT_NULL;
+        mach_port_t cboot = MACH_PORT_NULL;
         if (boot != MACH_PORT_NULL) {
             int p;
             uint32_t type;
             bool dead;
             copyin_right(t, boot, disp, &p, &type, &dead);
-            mach_task_users[c].bootstrap = copyout_right(&tasks[c], p, type);
+            cboot = copyout_right(&tasks[c], p, type);
         }
-        *label = task_start(c, (mach_task_entry_t)a[0], (uintptr_t)a[1], (int)a[4]);
+        *label = task_start(c, (mach_task_entry_t)a[0], (uintptr_t)a[1], cboot, (int)a[4]);
         if (*label != KERN_SUCCESS)
             task_destroy(&tasks[c]);
         return true;
     }
     case MACHD_TASK_EXIT:
         task_destroy(t);
-        return false;                   /* the thread ends without an answer */
+        return false;                   /* the process ends without an answer */
+    case MACHD_TASK_HELLO:
+        /* Once, from the trampoline; a wrong base only misleads the task's own OOL addresses. */
+        if (t->hostbase || !a[0] || a[0] % PAGE) {
+            *label = KERN_INVALID_ARGUMENT;
+            return true;
+        }
+        t->hostbase = (uintptr_t)a[0];
+        *label = KERN_SUCCESS;
+        return true;
     default:
         *label = KERN_INVALID_ARGUMENT;
         return true;
@@ -1412,6 +1529,23 @@ static void timer_fired(void)
     }
 }
 
+/*
+ * A fault of task ti (its endpoint cap is its fault endpoint, so the kernel's
+ * fault message comes here with its badge): as Mach does with an exception
+ * nobody handles, the task ends. A task that sends a fault label itself only
+ * ends itself.
+ */
+static void task_fault(int ti, mica_msginfo_t info, mica_word_t badge)
+{
+    mica_fault_t f = mica_fault_decode(info, badge);
+    stats.tasks_faulted++;
+    stats.last_fault_kind = f.kind;
+    stats.last_fault_addr = f.addr;
+    printf("machd: task %s ended by a fault (kind %lu at %#lx)\n", tasks[ti].name,
+           (unsigned long)f.kind, (unsigned long)f.addr);
+    task_destroy(&tasks[ti]);
+}
+
 static void machd_main(mica_word_t unused)
 {
     (void)unused;
@@ -1422,6 +1556,10 @@ static void machd_main(mica_word_t unused)
         bool reply = true;
         if (badge & MACHD_IRQ_BADGE) {
             timer_fired();
+            reply = false;
+        } else if (badge >= 1 && badge <= MACHD_MAX_TASKS && tasks[badge - 1].used &&
+                   mica_msginfo_get_label(info) < MACHD_MSG) {
+            task_fault((int)badge - 1, info, badge);
             reply = false;
         } else if (badge >= 1 && badge <= MACHD_MAX_TASKS && tasks[badge - 1].used) {
             reply = handle((int)badge - 1, info, &label, &out);
@@ -1477,7 +1615,7 @@ kern_return_t machd_start(mica_env_t *e, const char *init_name, mach_task_entry_
     memset(tasks, 0, sizeof tasks);
     memset(ports, 0, sizeof ports);
     memset(kmsgs, 0, sizeof kmsgs);
-    memset(mach_task_users, 0, sizeof mach_task_users);
+    memset(tmem, 0, sizeof tmem);
     memset(&stats, 0, sizeof stats);
     memset(ool_used, 0, sizeof ool_used);
     mica_word_t irq = 0;
@@ -1500,6 +1638,5 @@ kern_return_t machd_start(mica_env_t *e, const char *init_name, mach_task_entry_
     int ti = task_new(init_name);
     if (ti < 0)
         return KERN_RESOURCE_SHORTAGE;
-    mach_task_users[ti].bootstrap = MACH_PORT_NULL;
-    return task_start(ti, init, arg, prio);
+    return task_start(ti, init, arg, MACH_PORT_NULL, prio);
 }

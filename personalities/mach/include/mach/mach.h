@@ -263,6 +263,8 @@ typedef struct machd_stats {
     uint64_t senders_blocked, send_timeouts, rcv_timeouts;
     uint64_t notifications;
     uint64_t kmsgs_in_use;
+    uint64_t tasks_faulted;               /* tasks ended by a fault (machd is their fault endpoint) */
+    uint64_t last_fault_kind, last_fault_addr;   /* MICA_FAULT_* and its address (VM: the vaddr) */
 } machd_stats_t;
 void machd_get_stats(machd_stats_t *out);
 
