@@ -9,6 +9,7 @@
  */
 #include <string.h>
 #include <mach/mach.h>
+#include "machd_proto.h"         /* machd's labels, for the hand-built hostile calls */
 #include "harness.h"
 
 #define SELF mach_task_self()
@@ -646,6 +647,184 @@ START_TEST(send_once_and_port_deleted_notifications)
 }
 END_TEST
 
+/* --- (8) isolation: a task is a mica process ------------------------------------------ */
+
+static struct {
+    kern_return_t r[8];
+    int own_window_clean, secret_kept;
+    mica_word_t target;
+    machd_stats_t st;
+    text_msg_t echo;
+} g8;
+
+/* Reads, through its own VSpace, where machd maps init's window: no mapping there. */
+static void peek_machd(mach_port_t boot, uintptr_t arg)
+{
+    (void)boot; (void)arg;
+    const uint8_t *own = mach_msg_window();
+    g8.own_window_clean = own[1000] == 0 && own[1001] == 0;   /* not init's secret */
+    volatile uint8_t *p = mica_vaddr_to_ptr(g8.target);
+    g8.r[5] = p[1000];                  /* faults: machd ends this task */
+    __asm__ volatile("" ::: "memory");  /* (the store below must not move above the load) */
+    g8.r[6] = 77;                       /* never reached */
+}
+
+/* Writes one byte past the end of its own window (the guard gap below its region). */
+static void poke_past_window(mach_port_t boot, uintptr_t arg)
+{
+    (void)boot; (void)arg;
+    volatile uint8_t *p = mica_vaddr_to_ptr(MACH_TASK_WINDOW_VADDR + MACH_MSG_WINDOW_BYTES);
+    *p = 1;
+    __asm__ volatile("" ::: "memory");
+    g8.r[7] = 77;
+}
+
+static void isolation_init(mach_port_t boot, uintptr_t arg)
+{
+    (void)boot; (void)arg;
+    uint8_t *w = mach_msg_window();
+    memcpy(w + 1000, "SECRET", 6);
+    g8.target = machd_window_vaddr(0);  /* init is task 0 */
+    g8.r[0] = mach_task_spawn("peek", peek_machd, 0, MACH_PORT_NULL, 0, 100);
+    g8.r[1] = mach_task_spawn("poke", poke_past_window, 0, MACH_PORT_NULL, 0, 100);
+    /* Both ran (priority 100 > 90) and faulted; machd still serves: an echo to ourselves. */
+    mach_port_t p;
+    g8.r[2] = mach_port_allocate(SELF, MACH_PORT_RIGHT_RECEIVE, &p);
+    text_msg_t m;
+    set_text(&m, p, MACH_MSG_TYPE_MAKE_SEND, MACH_PORT_NULL, 0, 8, "still here");
+    g8.r[3] = mach_msg(&m.h, MACH_SEND_MSG, sizeof m, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL);
+    g8.r[4] = mach_msg(&g8.echo.h, MACH_RCV_MSG, 0, sizeof g8.echo, p, 0, MACH_PORT_NULL);
+    g8.secret_kept = memcmp(w + 1000, "SECRET", 6) == 0;
+    machd_get_stats(&g8.st);
+}
+
+START_TEST(a_task_cannot_reach_machd_or_past_its_window_an_access_faults_and_ends_it)
+{
+    run(isolation_init);
+    ck_assert_uint_ne(g8.target, 0);
+    ck_assert_int_eq(g8.r[0], KERN_SUCCESS);
+    ck_assert_int_eq(g8.r[1], KERN_SUCCESS);
+    ck_assert_int_eq(g8.own_window_clean, 1);
+    ck_assert_int_eq(g8.r[6], 0);
+    ck_assert_int_eq(g8.r[7], 0);
+    ck_assert_uint_eq(g8.st.tasks_faulted, 2);
+    ck_assert_uint_eq(g8.st.last_fault_kind, MICA_FAULT_VM);
+    ck_assert_uint_eq(g8.st.last_fault_addr, MACH_TASK_WINDOW_VADDR + MACH_MSG_WINDOW_BYTES);
+    ck_assert_int_eq(g8.r[2], KERN_SUCCESS);
+    ck_assert_int_eq(g8.r[3], MACH_MSG_SUCCESS);
+    ck_assert_int_eq(g8.r[4], MACH_MSG_SUCCESS);
+    ck_assert_str_eq(g8.echo.text, "still here");
+    ck_assert_int_eq(g8.secret_kept, 1);
+}
+END_TEST
+
+/* --- (9) hostile calls straight to machd's endpoint ------------------------------------ */
+
+#define NHOSTILE 24
+static struct {
+    mica_word_t got[NHOSTILE];
+    int n;
+    text_msg_t echo;
+    kern_return_t after[3];
+} g9;
+
+/* One raw mica Call on the task's endpoint cap, as a task that skips the library would. */
+static void raw(mica_word_t label, int n, mica_word_t a0, mica_word_t a1, mica_word_t a2,
+                mica_word_t a3, mica_word_t a4)
+{
+    mica_word_t a[5] = { a0, a1, a2, a3, a4 };
+    for (int i = 0; i < n; i++)
+        mica_set_mr(i, a[i]);
+    g9.got[g9.n++] = mica_msginfo_get_label(mica_call(MACH_TASK_EP, mica_msginfo_new(label, 0, 0, (mica_word_t)n)));
+}
+
+static void hostile_init(mach_port_t boot, uintptr_t arg)
+{
+    (void)boot; (void)arg;
+    uint8_t *w = mach_msg_window();
+    mach_port_t p;
+    mach_port_allocate(SELF, MACH_PORT_RIGHT_RECEIVE, &p);
+    mach_port_insert_right(SELF, p, p, MACH_MSG_TYPE_MAKE_SEND);
+    uintptr_t win = (uintptr_t)w;
+    raw(0x999, 0, 0, 0, 0, 0, 0);                                   /* 0 unknown label */
+    raw(MACHD_OP_END, 1, MACH_TASK_SELF_NAME, 0, 0, 0, 0);          /* 1 just past the last */
+    raw(MACHD_PORT_ALLOCATE, 2, 0x4242, MACH_PORT_RIGHT_RECEIVE, 0, 0, 0);  /* 2 not our task */
+    raw(MACHD_PORT_ALLOCATE, 2, MACH_TASK_SELF_NAME, 99, 0, 0, 0);  /* 3 no such right */
+    raw(MACHD_PORT_MOD_REFS, 4, MACH_TASK_SELF_NAME, 0xdead00, 0, 1, 0);    /* 4 bad name */
+    raw(MACHD_MSG, 5, MACH_SEND_MSG, 0x7fffffff, 0, 0, 0);          /* 5 bigger than the window */
+    raw(MACHD_MSG, 5, MACH_SEND_MSG, MACH_MSG_WINDOW_BYTES, 0, 0, 0);   /* 6 bigger than a kmsg */
+    raw(MACHD_MSG, 5, MACH_SEND_MSG, 3, 0, 0, 0);                   /* 7 shorter than a header */
+    /* A header naming a destination we do not have. */
+    mach_msg_header_t *h = (mach_msg_header_t *)w;
+    memset(w, 0, 256);
+    h->msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0);
+    h->msgh_remote_port = 0xdead00;
+    raw(MACHD_MSG, 5, MACH_SEND_MSG, sizeof *h, 0, 0, 0);           /* 8 */
+    /* Complex messages: a descriptor count far past the size, then bad descriptors. */
+    h->msgh_remote_port = p;
+    h->msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0) | MACH_MSGH_BITS_COMPLEX;
+    mach_msg_body_t *body = (mach_msg_body_t *)(w + sizeof *h);
+    mach_msg_descriptor_t *d = (mach_msg_descriptor_t *)(w + sizeof *h + sizeof *body);
+    uint32_t one = sizeof *h + sizeof *body + sizeof *d;
+    body->msgh_descriptor_count = 0xffffffffu;
+    raw(MACHD_MSG, 5, MACH_SEND_MSG, one, 0, 0, 0);                 /* 9 */
+    body->msgh_descriptor_count = 1;
+    d->out_of_line = (mach_msg_ool_descriptor_t){ .address = machd_window_vaddr(0), .size = 16,
+                                                  .type = MACH_MSG_OOL_DESCRIPTOR };
+    raw(MACHD_MSG, 5, MACH_SEND_MSG, one, 0, 0, 0);                 /* 10 machd's vaddr */
+    d->out_of_line.address = win + MACH_MSG_WINDOW_BYTES - 8;
+    raw(MACHD_MSG, 5, MACH_SEND_MSG, one, 0, 0, 0);                 /* 11 runs past the window */
+    d->out_of_line.address = win;
+    d->out_of_line.size = 0xffffffffu;
+    raw(MACHD_MSG, 5, MACH_SEND_MSG, one, 0, 0, 0);                 /* 12 a huge size */
+    d->out_of_line.address = win - 4096;
+    d->out_of_line.size = 16;
+    raw(MACHD_MSG, 5, MACH_SEND_MSG, one, 0, 0, 0);                 /* 13 the page below it */
+    d->port = (mach_msg_port_descriptor_t){ .name = p, .disposition = 99, .type = MACH_MSG_PORT_DESCRIPTOR };
+    raw(MACHD_MSG, 5, MACH_SEND_MSG, one, 0, 0, 0);                 /* 14 no such disposition */
+    d->port.type = 7;
+    raw(MACHD_MSG, 5, MACH_SEND_MSG, one, 0, 0, 0);                 /* 15 no such descriptor */
+    raw(MACHD_MSG, 5, MACH_RCV_MSG, 0, 64, 0xdead00, 0);            /* 16 receive on a bad name */
+    raw(MACHD_VM_DEALLOCATE, 3, MACH_TASK_SELF_NAME, machd_window_vaddr(0), 4096, 0, 0);  /* 17 */
+    raw(MACHD_VM_DEALLOCATE, 3, MACH_TASK_SELF_NAME, win, ~(mica_word_t)0, 0, 0);        /* 18 */
+    raw(MACHD_VM_ALLOCATE, 2, MACH_TASK_SELF_NAME, (mica_word_t)1 << 63, 0, 0, 0);       /* 19 */
+    raw(MACHD_TASK_HELLO, 1, 0x10000000, 0, 0, 0, 0);               /* 20 a second hello */
+    memset(w, 'x', 64);                                             /* an unterminated name */
+    raw(MACHD_TASK_SPAWN, 5, 0, 0, 0xdead00, MACH_MSG_TYPE_COPY_SEND, 100);  /* 21 bad bootstrap */
+    raw(MACHD_PORT_GET_REFS, 3, MACH_TASK_SELF_NAME, p, 1000, 0, 0);          /* 22 bad right */
+    /* machd still serves this task: a message to itself, and its port is untouched. */
+    text_msg_t m;
+    set_text(&m, p, MACH_MSG_TYPE_COPY_SEND, MACH_PORT_NULL, 0, 9, "served");
+    g9.after[0] = mach_msg(&m.h, MACH_SEND_MSG, sizeof m, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL);
+    g9.after[1] = mach_msg(&g9.echo.h, MACH_RCV_MSG, 0, sizeof g9.echo, p, 0, MACH_PORT_NULL);
+    mach_port_urefs_t refs = 0;
+    mach_port_get_refs(SELF, p, MACH_PORT_RIGHT_SEND, &refs);
+    g9.after[2] = (kern_return_t)refs;
+}
+
+START_TEST(hostile_calls_to_machds_endpoint_get_errors_and_machd_serves_on)
+{
+    run(hostile_init);
+    const mica_word_t want[] = {
+        KERN_INVALID_ARGUMENT, KERN_INVALID_ARGUMENT, KERN_INVALID_TASK, KERN_INVALID_VALUE,
+        KERN_INVALID_NAME, MACH_SEND_INVALID_DATA, MACH_SEND_TOO_LARGE, MACH_SEND_MSG_TOO_SMALL,
+        MACH_SEND_INVALID_DEST, MACH_SEND_MSG_TOO_SMALL, MACH_SEND_INVALID_MEMORY,
+        MACH_SEND_INVALID_MEMORY, MACH_SEND_INVALID_MEMORY, MACH_SEND_INVALID_MEMORY,
+        MACH_SEND_INVALID_RIGHT, MACH_SEND_INVALID_TYPE, MACH_RCV_INVALID_NAME,
+        KERN_INVALID_ADDRESS, KERN_INVALID_ADDRESS, KERN_NO_SPACE, KERN_INVALID_ARGUMENT,
+        KERN_INVALID_CAPABILITY, KERN_INVALID_VALUE,
+    };
+    ck_assert_int_eq(g9.n, (int)(sizeof want / sizeof want[0]));
+    for (int i = 0; i < g9.n; i++)
+        ck_assert_msg(g9.got[i] == want[i], "call %d: got %#lx, want %#lx", i,
+                      (unsigned long)g9.got[i], (unsigned long)want[i]);
+    ck_assert_int_eq(g9.after[0], MACH_MSG_SUCCESS);
+    ck_assert_int_eq(g9.after[1], MACH_MSG_SUCCESS);
+    ck_assert_str_eq(g9.echo.text, "served");
+    ck_assert_int_eq(g9.after[2], 1);
+}
+END_TEST
+
 static Suite *mach_suite(void)
 {
     Suite *s = suite_create("mach");
@@ -663,6 +842,9 @@ static Suite *mach_suite(void)
     tcase_add_test(tc, out_of_line_memory_is_copied_and_isolated_from_the_sender);
     tc = mt_tcase(s, "moves");
     tcase_add_test(tc, a_receive_right_moves_with_its_queue_and_bad_messages_change_nothing);
+    tc = mt_tcase(s, "isolation");
+    tcase_add_test(tc, a_task_cannot_reach_machd_or_past_its_window_an_access_faults_and_ends_it);
+    tcase_add_test(tc, hostile_calls_to_machds_endpoint_get_errors_and_machd_serves_on);
     return s;
 }
 

@@ -91,6 +91,7 @@ typedef struct tmem {
     mica_cptr_t win_frames, vm_frames;  /* caps mapped in machd's VSpace */
     mica_cptr_t win_copies, vm_copies;  /* caps mapped in the task's VSpace */
     mica_cptr_t ep;                     /* machd's endpoint badged ti + 1: the task's one cap to machd */
+    mica_word_t win_vaddr;              /* where win is in machd's VSpace */
     bool mapped;                        /* the copies are mapped in a live process */
     mica_process_t proc;
     bool live;
@@ -118,6 +119,11 @@ static volatile uint64_t *tmr;
 void machd_get_stats(machd_stats_t *out)
 {
     *out = stats;
+}
+
+mica_word_t machd_window_vaddr(unsigned task)
+{
+    return task < MACHD_MAX_TASKS ? tmem[task].win_vaddr : 0;
 }
 
 /* --- ports and in-flight rights ---------------------------------------------------- */
@@ -1033,6 +1039,7 @@ static bool tmem_make(int ti)
                             MICA_WORD_BITS, MICA_READ_WRITE))
             goto fail;
     }
+    m->win_vaddr = wva;
     m->win = mica_vaddr_to_ptr(wva);
     m->vm = mica_vaddr_to_ptr(vva);
     return m->win && m->vm;

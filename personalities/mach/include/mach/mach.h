@@ -268,6 +268,10 @@ typedef struct machd_stats {
 } machd_stats_t;
 void machd_get_stats(machd_stats_t *out);
 
+/* For tests and debuggers: the vaddr, in machd's VSpace, of its mapping of
+ * task number `task`'s message window (0 if none was made). */
+mica_word_t machd_window_vaddr(unsigned task);
+
 /* This task's message window: a message built here is not staged by mach_msg. */
 void *mach_msg_window(void);
 
