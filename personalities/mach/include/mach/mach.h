@@ -2,8 +2,9 @@
  * <mach/mach.h> - Mach-style ports on mica: a subset of the Mach 3 IPC
  * interface, served by `machd`, a mica task that plays the Mach kernel.
  *
- * A Mach task here is a mica thread that machd started; it reaches machd by
- * a mica endpoint badged with its task number (so machd knows who asks),
+ * A Mach task here is a mica process that machd started (its own CSpace,
+ * VSpace and TCB); it reaches machd by its one cap, a mica endpoint badged
+ * with its task number (so machd knows who asks),
  * and every call below is one mica Call to machd (the "trap"). machd keeps
  * the ports, each task's port name space and the message queues in its own
  * memory, as the Mach kernel keeps them in kernel memory.
