@@ -2,14 +2,18 @@
  * test_idlc.c - mica-idlc, the interface generator (suite idl): the good
  * interfaces under tests/idl/ pass the checker; each error class has one
  * file under tests/idl/bad/ that fails with exit status 1 and exactly one
- * line "file:line:col: message". Runs in tests/idl (the working
- * directory); MICA_IDLC names the generator.
+ * line "file:line:col: message"; the generated C of fs.mi, ns.mi,
+ * all_types.mi and common.mi equals tests/idl/golden/ byte for byte
+ * (update-golden.sh rewrites it after a deliberate change). Runs in
+ * tests/idl (the working directory); MICA_IDLC names the generator.
  */
+#define _DEFAULT_SOURCE     /* mkdtemp */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 /* Run mica-idlc with args (shell words); its stderr and stdout in out, its exit status. */
 static int idlc(const char *args, char *out, size_t n)
@@ -103,6 +107,55 @@ START_TEST(a_wrong_command_line_prints_usage_and_exits_2)
 }
 END_TEST
 
+static char *slurp(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    ck_assert_msg(f != NULL, "cannot open %s", path);
+    static char buf[1 << 20];
+    *n = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    char *copy = malloc(*n + 1);
+    memcpy(copy, buf, *n);
+    copy[*n] = 0;
+    return copy;
+}
+
+static const char *const golden[] = { "common", "fs", "ns", "all_types" };
+
+START_TEST(the_generated_c_equals_the_golden_files)
+{
+    char dir[] = "/tmp/idlc-golden-XXXXXX", out[4096], args[512], path[512];
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(args, sizeof args, "--out %s --depfile %s/%s.d %s.mi", dir, dir, golden[_i],
+             golden[_i]);
+    ck_assert_msg(idlc(args, out, sizeof out) == 0, "%s", out);
+    static const char *const suffixes[] = { ".h", "_client.c", "_server.c", "_trace.c" };
+    for (int i = 0; i < 4; i++) {
+        size_t n1, n2;
+        snprintf(path, sizeof path, "%s/%s%s", dir, golden[_i], suffixes[i]);
+        char *got = slurp(path, &n1);
+        unlink(path);
+        snprintf(path, sizeof path, "golden/%s%s", golden[_i], suffixes[i]);
+        char *want = slurp(path, &n2);
+        ck_assert_msg(n1 == n2 && memcmp(got, want, n1) == 0, "%s differs from %s", path, dir);
+        free(got);
+        free(want);
+    }
+    /* The depfile names the outputs and every .mi they come from. */
+    size_t n;
+    snprintf(path, sizeof path, "%s/%s.d", dir, golden[_i]);
+    char *dep = slurp(path, &n);
+    unlink(path);
+    char want[1024];
+    snprintf(want, sizeof want, "%s/%s.h %s/%s_client.c %s/%s_server.c %s/%s_trace.c: %s.mi%s\n",
+             dir, golden[_i], dir, golden[_i], dir, golden[_i], dir, golden[_i], golden[_i],
+             strcmp(golden[_i], "fs") == 0 ? " common.mi" : "");
+    ck_assert_str_eq(dep, want);
+    free(dep);
+    ck_assert_int_eq(rmdir(dir), 0);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("idlc");
@@ -112,6 +165,10 @@ static Suite *suite(void)
                         (int)(sizeof bad / sizeof bad[0]));
     tcase_add_test(tc, a_wrong_command_line_prints_usage_and_exits_2);
     suite_add_tcase(s, tc);
+    TCase *tg = tcase_create("golden");
+    tcase_add_loop_test(tg, the_generated_c_equals_the_golden_files, 0,
+                        (int)(sizeof golden / sizeof golden[0]));
+    suite_add_tcase(s, tg);
     return s;
 }
 
