@@ -6,7 +6,10 @@
  * (by the client stub, and by the server for hand-built messages); hostile
  * messages (wrong length, extra caps, bad enum, out-of-range values,
  * unknown and skipped labels) get error replies and the server keeps
- * serving. The invariant checker runs at every kernel entry (mt_run).
+ * serving. Leases are checked against the client's shared window;
+ * [deferred] calls are answered out of order, and one never answered ends
+ * the run in a deadlock with its caller waiting for the reply. The
+ * invariant checker runs at every kernel entry (mt_run).
  */
 #include <string.h>
 
@@ -19,8 +22,14 @@ typedef struct server {
     mica_word_t poked;            /* the last oneway poke */
     mica_cptr_t given;            /* the cap that give() received */
     mica_cptr_t ep;               /* what take() hands out */
-    unsigned calls;
+    mica_idl_reply_t pending[8];  /* deferred later() calls by ticket */
+    unsigned replies[8];          /* the order they were answered in */
+    unsigned nreplies;
 } server_t;
+
+/* The shared window of lease tests: the client's memory that the server may touch. */
+#define WIN_BYTES 8192
+static uint8_t window[WIN_BYTES];
 
 static server_t srv;
 
@@ -113,6 +122,50 @@ static int h_fast_point(void *ctx, mica_word_t badge, const all_types_point_t *p
 static int h_poke(void *ctx, mica_word_t badge, uint32_t v)
 {
     srv.poked = v;
+    /* A poke of a waiting ticket answers it (deferred replies, in any order). */
+    if (v < 8 && srv.pending[v].slot) {
+        all_types_reply_later(&srv.pending[v], 0, v * 10);
+        srv.pending[v].slot = 0;
+        srv.replies[srv.nreplies++] = v;
+    }
+    return 0;
+}
+
+static int h_later(void *ctx, mica_word_t badge, uint32_t ticket, uint32_t *answer,
+                   const mica_idl_reply_t *later)
+{
+    if (ticket == 0) {                  /* answered at once, through the saved reply cap */
+        *answer = 42;
+        return 0;
+    }
+    if (ticket >= 8)
+        return ALL_TYPES_REFUSED;
+    srv.pending[ticket] = *later;
+    return MICA_IDL_DEFER;
+}
+
+static int h_window(void *ctx, mica_word_t badge, void **base, mica_word_t *bytes)
+{
+    if (badge == 0x99)                  /* this client has shared no window */
+        return -1;
+    *base = window;
+    *bytes = WIN_BYTES;
+    return 0;
+}
+
+static int h_read_lease(void *ctx, mica_word_t badge, mica_idl_lease_t src, uint64_t *sum)
+{
+    *sum = 0;
+    for (mica_word_t i = 0; i < src.len; i++)
+        *sum += ((const uint8_t *)src.ptr)[i];
+    return 0;
+}
+
+static int h_write_lease(void *ctx, mica_word_t badge, mica_idl_lease_t dst, uint8_t fill,
+                         uint32_t *wrote)
+{
+    memset(dst.ptr, fill, dst.len);
+    *wrote = (uint32_t)dst.len;
     return 0;
 }
 
@@ -146,8 +199,12 @@ static const all_types_ops_t ops = {
     .strings = h_strings, .blobs = h_blobs, .arrays = h_arrays, .shapes = h_shapes,
     .fail = h_fail, .add = h_add, .fast_point = h_fast_point, .poke = h_poke,
     .give = h_give, .take = h_take, .who = h_who, .full = h_full,
-    /* read_lease, write_lease, later: not implemented here (MICA_IDL_BAD_METHOD) */
+    .read_lease = h_read_lease, .write_lease = h_write_lease, .later = h_later,
+    .lease_window = h_window,
 };
+
+/* A server without the deferred method: a NULL handler is an unknown method. */
+static const all_types_ops_t ops_without_later = { .fail = h_fail, .add = h_add };
 
 static mica_word_t alloc_slot(void *ctx)
 {
@@ -161,6 +218,11 @@ static void server_thread(mica_word_t ep)
     all_types_serve(ep, &ops, &srv, &slots);
 }
 
+static void small_server_thread(mica_word_t ep)
+{
+    all_types_serve(ep, &ops_without_later, &srv, &slots);
+}
+
 /* --- the client ---------------------------------------------------------------------- */
 
 static all_types_client_t cli;
@@ -172,7 +234,8 @@ static void start(const mica_bootinfo_t *bi)
     srv.ep = ep;
     slots.recv_slot = 0;
     mt_spawn_named("server", server_thread, ep, 200);
-    cli = (all_types_client_t){ .ep = ep, .cap_root = CNODE, .cap_depth = DEPTH };
+    cli = (all_types_client_t){ .ep = ep, .cap_root = CNODE, .cap_depth = DEPTH,
+                                .win = window, .win_bytes = WIN_BYTES };
 }
 
 static void root_scalars(const mica_bootinfo_t *bi)
@@ -247,7 +310,12 @@ static void root_scalars(const mica_bootinfo_t *bi)
     ck_assert_uint_eq(srv.poked, 0xC0FFEE);
 
     /* A handler the server leaves NULL. */
-    ck_assert_int_eq(all_types_later(&cli, 1, &c), MICA_IDL_BAD_METHOD);
+    mica_cptr_t ep2 = mt_make(MICA_ENDPOINT_OBJECT, 0);
+    mt_spawn_named("small", small_server_thread, ep2, 200);
+    all_types_client_t small = { .ep = ep2 };
+    ck_assert_int_eq(all_types_later(&small, 1, &c), MICA_IDL_BAD_METHOD);
+    ck_assert_int_eq(all_types_add(&small, 1, 2, &sum), 0);
+    ck_assert(sum == 3);
 }
 
 START_TEST(scalars_enums_errors_fast_and_oneway_round_trip_at_their_bounds)
@@ -438,6 +506,142 @@ START_TEST(hostile_messages_get_error_replies_and_the_server_keeps_serving)
 }
 END_TEST
 
+static void root_leases(const mica_bootinfo_t *bi)
+{
+    start(bi);
+    for (int i = 0; i < WIN_BYTES; i++)
+        window[i] = (uint8_t)i;
+    uint64_t sum = 0;
+    /* A lease of the bound (4096 bytes) at the window's end. */
+    ck_assert_int_eq(all_types_read_lease(&cli, window + WIN_BYTES - 4096, 4096, &sum), 0);
+    ck_assert_uint_eq(sum, 16 * (255 * 256 / 2));
+    ck_assert_int_eq(all_types_read_lease(&cli, window + 1, 3, &sum), 0);
+    ck_assert_uint_eq(sum, 6);
+    ck_assert_int_eq(all_types_read_lease(&cli, window, 0, &sum), 0);
+    ck_assert_uint_eq(sum, 0);
+    /* One byte past the bound, past the window, or outside it: refused before sending. */
+    ck_assert_int_eq(all_types_read_lease(&cli, window, 4097, &sum), MICA_IDL_BAD_LEASE);
+    ck_assert_int_eq(all_types_read_lease(&cli, window + WIN_BYTES - 10, 11, &sum),
+                     MICA_IDL_BAD_LEASE);
+    uint8_t outside[4];
+    ck_assert_int_eq(all_types_read_lease(&cli, outside, 4, &sum), MICA_IDL_BAD_LEASE);
+    uint32_t wrote = 0;
+    ck_assert_int_eq(all_types_write_lease(&cli, window + 100, 50, 0xAB, &wrote), 0);
+    ck_assert_uint_eq(wrote, 50);
+    ck_assert_uint_eq(window[99], 99);
+    ck_assert_uint_eq(window[100], 0xAB);
+    ck_assert_uint_eq(window[149], 0xAB);
+    ck_assert_uint_eq(window[150], 150);
+
+    /* Hand-built leases the server must refuse: past the window, past the bound, wrapping. */
+    mica_word_t l[2] = { WIN_BYTES - 10, 11 };
+    ck_assert_uint_eq(raw_call(ALL_TYPES_LABEL_READ_LEASE, l, 2, 0), MICA_IDL_BAD_LEASE);
+    l[0] = 0;
+    l[1] = 4097;
+    ck_assert_uint_eq(raw_call(ALL_TYPES_LABEL_READ_LEASE, l, 2, 0), MICA_IDL_BAD_LEASE);
+    l[0] = ~(mica_word_t)0 - 2;
+    l[1] = 8;
+    ck_assert_uint_eq(raw_call(ALL_TYPES_LABEL_READ_LEASE, l, 2, 0), MICA_IDL_BAD_LEASE);
+    l[0] = WIN_BYTES - 8;
+    ck_assert_uint_eq(raw_call(ALL_TYPES_LABEL_READ_LEASE, l, 2, 0), 0);
+    /* A client without a window (lease_window fails for its badge). */
+    mica_cptr_t nowin = mt_slot();
+    mt_assert_err(mica_cnode_mint(CNODE, nowin, DEPTH, CNODE, srv.ep, DEPTH, MICA_ALL_RIGHTS,
+                                  0x99), MICA_NO_ERROR);
+    all_types_client_t c2 = cli;
+    c2.ep = nowin;
+    ck_assert_int_eq(all_types_read_lease(&c2, window, 8, &sum), MICA_IDL_BAD_LEASE);
+    ck_assert_int_eq(all_types_add(&c2, 1, 1, &sum), 0);
+}
+
+START_TEST(leases_inside_the_window_pass_and_every_other_is_refused)
+{
+    mt_run(root_leases);
+}
+END_TEST
+
+/* What each deferred client got, and in which order they finished. */
+static struct {
+    int status[8];
+    uint32_t answer[8];
+    unsigned order[8];
+    unsigned nfinished;
+    int done;
+} dc;
+
+static void later_client(mica_word_t ticket)
+{
+    all_types_client_t c = cli;
+    dc.status[ticket] = all_types_later(&c, (uint32_t)ticket, &dc.answer[ticket]);
+    dc.order[dc.nfinished++] = (unsigned)ticket;
+}
+
+/* Let every lower-priority thread run until it blocks. */
+static void let_others_run(void)
+{
+    mt_assert_err(mica_tcb_set_priority(MICA_CAP_INIT_TCB, MICA_CAP_INIT_TCB, 1), MICA_NO_ERROR);
+    mt_assert_err(mica_tcb_set_priority(MICA_CAP_INIT_TCB, MICA_CAP_INIT_TCB, 255), MICA_NO_ERROR);
+}
+
+static void root_deferred(const mica_bootinfo_t *bi)
+{
+    start(bi);
+    memset(&dc, 0, sizeof dc);
+    /* Ticket 0 is answered at once, through the saved reply cap. */
+    uint32_t answer = 0;
+    ck_assert_int_eq(all_types_later(&cli, 0, &answer), 0);
+    ck_assert_uint_eq(answer, 42);
+    ck_assert_int_eq(all_types_later(&cli, 9, &answer), ALL_TYPES_REFUSED);
+
+    mt_spawn_named("later1", later_client, 1, 100);
+    mt_spawn_named("later2", later_client, 2, 100);
+    let_others_run();
+    ck_assert_uint_eq(dc.nfinished, 0);            /* both wait for their replies */
+    all_types_poke(&cli, 2);                       /* answer the second first */
+    let_others_run();
+    ck_assert_uint_eq(dc.nfinished, 1);
+    all_types_poke(&cli, 1);
+    let_others_run();
+    ck_assert_uint_eq(dc.nfinished, 2);
+    ck_assert_uint_eq(dc.order[0], 2);
+    ck_assert_uint_eq(dc.order[1], 1);
+    ck_assert_int_eq(dc.status[1], 0);
+    ck_assert_uint_eq(dc.answer[1], 10);
+    ck_assert_int_eq(dc.status[2], 0);
+    ck_assert_uint_eq(dc.answer[2], 20);
+    ck_assert_uint_eq(srv.nreplies, 2);
+    dc.done = 1;
+}
+
+START_TEST(deferred_replies_answered_out_of_order_end_idle)
+{
+    mica_run_result_t r = mt_run(root_deferred);
+    ck_assert_int_eq(r.reason, MICA_STOP_IDLE);
+    ck_assert_int_eq(dc.done, 1);
+}
+END_TEST
+
+static void root_forgotten(const mica_bootinfo_t *bi)
+{
+    start(bi);
+    memset(&dc, 0, sizeof dc);
+    mt_spawn_named("forgotten", later_client, 3, 100);
+    let_others_run();
+    ck_assert_uint_eq(dc.nfinished, 0);
+    dc.done = 1;
+}
+
+START_TEST(a_deferred_reply_never_sent_ends_in_a_deadlock_with_the_caller_waiting)
+{
+    mica_config_t cfg;
+    mt_config(&cfg);
+    mica_run_result_t r = mt_run_cfg(&cfg, root_forgotten);
+    ck_assert_int_eq(dc.done, 1);
+    ck_assert_int_eq(r.reason, MICA_STOP_DEADLOCK);
+    ck_assert_uint_eq(r.threads[MICA_THREAD_BLOCKED_ON_REPLY], 1);
+}
+END_TEST
+
 static Suite *idl_roundtrip_suite(void)
 {
     Suite *s = suite_create("idl_roundtrip");
@@ -446,6 +650,9 @@ static Suite *idl_roundtrip_suite(void)
     tcase_add_test(tc, strings_bytes_arrays_and_structs_round_trip_and_one_past_a_bound_is_refused);
     tcase_add_test(tc, a_cap_travels_each_way_and_badges_reach_the_handler);
     tcase_add_test(tc, hostile_messages_get_error_replies_and_the_server_keeps_serving);
+    tcase_add_test(tc, leases_inside_the_window_pass_and_every_other_is_refused);
+    tcase_add_test(tc, deferred_replies_answered_out_of_order_end_idle);
+    tcase_add_test(tc, a_deferred_reply_never_sent_ends_in_a_deadlock_with_the_caller_waiting);
     return s;
 }
 

@@ -69,6 +69,7 @@ static const struct { const char *file, *line; } bad[] = {
     { "oneway_deferred.mi", "oneway_deferred.mi:2:23: oneway method 'f' cannot be [deferred]" },
     { "oneway_reply.mi", "oneway_reply.mi:2:21: oneway method 'f' has no reply" },
     { "out_before_arrow.mi", "out_before_arrow.mi:2:12: 'out' parameter before '->'" },
+    { "reserved_param.mi", "reserved_param.mi:2:17: parameter name 'badge' is the generated code's" },
     { "reused_skip.mi", "reused_skip.mi:4:16: method number 2 was retired by the skip at line 3" },
     { "struct_string.mi",
       "struct_string.mi:2:16: struct field 'name': only scalars, enums, structs and arrays of them" },

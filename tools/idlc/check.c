@@ -383,6 +383,12 @@ void idl_check(idl_iface_t *ifc)
         for (int k = 0; k < m->nparams; k++) {
             idl_param_t *p = &m->params[k];
             check_c_name(p->name, p->pos);
+            /* The generated functions' own parameters. */
+            static const char *const taken[] = { "ctx", "badge", "later", "status", "ops",
+                                                 "in", "slots", "reply" };
+            for (size_t j = 0; j < sizeof taken / sizeof taken[0]; j++)
+                if (strcmp(p->name, taken[j]) == 0)
+                    idl_fail(p->pos, "parameter name '%s' is the generated code's", p->name);
             p->type = resolve(ifc, p->type);
             for (int j = 0; j < k; j++)
                 if (strcmp(m->params[j].name, p->name) == 0)
