@@ -678,6 +678,8 @@ static void emit_server_method(const idl_iface_t *ifc, const idl_method_t *m)
         p("    mi_k = 0;\n");
     } else {
         p("    int mi_k = 0;\n");
+        if (m->oneway || (m->attrs & ATTR_DEFERRED))
+            p("    (void)mi_k;\n");           /* no words either way */
     }
     if (any_lease)
         p("    void *mi_win = NULL;\n    mica_word_t mi_win_bytes = 0;\n"
