@@ -643,6 +643,72 @@ START_TEST(a_deferred_reply_never_sent_ends_in_a_deadlock_with_the_caller_waitin
 }
 END_TEST
 
+/* --- the log names registered interfaces' methods and statuses --------------------- */
+
+static void root_traced(const mica_bootinfo_t *bi)
+{
+    start(bi);
+    uint64_t sum;
+    ck_assert_int_eq(all_types_add(&cli, 1, 2, &sum), 0);         /* before: numbers only */
+    all_types_trace_register();
+    ck_assert_int_eq(all_types_add(&cli, 1, 2, &sum), 0);
+    ck_assert_int_eq(all_types_fail(&cli, ALL_TYPES_REFUSED), ALL_TYPES_REFUSED);
+    ck_assert_int_eq(all_types_fail(&cli, MICA_IDL_BAD_LEASE), MICA_IDL_BAD_LEASE);
+    ck_assert_int_eq(all_types_fail(&cli, 77), 77);               /* no status has 77 */
+    all_types_poke(&cli, 5);
+    /* A label no interface registered, answered MICA_IDL_BAD_METHOD: no names. */
+    ck_assert_uint_eq(mica_msginfo_get_label(mica_call(cli.ep, mica_msginfo_new(0x7A00 - 1, 0, 0, 0))),
+                      MICA_IDL_BAD_METHOD);
+}
+
+START_TEST(the_log_names_registered_methods_and_their_reply_statuses)
+{
+    static char space[sizeof(mica_trace_ring_t) + 65536];
+    mica_trace_ring_t *ring = (mica_trace_ring_t *)space;
+    ring->written = 0;
+    ring->size = 65536;
+    mica_config_t cfg;
+    mt_config(&cfg);
+    cfg.trace_ring = ring;
+    cfg.log_filter = "ipc,syscall";
+    mica_run_result_t r = mt_run_cfg(&cfg, root_traced);
+    ck_assert_int_eq(r.reason, MICA_STOP_IDLE);
+    static char text[65536];
+    mica_trace_ring_tail(ring, 1000, text, sizeof text);
+    /* Numbers only until the names are registered; a status of no name keeps the method. */
+    static const char want[] =
+        "[t=8] root: Call on ep slot 165 label=31244 len=2\n"
+        "[t=9] server: Recv on ep slot 165\n"
+        "[t=9] server: received from root via ep slot 165 badge=0 label=31244 len=2\n"
+        "[t=10] server: ReplyRecv on ep slot 165 label=0 len=1\n"
+        "[t=10] root: received reply from server label=0 len=1\n"
+        "[t=11] root: Call on ep slot 165 label=31244 (all_types.add) len=2\n"
+        "[t=11] server: received from root via ep slot 165 badge=0 label=31244 (all_types.add) len=2\n"
+        "[t=12] server: ReplyRecv on ep slot 165 label=0 (all_types.add: OK) len=1\n"
+        "[t=12] root: received reply from server label=0 (all_types.add: OK) len=1\n"
+        "[t=13] root: Call on ep slot 165 label=31240 (all_types.fail) len=1\n"
+        "[t=13] server: received from root via ep slot 165 badge=0 label=31240 (all_types.fail) len=1\n"
+        "[t=14] server: ReplyRecv on ep slot 165 label=1 (all_types.fail: REFUSED) len=0\n"
+        "[t=14] root: received reply from server label=1 (all_types.fail: REFUSED) len=0\n"
+        "[t=15] root: Call on ep slot 165 label=31240 (all_types.fail) len=1\n"
+        "[t=15] server: received from root via ep slot 165 badge=0 label=31240 (all_types.fail) len=1\n"
+        "[t=16] server: ReplyRecv on ep slot 165 label=65538 (all_types.fail: MICA_IDL_BAD_LEASE) len=0\n"
+        "[t=16] root: received reply from server label=65538 (all_types.fail: MICA_IDL_BAD_LEASE) len=0\n"
+        "[t=17] root: Call on ep slot 165 label=31240 (all_types.fail) len=1\n"
+        "[t=17] server: received from root via ep slot 165 badge=0 label=31240 (all_types.fail) len=1\n"
+        "[t=18] server: ReplyRecv on ep slot 165 label=77 (all_types.fail) len=0\n"
+        "[t=18] root: received reply from server label=77 (all_types.fail) len=0\n"
+        "[t=19] root: Send on ep slot 165 label=31246 (all_types.poke) len=1\n"
+        "[t=19] server: received from root via ep slot 165 badge=0 label=31246 (all_types.poke) len=1\n"
+        "[t=20] root: Call on ep slot 165 label=31231 len=0\n"
+        "[t=21] server: Recv on ep slot 165\n"
+        "[t=21] server: received from root via ep slot 165 badge=0 label=31231 len=0\n"
+        "[t=22] server: ReplyRecv on ep slot 165 label=65536 len=0\n"
+        "[t=22] root: received reply from server label=65536 len=0\n";
+    ck_assert_msg(strstr(text, want), "not in the log:\n%s", text);
+}
+END_TEST
+
 /* The request length of each method of all_types.mi, worked out by hand from the wire form. */
 static const int in_words[ALL_TYPES_MAX_METHOD + 1] = {
     [0] = 0, [1] = 4, [2] = 4, [3] = 5, [4] = 7, [5] = 5, [6] = 9, [7] = 8, [8] = 1,
@@ -733,6 +799,7 @@ static Suite *idl_roundtrip_suite(void)
     tcase_add_test(tc, leases_inside_the_window_pass_and_every_other_is_refused);
     tcase_add_test(tc, deferred_replies_answered_out_of_order_end_idle);
     tcase_add_test(tc, a_deferred_reply_never_sent_ends_in_a_deadlock_with_the_caller_waiting);
+    tcase_add_test(tc, the_log_names_registered_methods_and_their_reply_statuses);
     tcase_add_test(tc, a_seeded_fuzz_of_the_dispatcher_accepts_only_well_formed_requests);
     return s;
 }

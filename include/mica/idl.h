@@ -87,15 +87,29 @@ typedef struct mica_idl_trace_method {
     const char *name;          /* "fs.open" */
 } mica_idl_trace_method_t;
 
+typedef struct mica_idl_trace_status {
+    mica_word_t status;        /* 1..0xFFFF */
+    const char *name;          /* "NOT_FOUND" */
+} mica_idl_trace_status_t;
+
 typedef struct mica_idl_trace_iface {
     const char *name;
     mica_word_t base;
     const mica_idl_trace_method_t *methods;
     unsigned nmethods;
+    const mica_idl_trace_status_t *errors;
+    unsigned nerrors;
 } mica_idl_trace_iface_t;
 
 /* The method name of a request label, from the registered interfaces, or NULL. */
 const char *mica_idl_label_name(mica_word_t label);
+/*
+ * The name of the status of a reply to a request with label request_label:
+ * "OK", the interface's error ("NOT_FOUND") or a runtime status
+ * ("MICA_IDL_BAD_ARGS"); NULL if the label is not a registered method's or
+ * no status has that value.
+ */
+const char *mica_idl_status_name(mica_word_t request_label, mica_word_t status);
 /* Register an interface's names (at most 32 interfaces): 0, or -1 when full. */
 int mica_idl_trace_register(const mica_idl_trace_iface_t *iface);
 

@@ -72,11 +72,41 @@ int mica_idl_trace_register(const mica_idl_trace_iface_t *iface)
     return 0;
 }
 
-const char *mica_idl_label_name(mica_word_t label)
+/* The registered interface with a method labelled label, and the method's index in *m. */
+static const mica_idl_trace_iface_t *iface_of(mica_word_t label, unsigned *m)
 {
     for (unsigned i = 0; i < nifaces; i++)
         for (unsigned j = 0; j < ifaces[i]->nmethods; j++)
-            if (ifaces[i]->methods[j].label == label)
-                return ifaces[i]->methods[j].name;
+            if (ifaces[i]->methods[j].label == label) {
+                *m = j;
+                return ifaces[i];
+            }
+    return NULL;
+}
+
+const char *mica_idl_label_name(mica_word_t label)
+{
+    unsigned m;
+    const mica_idl_trace_iface_t *ifc = iface_of(label, &m);
+    return ifc ? ifc->methods[m].name : NULL;
+}
+
+const char *mica_idl_status_name(mica_word_t request_label, mica_word_t status)
+{
+    static const char *const runtime[] = {
+        "MICA_IDL_BAD_METHOD", "MICA_IDL_BAD_ARGS", "MICA_IDL_BAD_LEASE", "MICA_IDL_NO_CAP",
+        "MICA_IDL_VERSION", "MICA_IDL_BAD_REPLY", "MICA_IDL_DEFER",
+    };
+    unsigned m;
+    const mica_idl_trace_iface_t *ifc = iface_of(request_label, &m);
+    if (!ifc)
+        return NULL;
+    if (status == MICA_IDL_OK)
+        return "OK";
+    if (status >= MICA_IDL_BAD_METHOD && status <= MICA_IDL_DEFER)
+        return runtime[status - MICA_IDL_BAD_METHOD];
+    for (unsigned i = 0; i < ifc->nerrors; i++)
+        if (ifc->errors[i].status == status)
+            return ifc->errors[i].name;
     return NULL;
 }

@@ -883,8 +883,24 @@ static int emit_trace(const idl_iface_t *ifc, const char *base)
         p("%s, \"%s.%s\" },\n", upper(m->name), ifc->name, m->name);
         n++;
     }
-    p("};\n\nstatic const mica_idl_trace_iface_t %s_trace_iface = {\n"
-      "    \"%s\", %s_BASE, %s_trace_methods, %d,\n};\n\n", ifc->name, ifc->name, N, ifc->name, n);
+    p("};\n\n");
+    /* Error names for the log's reply lines ("fs.open: NOT_FOUND"); C has no empty arrays. */
+    if (ifc->nerrors) {
+        p("static const mica_idl_trace_status_t %s_trace_errors[] = {\n", ifc->name);
+        for (int i = 0; i < ifc->nerrors; i++) {
+            p("    { %s_", N);
+            p("%s, ", upper(ifc->errors[i].name));
+            p("\"%s\" },\n", upper(ifc->errors[i].name));
+        }
+        p("};\n\n");
+    }
+    p("static const mica_idl_trace_iface_t %s_trace_iface = {\n"
+      "    \"%s\", %s_BASE, %s_trace_methods, %d,\n", ifc->name, ifc->name, N, ifc->name, n);
+    if (ifc->nerrors)
+        p("    %s_trace_errors, %d,\n", ifc->name, ifc->nerrors);
+    else
+        p("    0, 0,\n");
+    p("};\n\n");
     p("void %s_trace_register(void)\n{\n    (void)mica_idl_trace_register(&%s_trace_iface);\n}\n",
       ifc->name, ifc->name);
     return 0;

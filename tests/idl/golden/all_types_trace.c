@@ -25,8 +25,14 @@ static const mica_idl_trace_method_t all_types_trace_methods[] = {
     { ALL_TYPES_LABEL_FULL, "all_types.full" },
 };
 
+static const mica_idl_trace_status_t all_types_trace_errors[] = {
+    { ALL_TYPES_REFUSED, "REFUSED" },
+    { ALL_TYPES_LAST, "LAST" },
+};
+
 static const mica_idl_trace_iface_t all_types_trace_iface = {
     "all_types", ALL_TYPES_BASE, all_types_trace_methods, 19,
+    all_types_trace_errors, 2,
 };
 
 void all_types_trace_register(void)

@@ -9,6 +9,7 @@ static const mica_idl_trace_method_t common_trace_methods[] = {
 
 static const mica_idl_trace_iface_t common_trace_iface = {
     "common", COMMON_BASE, common_trace_methods, 1,
+    0, 0,
 };
 
 void common_trace_register(void)

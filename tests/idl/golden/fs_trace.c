@@ -18,8 +18,18 @@ static const mica_idl_trace_method_t fs_trace_methods[] = {
     { FS_LABEL_SEEK, "fs.seek" },
 };
 
+static const mica_idl_trace_status_t fs_trace_errors[] = {
+    { FS_NOT_FOUND, "NOT_FOUND" },
+    { FS_EXISTS, "EXISTS" },
+    { FS_BAD_FD, "BAD_FD" },
+    { FS_NO_SPACE, "NO_SPACE" },
+    { FS_TOO_MANY_OPEN, "TOO_MANY_OPEN" },
+    { FS_IO, "IO" },
+};
+
 static const mica_idl_trace_iface_t fs_trace_iface = {
     "fs", FS_BASE, fs_trace_methods, 12,
+    fs_trace_errors, 6,
 };
 
 void fs_trace_register(void)

@@ -12,8 +12,16 @@ static const mica_idl_trace_method_t ns_trace_methods[] = {
     { NS_LABEL_LIST, "ns.list" },
 };
 
+static const mica_idl_trace_status_t ns_trace_errors[] = {
+    { NS_NOT_FOUND, "NOT_FOUND" },
+    { NS_EXISTS, "EXISTS" },
+    { NS_DENIED, "DENIED" },
+    { NS_FULL, "FULL" },
+};
+
 static const mica_idl_trace_iface_t ns_trace_iface = {
     "ns", NS_BASE, ns_trace_methods, 6,
+    ns_trace_errors, 4,
 };
 
 void ns_trace_register(void)
