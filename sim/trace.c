@@ -6,6 +6,13 @@
  *   [t=41] client1: Call on ep slot 167 badge=1 label=19 len=3
  *   [t=41] server: received from client1 via ep slot 166 badge=1 label=19 len=3
  *   [t=43] switch client1 -> server
+ *   [t=44] server: ReplyRecv on ep slot 166 label=0 len=1
+ *
+ * A label of an interface that generated code registered (NAME_trace_register,
+ * docs/idl.md) is named after the number, and so is the status of its reply:
+ *
+ *   [t=60] client1: Call on ep slot 167 badge=1 label=17153 (fs.open) len=3
+ *   [t=61] server: ReplyRecv on ep slot 166 label=1 (fs.open: NOT_FOUND) len=0
  *   [t=57] root: CNode_Copy on slot 2 failed: DeleteFirst (destination slot 159 is not empty)
  *
  * Slots and cptrs are decimal; object addresses and virtual addresses hex.
@@ -21,6 +28,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <mica/idl.h>
 #include "sim.h"
 #include "dev/device.h"
 
@@ -314,7 +322,7 @@ static const char *cap_word(unsigned long type)
  * Wait on a notification, or an invocation with its arguments by name
  * ("root: TCB_SetPriority on slot 170 prio=200 authority=2").
  */
-static void text_syscall(FILE *f, const hw_trace_event_t *ev)
+static void text_syscall(FILE *f, const hw_trace_event_t *ev, const char *idl)
 {
     const char *op = ev->op;
     unsigned long slot = (unsigned long)ev->object;
@@ -342,11 +350,11 @@ static void text_syscall(FILE *f, const hw_trace_event_t *ev)
     if (ev->badge)
         fprintf(f, " badge=%lu", (unsigned long)ev->badge);
     if (strcmp(op, "Signal") != 0)
-        fprintf(f, " label=%lu len=%lu", (unsigned long)ev->label, (unsigned long)ev->length);
+        fprintf(f, " label=%lu%s len=%lu", (unsigned long)ev->label, idl, (unsigned long)ev->length);
     fputc('\n', f);
 }
 
-static void text_event(FILE *f, const hw_trace_event_t *ev)
+static void text_event(FILE *f, const hw_trace_event_t *ev, const char *idl)
 {
     /* A Signal's own line (category syscall) or the irq line says it already. */
     if (ev->kind == HW_TRACE_SIGNAL && (hw_trace_mask & (HW_TRACE_CAT_SYSCALL | HW_TRACE_CAT_IRQ)))
@@ -357,22 +365,22 @@ static void text_event(FILE *f, const hw_trace_event_t *ev)
         fprintf(f, "[t=%lu] ", (unsigned long)ev->time);
     switch (ev->kind) {
     case HW_TRACE_SYSCALL:
-        text_syscall(f, ev);
+        text_syscall(f, ev, idl);
         break;
     case HW_TRACE_IPC:
         /* The receive side: what reached whom, with the badge it got. */
         if (ev->object)
-            fprintf(f, "%s: received %sfrom %s via ep slot %lu badge=%lu label=%lu len=%lu\n",
+            fprintf(f, "%s: received %sfrom %s via ep slot %lu badge=%lu label=%lu%s len=%lu\n",
                     ev->peer_name, strcmp(ev->op, "message") == 0 ? "" : "a fault message ",
                     ev->thread_name, (unsigned long)ev->result, (unsigned long)ev->badge,
-                    (unsigned long)ev->label, (unsigned long)ev->length);
+                    (unsigned long)ev->label, idl, (unsigned long)ev->length);
         else if (strcmp(ev->op, "fault message") == 0)
             fprintf(f, "%s: received a fault message from %s badge=%lu label=%lu len=%lu\n",
                     ev->peer_name, ev->thread_name, (unsigned long)ev->badge,
                     (unsigned long)ev->label, (unsigned long)ev->length);
         else
-            fprintf(f, "%s: received %s from %s label=%lu len=%lu\n", ev->peer_name, ev->op,
-                    ev->thread_name, (unsigned long)ev->label, (unsigned long)ev->length);
+            fprintf(f, "%s: received %s from %s label=%lu%s len=%lu\n", ev->peer_name, ev->op,
+                    ev->thread_name, (unsigned long)ev->label, idl, (unsigned long)ev->length);
         break;
     case HW_TRACE_WAKE:
         if (strcmp(ev->op, "bound") == 0)
@@ -537,8 +545,90 @@ static const char *symbolised_detail(const hw_trace_event_t *ev, char *buf, size
     return buf;
 }
 
+/*
+ * Interface names for IPC lines. What a reply answers is not in the reply,
+ * so the log remembers per thread the registered request it last sent with
+ * Call (named on the reply it receives) and last received (named on its
+ * Reply or ReplyRecv). A small direct-mapped table: a thread that loses its
+ * entry to another gets no name on that reply, never a wrong one.
+ */
+#define IDL_PENDING 256
+static struct idl_pending { hw_word_t thread, label; } idl_calling[IDL_PENDING],
+    idl_serving[IDL_PENDING];
+
+static struct idl_pending *idl_slot(struct idl_pending *t, hw_word_t thread)
+{
+    return &t[(thread >> 6) % IDL_PENDING];
+}
+
+static void idl_remember(struct idl_pending *t, hw_word_t thread, hw_word_t label)
+{
+    struct idl_pending *e = idl_slot(t, thread);
+    e->thread = thread;
+    e->label = label;
+}
+
+/* The request label thread was remembered with (0: none), forgotten now: one reply each. */
+static hw_word_t idl_take(struct idl_pending *t, hw_word_t thread)
+{
+    struct idl_pending *e = idl_slot(t, thread);
+    if (e->thread != thread)
+        return 0;
+    e->thread = 0;
+    return e->label;
+}
+
+/* " (fs.open)" or " (fs.open: NOT_FOUND)" into buf for ev's line, else "". */
+static const char *idl_annotate(const hw_trace_event_t *ev, char *buf, size_t n)
+{
+    const char *method = NULL, *status = NULL;
+    hw_word_t req = 0;
+    buf[0] = 0;
+    if (ev->kind == HW_TRACE_SYSCALL && !ev->detail) {
+        /* A Send on a reply cap (a deferred answer) carries a status, not a request. */
+        if ((strcmp(ev->op, "Call") == 0 || strcmp(ev->op, "Send") == 0 ||
+             strcmp(ev->op, "NBSend") == 0) && ev->result != MICA_CAP_TYPE_REPLY) {
+            method = mica_idl_label_name(ev->label);
+            if (strcmp(ev->op, "Call") == 0) {
+                if (method)
+                    idl_remember(idl_calling, ev->thread, ev->label);
+                else
+                    (void)idl_take(idl_calling, ev->thread);
+            }
+        } else if (strcmp(ev->op, "Reply") == 0 || strcmp(ev->op, "ReplyRecv") == 0) {
+            req = idl_take(idl_serving, ev->thread);
+        } else if (strcmp(ev->op, "Recv") == 0 || strcmp(ev->op, "NBRecv") == 0) {
+            (void)idl_take(idl_serving, ev->thread);     /* what it got needs no reply */
+        }
+    } else if (ev->kind == HW_TRACE_IPC && strcmp(ev->op, "message") == 0) {
+        /* Both ends, so the reply lines are named also when syscall lines are filtered out. */
+        method = mica_idl_label_name(ev->label);
+        if (method) {
+            idl_remember(idl_serving, ev->peer, ev->label);
+            idl_remember(idl_calling, ev->thread, ev->label);
+        } else {
+            (void)idl_take(idl_serving, ev->peer);
+            (void)idl_take(idl_calling, ev->thread);
+        }
+    } else if (ev->kind == HW_TRACE_IPC && strcmp(ev->op, "reply") == 0) {
+        req = idl_take(idl_calling, ev->peer);
+    }
+    if (req) {
+        method = mica_idl_label_name(req);
+        status = mica_idl_status_name(req, ev->label);
+        if (status)
+            snprintf(buf, n, " (%s: %s)", method, status);
+        else if (method)    /* a status of no name: still say what it answers */
+            snprintf(buf, n, " (%s)", method);
+    } else if (method) {
+        snprintf(buf, n, " (%s)", method);
+    }
+    return buf;
+}
+
 void hw_trace(const hw_trace_event_t *ev)
 {
+    char idl_buf[128];
     int saved = errno;          /* the task's; a failed write would change it */
     hw_trace_event_t copy;
     char detail[320];
@@ -548,12 +638,13 @@ void hw_trace(const hw_trace_event_t *ev)
         ev = &copy;
     }
     seq += 2;
+    const char *idl = (text && text->f) || ring ? idl_annotate(ev, idl_buf, sizeof idl_buf) : "";
     if (text && text->f) {
-        text_event(text->f, ev);
+        text_event(text->f, ev, idl);
         sim_out_check(text);
     }
     if (ring)
-        text_event(ring_file, ev);
+        text_event(ring_file, ev, idl);
     if (json) {
         json_event(ev);
         sim_out_check(&json_out);
@@ -610,6 +701,8 @@ int trace_open(const char *json_path, sim_out_t *text_sink, const char *filter)
     lines_named[0] = lines_named[1] = 0;
     memset(running, 0, sizeof running);
     memset(tracks, 0, sizeof tracks);
+    memset(idl_calling, 0, sizeof idl_calling);
+    memset(idl_serving, 0, sizeof idl_serving);
     cpus_seen = 0;
     text = text_sink && text_sink->f ? text_sink : NULL;
     json = NULL;

@@ -58,6 +58,58 @@ case "$taskf" in *'\'*) echo "task_cflags is '$taskf' (escaped)"; exit 1 ;; esac
 cc -std=c11 $extra $taskf "$tmp/prog.c" $flags -o "$tmp/prog-task"
 "$tmp/prog-task" | grep -q "stopped: idle"
 echo "and with pkg-config's task_cflags"
+# An interface compiled by the installed mica-idlc (pkg-config's idlc) and
+# a client and server built from it call each other in a mica run.
+idlc=$(PKG_CONFIG_PATH=$(dirname "$pc") pkg-config --define-variable=prefix="$tmp/root$prefix" \
+       --variable=idlc mica)
+cat > "$tmp/counter.mi" <<'MI'
+interface counter base 0x4300 {
+    errors { OVERFLOW = 1 };
+    call add(u32 n) -> (u64 total);
+    [fast] call get() -> (u64 total);
+};
+MI
+mkdir "$tmp/gen"
+"$idlc" --out "$tmp/gen" "$tmp/counter.mi"
+cat > "$tmp/idlprog.c" <<'C'
+#include <stdio.h>
+#include <mica/mica.h>
+#include "counter.h"
+static uint64_t sum;
+static int add(void *ctx, mica_word_t badge, uint32_t n, uint64_t *total)
+{
+    (void)ctx; (void)badge;
+    *total = sum += n;
+    return COUNTER_OK;
+}
+static const counter_ops_t ops = { .add = add };
+static void server(mica_word_t ep)
+{
+    counter_serve(ep, &ops, NULL, NULL);
+}
+static void root(const mica_bootinfo_t *bi, void *arg)
+{
+    (void)arg;
+    mica_env_t env;
+    mica_env_init(&env, bi);
+    counter_client_t c = { .ep = mica_env_make(&env, MICA_ENDPOINT_OBJECT, 0) };
+    mica_thread_spawn(&env, "counter", server, c.ep, 100);
+    uint64_t total = 0;
+    int a = counter_add(&c, 40, &total), b = counter_add(&c, 2, &total);
+    printf("add: %d %d, total %llu, get: %d\n", a, b, (unsigned long long)total,
+           counter_get(&c, &total));
+}
+int main(int argc, char **argv)
+{
+    return mica_main(argc, argv, root, NULL);
+}
+C
+cc -std=c11 -Wall -Wextra -Werror $extra -I"$tmp/gen" "$tmp/idlprog.c" "$tmp/gen/counter_client.c" \
+    "$tmp/gen/counter_server.c" "$tmp/gen/counter_trace.c" $flags -o "$tmp/idlprog"
+out=$("$tmp/idlprog")
+echo "$out"
+[ "$out" = "add: 0 0, total 42, get: 65536" ] || { echo "idlprog printed '$out'"; exit 1; }
+echo "and an interface compiled by the installed mica-idlc"
 # A program written against libsel4's API: <sel4/sel4.h> from the same flags,
 # its main run as the root task, its return value the exit status.
 cat > "$tmp/sel4prog.c" <<'C'

@@ -11,8 +11,7 @@
 #include <stddef.h>
 #include <string.h>
 #include "harness.h"
-#include "cap.h"
-#include "thread.h"
+#include "kernel_peek.h"
 
 #define PAGE  (1ul << MICA_PAGE_BITS)
 #define LARGE (1ul << MICA_LARGE_PAGE_BITS)
@@ -39,11 +38,6 @@ static struct {
         mt_run(fn); \
         ck_assert_msg(rec.done, "the root task did not reach its end"); \
     } while (0)
-
-static cap_t cap_at(mica_cptr_t slot)
-{
-    return cap_cnode_slots(tcb_slot(ks.root_tcb, TCB_CTABLE)->cap)[slot].cap;
-}
 
 static tcb_t *tcb_of(mica_cptr_t slot)
 {

@@ -29,8 +29,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 #include "harness.h"
-#include "cap.h"
-#include "thread.h"
+#include "kernel_peek.h"
 
 #define PAGE       (1ul << MICA_PAGE_BITS)
 #define LARGE      (1ul << MICA_LARGE_PAGE_BITS)
@@ -102,12 +101,6 @@ static mica_thread_t spawn_thread(const char *name, mica_entry_fn entry, mica_wo
     mt_assert_err(mica_thread_create(&env, &cfg, &t), MICA_NO_ERROR);
     mt_assert_err(mica_thread_start(&t, entry, arg, arg1, 0, 0), MICA_NO_ERROR);
     return t;
-}
-
-static cap_t cap_at(mica_cptr_t slot)
-{
-    cap_t root = tcb_slot(ks.root_tcb, TCB_CTABLE)->cap;
-    return cap_cnode_slots(root)[slot].cap;
 }
 
 /* Let every lower-priority thread run until it blocks or ends. */
@@ -433,21 +426,6 @@ START_TEST(mapping_a_mapped_page_table_is_invalid_capability_0)
     RUN(root_pt_twice);
 }
 END_TEST
-
-/* The entry for vaddr in VSpace vs at the level of a 2^bits frame, read from the kernel. */
-static pte_t entry_at(mica_cptr_t vs, mica_word_t vaddr, unsigned bits)
-{
-    /* PML4 (bits 39-47) -> PDPT (30-38) -> page directory (21-29) -> page table (12-20). */
-    const pte_t *t = (const pte_t *)paddr_to_ptr(cap_obj(cap_at(vs)));
-    for (unsigned shift = 39;; shift -= 9) {
-        pte_t e = t[(vaddr >> shift) & 511];
-        if (shift == bits)
-            return e;
-        if (!(e & PTE_TABLE))
-            return 0;
-        t = (const pte_t *)paddr_to_ptr(PTE_PADDR(e));
-    }
-}
 
 /* What the host window of vs maps at vaddr: the frame's paddr, 0 for nothing. */
 static mica_word_t host_frame_at(mica_cptr_t vs, mica_word_t vaddr)

@@ -23,8 +23,7 @@
  */
 #include <string.h>
 #include "harness.h"
-#include "cap.h"
-#include "thread.h"
+#include "kernel_peek.h"
 
 #define PAGE   (1ul << MICA_PAGE_BITS)
 #define LARGE  (1ul << MICA_LARGE_PAGE_BITS)
@@ -68,12 +67,6 @@ static mica_cptr_t mint(mica_cptr_t src)
     return c;
 }
 
-static cap_t cap_at(mica_cptr_t slot)
-{
-    cap_t root = tcb_slot(ks.root_tcb, TCB_CTABLE)->cap;
-    return cap_cnode_slots(root)[slot].cap;
-}
-
 static void let_others_run(void)
 {
     mt_assert_err(mica_tcb_set_priority(MICA_CAP_INIT_TCB, MICA_CAP_INIT_TCB, 1), MICA_NO_ERROR);
@@ -91,20 +84,6 @@ static mica_fault_t wait_fault(mica_cptr_t ep)
 static volatile mica_word_t *word_at(mica_word_t vaddr)
 {
     return (volatile mica_word_t *)mica_vaddr_to_ptr(vaddr);
-}
-
-/* The entry for vaddr in VSpace vs whose level maps 2^bits bytes (39 = PML4); 0 if unreachable. */
-static pte_t entry_at(mica_cptr_t vs, mica_word_t vaddr, unsigned bits)
-{
-    const pte_t *t = (const pte_t *)paddr_to_ptr(cap_obj(cap_at(vs)));
-    for (unsigned shift = 39;; shift -= 9) {
-        pte_t e = t[(vaddr >> shift) & 511];
-        if (shift == bits)
-            return e;
-        if (!(e & PTE_TABLE))
-            return 0;
-        t = (const pte_t *)paddr_to_ptr(PTE_PADDR(e));
-    }
 }
 
 /* The address of that entry (the path to it must exist). */

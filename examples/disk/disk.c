@@ -392,36 +392,22 @@ static void server_main(mica_word_t ep, mica_word_t drv, mica_word_t r2, mica_wo
 
 /* --- the client -------------------------------------------------------------------------- */
 
-static mica_word_t rpc(mica_cptr_t ep, mica_word_t label, mica_word_t a, mica_word_t b,
-                       mica_word_t c, mica_word_t d, mica_word_t *r0)
-{
-    mica_word_t in[4] = { a, b, c, d };
-    return mica_msginfo_get_label(mica_call_words(ep, label, in, 4, r0, r0 ? 1 : 0));
-}
-
-static mica_word_t open_file(mica_cptr_t ep, const char *name, mica_word_t flags, mica_word_t *fd)
-{
-    mica_word_t w[3];
-    ramfs_pack_name(name, w);
-    return rpc(ep, RAMFS_OPEN, flags, w[0], w[1], w[2], fd);
-}
-
 /* All of name (up to size - 1 bytes) into out, NUL-terminated; its length, or -1 if there is none. */
-static long slurp(mica_cptr_t ep, const char *name, char *out, size_t size)
+static long slurp(files_client_t *c, const char *name, char *out, size_t size)
 {
-    char *buf = mica_vaddr_to_ptr(CLIENT_BUFFER);
-    mica_word_t fd, n = 0;
+    uint32_t fd, n = 0;
     size_t len = 0;
-    if (open_file(ep, name, 0, &fd) != RAMFS_OK)
+    if (files_open(c, 0, name, &fd) != FILES_OK)
         return -1;
     for (; len < size - 1; len += n) {
-        mica_word_t want = size - 1 - len < RAMFS_BUFFER_SIZE ? size - 1 - len : RAMFS_BUFFER_SIZE;
-        if (rpc(ep, RAMFS_READ, fd, len, 0, want, &n) != RAMFS_OK || n == 0)
+        uint32_t want = size - 1 - len < RAMFS_BUFFER_SIZE ? (uint32_t)(size - 1 - len)
+                                                           : RAMFS_BUFFER_SIZE;
+        if (files_read(c, fd, len, c->win, want, &n) != FILES_OK || n == 0)
             break;
-        memcpy(out + len, buf, n);
+        memcpy(out + len, c->win, n);
     }
     out[len] = 0;
-    rpc(ep, RAMFS_CLOSE, fd, 0, 0, 0, NULL);
+    files_close(c, fd);
     return (long)len;
 }
 
@@ -438,37 +424,39 @@ static void client_main(mica_word_t ep, mica_word_t to_root, mica_word_t r2, mic
 {
     (void)r2; (void)r3;
     char *buf = mica_vaddr_to_ptr(CLIENT_BUFFER);
+    files_client_t c = { .ep = ep, .win = buf, .win_bytes = RAMFS_BUFFER_SIZE };
     char text[RAMFS_FILE_MAX + 1], want[RAMFS_FILE_MAX];
-    mica_word_t fd, st, out[2] = { 0, 0 }, in[2] = { 0, RAMFS_BUFFER_SIZE };
+    uint32_t fd, n, bytes = 0, nfiles = 0;
+    int st;
 
-    mica_call_words(ep, RAMFS_LIST, in, 2, out, 2);
-    printf("client: ls: %lu files\n%.*s", out[1], (int)out[0], buf);
+    files_list(&c, buf, RAMFS_BUFFER_SIZE, &bytes, &nfiles);
+    printf("client: ls: %u files\n%.*s", nfiles, (int)bytes, buf);
 
     /* The log of runs: print it, then add this run's line. */
-    long len = slurp(ep, "runs.log", text, sizeof text);
+    long len = slurp(&c, "runs.log", text, sizeof text);
     unsigned runs = 0;
     for (long i = 0; i < len; i++)
         runs += text[i] == '\n';
     if (len > 0)
         printf("client: runs.log says:\n%s", text);
-    int n = snprintf(buf, RAMFS_BUFFER_SIZE, "run %u\n", runs + 1);
-    st = open_file(ep, "runs.log", RAMFS_CREATE | RAMFS_APPEND, &fd);
-    if (st == RAMFS_OK)
-        st = rpc(ep, RAMFS_WRITE, fd, 0, 0, (mica_word_t)n, NULL);
-    rpc(ep, RAMFS_CLOSE, fd, 0, 0, 0, NULL);
+    uint32_t line = (uint32_t)snprintf(buf, RAMFS_BUFFER_SIZE, "run %u\n", runs + 1);
+    st = files_open(&c, RAMFS_CREATE | RAMFS_APPEND, "runs.log", &fd);
+    if (st == FILES_OK)
+        st = files_write(&c, fd, 0, buf, line, &n);
+    files_close(&c, fd);
     printf("client: this is run %u; appended to runs.log: %s\n", runs + 1, ramfs_status_name(st));
 
     /* hello.txt: written by the first run, checked byte for byte by the later ones. */
     size_t hlen = hello_text(want, sizeof want);
-    len = slurp(ep, "hello.txt", text, sizeof text);
+    len = slurp(&c, "hello.txt", text, sizeof text);
     if (len < 0) {
-        st = open_file(ep, "hello.txt", RAMFS_CREATE | RAMFS_TRUNC, &fd);
-        for (size_t done = 0; st == RAMFS_OK && done < hlen; done += RAMFS_BUFFER_SIZE) {
+        st = files_open(&c, RAMFS_CREATE | RAMFS_TRUNC, "hello.txt", &fd);
+        for (size_t done = 0; st == FILES_OK && done < hlen; done += RAMFS_BUFFER_SIZE) {
             size_t k = hlen - done < RAMFS_BUFFER_SIZE ? hlen - done : RAMFS_BUFFER_SIZE;
             memcpy(buf, want + done, k);
-            st = rpc(ep, RAMFS_WRITE, fd, done, 0, k, NULL);
+            st = files_write(&c, fd, done, buf, (uint32_t)k, &n);
         }
-        rpc(ep, RAMFS_CLOSE, fd, 0, 0, 0, NULL);
+        files_close(&c, fd);
         printf("client: wrote hello.txt, %zu bytes: %s\n", hlen, ramfs_status_name(st));
     } else {
         printf("client: read hello.txt, %ld bytes: %s\n", len,
@@ -509,6 +497,7 @@ void example_disk_root(const mica_bootinfo_t *bi, void *arg)
     mica_error_t err = MICA_NO_ERROR;
     const mica_device_desc_t *blk = NULL;
     mica_env_init(&env, bi);
+    files_trace_register();      /* --log names the file requests: files.open, ... */
     for (mica_word_t i = 0; i < bi->num_devices && i < MICA_MAX_DEVICES; i++)
         if (strcmp(bi->devices[i].name, "blk0") == 0)
             blk = &bi->devices[i];
@@ -594,7 +583,8 @@ void example_disk_root(const mica_bootinfo_t *bi, void *arg)
 
     mica_word_t badge;
     mica_wait(to_root, &badge);
-    mica_call_words(fs_ep, RAMFS_STOP, NULL, 0, NULL, 0);
+    files_client_t to_fs = { .ep = fs_ep };
+    files_stop(&to_fs);
     mica_call_words(drv_ep, BLK_STOP, NULL, 0, NULL, 0);
     printf("root: all done\n");
 }
