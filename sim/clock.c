@@ -249,6 +249,9 @@ static uint64_t blocks_seed;
 /* This host thread's blocks left in the period, and its period generator. */
 static __thread long blocks_left __attribute__((tls_model("initial-exec")));
 static __thread uint64_t blocks_rng __attribute__((tls_model("initial-exec")));
+/* Blocks this host thread ran in the periods before the current one, and the current one's length. */
+static __thread uint64_t blocks_done __attribute__((tls_model("initial-exec")));
+static __thread long blocks_len __attribute__((tls_model("initial-exec")));
 
 static long blocks_period(void)
 {
@@ -266,7 +269,18 @@ static long blocks_period(void)
 static void blocks_cpu_start(unsigned cpu)
 {
     blocks_rng = (blocks_seed + cpu) * 0x9e3779b97f4a7c15ull | 1;
-    blocks_left = blocks_period();
+    blocks_done = 0;
+    blocks_len = blocks_left = blocks_period();
+}
+
+/*
+ * Basic blocks of instrumented task code this host thread (one simulated
+ * CPU) has run since the run started: a deterministic measure of user-level
+ * work under the virtual clock (mica_sim_counters' task_blocks).
+ */
+uint64_t clock_task_blocks(void)
+{
+    return blocks_done + (uint64_t)(blocks_len - blocks_left);
 }
 
 static void blocks_start(mica_clock_t clock)
@@ -293,7 +307,8 @@ static void blocks_tick_entry(void *arg)
 
 static __attribute__((noinline, cold)) void blocks_period_end(void)
 {
-    blocks_left = blocks_period();
+    blocks_done += (uint64_t)blocks_len;
+    blocks_len = blocks_left = blocks_period();
     if (!blocks_armed || !sim.booted || sim_in_kernel)
         return;         /* no run, the real clock, or the kernel */
     struct sim_cpu *c = sim_self_or_null();

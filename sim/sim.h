@@ -217,6 +217,7 @@ void sigwrap_reset(void);
 extern __thread volatile sig_atomic_t sim_in_kernel __attribute__((tls_model("initial-exec")));
 int  clock_start(mica_clock_t clock);
 void clock_stop(void);
+uint64_t clock_task_blocks(void);    /* instrumented task blocks run on this CPU so far */
 
 /*
  * A CPU enters the kernel: no preemption first (sim_in_kernel), then the

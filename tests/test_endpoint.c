@@ -474,6 +474,46 @@ START_TEST(call_and_reply_recv_round_trip_every_length)
 }
 END_TEST
 
+/*
+ * mica_sim_counters mid-run: each Call + ReplyRecv is two IPCs; the kernel copies the words past the message
+ * registers, both ways; reading the counters enters no kernel.
+ */
+static void root_counters(const mica_bootinfo_t *bi)
+{
+    (void)bi;
+    mica_run_result_t a, b, c;
+    mica_cptr_t ep = mt_make(MICA_ENDPOINT_OBJECT, 0);
+    mt_spawn(echo_server, ep, PRIO);
+    mica_call(ep, mica_msginfo_new(1, 0, 0, 1));    /* the server is waiting from here on */
+    mica_sim_counters(&a);
+    mica_sim_counters(&b);
+    ck_assert_uint_eq(b.kernel_entries, a.kernel_entries);
+    ck_assert_uint_eq(b.ipc_bytes_copied, a.ipc_bytes_copied);
+    for (int i = 0; i < 10; i++)
+        mica_call(ep, mica_msginfo_new(1, 0, 0, 10));
+    mica_sim_counters(&c);
+    /* Timeslice ends may add entries (and switches) of their own. */
+    ck_assert_uint_ge(c.kernel_entries - b.kernel_entries, 20);
+    ck_assert_uint_eq(c.ipcs - b.ipcs, 20);
+    ck_assert_uint_ge(c.context_switches - b.context_switches, 20);
+    ck_assert_uint_eq(c.syscalls[-MICA_SYS_CALL] - b.syscalls[-MICA_SYS_CALL], 10);
+    /* 10 words, 4 in registers: 6 words copied each way. */
+    ck_assert_uint_eq(c.ipc_bytes_copied - b.ipc_bytes_copied, 10 * 2 * 6 * sizeof(mica_word_t));
+    ck_assert_uint_ge(c.task_blocks, b.task_blocks);
+    ck_assert_uint_gt(c.time_ns, 0);
+    ck_assert_uint_eq(c.untyped_bytes_used, 0);     /* not counted mid-run */
+    rec.done = 1;
+}
+
+START_TEST(sim_counters_read_mid_run_count_calls_and_copied_words)
+{
+    RUN(root_counters);
+    mica_run_result_t r;
+    mica_sim_counters(&r);      /* outside a run: zero */
+    ck_assert_uint_eq(r.kernel_entries, 0);
+}
+END_TEST
+
 /* --- Reply then Recv (IPC0003, SYSCALL0003) -------------------------------------- */
 
 static void reply_then_recv_server(mica_word_t cap)
@@ -1954,6 +1994,7 @@ static Suite *endpoint_suite(void)
 
     tc = mt_tcase(s, "call_reply_recv");
     tcase_add_test(tc, call_and_reply_recv_round_trip_every_length);
+    tcase_add_test(tc, sim_counters_read_mid_run_count_calls_and_copied_words);
     tcase_add_test(tc, calls_reach_queued_servers_in_fifo_order);
     tcase_add_test(tc, reply_grant_comes_from_the_cap_used_in_reply_recv);
 

@@ -144,6 +144,12 @@ typedef struct mica_run_result {
                                        - untimed_entries */
     uint64_t expected_errors;       /* invocations that failed as the user library meant them
                                        to (probes: not in invocation_errors) */
+    uint64_t ipc_bytes_copied;      /* message bytes the kernel copied from one IPC buffer to
+                                       another (the words past the message registers) */
+    uint64_t task_blocks;           /* basic blocks of task code built with the preempt flags
+                                       (mica.pc preempt_cflags) run on CPU 0 (mica_sim_counters:
+                                       on the caller's CPU): user-level work, deterministic
+                                       under the virtual clock */
 } mica_run_result_t;
 
 /* Fill *cfg with the defaults. */
@@ -155,6 +161,17 @@ void mica_config_init(mica_config_t *cfg);
  * so the answer is only as fresh as the caller's last system call.
  */
 unsigned mica_sim_cpu(void);
+
+/*
+ * The event counters of the running system so far, into *r: kernel_entries,
+ * syscalls, invocations, ipcs, fastpath_hits, context_switches, faults,
+ * objects created, the per-CPU and per-IRQ counts, ipc_bytes_copied,
+ * task_blocks, ticks and time_ns; the
+ * rest of *r is zero. Task code may call it: it does not enter the kernel,
+ * so reading adds nothing to what it counts (a benchmark takes two readings
+ * and subtracts). Outside a run, all zero.
+ */
+void mica_sim_counters(mica_run_result_t *r);
 
 typedef void (*mica_root_task_fn)(const mica_bootinfo_t *bi, void *arg);
 

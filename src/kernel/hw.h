@@ -432,6 +432,7 @@ void *kernel_bootinfo(void);
 /* Fill a run result (mica_run_result_t) when the system has stopped. */
 struct mica_run_result;
 void kernel_summary(struct mica_run_result *r);
+void kernel_counters(struct mica_run_result *r);   /* the event counters only, mid-run */
 /* Describe the root CSpace and the derivation tree as DOT, through hw_dot. */
 void kernel_write_dot(void);
 

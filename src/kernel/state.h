@@ -64,6 +64,7 @@ typedef struct ks_counters {
     word_t untimed_entries;             /* entries that took no tick: a system call run when
                                            its thread resumes, a stall */
     word_t ipcs;
+    word_t ipc_buffer_words;    /* message words copied buffer to buffer (copy_mrs) */
     word_t fastpath_hits;
     word_t context_switches;
     word_t faults;

@@ -366,12 +366,13 @@ static void say_deadlock(char *b, size_t n, size_t *len)
         say(b, n, len, "\n  ... and %u more blocked threads", dl.more);
 }
 
-void kernel_summary(struct mica_run_result *r)
+/*
+ * The event counters so far, into r (nothing else of r is touched). Cheap and
+ * entry-free, so task code may read them mid-run (mica_sim_counters) without
+ * perturbing what it measures.
+ */
+void kernel_counters(struct mica_run_result *r)
 {
-    size_t len = 0;
-    bool deadlock = false;
-    dl.n = dl.more = 0;
-
     r->kernel_entries = ks.count.kernel_entries;
     r->cpus = ks.num_cpus;
     for (unsigned c = 0; c < ks.num_cpus && c < MICA_MAX_CPUS; c++) {
@@ -388,6 +389,7 @@ void kernel_summary(struct mica_run_result *r)
     r->expected_errors = ks.count.expected_errors;
     r->untimed_entries = ks.count.untimed_entries;
     r->ipcs = ks.count.ipcs;
+    r->ipc_bytes_copied = ks.count.ipc_buffer_words * sizeof(word_t);
     r->fastpath_hits = ks.count.fastpath_hits;
     r->context_switches = ks.count.context_switches;
     r->faults = ks.count.faults;
@@ -398,6 +400,15 @@ void kernel_summary(struct mica_run_result *r)
         r->irq[i].delivered = ks.count.irq_delivered[i];
         r->irq[i].acked = ks.count.irq_acked[i];
     }
+}
+
+void kernel_summary(struct mica_run_result *r)
+{
+    size_t len = 0;
+    bool deadlock = false;
+    dl.n = dl.more = 0;
+
+    kernel_counters(r);
 
     /*
      * MICA_CHECK_END: check once when the system stops, whyever it stopped.

@@ -85,6 +85,8 @@ static word_t copy_mrs(paddr_t sender, word_t *send_buf, paddr_t receiver, word_
         set_register(receiver, REG_MR0 + i, get_register(sender, REG_MR0 + i));
     if (!send_buf || !recv_buf)
         return i;
+    if (i < n)
+        ks.count.ipc_buffer_words += n - i;    /* the memory copy, for mica_run_result_t */
     for (; i < n; i++)
         recv_buf[IPCBUF_MSG + i] = send_buf[IPCBUF_MSG + i];
     return i;
