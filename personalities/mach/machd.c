@@ -549,6 +549,10 @@ static void kmsg_destroy(int k)
 
 /* --- waiting tasks ------------------------------------------------------------------------ */
 
+/* What the timer was last told: armed for that deadline, or not. */
+static bool timer_armed;
+static uint64_t timer_armed_for;
+
 static void program_timer(void)
 {
     bool any = false;
@@ -561,12 +565,19 @@ static void program_timer(void)
         }
     if (!tmr)
         return;
-    if (any) {
+    /*
+     * A device register write traps to the simulated machine (a host signal,
+     * microseconds): write only when what the timer should do changes, not
+     * on every request.
+     */
+    if (any && (!timer_armed || timer_armed_for != first)) {
         tmr[TMR_COMPARE] = first;
         tmr[TMR_CTRL] = 1 | 4;
-    } else {
+    } else if (!any && timer_armed) {
         tmr[TMR_CTRL] = 0;
     }
+    timer_armed = any;
+    timer_armed_for = first;
 }
 
 /* Answer a waiting task (Send on its saved reply cap). */
@@ -1520,6 +1531,7 @@ static bool handle(int ti, mica_msginfo_t info, mica_word_t *label, mica_word_t 
 static void timer_fired(void)
 {
     tmr[TMR_STATUS] = 1;
+    timer_armed = false;        /* one-shot: it has fired, program_timer rearms it */
     mica_irq_handler_ack(irq_handler);
     uint64_t now = tmr[TMR_NOW];
     for (int ti = 0; ti < MACHD_MAX_TASKS; ti++) {
@@ -1625,6 +1637,8 @@ kern_return_t machd_start(mica_env_t *e, const char *init_name, mach_task_entry_
     memset(tmem, 0, sizeof tmem);
     memset(&stats, 0, sizeof stats);
     memset(ool_used, 0, sizeof ool_used);
+    timer_armed = false;        /* a fresh machine: its timer is off */
+    timer_armed_for = 0;
     mica_word_t irq = 0;
     tmr = map_timer(e->bi, &irq);
     machd_ep = mica_env_make(e, MICA_ENDPOINT_OBJECT, 0);
