@@ -229,7 +229,12 @@ static void json_irq(const hw_trace_event_t *ev)
     fputs("}}", json);
 }
 
-static void json_event(const hw_trace_event_t *ev)
+/*
+ * idl: idl_annotate's " (fs.open)" or " (fs.open: NOT_FOUND)" for ev, or "":
+ * an IPC of a registered interface is named on the timeline by its method
+ * (and its reply by method and status), with the kernel's op in args.
+ */
+static void json_event(const hw_trace_event_t *ev, const char *idl)
 {
     unsigned long ts = seq;
     unsigned cpu = ev->cpu & 7, pid, peer_pid;
@@ -265,8 +270,20 @@ static void json_event(const hw_trace_event_t *ev)
                 flow_id, pid, tid_of(ev->thread), ts);
         json_begin();
         fprintf(json, "{\"ph\":\"i\",\"s\":\"t\",\"name\":");
-        json_str(json, ev->op);
-        fprintf(json, ",\"cat\":\"ipc\",\"pid\":%u,\"tid\":%lu,\"ts\":%lu,\"args\":{\"cpu\":%u,\"to\":", pid, tid_of(ev->thread), ts, cpu);
+        char rpc[128] = "";
+        if (idl[0] == ' ' && idl[1] == '(') {
+            snprintf(rpc, sizeof rpc, "%s", idl + 2);
+            rpc[strcspn(rpc, ")")] = 0;
+        }
+        json_str(json, rpc[0] ? rpc : ev->op);
+        fprintf(json, ",\"cat\":\"ipc\",\"pid\":%u,\"tid\":%lu,\"ts\":%lu,\"args\":{", pid,
+                tid_of(ev->thread), ts);
+        if (rpc[0]) {
+            fputs("\"op\":", json);
+            json_str(json, ev->op);
+            fputs(",", json);
+        }
+        fprintf(json, "\"cpu\":%u,\"to\":", cpu);
         json_str(json, ev->peer_name);
         fprintf(json, ",\"endpoint\":\"0x%lx\",\"badge\":%lu,\"label\":%lu,\"length\":%lu}}",
                 (unsigned long)ev->object, (unsigned long)ev->badge, (unsigned long)ev->label,
@@ -638,7 +655,7 @@ void hw_trace(const hw_trace_event_t *ev)
         ev = &copy;
     }
     seq += 2;
-    const char *idl = (text && text->f) || ring ? idl_annotate(ev, idl_buf, sizeof idl_buf) : "";
+    const char *idl = (text && text->f) || ring || json ? idl_annotate(ev, idl_buf, sizeof idl_buf) : "";
     if (text && text->f) {
         text_event(text->f, ev, idl);
         sim_out_check(text);
@@ -646,7 +663,7 @@ void hw_trace(const hw_trace_event_t *ev)
     if (ring)
         text_event(ring_file, ev, idl);
     if (json) {
-        json_event(ev);
+        json_event(ev, idl);
         sim_out_check(&json_out);
         json = json_out.f;      /* NULL once a write failed */
     }

@@ -61,6 +61,22 @@ START_TEST(files_sel4_log_names_each_rpc)
 }
 END_TEST
 
+/* --trace names the messages by method on the timeline, and keeps the kernel's op. */
+START_TEST(files_sel4_trace_names_each_rpc)
+{
+    char args[600], path[512], json[1 << 16];
+    snprintf(path, sizeof path, "%s/files.json", cm_tmpdir());
+    snprintf(args, sizeof args, "--trace '%s'", path);
+    cm_assert_status(cm_run_prog(gen_prog("files_sel4"), args, 60), 0);
+    cm_slurp(path, json, sizeof json);
+    cm_assert_has(json, "\"name\":\"files3.open\",\"cat\":\"ipc\"");
+    cm_assert_has(json, "\"name\":\"files3.open: NOT_FOUND\",\"cat\":\"ipc\"");
+    cm_assert_has(json, "\"name\":\"files3.read: OK\",\"cat\":\"ipc\"");
+    cm_assert_has(json, "\"args\":{\"op\":\"message\",\"cpu\":0,\"to\":\"files\"");
+    cm_assert_has(json, "\"args\":{\"op\":\"reply\",\"cpu\":0,\"to\":\"client\"");
+}
+END_TEST
+
 /* --- ipc-generations ---------------------------------------------------------------- */
 
 static const char *bench_prog(void)
@@ -173,6 +189,7 @@ static Suite *generations_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, files_sel4_prints_the_five_answers);
     tcase_add_test(tc, files_sel4_log_names_each_rpc);
+    tcase_add_test(tc, files_sel4_trace_names_each_rpc);
     suite_add_tcase(s, tc);
     tc = tcase_create("bench");
     tcase_set_timeout(tc, 600);
