@@ -425,6 +425,9 @@ static int emit_header(const idl_iface_t *ifc, const char *base)
     p("/* Client stubs: 0 (%s_OK) or the reply's status; outs written only on 0. */\n", N);
     p("int %s_describe(%s_client_t *mi_c, uint32_t *version, uint32_t *hash, "
       "uint32_t *max_method);\n", ifc->name, ifc->name);
+    p("/* describe, then 0 if the server speaks this interface exactly (the same hash),\n"
+      "   else MICA_IDL_VERSION (or describe's own error). */\n");
+    p("int %s_check(%s_client_t *mi_c);\n", ifc->name, ifc->name);
     for (int i = 0; i < ifc->nmembers; i++) {
         if (ifc->members[i].is_skip)
             continue;
@@ -616,6 +619,12 @@ static int emit_client(const idl_iface_t *ifc, const char *base)
       "    *hash = (uint32_t)mica_get_mr(1);\n"
       "    *max_method = (uint32_t)mica_get_mr(2);\n"
       "    return %s_OK;\n}\n\n", N);
+    p("int %s_check(%s_client_t *mi_c)\n{\n"
+      "    uint32_t mi_version, mi_hash, mi_max;\n"
+      "    int mi_r = %s_describe(mi_c, &mi_version, &mi_hash, &mi_max);\n"
+      "    if (mi_r != 0)\n        return mi_r;\n"
+      "    return mi_hash == %s_IFACE_HASH ? %s_OK : (int)MICA_IDL_VERSION;\n}\n\n",
+      ifc->name, ifc->name, ifc->name, N, N);
     for (int i = 0; i < ifc->nmembers; i++)
         if (!ifc->members[i].is_skip)
             emit_client_method(ifc, ifc->members[i].method);

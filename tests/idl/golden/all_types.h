@@ -100,6 +100,9 @@ typedef struct all_types_client {
 
 /* Client stubs: 0 (ALL_TYPES_OK) or the reply's status; outs written only on 0. */
 int all_types_describe(all_types_client_t *mi_c, uint32_t *version, uint32_t *hash, uint32_t *max_method);
+/* describe, then 0 if the server speaks this interface exactly (the same hash),
+   else MICA_IDL_VERSION (or describe's own error). */
+int all_types_check(all_types_client_t *mi_c);
 int all_types_unsigned_ints(all_types_client_t *mi_c, uint8_t a, uint16_t b, uint32_t c, uint64_t d, uint8_t *ra, uint16_t *rb, uint32_t *rc, uint64_t *rd);
 int all_types_signed_ints(all_types_client_t *mi_c, int8_t a, int16_t b, int32_t c, int64_t d, int8_t *ra, int16_t *rb, int32_t *rc, int64_t *rd);
 int all_types_misc(all_types_client_t *mi_c, bool f, mica_word_t w, mica_cptr_t p, all_types_color_t c, all_types_big_t g, bool *rf, mica_word_t *rw, mica_cptr_t *rp, all_types_color_t *rc, all_types_big_t *rg);

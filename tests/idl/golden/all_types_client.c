@@ -19,6 +19,15 @@ int all_types_describe(all_types_client_t *mi_c, uint32_t *version, uint32_t *ha
     return ALL_TYPES_OK;
 }
 
+int all_types_check(all_types_client_t *mi_c)
+{
+    uint32_t mi_version, mi_hash, mi_max;
+    int mi_r = all_types_describe(mi_c, &mi_version, &mi_hash, &mi_max);
+    if (mi_r != 0)
+        return mi_r;
+    return mi_hash == ALL_TYPES_IFACE_HASH ? ALL_TYPES_OK : (int)MICA_IDL_VERSION;
+}
+
 int all_types_unsigned_ints(all_types_client_t *mi_c, uint8_t a, uint16_t b, uint32_t c, uint64_t d, uint8_t *ra, uint16_t *rb, uint32_t *rc, uint64_t *rd)
 {
     int mi_k = 0;

@@ -58,6 +58,9 @@ typedef struct common_client {
 
 /* Client stubs: 0 (COMMON_OK) or the reply's status; outs written only on 0. */
 int common_describe(common_client_t *mi_c, uint32_t *version, uint32_t *hash, uint32_t *max_method);
+/* describe, then 0 if the server speaks this interface exactly (the same hash),
+   else MICA_IDL_VERSION (or describe's own error). */
+int common_check(common_client_t *mi_c);
 
 /* The server's handlers: NULL answers MICA_IDL_BAD_METHOD. */
 typedef struct common_ops {

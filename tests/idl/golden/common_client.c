@@ -19,3 +19,12 @@ int common_describe(common_client_t *mi_c, uint32_t *version, uint32_t *hash, ui
     return COMMON_OK;
 }
 
+int common_check(common_client_t *mi_c)
+{
+    uint32_t mi_version, mi_hash, mi_max;
+    int mi_r = common_describe(mi_c, &mi_version, &mi_hash, &mi_max);
+    if (mi_r != 0)
+        return mi_r;
+    return mi_hash == COMMON_IFACE_HASH ? COMMON_OK : (int)MICA_IDL_VERSION;
+}
+

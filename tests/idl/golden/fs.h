@@ -82,6 +82,9 @@ typedef struct fs_client {
 
 /* Client stubs: 0 (FS_OK) or the reply's status; outs written only on 0. */
 int fs_describe(fs_client_t *mi_c, uint32_t *version, uint32_t *hash, uint32_t *max_method);
+/* describe, then 0 if the server speaks this interface exactly (the same hash),
+   else MICA_IDL_VERSION (or describe's own error). */
+int fs_check(fs_client_t *mi_c);
 int fs_open(fs_client_t *mi_c, const char *path, fs_open_flags_t flags, uint32_t *fd);
 int fs_close(fs_client_t *mi_c, uint32_t fd);
 int fs_pread_small(fs_client_t *mi_c, uint32_t fd, uint64_t off, uint32_t len, uint32_t *got);

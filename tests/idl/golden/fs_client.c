@@ -19,6 +19,15 @@ int fs_describe(fs_client_t *mi_c, uint32_t *version, uint32_t *hash, uint32_t *
     return FS_OK;
 }
 
+int fs_check(fs_client_t *mi_c)
+{
+    uint32_t mi_version, mi_hash, mi_max;
+    int mi_r = fs_describe(mi_c, &mi_version, &mi_hash, &mi_max);
+    if (mi_r != 0)
+        return mi_r;
+    return mi_hash == FS_IFACE_HASH ? FS_OK : (int)MICA_IDL_VERSION;
+}
+
 int fs_open(fs_client_t *mi_c, const char *path, fs_open_flags_t flags, uint32_t *fd)
 {
     int mi_k = 0;

@@ -44,6 +44,9 @@ typedef struct ns_client {
 
 /* Client stubs: 0 (NS_OK) or the reply's status; outs written only on 0. */
 int ns_describe(ns_client_t *mi_c, uint32_t *version, uint32_t *hash, uint32_t *max_method);
+/* describe, then 0 if the server speaks this interface exactly (the same hash),
+   else MICA_IDL_VERSION (or describe's own error). */
+int ns_check(ns_client_t *mi_c);
 int ns_register_name(ns_client_t *mi_c, const char *name, mica_cptr_t ep);
 int ns_lookup(ns_client_t *mi_c, const char *name, mica_cptr_t *ep);
 int ns_unregister(ns_client_t *mi_c, const char *name);

@@ -19,6 +19,15 @@ int ns_describe(ns_client_t *mi_c, uint32_t *version, uint32_t *hash, uint32_t *
     return NS_OK;
 }
 
+int ns_check(ns_client_t *mi_c)
+{
+    uint32_t mi_version, mi_hash, mi_max;
+    int mi_r = ns_describe(mi_c, &mi_version, &mi_hash, &mi_max);
+    if (mi_r != 0)
+        return mi_r;
+    return mi_hash == NS_IFACE_HASH ? NS_OK : (int)MICA_IDL_VERSION;
+}
+
 int ns_register_name(ns_client_t *mi_c, const char *name, mica_cptr_t ep)
 {
     int mi_k = 0;
