@@ -26,6 +26,8 @@ typedef struct server {
     mica_idl_reply_t pending[8];  /* deferred later() calls by ticket */
     unsigned replies[8];          /* the order they were answered in */
     unsigned nreplies;
+    mica_word_t notified;         /* bits of bound-notification signals */
+    unsigned notifications;
 } server_t;
 
 /* The shared window of lease tests: the client's memory that the server may touch. */
@@ -195,13 +197,20 @@ static int h_full(void *ctx, mica_word_t badge, const uint64_t xs[119], uint64_t
     return 0;
 }
 
+static void h_notified(void *ctx, mica_word_t bits)
+{
+    (void)ctx;
+    srv.notified |= bits;
+    srv.notifications++;
+}
+
 static const all_types_ops_t ops = {
     .unsigned_ints = h_unsigned, .signed_ints = h_signed, .misc = h_misc,
     .strings = h_strings, .blobs = h_blobs, .arrays = h_arrays, .shapes = h_shapes,
     .fail = h_fail, .add = h_add, .fast_point = h_fast_point, .poke = h_poke,
     .give = h_give, .take = h_take, .who = h_who, .full = h_full,
     .read_lease = h_read_lease, .write_lease = h_write_lease, .later = h_later,
-    .lease_window = h_window,
+    .lease_window = h_window, .notified = h_notified,
 };
 
 /* A server without the deferred method: a NULL handler is an unknown method. */
@@ -238,6 +247,45 @@ static void start(const mica_bootinfo_t *bi)
     cli = (all_types_client_t){ .ep = ep, .cap_root = CNODE, .cap_depth = DEPTH,
                                 .win = window, .win_bytes = WIN_BYTES };
 }
+
+/*
+ * A signal of the server thread's bound notification (a badge with
+ * MICA_IDL_NTFN_BADGE_BIT) goes to ops->notified, is not answered and is
+ * never read as a request; without a notified handler it is ignored.
+ */
+static void root_notified(const mica_bootinfo_t *bi)
+{
+    (void)bi;
+    for (int with_handler = 1; with_handler >= 0; with_handler--) {
+        memset(&srv, 0, sizeof srv);
+        mica_cptr_t ep = mt_make(MICA_ENDPOINT_OBJECT, 0);
+        srv.ep = ep;
+        slots.recv_slot = 0;
+        mica_cptr_t tcb = mt_spawn_named("server", with_handler ? server_thread : small_server_thread,
+                                         ep, 200);
+        mica_cptr_t ntfn = mt_make(MICA_NOTIFICATION_OBJECT, 0), sig = mt_slot();
+        mt_assert_err(mica_tcb_bind_notification(tcb, ntfn), MICA_NO_ERROR);
+        mt_assert_err(mica_cnode_mint(CNODE, sig, DEPTH, CNODE, ntfn, DEPTH, MICA_ALL_RIGHTS,
+                                      MICA_IDL_NTFN_BADGE_BIT | 0x5), MICA_NO_ERROR);
+        all_types_client_t c = { .ep = ep };
+        uint64_t sum = 0;
+        mica_signal(sig);
+        ck_assert_int_eq(all_types_add(&c, 2, 3, &sum), 0);
+        ck_assert_uint_eq(sum, 5);
+        mica_signal(sig);
+        ck_assert_int_eq(all_types_add(&c, 40, 2, &sum), 0);
+        ck_assert_uint_eq(sum, 42);
+        ck_assert_uint_eq(srv.notified, with_handler ? 0x5 : 0);
+        ck_assert_uint_eq(srv.notifications, with_handler ? 2 : 0);
+        mica_tcb_suspend(tcb);
+    }
+}
+
+START_TEST(bound_notification_signals_reach_notified_and_are_never_requests)
+{
+    mt_run(root_notified);
+}
+END_TEST
 
 static void root_scalars(const mica_bootinfo_t *bi)
 {
@@ -793,6 +841,7 @@ static Suite *idl_roundtrip_suite(void)
     Suite *s = suite_create("idl_roundtrip");
     TCase *tc = mt_tcase(s, "roundtrip");
     tcase_add_test(tc, scalars_enums_errors_fast_and_oneway_round_trip_at_their_bounds);
+    tcase_add_test(tc, bound_notification_signals_reach_notified_and_are_never_requests);
     tcase_add_test(tc, strings_bytes_arrays_and_structs_round_trip_and_one_past_a_bound_is_refused);
     tcase_add_test(tc, a_cap_travels_each_way_and_badges_reach_the_handler);
     tcase_add_test(tc, hostile_messages_get_error_replies_and_the_server_keeps_serving);

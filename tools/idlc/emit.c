@@ -453,6 +453,9 @@ static int emit_header(const idl_iface_t *ifc, const char *base)
     }
     p("    /* The shared window of the client with this badge (leases): 0, or -1 for none. */\n");
     p("    int (*lease_window)(void *ctx, mica_word_t badge, void **base, mica_word_t *bytes);\n");
+    p("    /* A signal of the server thread's bound notification (its badge has\n"
+      "       MICA_IDL_NTFN_BADGE_BIT; bits without it); NULL ignores it. No reply. */\n");
+    p("    void (*notified)(void *ctx, mica_word_t bits);\n");
     p("} %s_ops_t;\n\n", ifc->name);
 
     p("/* One request (MRs in the IPC buffer) to its reply info; *reply false: no reply. */\n");
@@ -831,6 +834,11 @@ static int emit_server(const idl_iface_t *ifc, const char *base)
       "                           mica_word_t badge, mica_idl_slots_t *slots, bool *reply)\n{\n",
       ifc->name, ifc->name);
     p("    mica_word_t mi_label = mica_msginfo_get_label(in);\n    *reply = true;\n");
+    p("    if (badge & MICA_IDL_NTFN_BADGE_BIT) {  /* the bound notification, not a request */\n"
+      "        *reply = false;\n"
+      "        if (ops->notified)\n"
+      "            ops->notified(ctx, badge & ~MICA_IDL_NTFN_BADGE_BIT);\n"
+      "        return mica_idl_error(0);\n    }\n");
     p("    if (mi_label < %s_BASE || mi_label > %s_BASE + %s_MAX_METHOD)\n"
       "        return mica_idl_error(MICA_IDL_BAD_METHOD);\n", N, N, N);
     p("    switch (mi_label - %s_BASE) {\n", N);

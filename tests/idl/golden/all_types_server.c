@@ -709,6 +709,12 @@ mica_msginfo_t all_types_dispatch(const all_types_ops_t *ops, void *ctx, mica_ms
 {
     mica_word_t mi_label = mica_msginfo_get_label(in);
     *reply = true;
+    if (badge & MICA_IDL_NTFN_BADGE_BIT) {  /* the bound notification, not a request */
+        *reply = false;
+        if (ops->notified)
+            ops->notified(ctx, badge & ~MICA_IDL_NTFN_BADGE_BIT);
+        return mica_idl_error(0);
+    }
     if (mi_label < ALL_TYPES_BASE || mi_label > ALL_TYPES_BASE + ALL_TYPES_MAX_METHOD)
         return mica_idl_error(MICA_IDL_BAD_METHOD);
     switch (mi_label - ALL_TYPES_BASE) {

@@ -66,6 +66,9 @@ int common_check(common_client_t *mi_c);
 typedef struct common_ops {
     /* The shared window of the client with this badge (leases): 0, or -1 for none. */
     int (*lease_window)(void *ctx, mica_word_t badge, void **base, mica_word_t *bytes);
+    /* A signal of the server thread's bound notification (its badge has
+       MICA_IDL_NTFN_BADGE_BIT; bits without it); NULL ignores it. No reply. */
+    void (*notified)(void *ctx, mica_word_t bits);
 } common_ops_t;
 
 /* One request (MRs in the IPC buffer) to its reply info; *reply false: no reply. */

@@ -156,6 +156,12 @@ mica_msginfo_t ns_dispatch(const ns_ops_t *ops, void *ctx, mica_msginfo_t in,
 {
     mica_word_t mi_label = mica_msginfo_get_label(in);
     *reply = true;
+    if (badge & MICA_IDL_NTFN_BADGE_BIT) {  /* the bound notification, not a request */
+        *reply = false;
+        if (ops->notified)
+            ops->notified(ctx, badge & ~MICA_IDL_NTFN_BADGE_BIT);
+        return mica_idl_error(0);
+    }
     if (mi_label < NS_BASE || mi_label > NS_BASE + NS_MAX_METHOD)
         return mica_idl_error(MICA_IDL_BAD_METHOD);
     switch (mi_label - NS_BASE) {
