@@ -7,7 +7,10 @@
  * Mach task, which starts the others. Tasks record what they saw in
  * globals; the test asserts them after the run stopped (IDLE).
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <mach/mach.h>
 #include "machd_proto.h"         /* machd's labels, for the hand-built hostile calls */
 #include "harness.h"
@@ -1076,6 +1079,45 @@ START_TEST(a_task_with_a_garbage_entry_faults_and_ends_and_machd_serves_on)
 }
 END_TEST
 
+/* --- (11) the file service of examples/generations in the Mach style --------------------- */
+
+/* Run cmd; its stdout (at most n - 1 bytes) into out; its exit status. */
+static int run_cmd(const char *cmd, char *out, size_t n)
+{
+    FILE *f = popen(cmd, "r");
+    ck_assert_ptr_nonnull(f);
+    size_t len = fread(out, 1, n - 1, f);
+    out[len] = 0;
+    return pclose(f);
+}
+
+START_TEST(files_mach_prints_the_five_requests_and_its_log_shows_the_machd_calls)
+{
+    const char *dir = getenv("MICA_EXAMPLES_DIR");
+    char path[512], cmd[3072], log[600];
+    snprintf(path, sizeof path, "%s/generations/files_mach", dir ? dir : "");
+    if (!dir || access(path, X_OK) != 0)
+        return;                         /* built with -Dexamples=false */
+    static char out[1 << 16];
+    snprintf(cmd, sizeof cmd, "'%s' --check each 2>/dev/null", path);
+    ck_assert_int_eq(run_cmd(cmd, out, sizeof out), 0);
+    ck_assert_str_eq(out, "client: open greeting -> handle 0\n"
+                          "client: wrote 18 bytes\n"
+                          "client: read \"hello, generations\"\n"
+                          "client: open missing -> not found\n"
+                          "client: closed, 5 requests\n");
+    /* The same run's IPC log: each mach_msg is a mica Call to machd and its reply. */
+    snprintf(log, sizeof log, "/tmp/files_mach_log.%d", (int)getpid());
+    snprintf(cmd, sizeof cmd, "'%s' --log '%s' --log-filter ipc >/dev/null 2>&1; cat '%s'; rm -f '%s'",
+             path, log, log, log);
+    ck_assert_int_eq(run_cmd(cmd, out, sizeof out), 0);
+    ck_assert_ptr_nonnull(strstr(out, "machd: received from client via ep"));
+    ck_assert_ptr_nonnull(strstr(out, "machd: received from files via ep"));
+    ck_assert_ptr_nonnull(strstr(out, "client: received reply from machd label=0"));
+    ck_assert_ptr_nonnull(strstr(out, "files: received reply from machd label=0"));
+}
+END_TEST
+
 static Suite *mach_suite(void)
 {
     Suite *s = suite_create("mach");
@@ -1101,6 +1143,8 @@ static Suite *mach_suite(void)
     tcase_add_test(tc, a_spawn_past_the_memory_fails_with_resource_shortage_and_leaks_nothing);
     tcase_add_test(tc, a_spawn_past_the_root_slots_fails_with_resource_shortage_and_leaks_nothing);
     tcase_add_test(tc, a_task_with_a_garbage_entry_faults_and_ends_and_machd_serves_on);
+    tc = mt_tcase(s, "examples");
+    tcase_add_test(tc, files_mach_prints_the_five_requests_and_its_log_shows_the_machd_calls);
     return s;
 }
 
