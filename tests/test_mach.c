@@ -7,7 +7,10 @@
  * Mach task, which starts the others. Tasks record what they saw in
  * globals; the test asserts them after the run stopped (IDLE).
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <mach/mach.h>
 #include "machd_proto.h"         /* machd's labels, for the hand-built hostile calls */
 #include "harness.h"
@@ -825,6 +828,296 @@ START_TEST(hostile_calls_to_machds_endpoint_get_errors_and_machd_serves_on)
 }
 END_TEST
 
+/* --- (10) resource hygiene: task churn, exhaustion, garbage entries ------------------- */
+
+static mica_env_t *root_env;           /* the root's allocator, which machd owns */
+
+typedef struct {
+    mica_cptr_t next_slot;
+    unsigned nfree;
+    uint64_t tasks_live, ports_live, kmsgs;
+} usage_t;
+
+static usage_t usage_now(void)
+{
+    machd_stats_t st;
+    machd_get_stats(&st);
+    return (usage_t){ root_env->next_slot, root_env->nfree, st.tasks_live, st.ports_live,
+                      st.kmsgs_in_use };
+}
+
+static void usage_eq(usage_t a, usage_t b)
+{
+    ck_assert_uint_eq(a.next_slot, b.next_slot);
+    ck_assert_uint_eq(a.nfree, b.nfree);
+    ck_assert_uint_eq(a.tasks_live, b.tasks_live);
+    ck_assert_uint_eq(a.ports_live, b.ports_live);
+    ck_assert_uint_eq(a.kmsgs, b.kmsgs);
+}
+
+#define WAVE (MACHD_MAX_TASKS - 1)
+static struct {
+    int waves, spawned, answered, bad;
+    usage_t first, last;
+    uint64_t untyped;
+} g10;
+
+/* One request and its reply on a send-once right, then the task ends. */
+static void churn_client(mach_port_t server, uintptr_t arg)
+{
+    mach_port_t reply;
+    mach_port_allocate(SELF, MACH_PORT_RIGHT_RECEIVE, &reply);
+    text_msg_t m;
+    set_text(&m, server, MACH_MSG_TYPE_COPY_SEND, reply, MACH_MSG_TYPE_MAKE_SEND_ONCE, (int)arg, "ping");
+    mach_msg_return_t r = mach_msg(&m.h, MACH_SEND_MSG | MACH_RCV_MSG, sizeof m, sizeof m, reply, 0,
+                                   MACH_PORT_NULL);
+    if (r == MACH_MSG_SUCCESS && m.h.msgh_id == (int)arg + 100 && strcmp(m.text, "pong") == 0)
+        g10.answered++;
+    else
+        g10.bad++;
+}
+
+static void churn_init(mach_port_t boot, uintptr_t arg)
+{
+    (void)boot; (void)arg;
+    mach_port_t srv;
+    mach_port_allocate(SELF, MACH_PORT_RIGHT_RECEIVE, &srv);
+    for (int w = 0; w < g10.waves; w++) {
+        for (int i = 0; i < WAVE; i++)
+            if (mach_task_spawn("churn", churn_client, (uintptr_t)(w * WAVE + i), srv,
+                                MACH_MSG_TYPE_MAKE_SEND, 100) == KERN_SUCCESS)
+                g10.spawned++;
+        for (int i = 0; i < WAVE; i++) {
+            text_msg_t m, a;
+            if (mach_msg(&m.h, MACH_RCV_MSG, 0, sizeof m, srv, 0, MACH_PORT_NULL) != MACH_MSG_SUCCESS)
+                continue;
+            set_text(&a, m.h.msgh_remote_port, MACH_MSG_TYPE_MOVE_SEND_ONCE, MACH_PORT_NULL, 0,
+                     m.h.msgh_id + 100, "pong");
+            mach_msg(&a.h, MACH_SEND_MSG, sizeof a, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL);
+        }
+        /* The clients run above our priority: each has ended before its reply returned here. */
+        if (w == 0)
+            g10.first = usage_now();
+    }
+    g10.last = usage_now();
+}
+
+static void churn_root(const mica_bootinfo_t *bi)
+{
+    static mica_env_t env;
+    mica_env_init(&env, bi);
+    root_env = &env;
+    ck_assert_int_eq(machd_start(&env, "init", churn_init, 0, 90), KERN_SUCCESS);
+}
+
+static uint64_t churn(int waves)
+{
+    memset(&g10, 0, sizeof g10);
+    g10.waves = waves;
+    mica_config_t cfg;
+    mt_config(&cfg);
+    mica_run_result_t r = mt_run_cfg(&cfg, churn_root);
+    ck_assert_int_eq(r.reason, MICA_STOP_IDLE);
+    return r.untyped_bytes_used;
+}
+
+START_TEST(sixty_tasks_come_and_go_and_machd_and_the_root_are_back_where_they_were)
+{
+    uint64_t one = churn(1);
+    usage_t first = g10.first;
+    ck_assert_int_eq(g10.spawned, WAVE);
+    ck_assert_int_eq(g10.answered, WAVE);
+    uint64_t five = churn(5);
+    ck_assert_int_eq(g10.spawned, 5 * WAVE);
+    ck_assert_int_eq(g10.answered, 5 * WAVE);
+    ck_assert_int_eq(g10.bad, 0);
+    /* After 75 tasks as after 15: the same root slots, untyped memory, tasks and ports. */
+    usage_eq(g10.first, first);
+    usage_eq(g10.last, first);
+    ck_assert_uint_eq(five, one);
+    ck_assert_uint_eq(g10.last.tasks_live, 1);
+    ck_assert_uint_eq(g10.last.ports_live, 1);
+    ck_assert_uint_eq(g10.last.kmsgs, 0);
+}
+END_TEST
+
+/* Tasks that wait on their own port until init sends to it. */
+static struct {
+    int ok;
+    kern_return_t fail[2];
+    usage_t at_fail[2], after;
+    int woken;
+    mach_msg_return_t again;
+    int answered;
+} g11;
+
+static void sleeper(mach_port_t port, uintptr_t arg)
+{
+    (void)arg;
+    text_msg_t m;
+    if (mach_msg(&m.h, MACH_RCV_MSG, 0, sizeof m, port, 0, MACH_PORT_NULL) == MACH_MSG_SUCCESS)
+        g11.woken++;
+}
+
+static void exhaust_init(mach_port_t boot, uintptr_t arg)
+{
+    (void)boot; (void)arg;
+    mach_port_t ports[MACHD_MAX_TASKS];
+    int n = 0;
+    kern_return_t r = KERN_SUCCESS;
+    while (n < MACHD_MAX_TASKS - 1) {
+        mach_port_allocate(SELF, MACH_PORT_RIGHT_RECEIVE, &ports[n]);
+        mach_port_insert_right(SELF, ports[n], ports[n], MACH_MSG_TYPE_MAKE_SEND);
+        r = mach_task_spawn("sleeper", sleeper, 0, ports[n], MACH_MSG_TYPE_MOVE_RECEIVE, 100);
+        if (r != KERN_SUCCESS)
+            break;
+        n++;
+    }
+    g11.ok = n;
+    g11.fail[0] = r;
+    g11.at_fail[0] = usage_now();
+    /* A second try fails the same way and leaves everything as it was. */
+    g11.fail[1] = mach_task_spawn("sleeper", sleeper, 0, ports[n], MACH_MSG_TYPE_MOVE_RECEIVE, 100);
+    g11.at_fail[1] = usage_now();
+    mach_port_destroy(SELF, ports[n]);
+    for (int i = 0; i < n; i++) {
+        text_msg_t m;
+        set_text(&m, ports[i], MACH_MSG_TYPE_MOVE_SEND, MACH_PORT_NULL, 0, 1, "wake");
+        mach_msg(&m.h, MACH_SEND_MSG, sizeof m, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL);
+    }
+    g11.after = usage_now();
+    /* With the sleepers gone, a task can be made again. */
+    mach_port_t srv;
+    mach_port_allocate(SELF, MACH_PORT_RIGHT_RECEIVE, &srv);
+    g10.answered = 0;
+    g11.again = mach_task_spawn("churn", churn_client, 7, srv, MACH_MSG_TYPE_MAKE_SEND, 100);
+    text_msg_t m, a;
+    mach_msg(&m.h, MACH_RCV_MSG, 0, sizeof m, srv, 0, MACH_PORT_NULL);
+    set_text(&a, m.h.msgh_remote_port, MACH_MSG_TYPE_MOVE_SEND_ONCE, MACH_PORT_NULL, 0, 107, "pong");
+    mach_msg(&a.h, MACH_SEND_MSG, sizeof a, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL);
+    g11.answered = g10.answered;
+}
+
+static void exhaust_root(const mica_bootinfo_t *bi)
+{
+    static mica_env_t env;
+    mica_env_init(&env, bi);
+    root_env = &env;
+    ck_assert_int_eq(machd_start(&env, "init", exhaust_init, 0, 90), KERN_SUCCESS);
+}
+
+static void exhaust(mica_config_t *cfg)
+{
+    memset(&g11, 0, sizeof g11);
+    mica_run_result_t r = mt_run_cfg(cfg, exhaust_root);
+    ck_assert_int_eq(r.reason, MICA_STOP_IDLE);
+    ck_assert_int_gt(g11.ok, 0);
+    ck_assert_int_lt(g11.ok, MACHD_MAX_TASKS - 1);
+    ck_assert_int_eq(g11.fail[0], KERN_RESOURCE_SHORTAGE);
+    ck_assert_int_eq(g11.fail[1], KERN_RESOURCE_SHORTAGE);
+    usage_eq(g11.at_fail[1], g11.at_fail[0]);
+    ck_assert_uint_eq(g11.at_fail[0].tasks_live, (uint64_t)g11.ok + 1);
+    ck_assert_int_eq(g11.woken, g11.ok);
+    ck_assert_uint_eq(g11.after.tasks_live, 1);
+    ck_assert_uint_eq(g11.after.kmsgs, 0);
+    ck_assert_int_eq(g11.again, KERN_SUCCESS);
+    ck_assert_int_eq(g11.answered, 1);
+}
+
+START_TEST(a_spawn_past_the_memory_fails_with_resource_shortage_and_leaks_nothing)
+{
+    mica_config_t cfg;
+    mt_config(&cfg);
+    cfg.phys_mem_bytes = 6u << 20;
+    exhaust(&cfg);
+}
+END_TEST
+
+START_TEST(a_spawn_past_the_root_slots_fails_with_resource_shortage_and_leaks_nothing)
+{
+    mica_config_t cfg;
+    mt_config(&cfg);
+    cfg.root_cnode_bits = 10;
+    exhaust(&cfg);
+}
+END_TEST
+
+static struct {
+    kern_return_t r[3];
+    int answered;
+    machd_stats_t st;
+} g12;
+
+static void garbage_init(mach_port_t boot, uintptr_t arg)
+{
+    (void)boot; (void)arg;
+    static const uint32_t data[4] = { 0xffffffffu, 0, 0, 0 };
+    g12.r[0] = mach_task_spawn("null", (mach_task_entry_t)0, 0, MACH_PORT_NULL, 0, 100);
+    g12.r[1] = mach_task_spawn("data", (mach_task_entry_t)(uintptr_t)data, 0, MACH_PORT_NULL, 0, 100);
+    /* machd serves on: a round trip with a new task. */
+    mach_port_t srv;
+    mach_port_allocate(SELF, MACH_PORT_RIGHT_RECEIVE, &srv);
+    g10.answered = 0;
+    g12.r[2] = mach_task_spawn("churn", churn_client, 3, srv, MACH_MSG_TYPE_MAKE_SEND, 100);
+    text_msg_t m, a;
+    mach_msg(&m.h, MACH_RCV_MSG, 0, sizeof m, srv, 0, MACH_PORT_NULL);
+    set_text(&a, m.h.msgh_remote_port, MACH_MSG_TYPE_MOVE_SEND_ONCE, MACH_PORT_NULL, 0, 103, "pong");
+    mach_msg(&a.h, MACH_SEND_MSG, sizeof a, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL);
+    g12.answered = g10.answered;
+    machd_get_stats(&g12.st);
+}
+
+START_TEST(a_task_with_a_garbage_entry_faults_and_ends_and_machd_serves_on)
+{
+    run(garbage_init);
+    ck_assert_int_eq(g12.r[0], KERN_SUCCESS);
+    ck_assert_int_eq(g12.r[1], KERN_SUCCESS);
+    ck_assert_int_eq(g12.r[2], KERN_SUCCESS);
+    ck_assert_int_eq(g12.answered, 1);
+    ck_assert_uint_eq(g12.st.tasks_faulted, 2);
+    ck_assert_uint_eq(g12.st.tasks_live, 1);
+}
+END_TEST
+
+/* --- (11) the file service of examples/generations in the Mach style --------------------- */
+
+/* Run cmd; its stdout (at most n - 1 bytes) into out; its exit status. */
+static int run_cmd(const char *cmd, char *out, size_t n)
+{
+    FILE *f = popen(cmd, "r");
+    ck_assert_ptr_nonnull(f);
+    size_t len = fread(out, 1, n - 1, f);
+    out[len] = 0;
+    return pclose(f);
+}
+
+START_TEST(files_mach_prints_the_five_requests_and_its_log_shows_the_machd_calls)
+{
+    const char *dir = getenv("MICA_EXAMPLES_DIR");
+    char path[512], cmd[3072], log[600];
+    snprintf(path, sizeof path, "%s/generations/files_mach", dir ? dir : "");
+    if (!dir || access(path, X_OK) != 0)
+        return;                         /* built with -Dexamples=false */
+    static char out[1 << 16];
+    snprintf(cmd, sizeof cmd, "'%s' --check each 2>/dev/null", path);
+    ck_assert_int_eq(run_cmd(cmd, out, sizeof out), 0);
+    ck_assert_str_eq(out, "client: open greeting -> handle 0\n"
+                          "client: wrote 18 bytes\n"
+                          "client: read \"hello, generations\"\n"
+                          "client: open missing -> not found\n"
+                          "client: closed, 5 requests\n");
+    /* The same run's IPC log: each mach_msg is a mica Call to machd and its reply. */
+    snprintf(log, sizeof log, "/tmp/files_mach_log.%d", (int)getpid());
+    snprintf(cmd, sizeof cmd, "'%s' --log '%s' --log-filter ipc >/dev/null 2>&1; cat '%s'; rm -f '%s'",
+             path, log, log, log);
+    ck_assert_int_eq(run_cmd(cmd, out, sizeof out), 0);
+    ck_assert_ptr_nonnull(strstr(out, "machd: received from client via ep"));
+    ck_assert_ptr_nonnull(strstr(out, "machd: received from files via ep"));
+    ck_assert_ptr_nonnull(strstr(out, "client: received reply from machd label=0"));
+    ck_assert_ptr_nonnull(strstr(out, "files: received reply from machd label=0"));
+}
+END_TEST
+
 static Suite *mach_suite(void)
 {
     Suite *s = suite_create("mach");
@@ -845,6 +1138,13 @@ static Suite *mach_suite(void)
     tc = mt_tcase(s, "isolation");
     tcase_add_test(tc, a_task_cannot_reach_machd_or_past_its_window_an_access_faults_and_ends_it);
     tcase_add_test(tc, hostile_calls_to_machds_endpoint_get_errors_and_machd_serves_on);
+    tc = mt_tcase(s, "resources");
+    tcase_add_test(tc, sixty_tasks_come_and_go_and_machd_and_the_root_are_back_where_they_were);
+    tcase_add_test(tc, a_spawn_past_the_memory_fails_with_resource_shortage_and_leaks_nothing);
+    tcase_add_test(tc, a_spawn_past_the_root_slots_fails_with_resource_shortage_and_leaks_nothing);
+    tcase_add_test(tc, a_task_with_a_garbage_entry_faults_and_ends_and_machd_serves_on);
+    tc = mt_tcase(s, "examples");
+    tcase_add_test(tc, files_mach_prints_the_five_requests_and_its_log_shows_the_machd_calls);
     return s;
 }
 

@@ -82,19 +82,33 @@ typedef struct task {
 #define WIN_PAGES (MACH_MSG_WINDOW_BYTES / PAGE)
 
 /*
- * The memory of task number ti, made at its first use and kept for the next
- * task with that number: frames for the window and the vm region, mapped in
- * machd's VSpace (win, vm) and, through copies of their caps, in the task's.
+ * What task number ti holds. Made at its first use and kept: its endpoint
+ * cap (badged ti + 1), the slot for a waiting task's reply cap, an untyped
+ * of TASK_UT_BITS, a block of TASK_SLOTS root CNode slots and the vaddrs of
+ * machd's view of its window and region (with the paging structures under
+ * them). Made anew for each task with that number, all from that untyped
+ * into that block of slots (through sub, an allocator over just those):
+ * the window and region frames, mapped in machd's VSpace, their copies,
+ * mapped in the task's, and the task's process. When the task ends its
+ * process is destroyed and the untyped revoked: every object of the task is
+ * gone, the untyped's memory and the block are whole again, and the next
+ * task with the number starts from zeroed memory. Ending any number of
+ * tasks costs machd nothing.
  */
+#define TASK_UT_BITS 19                 /* 512 KiB: window, region, stack, IPC buffer, paging, TCB, CNode */
+#define TASK_SLOTS (2 * (WIN_PAGES + VM_PAGES) + 8 + MACH_TASK_STACK_PAGES)
 typedef struct tmem {
     uint8_t *win, *vm;                  /* machd's view */
     mica_cptr_t win_frames, vm_frames;  /* caps mapped in machd's VSpace */
     mica_cptr_t win_copies, vm_copies;  /* caps mapped in the task's VSpace */
     mica_cptr_t ep;                     /* machd's endpoint badged ti + 1: the task's one cap to machd */
-    mica_word_t win_vaddr;              /* where win is in machd's VSpace */
-    bool mapped;                        /* the copies are mapped in a live process */
+    mica_cptr_t ut, slots;              /* its untyped and first slot of its block */
+    mica_word_t win_vaddr, vm_vaddr;    /* where win and vm are in machd's VSpace */
+    bool tables;                        /* machd's paging structures for them are made */
+    mica_env_t sub;                     /* allocates from ut into the block */
+    mica_bootinfo_t sub_bi;             /* the root's boot info with the block as its empty slots */
     mica_process_t proc;
-    bool live;
+    bool live;                          /* memory made for a task (and proc created when proc.tcb) */
 } tmem_t;
 
 static tmem_t tmem[MACHD_MAX_TASKS];
@@ -119,6 +133,11 @@ static volatile uint64_t *tmr;
 void machd_get_stats(machd_stats_t *out)
 {
     *out = stats;
+    out->tasks_live = out->ports_live = 0;
+    for (int ti = 0; ti < MACHD_MAX_TASKS; ti++)
+        out->tasks_live += tasks[ti].used;
+    for (int p = 0; p < MAX_PORTS; p++)
+        out->ports_live += ports[p].used;
 }
 
 mica_word_t machd_window_vaddr(unsigned task)
@@ -1025,39 +1044,91 @@ static void task_destroy(mtask_t *t)
     task_process_end((int)(t - tasks));
 }
 
-/* Task number ti's endpoint cap, reply slot and memory, made at its first use. */
+/* Give back, from machd's CSpace, what a task's memory and process were made of. */
+static void tmem_release(int ti)
+{
+    tmem_t *m = &tmem[ti];
+    if (m->proc.tcb)
+        mica_process_destroy(&m->sub, &m->proc);    /* its caps in its own CNode first */
+    /* Everything else of the task was retyped from ut: one revoke deletes it
+     * (a deleted frame cap unmaps itself), and ut's next retype starts at 0. */
+    mica_cnode_revoke(MICA_CAP_INIT_CNODE, m->ut, MICA_WORD_BITS);
+    memset(&m->proc, 0, sizeof m->proc);
+    m->win = m->vm = NULL;
+    m->live = false;
+}
+
+/*
+ * Task number ti's lasting part (endpoint cap, reply slot, untyped, slot
+ * block, vaddrs): what exists is kept, what is missing is made; false when
+ * machd's allocator ran out (what was made waits for the next try).
+ */
+static bool tmem_base(int ti)
+{
+    tmem_t *m = &tmem[ti];
+    mica_cap_rights_t rights = mica_cap_rights_new(1, 0, 0, 1);   /* Write + GrantReply: Call only */
+    if (!m->ep)
+        m->ep = mica_env_mint(env, machd_ep, rights, (mica_word_t)ti + 1);
+    if (m->ep && !reply_slots[ti])
+        reply_slots[ti] = mica_env_slot(env);
+    if (reply_slots[ti] && !m->ut)
+        m->ut = mica_env_make(env, MICA_UNTYPED_OBJECT, TASK_UT_BITS);
+    if (m->ut && !m->slots)
+        m->slots = mica_env_slots(env, TASK_SLOTS);
+    if (m->slots && !m->win_vaddr)
+        m->win_vaddr = mica_env_vaddr(env, WIN_PAGES);
+    if (m->win_vaddr && !m->vm_vaddr)
+        m->vm_vaddr = mica_env_vaddr(env, VM_PAGES);
+    if (!m->vm_vaddr)
+        return false;
+    /* The sub-allocator: the block is its root CNode, ut its only untyped. */
+    m->sub_bi = *env->bi;
+    m->sub_bi.empty.start = m->slots;
+    m->sub_bi.empty.end = m->slots + TASK_SLOTS;
+    m->sub_bi.untyped.start = m->sub_bi.untyped.end = 0;
+    mica_env_init(&m->sub, &m->sub_bi);
+    m->sub.untyped = m->ut;
+    return true;
+}
+
+/* n frames from ut mapped at vaddr of machd's VSpace (paging structures from
+ * machd's own allocator: they outlive the task), then their copies; 0 on failure. */
+static mica_cptr_t tmem_frames(tmem_t *m, mica_word_t vaddr, mica_word_t n, mica_cptr_t *copies)
+{
+    mica_cptr_t f = mica_env_make_n(&m->sub, MICA_FRAME_OBJECT, 0, n);
+    mica_cptr_t c = f ? mica_env_slots(&m->sub, n) : 0;
+    if (!c)
+        return 0;
+    for (mica_word_t i = 0; i < n; i++)
+        if (mica_user_map(env, MICA_CAP_INIT_VSPACE, vaddr + i * PAGE, f + i, MICA_READ_WRITE) ||
+            mica_cnode_copy(MICA_CAP_INIT_CNODE, c + i, MICA_WORD_BITS, MICA_CAP_INIT_CNODE, f + i,
+                            MICA_WORD_BITS, MICA_READ_WRITE))
+            return 0;
+    *copies = c;
+    return f;
+}
+
+/* Task number ti's memory, made for a new task: fresh, zeroed frames. On a
+ * failure everything made for it so far is given back. */
 static bool tmem_make(int ti)
 {
     tmem_t *m = &tmem[ti];
-    if (m->ep)
-        return true;
-    mica_cap_rights_t rights = mica_cap_rights_new(1, 0, 0, 1);   /* Write + GrantReply: Call only */
-    m->ep = mica_env_mint(env, machd_ep, rights, (mica_word_t)ti + 1);
-    reply_slots[ti] = mica_env_slot(env);
-    mica_word_t wva = mica_env_vaddr(env, WIN_PAGES), vva = mica_env_vaddr(env, VM_PAGES);
-    if (!m->ep || !reply_slots[ti] || !wva || !vva ||
-        mica_user_map_pages(env, MICA_CAP_INIT_VSPACE, wva, WIN_PAGES, MICA_READ_WRITE, &m->win_frames) ||
-        mica_user_map_pages(env, MICA_CAP_INIT_VSPACE, vva, VM_PAGES, MICA_READ_WRITE, &m->vm_frames))
-        goto fail;
-    m->win_copies = mica_env_slots(env, WIN_PAGES);
-    m->vm_copies = mica_env_slots(env, VM_PAGES);
-    if (!m->win_copies || !m->vm_copies)
-        goto fail;
-    for (mica_word_t i = 0; i < WIN_PAGES + VM_PAGES; i++) {
-        mica_cptr_t to = i < WIN_PAGES ? m->win_copies + i : m->vm_copies + (i - WIN_PAGES);
-        mica_cptr_t from = i < WIN_PAGES ? m->win_frames + i : m->vm_frames + (i - WIN_PAGES);
-        if (mica_cnode_copy(MICA_CAP_INIT_CNODE, to, MICA_WORD_BITS, MICA_CAP_INIT_CNODE, from,
-                            MICA_WORD_BITS, MICA_READ_WRITE))
-            goto fail;
+    if (!tmem_base(ti)) {
+        printf("machd: no memory for task %d: %s\n", ti, mica_env_error_text(env));
+        return false;
     }
-    m->win_vaddr = wva;
-    m->win = mica_vaddr_to_ptr(wva);
-    m->vm = mica_vaddr_to_ptr(vva);
-    return m->win && m->vm;
-fail:
-    printf("machd: no memory for task %d: %s\n", ti, mica_env_error_text(env));
-    m->ep = 0;                          /* (what was made stays; the next try makes new) */
-    return false;
+    mica_env_init(&m->sub, &m->sub_bi);
+    m->sub.untyped = m->ut;
+    m->live = true;
+    if (!(m->win_frames = tmem_frames(m, m->win_vaddr, WIN_PAGES, &m->win_copies)) ||
+        !(m->vm_frames = tmem_frames(m, m->vm_vaddr, VM_PAGES, &m->vm_copies))) {
+        printf("machd: no memory for task %d: %s\n", ti, mica_env_error_text(&m->sub));
+        tmem_release(ti);
+        return false;
+    }
+    m->win = mica_vaddr_to_ptr(m->win_vaddr);
+    m->vm = mica_vaddr_to_ptr(m->vm_vaddr);
+    return true;
 }
 
 static int task_new(const char *name)
@@ -1074,26 +1145,16 @@ static int task_new(const char *name)
             }
             t->used = true;
             snprintf(t->name, sizeof t->name, "%s", name);
-            /* A fresh task sees none of what the last task with this number left. */
-            memset(tmem[ti].win, 0, MACH_MSG_WINDOW_BYTES);
-            memset(tmem[ti].vm, 0, MACH_VM_REGION_BYTES);
             return ti;
         }
     return -1;
 }
 
-/* The process of task ti goes; its window and region frames stay with machd. */
+/* Task ti is over: its process and memory go. */
 static void task_process_end(int ti)
 {
-    tmem_t *m = &tmem[ti];
-    if (m->live)
-        mica_process_destroy(env, &m->proc);
-    m->live = false;
-    if (m->mapped) {
-        mica_user_unmap_pages(m->win_copies, WIN_PAGES);
-        mica_user_unmap_pages(m->vm_copies, VM_PAGES);
-    }
-    m->mapped = false;
+    if (tmem[ti].live)
+        tmem_release(ti);
 }
 
 /*
@@ -1108,17 +1169,16 @@ static kern_return_t task_start(int ti, mach_task_entry_t entry, uintptr_t arg, 
         prio = MACHD_PRIO - 1;
     mica_process_config_t cfg = { .name = tasks[ti].name, .prio = (mica_word_t)prio, .cnode_bits = 4,
                                   .stack_pages = MACH_TASK_STACK_PAGES, .fault_ep = m->ep };
-    if (mica_process_create(env, &cfg, &m->proc) != MICA_NO_ERROR) {
-        printf("machd: cannot make task %s: %s\n", tasks[ti].name, mica_env_error_text(env));
+    if (mica_process_create(&m->sub, &cfg, &m->proc) != MICA_NO_ERROR) {
+        printf("machd: cannot make task %s: %s\n", tasks[ti].name, mica_env_error_text(&m->sub));
+        task_process_end(ti);
         return KERN_RESOURCE_SHORTAGE;
     }
-    m->live = true;
-    m->mapped = true;
     for (mica_word_t i = 0; i < WIN_PAGES + VM_PAGES; i++) {
         mica_word_t va = i < WIN_PAGES ? MACH_TASK_WINDOW_VADDR + i * PAGE
                                        : MACH_TASK_REGION_VADDR + (i - WIN_PAGES) * PAGE;
         mica_cptr_t f = i < WIN_PAGES ? m->win_copies + i : m->vm_copies + (i - WIN_PAGES);
-        if (mica_user_map(env, m->proc.vspace, va, f, MICA_READ_WRITE) != MICA_NO_ERROR) {
+        if (mica_user_map(&m->sub, m->proc.vspace, va, f, MICA_READ_WRITE) != MICA_NO_ERROR) {
             task_process_end(ti);
             return KERN_RESOURCE_SHORTAGE;
         }
@@ -1635,6 +1695,7 @@ kern_return_t machd_start(mica_env_t *e, const char *init_name, mach_task_entry_
     memset(ports, 0, sizeof ports);
     memset(kmsgs, 0, sizeof kmsgs);
     memset(tmem, 0, sizeof tmem);
+    memset(reply_slots, 0, sizeof reply_slots);
     memset(&stats, 0, sizeof stats);
     memset(ool_used, 0, sizeof ool_used);
     timer_armed = false;        /* a fresh machine: its timer is off */

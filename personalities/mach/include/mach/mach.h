@@ -266,6 +266,8 @@ typedef struct machd_stats {
     uint64_t kmsgs_in_use;
     uint64_t tasks_faulted;               /* tasks ended by a fault (machd is their fault endpoint) */
     uint64_t last_fault_kind, last_fault_addr;   /* MICA_FAULT_* and its address (VM: the vaddr) */
+    uint64_t tasks_live;                  /* entries of machd's task table in use */
+    uint64_t ports_live;                  /* ports and port sets machd holds */
 } machd_stats_t;
 void machd_get_stats(machd_stats_t *out);
 
