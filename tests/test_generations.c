@@ -36,6 +36,15 @@ START_TEST(files_sel4_prints_the_five_answers)
 }
 END_TEST
 
+/* --- the same service, Mach style ---------------------------------------------------- */
+
+START_TEST(files_mach_prints_the_same_five_answers)
+{
+    cm_assert_status(cm_run_prog(gen_prog("files_mach"), "", 60), 0);
+    ck_assert_str_eq(cm_out, expected_output);
+}
+END_TEST
+
 /* --log names every request and reply by interface and method, in order. */
 START_TEST(files_sel4_log_names_each_rpc)
 {
@@ -188,6 +197,7 @@ static Suite *generations_suite(void)
     TCase *tc = tcase_create("files");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, files_sel4_prints_the_five_answers);
+    tcase_add_test(tc, files_mach_prints_the_same_five_answers);
     tcase_add_test(tc, files_sel4_log_names_each_rpc);
     tcase_add_test(tc, files_sel4_trace_names_each_rpc);
     suite_add_tcase(s, tc);

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <mach/mach.h>
+#include <mica/idl.h>
 #include "machd_proto.h"
 
 #define NAMES 1024                      /* entries per name space; index 0 never used */
@@ -1687,10 +1688,50 @@ static volatile uint64_t *map_timer(const mica_bootinfo_t *bi, mica_word_t *irq)
     return NULL;
 }
 
+/* Names for --log and --trace: the operations tasks ask machd for, and kern_return_t errors. */
+static const mica_idl_trace_method_t trace_ops[] = {
+    { MACHD_MSG, "mach.msg" },
+    { MACHD_PORT_ALLOCATE, "mach.port_allocate" },
+    { MACHD_PORT_DEALLOCATE, "mach.port_deallocate" },
+    { MACHD_PORT_DESTROY, "mach.port_destroy" },
+    { MACHD_PORT_MOD_REFS, "mach.port_mod_refs" },
+    { MACHD_PORT_GET_REFS, "mach.port_get_refs" },
+    { MACHD_PORT_TYPE, "mach.port_type" },
+    { MACHD_PORT_INSERT_RIGHT, "mach.port_insert_right" },
+    { MACHD_PORT_SET_QLIMIT, "mach.port_set_qlimit" },
+    { MACHD_PORT_MOVE_MEMBER, "mach.port_move_member" },
+    { MACHD_PORT_REQUEST_NOTIFICATION, "mach.port_request_notification" },
+    { MACHD_VM_ALLOCATE, "mach.vm_allocate" },
+    { MACHD_VM_DEALLOCATE, "mach.vm_deallocate" },
+    { MACHD_TASK_SPAWN, "mach.task_spawn" },
+    { MACHD_TASK_EXIT, "mach.task_exit" },
+    { MACHD_TASK_HELLO, "mach.task_hello" },
+};
+static const mica_idl_trace_status_t trace_errors[] = {
+    { KERN_INVALID_ADDRESS, "KERN_INVALID_ADDRESS" },
+    { KERN_NO_SPACE, "KERN_NO_SPACE" },
+    { KERN_INVALID_ARGUMENT, "KERN_INVALID_ARGUMENT" },
+    { KERN_RESOURCE_SHORTAGE, "KERN_RESOURCE_SHORTAGE" },
+    { KERN_NOT_IN_SET, "KERN_NOT_IN_SET" },
+    { KERN_NAME_EXISTS, "KERN_NAME_EXISTS" },
+    { KERN_INVALID_NAME, "KERN_INVALID_NAME" },
+    { KERN_INVALID_TASK, "KERN_INVALID_TASK" },
+    { KERN_INVALID_RIGHT, "KERN_INVALID_RIGHT" },
+    { KERN_INVALID_VALUE, "KERN_INVALID_VALUE" },
+    { KERN_UREFS_OVERFLOW, "KERN_UREFS_OVERFLOW" },
+    { KERN_INVALID_CAPABILITY, "KERN_INVALID_CAPABILITY" },
+    { KERN_RIGHT_EXISTS, "KERN_RIGHT_EXISTS" },
+};
+static const mica_idl_trace_iface_t trace_iface = {
+    "mach", MACHD_MSG, trace_ops, sizeof trace_ops / sizeof trace_ops[0],
+    trace_errors, sizeof trace_errors / sizeof trace_errors[0],
+};
+
 kern_return_t machd_start(mica_env_t *e, const char *init_name, mach_task_entry_t init,
                           uintptr_t arg, int prio)
 {
     env = e;
+    (void)mica_idl_trace_register(&trace_iface);    /* --log: label=256 (mach.msg) */
     memset(tasks, 0, sizeof tasks);
     memset(ports, 0, sizeof ports);
     memset(kmsgs, 0, sizeof kmsgs);
