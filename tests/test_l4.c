@@ -14,17 +14,19 @@
 #include "harness.h"
 
 static l4_task_entry_t init_fn;
+static l4_umword_t run_arg;
 static void root(const mica_bootinfo_t *bi)
 {
     static mica_env_t env;
     mica_env_init(&env, bi);
-    ck_assert_int_eq(l4man_start(&env, init_fn, 0, 50), 0);
+    ck_assert_int_eq(l4man_start(&env, init_fn, run_arg, 50), 0);
 }
 
 static void run(l4_task_entry_t fn)
 {
     init_fn = fn;
     mt_run(root);
+    run_arg = 0;
 }
 
 #define NEVER L4_IPC_NEVER
@@ -123,11 +125,313 @@ START_TEST(a_call_carries_two_words_and_a_string_and_a_receive_times_out_at_its_
 }
 END_TEST
 
+
+/* --- (2) clans and chiefs: redirection and deceit --------------------------------------------- */
+
+static struct {
+    l4_threadid_t src[3], dest[3], nearest_ab;
+    l4_msgdope_t dope[3];
+    l4_umword_t w0[3], w1[3];
+    int r[6];
+} g2;
+
+static void clan_b(l4_umword_t arg)
+{
+    (void)arg;
+    g2.r[2] = l4_ipc_wait(&g2.src[2], NULL, &g2.w0[2], &g2.w1[2], NEVER, &g2.dope[2]);
+    g2.dest[2] = l4_ipc_last_dest();
+}
+
+static void chief_c2(l4_umword_t arg)
+{
+    (void)arg;
+    l4_task_new(l4_id(8, 0), 120, clan_b, 0, L4_NIL_ID);
+    g2.r[1] = l4_ipc_wait(&g2.src[1], NULL, &g2.w0[1], &g2.w1[1], NEVER, &g2.dope[1]);
+    g2.dest[1] = l4_ipc_last_dest();
+    /* Into its own clan: on to B, still as A. */
+    g2.r[4] = l4_ipc_chief_send(g2.dest[1], g2.src[1], NULL, g2.w0[1], g2.w1[1], NEVER, NULL);
+}
+
+static void clan_a(l4_umword_t arg)
+{
+    (void)arg;
+    g2.nearest_ab = l4_id_nearest(l4_id(8, 0));
+    g2.r[5] = l4_ipc_send(l4_id(8, 0), NULL, 0xA0, 0xB0, NEVER, NULL);
+}
+
+static void chief_c1(l4_umword_t arg)
+{
+    (void)arg;
+    l4_task_new(l4_id(7, 0), 120, clan_a, 0, L4_NIL_ID);
+    g2.r[0] = l4_ipc_wait(&g2.src[0], NULL, &g2.w0[0], &g2.w1[0], NEVER, &g2.dope[0]);
+    g2.dest[0] = l4_ipc_last_dest();
+    /* The chief lets it out, deceiving: the message goes on as A's. */
+    g2.r[3] = l4_ipc_chief_send(g2.dest[0], g2.src[0], NULL, g2.w0[0], g2.w1[0], NEVER, NULL);
+}
+
+static void clans(l4_umword_t arg)
+{
+    (void)arg;
+    l4_task_new(l4_id(6, 0), 100, chief_c2, 0, L4_NIL_ID);     /* C2 makes B (8) */
+    l4_task_new(l4_id(5, 0), 100, chief_c1, 0, L4_NIL_ID);     /* C1 makes A (7) */
+}
+
+START_TEST(ipc_leaving_a_clan_reaches_the_chief_redirected_and_chief_send_deceives)
+{
+    run(clans);
+    ck_assert_uint_eq(g2.nearest_ab.raw, l4_id(5, 0).raw);
+    ck_assert_int_eq(g2.r[5], 0);
+    /* C1 got A's message for B, redirected. */
+    ck_assert_int_eq(g2.r[0], 0);
+    ck_assert_uint_eq(g2.src[0].raw, l4_id(7, 0).raw);
+    ck_assert_uint_eq(g2.dest[0].raw, l4_id(8, 0).raw);
+    ck_assert_uint_eq(g2.dope[0].md.msg_redirected, 1);
+    ck_assert_uint_eq(g2.dope[0].md.msg_deceited, 0);
+    ck_assert_uint_eq(g2.w0[0], 0xA0);
+    ck_assert_uint_eq(g2.w1[0], 0xB0);
+    /* C2 got it entering its clan: redirected, and deceived (C1 sent it as A). */
+    ck_assert_int_eq(g2.r[3], 0);
+    ck_assert_int_eq(g2.r[1], 0);
+    ck_assert_uint_eq(g2.src[1].raw, l4_id(7, 0).raw);
+    ck_assert_uint_eq(g2.dest[1].raw, l4_id(8, 0).raw);
+    ck_assert_uint_eq(g2.dope[1].md.msg_redirected, 1);
+    ck_assert_uint_eq(g2.dope[1].md.msg_deceited, 1);
+    /* B got it from "A", deceived, not redirected. */
+    ck_assert_int_eq(g2.r[4], 0);
+    ck_assert_int_eq(g2.r[2], 0);
+    ck_assert_uint_eq(g2.src[2].raw, l4_id(7, 0).raw);
+    ck_assert_uint_eq(g2.dest[2].raw, l4_id(8, 0).raw);
+    ck_assert_uint_eq(g2.dope[2].md.msg_redirected, 0);
+    ck_assert_uint_eq(g2.dope[2].md.msg_deceited, 1);
+    ck_assert_uint_eq(g2.w0[2], 0xA0);
+    ck_assert_uint_eq(g2.w1[2], 0xB0);
+}
+END_TEST
+
+/* --- (3) closed receive ------------------------------------------------------------------------ */
+
+static struct {
+    int r[6];
+    l4_umword_t w[6];
+    l4_threadid_t src;
+} g3;
+
+static void closed_receiver(l4_umword_t arg)
+{
+    (void)arg;
+    l4_umword_t a, b;
+    g3.r[0] = l4_ipc_receive(l4_id(7, 0), NULL, &a, &b, NEVER, NULL);   /* S2 only */
+    g3.w[0] = a;
+    g3.r[1] = l4_ipc_receive(l4_id(6, 0), NULL, &a, &b, NEVER, NULL);   /* S1's, kept */
+    g3.w[1] = a;
+    g3.r[2] = l4_ipc_send(l4_id(6, 0), NULL, a + 10, 0, NEVER, NULL);   /* answers S1's call */
+    g3.r[3] = l4_ipc_wait(&g3.src, NULL, &a, &b, L4_IPC_RECV_TIMEOUT_0, NULL);
+}
+
+static void sender1(l4_umword_t arg)
+{
+    (void)arg;
+    l4_umword_t a = 0, b = 0;
+    g3.r[4] = l4_ipc_call(l4_id(5, 0), NULL, 1, 0, NULL, &a, &b, NEVER, NULL);
+    g3.w[4] = a;
+}
+
+static void sender2(l4_umword_t arg)
+{
+    (void)arg;
+    g3.r[5] = l4_ipc_send(l4_id(5, 0), NULL, 2, 0, NEVER, NULL);
+}
+
+static void closed(l4_umword_t arg)
+{
+    (void)arg;
+    l4_task_new(l4_id(5, 0), 60, closed_receiver, 0, L4_NIL_ID);
+    l4_task_new(l4_id(6, 0), 100, sender1, 0, L4_NIL_ID);
+    l4_task_new(l4_id(7, 0), 100, sender2, 0, L4_NIL_ID);
+}
+
+START_TEST(a_closed_receive_leaves_other_senders_messages_for_later)
+{
+    run(closed);
+    ck_assert_int_eq(g3.r[0], 0);
+    ck_assert_uint_eq(g3.w[0], 2);
+    ck_assert_int_eq(g3.r[1], 0);
+    ck_assert_uint_eq(g3.w[1], 1);
+    ck_assert_int_eq(g3.r[2], 0);
+    ck_assert_int_eq(g3.r[4], 0);
+    ck_assert_uint_eq(g3.w[4], 11);
+    ck_assert_int_eq(g3.r[3], L4_IPC_RETIMEOUT);
+    ck_assert_int_eq(g3.r[5], 0);
+}
+END_TEST
+
+/* --- (4) map, grant, flush ---------------------------------------------------------------------- */
+
+#define VA_A 0x400000ul
+#define VA_B 0x500000ul
+#define VA_C 0x600000ul
+
+static struct {
+    int r[8];
+    uint64_t seen[8];
+    bool mapped[12];
+    l4_msgdope_t dope[2];
+    l4man_stats_t st;
+} g4;
+
+static void pass_on(l4_umword_t grant)
+{
+    l4_threadid_t src;
+    l4_umword_t a, b;
+    g4.r[0] = l4_ipc_wait(&src, NULL, &a, &b, NEVER, &g4.dope[0]);
+    g4.seen[0] = *(volatile uint64_t *)mica_vaddr_to_ptr(VA_B);
+    g4.r[1] = l4_ipc_send(l4_id(6, 0), L4_IPC_SHORT_FPAGE, VA_C,
+                          l4_fpage(VA_B, 12, true, grant != 0).raw, NEVER, NULL);
+    l4_ipc_receive(l4_id(4, 0), NULL, &a, &b, NEVER, NULL);          /* after the flush */
+    g4.seen[2] = *(volatile uint64_t *)mica_vaddr_to_ptr(VA_B);     /* faults: sigma0's fresh page */
+    g4.seen[4] = *(volatile uint64_t *)mica_vaddr_to_ptr(VA_B + 0x1000);   /* granted by A */
+}
+
+static void last(l4_umword_t arg)
+{
+    (void)arg;
+    l4_threadid_t src;
+    l4_umword_t a, b;
+    g4.r[2] = l4_ipc_wait(&src, NULL, &a, &b, NEVER, &g4.dope[1]);
+    g4.seen[1] = *(volatile uint64_t *)mica_vaddr_to_ptr(VA_C);
+    l4_ipc_receive(l4_id(4, 0), NULL, &a, &b, NEVER, NULL);
+    g4.seen[3] = *(volatile uint64_t *)mica_vaddr_to_ptr(VA_C);
+}
+
+static void chain(l4_umword_t grant)
+{
+    *(volatile uint64_t *)mica_vaddr_to_ptr(VA_A) = 0x1234;         /* sigma0 maps a page */
+    l4_task_new(l4_id(5, 0), 100, pass_on, grant, L4_NIL_ID);
+    l4_task_new(l4_id(6, 0), 100, last, 0, L4_NIL_ID);
+    g4.r[3] = l4_ipc_send(l4_id(5, 0), L4_IPC_SHORT_FPAGE, VA_B, l4_fpage(VA_A, 12, true, false).raw,
+                          NEVER, NULL);
+    g4.mapped[0] = l4mm_is_mapped(4, VA_A, NULL);
+    g4.mapped[1] = l4mm_is_mapped(5, VA_B, NULL);
+    g4.mapped[2] = l4mm_is_mapped(6, VA_C, NULL);
+    l4_fpage_unmap(l4_fpage(VA_A, 12, false, false), L4_FP_OTHER_SPACES);
+    g4.mapped[3] = l4mm_is_mapped(4, VA_A, NULL);
+    g4.mapped[4] = l4mm_is_mapped(5, VA_B, NULL);
+    g4.mapped[5] = l4mm_is_mapped(6, VA_C, NULL);
+    l4man_get_stats(&g4.st);
+    /* A grant of A's own page (B's go message): A loses it, B has it. */
+    *(volatile uint64_t *)mica_vaddr_to_ptr(VA_A + 0x1000) = 0x99;
+    g4.r[4] = l4_ipc_send(l4_id(5, 0), L4_IPC_SHORT_FPAGE, VA_B + 0x1000,
+                          l4_fpage(VA_A + 0x1000, 12, true, true).raw, NEVER, NULL);
+    g4.mapped[6] = l4mm_is_mapped(4, VA_A + 0x1000, NULL);
+    g4.mapped[7] = g4.seen[4] == 0x99;
+    l4_ipc_send(l4_id(6, 0), NULL, 0, 0, NEVER, NULL);
+}
+
+START_TEST(flush_of_an_a_b_c_mapping_chain_unmaps_b_and_c)
+{
+    run(chain);
+    ck_assert_int_eq(g4.r[3], 0);
+    ck_assert_int_eq(g4.r[0], 0);
+    ck_assert_uint_eq(g4.dope[0].md.fpage_received, 1);
+    ck_assert_uint_eq(g4.seen[0], 0x1234);
+    ck_assert_int_eq(g4.r[1], 0);
+    ck_assert_int_eq(g4.r[2], 0);
+    ck_assert_uint_eq(g4.seen[1], 0x1234);
+    ck_assert(g4.mapped[0] && g4.mapped[1] && g4.mapped[2]);
+    /* The flush: A keeps its page, B's and C's are gone ... */
+    ck_assert(g4.mapped[3]);
+    ck_assert(!g4.mapped[4]);
+    ck_assert(!g4.mapped[5]);
+    ck_assert_uint_eq(g4.st.flushes, 1);
+    ck_assert_uint_eq(g4.st.flushed_mappings, 2);
+    /* ... so their next access faults and sigma0 gives them fresh zero pages. */
+    ck_assert_uint_eq(g4.seen[2], 0);
+    ck_assert_uint_eq(g4.seen[3], 0);
+    ck_assert_int_eq(g4.r[4], 0);
+    ck_assert(!g4.mapped[6]);
+    ck_assert_uint_eq(g4.seen[4], 0x99);
+}
+END_TEST
+
+START_TEST(a_grant_leaves_the_granter_unmapped_and_the_grantee_reachable_by_the_flush)
+{
+    run_arg = 1;
+    run(chain);
+    ck_assert_int_eq(g4.r[1], 0);
+    ck_assert_uint_eq(g4.seen[1], 0x1234);
+    /* B granted its page to C: B lost it, C has it, under A's page. */
+    ck_assert(g4.mapped[0] && !g4.mapped[1] && g4.mapped[2]);
+    ck_assert(g4.mapped[3] && !g4.mapped[4] && !g4.mapped[5]);
+    ck_assert_uint_eq(g4.st.grants, 1);
+    ck_assert_uint_eq(g4.st.flushed_mappings, 1);
+    ck_assert_uint_eq(g4.seen[3], 0);
+}
+END_TEST
+
+/* --- (5) hostile requests --------------------------------------------------------------------------- */
+
+static struct {
+    mica_word_t label[10];
+    int r[3];
+    l4_threadid_t near;
+    l4man_stats_t st;
+} g5;
+
+static mica_word_t raw(mica_word_t op, mica_word_t n, mica_word_t a0, mica_word_t a1, mica_word_t a2)
+{
+    mica_set_mr(0, a0);
+    mica_set_mr(1, a1);
+    mica_set_mr(2, a2);
+    mica_set_mr(3, 0);
+    mica_set_mr(4, 0);
+    return mica_msginfo_get_label(mica_call(L4_SLOT_MAN, mica_msginfo_new(op, 0, 0, n)));
+}
+
+static void hostile(l4_umword_t arg)
+{
+    (void)arg;
+    g5.label[0] = raw(0x1234, 0, 0, 0, 0);
+    g5.label[1] = raw(L4M_RESOLVE, 1, l4_id(99, 0).raw, 0, 0);
+    g5.label[2] = raw(L4M_RESOLVE, 0, l4_id(4, 0).raw, 0, 0);
+    g5.label[3] = raw(L4M_ARM, 3, 9, 1000, 1);
+    g5.label[4] = raw(L4M_MAP, 4, 5, l4_fpage(VA_A, 40, true, false).raw, VA_B);
+    g5.label[5] = raw(L4M_TASK_NEW, 5, l4_id(4, 0).raw, 10, 0);
+    g5.label[6] = raw(L4M_CHIEF_PREP, 3, 0, l4_id(4, 0).raw, l4_id(4, 0).raw);
+    g5.label[7] = raw(L4M_FLUSH, 2, 1, 0, 0);
+    g5.label[8] = raw(L4M_MAP, 4, 4, l4_fpage(0x1000, 12, true, false).raw, VA_B);
+    g5.label[9] = raw(L4M_OP_END, 5, 0, 0, 0);
+    /* l4man serves on. */
+    g5.near = l4_id_nearest(l4_myself());
+    g5.r[0] = l4_ipc_send(l4_id(4, 9), NULL, 0, 0, NEVER, NULL);
+    g5.r[1] = l4_ipc_chief_send(l4_id(4, 0), l4_id(3, 0), NULL, 0, 0, NEVER, NULL);
+    l4man_get_stats(&g5.st);
+}
+
+START_TEST(hostile_requests_to_l4man_get_errors_and_l4man_serves_on)
+{
+    run(hostile);
+    for (int i = 0; i < 10; i++)
+        ck_assert_msg(g5.label[i] == L4_IPC_ENOT_EXISTENT, "request %d: %lu", i, (unsigned long)g5.label[i]);
+    ck_assert_uint_eq(g5.near.raw, l4_id(4, 0).raw);
+    ck_assert_int_eq(g5.r[0], L4_IPC_ENOT_EXISTENT);
+    ck_assert_int_eq(g5.r[1], L4_IPC_ENOT_EXISTENT);
+    ck_assert_uint_eq(g5.st.bad_requests, 11);   /* lthread 9 is refused by the library */
+}
+END_TEST
+
 static Suite *l4_suite(void)
 {
     Suite *s = suite_create("l4");
     TCase *tc = mt_tcase(s, "ipc");
     tcase_add_test(tc, a_call_carries_two_words_and_a_string_and_a_receive_times_out_at_its_deadline);
+    tcase_add_test(tc, a_closed_receive_leaves_other_senders_messages_for_later);
+    tc = mt_tcase(s, "clans");
+    tcase_add_test(tc, ipc_leaving_a_clan_reaches_the_chief_redirected_and_chief_send_deceives);
+    tc = mt_tcase(s, "mapping");
+    tcase_add_test(tc, flush_of_an_a_b_c_mapping_chain_unmaps_b_and_c);
+    tcase_add_test(tc, a_grant_leaves_the_granter_unmapped_and_the_grantee_reachable_by_the_flush);
+    tc = mt_tcase(s, "hostile");
+    tcase_add_test(tc, hostile_requests_to_l4man_get_errors_and_l4man_serves_on);
     return s;
 }
 

@@ -76,7 +76,7 @@ static bool task_ok(unsigned t)
 
 static bool thread_ok(l4_threadid_t id)
 {
-    return task_ok(id.id.task) && id.id.lthread < L4_MAX_LTHREADS &&
+    return task_ok(id.id.task) && tasks[id.id.task].live && id.id.lthread < L4_MAX_LTHREADS &&
            tasks[id.id.task].th[id.id.lthread].used && id.id.version_low == L4_THREAD_VERSION &&
            id.id.version_high == 0;
 }
