@@ -419,6 +419,61 @@ START_TEST(hostile_requests_to_l4man_get_errors_and_l4man_serves_on)
 }
 END_TEST
 
+/* --- (6) a pager thread: page faults as L4 IPC, answered with fpages -------------------------- */
+
+static struct {
+    int r[4];
+    l4_threadid_t src[2];
+    l4_umword_t w0[2], w1[2];
+    uint64_t client_saw[2], pager_saw;
+    bool mapped, writable;
+} g6;
+
+static void paged_client(l4_umword_t arg)
+{
+    (void)arg;
+    volatile uint64_t *p = mica_vaddr_to_ptr(VA_C);
+    *p = 5;                                         /* a write fault: the pager maps its page */
+    g6.client_saw[0] = *p;
+    g6.client_saw[1] = *(volatile uint64_t *)mica_vaddr_to_ptr(VA_C + 0x1000);   /* a read fault */
+    g6.mapped = l4mm_is_mapped(5, VA_C + 0x1000, &g6.writable);
+}
+
+static void pager(l4_umword_t arg)
+{
+    (void)arg;
+    *(volatile uint64_t *)mica_vaddr_to_ptr(VA_A) = 0x5150;
+    *(volatile uint64_t *)mica_vaddr_to_ptr(VA_A + 0x1000) = 0x5151;
+    l4_task_new(l4_id(5, 0), 100, paged_client, 0, l4_myself());
+    for (int i = 0; i < 2; i++) {
+        g6.r[i] = l4_ipc_wait(&g6.src[i], NULL, &g6.w0[i], &g6.w1[i], NEVER, NULL);
+        g6.r[2 + i] = l4_ipc_send(g6.src[i], L4_IPC_SHORT_FPAGE, g6.w0[i] & ~0xffful,
+                                  l4_fpage(VA_A + (l4_umword_t)i * 0x1000, 12, i == 0, false).raw,
+                                  NEVER, NULL);
+    }
+    g6.pager_saw = *(volatile uint64_t *)mica_vaddr_to_ptr(VA_A);
+}
+
+START_TEST(a_page_fault_reaches_the_pager_as_ipc_and_its_fpage_answer_maps_the_page)
+{
+    run(pager);
+    ck_assert_int_eq(g6.r[0], 0);
+    ck_assert_uint_eq(g6.src[0].raw, l4_id(5, 0).raw);
+    ck_assert_uint_eq(g6.w0[0], VA_C | 2);          /* address | write */
+    ck_assert_uint_ne(g6.w1[0], 0);                 /* the faulting instruction */
+    ck_assert_int_eq(g6.r[1], 0);
+    ck_assert_uint_eq(g6.w0[1], VA_C + 0x1000);     /* a read */
+    ck_assert_int_eq(g6.r[2], 0);
+    ck_assert_int_eq(g6.r[3], 0);
+    /* The client writes the pager's page, and reads the second one. */
+    ck_assert_uint_eq(g6.client_saw[0], 5);
+    ck_assert_uint_eq(g6.pager_saw, 5);
+    ck_assert_uint_eq(g6.client_saw[1], 0x5151);
+    ck_assert(g6.mapped);
+    ck_assert(!g6.writable);                        /* mapped read-only */
+}
+END_TEST
+
 static Suite *l4_suite(void)
 {
     Suite *s = suite_create("l4");
@@ -430,6 +485,7 @@ static Suite *l4_suite(void)
     tc = mt_tcase(s, "mapping");
     tcase_add_test(tc, flush_of_an_a_b_c_mapping_chain_unmaps_b_and_c);
     tcase_add_test(tc, a_grant_leaves_the_granter_unmapped_and_the_grantee_reachable_by_the_flush);
+    tcase_add_test(tc, a_page_fault_reaches_the_pager_as_ipc_and_its_fpage_answer_maps_the_page);
     tc = mt_tcase(s, "hostile");
     tcase_add_test(tc, hostile_requests_to_l4man_get_errors_and_l4man_serves_on);
     return s;
