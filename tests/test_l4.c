@@ -474,12 +474,68 @@ START_TEST(a_page_fault_reaches_the_pager_as_ipc_and_its_fpage_answer_maps_the_p
 }
 END_TEST
 
+/* --- (7) threads of a task ------------------------------------------------------------------- */
+
+static struct {
+    int r[5];
+    l4_threadid_t id1, again, src[2];
+    l4_umword_t w[3];
+} g7;
+
+static void worker(l4_umword_t arg)
+{
+    l4_threadid_t src;
+    l4_umword_t a, b;
+    g7.r[0] = l4_ipc_wait(&src, NULL, &a, &b, NEVER, NULL);
+    g7.src[0] = src;
+    g7.r[1] = l4_ipc_reply_and_wait(src, NULL, a * 2, arg, &src, NULL, &a, &b, NEVER, NULL);
+    g7.src[1] = src;
+    g7.w[1] = a;
+}
+
+static void two_threads(l4_umword_t arg)
+{
+    (void)arg;
+    g7.id1 = l4_thread_new(1, 110, worker, 77);
+    l4_umword_t a = 0, b = 0;
+    g7.r[2] = l4_ipc_call(g7.id1, NULL, 21, 0, NULL, &a, &b, NEVER, NULL);
+    g7.w[0] = a;
+    g7.w[2] = b;
+    g7.again = l4_thread_new(1, 110, worker, 0);        /* lthread 1 is taken */
+}
+
+static void threads(l4_umword_t arg)
+{
+    (void)arg;
+    l4_task_new(l4_id(5, 0), 100, two_threads, 0, L4_NIL_ID);
+    /* lthread 0 of task 5 has returned; its task lives on with lthread 1. */
+    g7.r[4] = l4_ipc_send(l4_id(5, 1), NULL, 99, 0, NEVER, NULL);
+}
+
+START_TEST(a_task_runs_several_threads_each_addressed_by_its_own_id)
+{
+    run(threads);
+    ck_assert_uint_eq(g7.id1.raw, l4_id(5, 1).raw);
+    ck_assert_int_eq(g7.r[0], 0);
+    ck_assert_uint_eq(g7.src[0].raw, l4_id(5, 0).raw);
+    ck_assert_int_eq(g7.r[2], 0);
+    ck_assert_uint_eq(g7.w[0], 42);
+    ck_assert_uint_eq(g7.w[2], 77);
+    ck_assert(l4_is_nil_id(g7.again));
+    ck_assert_int_eq(g7.r[4], 0);
+    ck_assert_int_eq(g7.r[1], 0);
+    ck_assert_uint_eq(g7.src[1].raw, l4_id(4, 0).raw);
+    ck_assert_uint_eq(g7.w[1], 99);
+}
+END_TEST
+
 static Suite *l4_suite(void)
 {
     Suite *s = suite_create("l4");
     TCase *tc = mt_tcase(s, "ipc");
     tcase_add_test(tc, a_call_carries_two_words_and_a_string_and_a_receive_times_out_at_its_deadline);
     tcase_add_test(tc, a_closed_receive_leaves_other_senders_messages_for_later);
+    tcase_add_test(tc, a_task_runs_several_threads_each_addressed_by_its_own_id);
     tc = mt_tcase(s, "clans");
     tcase_add_test(tc, ipc_leaving_a_clan_reaches_the_chief_redirected_and_chief_send_deceives);
     tc = mt_tcase(s, "mapping");

@@ -156,6 +156,15 @@ l4_threadid_t l4_task_new(l4_threadid_t dest, l4_umword_t prio, l4_task_entry_t 
     return (l4_threadid_t){ .raw = out };
 }
 
+l4_threadid_t l4_thread_new(unsigned lthread, l4_umword_t prio, l4_task_entry_t entry,
+                            l4_umword_t arg)
+{
+    mica_word_t a[4] = { lthread, prio, (mica_word_t)(uintptr_t)entry, arg }, out = 0;
+    if (!is_l4() || man(L4M_THREAD_NEW, 4, a, &out))
+        return L4_NIL_ID;
+    return (l4_threadid_t){ .raw = out };
+}
+
 void l4_fpage_unmap(l4_fpage_t fp, l4_umword_t mask)
 {
     mica_word_t a[2] = { fp.raw, mask };

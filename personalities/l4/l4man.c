@@ -31,6 +31,7 @@ enum { TMR_NOW = 1, TMR_COMPARE = 2, TMR_CTRL = 4, TMR_STATUS = 5 };
 
 typedef struct {
     bool used;
+    mica_cptr_t tcb, ipc, stack; /* lthreads 1..7 (lthread 0's are the process's) */
     mica_cptr_t ep;             /* its endpoint (l4man's original cap) */
     mica_cptr_t tmo;            /* the same, badged L4B_TIMEOUT, for l4man's NBSends */
     bool armed;
@@ -334,8 +335,18 @@ static void task_end(unsigned t)
     for (int r = 0; r < NREC; r++)
         if (recs[r].used && recs[r].task == (int)t)
             rec_flush(r, true);
-    for (unsigned l = 0; l < L4_MAX_LTHREADS; l++)
-        k->th[l].armed = false;
+    for (unsigned l = 0; l < L4_MAX_LTHREADS; l++) {
+        lthread_t *th = &k->th[l];
+        th->armed = false;
+        th->used = false;
+        if (th->tcb) {
+            mica_env_slot_free(env, th->tcb);
+            mica_env_slot_free(env, th->ipc);
+            for (unsigned i = 0; i < L4_STACK_PAGES; i++)
+                mica_env_slot_free(env, th->stack + i);
+            th->tcb = th->ipc = th->stack = 0;
+        }
+    }
     if (k->live)
         mica_process_destroy(env, &k->proc);
     k->live = false;
@@ -386,13 +397,64 @@ static l4_threadid_t task_new(unsigned chief, l4_threadid_t dest, mica_word_t pr
     th->used = true;
     mica_cptr_t utcb = mica_env_make(env, MICA_FRAME_OBJECT, 0);
     l4_threadid_t id = l4_id(t, 0);
-    int step = 0;
-    if ((++step, !utcb) || (++step, mica_user_map(env, k->proc.vspace, L4_UTCB_VADDR, utcb, MICA_READ_WRITE)) ||
-        (++step, give(t, L4_SLOT_MAN, man_ep, mica_cap_rights_new(1, 0, 0, 1), L4B_MAN | t)) ||
-        (++step, give(t, L4_SLOT_MYEP, th->ep, MICA_ALL_RIGHTS, 0)) ||
-        (++step, mica_process_start(&k->proc, l4_thread_trampoline, entry, arg, id.raw, 0))) {
-        printf("l4man: cannot make task %u (step %d): %s\n", t, step, mica_env_error_text(env));
+    if (!utcb || mica_user_map(env, k->proc.vspace, L4_UTCB_VADDR, utcb, MICA_READ_WRITE) ||
+        give(t, L4_SLOT_MAN, man_ep, mica_cap_rights_new(1, 0, 0, 1), L4B_MAN | t) ||
+        give(t, L4_SLOT_MYEP, th->ep, MICA_ALL_RIGHTS, 0) ||
+        mica_process_start(&k->proc, l4_thread_trampoline, entry, arg, id.raw, 0)) {
+        printf("l4man: cannot make task %u: %s\n", t, mica_env_error_text(env));
         task_end(t);
+        return L4_NIL_ID;
+    }
+    return id;
+}
+
+/* Thread lthread l of task t (its pager is the task's), running entry(arg). */
+static l4_threadid_t thread_new(unsigned t, mica_word_t l, mica_word_t prio, mica_word_t entry,
+                                mica_word_t arg)
+{
+    ltask_t *k = &tasks[t];
+    if (l == 0 || l >= L4_MAX_LTHREADS || k->th[l].used || k->th[l].tcb)
+        return L4_NIL_ID;               /* an lthread number is used once per task */
+    if (prio >= L4MAN_PRIO)
+        prio = L4MAN_PRIO - 1;
+    lthread_t *th = &k->th[l];
+    l4_threadid_t id = l4_id(t, (unsigned)l);
+    mica_word_t base = L4_STACKS_VADDR + (l - 1) * L4_THREAD_AREA;
+    bool sigma0 = k->pager.id.task == L4_SIGMA0_TASK;
+    mica_cptr_t fep = sigma0 ? man_ep : tasks[k->pager.id.task].th[k->pager.id.lthread].ep;
+    if (!th->ep) {
+        th->ep = mica_env_make(env, MICA_ENDPOINT_OBJECT, 0);
+        th->tmo = th->ep ? mica_env_mint(env, th->ep, MICA_CAN_WRITE, L4B_TIMEOUT) : 0;
+        if (!th->tmo)
+            return L4_NIL_ID;
+    }
+    th->tcb = mica_env_make(env, MICA_TCB_OBJECT, 0);
+    th->ipc = mica_env_make(env, MICA_FRAME_OBJECT, 0);
+    mica_user_context_t regs = { 0 };
+    regs.pc = (mica_word_t)(uintptr_t)l4_thread_trampoline;
+    regs.sp = base + L4_THREAD_AREA;
+    regs.r0 = entry;
+    regs.r1 = arg;
+    regs.r2 = id.raw;
+    char name[20];
+    snprintf(name, sizeof name, "l4task%u.%u", t, (unsigned)l);
+    if (!th->tcb || !th->ipc ||
+        mica_user_map(env, k->proc.vspace, base, th->ipc, MICA_READ_WRITE) ||
+        mica_user_map_pages(env, k->proc.vspace, base + 2 * PAGE, L4_STACK_PAGES, MICA_READ_WRITE,
+                            &th->stack) ||
+        give(t, L4_SLOT_FAULT + l, fep, MICA_ALL_RIGHTS, L4B_FAULT | L4B_MAKE(t, l, 0, 0)) ||
+        give(t, L4_SLOT_MYEP + l, th->ep, MICA_ALL_RIGHTS, 0) ||
+        mica_tcb_configure(th->tcb, L4_SLOT_FAULT + l, k->proc.cnode,
+                           mica_cnode_capdata_new(0, MICA_WORD_BITS - L4_CNODE_BITS),
+                           k->proc.vspace, 0, base, th->ipc) ||
+        mica_tcb_set_priority(th->tcb, MICA_CAP_INIT_TCB, prio)) {
+        printf("l4man: cannot make thread %u.%u: %s\n", t, (unsigned)l, mica_env_error_text(env));
+        return L4_NIL_ID;               /* (what was made stays with the task until it ends) */
+    }
+    mica_debug_name_thread(th->tcb, name);
+    th->used = true;
+    if (mica_tcb_write_registers(th->tcb, 1, 0, 6, &regs)) {
+        th->used = false;
         return L4_NIL_ID;
     }
     return id;
@@ -416,11 +478,11 @@ static bool task_fault(unsigned t, mica_msginfo_t info, mica_word_t badge)
 static mica_word_t handle(unsigned t, mica_msginfo_t info, bool *reply, mica_word_t *out)
 {
     mica_word_t op = mica_msginfo_get_label(info), n = mica_msginfo_get_length(info), a[5];
-    static const uint8_t nargs[] = { 1, 1, 3, 3, 5, 0, 4, 2, 1 };
+    static const uint8_t nargs[] = { 1, 1, 3, 3, 5, 4, 4, 2, 1 };
     for (int i = 0; i < 5; i++)
         a[i] = mica_get_mr(i);
     *out = 0;
-    if (op < L4M_RESOLVE || op >= L4M_OP_END || op == L4M_THREAD_NEW || n < nargs[op - L4M_RESOLVE])
+    if (op < L4M_RESOLVE || op >= L4M_OP_END || n < nargs[op - L4M_RESOLVE])
         return L4_IPC_ENOT_EXISTENT;
     l4_threadid_t d = { .raw = a[0] };
     switch (op) {
@@ -463,9 +525,13 @@ static mica_word_t handle(unsigned t, mica_msginfo_t info, bool *reply, mica_wor
         *out = task_new(t, d, a[1], a[2], a[3], pager).raw;
         return *out ? 0 : L4_IPC_ENOT_EXISTENT;
     }
+    case L4M_THREAD_NEW:
+        *out = thread_new(t, a[0], a[1], a[2], a[3]).raw;
+        return *out ? 0 : L4_IPC_ENOT_EXISTENT;
     case L4M_MAP: {
         l4_fpage_t fp = { .raw = a[1] };
-        if (!thread_ok(l4_id(a[0] & 0x7ff, 0)) || a[3] >= L4_MAX_LTHREADS)
+        if (a[0] >= L4_MAX_TASKS || !task_ok((unsigned)a[0]) || !tasks[a[0]].live ||
+            a[3] >= L4_MAX_LTHREADS)
             return L4_IPC_ENOT_EXISTENT;
         return (mica_word_t)do_map(t, fp, nearest(t, (unsigned)a[0]), a[2]);
     }
@@ -473,13 +539,20 @@ static mica_word_t handle(unsigned t, mica_msginfo_t info, bool *reply, mica_wor
         l4_fpage_t fp = { .raw = a[0] };
         return (mica_word_t)do_flush(t, fp, a[1]);
     }
-    case L4M_EXIT:
+    case L4M_EXIT: {
+        /* (a Send: no reply) The task ends with its last thread. */
         *reply = false;
-        if (a[0] < L4_MAX_LTHREADS)
-            tasks[t].th[a[0]].used = a[0] != 0 && tasks[t].th[a[0]].used;
-        if (a[0] == 0)
+        if (a[0] < L4_MAX_LTHREADS) {
+            tasks[t].th[a[0]].used = false;
+            tasks[t].th[a[0]].armed = false;
+        }
+        bool any = false;
+        for (unsigned l = 0; l < L4_MAX_LTHREADS; l++)
+            any |= tasks[t].th[l].used;
+        if (!any)
             task_end(t);
         return 0;
+    }
     }
     return L4_IPC_ENOT_EXISTENT;
 }

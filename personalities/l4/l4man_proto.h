@@ -13,6 +13,7 @@
 #define L4_CNODE_BITS      8
 #define L4_SLOT_MAN        5        /* l4man's endpoint, badged L4B_MAN | task */
 #define L4_SLOT_MYEP       8        /* + lthread: the thread's own endpoint (receive) */
+#define L4_SLOT_FAULT      16       /* + lthread (1..7): its fault endpoint (lthread 0: slot 4) */
 #define L4_SLOT_DECEIT     24       /* + lthread: the chief's deceiving cap, minted per send */
 #define L4_SLOT_REPLY      32       /* + lthread * L4_SAVED: saved reply caps */
 #define L4_SAVED           4
@@ -25,8 +26,9 @@ static inline mica_word_t l4_table_slot(unsigned task, unsigned lthread)
 
 /* --- its VSpace ----------------------------------------------------------------------- */
 #define L4_UTCB_VADDR      0x110000ul      /* one page: the library's per-task state */
-#define L4_STACKS_VADDR    0x120000ul      /* stacks of lthreads 1..7, L4_STACK_PAGES each + guard */
+#define L4_STACKS_VADDR    0x120000ul      /* lthreads 1..7: IPC buffer, guard, L4_STACK_PAGES of stack */
 #define L4_STACK_PAGES     16
+#define L4_THREAD_AREA     ((L4_STACK_PAGES + 2) * 4096ul)
 #define L4_ANON_BASE       0x400000ul      /* sigma0 gives fresh pages on faults in [BASE, END) */
 #define L4_ANON_END        0x40000000ul
 

@@ -206,6 +206,13 @@ l4_threadid_t l4_id_nearest(l4_threadid_t dest);
  */
 l4_threadid_t l4_task_new(l4_threadid_t dest, l4_umword_t prio, l4_task_entry_t entry,
                           l4_umword_t arg, l4_threadid_t pager);
+/*
+ * Start lthread (1..7, each number once per task) of the caller's task
+ * running entry(arg) at prio, with the task's pager. The task ends when
+ * its last thread returns. Returns its id, or L4_NIL_ID.
+ */
+l4_threadid_t l4_thread_new(unsigned lthread, l4_umword_t prio, l4_task_entry_t entry,
+                            l4_umword_t arg);
 /* Flush: every mapping derived from the caller's pages in fp goes (with L4_FP_FLUSH_PAGE, its own too). */
 void l4_fpage_unmap(l4_fpage_t fp, l4_umword_t mask);
 
