@@ -529,6 +529,83 @@ START_TEST(a_task_runs_several_threads_each_addressed_by_its_own_id)
 }
 END_TEST
 
+/* --- (8) a seeded storm of random requests; raw messages to a thread ------------------------- */
+
+static struct {
+    int odd_labels, served;
+    l4_threadid_t near, src;
+    l4_umword_t w0;
+    int r[3];
+    l4man_stats_t st;
+} g8;
+
+static void target(l4_umword_t arg)
+{
+    (void)arg;
+    l4_umword_t a, b;
+    g8.r[0] = l4_ipc_wait(&g8.src, NULL, &a, &b, NEVER, NULL);
+    g8.w0 = a;
+}
+
+static void storm(l4_umword_t arg)
+{
+    (void)arg;
+    l4_task_new(l4_id(5, 0), 100, target, 0, L4_NIL_ID);
+    for (int i = 0; i < 4; i++)                         /* pages the storm's maps and flushes can find */
+        *(volatile uint64_t *)mica_vaddr_to_ptr(0x400000 + (l4_umword_t)i * 0x1000) = (uint64_t)i;
+    uint64_t x = 0x9e3779b97f4a7c15ull;                 /* a fixed seed: the same storm every run */
+    static const mica_word_t ops[] = { L4M_RESOLVE, L4M_NEAREST, L4M_CHIEF_PREP, L4M_ARM, L4M_MAP,
+                                       L4M_FLUSH, L4M_OP_END, 0x4cff, 0, 7, 0x100000 };
+    for (int i = 0; i < 400; i++) {
+        mica_word_t w[6];
+        for (int k = 0; k < 6; k++) {
+            x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+            w[k] = x;
+        }
+        /* Each argument is anything, a small number, an id that may exist or an fpage. */
+        for (int k = 1; k < 6; k++)
+            switch ((w[0] >> (8 + 2 * k)) & 3) {
+            case 1: w[k] %= 16; break;
+            case 2: w[k] = l4_id(4 + (unsigned)(w[k] % 3), (unsigned)((w[k] >> 8) % 4 == 0)).raw; break;
+            case 3: w[k] = l4_fpage(0x400000 + (w[k] % 4) * 0x1000, 12 + (unsigned)((w[k] >> 8) % 3),
+                                    (w[k] >> 16) & 1, (w[k] >> 17) & 1).raw; break;
+            }
+        if (ops[w[0] % 11] == L4M_ARM)
+            w[2] %= 1000000;                            /* no timeout past the run */
+        if (ops[w[0] % 11] == L4M_MAP)
+            w[3] = 0x500000 + (w[3] % 4) * 0x1000;
+        for (int k = 0; k < 5; k++)
+            mica_set_mr(k, w[k + 1]);
+        mica_msginfo_t info = mica_call(L4_SLOT_MAN, mica_msginfo_new(ops[w[0] % 11], 0, 0, 2 + (w[0] >> 4) % 4));
+        mica_word_t l = mica_msginfo_get_label(info);
+        g8.odd_labels += l != 0 && l != 1 && l != L4_IPC_ENOT_EXISTENT;
+        g8.served++;
+    }
+    g8.near = l4_id_nearest(l4_id(5, 0));
+    /* A raw mica message (no L4 label) on the target's endpoint is dropped by its library. */
+    l4_id_nearest(l4_myself());
+    mica_set_mr(0, l4_id(5, 0).raw);
+    mica_call(L4_SLOT_MAN, mica_msginfo_new(L4M_RESOLVE, 0, 0, 1));
+    mica_set_mr(0, 0xbad);
+    mica_send(l4_table_slot(5, 0), mica_msginfo_new(3, 0, 0, 1));
+    g8.r[1] = l4_ipc_send(l4_id(5, 0), NULL, 5, 6, NEVER, NULL);
+    l4man_get_stats(&g8.st);
+}
+
+START_TEST(a_storm_of_random_requests_gets_answers_and_raw_messages_are_dropped)
+{
+    run(storm);
+    ck_assert_int_eq(g8.served, 400);
+    ck_assert_int_eq(g8.odd_labels, 0);
+    ck_assert_uint_eq(g8.st.bad_requests, 380);        /* the same storm every run: 20 were good */
+    ck_assert_uint_eq(g8.near.raw, l4_id(5, 0).raw);
+    ck_assert_int_eq(g8.r[1], 0);
+    ck_assert_int_eq(g8.r[0], 0);
+    ck_assert_uint_eq(g8.src.raw, l4_id(4, 0).raw);
+    ck_assert_uint_eq(g8.w0, 5);
+}
+END_TEST
+
 static Suite *l4_suite(void)
 {
     Suite *s = suite_create("l4");
@@ -544,6 +621,7 @@ static Suite *l4_suite(void)
     tcase_add_test(tc, a_page_fault_reaches_the_pager_as_ipc_and_its_fpage_answer_maps_the_page);
     tc = mt_tcase(s, "hostile");
     tcase_add_test(tc, hostile_requests_to_l4man_get_errors_and_l4man_serves_on);
+    tcase_add_test(tc, a_storm_of_random_requests_gets_answers_and_raw_messages_are_dropped);
     return s;
 }
 
