@@ -265,6 +265,50 @@ START_TEST(a_closed_receive_leaves_other_senders_messages_for_later)
 }
 END_TEST
 
+static struct {
+    int r[3];
+    l4_umword_t w;
+    l4_threadid_t src;
+    l4man_stats_t st;
+} g9;
+
+static void timed_receiver(l4_umword_t arg)
+{
+    (void)arg;
+    l4_umword_t a, b;
+    /* From task 7 only, for 2 ms: task 6's message comes first and is kept. */
+    g9.r[0] = l4_ipc_receive(l4_id(7, 0), NULL, &a, &b, l4_timeout_rcv_us(2000), NULL);
+    l4man_get_stats(&g9.st);
+    g9.r[1] = l4_ipc_wait(&g9.src, NULL, &g9.w, &b, L4_IPC_RECV_TIMEOUT_0, NULL);
+}
+
+static void early_sender(l4_umword_t arg)
+{
+    (void)arg;
+    g9.r[2] = l4_ipc_send(l4_id(5, 0), NULL, 1, 0, NEVER, NULL);
+}
+
+static void closed_timed(l4_umword_t arg)
+{
+    (void)arg;
+    l4_task_new(l4_id(5, 0), 60, timed_receiver, 0, L4_NIL_ID);
+    l4_task_new(l4_id(6, 0), 100, early_sender, 0, L4_NIL_ID);
+}
+
+START_TEST(a_closed_receive_times_out_at_its_deadline_with_another_message_kept)
+{
+    run(closed_timed);
+    ck_assert_int_eq(g9.r[2], 0);
+    ck_assert_int_eq(g9.r[0], L4_IPC_RETIMEOUT);
+    ck_assert_uint_eq(g9.st.last_timeout_deadline - g9.st.last_timeout_armed_at, 2000000);
+    ck_assert_uint_ge(g9.st.last_timeout_fired_at, g9.st.last_timeout_deadline);
+    ck_assert_uint_lt(g9.st.last_timeout_fired_at - g9.st.last_timeout_deadline, 20000);
+    ck_assert_int_eq(g9.r[1], 0);
+    ck_assert_uint_eq(g9.src.raw, l4_id(6, 0).raw);
+    ck_assert_uint_eq(g9.w, 1);
+}
+END_TEST
+
 /* --- (4) map, grant, flush ---------------------------------------------------------------------- */
 
 #define VA_A 0x400000ul
@@ -612,6 +656,7 @@ static Suite *l4_suite(void)
     TCase *tc = mt_tcase(s, "ipc");
     tcase_add_test(tc, a_call_carries_two_words_and_a_string_and_a_receive_times_out_at_its_deadline);
     tcase_add_test(tc, a_closed_receive_leaves_other_senders_messages_for_later);
+    tcase_add_test(tc, a_closed_receive_times_out_at_its_deadline_with_another_message_kept);
     tcase_add_test(tc, a_task_runs_several_threads_each_addressed_by_its_own_id);
     tc = mt_tcase(s, "clans");
     tcase_add_test(tc, ipc_leaving_a_clan_reaches_the_chief_redirected_and_chief_send_deceives);

@@ -370,9 +370,10 @@ static int receive(bool closed, l4_threadid_t want, l4_threadid_t *src, void *rc
         return err;
     uint64_t us = l4_timeout_rcv_to_us(timeout);
     bool poll = us == 0, timed = us != UINT64_MAX && us != 0;
+    mica_word_t deadline = 0;
     if (timed) {
         mica_word_t a[3] = { my_lthread(), us, ++s->seq };
-        if (man(L4M_ARM, 3, a, NULL) == 1) {
+        if (man(L4M_ARM, 3, a, &deadline) == 1) {
             dope_set(res, L4_IPC_RETIMEOUT, 0);
             return L4_IPC_RETIMEOUT;
         }
@@ -443,6 +444,15 @@ static int receive(bool closed, l4_threadid_t want, l4_threadid_t *src, void *rc
             if (slot >= 0)
                 s->pend[slot] = (l4_pending_t){ true, from, to, flags | (cut ? L4L_CUT : 0), w0, w1,
                                                 call, ++s->order };
+            /* The timeout may have fired while this thread was off its endpoint
+             * (l4man's NBSend then found nobody): arm the same deadline again. */
+            if (timed) {
+                mica_word_t a[3] = { my_lthread(), deadline, s->seq };
+                if (man(L4M_REARM, 3, a, NULL) == 1) {
+                    dope_set(res, L4_IPC_RETIMEOUT, 0);
+                    return L4_IPC_RETIMEOUT;
+                }
+            }
             continue;
         }
         if (src)

@@ -478,7 +478,7 @@ static bool task_fault(unsigned t, mica_msginfo_t info, mica_word_t badge)
 static mica_word_t handle(unsigned t, mica_msginfo_t info, bool *reply, mica_word_t *out)
 {
     mica_word_t op = mica_msginfo_get_label(info), n = mica_msginfo_get_length(info), a[5];
-    static const uint8_t nargs[] = { 1, 1, 3, 3, 5, 4, 4, 2, 1 };
+    static const uint8_t nargs[] = { 1, 1, 3, 3, 5, 4, 4, 2, 1, 3 };
     for (int i = 0; i < 5; i++)
         a[i] = mica_get_mr(i);
     *out = 0;
@@ -524,6 +524,18 @@ static mica_word_t handle(unsigned t, mica_msginfo_t info, bool *reply, mica_wor
         l4_threadid_t pager = { .raw = a[4] };
         *out = task_new(t, d, a[1], a[2], a[3], pager).raw;
         return *out ? 0 : L4_IPC_ENOT_EXISTENT;
+    }
+    case L4M_REARM: {
+        /* The same deadline again, after the thread was off its endpoint. */
+        if (a[0] >= L4_MAX_LTHREADS || !tasks[t].th[a[0]].used)
+            return L4_IPC_ENOT_EXISTENT;
+        lthread_t *th = &tasks[t].th[a[0]];
+        if (a[1] <= tmr[TMR_NOW])
+            return 1;
+        th->armed = true;
+        th->deadline = a[1];
+        th->seq = a[2];
+        return 0;
     }
     case L4M_THREAD_NEW:
         *out = thread_new(t, a[0], a[1], a[2], a[3]).raw;

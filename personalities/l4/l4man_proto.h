@@ -69,6 +69,7 @@ enum l4man_op {
     L4M_MAP,                /* dest task, fpage, dest vaddr, caller lthread */
     L4M_FLUSH,              /* fpage, mask */
     L4M_EXIT,               /* lthread (no reply) */
+    L4M_REARM,              /* lthread, deadline, seq (label 1: already passed) */
     L4M_OP_END
 };
 /* Replies: label 0 = done, else an L4 error code (L4_IPC_ENOT_EXISTENT for a bad request). */
