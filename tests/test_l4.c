@@ -416,7 +416,7 @@ END_TEST
 
 static struct {
     mica_word_t label[10];
-    int r[3];
+    int r[4];
     l4_threadid_t near;
     l4man_stats_t st;
 } g5;
@@ -448,6 +448,8 @@ static void hostile(l4_umword_t arg)
     g5.near = l4_id_nearest(l4_myself());
     g5.r[0] = l4_ipc_send(l4_id(4, 9), NULL, 0, 0, NEVER, NULL);
     g5.r[1] = l4_ipc_chief_send(l4_id(4, 0), l4_id(3, 0), NULL, 0, 0, NEVER, NULL);
+    g5.r[2] = l4_ipc_send(l4_id(9, 0), L4_IPC_SHORT_FPAGE, VA_B, l4_fpage(VA_A, 40, true, false).raw,
+                          NEVER, NULL);
     l4man_get_stats(&g5.st);
 }
 
@@ -459,7 +461,8 @@ START_TEST(hostile_requests_to_l4man_get_errors_and_l4man_serves_on)
     ck_assert_uint_eq(g5.near.raw, l4_id(4, 0).raw);
     ck_assert_int_eq(g5.r[0], L4_IPC_ENOT_EXISTENT);
     ck_assert_int_eq(g5.r[1], L4_IPC_ENOT_EXISTENT);
-    ck_assert_uint_eq(g5.st.bad_requests, 11);   /* lthread 9 is refused by the library */
+    ck_assert_int_eq(g5.r[2], L4_IPC_ENOT_EXISTENT);
+    ck_assert_uint_eq(g5.st.bad_requests, 12);   /* lthread 9 is refused by the library */
 }
 END_TEST
 
