@@ -634,24 +634,6 @@ START_TEST(standalone_examples_match_the_runner)
 }
 END_TEST
 
-/* The L4 version of the three-way file service prints the spec's lines exactly. */
-START_TEST(files_l4_prints_the_lines_of_the_generations_spec)
-{
-    const char *dir = getenv("MICA_EXAMPLES_DIR");
-    char path[512];
-    snprintf(path, sizeof path, "%s/generations/files_l4", dir ? dir : "");
-    if (!dir || access(path, X_OK) != 0)
-        return;             /* built with -Dexamples=false */
-    ck_assert_int_eq(run_prog(path, "--check each --stats"), 0);
-    ck_assert_str_eq(out, "client: open greeting -> handle 0\n"
-                          "client: wrote 18 bytes\n"
-                          "client: read \"hello, generations\"\n"
-                          "client: open missing -> not found\n"
-                          "client: closed, 5 requests\n");
-    assert_has(err, "mica: stopped: idle after");
-}
-END_TEST
-
 /* --- options --------------------------------------------------------------- */
 
 START_TEST(bad_command_lines_exit_64_with_one_line)
@@ -1142,7 +1124,6 @@ static Suite *examples_suite(void)
     tcase_add_test(tc, console_input_from_a_pipe_is_recorded_and_replayed);
     tcase_add_test(tc, process_examples_are_stable_on_the_real_clock);
     tcase_add_test(tc, standalone_examples_match_the_runner);
-    tcase_add_test(tc, files_l4_prints_the_lines_of_the_generations_spec);
     suite_add_tcase(s, tc);
     tc = tcase_create("options");
     tcase_set_timeout(tc, 120);

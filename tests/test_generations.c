@@ -45,6 +45,28 @@ START_TEST(files_mach_prints_the_same_five_answers)
 }
 END_TEST
 
+/* --- and L4 style --------------------------------------------------------------------- */
+
+START_TEST(files_l4_prints_the_same_five_answers)
+{
+    cm_assert_status(cm_run_prog(gen_prog("files_l4"), "--check each --stats", 60), 0);
+    ck_assert_str_eq(cm_out, expected_output);
+    cm_assert_has(cm_err, "mica: stopped: idle after");
+}
+END_TEST
+
+/* All three under invariants at every kernel entry, and each ends idle. */
+START_TEST(all_three_end_idle_under_check_each)
+{
+    static const char *progs[] = { "files_sel4", "files_mach", "files_l4" };
+    for (int i = 0; i < 3; i++) {
+        cm_assert_status(cm_run_prog(gen_prog(progs[i]), "--check each --stats", 60), 0);
+        ck_assert_str_eq(cm_out, expected_output);
+        cm_assert_has(cm_err, "mica: stopped: idle after");
+    }
+}
+END_TEST
+
 /* --log names every request and reply by interface and method, in order. */
 START_TEST(files_sel4_log_names_each_rpc)
 {
@@ -198,6 +220,8 @@ static Suite *generations_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, files_sel4_prints_the_five_answers);
     tcase_add_test(tc, files_mach_prints_the_same_five_answers);
+    tcase_add_test(tc, files_l4_prints_the_same_five_answers);
+    tcase_add_test(tc, all_three_end_idle_under_check_each);
     tcase_add_test(tc, files_sel4_log_names_each_rpc);
     tcase_add_test(tc, files_sel4_trace_names_each_rpc);
     suite_add_tcase(s, tc);
