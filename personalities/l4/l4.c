@@ -187,9 +187,17 @@ static void dope_set(l4_msgdope_t *d, int err, uint32_t flags)
     }
 }
 
-/* Put the strings of msg in MR2..; the message length, or -1 if they do not fit. */
+/* Bytes of strings the library has copied (into and out of IPC buffers), for l4man_get_stats. */
+uint64_t l4_lib_bytes_copied;
+
+/*
+ * Put the strings of msg in MR2..: each one's size, then its bytes, copied
+ * once, straight into the IPC buffer. The message length, or -1 if they do
+ * not fit.
+ */
 static int put_strings(const l4_msg_t *msg, unsigned *nstr)
 {
+    mica_ipc_buffer_t *b = mica_get_ipc_buffer();
     int len = 2;
     unsigned n = msg ? msg->snd_dope.md.strings : 0, total = 0;
     if (n > L4_MAX_STRINGS)
@@ -199,33 +207,34 @@ static int put_strings(const l4_msg_t *msg, unsigned *nstr)
         total += (unsigned)size;
         if (size > L4_MAX_STRING_BYTES || total > L4_MAX_STRING_BYTES)
             return -1;
-        mica_set_mr(len++, size);
-        mica_word_t w[L4_MAX_STRING_BYTES / 8];
-        memset(w, 0, (size + 7) / 8 * 8);
-        memcpy(w, msg->str[i].snd_str, size);
-        for (unsigned k = 0; k < (size + 7) / 8; k++)
-            mica_set_mr(len++, w[k]);
+        b->msg[len++] = size;
+        unsigned nw = (unsigned)((size + 7) / 8);
+        if (nw)
+            b->msg[len + nw - 1] = 0;       /* the last word's tail */
+        memcpy(&b->msg[len], msg->str[i].snd_str, size);
+        len += (int)nw;
+        l4_lib_bytes_copied += size;
     }
     *nstr = n;
     return len;
 }
 
-/* Word i of the message just received: MR0..3 came in registers. */
-static mica_word_t word(const mica_word_t *regs, int i)
-{
-    return i < 4 ? regs[i] : mica_get_mr(i);
-}
-
-/* Copy the received strings into msg's buffers; true if one was cut. */
+/*
+ * Copy the received strings into msg's buffers, once each, from the IPC
+ * buffer (MR2 and MR3 came in registers: regs). True if one was cut.
+ */
 static bool get_strings(mica_msginfo_t info, const mica_word_t *regs, unsigned n, l4_msg_t *msg,
                         uint32_t *count)
 {
+    mica_ipc_buffer_t *b = mica_get_ipc_buffer();
     bool cut = false;
     int len = (int)mica_msginfo_get_length(info), at = 2;
     unsigned bufs = msg ? msg->size_dope.md.strings : 0;
+    b->msg[2] = regs[2];
+    b->msg[3] = regs[3];
     *count = 0;
     for (unsigned i = 0; i < n && at < len; i++) {
-        mica_word_t size = word(regs, at++);
+        mica_word_t size = b->msg[at++];
         unsigned nw = (unsigned)((size + 7) / 8);
         if (size > L4_MAX_STRING_BYTES || at + (int)nw > len)
             return true;
@@ -234,12 +243,11 @@ static bool get_strings(mica_msginfo_t info, const mica_word_t *regs, unsigned n
             at += (int)nw;
             continue;
         }
-        mica_word_t w[L4_MAX_STRING_BYTES / 8];
-        for (unsigned k = 0; k < nw; k++)
-            w[k] = word(regs, at++);
         mica_word_t take = size <= msg->str[i].rcv_size ? size : msg->str[i].rcv_size;
         cut |= take < size;
-        memcpy(msg->str[i].rcv_str, w, take);
+        memcpy(msg->str[i].rcv_str, &b->msg[at], take);
+        at += (int)nw;
+        l4_lib_bytes_copied += take;
         msg->str[i].snd_size = take;     /* v2: the received length */
         (*count)++;
     }

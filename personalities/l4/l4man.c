@@ -63,9 +63,12 @@ static ltask_t tasks[L4_MAX_TASKS];
 static mrec_t recs[NREC];
 static l4man_stats_t stats;
 
+extern uint64_t l4_lib_bytes_copied;    /* l4.c */
+
 void l4man_get_stats(l4man_stats_t *out)
 {
     *out = stats;
+    out->library_bytes_copied = l4_lib_bytes_copied;
 }
 
 /* --- clans ----------------------------------------------------------------------------- */
@@ -639,6 +642,7 @@ int l4man_start(mica_env_t *e, l4_task_entry_t init, l4_umword_t arg, int prio)
     memset(tasks, 0, sizeof tasks);
     memset(recs, 0, sizeof recs);
     memset(&stats, 0, sizeof stats);
+    l4_lib_bytes_copied = 0;
     mica_word_t irq = 0;
     tmr = map_timer(e->bi, &irq);
     man_ep = mica_env_make(e, MICA_ENDPOINT_OBJECT, 0);

@@ -232,6 +232,7 @@ typedef struct {
     uint64_t maps, grants, flushes, flushed_mappings;
     uint64_t bad_requests;              /* answered with an error */
     uint64_t tasks_faulted;
+    uint64_t library_bytes_copied;      /* string bytes the library copied into and out of IPC buffers */
 } l4man_stats_t;
 
 void l4man_get_stats(l4man_stats_t *out);
