@@ -21,6 +21,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <mica/idl.h>
 #include "l4man_proto.h"
 
 #define PAGE 4096ul
@@ -636,9 +637,27 @@ static volatile uint64_t *map_timer(const mica_bootinfo_t *bi, mica_word_t *irq)
     return NULL;
 }
 
+/* Names for --log and --trace: what tasks ask l4man for. */
+static const mica_idl_trace_method_t trace_ops[] = {
+    { L4M_RESOLVE, "l4man.resolve" },
+    { L4M_NEAREST, "l4man.nearest" },
+    { L4M_CHIEF_PREP, "l4man.chief_prep" },
+    { L4M_ARM, "l4man.arm_timeout" },
+    { L4M_TASK_NEW, "l4man.task_new" },
+    { L4M_THREAD_NEW, "l4man.thread_new" },
+    { L4M_MAP, "l4man.map" },
+    { L4M_FLUSH, "l4man.flush" },
+    { L4M_EXIT, "l4man.exit" },
+    { L4M_REARM, "l4man.rearm_timeout" },
+};
+static const mica_idl_trace_iface_t trace_iface = {
+    "l4man", L4M_RESOLVE, trace_ops, sizeof trace_ops / sizeof trace_ops[0], NULL, 0,
+};
+
 int l4man_start(mica_env_t *e, l4_task_entry_t init, l4_umword_t arg, int prio)
 {
     env = e;
+    (void)mica_idl_trace_register(&trace_iface);    /* --log: label=19712 (l4man.resolve) */
     memset(tasks, 0, sizeof tasks);
     memset(recs, 0, sizeof recs);
     memset(&stats, 0, sizeof stats);
