@@ -16,7 +16,7 @@ cxxflags="-std=c++17 -Wall -Wextra -Werror -pedantic"
 
 # Every installed header, alone and all together.
 n=0
-for h in "$inc"/mica/*.h "$inc"/sel4/*.h; do
+for h in "$inc"/mica/*.h "$inc"/sel4/*.h "$inc"/mach/*.h "$inc"/l4/*.h; do
     name=${h#"$inc"/}
     # The generated stubs are a part of <sel4/sel4.h>, compiled with it.
     [ "$name" = sel4/sel4_client.h ] && continue

@@ -130,6 +130,83 @@ out=$("$tmp/sel4prog")
 echo "$out"
 echo "$out" | grep -q "seL4_Untyped_Retype: 0, cap type 4"
 echo "and a program written against <sel4/sel4.h>"
+# The personalities through their own pkg-config files: a Mach task that
+# sends itself a message, and an L4 task that calls another by thread id.
+pflags() {
+    PKG_CONFIG_PATH=$(dirname "$pc") pkg-config --define-variable=prefix="$tmp/root$prefix" \
+        --cflags --libs "$1"
+}
+cat > "$tmp/machprog.c" <<'C'
+#include <stdio.h>
+#include <mach/mach.h>
+static void init(mach_port_t bootstrap, uintptr_t arg)
+{
+    (void)bootstrap; (void)arg;
+    mach_port_t port;
+    mach_msg_header_t *m = mach_msg_window();
+    mach_port_allocate(mach_task_self(), MACH_PORT_RIGHT_RECEIVE, &port);
+    m->msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_MAKE_SEND, 0);
+    m->msgh_size = sizeof *m;
+    m->msgh_remote_port = port;
+    m->msgh_local_port = MACH_PORT_NULL;
+    m->msgh_id = 7;
+    mach_msg_return_t s = mach_msg(m, MACH_SEND_MSG, sizeof *m, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL);
+    mach_msg_return_t r = mach_msg(m, MACH_RCV_MSG, 0, MACH_MSG_SIZE_MAX, port, 0, MACH_PORT_NULL);
+    printf("mach: send %u receive %u id %d\n", (unsigned)s, (unsigned)r, (int)m->msgh_id);
+}
+static void root(const mica_bootinfo_t *bi, void *arg)
+{
+    (void)arg;
+    static mica_env_t env;
+    mica_env_init(&env, bi);
+    machd_start(&env, "init", init, 0, 90);
+}
+int main(int argc, char **argv)
+{
+    return mica_main(argc, argv, root, NULL);
+}
+C
+cc -std=c11 -Wall -Wextra -Werror $extra "$tmp/machprog.c" $(pflags mica-mach) -o "$tmp/machprog"
+out=$("$tmp/machprog")
+[ "$out" = "mach: send 0 receive 0 id 7" ] || { echo "machprog printed '$out'"; exit 1; }
+echo "and a Mach task through pkg-config mica-mach"
+cat > "$tmp/l4prog.c" <<'C'
+#include <stdio.h>
+#include <l4/l4.h>
+static void adder(l4_umword_t arg)
+{
+    (void)arg;
+    l4_threadid_t src;
+    l4_umword_t a, b;
+    l4_msgdope_t d;
+    if (l4_ipc_wait(&src, L4_IPC_SHORT_MSG, &a, &b, L4_IPC_NEVER, &d) == 0)
+        l4_ipc_send(src, L4_IPC_SHORT_MSG, a + b, 0, L4_IPC_NEVER, &d);
+}
+static void init(l4_umword_t arg)
+{
+    (void)arg;
+    l4_threadid_t t = l4_task_new(l4_id(5, 0), 100, adder, 0, L4_NIL_ID);
+    l4_umword_t r0 = 0, r1 = 0;
+    l4_msgdope_t d;
+    int e = l4_ipc_call(t, L4_IPC_SHORT_MSG, 40, 2, L4_IPC_SHORT_MSG, &r0, &r1, L4_IPC_NEVER, &d);
+    printf("l4: call %d sum %lu\n", e, (unsigned long)r0);
+}
+static void root(const mica_bootinfo_t *bi, void *arg)
+{
+    (void)arg;
+    static mica_env_t env;
+    mica_env_init(&env, bi);
+    l4man_start(&env, init, 0, 50);
+}
+int main(int argc, char **argv)
+{
+    return mica_main(argc, argv, root, NULL);
+}
+C
+cc -std=c11 -Wall -Wextra -Werror $extra "$tmp/l4prog.c" $(pflags mica-l4) -o "$tmp/l4prog"
+out=$("$tmp/l4prog")
+[ "$out" = "l4: call 0 sum 42" ] || { echo "l4prog printed '$out'"; exit 1; }
+echo "and an L4 task through pkg-config mica-l4"
 # The install recipe for a user without root, in a HOME of its own:
 #
 #     meson setup build --prefix ~/.local && ninja -C build install

@@ -34,8 +34,20 @@ typedef union {
     } id;
 } l4_threadid_t;
 
+static inline l4_threadid_t l4_threadid_from_raw(uint64_t raw)
+{
+    l4_threadid_t t;
+    t.raw = raw;
+    return t;
+}
+
+#ifdef __cplusplus      /* no compound literals in C++ */
+#define L4_NIL_ID          l4_threadid_from_raw(0)
+#define L4_INVALID_ID      l4_threadid_from_raw(~(uint64_t)0)
+#else                   /* constant expressions, for static initialisers */
 #define L4_NIL_ID          ((l4_threadid_t){ .raw = 0 })
 #define L4_INVALID_ID      ((l4_threadid_t){ .raw = ~(uint64_t)0 })
+#endif
 #define L4_MAX_TASKS       16u      /* task numbers 0..15 (v2: 2048) */
 #define L4_MAX_LTHREADS    8u       /* lthreads 0..7 per task (v2: 128) */
 #define L4_SIGMA0_TASK     2u       /* the sigma0 pager's id (task 2, as on L4) */
@@ -44,7 +56,7 @@ typedef union {
 
 static inline l4_threadid_t l4_id(unsigned task, unsigned lthread)
 {
-    l4_threadid_t t = { .raw = 0 };
+    l4_threadid_t t = l4_threadid_from_raw(0);
     t.id.task = task & 0x7ff;
     t.id.lthread = lthread & 0x7f;
     t.id.version_low = L4_THREAD_VERSION;
@@ -103,9 +115,29 @@ typedef union {
     } to;
 } l4_timeout_t;
 
+static inline l4_timeout_t l4_timeout_make(unsigned snd_man, unsigned snd_exp, unsigned rcv_man,
+                                           unsigned rcv_exp, unsigned snd_pf, unsigned rcv_pf)
+{
+    l4_timeout_t t;
+    t.raw = 0;
+    t.to.rcv_man = rcv_man & 0xff;
+    t.to.snd_man = snd_man & 0xff;
+    t.to.rcv_exp = rcv_exp & 0xf;
+    t.to.snd_exp = snd_exp & 0xf;
+    t.to.rcv_pfault = rcv_pf & 0xf;
+    t.to.snd_pfault = snd_pf & 0xf;
+    return t;
+}
+
+#ifdef __cplusplus
+#define L4_IPC_NEVER l4_timeout_make(0, 0, 0, 0, 0, 0)
+#define L4_IPC_TIMEOUT(snd_man, snd_exp, rcv_man, rcv_exp, snd_pf, rcv_pf) \
+    l4_timeout_make((snd_man), (snd_exp), (rcv_man), (rcv_exp), (snd_pf), (rcv_pf))
+#else
 #define L4_IPC_NEVER ((l4_timeout_t){ .raw = 0 })
 #define L4_IPC_TIMEOUT(snd_man, snd_exp, rcv_man, rcv_exp, snd_pf, rcv_pf) \
     ((l4_timeout_t){ .to = { (rcv_man), (snd_man), (rcv_exp), (snd_exp), (rcv_pf), (snd_pf) } })
+#endif
 #define L4_IPC_RECV_TIMEOUT_0 L4_IPC_TIMEOUT(0, 0, 0, 1, 0, 0)   /* poll */
 #define L4_IPC_SEND_TIMEOUT_0 L4_IPC_TIMEOUT(0, 1, 0, 0, 0, 0)   /* send only if ready */
 #define L4_IPC_BOTH_TIMEOUT_0 L4_IPC_TIMEOUT(0, 1, 0, 1, 0, 0)
@@ -125,7 +157,8 @@ typedef union {
 
 static inline l4_fpage_t l4_fpage(l4_umword_t address, unsigned size, bool write, bool grant)
 {
-    l4_fpage_t f = { .raw = 0 };
+    l4_fpage_t f;
+    f.raw = 0;
     f.fp.grant = grant;
     f.fp.write = write;
     f.fp.size = size;
