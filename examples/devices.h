@@ -18,80 +18,35 @@
 #define MICA_EXAMPLES_DEVICES_H
 
 #include <stdio.h>
-#include <string.h>
 #include <mica/mica.h>
 
 /* The device called name in the boot info, or NULL. */
 static inline const mica_device_desc_t *ex_device(const mica_bootinfo_t *bi, const char *name)
 {
-    for (mica_word_t i = 0; i < bi->num_devices && i < MICA_MAX_DEVICES; i++)
-        if (strncmp(bi->devices[i].name, name, sizeof bi->devices[i].name) == 0)
-            return &bi->devices[i];
-    return NULL;
+    return mica_device_find(bi, name);
 }
 
 /*
- * Map the register page of d read-write into the caller's VSpace; its
- * address, or NULL (and why, on stdout).
+ * Map the register page of d read-write into the caller's VSpace (steps 1
+ * and 2, mica_device_map); its address, or NULL (and why, on stdout).
  */
 static inline volatile void *ex_map_device(mica_env_t *env, const mica_device_desc_t *d)
 {
-    const mica_bootinfo_t *bi = env->bi;
-    mica_cptr_t ut = 0;
-    for (mica_word_t i = 0; i < bi->untyped.end - bi->untyped.start; i++) {
-        const mica_untyped_desc_t *u = &bi->untyped_list[i];
-        if (u->is_device && d->paddr >= u->paddr &&
-            d->paddr - u->paddr < ((mica_word_t)1 << u->size_bits))
-            ut = bi->untyped.start + i;
-    }
-    if (!ut) {
-        printf("%s: no device untyped covers 0x%lx\n", d->name, (unsigned long)d->paddr);
-        return NULL;
-    }
-    /* Frames come out of the untyped in address order: retype until we reach the page. */
-    for (unsigned tries = 0; tries < 64; tries++) {
-        mica_cptr_t frame = mica_env_slot(env);
-        mica_error_t err = frame ? mica_untyped_retype(ut, MICA_FRAME_OBJECT, 0, MICA_CAP_INIT_CNODE,
-                                                       0, 0, frame, 1)
-                                 : env->error;
-        if (err != MICA_NO_ERROR) {
-            printf("%s: Untyped_Retype of its frame: %s\n", d->name, mica_error_name(err));
-            return NULL;
-        }
-        mica_page_get_address_t a = mica_page_get_address(frame);
-        if (a.error != MICA_NO_ERROR || a.paddr > d->paddr)
-            break;
-        if (a.paddr < d->paddr)
-            continue;               /* another device's page: keep it unused */
-        mica_word_t vaddr = mica_env_vaddr(env, 1);
-        err = vaddr ? mica_user_map(env, MICA_CAP_INIT_VSPACE, vaddr, frame, MICA_READ_WRITE)
-                    : env->error;
-        if (err != MICA_NO_ERROR) {
-            printf("%s: mapping its registers: %s\n", d->name, mica_env_error_text(env));
-            return NULL;
-        }
-        return mica_vaddr_to_ptr(vaddr);
-    }
-    printf("%s: its page 0x%lx is not in its untyped any more\n", d->name, (unsigned long)d->paddr);
-    return NULL;
+    volatile void *regs = mica_device_map(env, d);
+    if (!regs)
+        printf("%s\n", mica_env_error_text(env));
+    return regs;
 }
 
 /*
  * An IRQHandler cap for line irq that signals ntfn (whose badge the waiter
- * will see); 0 on error (and why, on stdout).
+ * will see; step 3, mica_irq_handler_make); 0 on error (and why, on stdout).
  */
 static inline mica_cptr_t ex_irq_handler(mica_env_t *env, mica_word_t irq, mica_cptr_t ntfn)
 {
-    mica_cptr_t h = mica_env_slot(env);
-    mica_error_t err = h ? mica_irq_control_get(MICA_CAP_IRQ_CONTROL, irq, MICA_CAP_INIT_CNODE, h,
-                                                MICA_WORD_BITS)
-                         : env->error;
-    if (err == MICA_NO_ERROR)
-        err = mica_irq_handler_set_notification(h, ntfn);
-    if (err != MICA_NO_ERROR) {
-        printf("IRQ %lu: %s\n", (unsigned long)irq, mica_error_name(err));
-        return 0;
-    }
+    mica_cptr_t h = mica_irq_handler_make(env, irq, ntfn);
+    if (!h)
+        printf("%s\n", mica_env_error_text(env));
     return h;
 }
 

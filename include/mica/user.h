@@ -139,6 +139,22 @@ mica_error_t mica_user_map_pages(mica_env_t *env, mica_cptr_t vspace, mica_word_
 /* Page_Unmap the npages frame caps at slots first, first + 1, ... */
 mica_error_t mica_user_unmap_pages(mica_cptr_t first, mica_word_t npages);
 
+/* --- devices ------------------------------------------------------------------- */
+
+/* The device called name in the boot info's device table ("timer", "uart0"...), or NULL. */
+const mica_device_desc_t *mica_device_find(const mica_bootinfo_t *bi, const char *name);
+
+/*
+ * Map d's register page read-write into the caller's VSpace: its frame is
+ * retyped from the device untyped that covers it (frames come out in
+ * address order, so pages before it are retyped and left unused). The
+ * registers' address, or NULL (env says why).
+ */
+volatile void *mica_device_map(mica_env_t *env, const mica_device_desc_t *d);
+
+/* An IRQHandler cap for line irq that signals ntfn; 0 on error (env says why). */
+mica_cptr_t mica_irq_handler_make(mica_env_t *env, mica_word_t irq, mica_cptr_t ntfn);
+
 /* --- threads -------------------------------------------------------------------- */
 
 /* An entry point: pc of a new thread, called with its r0..r3. */

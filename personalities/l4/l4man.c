@@ -603,38 +603,14 @@ static void l4man_main(mica_word_t unused)
     }
 }
 
-/* The timer's register page, found among the boot devices. */
+/* The timer's register page (mica_device_map), and its line in *irq; NULL if none. */
 static volatile uint64_t *map_timer(const mica_bootinfo_t *bi, mica_word_t *irq)
 {
-    const mica_device_desc_t *d = NULL;
-    for (mica_word_t i = 0; i < bi->num_devices && i < MICA_MAX_DEVICES; i++)
-        if (strncmp(bi->devices[i].name, "timer", sizeof bi->devices[i].name) == 0)
-            d = &bi->devices[i];
+    const mica_device_desc_t *d = mica_device_find(bi, "timer");
     if (!d)
         return NULL;
     *irq = d->irq;
-    mica_cptr_t ut = 0;
-    for (mica_word_t i = 0; i < bi->untyped.end - bi->untyped.start; i++) {
-        const mica_untyped_desc_t *u = &bi->untyped_list[i];
-        if (u->is_device && d->paddr >= u->paddr && d->paddr - u->paddr < ((mica_word_t)1 << u->size_bits))
-            ut = bi->untyped.start + i;
-    }
-    /* Device untypeds hand out frames in order: retype until the timer's. */
-    for (unsigned tries = 0; ut && tries < 64; tries++) {
-        mica_cptr_t frame = mica_env_slot(env);
-        if (!frame || mica_untyped_retype(ut, MICA_FRAME_OBJECT, 0, MICA_CAP_INIT_CNODE, 0, 0, frame, 1))
-            return NULL;
-        mica_page_get_address_t pa = mica_page_get_address(frame);
-        if (pa.error != MICA_NO_ERROR || pa.paddr > d->paddr)
-            return NULL;
-        if (pa.paddr < d->paddr)
-            continue;
-        mica_word_t vaddr = mica_env_vaddr(env, 1);
-        if (!vaddr || mica_user_map(env, MICA_CAP_INIT_VSPACE, vaddr, frame, MICA_READ_WRITE))
-            return NULL;
-        return mica_vaddr_to_ptr(vaddr);
-    }
-    return NULL;
+    return (volatile uint64_t *)mica_device_map(env, d);
 }
 
 /* Names for --log and --trace: what tasks ask l4man for. */

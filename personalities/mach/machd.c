@@ -1655,37 +1655,14 @@ static void machd_main(mica_word_t unused)
     }
 }
 
-/* From the devices helpers of the examples, in short: the timer's register page. */
+/* The timer's register page (mica_device_map), and its line in *irq; NULL if none. */
 static volatile uint64_t *map_timer(const mica_bootinfo_t *bi, mica_word_t *irq)
 {
-    const mica_device_desc_t *d = NULL;
-    for (mica_word_t i = 0; i < bi->num_devices && i < MICA_MAX_DEVICES; i++)
-        if (strncmp(bi->devices[i].name, "timer", sizeof bi->devices[i].name) == 0)
-            d = &bi->devices[i];
+    const mica_device_desc_t *d = mica_device_find(bi, "timer");
     if (!d)
         return NULL;
     *irq = d->irq;
-    mica_cptr_t ut = 0;
-    for (mica_word_t i = 0; i < bi->untyped.end - bi->untyped.start; i++) {
-        const mica_untyped_desc_t *u = &bi->untyped_list[i];
-        if (u->is_device && d->paddr >= u->paddr && d->paddr - u->paddr < ((mica_word_t)1 << u->size_bits))
-            ut = bi->untyped.start + i;
-    }
-    for (unsigned tries = 0; ut && tries < 64; tries++) {
-        mica_cptr_t frame = mica_env_slot(env);
-        if (!frame || mica_untyped_retype(ut, MICA_FRAME_OBJECT, 0, MICA_CAP_INIT_CNODE, 0, 0, frame, 1))
-            return NULL;
-        mica_page_get_address_t a = mica_page_get_address(frame);
-        if (a.error != MICA_NO_ERROR || a.paddr > d->paddr)
-            return NULL;
-        if (a.paddr < d->paddr)
-            continue;
-        mica_word_t vaddr = mica_env_vaddr(env, 1);
-        if (!vaddr || mica_user_map(env, MICA_CAP_INIT_VSPACE, vaddr, frame, MICA_READ_WRITE))
-            return NULL;
-        return mica_vaddr_to_ptr(vaddr);
-    }
-    return NULL;
+    return (volatile uint64_t *)mica_device_map(env, d);
 }
 
 /* Names for --log and --trace: the operations tasks ask machd for, and kern_return_t errors. */
