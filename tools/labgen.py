@@ -22,7 +22,9 @@ elsewhere (`wrong:NAME`).
     labgen.py --tree starter|solution SRC DST
                                          every file of the labs tree SRC into
                                          DST as that variant (the tree to give
-                                         students, or the instructor's)
+                                         students), without the wrong solutions,
+                                         and a file ONE_VARIANT that tells
+                                         labs/meson.build so
 Errors are `file:line: message`, exit status 1.
 """
 import os
@@ -133,8 +135,16 @@ def main(argv):
                     if name.endswith((".c", ".h")):
                         with open(d, "w", encoding="utf-8") as f:
                             f.write(emit(parse(s, read(s)), argv[2]))
+                    elif name == "wrong.txt":
+                        # The wrong solutions stay with the instructor: only the comments go.
+                        with open(d, "w", encoding="utf-8") as f:
+                            f.write("".join(l for l in read(s).splitlines(keepends=True)
+                                            if l.startswith("#")))
                     else:
                         shutil.copyfile(s, d)
+            # A tree of one variant: labs/meson.build then checks the program as it is.
+            with open(os.path.join(dst, "ONE_VARIANT"), "w", encoding="utf-8") as f:
+                f.write(f"This labs tree holds the {argv[2]} only (tools/labgen.py --tree).\n")
             return 0
     except LabError as e:
         print(f"labgen: {e}", file=sys.stderr)
@@ -142,7 +152,8 @@ def main(argv):
     except OSError as e:
         print(f"labgen: {e.filename}: {e.strerror}", file=sys.stderr)
         return 1
-    print(__doc__.strip().split("\n\n")[-2], file=sys.stderr)
+    print("usage: labgen.py --variant starter|solution|wrong:NAME IN OUT | --wrong IN | "
+          "--tree starter|solution SRC DST", file=sys.stderr)
     return 64
 
 
