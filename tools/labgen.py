@@ -17,7 +17,9 @@ its starter part (`starter`), its solution part (`solution`), or the part
 of the named mistake where the block has one and the solution part
 elsewhere (`wrong:NAME`).
 
-    labgen.py --variant starter|solution|wrong:NAME IN OUT
+    labgen.py [--lines] --variant starter|solution|wrong:NAME IN OUT
+                                         (--lines: #line directives, so
+                                         messages and gdb name IN's lines)
     labgen.py --wrong IN                 the mistakes IN holds, one per line
     labgen.py --tree starter|solution SRC DST
                                          every file of the labs tree SRC into
@@ -40,15 +42,16 @@ class LabError(Exception):
 
 
 def parse(path, text):
-    """The source as a list of items: a plain line, or a block {kind: lines}."""
+    """The source as a list of items: a plain line (with its number), or a
+    block {kind: [(number, line)]}."""
     items, block, part = [], None, None
     for n, line in enumerate(text.splitlines(keepends=True), 1):
         m = MARK.match(line)
         if not m:
             if block is None:
-                items.append(line)
+                items.append((n, line))
             else:
-                block[part].append(line)
+                block[part].append((n, line))
             continue
         kind, rest = m.group(1), m.group(2).split()
         where = f"{path}:{n}"
@@ -83,17 +86,27 @@ def parse(path, text):
     return items
 
 
-def emit(items, variant):
-    out = []
+def emit(items, variant, lines_of=None):
+    """The variant's text. With lines_of (the source's path), #line directives
+    keep every line's number and file as in the source, for the compiler's
+    messages, fault reports and gdb."""
+    out, expect = [], 1
+    if lines_of:
+        out.append(f'#line 1 "{lines_of}"\n')
     for it in items:
-        if isinstance(it, str):
-            out.append(it)
+        if isinstance(it, tuple):
+            chosen = [it]
         elif variant == "starter":
-            out += it.get("starter", [])
+            chosen = it.get("starter", [])
         elif variant.startswith("wrong:") and variant in it:
-            out += it[variant]
+            chosen = it[variant]
         else:
-            out += it["solution"]
+            chosen = it["solution"]
+        for n, line in chosen:
+            if lines_of and n != expect:
+                out.append(f'#line {n} "{lines_of}"\n')
+            out.append(line)
+            expect = n + 1
     return "".join(out)
 
 
@@ -115,6 +128,9 @@ def main(argv):
         if len(argv) == 3 and argv[1] == "--wrong":
             print("\n".join(wrongs(parse(argv[2], read(argv[2])))))
             return 0
+        lines = len(argv) == 6 and argv[1] == "--lines"
+        if lines:
+            argv = argv[:1] + argv[2:]
         if len(argv) == 5 and argv[1] == "--variant":
             items = parse(argv[3], read(argv[3]))
             variant = argv[2]
@@ -123,7 +139,7 @@ def main(argv):
                 raise LabError(f"{argv[3]}: no variant '{variant}' (starter, solution, "
                                f"or wrong:NAME of: {' '.join(wrongs(items)) or 'none'})")
             with open(argv[4], "w", encoding="utf-8") as f:
-                f.write(emit(items, variant))
+                f.write(emit(items, variant, os.path.abspath(argv[3]) if lines else None))
             return 0
         if len(argv) == 5 and argv[1] == "--tree" and argv[2] in ("starter", "solution"):
             src, dst = argv[3], argv[4]
@@ -152,7 +168,7 @@ def main(argv):
     except OSError as e:
         print(f"labgen: {e.filename}: {e.strerror}", file=sys.stderr)
         return 1
-    print("usage: labgen.py --variant starter|solution|wrong:NAME IN OUT | --wrong IN | "
+    print("usage: labgen.py [--lines] --variant starter|solution|wrong:NAME IN OUT | --wrong IN | "
           "--tree starter|solution SRC DST", file=sys.stderr)
     return 64
 

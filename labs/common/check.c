@@ -128,11 +128,14 @@ static void analyse(lab_run_t *r)
         if (who && stopped) {
             char name[64] = "?", where[128] = "an unknown place", what[200] = "";
             snprintf(name, sizeof name, "%.*s", (int)(stopped - who - 14), who + 14);
-            const char *w = strrchr(line, '(');
+            /* "..., at func+0x1c (file.c:20); no fault handler took it (...)" */
             const char *at = strstr(line, ", at ");
-            if (at && w && w > at) {
+            const char *w = at ? strchr(at, '(') : NULL, *semi = at ? strchr(at, ';') : NULL;
+            if (w && (!semi || w < semi)) {
                 const char *e = strchr(w, ')');
                 snprintf(where, sizeof where, "%.*s", e ? (int)(e - w - 1) : 40, w + 1);
+            } else if (at) {
+                snprintf(where, sizeof where, "%.*s", semi ? (int)(semi - at - 5) : 60, at + 5);
             }
             const char *d = stopped + strlen("' stopped: ");
             snprintf(what, sizeof what, "%.*s", at ? (int)(at - d) : (int)strcspn(d, ";"), d);
@@ -141,8 +144,10 @@ static void analyse(lab_run_t *r)
             r->failed_task = task ? task : 1;
             continue;
         }
-        if (strncmp(line, "mica: stopped: time limit of ", 29) == 0) {
-            unsigned long ticks = strtoul(line + 29, NULL, 10);
+        /* The time limit, as reported without --stats and with it. */
+        unsigned long ticks = 0;
+        if (sscanf(line, "mica: stopped: time limit of %lu ticks", &ticks) == 1 ||
+            sscanf(line, "mica: stopped: time_limit after %lu kernel entries", &ticks) == 1) {
             snprintf(r->failure, sizeof r->failure,
                      "hang: no progress after %lu ticks of virtual time - a busy-wait, or a "
                      "wait for something that never comes", ticks);
@@ -160,7 +165,10 @@ static void analyse(lab_run_t *r)
                 snprintf(more + used, sizeof more - used, "%s%s", used ? "; " : "", l2 + 2);
                 q += strlen(l2) + (q[strlen(l2)] ? 1 : 0);
             }
-            snprintf(r->failure, sizeof r->failure, "hang: %s%s%s", line + 14,
+            /* "mica: stopped (deadlock): text" -> "hang: a deadlock: text - the threads" */
+            const char *kind = line + 15, *text = strstr(line, "): ");
+            snprintf(r->failure, sizeof r->failure, "hang: a %.*s: %s%s%s",
+                     text ? (int)(text - kind) : 8, kind, text ? text + 3 : "",
                      more[0] ? " - " : "", more);
             r->failed_task = task ? task : 1;
         } else if (strncmp(line, "mica: stopped (invariant): ", 27) == 0) {

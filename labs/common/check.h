@@ -22,6 +22,7 @@
 #define MICA_LAB_CHECK_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #define LAB_MAX_TASKS 12
 #define LAB_MAX_SEEDS 16
