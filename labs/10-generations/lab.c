@@ -472,6 +472,7 @@ static void mach_server(mica_word_t arg)
 {
     (void)arg;
     msg_t m = { 0, 0 };
+    port_srv = port_alloc(SERVER);      /* its own port: it holds the receive right */
     port_call(SERVER, OP_RECV, (mica_word_t)port_srv, 0, &m);
     for (;;) {
         m.body += 1;
@@ -719,9 +720,8 @@ static void root(const mica_bootinfo_t *bi, void *arg)
      * R = the Mach-style round trip's kernel entries / the seL4 one's.
      */
     lab_task(4);
-    port_srv = port_alloc(SERVER);      /* allocated for the server: it receives there */
-    ports[port_srv].receiver = SERVER;
     port_reply = port_alloc(ROOT);
+    /* The servers run at once (priority 150): the Mach-style one makes its port and waits. */
     mica_cptr_t mach_server_tcb = mica_thread_spawn(&env, "mach-server", mach_server, 0, 150);
     mica_thread_spawn(&env, "sel4-server", sel4_server, 0, 150);
     for (int i = 0; i < 10; i++) {      /* warm up: both servers are waiting */
