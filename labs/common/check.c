@@ -128,14 +128,18 @@ static void analyse(lab_run_t *r)
         if (who && stopped) {
             char name[64] = "?", where[128] = "an unknown place", what[200] = "";
             snprintf(name, sizeof name, "%.*s", (int)(stopped - who - 14), who + 14);
-            const char *w = strrchr(line, '(');
+            /* "... , at fn+0x12 (file.c:34); no fault handler took it (why)": the first
+               parenthesis after ", at " holds the place. */
             const char *at = strstr(line, ", at ");
+            const char *w = at ? strchr(at, '(') : NULL;
             if (at && w && w > at) {
                 const char *e = strchr(w, ')');
                 snprintf(where, sizeof where, "%.*s", e ? (int)(e - w - 1) : 40, w + 1);
             }
             const char *d = stopped + strlen("' stopped: ");
             snprintf(what, sizeof what, "%.*s", at ? (int)(at - d) : (int)strcspn(d, ";"), d);
+            for (size_t k = strlen(what); k > 0 && what[k - 1] == ' '; k--)
+                what[k - 1] = 0;
             snprintf(r->failure, sizeof r->failure, "thread %s faulted at %s (%s)", name, where,
                      what);
             r->failed_task = task ? task : 1;
