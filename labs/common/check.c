@@ -139,6 +139,8 @@ static void analyse(lab_run_t *r)
             }
             const char *d = stopped + strlen("' stopped: ");
             snprintf(what, sizeof what, "%.*s", at ? (int)(at - d) : (int)strcspn(d, ";"), d);
+            for (size_t k = strlen(what); k > 0 && what[k - 1] == ' '; k--)
+                what[k - 1] = 0;
             snprintf(r->failure, sizeof r->failure, "thread %s faulted at %s (%s)", name, where,
                      what);
             r->failed_task = task ? task : 1;
