@@ -101,6 +101,7 @@ static void line_at(const char *p, char *buf, size_t n)
 static void analyse(lab_run_t *r)
 {
     char line[400];
+    char hang_hint[300] = "";  /* the last "@lab hint": what a hang from there likely means */
     int task = 0;
     for (const char *p = r->err; *p; p += strcspn(p, "\n") + (p[strcspn(p, "\n")] ? 1 : 0)) {
         line_at(p, line, sizeof line);
@@ -109,6 +110,10 @@ static void analyse(lab_run_t *r)
             task = n;
             if (n > r->reached)
                 r->reached = n;
+            continue;
+        }
+        if (strncmp(line, "@lab hint ", 10) == 0) {
+            snprintf(hang_hint, sizeof hang_hint, "%.299s", line + 10);
             continue;
         }
         if (sscanf(line, "@lab todo %d", &n) == 1) {
@@ -178,6 +183,16 @@ static void analyse(lab_run_t *r)
                      "run: %s", line + 27);
             r->failed_task = task ? task : 1;
         }
+    }
+    if (r->failure[0] && hang_hint[0] && strncmp(r->failure, "hang: ", 6) == 0) {
+        /* The hint goes before the stuck threads' details, which may be cut short. */
+        char was[sizeof r->failure];
+        snprintf(was, sizeof was, "%s", r->failure);
+        char *details = strstr(was, " - ");
+        if (details)
+            *details = 0;
+        snprintf(r->failure, sizeof r->failure, "%.160s (hint: %.250s)%s%.80s", was, hang_hint,
+                 details ? " - " : "", details ? details + 3 : "");
     }
     if (!r->failure[0] && r->status != 0) {
         snprintf(r->failure, sizeof r->failure, "the program ended with exit status %d", r->status);

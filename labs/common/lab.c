@@ -18,6 +18,11 @@ _Noreturn void lab_todo(int n, const char *hint)
         mica_yield();           /* not reached: the halt stops the system */
 }
 
+void lab_hint(const char *text)
+{
+    fprintf(stderr, "@lab hint %s\n", text);
+}
+
 void lab_fact(const char *key, long long value)
 {
     fprintf(stderr, "@lab fact %s %lld\n", key, value);

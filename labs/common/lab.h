@@ -22,6 +22,14 @@ void lab_task(int n);
  */
 _Noreturn void lab_todo(int n, const char *hint);
 
+/*
+ * What a hang from here on most likely means, for the student: "@lab hint
+ * TEXT". When the run then hangs (deadlock, stall, time limit), the
+ * checker adds "(hint: TEXT)" to the hang report. A later hint replaces it;
+ * lab_hint("") clears it.
+ */
+void lab_hint(const char *text);
+
 /* A fact for the checker: "@lab fact KEY VALUE". */
 void lab_fact(const char *key, long long value);
 
