@@ -35,31 +35,8 @@ enum { TMR_ID = 0, TMR_NOW = 1, TMR_COMPARE = 2, TMR_PERIOD = 3, TMR_CTRL = 4, T
 #define TMR_CTRL_IRQ_EN  4u
 #define TMR_STATUS_FIRED 1u
 
-/* The 16550's byte registers and the bits used here; INSTAT (0x10) is mica's own. */
-enum { RBR = 0, THR = 0, DLL = 0, IER = 1, DLM = 1, IIR = 2, FCR = 2, LCR = 3, MCR = 4, LSR = 5,
-       MSR = 6, SCR = 7, INSTAT = 0x10 };
-#define IER_RDI 0x01
-#define IER_THRI 0x02
-#define IER_RLSI 0x04
-#define IER_MSI 0x08
-#define IIR_NONE 0x01
-#define IIR_ID 0x0F
-#define IIR_THRI 0x02
-#define IIR_RDI 0x04
-#define IIR_RLSI 0x06
-#define IIR_TIMEOUT 0x0C
-#define FCR_ENABLE 0x01
-#define FCR_CLEAR 0x06
-#define FCR_TRIG_8 0x80
-#define LCR_DLAB 0x80
-#define LCR_8N1 0x03
-#define MCR_DTR 0x01
-#define MCR_RTS 0x02
-#define MCR_OUT2 0x08
-#define LSR_DR 0x01
-#define LSR_OE 0x02
-#define LSR_THRE 0x20
-#define INSTAT_EOF 0x01
+/* The 16550's registers and bits (shared with the console examples); INSTAT is mica's own. */
+#include "uart16550.h"
 #define UART_FIFO 16
 
 static mica_env_t env;
