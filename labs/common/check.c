@@ -151,10 +151,12 @@ static void analyse(lab_run_t *r)
             r->failed_task = task ? task : 1;
             continue;
         }
-        /* The time limit, as reported without --stats and with it. */
-        unsigned long ticks = 0;
-        if (sscanf(line, "mica: stopped: time limit of %lu ticks", &ticks) == 1 ||
-            sscanf(line, "mica: stopped: time_limit after %lu kernel entries", &ticks) == 1) {
+        /* Without --stats the runner says "time limit of N ticks reached"; with it (as the
+           harness runs), "time_limit after N kernel entries", and the ticks are a counter. */
+        bool limit_stats = strncmp(line, "mica: stopped: time_limit after ", 32) == 0;
+        if (limit_stats || strncmp(line, "mica: stopped: time limit of ", 29) == 0) {
+            unsigned long ticks = limit_stats ? (unsigned long)lab_stat(r, "ticks")
+                                              : strtoul(line + 29, NULL, 10);
             snprintf(r->failure, sizeof r->failure,
                      "hang: no progress after %lu ticks of virtual time - a busy-wait, or a "
                      "wait for something that never comes", ticks);
