@@ -118,6 +118,10 @@ static const char *task4(const lab_run_t *r)
                "slow one through its saved reply cap";
     if (lab_fact(r, "label_slow", -1) != OK || lab_fact(r, "label_fast", -1) != OK)
         return "both answers should be OK";
+    /* The kernel's trace agrees: the server took slow's request first and answered it last. */
+    if (!lab_log_before(r, "server: received from slow", "server: received from fast") ||
+        !lab_log_before(r, "fast: received reply from server", "slow: received reply from server"))
+        return "the trace does not show slow's request taken first and answered after fast's";
     return NULL;
 }
 
@@ -128,6 +132,7 @@ static const lab_spec_t spec = {
     .task = { "badged client caps with a client's rights", "the server loop: Recv, ReplyRecv",
               "pass a cap in a message", "deferred replies, answered out of order" },
     .check = { task1, task2, task3, task4 },
+    .log = "ipc",
 };
 
 int main(int argc, char **argv)

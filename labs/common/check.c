@@ -42,7 +42,7 @@ static char *slurp(const char *path)
 }
 
 /* Run prog with args (a NULL-terminated list) and capture its output; the host time limit kills it. */
-static void run_prog(char *const argv[], unsigned timeout_s, lab_run_t *r)
+static void run_prog(char *const argv[], unsigned timeout_s, lab_run_t *r, const char *log)
 {
     char out[] = "/tmp/mica-lab-out-XXXXXX", err[] = "/tmp/mica-lab-err-XXXXXX";
     int fo = mkstemp(out), fe = mkstemp(err);
@@ -79,8 +79,11 @@ static void run_prog(char *const argv[], unsigned timeout_s, lab_run_t *r)
     close(fe);
     r->out = slurp(out);
     r->err = slurp(err);
+    r->log = log ? slurp(log) : strdup("");
     unlink(out);
     unlink(err);
+    if (log)
+        unlink(log);
     r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
     if (killed)
         snprintf(r->failure, sizeof r->failure,
@@ -272,12 +275,22 @@ int lab_check_main(int argc, char **argv, const lab_spec_t *spec)
             av[ac++] = "--trace";
             av[ac++] = (char *)trace;
         }
+        char logpath[64], filter[64];
+        snprintf(logpath, sizeof logpath, "/tmp/mica-lab-log-%d-%u", (int)getpid(), s);
+        if (spec->log) {
+            snprintf(filter, sizeof filter, "%s", spec->log);
+            av[ac++] = "--log";
+            av[ac++] = logpath;
+            av[ac++] = "--log-filter";
+            av[ac++] = filter;
+        }
         char extra[512];
         snprintf(extra, sizeof extra, "%s", spec->args ? spec->args : "");
         for (char *t = strtok(extra, " "); t && ac < 62; t = strtok(NULL, " "))
             av[ac++] = t;
         av[ac] = NULL;
-        run_prog(av, spec->host_timeout_s ? spec->host_timeout_s : 30, r);
+        run_prog(av, spec->host_timeout_s ? spec->host_timeout_s : 30, r,
+                 spec->log ? logpath : NULL);
         if (!r->failure[0])
             analyse(r);
         if (verbose)
@@ -402,6 +415,42 @@ long long lab_stat(const lab_run_t *r, const char *name)
             return strtoll(p + strlen(pat), NULL, 10);
     }
     return -1;
+}
+
+/* Whether line holds every '|'-separated word of all. */
+static bool has_all(const char *line, const char *all)
+{
+    char words[256];
+    snprintf(words, sizeof words, "%s", all);
+    for (char *save = NULL, *w = strtok_r(words, "|", &save); w; w = strtok_r(NULL, "|", &save))
+        if (!strstr(line, w))
+            return false;
+    return true;
+}
+
+int lab_log_count(const lab_run_t *r, const char *all)
+{
+    int n = 0;
+    char line[1024];
+    for (const char *p = r->log; *p; p += strcspn(p, "\n") + (p[strcspn(p, "\n")] ? 1 : 0)) {
+        line_at(p, line, sizeof line);
+        n += has_all(line, all);
+    }
+    return n;
+}
+
+bool lab_log_before(const lab_run_t *r, const char *a, const char *b)
+{
+    int ia = -1, ib = -1, i = 0;
+    char line[1024];
+    for (const char *p = r->log; *p; p += strcspn(p, "\n") + (p[strcspn(p, "\n")] ? 1 : 0), i++) {
+        line_at(p, line, sizeof line);
+        if (ia < 0 && has_all(line, a))
+            ia = i;
+        if (ib < 0 && has_all(line, b))
+            ib = i;
+    }
+    return ia >= 0 && ib >= 0 && ia < ib;
 }
 
 const char *lab_why(const char *fmt, ...)

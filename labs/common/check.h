@@ -33,6 +33,7 @@ typedef struct lab_run {
     int status;                 /* exit status; 128 + signal if killed */
     char *out;                  /* its stdout (the student's prints) */
     char *err;                  /* its stderr: runner reports, --stats, @lab lines */
+    char *log;                  /* its --log text trace (spec.log), else "" */
     int reached;                /* the last "@lab task N" seen, 0 = none */
     int todo;                   /* N of "@lab todo N", 0 = none */
     char failure[512];          /* why the run failed as a whole ("" = it did not) */
@@ -51,6 +52,8 @@ typedef struct lab_spec {
     const char *args;                   /* extra runner options, e.g. "--mem 16M" */
     unsigned long time_limit;           /* ticks of virtual time per run (0: 2,000,000) */
     unsigned host_timeout_s;            /* seconds of host time per run (0: 30) */
+    const char *log;                    /* non-NULL: record the text trace of these
+                                           categories ("ipc", "ipc,fault": --log-filter) */
 } lab_spec_t;
 
 /*
@@ -75,6 +78,12 @@ bool lab_usage_same(const lab_run_t *r, const char *a, const char *b, char *diff
 /* A counter of the runner's --stats: "IPCs", "faults", "context switches", a syscall name
    ("Call", "ReplyRecv") or an object type ("endpoint"); -1 if absent. */
 long long lab_stat(const lab_run_t *r, const char *name);
+/* Lines of the run's text trace (spec.log) that contain every one of the words in
+   `all` (separated by '|'): lab_log_count(r, "received reply from|server") */
+int lab_log_count(const lab_run_t *r, const char *all);
+/* The first line of the trace containing a, and the first containing b: whether a's comes
+   first (false if either is missing). */
+bool lab_log_before(const lab_run_t *r, const char *a, const char *b);
 /* printf into a buffer that lives until the next call: for task checks' reasons. */
 const char *lab_why(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
