@@ -630,7 +630,7 @@ static const char *syscall_name(unsigned i)
     static const char *const names[] = {
         NULL, "Call", "ReplyRecv", "Send", "NBSend", "Recv", "Reply", "Yield", "NBRecv",
         "DebugPutChar", "DebugDumpScheduler", "DebugHalt", "DebugCapIdentify", "DebugSnapshot",
-        "DebugNameThread",
+        "DebugNameThread", "DebugUsage",
     };
     return i < sizeof names / sizeof names[0] ? names[i] : NULL;
 }

@@ -482,6 +482,20 @@ void mica_debug_dump_scheduler(void)
     trap(r, __func__);
 }
 
+int mica_debug_usage(mica_usage_t *usage)
+{
+    hw_word_t r[8];
+    mica_ipc_buffer_t *b = ipc_buffer(__func__);
+    if (!b || !usage)
+        return -1;
+    setup(r, MICA_SYS_DEBUG_USAGE, 0, mica_msginfo_new(0, 0, 0, 0));
+    trap(r, __func__);
+    if (r[R_CAP] != 0)
+        return -1;
+    memcpy(usage, b->msg, sizeof *usage);
+    return 0;
+}
+
 void mica_debug_halt(void)
 {
     hw_word_t r[8];

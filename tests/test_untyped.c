@@ -244,6 +244,53 @@ START_TEST(retype_gives_objects_seL4_initial_state)
 }
 END_TEST
 
+/*
+ * mica_debug_usage mid-run: objects made appear by type and once each
+ * (a copy of a cap is not another object), untyped bytes grow by what is
+ * carved from a boot untyped (not by what a child untyped holds: its bytes
+ * are already counted), and revoking gives the objects back - what a leak
+ * check compares.
+ */
+static void usage(const mica_bootinfo_t *bi)
+{
+    (void)bi;
+    mica_usage_t before, during, after;
+    mica_cptr_t ut = make_untyped(16);
+    ck_assert_int_eq(mica_debug_usage(&before), 0);
+    mica_cptr_t ep = mt_slot(), nt = mt_slot(), copy = mt_slot(), tcb = mt_slot();
+    mt_assert_err(retype(ut, MICA_ENDPOINT_OBJECT, 0, ep, 1), MICA_NO_ERROR);
+    mt_assert_err(retype(ut, MICA_NOTIFICATION_OBJECT, 0, nt, 1), MICA_NO_ERROR);
+    mt_assert_err(retype(ut, MICA_TCB_OBJECT, 0, tcb, 1), MICA_NO_ERROR);
+    mt_assert_err(mica_cnode_copy(CNODE, copy, DEPTH, CNODE, ep, DEPTH, MICA_ALL_RIGHTS),
+                  MICA_NO_ERROR);
+    ck_assert_int_eq(mica_debug_usage(&during), 0);
+    ck_assert_uint_eq(during.objects[MICA_CAP_TYPE_ENDPOINT] - before.objects[MICA_CAP_TYPE_ENDPOINT], 1);
+    ck_assert_uint_eq(during.objects[MICA_CAP_TYPE_NOTIFICATION] -
+                      before.objects[MICA_CAP_TYPE_NOTIFICATION], 1);
+    ck_assert_uint_eq(during.objects[MICA_CAP_TYPE_TCB] - before.objects[MICA_CAP_TYPE_TCB], 1);
+    ck_assert_uint_eq(during.threads[MICA_THREAD_INACTIVE] - before.threads[MICA_THREAD_INACTIVE], 1);
+    /* Carved from a child untyped: the boot untyped's watermark already covers them. */
+    ck_assert_uint_eq(during.untyped_bytes_used, before.untyped_bytes_used);
+    mica_cptr_t more = mt_slot();
+    mt_assert_err(retype(mt_untyped(), MICA_ENDPOINT_OBJECT, 0, more, 1), MICA_NO_ERROR);
+    mica_usage_t top;
+    ck_assert_int_eq(mica_debug_usage(&top), 0);
+    ck_assert_uint_ge(top.untyped_bytes_used - before.untyped_bytes_used, 1u << MICA_ENDPOINT_BITS);
+    ck_assert_uint_eq(top.objects[MICA_CAP_TYPE_ENDPOINT] - before.objects[MICA_CAP_TYPE_ENDPOINT], 2);
+    mt_assert_err(mica_cnode_delete(CNODE, more, DEPTH), MICA_NO_ERROR);
+    mt_assert_err(mica_cnode_revoke(CNODE, ut, DEPTH), MICA_NO_ERROR);
+    ck_assert_int_eq(mica_debug_usage(&after), 0);
+    ck_assert_mem_eq(after.objects, before.objects, sizeof after.objects);
+    ck_assert_mem_eq(after.threads, before.threads, sizeof after.threads);
+}
+
+START_TEST(debug_usage_counts_live_objects_once_and_untyped_bytes)
+{
+    mica_run_result_t r = mt_run(usage);
+    ck_assert_uint_eq(r.syscalls[-MICA_SYS_DEBUG_USAGE], 4);
+}
+END_TEST
+
 static void sizes(const mica_bootinfo_t *bi)
 {
     (void)bi;
@@ -1451,6 +1498,7 @@ static Suite *untyped_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, retype_creates_every_object_type);
     tcase_add_test(tc, retype_gives_objects_seL4_initial_state);
+    tcase_add_test(tc, debug_usage_counts_live_objects_once_and_untyped_bytes);
     tcase_add_test(tc, retype_objects_have_seL4_sizes_and_alignment);
     tcase_add_test(tc, retype_packs_objects_at_consecutive_aligned_addresses);
     tcase_add_test(tc, retype_ignores_size_bits_of_fixed_size_types);

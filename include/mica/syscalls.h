@@ -34,6 +34,7 @@ enum mica_syscall {
     MICA_SYS_DEBUG_CAP_IDENTIFY = -12,
     MICA_SYS_DEBUG_SNAPSHOT = -13,
     MICA_SYS_DEBUG_NAME_THREAD = -14,
+    MICA_SYS_DEBUG_USAGE = -15,
     MICA_SYS_THREAD_EXIT = -32,     /* mica: an entry function returned */
 };
 
@@ -94,6 +95,8 @@ void            mica_debug_name_thread(mica_cptr_t tcb, const char *name);
 mica_cap_type_t mica_debug_cap_identify(mica_cptr_t cap);
 void            mica_debug_dump_scheduler(void);
 void            mica_debug_halt(void);
+/* What the system holds now (leak checks): 0, or -1 without an IPC buffer. */
+int             mica_debug_usage(mica_usage_t *usage);
 
 #ifdef __cplusplus
 }

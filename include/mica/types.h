@@ -256,6 +256,20 @@ typedef struct mica_user_context {
 
 #define MICA_USER_CONTEXT_WORDS (sizeof(mica_user_context_t) / sizeof(mica_word_t))
 
+/*
+ * What the system holds at a moment (mica_debug_usage): the bytes handed
+ * out of RAM untypeds, the live objects by the type of their caps (an
+ * object with several caps counts once), and the threads by state.
+ */
+typedef struct mica_usage {
+    mica_word_t untyped_bytes_used;
+    mica_word_t objects[MICA_CAP_TYPE_COUNT];
+    mica_word_t threads[MICA_THREAD_STATE_COUNT];
+} mica_usage_t;
+#define MICA_USAGE_WORDS (1 + MICA_CAP_TYPE_COUNT + MICA_THREAD_STATE_COUNT)
+MICA_STATIC_ASSERT(sizeof(mica_usage_t) == MICA_USAGE_WORDS * sizeof(mica_word_t) &&
+                   MICA_USAGE_WORDS <= MICA_MSG_MAX_LENGTH, "mica_usage_t fits the message registers");
+
 /* The IPC buffer (=seL4 seL4_IPCBuffer layout, 128 words). */
 typedef struct mica_ipc_buffer {
     mica_msginfo_t tag;

@@ -433,6 +433,7 @@ void *kernel_bootinfo(void);
 struct mica_run_result;
 void kernel_summary(struct mica_run_result *r);
 void kernel_counters(struct mica_run_result *r);   /* the event counters only, mid-run */
+void kernel_usage(hw_word_t *out);                 /* mica_usage_t's words, now */
 /* Describe the root CSpace and the derivation tree as DOT, through hw_dot. */
 void kernel_write_dot(void);
 

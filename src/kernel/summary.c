@@ -402,6 +402,47 @@ void kernel_counters(struct mica_run_result *r)
     }
 }
 
+/*
+ * What the system holds now, from one walk of the CDT, into words:
+ * untyped bytes used, then live objects by cap type (an object's caps are
+ * adjacent in the CDT list, so each counts once), then threads by state
+ * (mica_usage_t's layout, MICA_USAGE_WORDS words).
+ */
+void kernel_usage(word_t *out)
+{
+    word_t *objects = out + 1, *threads = out + 1 + MICA_CAP_TYPE_COUNT;
+    for (word_t i = 0; i < MICA_USAGE_WORDS; i++)
+        out[i] = 0;
+    paddr_t open_base = 0, open_end = 0;
+    word_t budget = hw_phys_size / sizeof(cte_t);   /* ends on a broken list, as kernel_summary */
+    for (paddr_t p = mdb_next(cte_at(ks.mdb_head));
+         p && p + sizeof(cte_t) <= hw_phys_size && budget; p = mdb_next(cte_at(p)), budget--) {
+        cte_t *s = cte_at(p);
+        cap_t c = s->cap;
+        word_t type = cap_type(c);
+        if (type == MICA_CAP_TYPE_UNTYPED) {
+            paddr_t b = cap_obj(c), e = b + BIT(cap_untyped_size_bits(c));
+            if (!(b >= open_base && e <= open_end)) {
+                open_base = b;
+                open_end = e;
+                if (!cap_untyped_is_device(c))
+                    out[0] += cap_untyped_free_index(c);
+            }
+        }
+        paddr_t prev = mdb_prev(s);
+        if (prev && prev != ks.mdb_head && prev + sizeof(cte_t) <= hw_phys_size &&
+            same_object_as(cte_at(prev)->cap, c))
+            continue;
+        if (type < MICA_CAP_TYPE_COUNT)
+            objects[type]++;
+        if (type == MICA_CAP_TYPE_TCB && cap_obj(c) + BIT(MICA_TCB_BITS) <= hw_phys_size) {
+            word_t st = thread_state(cap_obj(c));
+            if (st < MICA_THREAD_STATE_COUNT)
+                threads[st]++;
+        }
+    }
+}
+
 void kernel_summary(struct mica_run_result *r)
 {
     size_t len = 0;

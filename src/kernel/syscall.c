@@ -319,6 +319,18 @@ static void handle_unknown_syscall(word_t sysno)
         return;
     case MICA_SYS_DEBUG_SNAPSHOT:
         return;
+    case MICA_SYS_DEBUG_USAGE: {
+        /* Into the caller's message registers, from MR0: mica_usage_t's words. */
+        word_t *buf = lookup_ipc_buffer(true, t);
+        if (!buf) {
+            user_error("mica_debug_usage: the thread has no IPC buffer");
+            set_register(t, REG_R0, 1);
+            return;
+        }
+        kernel_usage(&buf[IPCBUF_MSG]);
+        set_register(t, REG_R0, 0);
+        return;
+    }
     case MICA_SYS_THREAD_EXIT:
         thread_exit(t);
         return;

@@ -32,7 +32,7 @@ static const char *syscall_name(long n)
     static const char *const names[] = {
         "?", "Call", "ReplyRecv", "Send", "NBSend", "Recv", "Reply", "Yield", "NBRecv",
         "DebugPutChar", "DebugDumpScheduler", "DebugHalt", "DebugCapIdentify", "DebugSnapshot",
-        "DebugNameThread",
+        "DebugNameThread", "DebugUsage",
     };
     if (n < 0 && -n < (long)ARRAY_SIZE(names))
         return names[-n];
