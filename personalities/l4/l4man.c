@@ -135,6 +135,9 @@ static bool mint_hop(unsigned s, mica_word_t slot, l4_threadid_t d, unsigned src
 
 /* --- the timer --------------------------------------------------------------------------- */
 
+/* What the timer was last told: armed for that deadline, or not (UINT64_MAX). */
+static uint64_t timer_armed_for = UINT64_MAX;
+
 static void program_timer(void)
 {
     uint64_t first = UINT64_MAX;
@@ -142,17 +145,22 @@ static void program_timer(void)
         for (unsigned l = 0; tasks[t].used && l < L4_MAX_LTHREADS; l++)
             if (tasks[t].th[l].armed && tasks[t].th[l].deadline < first)
                 first = tasks[t].th[l].deadline;
+    /* A register write traps to the simulated machine (microseconds): only on a change. */
+    if (first == timer_armed_for)
+        return;
     if (first == UINT64_MAX) {
         tmr[TMR_CTRL] = 0;
     } else {
         tmr[TMR_COMPARE] = first;
         tmr[TMR_CTRL] = 1 | 4;
     }
+    timer_armed_for = first;
 }
 
 static void timer_fired(void)
 {
     tmr[TMR_STATUS] = 1;
+    timer_armed_for = UINT64_MAX;   /* one-shot: it has fired, program_timer rearms it */
     mica_irq_handler_ack(irq_handler);
     uint64_t now = tmr[TMR_NOW];
     for (unsigned t = 0; t < L4_MAX_TASKS; t++)
@@ -638,15 +646,14 @@ int l4man_start(mica_env_t *e, l4_task_entry_t init, l4_umword_t arg, int prio)
     memset(recs, 0, sizeof recs);
     memset(&stats, 0, sizeof stats);
     l4_lib_bytes_copied = 0;
+    timer_armed_for = UINT64_MAX;   /* a fresh machine: its timer is off */
     mica_word_t irq = 0;
     tmr = map_timer(e->bi, &irq);
     man_ep = mica_env_make(e, MICA_ENDPOINT_OBJECT, 0);
     mica_cptr_t ntfn = mica_env_make(e, MICA_NOTIFICATION_OBJECT, 0);
     mica_cptr_t irq_ntfn = ntfn ? mica_env_mint(e, ntfn, MICA_CAN_WRITE, L4B_IRQ) : 0;
-    irq_handler = mica_env_slot(e);
-    if (!tmr || !man_ep || !irq_ntfn || !irq_handler ||
-        mica_irq_control_get(MICA_CAP_IRQ_CONTROL, irq, MICA_CAP_INIT_CNODE, irq_handler, MICA_WORD_BITS) ||
-        mica_irq_handler_set_notification(irq_handler, irq_ntfn)) {
+    irq_handler = tmr && irq_ntfn ? mica_irq_handler_make(e, irq, irq_ntfn) : 0;
+    if (!tmr || !man_ep || !irq_ntfn || !irq_handler) {
         printf("l4man: cannot set up the timer and the endpoint: %s\n", mica_env_error_text(e));
         return -1;
     }

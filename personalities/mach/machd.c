@@ -1723,10 +1723,8 @@ kern_return_t machd_start(mica_env_t *e, const char *init_name, mach_task_entry_
     machd_ep = mica_env_make(e, MICA_ENDPOINT_OBJECT, 0);
     mica_cptr_t ntfn = mica_env_make(e, MICA_NOTIFICATION_OBJECT, 0);
     mica_cptr_t irq_ntfn = ntfn ? mica_env_mint(e, ntfn, MICA_CAN_WRITE, MACHD_IRQ_BADGE) : 0;
-    irq_handler = mica_env_slot(e);
-    if (!tmr || !machd_ep || !irq_ntfn || !irq_handler ||
-        mica_irq_control_get(MICA_CAP_IRQ_CONTROL, irq, MICA_CAP_INIT_CNODE, irq_handler, MICA_WORD_BITS) ||
-        mica_irq_handler_set_notification(irq_handler, irq_ntfn)) {
+    irq_handler = tmr && irq_ntfn ? mica_irq_handler_make(e, irq, irq_ntfn) : 0;
+    if (!tmr || !machd_ep || !irq_ntfn || !irq_handler) {
         printf("machd: cannot set up the timer and the endpoint: %s\n", mica_env_error_text(e));
         return KERN_RESOURCE_SHORTAGE;
     }
